@@ -1,0 +1,440 @@
+/**
+ * Exact normal form: an expression becomes a quotient of (Laurent) polynomials with exact
+ * rational coefficients over *atoms* — symbols and function applications whose arguments are
+ * themselves in normal form. Only sound rewrite rules are used:
+ *
+ *   exp(u + v) = exp(u) exp(v),  exp(k u) = exp(u)^k (integer k),  exp(log u) = u
+ *   log(p u) = log p + log u      for p > 0 (positive rational content, exp powers)
+ *   f(p u) = p f(u)               for p > 0 and f positively homogeneous (relu, leaky_relu, abs)
+ *   step(p u) = step(u), sign(p u) = sign(u)  for p > 0
+ *   odd/even functions get a canonical argument sign (tanh(-u) = -tanh(u), cos(-u) = cos(u),
+ *   sigmoid(-u) = 1 - sigmoid(u), softplus(-u) = softplus(u) - u)
+ *   sin(u)^2 = 1 - cos(u)^2,  sinh(u)^2 = cosh(u)^2 - 1,  sqrt(u)^2 = u
+ *
+ * A zero normal form is therefore a proof that the expression is identically zero wherever it
+ * is defined. Distinct atoms are treated as independent indeterminates: when two atoms are
+ * equal for a reason no rule knows, the normal form is simply not zero, and callers fall back
+ * to random-point evaluation — never to a wrong "proved".
+ */
+import { type Expr, type FnName, numValue, num, add, mul, pow, call } from './ast';
+import * as Q from './rational';
+import type { Rational } from './rational';
+
+export class NormalFormError extends Error {}
+/** Raised when a normal form would exceed the term budget. */
+export class BudgetExceeded extends NormalFormError {}
+
+type Mono = readonly (readonly [string, number])[];
+interface Term { readonly mono: Mono; readonly coef: Rational }
+type Poly = ReadonlyMap<string, Term>;
+/** A normal form: num / den, den never zero. */
+export interface Normal { readonly num: Poly; readonly den: Poly }
+
+interface Atom {
+  readonly key: string;
+  readonly display: Expr;
+  readonly positive: boolean;
+  /** For exp atoms: the exponent, as a polynomial. */
+  readonly expOf?: Poly;
+  /** For log atoms: the argument. */
+  readonly logOf?: Normal;
+  /** Replacement for atom^2, when a sound identity gives one. */
+  readonly square?: () => Poly;
+}
+
+const SEP = '\u0001';
+const monoKey = (m: Mono): string => m.map(([k, e]) => `${k}${SEP}${e}`).join(SEP + SEP);
+
+function mulMono(a: Mono, b: Mono): Mono {
+  const out = new Map<string, number>(a.map(([k, e]) => [k, e]));
+  for (const [k, e] of b) out.set(k, (out.get(k) ?? 0) + e);
+  return [...out.entries()].filter(([, e]) => e !== 0).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+const monoPoly = (mono: Mono, coef: Rational): Poly => (Q.isZero(coef) ? new Map() : new Map([[monoKey(mono), { mono, coef }]]));
+const constPoly = (c: Rational): Poly => (Q.isZero(c) ? new Map() : new Map([['', { mono: [], coef: c }]]));
+const ONE_P = constPoly(Q.ONE);
+
+function addInto(out: Map<string, Term>, t: Term): void {
+  const k = monoKey(t.mono);
+  const prev = out.get(k);
+  const c = prev ? Q.add(prev.coef, t.coef) : t.coef;
+  if (Q.isZero(c)) out.delete(k);
+  else out.set(k, { mono: t.mono, coef: c });
+}
+
+function addPoly(a: Poly, b: Poly, sign = 1): Poly {
+  const out = new Map(a);
+  for (const t of b.values()) addInto(out, sign === 1 ? t : { mono: t.mono, coef: Q.neg(t.coef) });
+  return out;
+}
+
+function scalePoly(a: Poly, c: Rational): Poly {
+  if (Q.isZero(c)) return new Map();
+  return new Map([...a].map(([k, t]) => [k, { mono: t.mono, coef: Q.mul(t.coef, c) }]));
+}
+
+function polyEqual(a: Poly, b: Poly): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, t] of a) {
+    const u = b.get(k);
+    if (!u || Q.cmp(u.coef, t.coef) !== 0) return false;
+  }
+  return true;
+}
+
+const isConst = (p: Poly): boolean => p.size === 0 || (p.size === 1 && p.has(''));
+const constOf = (p: Poly): Rational => p.get('')?.coef ?? Q.ZERO;
+
+/** Canonical text of a polynomial (terms sorted by key). */
+const polyKey = (p: Poly): string =>
+  [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([k, t]) => `${Q.toString(t.coef)}*${k}`).join(' + ');
+
+const sortedTerms = (p: Poly): Term[] => [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
+
+export interface NormalizerOptions {
+  /** Maximum number of terms in any intermediate polynomial. */
+  readonly maxTerms?: number;
+}
+
+/**
+ * Holds the atom table of one normalisation session. Normal forms from the same Normalizer can
+ * be compared and combined; use a fresh one per independent question.
+ */
+export class Normalizer {
+  private readonly atoms = new Map<string, Atom>();
+  private readonly maxTerms: number;
+
+  constructor(opts: NormalizerOptions = {}) {
+    this.maxTerms = opts.maxTerms ?? 20_000;
+  }
+
+  // ---- polynomial helpers that need the atom table (square reduction, budget) ----
+
+  private check(p: Poly): Poly {
+    if (p.size > this.maxTerms) throw new BudgetExceeded(`normal form exceeds ${this.maxTerms} terms`);
+    return p;
+  }
+
+  private reduce(p: Poly): Poly {
+    let changed = true;
+    let cur = p;
+    while (changed) {
+      changed = false;
+      const out = new Map<string, Term>();
+      for (const t of cur.values()) {
+        const hit = t.mono.find(([k, e]) => e >= 2 && this.atoms.get(k)?.square);
+        if (!hit) { addInto(out, t); continue; }
+        changed = true;
+        const [k, e] = hit;
+        const rest: Mono = t.mono.map(([kk, ee]) => [kk, kk === k ? e - 2 : ee] as const).filter(([, ee]) => ee !== 0);
+        const sq = this.atoms.get(k)!.square!();
+        for (const u of this.mulPolyRaw(monoPoly(rest, t.coef), sq).values()) addInto(out, u);
+      }
+      cur = this.check(out);
+    }
+    return cur;
+  }
+
+  private mulPolyRaw(a: Poly, b: Poly): Poly {
+    const out = new Map<string, Term>();
+    for (const s of a.values()) for (const t of b.values()) addInto(out, { mono: mulMono(s.mono, t.mono), coef: Q.mul(s.coef, t.coef) });
+    return this.check(out);
+  }
+
+  private mulPoly(a: Poly, b: Poly): Poly {
+    return this.reduce(this.mulPolyRaw(a, b));
+  }
+
+  // ---- normal forms ----
+
+  private make(numP: Poly, den: Poly): Normal {
+    if (den.size === 0) throw new NormalFormError('division by zero');
+    if (numP.size === 0) return { num: numP, den: ONE_P };
+    if (den.size === 1) {
+      // A monomial denominator folds into the numerator as negative exponents.
+      const t = [...den.values()][0]!;
+      const inv: Term = { mono: t.mono.map(([k, e]) => [k, -e] as const), coef: Q.div(Q.ONE, t.coef) };
+      return { num: this.mulPoly(numP, monoPoly(inv.mono, inv.coef)), den: ONE_P };
+    }
+    if (polyEqual(numP, den)) return { num: ONE_P, den: ONE_P };
+    // Canonical scaling: the denominator's first term has coefficient 1.
+    const lead = sortedTerms(den)[0]!.coef;
+    return { num: scalePoly(numP, Q.div(Q.ONE, lead)), den: scalePoly(den, Q.div(Q.ONE, lead)) };
+  }
+
+  private constN(c: Rational): Normal { return { num: constPoly(c), den: ONE_P }; }
+
+  private atomN(a: Atom, exp = 1): Normal {
+    if (!this.atoms.has(a.key)) this.atoms.set(a.key, a);
+    return { num: this.reduce(monoPoly([[a.key, exp]], Q.ONE)), den: ONE_P };
+  }
+
+  addN(x: Normal, y: Normal, sign = 1): Normal {
+    if (polyEqual(x.den, y.den)) return this.make(this.check(addPoly(x.num, y.num, sign)), x.den);
+    const n = addPoly(this.mulPoly(x.num, y.den), this.mulPoly(y.num, x.den), sign);
+    return this.make(this.check(n), this.mulPoly(x.den, y.den));
+  }
+
+  mulN(x: Normal, y: Normal): Normal {
+    return this.make(this.mulPoly(x.num, y.num), this.mulPoly(x.den, y.den));
+  }
+
+  private powN(x: Normal, k: number): Normal {
+    if (k === 0) return this.constN(Q.ONE);
+    if (k < 0) {
+      if (x.num.size === 0) throw new NormalFormError('division by zero');
+      return this.powN(this.make(x.den, x.num), -k);
+    }
+    let r = this.constN(Q.ONE);
+    for (let i = 0; i < k; i++) r = this.mulN(r, x);
+    return r;
+  }
+
+  /** Canonical key of a normal form, used to identify function applications. */
+  key(x: Normal): string {
+    return isConst(x.den) ? polyKey(x.num) : `(${polyKey(x.num)})/(${polyKey(x.den)})`;
+  }
+
+  isZero(x: Normal): boolean { return x.num.size === 0; }
+
+  /** Normalise an expression. Throws NormalFormError (or BudgetExceeded) when it cannot. */
+  normalize(e: Expr): Normal {
+    switch (e.kind) {
+      case 'num': return this.constN(numValue(e));
+      case 'sym': return this.atomN({ key: e.name, display: e, positive: false });
+      case 'add': return e.terms.reduce<Normal>((acc, t) => this.addN(acc, this.normalize(t)), this.constN(Q.ZERO));
+      case 'mul': return e.factors.reduce<Normal>((acc, t) => this.mulN(acc, this.normalize(t)), this.constN(Q.ONE));
+      case 'pow': {
+        const base = this.normalize(e.base);
+        const ex = this.normalize(e.exp);
+        if (isConst(ex.num) && isConst(ex.den)) {
+          const k = constOf(ex.num);
+          if (Q.isInteger(k) && Math.abs(Number(k.n)) <= 64) return this.powN(base, Number(k.n));
+          if (Q.cmp(k, Q.rat(1, 2)) === 0) return this.fn('sqrt', base);
+          if (Q.cmp(k, Q.rat(-1, 2)) === 0) return this.powN(this.fn('sqrt', base), -1);
+        }
+        if (isConst(base.num) && isConst(base.den) && Q.isOne(constOf(base.num))) return this.constN(Q.ONE);
+        const key = `pow(${this.key(base)},${this.key(ex)})`;
+        return this.atomN({ key, display: pow(this.toExpr(base), this.toExpr(ex)), positive: false });
+      }
+      case 'call': {
+        if (e.fn === 'expm') throw new NormalFormError('expm is a matrix function and has no scalar normal form');
+        const args = e.args.map((a) => this.normalize(a));
+        return this.fn(e.fn, args[0]!, args[1]);
+      }
+    }
+  }
+
+  /** Positive factor common to every term of p: positive rational content and exp-atom powers. */
+  private positivePart(p: Poly): { coef: Rational; mono: Mono } {
+    if (p.size === 0) return { coef: Q.ONE, mono: [] };
+    let cn = 0n;
+    let cd = 1n;
+    for (const t of p.values()) {
+      cn = Q.gcd(cn, t.coef.n);
+      cd = (cd * t.coef.d) / Q.gcd(cd, t.coef.d);
+    }
+    const expAtoms = new Set<string>();
+    for (const t of p.values()) for (const [k] of t.mono) if (this.atoms.get(k)?.positive) expAtoms.add(k);
+    const mono: [string, number][] = [];
+    for (const k of expAtoms) {
+      let m = Infinity;
+      for (const t of p.values()) m = Math.min(m, t.mono.find(([kk]) => kk === k)?.[1] ?? 0);
+      if (m !== 0) mono.push([k, m]);
+    }
+    mono.sort(([x], [y]) => (x < y ? -1 : 1));
+    return { coef: Q.rat(cn, cd), mono };
+  }
+
+  /** Split x = p * rest with p > 0 built from content and exp powers of numerator and denominator. */
+  private splitPositive(x: Normal): { p: Normal; rest: Normal } {
+    if (x.num.size === 0) return { p: this.constN(Q.ONE), rest: x };
+    const pn = this.positivePart(x.num);
+    const pd = isConst(x.den) ? { coef: Q.ONE, mono: [] as Mono } : this.positivePart(x.den);
+    const asN = (f: { coef: Rational; mono: Mono }): Normal => ({ num: monoPoly(f.mono, f.coef), den: ONE_P });
+    const p = this.make(asN(pn).num, asN(pd).num);
+    const inv = (f: { coef: Rational; mono: Mono }): Poly => monoPoly(f.mono.map(([k, e]) => [k, -e] as const), Q.div(Q.ONE, f.coef));
+    const restNum = this.mulPolyRaw(x.num, inv(pn));
+    const restDen = isConst(x.den) ? x.den : this.mulPolyRaw(x.den, inv(pd));
+    return { p, rest: this.make(restNum, restDen) };
+  }
+
+  /** Sign of the leading coefficient (in canonical term order) of a normal form's numerator. */
+  private leadSign(x: Normal): number {
+    const t = sortedTerms(x.num)[0];
+    return t ? Math.sign(Number(t.coef.n)) : 0;
+  }
+
+  private negN(x: Normal): Normal { return { num: scalePoly(x.num, Q.rat(-1)), den: x.den }; }
+
+  private fnAtom(fn: FnName, arg: Normal, extra?: Normal, square?: () => Poly): Normal {
+    const key = `${fn}(${this.key(arg)}${extra ? `,${this.key(extra)}` : ''})`;
+    const display = extra ? call(fn, this.toExpr(arg), this.toExpr(extra)) : call(fn, this.toExpr(arg));
+    return this.atomN({ key, display, positive: fn === 'exp', ...(square ? { square } : {}) });
+  }
+
+  private fn(fn: FnName, u: Normal, v?: Normal): Normal {
+    const isC = isConst(u.num) && isConst(u.den);
+    const c = isC ? Q.div(constOf(u.num), constOf(u.den)) : undefined;
+    switch (fn) {
+      case 'exp': {
+        if (!isConst(u.den)) return this.expAtom(u.num, u.den);
+        let r = this.constN(Q.ONE);
+        for (const t of u.num.values()) {
+          if (t.mono.length === 1 && t.mono[0]![1] === 1 && Q.isInteger(t.coef)) {
+            const logOf = this.atoms.get(t.mono[0]![0])?.logOf;
+            if (logOf) { r = this.mulN(r, this.powN(logOf, Number(t.coef.n))); continue; }
+          }
+          if (Q.isInteger(t.coef) && Math.abs(Number(t.coef.n)) <= 64) {
+            r = this.mulN(r, this.powN(this.expAtom(monoPoly(t.mono, Q.ONE), ONE_P), Number(t.coef.n)));
+          } else {
+            r = this.mulN(r, this.expAtom(monoPoly(t.mono, t.coef), ONE_P));
+          }
+        }
+        return r;
+      }
+      case 'log': {
+        if (u.num.size === 0) throw new NormalFormError('log(0)');
+        const { p, rest } = this.splitPositive(u);
+        let r = this.constN(Q.ZERO);
+        // log of the positive part: content and exp powers.
+        for (const t of p.num.values()) {
+          if (!Q.isOne(t.coef)) r = this.addN(r, this.fnAtom('log', this.constN(t.coef)));
+          for (const [k, e] of t.mono) r = this.addN(r, this.mulN(this.constN(Q.rat(e)), { num: this.atoms.get(k)!.expOf!, den: ONE_P }));
+        }
+        if (isConst(rest.num) && isConst(rest.den) && Q.isOne(Q.div(constOf(rest.num), constOf(rest.den)))) return r;
+        const key = `log(${this.key(rest)})`;
+        return this.addN(r, this.atomN({ key, display: call('log', this.toExpr(rest)), positive: false, logOf: rest }));
+      }
+      case 'relu': case 'abs': case 'leaky_relu': {
+        if (c !== undefined) {
+          if (fn === 'abs') return this.constN(Q.cmp(c, Q.ZERO) < 0 ? Q.neg(c) : c);
+          if (fn === 'relu') return this.constN(Q.cmp(c, Q.ZERO) < 0 ? Q.ZERO : c);
+        }
+        const { p, rest } = this.splitPositive(u);
+        const arg = fn === 'abs' && this.leadSign(rest) < 0 ? this.negN(rest) : rest;
+        return this.mulN(p, this.fnAtom(fn, arg, fn === 'leaky_relu' ? v : undefined));
+      }
+      case 'step': case 'sign': {
+        if (c !== undefined) {
+          const s = Q.cmp(c, Q.ZERO);
+          return this.constN(Q.rat(fn === 'step' ? (s > 0 ? 1 : 0) : s));
+        }
+        const { rest } = this.splitPositive(u);
+        if (fn === 'sign' && this.leadSign(rest) < 0) return this.negN(this.fnAtom('sign', this.negN(rest)));
+        return this.fnAtom(fn, rest);
+      }
+      case 'sin': case 'tan': case 'sinh': case 'tanh': {
+        if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
+        if (this.leadSign(u) < 0) return this.negN(this.fn(fn, this.negN(u)));
+        if (fn === 'sin') return this.fnAtom('sin', u, undefined, () => addPoly(ONE_P, this.squareOf('cos', u), -1));
+        if (fn === 'sinh') return this.fnAtom('sinh', u, undefined, () => addPoly(this.squareOf('cosh', u), ONE_P, -1));
+        return this.fnAtom(fn, u);
+      }
+      case 'cos': case 'cosh': {
+        if (c !== undefined && Q.isZero(c)) return this.constN(Q.ONE);
+        return this.fnAtom(fn, this.leadSign(u) < 0 ? this.negN(u) : u);
+      }
+      case 'sigmoid': {
+        if (this.leadSign(u) < 0) return this.addN(this.constN(Q.ONE), this.fnAtom('sigmoid', this.negN(u)), -1);
+        return this.fnAtom('sigmoid', u);
+      }
+      case 'softplus': {
+        if (this.leadSign(u) < 0) { const w = this.negN(u); return this.addN(this.fnAtom('softplus', w), w, -1); }
+        return this.fnAtom('softplus', u);
+      }
+      case 'sqrt': {
+        if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
+        if (c !== undefined && Q.isOne(c)) return this.constN(Q.ONE);
+        const sq = isConst(u.den) ? () => u.num : undefined;
+        return this.fnAtom('sqrt', u, undefined, sq);
+      }
+      case 'expm':
+        throw new NormalFormError('expm is a matrix function and has no scalar normal form');
+    }
+  }
+
+  /** f(u)^2 as a polynomial, for the Pythagorean reductions. */
+  private squareOf(f: 'cos' | 'cosh', u: Normal): Poly {
+    const c = this.fn(f, u).num;
+    return this.mulPolyRaw(c, c);
+  }
+
+  private expAtom(numP: Poly, den: Poly): Normal {
+    const arg: Normal = { num: numP, den };
+    const key = `exp(${this.key(arg)})`;
+    return this.atomN({ key, display: call('exp', this.toExpr(arg)), positive: true, expOf: isConst(den) ? numP : new Map() });
+  }
+
+  // ---- back to expressions ----
+
+  private monoExpr(m: Mono): Expr[] {
+    return m.map(([k, e]) => pow(this.atoms.get(k)!.display, num(e)));
+  }
+
+  private polyExpr(p: Poly): Expr {
+    const terms = sortedTerms(p).sort((a, b) => degree(b.mono) - degree(a.mono));
+    return add(...terms.map((t) => mul(num(t.coef), ...this.monoExpr(t.mono))));
+  }
+
+  /** The normal form as an expanded expression (for display and for further symbolic work). */
+  toExpr(x: Normal): Expr {
+    const n = this.polyExpr(x.num);
+    return isConst(x.den) && Q.isOne(constOf(x.den)) ? n : mul(n, pow(this.polyExpr(x.den), num(-1)));
+  }
+
+  /** Coefficients of x as a polynomial in the symbol t: returns undefined when x is not polynomial in t. */
+  coefficientsIn(x: Normal, t: string): Map<number, Normal> | undefined {
+    for (const term of x.den.values()) if (term.mono.some(([k]) => k === t)) return undefined;
+    const out = new Map<number, Map<string, Term>>();
+    for (const term of x.num.values()) {
+      let deg = 0;
+      const rest: [string, number][] = [];
+      for (const [k, e] of term.mono) {
+        if (k === t) deg = e;
+        else if (mentions(this.atoms.get(k)!.display, t)) return undefined;
+        else rest.push([k, e]);
+      }
+      if (deg < 0) return undefined;
+      const bucket = out.get(deg) ?? new Map<string, Term>();
+      addInto(bucket, { mono: rest, coef: term.coef });
+      out.set(deg, bucket);
+    }
+    return new Map([...out].map(([d, p]) => [d, this.make(p, x.den)]));
+  }
+
+  fromConst(c: Rational): Normal { return this.constN(c); }
+  scale(x: Normal, c: Rational): Normal { return { num: scalePoly(x.num, c), den: x.den }; }
+}
+
+const degree = (m: Mono): number => m.reduce((s, [, e]) => s + Math.abs(e), 0);
+
+function mentions(e: Expr, name: string): boolean {
+  switch (e.kind) {
+    case 'num': return false;
+    case 'sym': return e.name === name;
+    case 'add': return e.terms.some((t) => mentions(t, name));
+    case 'mul': return e.factors.some((t) => mentions(t, name));
+    case 'pow': return mentions(e.base, name) || mentions(e.exp, name);
+    case 'call': return e.args.some((t) => mentions(t, name));
+  }
+}
+
+/** Convenience: the expanded normal form of e as an expression (a fresh atom table). */
+export function simplifyExact(e: Expr): Expr {
+  const n = new Normalizer();
+  return n.toExpr(n.normalize(e));
+}
+
+/** Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form has terms: not a refutation) or 'unknown' (could not normalise). */
+export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
+  try {
+    const n = new Normalizer(opts);
+    return n.isZero(n.normalize(e)) ? 'zero' : 'nonzero';
+  } catch (err) {
+    if (err instanceof NormalFormError) return 'unknown';
+    throw err;
+  }
+}
+
