@@ -1,0 +1,259 @@
+/**
+ * Reading declarations from YAML or JSON text (JSON is read by the same YAML 1.2 parser) or from
+ * plain objects (the TypeScript API). Every problem becomes an InputError naming the file, line,
+ * column and field.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { type Expr, symbols, isFnName, substitute, sym } from '../expr/ast';
+import { parseExpr, ExprSyntaxError } from '../expr/parse';
+import { InputError } from './errors';
+import { type Declaration, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
+import { decideZero } from '../verify/zero';
+import { sub } from '../expr/ast';
+
+type Locate = (path: readonly (string | number)[]) => Loc | undefined;
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = new Set([ONES]);
+
+class Reader {
+  constructor(readonly origin: string, readonly locate: Locate) {}
+  fail(path: readonly (string | number)[], detail: string, at?: Loc): never {
+    throw new InputError(this.origin, path.join('.'), detail, at ?? this.locateNearest(path));
+  }
+  locateNearest(path: readonly (string | number)[]): Loc | undefined {
+    for (let k = path.length; k >= 0; k--) {
+      const l = this.locate(path.slice(0, k));
+      if (l) return l;
+    }
+    return undefined;
+  }
+  obj(v: unknown, path: (string | number)[]): Record<string, unknown> {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected a mapping, got ${describe(v)}`);
+    return v as Record<string, unknown>;
+  }
+  str(v: unknown, path: (string | number)[]): string {
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v !== 'string') this.fail(path, `expected text, got ${describe(v)}`);
+    return v;
+  }
+  ident(v: unknown, path: (string | number)[]): string {
+    const s = this.str(v, path);
+    if (!IDENT.test(s)) this.fail(path, `'${s}' is not a valid name (letters, digits, _; not starting with a digit)`);
+    if (isFnName(s)) this.fail(path, `'${s}' is a function name and cannot name a symbol`);
+    if (RESERVED.has(s)) this.fail(path, `'${s}' is reserved`);
+    return s;
+  }
+  list(v: unknown, path: (string | number)[]): string[] {
+    if (v === undefined) return [];
+    if (typeof v === 'string') return [this.ident(v, path)];
+    if (!Array.isArray(v)) this.fail(path, `expected a list of names, got ${describe(v)}`);
+    return v.map((x, i) => this.ident(x, [...path, i]));
+  }
+  expr(v: unknown, path: (string | number)[]): { expr: Expr; text: string; at?: Loc } {
+    const text = this.str(v, path);
+    const at = this.locate(path);
+    try {
+      return { expr: parseExpr(text), text, ...(at ? { at } : {}) };
+    } catch (err) {
+      if (err instanceof ExprSyntaxError) {
+        this.fail(path, err.detail, at ? { line: at.line, column: at.column + err.column - 1 } : undefined);
+      }
+      throw err;
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+const DIM = /^(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]\d*)$/;
+function parseShape(r: Reader, v: unknown, path: (string | number)[]): Shape {
+  const s = r.str(v, path).replace(/\s+/g, '');
+  if (s === 'scalar') return { kind: 'scalar' };
+  const vm = /^vector\[([^\]]+)\]$/.exec(s);
+  if (vm && DIM.test(vm[1]!)) return { kind: 'vector', n: vm[1]! };
+  const mm = /^matrix\[([^,\]]+),([^\]]+)\]$/.exec(s);
+  if (mm && DIM.test(mm[1]!) && DIM.test(mm[2]!)) return { kind: 'matrix', rows: mm[1]!, cols: mm[2]! };
+  return r.fail(path, `unknown shape '${s}' (use scalar, vector[n] or matrix[n, m])`);
+}
+
+function checkSymbols(r: Reader, e: { expr: Expr; at?: Loc }, allowed: ReadonlyMap<string, string>, path: (string | number)[], hint: string): void {
+  for (const name of symbols(e.expr)) {
+    if (!allowed.has(name)) r.fail(path, `unknown symbol '${name}' (${hint})`, e.at);
+  }
+}
+
+function defineNames(r: Reader, groups: readonly [string, readonly string[], (string | number)[]][]): Map<string, string> {
+  const seen = new Map<string, string>();
+  for (const [role, names, path] of groups) {
+    for (const n of names) {
+      if (seen.has(n)) r.fail(path, `'${n}' is declared twice (as ${seen.get(n)} and as ${role})`);
+      seen.set(n, role);
+    }
+  }
+  return seen;
+}
+
+/** Validate a plain object as a declaration. */
+export function readDeclaration(raw: unknown, origin = '<declaration>', locate: Locate = () => undefined): Declaration {
+  const r = new Reader(origin, locate);
+  const o = r.obj(raw, []);
+  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss']);
+  for (const k of Object.keys(o)) if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
+  if (o['name'] === undefined) r.fail([], "missing field 'name'");
+  const name = r.str(o['name'], ['name']);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) r.fail(['name'], `'${name}' is not a valid declaration name`);
+  const kind = o['kind'] === undefined ? (o['loss'] !== undefined ? 'concrete' : 'block') : r.str(o['kind'], ['kind']);
+  if (kind !== 'block' && kind !== 'concrete') r.fail(['kind'], `unknown kind '${kind}' (use block or concrete)`);
+  const description = o['description'] === undefined ? '' : r.str(o['description'], ['description']);
+  const source = o['source'] === undefined ? undefined : r.str(o['source'], ['source']);
+  const common = { name, description, origin, ...(source !== undefined ? { source } : {}) };
+
+  if (o['group'] === undefined) r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
+  const groupRaw = o['group'];
+  const group = typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
+    ? r.list((groupRaw as Record<string, unknown>)['parameter'] ?? (groupRaw as Record<string, unknown>)['parameters'], ['group', 'parameter'])
+    : r.list(groupRaw, ['group']);
+  if (group.length === 0) r.fail(['group'], 'no group parameter named');
+  if (o['action'] === undefined) r.fail([], "missing field 'action'");
+  const actionRaw = r.obj(o['action'], ['action']);
+  if (Object.keys(actionRaw).length === 0) r.fail(['action'], 'the action acts on nothing');
+
+  if (kind === 'block') {
+    for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'only concrete declarations have this field');
+    if (group.length !== 1) r.fail(['group'], 'a block-level declaration has one group parameter; a multi-parameter group is a matrix constant with structure general');
+    const parameter = group[0]!;
+    const blocksRaw = r.obj(o['blocks'], ['blocks']);
+    const blocks = Object.entries(blocksRaw).map(([b, v]) => {
+      r.ident(b, ['blocks', b]);
+      const shapeRaw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
+      return { name: b, shape: parseShape(r, shapeRaw, ['blocks', b]) };
+    });
+    if (blocks.length === 0) r.fail(['blocks'], 'no blocks declared');
+    const constants: Constant[] = Object.entries(o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants'])).map(([c, v]) => {
+      r.ident(c, ['constants', c]);
+      const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
+      const shape = parseShape(r, cv['shape'], ['constants', c, 'shape']);
+      const structure = (cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])) as Structure;
+      if (!['general', 'symmetric', 'antisymmetric'].includes(structure)) r.fail(['constants', c, 'structure'], `unknown structure '${structure}' (use general, symmetric or antisymmetric)`);
+      if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols)) r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
+      return { name: c, shape, structure };
+    });
+    const scalars = r.list(o['scalars'], ['scalars']);
+    const roles = defineNames(r, [
+      ['group parameter', [parameter], ['group']],
+      ['block', blocks.map((b) => b.name), ['blocks']],
+      ['constant', constants.map((c) => c.name), ['constants']],
+      ['scalar', scalars, ['scalars']],
+    ]);
+    const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
+      if (!blocks.some((b) => b.name === target)) r.fail(['action', target], `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`);
+      const e = r.expr(v, ['action', target]);
+      const allowed = new Map([...roles, [ONES, 'ones']]);
+      checkSymbols(r, e, allowed, ['action', target], `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`);
+      for (const other of blocks) {
+        if (other.name !== target && symbols(e.expr).has(other.name)) r.fail(['action', target], `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`, e.at);
+      }
+      return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
+    });
+    if (!action.some((a) => symbols(a.expr).has(parameter))) r.fail(['action'], `no component uses the group parameter '${parameter}'`);
+    return { kind: 'block', ...common, parameter, blocks, constants, scalars, action };
+  }
+
+  for (const k of ['blocks', 'scalars']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  const parameters = r.list(o['parameters'], ['parameters']);
+  if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
+  const data = r.list(o['data'], ['data']);
+  const constants = r.list(o['constants'], ['constants']);
+  const roles = defineNames(r, [
+    ['group parameter', group, ['group']],
+    ['parameter', parameters, ['parameters']],
+    ['data', data, ['data']],
+    ['constant', constants, ['constants']],
+  ]);
+  if (o['loss'] === undefined) r.fail([], "missing field 'loss'");
+  const loss = r.expr(o['loss'], ['loss']);
+  const lossAllowed = new Map([...roles].filter(([, role]) => role !== 'group parameter'));
+  for (const g of group) if (symbols(loss.expr).has(g)) r.fail(['loss'], `the loss mentions the group parameter '${g}'`, loss.at);
+  checkSymbols(r, loss, lossAllowed, ['loss'], 'declare it under parameters, data or constants');
+  noExpm(r, loss, ['loss']);
+  const actionAllowed = new Map([...roles].filter(([, role]) => role !== 'data'));
+  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
+    if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
+    const e = r.expr(v, ['action', target]);
+    for (const d of data) if (symbols(e.expr).has(d)) r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
+    checkSymbols(r, e, actionAllowed, ['action', target], 'declare it under parameters, constants or group');
+    noExpm(r, e, ['action', target]);
+    return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
+  });
+  for (const g of group) if (!action.some((a) => symbols(a.expr).has(g))) r.fail(['action'], `no component uses the group parameter '${g}'`);
+  // The action must be the identity at the group identity (all group parameters 0).
+  const atZero = new Map(group.map((g) => [g, { kind: 'num', value: '0' } as Expr]));
+  for (const a of action) {
+    const v = decideZero({
+      terms: [sub(substitute(a.expr, atZero), sym(a.target))],
+      variables: [...parameters.map((name) => ({ name, role: 'parameter' as const })), ...constants.map((name) => ({ name, role: 'constant' as const }))],
+      seed: 1, points: 16, claim: 'identity at a = 0',
+    });
+    if (v.kind === 'refuted') {
+      const pt = Object.entries(v.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
+      r.fail(['action', a.target], `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`, a.at);
+    }
+  }
+  return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+}
+
+function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {
+  const has = (x: Expr): boolean => x.kind === 'call' ? x.fn === 'expm' || x.args.some(has) : x.kind === 'add' ? x.terms.some(has) : x.kind === 'mul' ? x.factors.some(has) : x.kind === 'pow' ? has(x.base) || has(x.exp) : false;
+  if (has(e.expr)) r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
+}
+
+function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Loc | undefined {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isMap(node)) node = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key))?.value;
+    else if (isSeq(node)) node = node.items[Number(key)];
+    else return undefined;
+  }
+  const range = (node as Node | undefined)?.range;
+  if (!range) return undefined;
+  const pos = lc.linePos(range[0]);
+  // A quoted scalar's text starts one character after its opening quote.
+  const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+  return { line: pos.line, column: pos.col + (quoted ? 1 : 0) };
+}
+
+/** Parse declaration text (YAML or JSON). */
+export function parseDeclarationText(text: string, origin: string): Declaration {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lc.linePos(e.pos[0]);
+    throw new InputError(origin, '', `malformed file: ${e.message.split('\n')[0]}`, { line: pos.line, column: pos.col });
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    throw new InputError(origin, '', `malformed file: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, path));
+}
+
+/** Read a declaration file. */
+export function loadDeclarationFile(path: string): Declaration {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(path, '', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`);
+  }
+  return parseDeclarationText(text, path);
+}

@@ -1,0 +1,79 @@
+/**
+ * Declarations of continuous symmetries: plain readonly records with a `kind` tag.
+ *
+ * - `block`: named parameter blocks with symbolic shapes and a one-parameter action on each;
+ *   the derived laws are width-independent formulas over blocks.
+ * - `concrete`: a scalar loss over scalar parameters and data symbols, and an action written as
+ *   expressions in the parameters and the group parameter(s); the toolkit can prove or refute
+ *   that the action is a symmetry.
+ */
+import type { Expr } from '../expr/ast';
+
+export type Dim = string; // a dimension name ("n") or a positive integer written as text ("3")
+export type Shape =
+  | { readonly kind: 'scalar' }
+  | { readonly kind: 'vector'; readonly n: Dim }
+  | { readonly kind: 'matrix'; readonly rows: Dim; readonly cols: Dim };
+
+/** How a declared matrix constant is constrained. `general` means: the laws must hold for every
+ * such matrix (the whole Lie algebra, e.g. gl(n) for an n×n E). */
+export type Structure = 'general' | 'symmetric' | 'antisymmetric';
+
+export interface Constant {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly structure: Structure;
+}
+
+/** A position in a declaration file (1-based). */
+export interface Loc { readonly line: number; readonly column: number }
+
+export interface ActionEntry {
+  /** Where the expression starts in its file, when read from one. */
+  readonly at?: Loc;
+  /** The block or parameter acted on. */
+  readonly target: string;
+  readonly expr: Expr;
+  /** The expression as the user wrote it. */
+  readonly text: string;
+}
+
+interface Common {
+  readonly name: string;
+  readonly description: string;
+  /** Short source name (THEORY.md), e.g. "NM". */
+  readonly source?: string;
+  /** Where it was read from, for messages. */
+  readonly origin: string;
+}
+
+export interface BlockDeclaration extends Common {
+  readonly kind: 'block';
+  readonly parameter: string;
+  readonly blocks: readonly { readonly name: string; readonly shape: Shape }[];
+  readonly constants: readonly Constant[];
+  /** Symbolic scalar constants (e.g. a homogeneity degree k). */
+  readonly scalars: readonly string[];
+  readonly action: readonly ActionEntry[];
+}
+
+export interface ConcreteDeclaration extends Common {
+  readonly kind: 'concrete';
+  readonly parameters: readonly string[];
+  readonly data: readonly string[];
+  readonly constants: readonly string[];
+  /** Group parameters: one for a one-parameter group, several for a multi-parameter group. */
+  readonly group: readonly string[];
+  readonly loss: Expr;
+  readonly lossText: string;
+  readonly action: readonly ActionEntry[];
+}
+
+export type Declaration = BlockDeclaration | ConcreteDeclaration;
+
+/** The built-in symbol for the all-ones block in block-level translations. */
+export const ONES = 'ones';
+
+export function shapeText(s: Shape): string {
+  return s.kind === 'scalar' ? 'scalar' : s.kind === 'vector' ? `vector[${s.n}]` : `matrix[${s.rows}, ${s.cols}]`;
+}

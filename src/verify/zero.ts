@@ -1,0 +1,101 @@
+/**
+ * Deciding whether a residual (a sum of terms) is identically zero, with a sound verdict:
+ *
+ * 1. exact normal form reduces it to 0           → proved (confirmed at random points);
+ * 2. a float64 evaluation at a random point exceeds REFUTATION_THRESHOLD relative to the scale of
+ *    its terms                                     → refuted, with the exact point and the seed;
+ * 3. the CAS (nerdamer-prime) reduces it to 0 and every point agrees → proved;
+ * 4. every point within IDENTITY_TOLERANCE        → numerically verified (count, worst, seed);
+ * 5. otherwise                                    → inconclusive, with the reason.
+ *
+ * A CAS or normal-form "0" that random points contradict is reported as inconclusive: the
+ * toolkit never certifies what its own evaluation disputes.
+ */
+import { type Expr, add } from '../expr/ast';
+import { compile, UnboundSymbol } from '../expr/evaluate';
+import { exactZero } from '../expr/normal';
+import { casSaysZero } from '../cas/nerdamer';
+import { rng } from '../../numeric/rng';
+import { type Verdict, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
+
+export type Role = 'parameter' | 'data' | 'group' | 'constant';
+export interface Variable { readonly name: string; readonly role: Role }
+
+export interface ZeroQuestion {
+  /** The residual is the sum of these terms; its scale is the sum of their magnitudes. */
+  readonly terms: readonly Expr[];
+  readonly variables: readonly Variable[];
+  readonly seed: number;
+  /** Number of random points (default 48). */
+  readonly points?: number;
+  /** Named expressions to report at a counterexample (e.g. both loss values). */
+  readonly report?: Readonly<Record<string, Expr>>;
+  /** What the residual claims, for messages ("the action leaves the loss unchanged"). */
+  readonly claim: string;
+}
+
+/** Sampling ranges by role: grid points exactly representable in float64 and printable exactly. */
+function sample(role: Role, r: ReturnType<typeof rng>): number {
+  switch (role) {
+    case 'group': {
+      const v = r.grid(-1.5, 1.5, 16);
+      return v === 0 ? 0.5 : v;
+    }
+    case 'constant': return r.grid(0.5, 3, 8);
+    default: return r.grid(-2, 2, 32);
+  }
+}
+
+export function decideZero(q: ZeroQuestion): Verdict {
+  const names = q.variables.map((v) => v.name);
+  const residual = add(...q.terms);
+  let fns: ((xs: ArrayLike<number>) => number)[];
+  try {
+    fns = q.terms.map((t) => compile(t, names));
+  } catch (err) {
+    if (err instanceof UnboundSymbol) return { kind: 'inconclusive', reason: err.message };
+    throw err;
+  }
+  const exact = exactZero(residual);
+  const count = q.points ?? 48;
+  const r = rng(q.seed);
+  let worst = 0;
+  let valid = 0;
+  let worstPoint: number[] | undefined;
+  for (let i = 0; i < count; i++) {
+    const xs = q.variables.map((v) => sample(v.role, r));
+    const vals = fns.map((f) => f(xs));
+    if (!vals.every(Number.isFinite)) continue;
+    valid++;
+    const sum = vals.reduce((s, x) => s + x, 0);
+    const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
+    const rel = scale === 0 ? 0 : Math.abs(sum) / scale;
+    if (worstPoint === undefined || rel > worst) {
+      worst = rel;
+      worstPoint = xs;
+    }
+  }
+  if (valid === 0) return { kind: 'inconclusive', reason: `no finite value at any of ${count} random points (seed ${q.seed})` };
+  const evidence = `confirmed at ${valid} random points, worst relative residual ${worst.toExponential(2)}, seed ${q.seed}`;
+
+  if (worst >= REFUTATION_THRESHOLD) {
+    if (exact === 'zero') return { kind: 'inconclusive', reason: `exact normal form is 0 but evaluation gives relative residual ${worst.toExponential(2)} (seed ${q.seed}): not certified` };
+    const pt = worstPoint!;
+    const point = Object.fromEntries(names.map((n, i) => [n, String(pt[i])]));
+    const values: Record<string, number> = {};
+    for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(pt);
+    values['residual'] = fns.reduce((s, f) => s + f(pt), 0);
+    return { kind: 'refuted', why: `${q.claim} fails`, counterexample: { point, values, relativeResidual: worst, seed: q.seed } };
+  }
+  if (exact === 'zero') return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
+  if (worst > IDENTITY_TOLERANCE) {
+    return { kind: 'inconclusive', reason: `worst relative residual ${worst.toExponential(2)} lies between the identity tolerance ${IDENTITY_TOLERANCE} and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})` };
+  }
+  const cas = casSaysZero(residual);
+  if (cas === 'zero') return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
+  const why = exact === 'unknown' ? 'no exact normal form (budget or unsupported form)' : 'the exact normal form does not reduce it';
+  return {
+    kind: 'numerically-verified', count: valid, worstRelative: worst, tolerance: IDENTITY_TOLERANCE, seed: q.seed,
+    why: `${why}; CAS ${cas === 'nonzero' ? 'does not reduce it either' : 'unavailable for this expression'}`,
+  };
+}
