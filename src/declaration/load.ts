@@ -246,14 +246,14 @@ export function parseDeclarationText(text: string, origin: string): Declaration 
   return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, path));
 }
 
-/** Read a declaration file. */
-export function loadDeclarationFile(path: string): Declaration {
+/** Read a declaration file; `origin` is how messages name it (default: the path). */
+export function loadDeclarationFile(path: string, origin: string = path): Declaration {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(path, '', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`);
+    throw new InputError(origin, '', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`);
   }
-  return parseDeclarationText(text, path);
+  return parseDeclarationText(text, origin);
 }

@@ -5,8 +5,8 @@
  *
  *   exp(u + v) = exp(u) exp(v),  exp(k u) = exp(u)^k (integer k),  exp(log u) = u
  *   log(p u) = log p + log u      for p > 0 (positive rational content, exp powers)
- *   f(p u) = p f(u)               for p > 0 and f positively homogeneous (relu, leaky_relu, abs)
- *   step(p u) = step(u), sign(p u) = sign(u)  for p > 0
+ *   relu(u) = u step(u), abs(u) = u sign(u), leaky_relu(u, s) = u (s + (1 - s) step(u))
+ *   step(p u) = step(u), sign(p u) = sign(u)  for p > 0;  step(u)^2 = step(u)
  *   odd/even functions get a canonical argument sign (tanh(-u) = -tanh(u), cos(-u) = cos(u),
  *   sigmoid(-u) = 1 - sigmoid(u), softplus(-u) = softplus(u) - u)
  *   sin(u)^2 = 1 - cos(u)^2,  sinh(u)^2 = cosh(u)^2 - 1,  sqrt(u)^2 = u
@@ -39,7 +39,7 @@ interface Atom {
   /** For log atoms: the argument. */
   readonly logOf?: Normal;
   /** Replacement for atom^2, when a sound identity gives one. */
-  readonly square?: () => Poly;
+  readonly square?: (key: string) => Poly;
 }
 
 const SEP = '\u0001';
@@ -128,7 +128,7 @@ export class Normalizer {
         changed = true;
         const [k, e] = hit;
         const rest: Mono = t.mono.map(([kk, ee]) => [kk, kk === k ? e - 2 : ee] as const).filter(([, ee]) => ee !== 0);
-        const sq = this.atoms.get(k)!.square!();
+        const sq = this.atoms.get(k)!.square!(k);
         for (const u of this.mulPolyRaw(monoPoly(rest, t.coef), sq).values()) addInto(out, u);
       }
       cur = this.check(out);
@@ -268,7 +268,7 @@ export class Normalizer {
 
   private negN(x: Normal): Normal { return { num: scalePoly(x.num, Q.rat(-1)), den: x.den }; }
 
-  private fnAtom(fn: FnName, arg: Normal, extra?: Normal, square?: () => Poly): Normal {
+  private fnAtom(fn: FnName, arg: Normal, extra?: Normal, square?: (key: string) => Poly): Normal {
     const key = `${fn}(${this.key(arg)}${extra ? `,${this.key(extra)}` : ''})`;
     const display = extra ? call(fn, this.toExpr(arg), this.toExpr(extra)) : call(fn, this.toExpr(arg));
     return this.atomN({ key, display, positive: fn === 'exp', ...(square ? { square } : {}) });
@@ -308,13 +308,13 @@ export class Normalizer {
         return this.addN(r, this.atomN({ key, display: call('log', this.toExpr(rest)), positive: false, logOf: rest }));
       }
       case 'relu': case 'abs': case 'leaky_relu': {
-        if (c !== undefined) {
-          if (fn === 'abs') return this.constN(Q.cmp(c, Q.ZERO) < 0 ? Q.neg(c) : c);
-          if (fn === 'relu') return this.constN(Q.cmp(c, Q.ZERO) < 0 ? Q.ZERO : c);
-        }
-        const { p, rest } = this.splitPositive(u);
-        const arg = fn === 'abs' && this.leadSign(rest) < 0 ? this.negN(rest) : rest;
-        return this.mulN(p, this.fnAtom(fn, arg, fn === 'leaky_relu' ? v : undefined));
+        // relu(u) = u step(u), abs(u) = u sign(u), leaky_relu(u, s) = u (s + (1 - s) step(u)):
+        // identities at every u (both sides are 0 at u = 0), so the piecewise-linear functions
+        // reduce to the step and sign atoms, which carry the positive-homogeneity rules.
+        if (fn === 'relu') return this.mulN(u, this.fn('step', u));
+        if (fn === 'abs') return this.mulN(u, this.fn('sign', u));
+        const slope = v ?? this.constN(Q.ZERO);
+        return this.mulN(u, this.addN(slope, this.mulN(this.addN(this.constN(Q.ONE), slope, -1), this.fn('step', u))));
       }
       case 'step': case 'sign': {
         if (c !== undefined) {
@@ -323,7 +323,8 @@ export class Normalizer {
         }
         const { rest } = this.splitPositive(u);
         if (fn === 'sign' && this.leadSign(rest) < 0) return this.negN(this.fnAtom('sign', this.negN(rest)));
-        return this.fnAtom(fn, rest);
+        // step(u)^2 = step(u) everywhere.
+        return this.fnAtom(fn, rest, undefined, fn === 'step' ? (key) => monoPoly([[key, 1]], Q.ONE) : undefined);
       }
       case 'sin': case 'tan': case 'sinh': case 'tanh': {
         if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
@@ -347,7 +348,7 @@ export class Normalizer {
       case 'sqrt': {
         if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
         if (c !== undefined && Q.isOne(c)) return this.constN(Q.ONE);
-        const sq = isConst(u.den) ? () => u.num : undefined;
+        const sq = isConst(u.den) ? (): Poly => u.num : undefined;
         return this.fnAtom('sqrt', u, undefined, sq);
       }
       case 'expm':

@@ -26,6 +26,25 @@ function splitSign(e: Expr): { negative: boolean; mag: Expr } {
 
 const isInvPow = (e: Expr): e is Extract<Expr, { kind: 'pow' }> => e.kind === 'pow' && e.exp.kind === 'num' && e.exp.value.startsWith('-');
 
+/** Split a product into numerator and denominator factors; a leading fraction p/q puts p above and q below. */
+function splitFraction(factors: readonly Expr[]): { numer: Expr[]; denom: Expr[] } {
+  const numer: Expr[] = [];
+  const denom: Expr[] = [];
+  factors.forEach((f, i) => {
+    if (i === 0 && f.kind === 'num' && factors.length > 1) {
+      const r = numValue(f);
+      if (r.d !== 1n) {
+        if (r.n !== 1n) numer.push({ kind: 'num', value: String(r.n) });
+        denom.push({ kind: 'num', value: String(r.d) });
+        return;
+      }
+    }
+    if (isInvPow(f)) denom.push(f.exp.kind === 'num' && f.exp.value === '-1' ? f.base : { ...f, exp: { kind: 'num', value: f.exp.kind === 'num' ? f.exp.value.slice(1) : '1' } });
+    else numer.push(f);
+  });
+  return { numer, denom };
+}
+
 // ---------------- text ----------------
 
 export function toText(e: Expr): string {
@@ -54,8 +73,7 @@ function text(e: Expr, outer: number): string {
       const { negative, mag } = splitSign(e);
       if (negative) return wrap(`-${text(mag, PREC.mul + 1)}`, PREC.neg);
       if (mag.kind !== 'mul') return text(mag, outer);
-      const numer = mag.factors.filter((f) => !isInvPow(f));
-      const denom = mag.factors.filter(isInvPow).map((f) => (f.exp.kind === 'num' && f.exp.value === '-1' ? f.base : { ...f, exp: { kind: 'num', value: f.exp.kind === 'num' ? f.exp.value.slice(1) : '1' } as Expr }));
+      const { numer, denom } = splitFraction(mag.factors);
       const n = numer.length ? numer.map((f) => text(f, PREC.mul)).join('*') : '1';
       if (!denom.length) return wrap(n, PREC.mul);
       const d = denom.length === 1 ? text(denom[0]!, PREC.pow) : `(${denom.map((f) => text(f, PREC.mul)).join('*')})`;
@@ -116,8 +134,7 @@ function latex(e: Expr, outer: number): string {
       const { negative, mag } = splitSign(e);
       if (negative) return wrap(`-${latex(mag, PREC.mul + 1)}`, PREC.neg);
       if (mag.kind !== 'mul') return latex(mag, outer);
-      const numer = mag.factors.filter((f) => !isInvPow(f));
-      const denom = mag.factors.filter(isInvPow).map((f) => (f.exp.kind === 'num' && f.exp.value === '-1' ? f.base : { ...f, exp: { kind: 'num', value: f.exp.kind === 'num' ? f.exp.value.slice(1) : '1' } as Expr }));
+      const { numer, denom } = splitFraction(mag.factors);
       const n = numer.length ? numer.map((f) => latex(f, PREC.mul)).join(' \\, ') : '1';
       if (!denom.length) return wrap(n, PREC.mul);
       return `\\frac{${n}}{${denom.map((f) => latex(f, PREC.mul)).join(' \\, ')}}`;

@@ -85,7 +85,7 @@ export function decideZero(q: ZeroQuestion): Verdict {
     const values: Record<string, number> = {};
     for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(pt);
     values['residual'] = fns.reduce((s, f) => s + f(pt), 0);
-    return { kind: 'refuted', why: `${q.claim} fails`, counterexample: { point, values, relativeResidual: worst, seed: q.seed } };
+    return { kind: 'refuted', why: `not true that ${q.claim}`, counterexample: { point, values, relativeResidual: worst, seed: q.seed } };
   }
   if (exact === 'zero') return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
   if (worst > IDENTITY_TOLERANCE) {

@@ -1,0 +1,29 @@
+/** Every theorem module, in the order `noether prove --all` prints them. */
+import type { Theorem } from './lib';
+import { theorem as nmTranslationGradient } from './nm-translation-gradient';
+import { theorem as nmTranslationHessian } from './nm-translation-hessian';
+import { theorem as nmTranslationCharge } from './nm-translation-charge';
+import { theorem as nmScaleGradient } from './nm-scale-gradient';
+import { theorem as nmScaleHessian } from './nm-scale-hessian';
+import { theorem as nmScaleCharge } from './nm-scale-charge';
+import { theorem as nmRescaleGradient } from './nm-rescale-gradient';
+import { theorem as nmRescaleHessian } from './nm-rescale-hessian';
+import { theorem as nmRescaleCharge } from './nm-rescale-charge';
+import { theorem as guLinearBalance } from './gu-linear-balance';
+import { theorem as nmLinearGradient } from './nm-linear-gradient';
+
+export const THEOREMS: readonly Theorem[] = [
+  nmTranslationGradient,
+  nmTranslationHessian,
+  nmTranslationCharge,
+  nmScaleGradient,
+  nmScaleHessian,
+  nmScaleCharge,
+  nmRescaleGradient,
+  nmRescaleHessian,
+  nmRescaleCharge,
+  guLinearBalance,
+  nmLinearGradient,
+];
+
+export { prove, type Theorem } from './lib';

@@ -1,0 +1,35 @@
+/**
+ * The built-in catalog: declaration files under catalog/, in the same format users write.
+ * No catalog entry has a code path of its own.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadDeclarationFile } from './declaration/load';
+import type { Declaration } from './declaration/types';
+
+/** The catalog folder, found from this module whether run from src/ (ts) or dist/src/ (js). */
+export function catalogDir(): string {
+  for (const up of ['..', '../..']) {
+    const dir = resolve(__dirname, up, 'catalog');
+    if (existsSync(dir)) return dir;
+  }
+  throw new Error('catalog folder not found next to the package');
+}
+
+export function catalogNames(): string[] {
+  return readdirSync(catalogDir()).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => f.replace(/\.(ya?ml|json)$/, '')).sort();
+}
+
+export function catalogPath(name: string): string | undefined {
+  const dir = catalogDir();
+  for (const ext of ['yaml', 'yml', 'json']) {
+    const p = join(dir, `${name}.${ext}`);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export function loadCatalog(name: string): Declaration | undefined {
+  const p = catalogPath(name);
+  return p ? loadDeclarationFile(p, `catalog/${basename(p)}`) : undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * The command-line interface as a function: main(args, io) → exit code. Exit 0: everything
+ * holds; 1: a law was refuted; 2: usage or input error; 3: internal error. Machine output goes to
+ * stdout, diagnostics to stderr; the CLI never prints a stack trace. (It prints no colour, so
+ * NO_COLOR is respected trivially.)
+ */
+import { existsSync } from 'node:fs';
+import { catalogNames, loadCatalog } from '../catalog';
+import { loadDeclarationFile } from '../declaration/load';
+import { InputError } from '../declaration/errors';
+import type { Declaration } from '../declaration/types';
+import { derive } from '../derive';
+import { renderDerivation, FORMATS, type Format, verdictWord } from '../render';
+import { renderCertificate } from '../render/certificate';
+import { THEOREMS, prove } from '../../proofs';
+import type { Verdict } from '../verdict';
+
+export interface IO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `noether — derive and verify the laws a loss symmetry implies for training
+
+usage: noether <command> [options]
+
+commands:
+  list                      the built-in catalog of symmetries
+  derive <name|file>        derive generator, gradient and Hessian constraints and the charge
+  prove <id> | --all        print the certificate of a theorem (see 'noether prove --list')
+
+options: --format text|latex|markdown|json, --seed N, --runs N, --help
+exit codes: 0 all laws hold, 1 a law was refuted, 2 usage or input error, 3 internal error`,
+  list: `usage: noether list [--format text|json]
+
+Lists the built-in catalog (declaration files in the package's catalog/ folder).`,
+  derive: `usage: noether derive <name|file> [--format text|latex|markdown|json] [--seed N] [--runs N]
+
+Derives, from the declared action alone, the generator, the gradient constraint, the Hessian
+constraint and the gradient-flow charge (or what obstructs one), each with a verdict:
+proved, numerically verified (count, worst residual, seed), refuted (counterexample) or
+inconclusive (reason). <name> is a catalog entry ('noether list'); <file> a YAML or JSON
+declaration. --seed fixes every random point (default 1); --runs sets the number of random
+points per check (default 48).`,
+  prove: `usage: noether prove <id> | --all | --list [--format text|markdown|latex|json] [--seed N]
+
+Prints the certificate of a theorem: its statement, source, and the derivation that proves it.`,
+};
+
+interface Options { format: Format; seed: number; runs: number | undefined; all: boolean; list: boolean; help: boolean; positional: string[] }
+
+function parseArgs(args: readonly string[]): Options {
+  const o: Options = { format: 'text', seed: 1, runs: undefined, all: false, list: false, help: false, positional: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const int = (name: string, v: string, min: number): number => {
+      if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UsageError(`${name} must be an integer ≥ ${min}, got '${v}'`);
+      return Number(v);
+    };
+    switch (flag) {
+      case '--format': {
+        const f = value();
+        if (!FORMATS.includes(f as Format)) throw new UsageError(`unknown format '${f}' (use ${FORMATS.join(', ')})`);
+        o.format = f as Format;
+        break;
+      }
+      case '--seed': o.seed = int('--seed', value(), 0); if (o.seed > 0xffffffff) throw new UsageError('--seed must be below 2^32'); break;
+      case '--runs': o.runs = int('--runs', value(), 1); if (o.runs > 100000) throw new UsageError('--runs must be at most 100000'); break;
+      case '--all': o.all = true; break;
+      case '--list': o.list = true; break;
+      case '--help': case '-h': o.help = true; break;
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
+        o.positional.push(a);
+    }
+  }
+  return o;
+}
+
+function resolveDeclaration(ref: string): Declaration {
+  const looksLikePath = /[/\\]|\.(ya?ml|json)$/i.test(ref);
+  if (!looksLikePath) {
+    const d = loadCatalog(ref);
+    if (d) return d;
+    if (!existsSync(ref)) throw new UsageError(`unknown symmetry '${ref}' (catalog: ${catalogNames().join(', ')}; or give a path to a declaration file)`);
+  }
+  return loadDeclarationFile(ref);
+}
+
+const exitFor = (v: Verdict): number => (v.kind === 'refuted' ? 1 : 0);
+
+export function main(args: readonly string[], io: IO): number {
+  try {
+    const [command, ...rest] = args;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout(HELP['main']! + '\n');
+      return command === undefined ? 2 : 0;
+    }
+    if (!HELP[command] || command === 'main') throw new UsageError(`unknown command '${command}' (commands: list, derive, prove)`);
+    const o = parseArgs(rest);
+    if (o.help) { io.stdout(HELP[command]! + '\n'); return 0; }
+    switch (command) {
+      case 'list': {
+        if (o.positional.length) throw new UsageError(`list takes no arguments, got '${o.positional[0]}'`);
+        const entries = catalogNames().map((n) => { const d = loadCatalog(n)!; return { name: n, kind: d.kind, description: d.description, source: d.source ?? '' }; });
+        if (o.format === 'json') io.stdout(JSON.stringify(entries, null, 2) + '\n');
+        else {
+          const w = Math.max(...entries.map((e) => e.name.length));
+          io.stdout(entries.map((e) => `${e.name.padEnd(w)}  ${e.description}${e.source ? `  [${e.source}]` : ''}`).join('\n') + '\n');
+        }
+        return 0;
+      }
+      case 'derive': {
+        if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'derive takes one symmetry' : 'derive needs a symmetry: a catalog name or a declaration file');
+        const d = derive(resolveDeclaration(o.positional[0]!), { seed: o.seed, ...(o.runs ? { points: o.runs } : {}) });
+        io.stdout(renderDerivation(d, o.format) + '\n');
+        const inconclusive = d.laws.filter((l) => l.verdict.kind === 'inconclusive').length;
+        if (inconclusive) io.stderr(`noether: ${inconclusive} law${inconclusive > 1 ? 's are' : ' is'} inconclusive\n`);
+        if (d.verdict.kind === 'refuted') io.stderr(`noether: ${d.declaration.name}: ${verdictWord(d.verdict)} — see the refuted law above\n`);
+        return exitFor(d.verdict);
+      }
+      case 'prove': {
+        if (o.list) { io.stdout(THEOREMS.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n'); return 0; }
+        const chosen = o.all ? THEOREMS : THEOREMS.filter((t) => o.positional.includes(t.id));
+        if (!o.all && o.positional.length === 0) throw new UsageError("prove needs a theorem id or --all (see 'noether prove --list')");
+        const unknown = o.positional.filter((p) => !THEOREMS.some((t) => t.id === p));
+        if (unknown.length) throw new UsageError(`unknown theorem '${unknown[0]}' (see 'noether prove --list')`);
+        const certs = chosen.map((t) => prove(t, o.seed));
+        const fmt = o.format;
+        io.stdout((fmt === 'json' ? JSON.stringify(certs.length === 1 && !o.all ? certs[0] : certs, null, 2) : certs.map((c) => renderCertificate(c, fmt)).join('\n\n')) + '\n');
+        return certs.some((c) => c.verdict.kind === 'refuted') ? 1 : 0;
+      }
+    }
+    return 2;
+  } catch (err) {
+    if (err instanceof UsageError) { io.stderr(`noether: ${err.message}\n`); return 2; }
+    if (err instanceof InputError) { io.stderr(`noether: ${err.message}\n`); return 2; }
+    io.stderr(`noether: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Renderers for derivations and certificates: text (terminals), Markdown (notes, with $…$ math),
+ * LaTeX (a fragment that KaTeX and LaTeX both render) and JSON (exactly the records).
+ */
+import type { Derivation, Law } from '../derivation';
+import { describeVerdict, type Verdict } from '../verdict';
+
+export type Format = 'text' | 'latex' | 'markdown' | 'json';
+export const FORMATS: readonly Format[] = ['text', 'latex', 'markdown', 'json'];
+
+export function verdictWord(v: Verdict): string {
+  return v.kind === 'numerically-verified' ? 'numerically verified' : v.kind;
+}
+
+const latexEscape = (s: string): string => s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
+
+function lawText(l: Law, i: number): string {
+  const lines = [`${i + 1}. ${l.title}  [${l.parameter}]`, `   ${l.statement.text}`, `   verdict: ${describeVerdict(l.verdict)}`];
+  if (l.note) lines.push(`   note: ${l.note}`);
+  return lines.join('\n');
+}
+
+export function renderDerivation(d: Derivation, format: Format): string {
+  const decl = d.declaration;
+  switch (format) {
+    case 'json': return JSON.stringify(d, null, 2);
+    case 'text': {
+      const out = [
+        `${decl.name} — ${decl.description || '(no description)'}${decl.source ? `  [${decl.source}]` : ''}`,
+        `declared in ${decl.origin} (${decl.kind === 'block' ? 'block-level' : 'concrete'}); seed ${d.seed}`,
+        `normalisation: ${d.normalisation}`,
+        '',
+        ...d.generators.flatMap((g) => [`generator X = ∂ψ/∂${g.parameter} at ${g.parameter} = 0:`, ...g.components.map((c) => `  X_${c.target} = ${c.value.text}`)]),
+        '',
+        ...d.laws.map(lawText),
+        '',
+        `overall: ${verdictWord(d.verdict)}`,
+      ];
+      return out.join('\n');
+    }
+    case 'markdown': {
+      const out = [
+        `## ${decl.name}${decl.source ? ` (${decl.source})` : ''}`,
+        '',
+        decl.description,
+        '',
+        `*Declared in* \`${decl.origin}\` (${decl.kind === 'block' ? 'block-level' : 'concrete'}), seed ${d.seed}. *Normalisation:* ${d.normalisation}.`,
+        '',
+        ...d.generators.flatMap((g) => [`**Generator** ($\\partial_{${g.parameter}}\\psi$ at ${g.parameter} = 0):`, '', ...g.components.map((c) => `- $X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}$`), '']),
+        '| # | law | statement | verdict |',
+        '|---|---|---|---|',
+        ...d.laws.map((l, i) => `| ${i + 1} | ${l.title} | $${l.statement.latex}$ | ${verdictWord(l.verdict)} |`),
+        '',
+        ...d.laws.map((l, i) => `${i + 1}. **${l.title}** — ${describeVerdict(l.verdict)}${l.note ? `. ${l.note}` : ''}`),
+        '',
+        `**Overall:** ${verdictWord(d.verdict)}`,
+      ];
+      return out.join('\n');
+    }
+    case 'latex': {
+      const out = [
+        `% noether derive ${decl.name} (seed ${d.seed})`,
+        `\\subsection*{${latexEscape(decl.name)}${decl.source ? ` (${latexEscape(decl.source)})` : ''}}`,
+        latexEscape(decl.description),
+        '',
+        ...d.generators.map((g) => `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ${g.components.map((c) => `X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}`).join(', \\quad ')} \\]`),
+        '\\begin{enumerate}',
+        ...d.laws.map((l) => `  \\item ${latexEscape(l.title)} (${verdictWord(l.verdict)}): \\[ ${l.statement.latex} \\]`),
+        '\\end{enumerate}',
+      ];
+      return out.join('\n');
+    }
+  }
+}
