@@ -91,11 +91,24 @@ export function decideZero(q: ZeroQuestion): Verdict {
   if (worst > IDENTITY_TOLERANCE) {
     return { kind: 'inconclusive', reason: `worst relative residual ${worst.toExponential(2)} lies between the identity tolerance ${IDENTITY_TOLERANCE} and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})` };
   }
+  // The CAS's "0" is trusted only where its known unsound rewrites cannot apply: every sampled
+  // point lies in the domain (no branch cuts met) and no power has a symbolic exponent
+  // (nerdamer rewrites (x^a)^b to x^(ab), false for negative x).
+  const casTrusted = valid === count && !hasSymbolicPower(residual);
   const cas = casSaysZero(residual);
-  if (cas === 'zero') return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
+  if (cas === 'zero' && casTrusted) return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
   const why = exact === 'unknown' ? 'no exact normal form (budget or unsupported form)' : 'the exact normal form does not reduce it';
-  return {
-    kind: 'numerically-verified', count: valid, worstRelative: worst, tolerance: IDENTITY_TOLERANCE, seed: q.seed,
-    why: `${why}; CAS ${cas === 'nonzero' ? 'does not reduce it either' : 'unavailable for this expression'}`,
-  };
+  const casWhy = cas === 'zero' ? `the CAS claims 0, not trusted here (${valid < count ? `${count - valid} of ${count} points outside the domain` : 'symbolic exponents'})`
+    : cas === 'nonzero' ? 'the CAS does not reduce it either' : 'the CAS is unavailable for this expression';
+  return { kind: 'numerically-verified', count: valid, worstRelative: worst, tolerance: IDENTITY_TOLERANCE, seed: q.seed, why: `${why}; ${casWhy}` };
+}
+
+function hasSymbolicPower(e: Expr): boolean {
+  switch (e.kind) {
+    case 'pow': return e.exp.kind !== 'num' || hasSymbolicPower(e.base);
+    case 'add': return e.terms.some(hasSymbolicPower);
+    case 'mul': return e.factors.some(hasSymbolicPower);
+    case 'call': return e.args.some(hasSymbolicPower);
+    default: return false;
+  }
 }
