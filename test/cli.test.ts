@@ -1,0 +1,130 @@
+/** The CLI through main(args, io) with fake streams. */
+import { test, fc } from '@fast-check/jest';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import katex from 'katex';
+import { main } from '../src/cli/main';
+import type { Derivation } from '../src/derivation';
+import { evalTrace, randMat, frob, relErr } from './helpers/numeric';
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(args, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+  return { code, out, err };
+}
+const noStackTrace = (s: string): void => expect(s).not.toMatch(/\n\s+at /);
+const tmp = mkdtempSync(join(tmpdir(), 'noether-'));
+
+describe('noether list', () => {
+  it('lists every catalog entry', () => {
+    const r = run('list');
+    expect(r.code).toBe(0);
+    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl']) expect(r.out).toContain(n);
+    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(5);
+  });
+});
+
+describe('noether derive', () => {
+  it('derive rescale --format json gives the generator, both constraints and the charge ½‖w_in‖² − ½‖w_out‖², each with a verdict', () => {
+    const r = run('derive', 'rescale', '--format', 'json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out) as Derivation;
+    expect(d.kind).toBe('derivation');
+    expect(d.generators[0]!.components.map((c) => `${c.target}:${c.value.text}`)).toEqual(['w_in:w_in', 'w_out:-w_out']);
+    expect(d.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'charge']);
+    expect(d.laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
+    expect(d.normalisation).toMatch(/1\/2/);
+    const charge = d.laws.find((l) => l.id === 'charge')!;
+    if (charge.data.kind !== 'trace') throw new Error('trace expected');
+    const rand = ((s) => () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32))(4);
+    const v = { blocks: { w_in: randMat(5, 1, rand), w_out: randMat(3, 1, rand) } };
+    expect(relErr(evalTrace(charge.data.sum, v), frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2)).toBeLessThan(1e-12);
+  });
+
+  it.each(['translation', 'scale', 'rescale', 'homogeneity', 'gl'])('the LaTeX of %s renders with KaTeX', (name) => {
+    const r = run('derive', name, '--format', 'latex');
+    expect(r.code).toBe(0);
+    const maths = [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((m) => m[1]!);
+    expect(maths.length).toBeGreaterThan(2);
+    for (const m of maths) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+    const md = run('derive', name, '--format', 'markdown').out;
+    for (const m of [...md.matchAll(/\$([^$]+)\$/g)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true })).not.toThrow();
+  });
+
+  it('refutes rescaling through tanh with a reproducible counterexample and exit 1', () => {
+    const r = run('derive', 'examples/tanh-rescale.yaml');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/refuted .*counterexample w1=.* a=/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(run('derive', 'examples/tanh-rescale.yaml').out).toEqual(r.out);
+  });
+
+  it('proves the ReLU unit and states no charge for the rotation', () => {
+    const relu = run('derive', 'examples/relu-rescale.yaml', '--format', 'json');
+    expect(relu.code).toBe(0);
+    expect((JSON.parse(relu.out) as Derivation).laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
+    const rot = run('derive', 'examples/rotation-factorisation.yaml');
+    expect(rot.code).toBe(0);
+    expect(rot.out).toContain('no gradient-flow charge (antisymmetric generator)');
+  });
+
+  it('the same seed gives byte-identical output', () => {
+    expect(run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out).toEqual(run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out);
+    expect(run('derive', 'gl', '--seed', '3', '--format', 'json').out).toEqual(run('derive', 'gl', '--seed=3', '--format=json').out);
+  });
+});
+
+describe('noether prove', () => {
+  it('prove --all prints a proved certificate for every theorem', () => {
+    const r = run('prove', '--all', '--format', 'json');
+    expect(r.code).toBe(0);
+    const certs = JSON.parse(r.out) as { verdict: { kind: string } }[];
+    expect(certs.length).toBeGreaterThanOrEqual(10);
+    expect(certs.every((c) => c.verdict.kind === 'proved')).toBe(true);
+    expect(run('prove', 'nm-rescale-charge').out).toContain('certificate: PROVED');
+  });
+});
+
+describe('usage and input errors: one line, exit 2, no stack trace', () => {
+  const bad = join(tmp, 'bad.yaml');
+  writeFileSync(bad, 'name: x\nkind: concrete\nparameters: [w]\ndata: [x]\ngroup: a\nloss: (x - w*q)^2\naction:\n  w: exp(a)*w\n');
+  it.each<[string[], RegExp]>([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['derive'], /derive needs a symmetry/],
+    [['derive', 'nosuchthing'], /unknown symmetry 'nosuchthing' \(catalog: /],
+    [['derive', 'rescale', '--format', 'pdf'], /unknown format 'pdf'/],
+    [['derive', 'rescale', '--seed', 'abc'], /--seed must be an integer/],
+    [['derive', 'rescale', '--bogus'], /unknown option '--bogus'/],
+    [['derive', join(tmp, 'missing.yaml')], /missing\.yaml: no such file/],
+    [['derive', bad], /bad\.yaml:6:7: loss: unknown symbol 'q'/],
+    [['prove'], /prove needs a theorem id or --all/],
+    [['prove', 'no-such-theorem'], /unknown theorem 'no-such-theorem'/],
+  ])('%j', (args, re) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    noStackTrace(r.err);
+  });
+
+  it('--help works for every command', () => {
+    for (const c of ['list', 'derive', 'prove']) expect(run(c, '--help').code).toBe(0);
+    expect(run('--help').out).toContain('usage: noether');
+  });
+
+  const valid = readFileSync('examples/relu-rescale.yaml', 'utf8');
+  test.prop([fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.string({ maxLength: 4 })), { minLength: 1, maxLength: 4 })], { numRuns: 60 })(
+    'a mangled declaration file is answered with exit 0, 1 or 2 and never an internal error or a stack trace',
+    (edits) => {
+      let text = valid;
+      for (const [at, del, ins] of edits) { const i = at % (text.length + 1); text = text.slice(0, i) + ins + text.slice(i + del); }
+      const f = join(tmp, 'fuzz.yaml');
+      writeFileSync(f, text);
+      const r = run('derive', f, '--runs', '8');
+      expect([0, 1, 2]).toContain(r.code);
+      noStackTrace(r.err);
+    },
+  );
+});

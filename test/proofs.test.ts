@@ -1,0 +1,32 @@
+/** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
+import katex from 'katex';
+import { THEOREMS, prove } from '../proofs';
+import type { Theorem } from '../proofs/lib';
+
+describe('theorems of NM and GU, proved by derivation from the declared actions', () => {
+  it.each(THEOREMS.map((t) => [t.id, t] as const))('%s', (_, t) => {
+    const c = prove(t);
+    expect(c.verdict.kind).toBe('proved');
+    expect(c.steps.length).toBeGreaterThanOrEqual(2);
+    expect(() => katex.renderToString(t.statement.latex, { throwOnError: true })).not.toThrow();
+  });
+
+  it('ids are unique', () => {
+    expect(new Set(THEOREMS.map((t) => t.id)).size).toBe(THEOREMS.length);
+  });
+});
+
+describe('negative twins: a certificate can fail', () => {
+  const flip = (t: Theorem): Theorem => {
+    const e = t.expected;
+    if (e.kind === 'hvp') return { ...t, expected: { ...e, rhs: Object.fromEntries(Object.entries(e.rhs).map(([b, s]) => [b, s.map((x) => ({ ...x, coef: { kind: 'mul' as const, factors: [{ kind: 'num' as const, value: '2' }, x.coef] } }))])) } };
+    const [first, ...rest] = e.sum;
+    return { ...t, expected: { ...e, sum: [{ ...first!, coef: { kind: 'mul', factors: [{ kind: 'num', value: '3' }, first!.coef] } }, ...rest] } as Theorem['expected'] };
+  };
+  it.each(THEOREMS.filter((t) => !(t.expected.kind === 'hvp' && Object.values(t.expected.rhs).every((s) => s.length === 0))).map((t) => [t.id, t] as const))(
+    '%s with a wrong coefficient is refuted',
+    (_, t) => {
+      expect(prove(flip(t)).verdict.kind).toBe('refuted');
+    },
+  );
+});
