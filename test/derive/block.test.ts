@@ -8,7 +8,7 @@ import { deriveBlock } from '../../src/derive/block';
 import { deriveConcrete } from '../../src/derive/concrete';
 import { loadCatalog } from '../../src/catalog';
 import type { Derivation, Law } from '../../src/derivation';
-import type { BlockDeclaration } from '../../src/declaration/types';
+import type { BlockDeclaration, ConcreteDeclaration } from '../../src/declaration/types';
 import { Instance, generatorFromAction, flat } from '../../src/derive/instantiate';
 import { compile } from '../../src/expr/evaluate';
 import { neg } from '../../src/expr/ast';
@@ -132,7 +132,7 @@ describe('block actions no catalog lists', () => {
 
 describe('block-level and concrete derivations agree', () => {
   it('rescale instantiated as one ReLU unit (2 inputs, 1 output) gives the same charge as the concrete derivation', () => {
-    const concrete = deriveConcrete(readDeclaration({
+    const concrete = deriveConcrete(<ConcreteDeclaration>readDeclaration({
       name: 'unit', kind: 'concrete', group: 'a', parameters: ['u1', 'u2', 'v'], data: ['x1', 'x2', 'y'],
       loss: '(y - v*relu(u1*x1 + u2*x2))^2', action: { u1: 'exp(a)*u1', u2: 'exp(a)*u2', v: 'exp(-a)*v' },
     }));

@@ -10,6 +10,7 @@ import { deriveConcrete } from '../../src/derive/concrete';
 import type { Derivation, Law } from '../../src/derivation';
 import { compile } from '../../src/expr/evaluate';
 import type { Verdict } from '../../src/verdict';
+import type { ConcreteDeclaration } from '../../src/declaration/types';
 
 const law = (d: Derivation, id: string): Law => {
   const l = d.laws.find((x) => x.id === id);
@@ -19,7 +20,7 @@ const law = (d: Derivation, id: string): Law => {
 /** A small seeded generator for test points (independent of the toolkit's RNG). */
 const lcg = (seed: number): (() => number) => { let s = seed >>> 0; return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32); };
 const holds = (v: Verdict): boolean => v.kind === 'proved' || v.kind === 'numerically-verified';
-const decl = (o: Record<string, unknown>) => readDeclaration({ name: 'test', kind: 'concrete', group: 'a', ...o });
+const decl = (o: Record<string, unknown>): ConcreteDeclaration => readDeclaration({ name: 'test', kind: 'concrete', group: 'a', ...o }) as ConcreteDeclaration;
 
 /** Evaluate a derived charge at a point and compare with the independent formula. */
 function chargeMatches(d: Derivation, params: string[], expected: (p: number[]) => number, rand: () => number): boolean {
@@ -79,7 +80,7 @@ describe('derivation from actions no catalog lists', () => {
   });
 
   it('a multi-parameter group gets laws per parameter', () => {
-    const d = deriveConcrete(readDeclaration({ name: 't', kind: 'concrete', group: ['a', 'b'], parameters: ['w1', 'w2', 'w3'], data: ['x', 'y'], loss: '(y - w3*w2*w1*x)^2', action: { w1: 'exp(a)*w1', w2: 'exp(b - a)*w2', w3: 'exp(-b)*w3' } }));
+    const d = deriveConcrete(decl({ group: ['a', 'b'], parameters: ['w1', 'w2', 'w3'], data: ['x', 'y'], loss: '(y - w3*w2*w1*x)^2', action: { w1: 'exp(a)*w1', w2: 'exp(b - a)*w2', w3: 'exp(-b)*w3' } }));
     expect(d.generators.map((g) => g.parameter)).toEqual(['a', 'b']);
     expect(d.laws.filter((l) => l.id === 'charge').length).toBe(2);
     expect(d.verdict.kind).toBe('proved');
