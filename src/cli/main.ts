@@ -12,7 +12,6 @@ import type { Declaration } from '../declaration/types';
 import { derive } from '../derive';
 import { renderDerivation, FORMATS, type Format, verdictWord } from '../render';
 import { renderCertificate } from '../render/certificate';
-import { THEOREMS, prove } from '../../proofs';
 import type { Verdict } from '../verdict';
 
 export interface IO {
@@ -129,6 +128,9 @@ export function main(args: readonly string[], io: IO): number {
         return exitFor(d.verdict);
       }
       case 'prove': {
+        // Loaded here so that other commands do not pay for the theorem modules at start-up.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { THEOREMS, prove } = require('../../proofs') as typeof import('../../proofs');
         if (o.list) { io.stdout(THEOREMS.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n'); return 0; }
         const chosen = o.all ? THEOREMS : THEOREMS.filter((t) => o.positional.includes(t.id));
         if (!o.all && o.positional.length === 0) throw new UsageError("prove needs a theorem id or --all (see 'noether prove --list')");

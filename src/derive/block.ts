@@ -197,23 +197,20 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
   const given = 'holds for every loss invariant under the action (invariance is an assumption at block level: `noether check` tests it on networks)';
   const laws: Law[] = [];
 
-  // Generator check: the word algebra's derivative vs entrywise differentiation of the action.
+  // Entrywise generator, straight from the action (independent of the word algebra).
+  const direct = new Map(gens.map((g) => [g.block, flat(generatorFromAction(inst, g.block, decl.action.find((x) => x.target === g.block)!.expr, a))]));
   const genResiduals = gens.flatMap((g) => {
-    const entry = decl.action.find((x) => x.target === g.block)!;
     const [r, c] = inst.shapeOf(g.block);
-    const direct = flat(generatorFromAction(inst, g.block, entry.expr, a));
     const formula = flat(inst.matrix(g.X, r, c));
-    return direct.map((x, i) => [x, neg(formula[i]!)]);
+    return direct.get(g.block)!.map((x, i) => [x, neg(formula[i]!)]);
   });
   const genVerdict = certify(inst.allZero(genResiduals, 'the generator', seed));
 
   // Gradient constraint.
   const gradTrace = alg.trace(gens.flatMap((g) => alg.inner([{ coef: ONE_E, word: [letter('grad', g.block)] }], g.X)));
   const XdotGradF = add(...gens.flatMap((g) => {
-    const entry = decl.action.find((x) => x.target === g.block)!;
-    const direct = flat(generatorFromAction(inst, g.block, entry.expr, a));
-    const gf = flat(inst.gradF.get(g.block)!);
-    return direct.map((x, i) => mul(x, gf[i]!));
+    const gf = flat(inst.gradF(g.block));
+    return direct.get(g.block)!.map((x, i) => mul(x, gf[i]!));
   }));
   const gradVerdict = certify(weakest([genVerdict, inst.allZero([[XdotGradF, neg(inst.trace(gradTrace))]], 'the gradient-constraint formula', seed)]));
   laws.push({
@@ -238,20 +235,21 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
     });
   }
 
-  // Hessian constraint: (H X)_B = −(Aᵀ g)_B.
+  // Hessian constraint: (H X)_B = −(Aᵀ g)_B. Differentiating ⟨∇F, X⟩ gives H X + J_Xᵀ ∇F for any F,
+  // so the formula is right iff rhs = −J_Xᵀ ∇F, with J_X taken entrywise from the action.
   const rhs = new Map(gens.map((g) => [g.block, alg.matrix(g.linear.map((t) => ({ coef: neg(t.coef), word: [...transposeWord(t.left), letter('grad', g.block), ...transposeWord(t.right)] })))]));
   const hessResiduals: Expr[][] = [];
-  {
-    const Xd = new Map(gens.map((g) => [g.block, flat(generatorFromAction(inst, g.block, decl.action.find((x) => x.target === g.block)!.expr, a))]));
-    for (const b of decl.blocks) {
-      const [r, c] = inst.shapeOf(b.name);
-      const rh = rhs.has(b.name) ? flat(inst.matrix(rhs.get(b.name)!, r, c)) : flat(inst.matrix([], r, c));
-      flat(inst.entries.get(b.name)!).forEach((ent, i) => {
-        const vi = (ent as { name: string }).name;
-        const HX = add(...gens.flatMap((g) => flat(inst.entries.get(g.block)!).map((e2, j) => mul(diff(diff(inst.F, vi), (e2 as { name: string }).name), Xd.get(g.block)![j]!))));
-        hessResiduals.push([diff(XdotGradF, vi), neg(HX), rh[i]!]);
+  for (const b of decl.blocks) {
+    const [r, c] = inst.shapeOf(b.name);
+    const rh = flat(inst.matrix(rhs.get(b.name) ?? [], r, c));
+    flat(inst.entries.get(b.name)!).forEach((ent, i) => {
+      const vi = (ent as { name: string }).name;
+      const JtG = gens.flatMap((g) => {
+        const gf = flat(inst.gradF(g.block));
+        return direct.get(g.block)!.map((x, j) => mul(diff(x, vi), gf[j]!));
       });
-    }
+      hessResiduals.push([...JtG, rh[i]!]);
+    });
   }
   const hessVerdict = certify(weakest([genVerdict, inst.allZero(hessResiduals, 'the Hessian-constraint formula', seed)]));
   const hx = gens.map((g) => `(H·X)_${g.block} = ${rhs.get(g.block)!.length ? matrixText(rhs.get(g.block)!) : '0'}`);

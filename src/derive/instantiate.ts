@@ -38,7 +38,7 @@ export class Instance {
   readonly variables: Variable[] = [];
   readonly vars: string[] = [];
   readonly F: Expr;
-  readonly gradF = new Map<string, M>();
+  private readonly gradCache = new Map<string, M>();
 
   constructor(readonly decl: BlockDeclaration, seed: number, symmetricOverride: readonly string[] = []) {
     const order = [2, 3, 4];
@@ -81,7 +81,16 @@ export class Instance {
     for (const v of this.vars) terms.push(mul(coef(), pow(sym(v), num(2))));
     for (let k = 0; k < this.vars.length + 4; k++) terms.push(mul(coef(), pick(), pick()), mul(coef(), pick(), pick(), pick()));
     this.F = add(...terms);
-    for (const [b, m] of this.entries) this.gradF.set(b, mmap(m, (e) => diff(this.F, (e as { name: string }).name)));
+  }
+
+  /** ∇F on one block (computed on first use). */
+  gradF(block: string): M {
+    let g = this.gradCache.get(block);
+    if (!g) {
+      g = mmap(this.entries.get(block)!, (e) => diff(this.F, (e as { name: string }).name));
+      this.gradCache.set(block, g);
+    }
+    return g;
   }
 
   shapeOf(block: string): [number, number] {
@@ -93,7 +102,7 @@ export class Instance {
     let m: M;
     switch (l.kind) {
       case 'block': m = this.entries.get(l.name)!; break;
-      case 'grad': m = this.gradF.get(l.name)!; break;
+      case 'grad': m = this.gradF(l.name); break;
       case 'const': m = this.constants.get(l.name)!; break;
       case 'ones': { const [r, c] = this.shapeOf(l.name); m = Array.from({ length: r }, () => Array.from({ length: c }, () => ONE_E)); break; }
     }

@@ -45,10 +45,19 @@ interface Atom {
 const SEP = '\u0001';
 const monoKey = (m: Mono): string => m.map(([k, e]) => `${k}${SEP}${e}`).join(SEP + SEP);
 
+/** Product of two monomials (both sorted by atom key): a linear merge. */
 function mulMono(a: Mono, b: Mono): Mono {
-  const out = new Map<string, number>(a.map(([k, e]) => [k, e]));
-  for (const [k, e] of b) out.set(k, (out.get(k) ?? 0) + e);
-  return [...out.entries()].filter(([, e]) => e !== 0).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  const out: (readonly [string, number])[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x[0] < y[0])) { out.push(x!); i++; }
+    else if (x === undefined || y[0] < x[0]) { out.push(y); j++; }
+    else { const e = x[1] + y[1]; if (e !== 0) out.push([x[0], e]); i++; j++; }
+  }
+  return out;
 }
 
 const monoPoly = (mono: Mono, coef: Rational): Poly => (Q.isZero(coef) ? new Map() : new Map([[monoKey(mono), { mono, coef }]]));
@@ -203,7 +212,19 @@ export class Normalizer {
     switch (e.kind) {
       case 'num': return this.constN(numValue(e));
       case 'sym': return this.atomN({ key: e.name, display: e, positive: false });
-      case 'add': return e.terms.reduce<Normal>((acc, t) => this.addN(acc, this.normalize(t)), this.constN(Q.ZERO));
+      case 'add': {
+        // Terms over the same denominator accumulate in one map (pairwise addition would copy it per term).
+        const parts = e.terms.map((t) => this.normalize(t));
+        const groups = new Map<string, { den: Poly; num: Map<string, Term> }>();
+        for (const x of parts) {
+          const k = polyKey(x.den);
+          const g = groups.get(k) ?? { den: x.den, num: new Map<string, Term>() };
+          for (const t of x.num.values()) addInto(g.num, t);
+          this.check(g.num);
+          groups.set(k, g);
+        }
+        return [...groups.values()].map((g) => this.make(g.num, g.den)).reduce((acc, x) => this.addN(acc, x));
+      }
       case 'mul': return e.factors.reduce<Normal>((acc, t) => this.mulN(acc, this.normalize(t)), this.constN(Q.ONE));
       case 'pow': {
         const base = this.normalize(e.base);

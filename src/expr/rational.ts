@@ -35,9 +35,9 @@ export const ONE = rat(1);
 export const isZero = (a: Rational): boolean => a.n === 0n;
 export const isOne = (a: Rational): boolean => a.n === 1n && a.d === 1n;
 export const isInteger = (a: Rational): boolean => a.d === 1n;
-export const add = (a: Rational, b: Rational): Rational => rat(a.n * b.d + b.n * a.d, a.d * b.d);
+export const add = (a: Rational, b: Rational): Rational => (a.d === 1n && b.d === 1n ? { n: a.n + b.n, d: 1n } : rat(a.n * b.d + b.n * a.d, a.d * b.d));
 export const sub = (a: Rational, b: Rational): Rational => rat(a.n * b.d - b.n * a.d, a.d * b.d);
-export const mul = (a: Rational, b: Rational): Rational => rat(a.n * b.n, a.d * b.d);
+export const mul = (a: Rational, b: Rational): Rational => (a.d === 1n && b.d === 1n ? { n: a.n * b.n, d: 1n } : rat(a.n * b.n, a.d * b.d));
 export const neg = (a: Rational): Rational => ({ n: -a.n, d: a.d });
 export function div(a: Rational, b: Rational): Rational {
   if (b.n === 0n) throw new RangeError('division by zero');
