@@ -43,11 +43,11 @@ describe('noether derive', () => {
     expect(relErr(evalTrace(charge.data.sum, v), frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2)).toBeLessThan(1e-12);
   });
 
-  it.each(['translation', 'scale', 'rescale', 'homogeneity', 'gl'])('the LaTeX of %s renders with KaTeX', (name) => {
+  it.each(['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'examples/relu-rescale.yaml', 'examples/rotation-factorisation.yaml', 'examples/tanh-rescale.yaml'])('the LaTeX of %s renders with KaTeX', (name) => {
     const r = run('derive', name, '--format', 'latex');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(name.includes('tanh') ? 1 : 0);
     const maths = [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((m) => m[1]!);
-    expect(maths.length).toBeGreaterThan(2);
+    expect(maths.length).toBeGreaterThan(1);
     for (const m of maths) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
     const md = run('derive', name, '--format', 'markdown').out;
     for (const m of [...md.matchAll(/\$([^$]+)\$/g)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true })).not.toThrow();

@@ -218,8 +218,7 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
     statement: { text: `${traceText(gradTrace)} = 0`, latex: `${traceLatex(gradTrace)} = 0` },
     data: { kind: 'trace', sum: gradTrace }, verdict: gradVerdict, note: given,
   });
-  const general = decl.constants.filter((c) => c.structure === 'general' && c.shape.kind === 'matrix' && gradTrace.some((t) => t.word.some((l) => l.kind === 'const' && l.name === c.name)));
-  for (const c of general) {
+  for (const c of operatorConstants(decl, gens)) {
     const M = alg.dual(gradTrace, c.name);
     if (!M) continue;
     const [r, cc] = [inst.constants.get(c.name)!.length, inst.constants.get(c.name)![0]!.length];
@@ -277,8 +276,7 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
 
 function charges(decl: BlockDeclaration, alg: Algebra, gens: readonly BlockGenerator[], seed: number, genVerdict: Verdict, certify: (v: Verdict) => Verdict): Law[] {
   const a = decl.parameter;
-  const used = (name: string): boolean => gens.some((g) => g.X.some((t) => t.word.some((l) => l.kind === 'const' && l.name === name)));
-  const general = decl.constants.filter((c) => c.structure === 'general' && used(c.name));
+  const general = operatorConstants(decl, gens);
   const checkPotential = (algebra: Algebra, Q: TraceSum, overrides: readonly string[]): Verdict => {
     const inst = new Instance(decl, seed, overrides);
     const residuals = gens.flatMap((g) => {
@@ -333,6 +331,16 @@ function charges(decl: BlockDeclaration, alg: Algebra, gens: readonly BlockGener
   const K = antisymmetricPart(antiAlg, regen(antiAlg));
   if (K.size) out.push(noCharge(`${names.join(', ')} antisymmetric`, K, genVerdict));
   return out;
+}
+
+/**
+ * The generic (`structure: general`) square matrix constants that act as operators in the
+ * generator's linear part: the laws must hold for every such matrix, i.e. for a whole Lie algebra.
+ * Constants that only give a translation direction are fixed vectors, not operators.
+ */
+function operatorConstants(decl: BlockDeclaration, gens: readonly BlockGenerator[]): BlockDeclaration['constants'] {
+  const inLinear = (name: string): boolean => gens.some((g) => g.linear.some((t) => [...t.left, ...t.right].some((l) => l.kind === 'const' && l.name === name)));
+  return decl.constants.filter((c) => c.structure === 'general' && c.shape.kind === 'matrix' && c.shape.rows === c.shape.cols && inLinear(c.name));
 }
 
 function noCharge(parameter: string, K: ReadonlyMap<string, WordSum>, genVerdict: Verdict): Law {

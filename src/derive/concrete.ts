@@ -41,7 +41,8 @@ function tidy(e: Expr): Expr {
 }
 
 const render = (e: Expr): { text: string; latex: string } => ({ text: toText(e), latex: toLatex(e) });
-const tuple = (es: readonly Expr[], f: (e: Expr) => string, open = '(', close = ')'): string => `${open}${es.map(f).join(', ')}${close}`;
+const tuple = (es: readonly Expr[], f: (e: Expr) => string): string => `(${es.map(f).join(', ')})`;
+const column = (es: readonly Expr[]): string => `\\begin{pmatrix} ${es.map(toLatex).join(' \\\\ ')} \\end{pmatrix}`;
 
 export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
@@ -109,7 +110,7 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
       kind: 'law', id: 'hessian-constraint', parameter: a, title: 'Hessian constraint H X = −J_Xᵀ ∇L',
       statement: {
         text: `H·${tuple(X, toText)} = -${tuple(JtG, toText)}`,
-        latex: `H ${tuple(X, toLatex, '\\begin{pmatrix}', '\\end{pmatrix}').replace(/, /g, ' \\\\ ')} = -${tuple(JtG, toLatex, '\\begin{pmatrix}', '\\end{pmatrix}').replace(/, /g, ' \\\\ ')}`,
+        latex: `H ${column(X)} = -${column(JtG)}`,
       },
       data: { kind: 'vector', components: Object.fromEntries(params.map((p, i) => [p, neg(JtG[i]!)])) },
       verdict: weakest(hessVerdicts),

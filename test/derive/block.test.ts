@@ -128,6 +128,15 @@ describe('block actions no catalog lists', () => {
     C.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(WtW[i]![j]! / 2, 12)));
     expect(d.laws.some((l) => l.id === 'no-charge')).toBe(true);
   });
+
+  it('translation along a declared constant vector c: X = c, H c = 0, Q = ⟨c, θ⟩', () => {
+    const d = deriveBlock(block({ blocks: { theta: 'vector[n]' }, constants: { c: 'vector[n]' }, action: { theta: 'theta + a*c' } }));
+    const r = lcg(5);
+    const v = { blocks: { theta: randMat(4, 1, r) }, consts: { c: randMat(4, 1, r) } };
+    expect(relErr(evalTrace(trace(law(d, 'charge')), v), frob(v.consts.c, v.blocks.theta))).toBeLessThan(TOL);
+    expect(hvp(law(d, 'hessian-constraint')).rhs['theta']).toEqual([]);
+    expect(d.verdict.kind).toBe('proved');
+  });
 });
 
 describe('block-level and concrete derivations agree', () => {
