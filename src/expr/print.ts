@@ -24,6 +24,15 @@ function splitSign(e: Expr): { negative: boolean; mag: Expr } {
   return { negative: false, mag: e };
 }
 
+/** a + b - c: each term's sign becomes the operator in front of its magnitude. */
+function signedSum(terms: readonly Expr[], body: (mag: Expr) => string): string {
+  return terms.map((t, i) => {
+    const { negative, mag } = splitSign(t);
+    const b = body(mag);
+    return i === 0 ? (negative ? `-${b}` : b) : negative ? ` - ${b}` : ` + ${b}`;
+  }).join('');
+}
+
 const isInvPow = (e: Expr): e is Extract<Expr, { kind: 'pow' }> => e.kind === 'pow' && e.exp.kind === 'num' && e.exp.value.startsWith('-');
 
 /** Split a product into numerator and denominator factors; a leading fraction p/q puts p above and q below. */
@@ -60,15 +69,7 @@ function text(e: Expr, outer: number): string {
       return r.d === 1n ? e.value : wrap(e.value, PREC.mul);
     }
     case 'sym': return e.name;
-    case 'add': {
-      let s = '';
-      e.terms.forEach((t, i) => {
-        const { negative, mag } = splitSign(t);
-        const body = text(mag, PREC.add + 1);
-        s += i === 0 ? (negative ? `-${body}` : body) : negative ? ` - ${body}` : ` + ${body}`;
-      });
-      return wrap(s, PREC.add);
-    }
+    case 'add': return wrap(signedSum(e.terms, (m) => text(m, PREC.add + 1)), PREC.add);
     case 'mul': {
       const { negative, mag } = splitSign(e);
       if (negative) return wrap(`-${text(mag, PREC.mul + 1)}`, PREC.neg);
@@ -121,15 +122,7 @@ function latex(e: Expr, outer: number): string {
       return r.n < 0n ? wrap(`-${mag}`, PREC.neg) : mag;
     }
     case 'sym': return latexName(e.name);
-    case 'add': {
-      let s = '';
-      e.terms.forEach((t, i) => {
-        const { negative, mag } = splitSign(t);
-        const body = latex(mag, PREC.add + 1);
-        s += i === 0 ? (negative ? `-${body}` : body) : negative ? ` - ${body}` : ` + ${body}`;
-      });
-      return wrap(s, PREC.add);
-    }
+    case 'add': return wrap(signedSum(e.terms, (m) => latex(m, PREC.add + 1)), PREC.add);
     case 'mul': {
       const { negative, mag } = splitSign(e);
       if (negative) return wrap(`-${latex(mag, PREC.mul + 1)}`, PREC.neg);
