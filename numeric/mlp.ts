@@ -1,0 +1,332 @@
+/**
+ * Multilayer perceptrons in float64 with exact gradients and Hessian-vector products.
+ *
+ * The HVP is Pearlmutter's R-operator: a forward pass carries tangents (ẋ = J v) next to values,
+ * and the backward pass carries R(x̄) = d/dt x̄(θ + t v) next to the adjoints x̄, so that at the
+ * parameters R(∇L) = H v. Every op below has four rules — value, tangent, adjoint, R-adjoint —
+ * written out by hand; test/numeric checks them against finite differences and PyTorch.
+ *
+ * Layers: Linear (W, b) → [BatchNorm | LayerNorm, optional affine γ, β] → activation, repeated, then
+ * Linear → loss (½-mean squared error, or softmax cross-entropy). Normalisations use ε = 0 so that
+ * their scale symmetry is exact (this requires batch ≥ 2 for BatchNorm and width ≥ 2 for LayerNorm).
+ */
+import { type Mat, mat, mulABt, addAtB, addAB } from './linalg';
+
+export type Activation =
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'leaky'; readonly slope: number }
+  | { readonly kind: 'linear' }
+  | { readonly kind: 'tanh' }
+  | { readonly kind: 'poly'; readonly degree: number };
+export type Norm = 'none' | 'batch' | 'layer';
+export type Loss = 'mse' | 'ce';
+
+export interface MlpSpec {
+  /** [input, hidden…, output]. */
+  readonly widths: readonly number[];
+  readonly act: Activation;
+  readonly norm: Norm;
+  /** Learnable γ, β after the normalisation. */
+  readonly affine: boolean;
+  readonly loss: Loss;
+  readonly bias: boolean;
+}
+
+export interface Block { readonly name: string; readonly rows: number; readonly cols: number; readonly offset: number }
+
+export interface Network {
+  readonly spec: MlpSpec;
+  readonly blocks: readonly Block[];
+  /** Number of parameters. */
+  readonly size: number;
+}
+
+export interface Batch { readonly X: Mat; readonly Y: Mat }
+
+export interface Evaluation {
+  readonly loss: number;
+  readonly grad: Float64Array;
+  /** H v, when a direction was given. */
+  readonly hv?: Float64Array;
+  /** ⟨∇L, v⟩, when a direction was given. */
+  readonly lossDot?: number;
+}
+
+export class NetworkError extends Error {}
+
+export function buildNetwork(spec: MlpSpec): Network {
+  const { widths } = spec;
+  if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new NetworkError(`widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
+  if (spec.loss === 'ce' && widths[widths.length - 1]! < 2) throw new NetworkError('softmax cross-entropy needs at least 2 outputs');
+  if (spec.norm === 'layer' && widths.slice(1, -1).some((w) => w < 2)) throw new NetworkError('LayerNorm needs hidden widths ≥ 2');
+  if (spec.act.kind === 'poly' && (!Number.isInteger(spec.act.degree) || spec.act.degree < 1)) throw new NetworkError('polynomial activation needs an integer degree ≥ 1');
+  const blocks: Block[] = [];
+  let offset = 0;
+  const add = (name: string, rows: number, cols: number): void => { blocks.push({ name, rows, cols, offset }); offset += rows * cols; };
+  const L = widths.length - 1;
+  for (let l = 1; l <= L; l++) {
+    add(`W${l}`, widths[l]!, widths[l - 1]!);
+    if (spec.bias) add(`b${l}`, 1, widths[l]!);
+    if (l < L && spec.norm !== 'none' && spec.affine) { add(`gamma${l}`, 1, widths[l]!); add(`beta${l}`, 1, widths[l]!); }
+  }
+  return { spec, blocks, size: offset };
+}
+
+export function blockOf(net: Network, name: string): Block {
+  const b = net.blocks.find((x) => x.name === name);
+  if (!b) throw new NetworkError(`no block ${name}`);
+  return b;
+}
+
+const view = (v: Float64Array, b: Block): Mat => mat(b.rows, b.cols, v.subarray(b.offset, b.offset + b.rows * b.cols));
+
+// ---------------- activations: σ, σ', σ'' ----------------
+
+function actFns(a: Activation): [(z: number) => number, (z: number) => number, (z: number) => number] {
+  switch (a.kind) {
+    case 'relu': return [(z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0), () => 0];
+    case 'leaky': return [(z) => (z > 0 ? z : a.slope * z), (z) => (z > 0 ? 1 : a.slope), () => 0];
+    case 'linear': return [(z) => z, () => 1, () => 0];
+    case 'tanh': return [Math.tanh, (z) => { const t = Math.tanh(z); return 1 - t * t; }, (z) => { const t = Math.tanh(z); return -2 * t * (1 - t * t); }];
+    case 'poly': {
+      const k = a.degree;
+      return [(z) => z ** k, (z) => k * z ** (k - 1), (z) => (k >= 2 ? k * (k - 1) * z ** (k - 2) : 0)];
+    }
+  }
+}
+
+// ---------------- normalisation over groups ----------------
+
+/** Groups of a B×n matrix normalised together: columns (BatchNorm) or rows (LayerNorm). */
+function groups(norm: Norm, rows: number, cols: number): { count: number; size: number; start: (g: number) => number; stride: number } {
+  return norm === 'batch'
+    ? { count: cols, size: rows, start: (g) => g, stride: cols }
+    : { count: rows, size: cols, start: (g) => g * cols, stride: 1 };
+}
+
+interface NormCache { readonly N: Mat; readonly s: Float64Array; readonly Ndot?: Mat; readonly sdot?: Float64Array }
+
+function normForward(norm: Norm, Z: Mat, Zdot: Mat | undefined): NormCache {
+  const G = groups(norm, Z.rows, Z.cols);
+  const N = mat(Z.rows, Z.cols);
+  const Ndot = Zdot ? mat(Z.rows, Z.cols) : undefined;
+  const s = new Float64Array(G.count);
+  const sdot = Zdot ? new Float64Array(G.count) : undefined;
+  const z = Z.data, n = N.data;
+  for (let g = 0; g < G.count; g++) {
+    const st = G.start(g);
+    let mu = 0;
+    for (let t = 0; t < G.size; t++) mu += z[st + t * G.stride]!;
+    mu /= G.size;
+    let v = 0;
+    for (let t = 0; t < G.size; t++) { const c = z[st + t * G.stride]! - mu; v += c * c; }
+    const sg = Math.sqrt(v / G.size);
+    if (!(sg > 0)) throw new NetworkError(`${norm === 'batch' ? 'BatchNorm' : 'LayerNorm'} of a group with zero variance is undefined (ε = 0)`);
+    s[g] = sg;
+    for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; n[i] = (z[i]! - mu) / sg; }
+    if (Zdot && Ndot && sdot) {
+      const zd = Zdot.data, nd = Ndot.data;
+      let mud = 0;
+      for (let t = 0; t < G.size; t++) mud += zd[st + t * G.stride]!;
+      mud /= G.size;
+      let cc = 0;
+      for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; cc += (z[i]! - mu) * (zd[i]! - mud); }
+      const sd = cc / G.size / sg;
+      sdot[g] = sd;
+      for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; nd[i] = (zd[i]! - mud - n[i]! * sd) / sg; }
+    }
+  }
+  return { N, s, ...(Ndot ? { Ndot } : {}), ...(sdot ? { sdot } : {}) };
+}
+
+/** Z̄ = (N̄ − mean N̄ − N mean(N̄ N)) / s, and its R-derivative. */
+function normBackward(norm: Norm, c: NormCache, Nbar: Mat, NbarR: Mat | undefined): { Zbar: Mat; ZbarR?: Mat } {
+  const G = groups(norm, Nbar.rows, Nbar.cols);
+  const Zbar = mat(Nbar.rows, Nbar.cols);
+  const ZbarR = NbarR ? mat(Nbar.rows, Nbar.cols) : undefined;
+  const n = c.N.data, nb = Nbar.data, zb = Zbar.data;
+  for (let g = 0; g < G.count; g++) {
+    const st = G.start(g);
+    let m1 = 0, m2 = 0;
+    for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; m1 += nb[i]!; m2 += nb[i]! * n[i]!; }
+    m1 /= G.size; m2 /= G.size;
+    const sg = c.s[g]!;
+    for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; zb[i] = (nb[i]! - m1 - n[i]! * m2) / sg; }
+    if (NbarR && ZbarR && c.Ndot && c.sdot) {
+      const nbr = NbarR.data, nd = c.Ndot.data, zbr = ZbarR.data;
+      let m1r = 0, m2r = 0;
+      for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; m1r += nbr[i]!; m2r += nbr[i]! * n[i]! + nb[i]! * nd[i]!; }
+      m1r /= G.size; m2r /= G.size;
+      const sd = c.sdot[g]!;
+      for (let t = 0; t < G.size; t++) {
+        const i = st + t * G.stride;
+        zbr[i] = -(sd / sg) * zb[i]! + (nbr[i]! - m1r - nd[i]! * m2 - n[i]! * m2r) / sg;
+      }
+    }
+  }
+  return { Zbar, ...(ZbarR ? { ZbarR } : {}) };
+}
+
+// ---------------- the network ----------------
+
+const addRow = (M: Mat, row: Float64Array): void => { for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) M.data[i * M.cols + j]! += row[j]!; };
+const colSumInto = (M: Mat, out: Float64Array): void => { for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) out[j]! += M.data[i * M.cols + j]!; };
+
+interface LayerCache {
+  readonly A: Mat; readonly Adot?: Mat; // input
+  readonly Z: Mat; readonly Zdot?: Mat; // pre-normalisation
+  readonly norm?: NormCache;
+  readonly Q: Mat; readonly Qdot?: Mat; // pre-activation
+}
+
+/**
+ * Loss, gradient and (with a direction v) H v and ⟨∇L, v⟩ at parameters θ on a batch.
+ * For softmax cross-entropy Y holds class probabilities per row (one-hot labels).
+ */
+export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Float64Array): Evaluation {
+  const { spec } = net;
+  if (theta.length !== net.size) throw new NetworkError(`θ has ${theta.length} entries, the network ${net.size}`);
+  if (v && v.length !== net.size) throw new NetworkError(`direction has ${v.length} entries, the network ${net.size}`);
+  if (batch.X.cols !== spec.widths[0] || batch.Y.cols !== spec.widths[spec.widths.length - 1] || batch.X.rows !== batch.Y.rows) throw new NetworkError('batch shape does not match the network');
+  if (spec.norm === 'batch' && batch.X.rows < 2) throw new NetworkError('BatchNorm needs a batch of at least 2');
+  const L = spec.widths.length - 1;
+  const B = batch.X.rows;
+  const [sigma, dsigma, d2sigma] = actFns(spec.act);
+  const P = (name: string): Mat => view(theta, blockOf(net, name));
+  const V = (name: string): Mat | undefined => (v ? view(v, blockOf(net, name)) : undefined);
+  const caches: LayerCache[] = [];
+
+  let A = batch.X;
+  let Adot: Mat | undefined;
+  for (let l = 1; l <= L; l++) {
+    const W = P(`W${l}`), Wd = V(`W${l}`);
+    const Z = mulABt(A, W);
+    let Zdot: Mat | undefined;
+    if (v) {
+      Zdot = mulABt(A, Wd!);
+      if (Adot) mulABt(Adot, W, Zdot, true);
+    }
+    if (spec.bias) { addRow(Z, P(`b${l}`).data); if (Zdot) addRow(Zdot, V(`b${l}`)!.data); }
+    if (l === L) { caches.push({ A, ...(Adot ? { Adot } : {}), Z, ...(Zdot ? { Zdot } : {}), Q: Z }); A = Z; Adot = Zdot; break; }
+    let Q = Z, Qdot = Zdot, nc: NormCache | undefined;
+    if (spec.norm !== 'none') {
+      nc = normForward(spec.norm, Z, Zdot);
+      Q = nc.N; Qdot = nc.Ndot;
+      if (spec.affine) {
+        const g = P(`gamma${l}`).data, bt = P(`beta${l}`).data;
+        const gd = V(`gamma${l}`)?.data, btd = V(`beta${l}`)?.data;
+        const Q2 = mat(Q.rows, Q.cols);
+        const Q2dot = Qdot ? mat(Q.rows, Q.cols) : undefined;
+        for (let i = 0; i < Q.rows; i++) for (let j = 0; j < Q.cols; j++) {
+          const k = i * Q.cols + j;
+          Q2.data[k] = g[j]! * Q.data[k]! + bt[j]!;
+          if (Q2dot) Q2dot.data[k] = gd![j]! * Q.data[k]! + g[j]! * Qdot!.data[k]! + btd![j]!;
+        }
+        Q = Q2; Qdot = Q2dot;
+      }
+    }
+    caches.push({ A, ...(Adot ? { Adot } : {}), Z, ...(Zdot ? { Zdot } : {}), ...(nc ? { norm: nc } : {}), Q, ...(Qdot ? { Qdot } : {}) });
+    const H = mat(Q.rows, Q.cols);
+    for (let k = 0; k < H.data.length; k++) H.data[k] = sigma(Q.data[k]!);
+    let Hdot: Mat | undefined;
+    if (Qdot) { Hdot = mat(Q.rows, Q.cols); for (let k = 0; k < H.data.length; k++) Hdot.data[k] = dsigma(Q.data[k]!) * Qdot.data[k]!; }
+    A = H; Adot = Hdot;
+  }
+
+  // Loss and its adjoint at the output F = A.
+  const F = A, Fdot = Adot, Y = batch.Y;
+  const out = F.cols;
+  let loss = 0;
+  const Fbar = mat(B, out);
+  const FbarR = v ? mat(B, out) : undefined;
+  for (let i = 0; i < B; i++) {
+    const r = i * out;
+    if (spec.loss === 'mse') {
+      for (let j = 0; j < out; j++) {
+        const d = F.data[r + j]! - Y.data[r + j]!;
+        loss += (d * d) / (2 * B);
+        Fbar.data[r + j] = d / B;
+        if (FbarR) FbarR.data[r + j] = Fdot!.data[r + j]! / B;
+      }
+    } else {
+      let mx = -Infinity;
+      for (let j = 0; j < out; j++) mx = Math.max(mx, F.data[r + j]!);
+      let se = 0;
+      for (let j = 0; j < out; j++) se += Math.exp(F.data[r + j]! - mx);
+      const lse = mx + Math.log(se);
+      let pf = 0;
+      for (let j = 0; j < out; j++) {
+        const p = Math.exp(F.data[r + j]! - lse);
+        loss += (Y.data[r + j]! * (lse - F.data[r + j]!)) / B;
+        Fbar.data[r + j] = (p - Y.data[r + j]!) / B;
+        if (FbarR) pf += p * Fdot!.data[r + j]!;
+      }
+      if (FbarR) for (let j = 0; j < out; j++) FbarR.data[r + j] = (Math.exp(F.data[r + j]! - lse) * (Fdot!.data[r + j]! - pf)) / B;
+    }
+  }
+  let lossDot: number | undefined;
+  if (Fdot) { lossDot = 0; for (let k = 0; k < Fbar.data.length; k++) lossDot += Fbar.data[k]! * Fdot.data[k]!; }
+
+  // Backward, with R-adjoints.
+  const grad = new Float64Array(net.size);
+  const hv = v ? new Float64Array(net.size) : undefined;
+  const G = (name: string): Mat => view(grad, blockOf(net, name));
+  const HV = (name: string): Mat | undefined => (hv ? view(hv, blockOf(net, name)) : undefined);
+  let Hbar = Fbar, HbarR = FbarR; // adjoint of the current layer's output
+  for (let l = L; l >= 1; l--) {
+    const c = caches[l - 1]!;
+    let Zbar: Mat, ZbarR: Mat | undefined;
+    if (l === L) { Zbar = Hbar; ZbarR = HbarR; } else {
+      // Activation: Q̄ = σ'(Q) H̄;  R(Q̄) = σ'(Q) R(H̄) + σ''(Q) Q̇ H̄.
+      const Qbar = mat(c.Q.rows, c.Q.cols);
+      const QbarR = HbarR ? mat(c.Q.rows, c.Q.cols) : undefined;
+      for (let k = 0; k < Qbar.data.length; k++) {
+        const q = c.Q.data[k]!;
+        Qbar.data[k] = dsigma(q) * Hbar.data[k]!;
+        if (QbarR) QbarR.data[k] = dsigma(q) * HbarR!.data[k]! + d2sigma(q) * c.Qdot!.data[k]! * Hbar.data[k]!;
+      }
+      let Nbar = Qbar, NbarR = QbarR;
+      if (c.norm) {
+        if (spec.affine) {
+          const g = P(`gamma${l}`).data, gd = V(`gamma${l}`)?.data;
+          const gG = G(`gamma${l}`).data, bG = G(`beta${l}`).data;
+          const gH = HV(`gamma${l}`)?.data, bH = HV(`beta${l}`)?.data;
+          Nbar = mat(Qbar.rows, Qbar.cols);
+          NbarR = QbarR ? mat(Qbar.rows, Qbar.cols) : undefined;
+          const N = c.norm.N.data, Nd = c.norm.Ndot?.data;
+          for (let i = 0; i < Qbar.rows; i++) for (let j = 0; j < Qbar.cols; j++) {
+            const k = i * Qbar.cols + j;
+            gG[j]! += Qbar.data[k]! * N[k]!;
+            bG[j]! += Qbar.data[k]!;
+            Nbar.data[k] = g[j]! * Qbar.data[k]!;
+            if (NbarR) {
+              gH![j]! += QbarR!.data[k]! * N[k]! + Qbar.data[k]! * Nd![k]!;
+              bH![j]! += QbarR!.data[k]!;
+              NbarR.data[k] = g[j]! * QbarR!.data[k]! + gd![j]! * Qbar.data[k]!;
+            }
+          }
+        }
+        const nb = normBackward(spec.norm, c.norm, Nbar, NbarR);
+        Zbar = nb.Zbar; ZbarR = nb.ZbarR;
+      } else { Zbar = Nbar; ZbarR = NbarR; }
+    }
+    // Linear: W̄ = Z̄ᵀ A, b̄ = Σ Z̄, Ā = Z̄ W; R: W̄' = Z̄'ᵀ A + Z̄ᵀ Ȧ, b̄' = Σ Z̄', Ā' = Z̄' W + Z̄ Ẇ.
+    const W = P(`W${l}`);
+    addAtB(Zbar, c.A, G(`W${l}`));
+    if (spec.bias) colSumInto(Zbar, G(`b${l}`).data);
+    if (ZbarR) {
+      const WH = HV(`W${l}`)!;
+      addAtB(ZbarR, c.A, WH);
+      if (c.Adot) addAtB(Zbar, c.Adot, WH);
+      if (spec.bias) colSumInto(ZbarR, HV(`b${l}`)!.data);
+    }
+    if (l > 1) {
+      const Abar = mat(c.A.rows, c.A.cols);
+      addAB(Zbar, W, Abar);
+      let AbarR: Mat | undefined;
+      if (ZbarR) { AbarR = mat(c.A.rows, c.A.cols); addAB(ZbarR, W, AbarR); addAB(Zbar, V(`W${l}`)!, AbarR); }
+      Hbar = Abar; HbarR = AbarR;
+    }
+  }
+  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}) };
+}

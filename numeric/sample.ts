@@ -1,0 +1,66 @@
+/**
+ * Seeded sampling of architectures, parameters and batches. Everything is a function of an Rng,
+ * so a network is reproduced from the seed that produced it.
+ */
+import { type Rng } from './rng';
+import { mat } from './linalg';
+import { type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
+
+export interface SpecConstraints {
+  readonly widths?: readonly number[];
+  readonly depth?: readonly [number, number];
+  readonly width?: readonly [number, number];
+  readonly acts?: readonly Activation['kind'][];
+  readonly degrees?: readonly number[];
+  readonly norms?: readonly Norm[];
+  readonly losses?: readonly Loss[];
+  readonly bias?: boolean;
+  readonly affine?: boolean;
+}
+
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)]!;
+
+export function sampleSpec(r: Rng, c: SpecConstraints = {}): MlpSpec {
+  const kind = pick(r, c.acts ?? ['relu', 'leaky', 'linear', 'tanh', 'poly']);
+  const act: Activation = kind === 'leaky' ? { kind, slope: 0.1 } : kind === 'poly' ? { kind, degree: pick(r, c.degrees ?? [2, 3]) } : { kind } as Activation;
+  const norm = pick(r, c.norms ?? ['none', 'none', 'batch', 'layer']);
+  const loss = pick(r, c.losses ?? ['mse', 'ce']);
+  let widths = c.widths;
+  if (!widths) {
+    const [dlo, dhi] = c.depth ?? [1, 3];
+    const [wlo, whi] = c.width ?? [2, 6];
+    const depth = dlo + r.int(dhi - dlo + 1);
+    const w = (): number => wlo + r.int(whi - wlo + 1);
+    widths = [w(), ...Array.from({ length: depth }, w), Math.max(loss === 'ce' ? 2 : 1, w())];
+  }
+  return { widths, act, norm, affine: c.affine ?? (norm !== 'none' && r.next() < 0.5), loss, bias: c.bias ?? r.next() < 0.8 };
+}
+
+/** Parameters with per-block scales drawn over two orders of magnitude (badly scaled networks included). */
+export function sampleParams(net: Network, r: Rng): Float64Array {
+  const theta = new Float64Array(net.size);
+  for (const b of net.blocks) {
+    const scale = Math.exp((r.next() - 0.5) * Math.log(100)) / Math.sqrt(b.cols);
+    for (let i = 0; i < b.rows * b.cols; i++) theta[b.offset + i] = b.name.startsWith('gamma') ? 1 + 0.5 * r.normal() : scale * r.normal();
+  }
+  return theta;
+}
+
+export function sampleBatch(spec: MlpSpec, batch: number, r: Rng): Batch {
+  const inp = spec.widths[0]!;
+  const out = spec.widths[spec.widths.length - 1]!;
+  const X = mat(batch, inp);
+  for (let i = 0; i < X.data.length; i++) X.data[i] = r.normal();
+  const Y = mat(batch, out);
+  for (let i = 0; i < batch; i++) {
+    if (spec.loss === 'ce') Y.data[i * out + r.int(out)] = 1;
+    else for (let j = 0; j < out; j++) Y.data[i * out + j] = r.normal();
+  }
+  return { X, Y };
+}
+
+export function sampleDirection(n: number, r: Rng): Float64Array {
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = r.normal();
+  return v;
+}
