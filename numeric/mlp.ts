@@ -97,6 +97,10 @@ function actFns(a: Activation): [(z: number) => number, (z: number) => number, (
 
 // ---------------- normalisation over groups ----------------
 
+/** A normalisation group whose standard deviation is below this fraction of its largest value is
+ * refused: its normalised output would be rounding noise amplified. */
+export const DEGENERATE_SPREAD = 1e-6;
+
 /** Groups of a B×n matrix normalised together: columns (BatchNorm) or rows (LayerNorm). */
 function groups(norm: Norm, rows: number, cols: number): { count: number; size: number; start: (g: number) => number; stride: number } {
   return norm === 'batch'
@@ -121,7 +125,10 @@ function normForward(norm: Norm, Z: Mat, Zdot: Mat | undefined): NormCache {
     let v = 0;
     for (let t = 0; t < G.size; t++) { const c = z[st + t * G.stride]! - mu; v += c * c; }
     const sg = Math.sqrt(v / G.size);
-    if (!(sg > 0)) throw new NetworkError(`${norm === 'batch' ? 'BatchNorm' : 'LayerNorm'} of a group with zero variance is undefined (ε = 0)`);
+    let big = 0;
+    for (let t = 0; t < G.size; t++) big = Math.max(big, Math.abs(z[st + t * G.stride]!));
+    // With ε = 0 a group whose spread is rounding noise has no meaningful normalisation.
+    if (!(sg > DEGENERATE_SPREAD * big)) throw new NetworkError(`${norm === 'batch' ? 'BatchNorm' : 'LayerNorm'} of a group with (near-)zero variance is undefined (ε = 0)`);
     s[g] = sg;
     for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; n[i] = (z[i]! - mu) / sg; }
     if (Zdot && Ndot && sdot) {

@@ -23,8 +23,8 @@ const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)]!;
 export function sampleSpec(r: Rng, c: SpecConstraints = {}): MlpSpec {
   const kind = pick(r, c.acts ?? ['relu', 'leaky', 'linear', 'tanh', 'poly']);
   const act: Activation = kind === 'leaky' ? { kind, slope: 0.1 } : kind === 'poly' ? { kind, degree: pick(r, c.degrees ?? [2, 3]) } : { kind } as Activation;
-  const norm = pick(r, c.norms ?? ['none', 'none', 'batch', 'layer']);
-  const loss = pick(r, c.losses ?? ['mse', 'ce']);
+  const norm = pick<Norm>(r, c.norms ?? ['none', 'none', 'batch', 'layer']);
+  const loss = pick<Loss>(r, c.losses ?? ['mse', 'ce']);
   let widths = c.widths;
   if (!widths) {
     const [dlo, dhi] = c.depth ?? [1, 3];

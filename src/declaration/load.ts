@@ -10,6 +10,7 @@ import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
 import { type Declaration, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
 import { decideZero } from '../verify/zero';
+import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
 
 type Locate = (path: readonly (string | number)[]) => Loc | undefined;
@@ -103,7 +104,7 @@ function defineNames(r: Reader, groups: readonly [string, readonly string[], (st
 export function readDeclaration(raw: unknown, origin = '<declaration>', locate: Locate = () => undefined): Declaration {
   const r = new Reader(origin, locate);
   const o = r.obj(raw, []);
-  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss']);
+  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss', 'sites']);
   for (const k of Object.keys(o)) if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
   if (o['name'] === undefined) r.fail([], "missing field 'name'");
   const name = r.str(o['name'], ['name']);
@@ -162,10 +163,17 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
       return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
     });
     if (!action.some((a) => symbols(a.expr).has(parameter))) r.fail(['action'], `no component uses the group parameter '${parameter}'`);
-    return { kind: 'block', ...common, parameter, blocks, constants, scalars, action };
+    const sitesRaw = o['sites'] === undefined ? [] : Array.isArray(o['sites']) ? o['sites'] : [o['sites']];
+    const sites = sitesRaw.map((x, i) => r.str(x, ['sites', i])).map((k, i) => {
+      if (!(SITE_KINDS as readonly string[]).includes(k)) r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
+      const roles = SITE_ROLES[k as SiteKind];
+      for (const b of blocks) if (!roles.includes(b.name)) r.fail(['sites', i], `block '${b.name}' is not a role of site kind ${k} (its roles: ${roles.join(', ')})`);
+      return k as SiteKind;
+    });
+    return { kind: 'block', ...common, parameter, blocks, constants, scalars, action, sites };
   }
 
-  for (const k of ['blocks', 'scalars']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  for (const k of ['blocks', 'scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
   const parameters = r.list(o['parameters'], ['parameters']);
   if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
   const data = r.list(o['data'], ['data']);

@@ -8,6 +8,7 @@
  *   that the action is a symmetry.
  */
 import type { Expr } from '../expr/ast';
+import type { SiteKind } from '../../numeric/sites';
 
 export type Dim = string; // a dimension name ("n") or a positive integer written as text ("3")
 export type Shape =
@@ -55,6 +56,8 @@ export interface BlockDeclaration extends Common {
   /** Symbolic scalar constants (e.g. a homogeneity degree k). */
   readonly scalars: readonly string[];
   readonly action: readonly ActionEntry[];
+  /** Site kinds of real architectures where this symmetry acts (its blocks are the sites' roles). */
+  readonly sites: readonly SiteKind[];
 }
 
 export interface ConcreteDeclaration extends Common {

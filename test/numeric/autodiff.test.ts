@@ -39,7 +39,9 @@ test.prop([cases], { numRuns: 150 })('gradient and H v agree with central finite
   fc.pre(ev !== undefined);
   const e = ev!;
   const fd = (h: number): { dL: number; dg: Float64Array } => {
-    const [p, m, p2, m2] = [h, -h, 2 * h, -2 * h].map((t) => evaluate(net, axpy(theta, t, v), batch)) as [ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>];
+    const evs = [h, -h, 2 * h, -2 * h].map((t) => tryEvaluate(net, axpy(theta, t, v), batch));
+    fc.pre(evs.every((x) => x !== undefined));
+    const [p, m, p2, m2] = evs as [ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>];
     const d = (a: number, b: number, a2: number, b2: number): number => (8 * (a - b) - (a2 - b2)) / (12 * h);
     return { dL: d(p.loss, m.loss, p2.loss, m2.loss), dg: p.grad.map((x, i) => d(x, m.grad[i]!, p2.grad[i]!, m2.grad[i]!)) };
   };

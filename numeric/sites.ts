@@ -1,0 +1,115 @@
+/**
+ * Symmetry sites: where in an architecture each kind of symmetry acts, as named views into the
+ * flat parameter vector. A view is a matrix whose entries are parameters (gathered by index), so
+ * a block-level law evaluates on it whatever the width of the network.
+ *
+ * Site kinds and their roles (the block names a declaration binds):
+ *   hidden-unit            w_in (incoming weights and bias, or γ, β after a normalisation), w_out (outgoing column)
+ *                          — every hidden unit of a positively homogeneous activation (relu, leaky, linear)
+ *   poly-unit              w_in, w_out; scalar k = the degree — every hidden unit of a z^k activation
+ *   normalised-unit        theta (incoming weights and bias of a BatchNorm-ed unit)
+ *   normalised-layer       theta (all weights and biases into a LayerNorm-ed layer)
+ *   softmax-column         theta (the last weight matrix's column out of one unit) — softmax cross-entropy
+ *   softmax-bias           theta (the output bias) — softmax cross-entropy
+ *   bias-before-batchnorm  theta (one unit's bias before BatchNorm)
+ *   bias-before-layernorm  theta (the bias vector before LayerNorm)
+ *   linear-layer           W1 = [W_l | b_l], W2 = W_{l+1} — every hidden layer of a linear activation
+ */
+import { type Network, blockOf } from './mlp';
+
+export type SiteKind =
+  | 'hidden-unit' | 'poly-unit' | 'normalised-unit' | 'normalised-layer'
+  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer';
+
+export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer'];
+
+/** A matrix of parameters: entry (i, j) is θ[index[i * cols + j]]. */
+export interface View { readonly rows: number; readonly cols: number; readonly index: Int32Array }
+
+export interface Site {
+  readonly kind: SiteKind;
+  /** Human-readable place, e.g. "layer 1, unit 3". */
+  readonly label: string;
+  readonly views: Readonly<Record<string, View>>;
+  /** Scalars the site fixes (the degree k of a polynomial activation). */
+  readonly scalars: Readonly<Record<string, number>>;
+}
+
+export function gather(theta: Float64Array, v: View): Float64Array {
+  const out = new Float64Array(v.index.length);
+  for (let i = 0; i < out.length; i++) out[i] = theta[v.index[i]!]!;
+  return out;
+}
+
+export function scatter(into: Float64Array, v: View, values: ArrayLike<number>): void {
+  for (let i = 0; i < v.index.length; i++) into[v.index[i]!] = values[i]!;
+}
+
+/** Row r of block name (as index list). */
+const rowOf = (net: Network, name: string, r: number): number[] => {
+  const b = blockOf(net, name);
+  return Array.from({ length: b.cols }, (_, j) => b.offset + r * b.cols + j);
+};
+const colOf = (net: Network, name: string, c: number): number[] => {
+  const b = blockOf(net, name);
+  return Array.from({ length: b.rows }, (_, i) => b.offset + i * b.cols + c);
+};
+const allOf = (net: Network, name: string): number[] => {
+  const b = blockOf(net, name);
+  return Array.from({ length: b.rows * b.cols }, (_, i) => b.offset + i);
+};
+const vec = (idx: number[]): View => ({ rows: idx.length, cols: 1, index: Int32Array.from(idx) });
+
+/** Every symmetry site of a network. */
+export function sites(net: Network): Site[] {
+  const { spec } = net;
+  const L = spec.widths.length - 1;
+  const out: Site[] = [];
+  const bias = (l: number, k: number): number[] => (spec.bias ? [blockOf(net, `b${l}`).offset + k] : []);
+  for (let l = 1; l < L; l++) {
+    const n = spec.widths[l]!;
+    const homogeneous = spec.act.kind === 'relu' || spec.act.kind === 'leaky' || spec.act.kind === 'linear' || (spec.act.kind === 'poly' && spec.act.degree === 1);
+    const poly = spec.act.kind === 'poly';
+    for (let k = 0; k < n; k++) {
+      const label = `layer ${l}, unit ${k + 1}`;
+      const win = spec.norm === 'none' ? [...rowOf(net, `W${l}`, k), ...bias(l, k)]
+        : spec.affine ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k] : undefined;
+      const wout = colOf(net, `W${l + 1}`, k);
+      if (win && homogeneous) out.push({ kind: 'hidden-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
+      if (win && poly && spec.act.kind === 'poly') out.push({ kind: 'poly-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: { k: spec.act.degree } });
+      if (spec.norm === 'batch') {
+        out.push({ kind: 'normalised-unit', label, views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(l, k)]) }, scalars: {} });
+        if (spec.bias) out.push({ kind: 'bias-before-batchnorm', label, views: { theta: vec(bias(l, k)) }, scalars: {} });
+      }
+    }
+    if (spec.norm === 'layer') {
+      out.push({ kind: 'normalised-layer', label: `layer ${l}`, views: { theta: vec([...allOf(net, `W${l}`), ...(spec.bias ? allOf(net, `b${l}`) : [])]) }, scalars: {} });
+      if (spec.bias) out.push({ kind: 'bias-before-layernorm', label: `layer ${l}`, views: { theta: vec(allOf(net, `b${l}`)) }, scalars: {} });
+    }
+    if (spec.act.kind === 'linear' && spec.norm === 'none') {
+      const W = blockOf(net, `W${l}`);
+      const cols = W.cols + (spec.bias ? 1 : 0);
+      const idx: number[] = [];
+      for (let i = 0; i < W.rows; i++) idx.push(...rowOf(net, `W${l}`, i), ...bias(l, i));
+      out.push({ kind: 'linear-layer', label: `layer ${l}`, views: { W1: { rows: W.rows, cols, index: Int32Array.from(idx) }, W2: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) } }, scalars: {} });
+    }
+  }
+  if (spec.loss === 'ce') {
+    for (let k = 0; k < spec.widths[L - 1]!; k++) out.push({ kind: 'softmax-column', label: `output layer, column ${k + 1}`, views: { theta: vec(colOf(net, `W${L}`, k)) }, scalars: {} });
+    if (spec.bias) out.push({ kind: 'softmax-bias', label: 'output bias', views: { theta: vec(allOf(net, `b${L}`)) }, scalars: {} });
+  }
+  return out;
+}
+
+/** The roles (block names) each site kind offers, and the scalars it fixes. */
+export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
+  'hidden-unit': ['w_in', 'w_out'],
+  'poly-unit': ['w_in', 'w_out'],
+  'normalised-unit': ['theta'],
+  'normalised-layer': ['theta'],
+  'softmax-column': ['theta'],
+  'softmax-bias': ['theta'],
+  'bias-before-batchnorm': ['theta'],
+  'bias-before-layernorm': ['theta'],
+  'linear-layer': ['W1', 'W2'],
+};
