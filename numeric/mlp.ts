@@ -46,6 +46,12 @@ export interface Batch { readonly X: Mat; readonly Y: Mat }
 export interface Evaluation {
   readonly loss: number;
   readonly grad: Float64Array;
+  /**
+   * With `bound`: for every gradient entry, the sum of the magnitudes of the contributions that
+   * make it up (an absolute-value backward pass). Rounding errs by about 1e-16 of this, so it is
+   * the scale against which a gradient that should cancel is measured.
+   */
+  readonly gradBound?: Float64Array;
   /** H v, when a direction was given. */
   readonly hv?: Float64Array;
   /** ⟨∇L, v⟩, when a direction was given. */
@@ -190,7 +196,7 @@ interface LayerCache {
  * Loss, gradient and (with a direction v) H v and ⟨∇L, v⟩ at parameters θ on a batch.
  * For softmax cross-entropy Y holds class probabilities per row (one-hot labels).
  */
-export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Float64Array): Evaluation {
+export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Float64Array, opts: { readonly bound?: boolean } = {}): Evaluation {
   const { spec } = net;
   if (theta.length !== net.size) throw new NetworkError(`θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size) throw new NetworkError(`direction has ${v.length} entries, the network ${net.size}`);
@@ -246,6 +252,8 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
   let loss = 0;
   const Fbar = mat(B, out);
   const FbarR = v ? mat(B, out) : undefined;
+  const prob = new Float64Array(out);
+  const FbarAbs = opts.bound ? mat(B, out) : undefined;
   for (let i = 0; i < B; i++) {
     const r = i * out;
     if (spec.loss === 'mse') {
@@ -253,6 +261,7 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
         const d = F.data[r + j]! - Y.data[r + j]!;
         loss += (d * d) / (2 * B);
         Fbar.data[r + j] = d / B;
+        if (FbarAbs) FbarAbs.data[r + j] = (Math.abs(F.data[r + j]!) + Math.abs(Y.data[r + j]!)) / B;
         if (FbarR) FbarR.data[r + j] = Fdot!.data[r + j]! / B;
       }
     } else {
@@ -261,14 +270,21 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       let se = 0;
       for (let j = 0; j < out; j++) se += Math.exp(F.data[r + j]! - mx);
       const lse = mx + Math.log(se);
-      let pf = 0;
-      for (let j = 0; j < out; j++) {
-        const p = Math.exp(F.data[r + j]! - lse);
-        loss += (Y.data[r + j]! * (lse - F.data[r + j]!)) / B;
-        Fbar.data[r + j] = (p - Y.data[r + j]!) / B;
-        if (FbarR) pf += p * Fdot!.data[r + j]!;
+      for (let j = 0; j < out; j++) prob[j] = Math.exp(F.data[r + j]! - lse);
+      for (let c = 0; c < out; c++) {
+        loss += (Y.data[r + c]! * (lse - F.data[r + c]!)) / B;
+        // P_c − Y_c written as Σ_j (P_c Y_j − Y_c P_j) (Σ Y = Σ P = 1): no cancellation of P_c ≈ 1 against Y_c = 1.
+        let d = 0;
+        for (let j = 0; j < out; j++) if (j !== c) d += prob[c]! * Y.data[r + j]! - Y.data[r + c]! * prob[j]!;
+        Fbar.data[r + c] = d / B;
+        if (FbarAbs) FbarAbs.data[r + c] = (prob[c]! + Math.abs(Y.data[r + c]!)) / B;
+        if (FbarR) {
+          // R(P_c) = P_c Σ_j P_j (Ḟ_c − Ḟ_j).
+          let q = 0;
+          for (let j = 0; j < out; j++) if (j !== c) q += prob[j]! * (Fdot!.data[r + c]! - Fdot!.data[r + j]!);
+          FbarR.data[r + c] = (prob[c]! * q) / B;
+        }
       }
-      if (FbarR) for (let j = 0; j < out; j++) FbarR.data[r + j] = (Math.exp(F.data[r + j]! - lse) * (Fdot!.data[r + j]! - pf)) / B;
     }
   }
   let lossDot: number | undefined;
@@ -277,13 +293,19 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
   // Backward, with R-adjoints.
   const grad = new Float64Array(net.size);
   const hv = v ? new Float64Array(net.size) : undefined;
+  const gradBound = opts.bound ? new Float64Array(net.size) : undefined;
+  const GB = (name: string): Mat => view(gradBound!, blockOf(net, name));
+  const absMat = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map(Math.abs));
+  let HbarAbs = FbarAbs;
   const G = (name: string): Mat => view(grad, blockOf(net, name));
   const HV = (name: string): Mat | undefined => (hv ? view(hv, blockOf(net, name)) : undefined);
   let Hbar = Fbar, HbarR = FbarR; // adjoint of the current layer's output
   for (let l = L; l >= 1; l--) {
     const c = caches[l - 1]!;
     let Zbar: Mat, ZbarR: Mat | undefined;
-    if (l === L) { Zbar = Hbar; ZbarR = HbarR; } else {
+    let ZbarAbs: Mat | undefined;
+    if (l === L) { Zbar = Hbar; ZbarR = HbarR; ZbarAbs = HbarAbs; } else {
+      if (HbarAbs) ZbarAbs = absBackward(spec, c, HbarAbs, dsigma, opts.bound ? P : undefined, l);
       // Activation: Q̄ = σ'(Q) H̄;  R(Q̄) = σ'(Q) R(H̄) + σ''(Q) Q̇ H̄.
       const Qbar = mat(c.Q.rows, c.Q.cols);
       const QbarR = HbarR ? mat(c.Q.rows, c.Q.cols) : undefined;
@@ -327,7 +349,13 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       if (c.Adot) addAtB(Zbar, c.Adot, WH);
       if (spec.bias) colSumInto(ZbarR, HV(`b${l}`)!.data);
     }
+    if (ZbarAbs) {
+      addAtB(ZbarAbs, absMat(c.A), GB(`W${l}`));
+      if (spec.bias) colSumInto(ZbarAbs, GB(`b${l}`).data);
+      if (spec.norm !== 'none' && spec.affine && l < L) absAffineGrads(c, HbarAbs!, dsigma, GB(`gamma${l}`).data, GB(`beta${l}`).data);
+    }
     if (l > 1) {
+      if (ZbarAbs) { const Ab = mat(c.A.rows, c.A.cols); addAB(ZbarAbs, absMat(W), Ab); HbarAbs = Ab; }
       const Abar = mat(c.A.rows, c.A.cols);
       addAB(Zbar, W, Abar);
       let AbarR: Mat | undefined;
@@ -335,5 +363,37 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       Hbar = Abar; HbarR = AbarR;
     }
   }
-  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}) };
+  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}), ...(gradBound ? { gradBound } : {}) };
+}
+
+/** |Q̄| = |σ'(Q)| |H̄| and, behind a normalisation, |N̄| = |γ| |Q̄|, |Z̄| = (|N̄| + mean |N̄| + |N| mean(|N̄| |N|)) / s. */
+function absBackward(spec: MlpSpec, c: LayerCache, HbarAbs: Mat, dsigma: (z: number) => number, P: ((name: string) => Mat) | undefined, l: number): Mat {
+  const Q = mat(c.Q.rows, c.Q.cols);
+  for (let k = 0; k < Q.data.length; k++) Q.data[k] = Math.abs(dsigma(c.Q.data[k]!)) * HbarAbs.data[k]!;
+  if (!c.norm) return Q;
+  const Nb = mat(Q.rows, Q.cols);
+  const g = spec.affine && P ? P(`gamma${l}`).data : undefined;
+  for (let i = 0; i < Q.rows; i++) for (let j = 0; j < Q.cols; j++) Nb.data[i * Q.cols + j] = (g ? Math.abs(g[j]!) : 1) * Q.data[i * Q.cols + j]!;
+  const G = groups(spec.norm, Q.rows, Q.cols);
+  const Z = mat(Q.rows, Q.cols);
+  const n = c.norm.N.data;
+  for (let gi = 0; gi < G.count; gi++) {
+    const st = G.start(gi);
+    let m1 = 0, m2 = 0;
+    for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; m1 += Nb.data[i]!; m2 += Nb.data[i]! * Math.abs(n[i]!); }
+    m1 /= G.size; m2 /= G.size;
+    for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; Z.data[i] = (Nb.data[i]! + m1 + Math.abs(n[i]!) * m2) / c.norm.s[gi]!; }
+  }
+  return Z;
+}
+
+/** |γ̄| += |Q̄| |N|, |β̄| += |Q̄| for the affine parameters behind a normalisation. */
+function absAffineGrads(c: LayerCache, HbarAbs: Mat, dsigma: (z: number) => number, gB: Float64Array, bB: Float64Array): void {
+  const n = c.norm!.N.data;
+  for (let i = 0; i < c.Q.rows; i++) for (let j = 0; j < c.Q.cols; j++) {
+    const k = i * c.Q.cols + j;
+    const q = Math.abs(dsigma(c.Q.data[k]!)) * HbarAbs.data[k]!;
+    gB[j]! += q * Math.abs(n[k]!);
+    bB[j]! += q;
+  }
 }

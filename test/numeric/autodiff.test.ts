@@ -100,3 +100,12 @@ it('matches the softmax cross-entropy gradient p − y for a single linear layer
   expect(e.loss).toBeCloseTo(Math.log(se) - z[1]!, 14);
   [p[0]!, p[1]! - 1, p[2]!].forEach((gz, k) => { expect(e.grad[k]).toBeCloseTo(gz * 1.5, 14); expect(e.grad[3 + k]).toBeCloseTo(gz, 14); });
 });
+
+test.prop([fc.integer()], { numRuns: 100 })('the gradient rounding bound dominates the gradient: |g_i| ≤ Σ |contributions to g_i|', (seed) => {
+  const r = rng(seed);
+  const spec = sampleSpec(r);
+  const net = buildNetwork(spec);
+  const e = tryEvaluate(net, sampleParams(net, r), sampleBatch(spec, 2 + r.int(5), r), undefined, { bound: true });
+  fc.pre(e !== undefined);
+  e!.grad.forEach((g, i) => expect(Math.abs(g)).toBeLessThanOrEqual(e!.gradBound![i]! * (1 + 1e-12)));
+});

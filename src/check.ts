@@ -1,0 +1,250 @@
+/**
+ * `noether check`: every law of a block-level derivation evaluated on sampled networks at the
+ * declaration's sites, with exact float64 gradients and Hessian-vector products.
+ *
+ * Residuals are relative to the natural scale of their formula (Σ |c| Π ‖letter‖, see bind.ts);
+ * the Hessian constraint's scale is ‖H u‖ for a random u with ‖u‖ = ‖X‖ (the size of curvature
+ * at that point) plus the sizes of both sides. Every law must hold to IDENTITY_TOLERANCE.
+ * Sampling is fast-check's: a failure is reported with its seed and path, and `--replay path`
+ * re-runs exactly the failing case.
+ */
+import fc from 'fast-check';
+import { type Mat, mat, dot } from '../numeric/linalg';
+import { evaluate, NetworkError } from '../numeric/mlp';
+import { rng } from '../numeric/rng';
+import { gather, scatter, type SiteKind, type View } from '../numeric/sites';
+import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../numeric/arbitraries';
+import { sampleDirection } from '../numeric/sample';
+import type { BlockDeclaration, Shape } from './declaration/types';
+import { InputError } from './declaration/errors';
+import type { Derivation, Law } from './derivation';
+import { deriveBlock } from './derive/block';
+import { WordEvaluator, frobenius, type Values } from './bind';
+import { type Verdict, IDENTITY_TOLERANCE, weakest } from './verdict';
+
+export interface CheckOptions {
+  readonly seed?: number;
+  /** Sampled networks per site kind (default 100). */
+  readonly runs?: number;
+  readonly arch?: ArchConstraints;
+  /** Restrict to these site kinds. */
+  readonly sites?: readonly SiteKind[];
+  /** Replay one failing case: fast-check's path, printed with a counterexample. */
+  readonly replay?: string;
+}
+
+export interface LawCheck {
+  readonly id: Law['id'];
+  readonly parameter: string;
+  readonly title: string;
+  readonly statement: string;
+  readonly verdict: Verdict;
+}
+
+export interface CheckCounterexample {
+  readonly site: string;
+  readonly siteKind: SiteKind;
+  readonly architecture: string;
+  readonly dataSeed: number;
+  readonly law: string;
+  readonly relativeResidual: number;
+  readonly replay: { readonly seed: number; readonly path: string };
+}
+
+export interface CheckReport {
+  readonly kind: 'check-report';
+  readonly declaration: { readonly name: string; readonly origin: string };
+  readonly seed: number;
+  readonly runs: number;
+  readonly siteKinds: readonly SiteKind[];
+  readonly laws: readonly LawCheck[];
+  /** Cases skipped because a normalisation group was degenerate (the network is undefined there). */
+  readonly skipped: number;
+  readonly counterexample?: CheckCounterexample;
+  readonly verdict: Verdict;
+}
+
+const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
+const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
+
+interface Bound { readonly laws: readonly Law[]; readonly evaluator: WordEvaluator }
+
+/** Resolve symbolic dimensions against a site's views. */
+function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string, number> {
+  const dims = new Map<string, number>();
+  for (const b of decl.blocks) {
+    const view = c.site.views[b.name];
+    if (!view) throw new InputError(decl.origin, 'sites', `site kind ${c.site.kind} has no role '${b.name}'`);
+    const [r, k] = dimsOf(b.shape);
+    for (const [d, n] of [[r, view.rows], [k, view.cols]] as const) {
+      const fixed = /^\d+$/.test(d) ? Number(d) : dims.get(d);
+      if (fixed !== undefined && fixed !== n) throw new InputError(decl.origin, `blocks.${b.name}`, `shape ${b.shape.kind} does not fit the ${c.site.kind} site (${view.rows}×${view.cols})`);
+      if (!/^\d+$/.test(d)) dims.set(d, n);
+    }
+  }
+  return dims;
+}
+
+/** Values of the declaration's constants and scalars for one case. */
+function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
+  const r = rng(c.seed ^ 0x5bd1e995);
+  const consts: Record<string, Mat> = {};
+  for (const k of decl.constants) {
+    const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
+    if (a === undefined || b === undefined) throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
+    const m = mat(a, b);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = r.normal();
+    if (k.structure !== 'general') {
+      for (let i = 0; i < a; i++) for (let j = 0; j < i; j++) {
+        const [x, y] = [m.data[i * b + j]!, m.data[j * b + i]!];
+        const s = k.structure === 'symmetric' ? (x + y) / 2 : (x - y) / 2;
+        m.data[i * b + j] = s;
+        m.data[j * b + i] = k.structure === 'symmetric' ? s : -s;
+      }
+      if (k.structure === 'antisymmetric') for (let i = 0; i < a; i++) m.data[i * b + i] = 0;
+    }
+    consts[k.name] = m;
+  }
+  const scalars: Record<string, number> = {};
+  for (const s of decl.scalars) scalars[s] = c.site.scalars[s] ?? 0.5 + 2.5 * r.next();
+  return { consts, scalars };
+}
+
+/** Relative residual of every checkable law on one case, or undefined for a degenerate network. */
+function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: NetworkCase): Map<Law, number> | undefined {
+  const dims = resolveDims(decl, c);
+  const { consts, scalars } = caseValues(decl, c, dims);
+  const views = c.site.views;
+  const blocks: Record<string, Mat> = {};
+  for (const b of decl.blocks) blocks[b.name] = toMat(views[b.name]!, gather(c.theta, views[b.name]!));
+  const base: Values = { blocks, consts, scalars };
+  const ev = bound.evaluator;
+  // The generator, scattered into a full parameter vector.
+  const v = new Float64Array(c.net.size);
+  for (const comp of d.generators[0]!.components) {
+    const view = views[comp.target]!;
+    scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
+  }
+  let e, eu;
+  try {
+    e = evaluate(c.net, c.theta, c.batch, v, { bound: true });
+    const u = sampleDirection(c.net.size, rng(c.seed ^ 0x2545f491));
+    const scaleU = Math.sqrt(dot(v, v) / (dot(u, u) || 1));
+    eu = evaluate(c.net, c.theta, c.batch, u.map((x) => x * scaleU));
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
+  const grads: Record<string, Mat> = {};
+  const gradBounds: Record<string, Mat> = {};
+  const minusG: Record<string, Mat> = {};
+  for (const b of decl.blocks) {
+    grads[b.name] = toMat(views[b.name]!, gather(e.grad, views[b.name]!));
+    gradBounds[b.name] = toMat(views[b.name]!, gather(e.gradBound!, views[b.name]!));
+    minusG[b.name] = toMat(views[b.name]!, grads[b.name]!.data.map((x) => -x));
+  }
+  const vals: Values = { ...base, grads, gradBounds };
+  const out = new Map<Law, number>();
+  const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : Math.abs(x) / scale);
+  for (const law of bound.laws) {
+    const data = law.data;
+    if (law.id === 'gradient-constraint' && data.kind === 'trace') { const t = ev.trace(data.sum, vals); out.set(law, rel(t.value, t.bound)); }
+    else if (law.id === 'gradient-constraint' && data.kind === 'matrix') {
+      const k = consts[law.parameter]!;
+      const m = ev.matrix(data.sum, vals, k.rows, k.cols);
+      out.set(law, rel(frobenius(m.value), m.bound));
+    } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
+      const expected = new Float64Array(c.net.size);
+      let rhsBound = 0;
+      for (const [role, sum] of Object.entries(data.rhs)) {
+        const view = views[role]!;
+        const m = ev.matrix(sum, vals, view.rows, view.cols);
+        scatter(expected, view, m.value.data);
+        rhsBound += m.bound;
+      }
+      let r2 = 0;
+      for (let i = 0; i < expected.length; i++) r2 += (e.hv![i]! - expected[i]!) ** 2;
+      const scale = Math.sqrt(dot(eu.hv!, eu.hv!)) + Math.sqrt(dot(e.hv!, e.hv!)) + rhsBound;
+      out.set(law, rel(Math.sqrt(r2), scale));
+    } else if (law.id === 'charge' && data.kind === 'trace') {
+      const t = ev.traceDerivative(data.sum, vals, minusG, gradBounds);
+      out.set(law, rel(t.value, t.bound));
+    } else if (law.id === 'charge-matrix' && data.kind === 'matrix') {
+      const k = consts[law.parameter]!;
+      const m = ev.matrixDerivative(data.sum, vals, minusG, k.rows, k.cols, gradBounds);
+      out.set(law, rel(frobenius(m.value), m.bound));
+    }
+  }
+  return out;
+}
+
+/**
+ * Check a block-level declaration's laws on sampled networks at its sites. `derivation` defaults
+ * to the declaration's own; passing another (e.g. a deliberately wrong law) checks that instead.
+ */
+export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}, derivation?: Derivation): CheckReport {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 100;
+  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  if (decl.sites.length === 0) throw new InputError(decl.origin, 'sites', 'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])');
+  if (kinds.length === 0) throw new InputError(decl.origin, 'sites', `none of its site kinds (${decl.sites.join(', ')}) was selected`);
+  const d = derivation ?? deriveBlock(decl, { seed });
+  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
+  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
+  const worst = new Map<Law, number>(checkable.map((l) => [l, 0]));
+  let count = 0;
+  let skipped = 0;
+  let counterexample: CheckCounterexample | undefined;
+  let failedLaws: Law[] = [];
+
+  for (const kind of kinds) {
+    const arb = siteCase(kind, opts.arch ?? {});
+    // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
+    let thrown: unknown;
+    const details = fc.check(fc.property(arb, (c) => {
+      if (thrown !== undefined) return true;
+      try {
+        const res = residuals(decl, d, bound, c);
+        if (!res) { skipped++; return true; }
+        return [...res.values()].every((x) => x <= IDENTITY_TOLERANCE);
+      } catch (err) {
+        thrown = err;
+        return true;
+      }
+    }), { seed, numRuns: runs, ...(opts.replay ? { path: opts.replay, endOnFailure: true } : {}) });
+    if (thrown !== undefined) throw thrown;
+    if (details.failed) {
+      const c = details.counterexample![0];
+      const res = residuals(decl, d, bound, c)!;
+      failedLaws = [...res].filter(([, x]) => x > IDENTITY_TOLERANCE).map(([l]) => l);
+      const [law, x] = [...res].sort((p, q) => q[1] - p[1])[0]!;
+      counterexample = {
+        site: c.site.label, siteKind: kind, architecture: describeSpec(c.spec), dataSeed: c.seed,
+        law: law.title, relativeResidual: x, replay: { seed, path: details.counterexamplePath ?? '' },
+      };
+      break;
+    }
+  }
+  // Re-run the passing cases to collect the worst residual of each law (deterministic).
+  for (const kind of counterexample ? [] : kinds) {
+    for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+      const res = residuals(decl, d, bound, c);
+      if (!res) continue;
+      count++;
+      for (const [l, x] of res) worst.set(l, Math.max(worst.get(l)!, x));
+    }
+  }
+  const laws: LawCheck[] = checkable.map((l) => ({
+    id: l.id, parameter: l.parameter, title: l.title, statement: l.statement.text,
+    verdict: counterexample
+      ? failedLaws.includes(l)
+        ? { kind: 'refuted', why: `the law fails at ${counterexample.site} of a ${counterexample.architecture} network`, counterexample: { point: { site: counterexample.site, architecture: counterexample.architecture, dataSeed: String(counterexample.dataSeed), replayPath: counterexample.replay.path }, values: { relativeResidual: counterexample.relativeResidual }, relativeResidual: counterexample.relativeResidual, seed } }
+        : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' }
+      : { kind: 'numerically-verified', count, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `sampled networks at ${kinds.join(', ')} sites, exact float64 gradients and Hessian-vector products` },
+  }));
+  return {
+    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped,
+    ...(counterexample ? { counterexample } : {}),
+    verdict: laws.length ? weakest(laws.map((l) => l.verdict)) : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
+  };
+}

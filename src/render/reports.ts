@@ -1,0 +1,39 @@
+/** Rendering check and scan reports (JSON is the record itself). */
+import type { CheckReport } from '../check';
+import type { ScanReport } from '../scan';
+import { describeVerdict } from '../verdict';
+import { verdictWord, type Format } from './index';
+
+export function renderCheck(r: CheckReport, format: Format, replay: string): string {
+  if (format === 'json') return JSON.stringify(r, null, 2);
+  const md = format === 'markdown';
+  const out = [
+    md ? `## check ${r.declaration.name}` : `check ${r.declaration.name} (${r.declaration.origin})`,
+    `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites; seed ${r.seed}${r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''}`,
+    '',
+    ...r.laws.map((l, i) => `${i + 1}. ${l.title}  [${l.parameter}]\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
+  ];
+  if (r.counterexample) {
+    const c = r.counterexample;
+    out.push('', `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`, `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`);
+  }
+  out.push('', `overall: ${verdictWord(r.verdict)}`);
+  return out.join('\n');
+}
+
+export function renderScan(r: ScanReport, format: Format): string {
+  if (format === 'json') return JSON.stringify(r, null, 2);
+  const compress = (labels: readonly string[]): string => (labels.length <= 6 ? labels.join('; ') : `${labels.slice(0, 3).join('; ')}; … ; ${labels[labels.length - 1]}`);
+  const out = [`${r.architecture}: ${r.parameters} parameters, ${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`, ''];
+  for (const k of r.siteKinds) {
+    out.push(`${k.kind} (${k.sites.length} site${k.sites.length === 1 ? '' : 's'}: ${compress(k.sites.map((s) => s.label))})`);
+    out.push(`  roles (first site): ${Object.entries(k.sites[0]!.roles).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+    for (const s of k.symmetries) {
+      out.push(`  ${s.name}:`);
+      for (const l of s.laws) out.push(`    ${l.id}: ${l.statement}`);
+    }
+    if (!k.symmetries.length) out.push('  (no catalog symmetry binds here)');
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}

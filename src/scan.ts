@@ -1,0 +1,39 @@
+/** `noether scan`: every symmetry site of an architecture, with the catalog symmetries that act there and their laws. */
+import { buildNetwork, type MlpSpec } from '../numeric/mlp';
+import { sites, type SiteKind } from '../numeric/sites';
+import { describeSpec } from '../numeric/arbitraries';
+import { catalogNames, loadCatalog } from './catalog';
+import { derive } from './derive';
+
+export interface ScanKind {
+  readonly kind: SiteKind;
+  readonly sites: readonly { readonly label: string; readonly roles: Readonly<Record<string, string>> }[];
+  readonly symmetries: readonly { readonly name: string; readonly laws: readonly { readonly id: string; readonly statement: string }[] }[];
+}
+
+export interface ScanReport {
+  readonly kind: 'scan-report';
+  readonly architecture: string;
+  readonly parameters: number;
+  readonly siteKinds: readonly ScanKind[];
+}
+
+export function scan(spec: MlpSpec): ScanReport {
+  const net = buildNetwork(spec);
+  const all = sites(net);
+  const catalog = catalogNames().map((n) => loadCatalog(n)!).filter((d) => d.kind === 'block');
+  const kinds = [...new Set(all.map((s) => s.kind))];
+  return {
+    kind: 'scan-report',
+    architecture: describeSpec(spec),
+    parameters: net.size,
+    siteKinds: kinds.map((kind) => ({
+      kind,
+      sites: all.filter((s) => s.kind === kind).map((s) => ({ label: s.label, roles: Object.fromEntries(Object.entries(s.views).map(([r, v]) => [r, `${v.rows}×${v.cols}`])) })),
+      symmetries: catalog.filter((d) => d.kind === 'block' && d.sites.includes(kind)).map((d) => ({
+        name: d.name,
+        laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
+      })),
+    })),
+  };
+}
