@@ -52,6 +52,8 @@ export interface Evaluation {
    * the scale against which a gradient that should cancel is measured.
    */
   readonly gradBound?: Float64Array;
+  /** With `bound` and a direction: the same for every entry of H v. */
+  readonly hvBound?: Float64Array;
   /** H v, when a direction was given. */
   readonly hv?: Float64Array;
   /** ⟨∇L, v⟩, when a direction was given. */
@@ -297,6 +299,8 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
   const GB = (name: string): Mat => view(gradBound!, blockOf(net, name));
   const absMat = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map(Math.abs));
   let HbarAbs = FbarAbs;
+  const hAbs: Mat[] = [];
+  const zAbs: Mat[] = [];
   const G = (name: string): Mat => view(grad, blockOf(net, name));
   const HV = (name: string): Mat | undefined => (hv ? view(hv, blockOf(net, name)) : undefined);
   let Hbar = Fbar, HbarR = FbarR; // adjoint of the current layer's output
@@ -304,6 +308,7 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
     const c = caches[l - 1]!;
     let Zbar: Mat, ZbarR: Mat | undefined;
     let ZbarAbs: Mat | undefined;
+    if (HbarAbs) hAbs[l] = HbarAbs;
     if (l === L) { Zbar = Hbar; ZbarR = HbarR; ZbarAbs = HbarAbs; } else {
       if (HbarAbs) ZbarAbs = absBackward(spec, c, HbarAbs, dsigma, opts.bound ? P : undefined, l);
       // Activation: Q̄ = σ'(Q) H̄;  R(Q̄) = σ'(Q) R(H̄) + σ''(Q) Q̇ H̄.
@@ -350,6 +355,7 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       if (spec.bias) colSumInto(ZbarR, HV(`b${l}`)!.data);
     }
     if (ZbarAbs) {
+      zAbs[l] = ZbarAbs;
       addAtB(ZbarAbs, absMat(c.A), GB(`W${l}`));
       if (spec.bias) colSumInto(ZbarAbs, GB(`b${l}`).data);
       if (spec.norm !== 'none' && spec.affine && l < L) absAffineGrads(c, HbarAbs!, dsigma, GB(`gamma${l}`).data, GB(`beta${l}`).data);
@@ -363,7 +369,150 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       Hbar = Abar; HbarR = AbarR;
     }
   }
-  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}), ...(gradBound ? { gradBound } : {}) };
+  const hvBound = opts.bound && v ? hvBoundPass(net, theta, v, batch, caches, hAbs, zAbs, dsigma, d2sigma) : undefined;
+  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}), ...(gradBound ? { gradBound } : {}), ...(hvBound ? { hvBound } : {}) };
+}
+
+/**
+ * Rounding scale of H v: the R-operator's computation repeated in absolute values (tangents
+ * forward, R-adjoints backward), so every entry is the sum of the magnitudes of its contributions.
+ * hAbs[l] / zAbs[l] are the absolute adjoints of layer l's output and pre-normalisation values.
+ */
+function hvBoundPass(net: Network, theta: Float64Array, v: Float64Array, batch: Batch, caches: readonly LayerCache[], hAbs: readonly Mat[], zAbs: readonly Mat[],
+  dsigma: (z: number) => number, d2sigma: (z: number) => number): Float64Array {
+  const { spec } = net;
+  const L = spec.widths.length - 1;
+  const B = batch.X.rows;
+  const abs = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map(Math.abs));
+  const P = (name: string): Mat => abs(view(theta, blockOf(net, name)));
+  const V = (name: string): Mat => abs(view(v, blockOf(net, name)));
+  const out = new Float64Array(net.size);
+  const O = (name: string): Mat => view(out, blockOf(net, name));
+  // Forward: absolute tangents.
+  const tA: (Mat | undefined)[] = [];
+  const tQ: Mat[] = [];
+  const tN: Mat[] = [];
+  const tS: Float64Array[] = [];
+  let TA: Mat | undefined;
+  for (let l = 1; l <= L; l++) {
+    const c = caches[l - 1]!;
+    tA[l] = TA;
+    const TZ = mulABt(abs(c.A), V(`W${l}`));
+    if (TA) mulABt(TA, P(`W${l}`), TZ, true);
+    if (spec.bias) addRow(TZ, V(`b${l}`).data);
+    if (l === L) { TA = TZ; break; }
+    let TQ = TZ;
+    if (c.norm) {
+      const G = groups(spec.norm, TZ.rows, TZ.cols);
+      const TNl = mat(TZ.rows, TZ.cols);
+      const ts = new Float64Array(G.count);
+      const n = c.norm.N.data;
+      for (let g = 0; g < G.count; g++) {
+        const st = G.start(g);
+        const sg = c.norm.s[g]!;
+        let mt = 0;
+        for (let t = 0; t < G.size; t++) mt += TZ.data[st + t * G.stride]!;
+        mt /= G.size;
+        let cc = 0;
+        for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; cc += Math.abs(n[i]! * sg) * (TZ.data[i]! + mt); }
+        ts[g] = cc / G.size / sg;
+        for (let t = 0; t < G.size; t++) { const i = st + t * G.stride; TNl.data[i] = (TZ.data[i]! + mt + Math.abs(n[i]!) * ts[g]!) / sg; }
+      }
+      tN[l] = TNl; tS[l] = ts;
+      TQ = TNl;
+      if (spec.affine) {
+        const g = P(`gamma${l}`).data, gd = V(`gamma${l}`).data, bd = V(`beta${l}`).data;
+        TQ = mat(TZ.rows, TZ.cols);
+        for (let i = 0; i < TZ.rows; i++) for (let j = 0; j < TZ.cols; j++) {
+          const k = i * TZ.cols + j;
+          TQ.data[k] = gd[j]! * Math.abs(n[k]!) + g[j]! * TNl.data[k]! + bd[j]!;
+        }
+      }
+    }
+    tQ[l] = TQ;
+    const TH = mat(TQ.rows, TQ.cols);
+    for (let k = 0; k < TH.data.length; k++) TH.data[k] = Math.abs(dsigma(c.Q.data[k]!)) * TQ.data[k]!;
+    TA = TH;
+  }
+  // The loss's R-adjoint in absolute values.
+  const F = caches[L - 1]!.Z, TF = TA!;
+  const outW = F.cols;
+  let RH = mat(B, outW);
+  for (let i = 0; i < B; i++) {
+    const r = i * outW;
+    if (spec.loss === 'mse') for (let j = 0; j < outW; j++) RH.data[r + j] = TF.data[r + j]! / B;
+    else {
+      let mx = -Infinity;
+      for (let j = 0; j < outW; j++) mx = Math.max(mx, F.data[r + j]!);
+      let se = 0;
+      for (let j = 0; j < outW; j++) se += Math.exp(F.data[r + j]! - mx);
+      const lse = mx + Math.log(se);
+      const p = Array.from({ length: outW }, (_, j) => Math.exp(F.data[r + j]! - lse));
+      for (let c2 = 0; c2 < outW; c2++) {
+        let q = 0;
+        for (let j = 0; j < outW; j++) if (j !== c2) q += p[j]! * (TF.data[r + c2]! + TF.data[r + j]!);
+        RH.data[r + c2] = (p[c2]! * q) / B;
+      }
+    }
+  }
+  // Backward: absolute R-adjoints.
+  for (let l = L; l >= 1; l--) {
+    const c = caches[l - 1]!;
+    let RZ = RH;
+    if (l < L) {
+      const Hb = hAbs[l]!;
+      const RQ = mat(RH.rows, RH.cols);
+      const Qb = mat(RH.rows, RH.cols);
+      for (let k = 0; k < RQ.data.length; k++) {
+        const q = c.Q.data[k]!;
+        Qb.data[k] = Math.abs(dsigma(q)) * Hb.data[k]!;
+        RQ.data[k] = Math.abs(dsigma(q)) * RH.data[k]! + Math.abs(d2sigma(q)) * tQ[l]!.data[k]! * Hb.data[k]!;
+      }
+      RZ = RQ;
+      if (c.norm) {
+        const n = c.norm.N.data;
+        let RN = RQ, Nb = Qb;
+        if (spec.affine) {
+          const g = P(`gamma${l}`).data, gd = V(`gamma${l}`).data;
+          const og = O(`gamma${l}`).data, ob = O(`beta${l}`).data;
+          RN = mat(RQ.rows, RQ.cols); Nb = mat(RQ.rows, RQ.cols);
+          for (let i = 0; i < RQ.rows; i++) for (let j = 0; j < RQ.cols; j++) {
+            const k = i * RQ.cols + j;
+            og[j]! += RQ.data[k]! * Math.abs(n[k]!) + Qb.data[k]! * tN[l]!.data[k]!;
+            ob[j]! += RQ.data[k]!;
+            RN.data[k] = g[j]! * RQ.data[k]! + gd[j]! * Qb.data[k]!;
+            Nb.data[k] = g[j]! * Qb.data[k]!;
+          }
+        }
+        const G = groups(spec.norm, RN.rows, RN.cols);
+        RZ = mat(RN.rows, RN.cols);
+        for (let gi = 0; gi < G.count; gi++) {
+          const st = G.start(gi);
+          const sg = c.norm.s[gi]!;
+          let m1r = 0, m2 = 0, m2r = 0;
+          for (let t = 0; t < G.size; t++) {
+            const i = st + t * G.stride;
+            m1r += RN.data[i]!; m2 += Nb.data[i]! * Math.abs(n[i]!); m2r += RN.data[i]! * Math.abs(n[i]!) + Nb.data[i]! * tN[l]!.data[i]!;
+          }
+          m1r /= G.size; m2 /= G.size; m2r /= G.size;
+          for (let t = 0; t < G.size; t++) {
+            const i = st + t * G.stride;
+            RZ.data[i] = (tS[l]![gi]! / sg) * zAbs[l]!.data[i]! + (RN.data[i]! + m1r + tN[l]!.data[i]! * m2 + Math.abs(n[i]!) * m2r) / sg;
+          }
+        }
+      }
+    }
+    addAtB(RZ, abs(c.A), O(`W${l}`));
+    if (tA[l]) addAtB(zAbs[l]!, tA[l]!, O(`W${l}`));
+    if (spec.bias) colSumInto(RZ, O(`b${l}`).data);
+    if (l > 1) {
+      const RA = mat(c.A.rows, c.A.cols);
+      addAB(RZ, P(`W${l}`), RA);
+      addAB(zAbs[l]!, V(`W${l}`), RA);
+      RH = RA;
+    }
+  }
+  return out;
 }
 
 /** |Q̄| = |σ'(Q)| |H̄| and, behind a normalisation, |N̄| = |γ| |Q̄|, |Z̄| = (|N̄| + mean |N̄| + |N| mean(|N̄| |N|)) / s. */

@@ -20,6 +20,10 @@ const axpy = (x: Float64Array, a: number, y: Float64Array): Float64Array => x.ma
  * for BatchNorm with small variances (where the second-order stencil's O(h²) error reached 2e-6),
  * and rounding O(ε/h) ≈ 1e-11. 1e-6 leaves a wide margin. */
 const FD_TOL = 1e-6;
+/** Rounding unit of a computed gradient or H v entry relative to its bound (Σ |contributions|):
+ * γ_n = nε for sums of n terms; 64ε covers the batch and fan-in sums of these small networks. */
+const ROUNDING = 64 * Number.EPSILON;
+const l2 = (x: ArrayLike<number>): number => Math.sqrt(Array.from(x).reduce((t, y) => t + y * y, 0));
 
 const cases = fc.record({
   seed: fc.integer(),
@@ -35,21 +39,27 @@ test.prop([cases], { numRuns: 150 })('gradient and H v agree with central finite
   const theta = sampleParams(net, r);
   const batch = sampleBatch(spec, 2 + r.int(5), r);
   const v = sampleDirection(net.size, r);
-  const ev = tryEvaluate(net, theta, batch, v);
+  const ev = tryEvaluate(net, theta, batch, v, { bound: true });
   fc.pre(ev !== undefined);
   const e = ev!;
+  const gBound = l2(e.gradBound!);
   const fd = (h: number): { dL: number; dg: Float64Array } => {
-    const evs = [h, -h, 2 * h, -2 * h].map((t) => tryEvaluate(net, axpy(theta, t, v), batch));
+    const evs = [h, -h, 2 * h, -2 * h].map((t) => tryEvaluate(net, axpy(theta, t, v), batch, undefined, { bound: true }));
     fc.pre(evs.every((x) => x !== undefined));
     const [p, m, p2, m2] = evs as [ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>, ReturnType<typeof evaluate>];
     const d = (a: number, b: number, a2: number, b2: number): number => (8 * (a - b) - (a2 - b2)) / (12 * h);
     return { dL: d(p.loss, m.loss, p2.loss, m2.loss), dg: p.grad.map((x, i) => d(x, m.grad[i]!, p2.grad[i]!, m2.grad[i]!)) };
   };
   const a = fd(2e-5), b = fd(4e-5);
-  const scaleL = Math.sqrt(dot(e.grad, e.grad) * dot(v, v)) + 1e-300;
-  const scaleH = Math.sqrt(dot(e.hv!, e.hv!)) + Math.sqrt(dot(a.dg, a.dg)) + 1e-300;
-  // A kink of relu / leaky relu between θ − 2hv and θ + 2hv makes finite differences meaningless.
-  const kink = Math.abs(a.dL - b.dL) > 1e-4 * scaleL || Math.sqrt(a.dg.reduce((s, x, i) => s + (x - b.dg[i]!) ** 2, 0)) > 1e-4 * scaleH;
+  // Natural scales: the sizes of both sides plus what rounding can contribute — for the stencil,
+  // (8 + 8 + 1 + 1)/12 gradient errors of ROUNDING · ‖bound‖ each, divided by h.
+  const scaleL = l2(e.grad) * l2(v) + e.gradBound!.reduce((t, x, i) => t + x * Math.abs(v[i]!), 0) + 1e-300;
+  const scaleH = l2(e.hv!) + l2(a.dg) + l2(e.hvBound!) + (1.5 * ROUNDING * gBound) / (2e-5 * FD_TOL) + 1e-300;
+  // A kink (relu, leaky relu) or a jump (BatchNorm over a batch of 2 outputs ±sign(z₁ − z₂)) between
+  // θ − 4hv and θ + 4hv makes difference quotients meaningless: the stencils at h and 2h then
+  // disagree at first order, where for a smooth function they differ by O(h⁴).
+  const kink = Math.abs(a.dL - b.dL) > 1e-4 * (Math.abs(a.dL) + Math.abs(b.dL) + l2(e.grad) * l2(v) + 1e-300)
+    || l2(a.dg.map((x, i) => x - b.dg[i]!)) > 1e-4 * (l2(a.dg) + l2(b.dg) + l2(e.hv!) + 1e-300);
   fc.pre(!kink);
   expect(Math.abs(e.lossDot! - a.dL)).toBeLessThan(FD_TOL * scaleL);
   // ⟨∇L, v⟩ from the backward pass equals L̇ from the forward tangents: an identity (THEORY §7).
@@ -65,11 +75,13 @@ test.prop([fc.integer()], { numRuns: 40 })('H v is symmetric: ⟨u, H v⟩ = ⟨
   const theta = sampleParams(net, r);
   const batch = sampleBatch(spec, 4, r);
   const u = sampleDirection(net.size, r), v = sampleDirection(net.size, r);
-  const ev = tryEvaluate(net, theta, batch, v), eu = tryEvaluate(net, theta, batch, u);
+  const ev = tryEvaluate(net, theta, batch, v, { bound: true }), eu = tryEvaluate(net, theta, batch, u, { bound: true });
   fc.pre(ev !== undefined && eu !== undefined);
   const Hv = ev!.hv!, Hu = eu!.hv!;
   const [x, y] = [dot(u, Hv), dot(v, Hu)];
-  expect(Math.abs(x - y)).toBeLessThanOrEqual(IDENTITY_TOLERANCE * (Math.sqrt(dot(u, u) * dot(Hv, Hv)) + 1e-300));
+  // Scale: both sides and the rounding bounds of H v and H u.
+  const scale = Math.sqrt(dot(u, u)) * (Math.sqrt(dot(Hv, Hv)) + Math.sqrt(dot(ev!.hvBound!, ev!.hvBound!))) + Math.sqrt(dot(v, v)) * (Math.sqrt(dot(Hu, Hu)) + Math.sqrt(dot(eu!.hvBound!, eu!.hvBound!)));
+  expect(Math.abs(x - y)).toBeLessThanOrEqual(IDENTITY_TOLERANCE * (scale + 1e-300));
 });
 
 it('matches derivatives worked out by hand for a scalar two-layer linear net with squared loss', () => {
@@ -101,11 +113,14 @@ it('matches the softmax cross-entropy gradient p − y for a single linear layer
   [p[0]!, p[1]! - 1, p[2]!].forEach((gz, k) => { expect(e.grad[k]).toBeCloseTo(gz * 1.5, 14); expect(e.grad[3 + k]).toBeCloseTo(gz, 14); });
 });
 
-test.prop([fc.integer()], { numRuns: 100 })('the gradient rounding bound dominates the gradient: |g_i| ≤ Σ |contributions to g_i|', (seed) => {
+test.prop([fc.integer()], { numRuns: 150 })('the rounding bounds dominate: |g_i| ≤ Σ |contributions to g_i| and |(Hv)_i| ≤ Σ |contributions to (Hv)_i|', (seed) => {
   const r = rng(seed);
   const spec = sampleSpec(r);
   const net = buildNetwork(spec);
-  const e = tryEvaluate(net, sampleParams(net, r), sampleBatch(spec, 2 + r.int(5), r), undefined, { bound: true });
+  const theta = sampleParams(net, r);
+  const batch = sampleBatch(spec, 2 + r.int(5), r);
+  const e = tryEvaluate(net, theta, batch, sampleDirection(net.size, r), { bound: true });
   fc.pre(e !== undefined);
   e!.grad.forEach((g, i) => expect(Math.abs(g)).toBeLessThanOrEqual(e!.gradBound![i]! * (1 + 1e-12)));
+  e!.hv!.forEach((h, i) => expect(Math.abs(h)).toBeLessThanOrEqual(e!.hvBound![i]! * (1 + 1e-12)));
 });
