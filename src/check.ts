@@ -16,6 +16,7 @@ import { evaluate, NetworkError } from '../numeric/mlp';
 import { rng } from '../numeric/rng';
 import { gather, scatter, type SiteKind, type View } from '../numeric/sites';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../numeric/arbitraries';
+import { integrate } from '../numeric/ode';
 import type { BlockDeclaration, Shape } from './declaration/types';
 import { InputError } from './declaration/errors';
 import type { Derivation, Law } from './derivation';
@@ -112,6 +113,11 @@ function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<string, nu
 }
 
 /** Relative residual of every checkable law on one case, or undefined for a degenerate network. */
+export function lawResiduals(decl: BlockDeclaration, d: Derivation, c: NetworkCase): Map<Law, number> | undefined {
+  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
+  return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, c);
+}
+
 function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: NetworkCase): Map<Law, number> | undefined {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
@@ -181,6 +187,47 @@ function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: Netwo
  * Check a block-level declaration's laws on sampled networks at its sites. `derivation` defaults
  * to the declaration's own; passing another (e.g. a deliberately wrong law) checks that instead.
  */
+export interface Drift {
+  /** |Q(T) − Q(0)| (Frobenius norm for a matrix charge) relative to the charge's natural scale. */
+  readonly relative: number;
+  /** Integrator steps taken: its global error grows at most linearly in them. */
+  readonly steps: number;
+  readonly time: number;
+}
+
+/**
+ * Follow gradient flow θ̇ = −∇L on the case's batch with the adaptive integrator (rtol) and measure
+ * how much a charge moved. Undefined when the network is degenerate or the flow is too stiff for
+ * maxSteps. T defaults to the time in which θ would move by a third of its norm at the initial speed.
+ */
+export function chargeDrift(decl: BlockDeclaration, charge: Law, c: NetworkCase, opts: { rtol?: number; time?: number; maxSteps?: number } = {}): Drift | undefined {
+  const rtol = opts.rtol ?? 1e-10;
+  const dims = resolveDims(decl, c);
+  const { consts, scalars } = caseValues(decl, c, dims);
+  const ev = new WordEvaluator();
+  const valuesAt = (theta: Float64Array): Values => ({
+    blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(theta, c.site.views[b.name]!))])), consts, scalars,
+  });
+  const measure = (theta: Float64Array): { value: Float64Array; bound: number } => {
+    if (charge.data.kind === 'trace') { const t = ev.trace(charge.data.sum, valuesAt(theta)); return { value: Float64Array.of(t.value), bound: t.bound }; }
+    if (charge.data.kind === 'matrix') { const k = consts[charge.parameter]!; const m = ev.matrix(charge.data.sum, valuesAt(theta), k.rows, k.cols); return { value: m.value.data, bound: m.bound }; }
+    throw new Error(`law ${charge.id} has no value to follow`);
+  };
+  try {
+    const g0 = evaluate(c.net, c.theta, c.batch).grad;
+    const speed = Math.sqrt(dot(g0, g0)), size = Math.sqrt(dot(c.theta, c.theta));
+    const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
+    const r = integrate((_, th) => evaluate(c.net, th, c.batch).grad.map((x) => -x), c.theta, 0, time, { rtol, atol: rtol * 1e-3 * (size / Math.sqrt(c.theta.length) + 1e-300), maxSteps: opts.maxSteps ?? 4000 });
+    if (!r.completed) return undefined;
+    const [q0, q1] = [measure(c.theta), measure(r.y)];
+    const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
+    return { relative: diff / (q0.bound + q1.bound || 1e-300), steps: r.steps, time };
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
+}
+
 export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}, derivation?: Derivation): CheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
