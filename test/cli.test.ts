@@ -128,3 +128,67 @@ describe('usage and input errors: one line, exit 2, no stack trace', () => {
     },
   );
 });
+
+describe('noether check and scan', () => {
+  it('check rescale passes on sampled networks of varying depth and width, worst residual ≤ 1e-10', () => {
+    const r = run('check', 'rescale', '--runs', '60', '--format', 'json');
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out) as { laws: { verdict: { kind: string; worstRelative: number; count: number } }[] };
+    expect(rep.laws).toHaveLength(3);
+    for (const l of rep.laws) {
+      expect(l.verdict.kind).toBe('numerically-verified');
+      expect(l.verdict.worstRelative).toBeLessThanOrEqual(1e-10);
+      expect(l.verdict.count).toBeGreaterThan(50);
+    }
+  });
+
+  it('the same seed gives byte-identical output', () => {
+    expect(run('check', 'gl', '--runs', '20', '--seed', '9').out).toEqual(run('check', 'gl', '--runs', '20', '--seed', '9').out);
+  });
+
+  it('refutes a wrong law with a replay command that reproduces the same counterexample', () => {
+    const r = run('check', 'examples/rescale-wrong-exponent.yaml', '--runs', '30');
+    expect(r.code).toBe(1);
+    const replay = /^replay: noether (.*)$/m.exec(r.out)![1]!.split(' ');
+    const again = run(...replay);
+    expect(again.code).toBe(1);
+    const ce = (s: string): string => /^counterexample: .*$/m.exec(s)![0];
+    expect(ce(again.out)).toEqual(ce(r.out));
+  });
+
+  it('--arch restricts the sampled architectures', () => {
+    const r = run('check', 'translation', '--arch', 'tanh:ce', '--runs', '15', '--site', 'softmax-column', '--format', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).siteKinds).toEqual(['softmax-column']);
+  });
+
+  it('scan lists the sites of an architecture with their laws', () => {
+    const r = run('scan', '3-4-4-2:linear:ce');
+    expect(r.code).toBe(0);
+    for (const k of ['hidden-unit', 'linear-layer', 'softmax-column', 'softmax-bias']) expect(r.out).toContain(k);
+    expect(r.out).toContain('C = 1/2 W1 W1ᵀ - 1/2 W2ᵀ W2');
+    const j = JSON.parse(run('scan', '3-4-4-2:relu:batch+affine:mse', '--format', 'json').out) as { siteKinds: { kind: string; sites: unknown[] }[] };
+    expect(j.siteKinds.find((k) => k.kind === 'normalised-unit')!.sites).toHaveLength(8);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['check', 'rescale', '--arch', 'tanh'], /no architecture allowed by the constraints has a hidden-unit site/],
+    [['check', 'rescale', '--arch', 'relu:sparkly'], /unknown architecture token 'sparkly'/],
+    [['check', 'rescale', '--site', 'nowhere'], /unknown site kind 'nowhere'/],
+    [['check', 'rescale', '--replay', 'abc'], /--replay takes a path/],
+    [['scan', 'relu'], /scan needs widths/],
+    [['scan', '3-4-1:relu:ce'], /softmax cross-entropy needs at least 2 outputs/],
+    [['scan', '3-1-2:layer'], /LayerNorm needs hidden widths ≥ 2/],
+  ])('%j is an input error', (args, re) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re);
+    noStackTrace(r.err);
+  });
+
+  it('check on a concrete declaration evaluates its laws at random points', () => {
+    const r = run('check', 'examples/relu-rescale.yaml', '--runs', '20');
+    expect(r.code).toBe(0);
+    expect(run('check', 'examples/tanh-rescale.yaml', '--runs', '20').code).toBe(1);
+  });
+});
