@@ -10,48 +10,82 @@ export interface Mat {
 
 export const mat = (rows: number, cols: number, data?: Float64Array): Mat => ({ rows, cols, data: data ?? new Float64Array(rows * cols) });
 
-/** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. */
+/** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. Four rows of B at a time, so
+ * each element of A is loaded once per four dot products. */
 export function mulABt(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {
   const { rows: n, cols: k } = A;
   const m = B.rows;
   const a = A.data, b = B.data, c = C.data;
   for (let i = 0; i < n; i++) {
     const ai = i * k;
-    for (let j = 0; j < m; j++) {
+    const ci = i * m;
+    let j = 0;
+    for (; j + 3 < m; j += 4) {
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = 0; t < k; t++) {
+        const x = a[ai + t]!;
+        s0 += x * b[b0 + t]!;
+        s1 += x * b[b1 + t]!;
+        s2 += x * b[b2 + t]!;
+        s3 += x * b[b3 + t]!;
+      }
+      if (accumulate) { c[ci + j]! += s0; c[ci + j + 1]! += s1; c[ci + j + 2]! += s2; c[ci + j + 3]! += s3; }
+      else { c[ci + j] = s0; c[ci + j + 1] = s1; c[ci + j + 2] = s2; c[ci + j + 3] = s3; }
+    }
+    for (; j < m; j++) {
       const bj = j * k;
       let s = 0;
       for (let t = 0; t < k; t++) s += a[ai + t]! * b[bj + t]!;
-      c[i * m + j] = accumulate ? c[i * m + j]! + s : s;
+      c[ci + j] = accumulate ? c[ci + j]! + s : s;
     }
   }
   return C;
 }
 
-/** C += Aᵀ B (A: n×m, B: n×k → m×k). */
+/** C += Aᵀ B (A: n×m, B: n×k → m×k). Four rows of A and B per pass over a row of C. */
 export function addAtB(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
   const a = A.data, b = B.data, c = C.data;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const b0 = i * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+    for (let j = 0; j < m; j++) {
+      const s0 = a[i * m + j]!, s1 = a[(i + 1) * m + j]!, s2 = a[(i + 2) * m + j]!, s3 = a[(i + 3) * m + j]!;
+      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue;
+      const cj = j * k;
+      for (let t = 0; t < k; t++) c[cj + t]! += s0 * b[b0 + t]! + s1 * b[b1 + t]! + s2 * b[b2 + t]! + s3 * b[b3 + t]!;
+    }
+  }
+  for (; i < n; i++) {
+    const bi = i * k;
     for (let j = 0; j < m; j++) {
       const s = a[i * m + j]!;
       if (s === 0) continue;
-      const cj = j * k, bi = i * k;
+      const cj = j * k;
       for (let t = 0; t < k; t++) c[cj + t]! += s * b[bi + t]!;
     }
   }
   return C;
 }
 
-/** C += A B (A: n×m, B: m×k → n×k). */
+/** C += A B (A: n×m, B: m×k → n×k). Four rows of B per pass over a row of C. */
 export function addAB(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
   const a = A.data, b = B.data, c = C.data;
   for (let i = 0; i < n; i++) {
-    const ci = i * k;
-    for (let j = 0; j < m; j++) {
-      const s = a[i * m + j]!;
+    const ci = i * k, ai = i * m;
+    let j = 0;
+    for (; j + 3 < m; j += 4) {
+      const s0 = a[ai + j]!, s1 = a[ai + j + 1]!, s2 = a[ai + j + 2]!, s3 = a[ai + j + 3]!;
+      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue;
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      for (let t = 0; t < k; t++) c[ci + t]! += s0 * b[b0 + t]! + s1 * b[b1 + t]! + s2 * b[b2 + t]! + s3 * b[b3 + t]!;
+    }
+    for (; j < m; j++) {
+      const s = a[ai + j]!;
       if (s === 0) continue;
       const bj = j * k;
       for (let t = 0; t < k; t++) c[ci + t]! += s * b[bj + t]!;
