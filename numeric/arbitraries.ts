@@ -7,20 +7,10 @@
 import fc from 'fast-check';
 import { rng } from './rng';
 import { buildNetwork, type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
-import { sampleParams, sampleBatch } from './sample';
-import { sites, type Site, type SiteKind } from './sites';
+import { sampleParams, sampleBatch, type ArchConstraints } from './sample';
 
-/** What a user may fix about the sampled architectures (`--arch`). */
-export interface ArchConstraints {
-  readonly widths?: readonly number[];
-  readonly acts?: readonly Activation['kind'][];
-  readonly degrees?: readonly number[];
-  readonly norms?: readonly Norm[];
-  readonly losses?: readonly Loss[];
-  readonly bias?: boolean;
-  readonly affine?: boolean;
-  readonly batch?: number;
-}
+export type { ArchConstraints };
+import { sites, type Site, type SiteKind } from './sites';
 
 export interface NetworkCase {
   readonly spec: MlpSpec;

@@ -6,16 +6,21 @@ import { type Rng } from './rng';
 import { mat } from './linalg';
 import { type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
 
-export interface SpecConstraints {
+/** What may be fixed about sampled architectures (also `--arch` on the command line). */
+export interface ArchConstraints {
   readonly widths?: readonly number[];
-  readonly depth?: readonly [number, number];
-  readonly width?: readonly [number, number];
   readonly acts?: readonly Activation['kind'][];
   readonly degrees?: readonly number[];
   readonly norms?: readonly Norm[];
   readonly losses?: readonly Loss[];
   readonly bias?: boolean;
   readonly affine?: boolean;
+  readonly batch?: number;
+}
+
+export interface SpecConstraints extends ArchConstraints {
+  readonly depth?: readonly [number, number];
+  readonly width?: readonly [number, number];
 }
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)]!;

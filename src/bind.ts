@@ -103,23 +103,32 @@ export class WordEvaluator {
     return { value, bound };
   }
 
-  /** d/dt of a trace sum as each block moves with velocity dir[block] (product rule over letters);
-   * dirBound gives the rounding scale of each velocity when it is computed (e.g. a gradient). */
-  traceDerivative(s: TraceSum, v: Values, dir: Readonly<Record<string, Mat>>, dirBound?: Readonly<Record<string, Mat>>): Bounded<number> {
-    let value = 0, bound = 0;
+  /** The product-rule terms of d/dt Σ c · word as each block moves with velocity dir[block]:
+   * calls f(c, word with one block letter replaced by its velocity, bound) for each. */
+  private derivativeTerms(s: WordSum, v: Values, dir: Readonly<Record<string, Mat>>, dirBound: Readonly<Record<string, Mat>> | undefined, identity: number,
+    f: (c: number, m: Mat, bound: number) => void): void {
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
       t.word.forEach((l, i) => {
         const d = l.kind === 'block' ? dir[l.name] : undefined;
         if (!d) return;
         const bd = dirBound?.[l.name];
-        const { m, bound: b } = this.word(t.word, v, 1, { index: i, value: d, ...(bd ? { bound: bd } : {}) });
-        let tr = 0;
-        for (let k = 0; k < Math.min(m.rows, m.cols); k++) tr += m.data[k * m.cols + k]!;
-        value += c * tr;
-        bound += Math.abs(c) * b;
+        const { m, bound } = this.word(t.word, v, identity, { index: i, value: d, ...(bd ? { bound: bd } : {}) });
+        f(c, m, bound);
       });
     }
+  }
+
+  /** d/dt of a trace sum as each block moves with velocity dir[block] (product rule over letters);
+   * dirBound gives the rounding scale of each velocity when it is computed (e.g. a gradient). */
+  traceDerivative(s: TraceSum, v: Values, dir: Readonly<Record<string, Mat>>, dirBound?: Readonly<Record<string, Mat>>): Bounded<number> {
+    let value = 0, bound = 0;
+    this.derivativeTerms(s, v, dir, dirBound, 1, (c, m, b) => {
+      let tr = 0;
+      for (let k = 0; k < Math.min(m.rows, m.cols); k++) tr += m.data[k * m.cols + k]!;
+      value += c * tr;
+      bound += Math.abs(c) * b;
+    });
     return { value, bound };
   }
 
@@ -127,17 +136,10 @@ export class WordEvaluator {
   matrixDerivative(s: WordSum, v: Values, dir: Readonly<Record<string, Mat>>, rows: number, cols: number, dirBound?: Readonly<Record<string, Mat>>): Bounded<Mat> {
     const out = mat(rows, cols);
     let bound = 0;
-    for (const t of s) {
-      const c = this.coef(t.coef, v.scalars);
-      t.word.forEach((l, i) => {
-        const d = l.kind === 'block' ? dir[l.name] : undefined;
-        if (!d) return;
-        const bd = dirBound?.[l.name];
-        const { m, bound: b } = this.word(t.word, v, rows, { index: i, value: d, ...(bd ? { bound: bd } : {}) });
-        for (let k = 0; k < out.data.length; k++) out.data[k]! += c * m.data[k]!;
-        bound += Math.abs(c) * b;
-      });
-    }
+    this.derivativeTerms(s, v, dir, dirBound, rows, (c, m, b) => {
+      for (let k = 0; k < out.data.length; k++) out.data[k]! += c * m.data[k]!;
+      bound += Math.abs(c) * b;
+    });
     return { value: out, bound };
   }
 }
