@@ -100,4 +100,3 @@ export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
-export const norm2 = (x: ArrayLike<number>): number => dot(x, x);

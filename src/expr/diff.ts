@@ -54,5 +54,3 @@ export function diff(e: Expr, x: string): Expr {
   }
 }
 
-/** Gradient of e with respect to the given variables, in order. */
-export const gradient = (e: Expr, vars: readonly string[]): Expr[] => vars.map((v) => diff(e, v));

@@ -443,12 +443,6 @@ function mentions(e: Expr, name: string): boolean {
   }
 }
 
-/** Convenience: the expanded normal form of e as an expression (a fresh atom table). */
-export function simplifyExact(e: Expr): Expr {
-  const n = new Normalizer();
-  return n.toExpr(n.normalize(e));
-}
-
 /** Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form has terms: not a refutation) or 'unknown' (could not normalise). */
 export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
   try {
