@@ -15,6 +15,8 @@ export interface Values {
   /** Rounding scales of the gradient blocks (Σ |contributions|); used instead of |g| in bounds. */
   readonly gradBounds?: Readonly<Record<string, Mat>>;
   readonly consts?: Readonly<Record<string, Mat>>;
+  /** Optimiser updates u_B, for `step` letters. */
+  readonly steps?: Readonly<Record<string, Mat>>;
   readonly scalars?: Readonly<Record<string, number>>;
 }
 export interface Bounded<T> { readonly value: T; readonly bound: number }
@@ -60,6 +62,7 @@ export class WordEvaluator {
     if (l.kind === 'block') m = override && override.block === l.name ? override.value : v.blocks[l.name];
     else if (l.kind === 'grad') m = v.grads?.[l.name];
     else if (l.kind === 'const') m = v.consts?.[l.name];
+    else if (l.kind === 'step') m = v.steps?.[l.name];
     else { const b = v.blocks[l.name]; if (b) { m = mat(b.rows, b.cols); m.data.fill(1); } }
     if (!m) throw new Error(`no value bound for ${l.kind} ${l.name}`);
     return l.t ? transpose(m) : m;

@@ -67,12 +67,12 @@ export interface CheckReport {
 }
 
 const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
-const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
+export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
 
 interface Bound { readonly laws: readonly Law[]; readonly evaluator: WordEvaluator }
 
 /** Resolve symbolic dimensions against a site's views. */
-function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string, number> {
+export function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string, number> {
   const dims = new Map<string, number>();
   for (const b of decl.blocks) {
     const view = c.site.views[b.name];
@@ -88,7 +88,7 @@ function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string, number
 }
 
 /** Values of the declaration's constants and scalars for one case. */
-function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
+export function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
   const r = rng(c.seed ^ 0x5bd1e995);
   const consts: Record<string, Mat> = {};
   for (const k of decl.constants) {

@@ -192,3 +192,31 @@ describe('noether check and scan', () => {
     expect(run('check', 'examples/tanh-rescale.yaml', '--runs', '20').code).toBe(1);
   });
 });
+
+describe('learning rules on the command line', () => {
+  it('derive --rule prints the derived recursion; check --rule verifies it on trajectories and exports the first one', () => {
+    const d = run('derive', 'scale', '--rule', 'sgd(lr=eta, wd=lambda)');
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k');
+    const csv = join(tmp, 'traj.csv');
+    const c = run('check', 'translation', '--rule', 'momentum(lr=0.05, beta=0.9, wd=0.01)', '--runs', '3', '--steps', '50', '--export', csv);
+    expect(c.code).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('step,observed,predicted');
+    expect(lines.length).toBeGreaterThan(40);
+    expect(run('derive', 'rescale', '--rule', 'momentum').out).toContain('no closed recursion');
+  });
+
+  it.each<[string, RegExp]>([
+    ['sgd(lr=-0.1)', /learning rate must be > 0/],
+    ['momentum(beta=1)', /momentum β must be in \[0, 1\)/],
+    ['adam(eps=0)', /ε must be > 0/],
+    ['rmsprop', /unknown rule 'rmsprop'/],
+    ['sgd(momentum=0.9)', /sgd has no hyper-parameter 'momentum'/],
+    ['sgd(lr=1e)', /neither a number nor a symbol/],
+  ])('--rule %s is an input error', (rule, re) => {
+    const r = run('derive', 'scale', '--rule', rule);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re);
+  });
+});

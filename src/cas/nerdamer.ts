@@ -70,3 +70,4 @@ export function casSaysZero(e: Expr): CasOpinion {
     try { n.flush(); n.clear('all'); } catch { /* the store is best-effort */ }
   }
 }
+

@@ -20,6 +20,12 @@ import { parseArch, archSpec, ArchError } from './arch';
 import { NoSuchSite, type ArchConstraints } from '../../numeric/arbitraries';
 import { SITE_KINDS, type SiteKind } from '../../numeric/sites';
 import { NetworkError } from '../../numeric/mlp';
+import { writeFileSync } from 'node:fs';
+import { parseRule, RuleError, type Rule } from '../rules/rule';
+import { deriveDynamics } from '../rules/dynamics';
+import { checkTrajectories } from '../rules/trajectory';
+import { deriveBlock } from '../derive/block';
+import { renderDynamics, renderTrajectories, trajectoryCsv } from '../render/dynamics';
 
 export interface IO {
   readonly stdout: (text: string) => void;
@@ -36,7 +42,9 @@ usage: noether <command> [options]
 commands:
   list                      the built-in catalog of symmetries
   derive <name|file>        derive generator, gradient and Hessian constraints and the charge
+                            (--rule R: how the learning rule R moves the charge)
   check <name|file>         check every derived law on sampled networks at the symmetry's sites
+                            (--rule R: the rule's laws on SGD/momentum/Adam trajectories)
   scan <arch>               list the symmetry sites of an architecture and their laws
   prove <id> | --all        print the certificate of a theorem (see 'noether prove --list')
 
@@ -52,7 +60,13 @@ constraint and the gradient-flow charge (or what obstructs one), each with a ver
 proved, numerically verified (count, worst residual, seed), refuted (counterexample) or
 inconclusive (reason). <name> is a catalog entry ('noether list'); <file> a YAML or JSON
 declaration. --seed fixes every random point (default 1); --runs sets the number of random
-points per check (default 48).`,
+points per check (default 48).
+
+--rule R derives how a learning rule moves the charge instead, e.g.
+  sgd(lr=eta, wd=lambda)        exact one-step recursion (any minibatch)
+  momentum(lr=eta, beta=beta, dampening=d, wd=lambda)
+  gf(wd=lambda)   precond(lr=eta, wd=lambda)   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
+Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
   check: `usage: noether check <name|file> [--arch SPEC] [--site KIND] [--runs N] [--seed S] [--format text|markdown|json] [--replay PATH]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
@@ -61,7 +75,11 @@ the gradient constraint, the Hessian constraint and the charge's conservation (d
 gradient flow), each to a relative residual of 1e-10. --runs is networks per site kind (default
 100). A failure prints a replay command that reproduces the exact case. The same seed gives the
 same output. SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
-For a concrete declaration, check evaluates every law at --runs random points.`,
+For a concrete declaration, check evaluates every law at --runs random points.
+With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
+(default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
+derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory
+(charge observed vs predicted).`,
   scan: `usage: noether scan <arch> [--format text|markdown|json]
 
 Lists every symmetry site of an architecture (widths required), e.g.
@@ -72,10 +90,10 @@ with the catalog symmetries that act there and their laws.`,
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.`,
 };
 
-interface Options { format: Format; seed: number; runs: number | undefined; all: boolean; list: boolean; help: boolean; arch: string | undefined; site: string | undefined; replay: string | undefined; positional: string[] }
+interface Options { format: Format; seed: number; runs: number | undefined; all: boolean; list: boolean; help: boolean; arch: string | undefined; site: string | undefined; replay: string | undefined; rule: string | undefined; steps: number | undefined; exportTo: string | undefined; positional: string[] }
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { format: 'text', seed: 1, runs: undefined, all: false, list: false, help: false, arch: undefined, site: undefined, replay: undefined, positional: [] };
+  const o: Options = { format: 'text', seed: 1, runs: undefined, all: false, list: false, help: false, arch: undefined, site: undefined, replay: undefined, rule: undefined, steps: undefined, exportTo: undefined, positional: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -98,6 +116,9 @@ function parseArgs(args: readonly string[]): Options {
       case '--seed': o.seed = int('--seed', value(), 0); if (o.seed > 0xffffffff) throw new UsageError('--seed must be below 2^32'); break;
       case '--runs': o.runs = int('--runs', value(), 1); if (o.runs > 100000) throw new UsageError('--runs must be at most 100000'); break;
       case '--arch': o.arch = value(); break;
+      case '--rule': o.rule = value(); break;
+      case '--steps': o.steps = int('--steps', value(), 1); if (o.steps > 100000) throw new UsageError('--steps must be at most 100000'); break;
+      case '--export': o.exportTo = value(); break;
       case '--site': o.site = value(); break;
       case '--replay': { o.replay = value(); if (!/^\d+(:\d+)*$/.test(o.replay)) throw new UsageError(`--replay takes a path like 3:1:0, got '${o.replay}'`); break; }
       case '--all': o.all = true; break;
@@ -123,6 +144,10 @@ function resolveDeclaration(ref: string): Declaration {
 
 const exitFor = (v: Verdict): number => (v.kind === 'refuted' ? 1 : 0);
 
+function ruleOf(text: string): Rule {
+  try { return parseRule(text); } catch (e) { if (e instanceof RuleError) throw new UsageError(`--rule: ${e.message}`); throw e; }
+}
+
 export function main(args: readonly string[], io: IO): number {
   try {
     const [command, ...rest] = args;
@@ -146,7 +171,13 @@ export function main(args: readonly string[], io: IO): number {
       }
       case 'derive': {
         if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'derive takes one symmetry' : 'derive needs a symmetry: a catalog name or a declaration file');
-        const d = derive(resolveDeclaration(o.positional[0]!), { seed: o.seed, ...(o.runs ? { points: o.runs } : {}) });
+        const decl0 = resolveDeclaration(o.positional[0]!);
+        const d = derive(decl0, { seed: o.seed, ...(o.runs ? { points: o.runs } : {}) });
+        if (o.rule !== undefined) {
+          if (decl0.kind !== 'block') throw new UsageError('--rule works with block-level declarations (their charges are width-independent)');
+          io.stdout(renderDynamics(deriveDynamics(decl0, d, ruleOf(o.rule)), o.format) + '\n');
+          return exitFor(d.verdict);
+        }
         io.stdout(renderDerivation(d, o.format) + '\n');
         const inconclusive = d.laws.filter((l) => l.verdict.kind === 'inconclusive').length;
         if (inconclusive) io.stderr(`noether: ${inconclusive} law${inconclusive > 1 ? 's are' : ' is'} inconclusive\n`);
@@ -163,6 +194,16 @@ export function main(args: readonly string[], io: IO): number {
         }
         let arch: ArchConstraints | undefined;
         try { arch = o.arch ? parseArch(o.arch) : undefined; } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
+        if (o.rule !== undefined) {
+          const rule = ruleOf(o.rule);
+          let rep;
+          try {
+            rep = checkTrajectories(decl, deriveDynamics(decl, deriveBlock(decl, { seed: o.seed }), rule), { seed: o.seed, runs: o.runs ?? 10, steps: o.steps ?? 100, ...(arch ? { arch } : {}) });
+          } catch (e) { if (e instanceof NoSuchSite) throw new UsageError(e.message); throw e; }
+          if (o.exportTo) writeFileSync(o.exportTo, o.exportTo.endsWith('.json') ? JSON.stringify(rep.trajectory, null, 2) + '\n' : trajectoryCsv(rep));
+          io.stdout(renderTrajectories(rep, o.format === 'latex' ? 'text' : o.format) + '\n');
+          return exitFor(rep.verdict);
+        }
         if (o.site && !(SITE_KINDS as readonly string[]).includes(o.site)) throw new UsageError(`unknown site kind '${o.site}' (known: ${SITE_KINDS.join(', ')})`);
         let report;
         try {

@@ -105,6 +105,7 @@ export class Instance {
       case 'grad': m = this.gradF(l.name); break;
       case 'const': m = this.constants.get(l.name)!; break;
       case 'ones': { const [r, c] = this.shapeOf(l.name); m = Array.from({ length: r }, () => Array.from({ length: c }, () => ONE_E)); break; }
+      case 'step': throw new Error('update letters are not instantiated');
     }
     return l.t ? mT(m) : m;
   }

@@ -19,7 +19,8 @@ import { toText, toLatex, latexName } from '../expr/print';
 import * as Q from '../expr/rational';
 import type { Shape, Structure } from '../declaration/types';
 
-export type LetterKind = 'block' | 'grad' | 'const' | 'ones';
+/** block θ_B, gradient g_B, declared constant, all-ones block, or an optimiser's update u_B of block B. */
+export type LetterKind = 'block' | 'grad' | 'const' | 'ones' | 'step';
 export interface Letter { readonly kind: LetterKind; readonly name: string; readonly t: boolean }
 export type Word = readonly Letter[];
 export interface WordTerm { readonly coef: Expr; readonly word: Word }
@@ -29,7 +30,8 @@ export type WordSum = readonly WordTerm[];
 export type TraceSum = readonly WordTerm[];
 
 export const letter = (kind: LetterKind, name: string, t = false): Letter => ({ kind, name, t });
-const letterKey = (l: Letter): string => `${l.kind === 'block' ? 'b' : l.kind === 'grad' ? 'g' : l.kind === 'const' ? 'c' : 'o'}:${l.name}${l.t ? "'" : ''}`;
+const KIND_KEY: Record<LetterKind, string> = { block: 'b', grad: 'g', const: 'c', ones: 'o', step: 's' };
+const letterKey = (l: Letter): string => `${KIND_KEY[l.kind]}:${l.name}${l.t ? "'" : ''}`;
 export const wordKey = (w: Word): string => w.map(letterKey).join(' ');
 export const transposeWord = (w: Word): Word => [...w].reverse().map((l) => ({ ...l, t: !l.t }));
 
@@ -139,6 +141,18 @@ export class Algebra {
     return this.matrix(out);
   }
 
+  /**
+   * Replace every block letter θ_B (and θ_Bᵀ) by a combination Σ c · λ of single letters (their
+   * transposes), expanding products. The result is not canonical: pass it to trace() or matrix().
+   */
+  substitute(s: WordSum, map: ReadonlyMap<string, readonly { readonly coef: Expr; readonly letter: Letter }[]>): WordSum {
+    return s.flatMap((t) => t.word.reduce<WordTerm[]>((acc, l) => {
+      const repl = l.kind === 'block' ? map.get(l.name) : undefined;
+      const options = repl ? repl.map((r) => ({ coef: r.coef, letter: l.t ? { ...r.letter, t: !r.letter.t } : r.letter })) : [{ coef: num(1), letter: l }];
+      return acc.flatMap((a) => options.map((o) => ({ coef: mulE(a.coef, o.coef), word: [...a.word, o.letter] })));
+    }, [{ coef: t.coef, word: [] }]));
+  }
+
   /** (M + Mᵀ)/2. */
   symmetricPart(m: WordSum): WordSum { return this.scale(this.plus(m, this.transpose(m)), num(Q.rat(1, 2))); }
 }
@@ -151,10 +165,10 @@ type Style = 'text' | 'latex';
 
 function letterStr(l: Letter, st: Style): string {
   if (st === 'text') {
-    const base = l.kind === 'grad' ? `∂L/∂${l.name}` : l.kind === 'ones' ? '1' : l.name;
+    const base = l.kind === 'grad' ? `∂L/∂${l.name}` : l.kind === 'step' ? `u_${l.name}` : l.kind === 'ones' ? '1' : l.name;
     return l.t ? (l.kind === 'grad' ? `(${base})ᵀ` : `${base}ᵀ`) : base;
   }
-  const base = l.kind === 'grad' ? `\\nabla_{${latexName(l.name)}} L` : l.kind === 'ones' ? '\\mathbf{1}' : latexName(l.name);
+  const base = l.kind === 'grad' ? `\\nabla_{${latexName(l.name)}} L` : l.kind === 'step' ? `u_{${latexName(l.name)}}` : l.kind === 'ones' ? '\\mathbf{1}' : latexName(l.name);
   return l.t ? (l.kind === 'grad' ? `(${base})^{\\top}` : `${base}^{\\top}`) : base;
 }
 

@@ -1,0 +1,34 @@
+/** Rendering learning-rule dynamics and trajectory reports. */
+import type { Dynamics } from '../rules/dynamics';
+import type { TrajectoryReport } from '../rules/trajectory';
+import { describeVerdict } from '../verdict';
+import { verdictWord, type Format } from './index';
+
+export function renderDynamics(d: Dynamics, format: Format): string {
+  if (format === 'json') return JSON.stringify(d, null, 2);
+  if (format === 'latex') return [`% noether derive ${d.symmetry} --rule '${d.rule.text}'`, '\\begin{enumerate}', ...d.laws.map((l) => `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]`), '\\end{enumerate}'].join('\n');
+  const md = format === 'markdown';
+  return [
+    md ? `## ${d.symmetry} under ${d.rule.text}` : `${d.symmetry} under ${d.rule.text}`,
+    `charge: ${d.charge.statement}`,
+    '',
+    ...d.laws.map((l, i) => [`${i + 1}. ${l.title}`, `   ${l.statement.text}`, `   derivation: ${describeVerdict(l.verdict)}`, ...(l.note ? [`   note: ${l.note}`] : [])].join('\n')),
+  ].join('\n');
+}
+
+export function renderTrajectories(r: TrajectoryReport, format: Format): string {
+  if (format === 'json') return JSON.stringify(r, null, 2);
+  const out = [
+    `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, random minibatches; seed ${r.seed}${r.skipped ? `; ${r.skipped} trajectories skipped (degenerate or diverged)` : ''}`,
+    '',
+    ...r.laws.map((l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
+  ];
+  if (r.drift) out.push('', `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`);
+  out.push('', `overall: ${verdictWord(r.verdict)}`);
+  return out.join('\n');
+}
+
+/** The first trajectory as CSV: step, observed, predicted. */
+export function trajectoryCsv(r: TrajectoryReport): string {
+  return ['step,observed,predicted', ...r.trajectory.points.map((p) => `${p.step},${p.observed},${p.predicted}`)].join('\n') + '\n';
+}

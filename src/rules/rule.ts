@@ -1,0 +1,95 @@
+/**
+ * Learning rules as declarations. Hyper-parameters are symbols (for derivation) with optional
+ * numeric values (for checks on trajectories). Written on the command line as
+ *
+ *   gf                                   gradient flow θ̇ = −∇L
+ *   gf(wd=lambda)                        gradient flow with weight decay θ̇ = −(∇L + λθ)
+ *   sgd(lr=eta, wd=lambda)               θ ← θ − η (g + λθ), g on a random minibatch
+ *   momentum(lr=eta, beta=beta, dampening=d, wd=lambda)
+ *                                        v ← β v + (1 − d)(g + λθ), θ ← θ − η v   (v₀ = 0)
+ *   precond(lr=eta, wd=lambda)           θ ← θ − η G⁻¹ (g + λθ) with a constant diagonal G
+ *   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
+ *
+ * Each value is a symbol name (derivation keeps it symbolic) or a number (also used by checks):
+ * `sgd(lr=0.05, wd=1e-3)`, `sgd(lr=eta)`. Omitted hyper-parameters take their neutral value
+ * (wd = 0, dampening = 0) or a symbol of their own name (lr → eta, beta → beta, …).
+ */
+export type RuleKind = 'gf' | 'sgd' | 'momentum' | 'precond' | 'adam';
+
+export interface HyperParameter {
+  readonly name: string;
+  /** The symbol that stands for it in derived formulas. */
+  readonly symbol: string;
+  /** A numeric value, when given. */
+  readonly value?: number;
+}
+
+export interface Rule {
+  readonly kind: RuleKind;
+  readonly text: string;
+  readonly params: Readonly<Record<string, HyperParameter>>;
+}
+
+export class RuleError extends Error {}
+
+const SPEC: Record<RuleKind, Record<string, { symbol: string; neutral?: number; check: (x: number) => string | undefined }>> = {
+  gf: { wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) } },
+  sgd: {
+    lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
+    wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
+  },
+  momentum: {
+    lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
+    beta: { symbol: 'beta', check: (x) => (x < 0 || x >= 1 ? 'momentum β must be in [0, 1)' : undefined) },
+    dampening: { symbol: 'd', neutral: 0, check: (x) => (x < 0 || x >= 1 ? 'dampening must be in [0, 1)' : undefined) },
+    wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
+  },
+  precond: {
+    lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
+    wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
+  },
+  adam: {
+    lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
+    beta1: { symbol: 'beta1', neutral: 0.9, check: (x) => (x < 0 || x >= 1 ? 'β₁ must be in [0, 1)' : undefined) },
+    beta2: { symbol: 'beta2', neutral: 0.999, check: (x) => (x < 0 || x >= 1 ? 'β₂ must be in [0, 1)' : undefined) },
+    eps: { symbol: 'epsilon', neutral: 1e-8, check: (x) => (x <= 0 ? 'ε must be > 0' : undefined) },
+    wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
+  },
+};
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Parse a rule written as `kind(name=value, …)`. Throws RuleError naming the problem. */
+export function parseRule(text: string): Rule {
+  const m = /^\s*([a-z]+)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  if (!m) throw new RuleError(`malformed rule '${text}' (write e.g. sgd(lr=0.1, wd=1e-3))`);
+  const kind = m[1] as RuleKind;
+  const spec = SPEC[kind];
+  if (!spec) throw new RuleError(`unknown rule '${m[1]}' (known: ${Object.keys(SPEC).join(', ')})`);
+  const given = new Map<string, string>();
+  for (const part of (m[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const kv = /^([a-z0-9_]+)\s*=\s*(\S+)$/i.exec(part);
+    if (!kv) throw new RuleError(`malformed hyper-parameter '${part}' in ${kind} (write name=value)`);
+    if (!spec[kv[1]!]) throw new RuleError(`${kind} has no hyper-parameter '${kv[1]}' (it has: ${Object.keys(spec).join(', ')})`);
+    if (given.has(kv[1]!)) throw new RuleError(`hyper-parameter '${kv[1]}' given twice`);
+    given.set(kv[1]!, kv[2]!);
+  }
+  const params: Record<string, HyperParameter> = {};
+  for (const [name, s] of Object.entries(spec)) {
+    const raw = given.get(name);
+    if (raw === undefined) {
+      params[name] = s.neutral !== undefined ? { name, symbol: s.symbol, value: s.neutral } : { name, symbol: s.symbol };
+      continue;
+    }
+    if (IDENT.test(raw)) { params[name] = { name, symbol: raw }; continue; }
+    const x = Number(raw);
+    if (!Number.isFinite(x) || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new RuleError(`${kind}: ${name}=${raw} is neither a number nor a symbol name`);
+    const bad = s.check(x);
+    if (bad) throw new RuleError(`${kind}: ${name}=${raw}: ${bad}`);
+    params[name] = { name, symbol: s.symbol, value: x };
+  }
+  return { kind, text: text.trim(), params };
+}
+
+/** Numeric value of a hyper-parameter, or undefined when it was left symbolic. */
+export const valueOf = (r: Rule, name: string): number | undefined => r.params[name]?.value;

@@ -1,0 +1,226 @@
+/**
+ * Learning-rule dynamics checked on trajectories: sampled networks at the symmetry's sites, a data
+ * set of 4×batch samples with a fresh random minibatch every step, the rule run with numeric
+ * hyper-parameters (given, or sampled per case), and every derived per-step law evaluated at every
+ * step against its rounding-aware scale. The first case's trajectory (predicted vs observed) is
+ * kept for export.
+ */
+import fc from 'fast-check';
+import { mat } from '../../numeric/linalg';
+import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
+import { rng, type Rng } from '../../numeric/rng';
+import { gather } from '../../numeric/sites';
+import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import { sampleBatch } from '../../numeric/sample';
+import type { BlockDeclaration } from '../declaration/types';
+import { resolveDims, caseValues, toMat } from '../check';
+import { WordEvaluator, type Values } from '../bind';
+import { compile } from '../expr/evaluate';
+import type { Expr } from '../expr/ast';
+import type { WordSum } from '../derive/words';
+import { type Verdict, IDENTITY_TOLERANCE, weakest } from '../verdict';
+import type { Dynamics, DynamicsLaw } from './dynamics';
+import type { Rule } from './rule';
+
+export interface TrajectoryOptions {
+  readonly seed?: number;
+  /** Networks per site kind (default 10). */
+  readonly runs?: number;
+  /** Steps per trajectory (default 100). */
+  readonly steps?: number;
+  readonly arch?: ArchConstraints;
+}
+
+export interface TrajectoryPoint { readonly step: number; readonly observed: number; readonly predicted: number }
+
+export interface TrajectoryLawCheck { readonly id: DynamicsLaw['id']; readonly title: string; readonly statement: string; readonly verdict: Verdict }
+
+export interface TrajectoryReport {
+  readonly kind: 'trajectory-report';
+  readonly symmetry: string;
+  readonly rule: string;
+  readonly seed: number;
+  readonly runs: number;
+  readonly steps: number;
+  readonly laws: readonly TrajectoryLawCheck[];
+  /** For Adam / preconditioning: total drift of the charge and the sum of the breaking terms, first case. */
+  readonly drift?: { readonly observed: number; readonly breakingSum: number; readonly secondOrderSum: number };
+  /** The first case: architecture, site, and the charge predicted vs observed per step. */
+  readonly trajectory: { readonly architecture: string; readonly site: string; readonly hyper: Readonly<Record<string, number>>; readonly points: readonly TrajectoryPoint[] };
+  readonly skipped: number;
+  readonly verdict: Verdict;
+}
+
+/** Numeric hyper-parameters: the rule's values, else sampled (stable, small steps). */
+function hyperValues(rule: Rule, r: Rng): Record<string, number> {
+  const sample: Record<string, () => number> = {
+    lr: () => 0.005 + 0.045 * r.next(), wd: () => 0.1 * r.next(), beta: () => 0.95 * r.next(), dampening: () => 0.5 * r.next(),
+    beta1: () => 0.9, beta2: () => 0.999, eps: () => 1e-8,
+  };
+  const out: Record<string, number> = {};
+  for (const [name, p] of Object.entries(rule.params)) out[p.symbol] = p.value ?? sample[name]!();
+  return out;
+}
+
+/** The minibatch of step k: `size` random rows of the data set. */
+function minibatch(data: Batch, size: number, r: Rng): Batch {
+  const X = mat(size, data.X.cols), Y = mat(size, data.Y.cols);
+  for (let i = 0; i < size; i++) {
+    const j = r.int(data.X.rows);
+    X.data.set(data.X.data.subarray(j * data.X.cols, (j + 1) * data.X.cols), i * X.cols);
+    Y.data.set(data.Y.data.subarray(j * data.Y.cols, (j + 1) * data.Y.cols), i * Y.cols);
+  }
+  return { X, Y };
+}
+
+interface Measured { readonly value: Float64Array; readonly bound: number }
+
+export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: TrajectoryOptions = {}): TrajectoryReport {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 10;
+  const steps = opts.steps ?? 100;
+  const rule = dyn.rule;
+  const laws = dyn.laws.filter((l) => l.data.kind === 'recursion' || l.data.kind === 'two-step' || l.data.kind === 'identity');
+  const worst = new Map<DynamicsLaw, number>(laws.map((l) => [l, 0]));
+  const failures = new Map<DynamicsLaw, { residual: number; where: string }>();
+  let evaluated = 0, skipped = 0;
+  let first: TrajectoryReport['trajectory'] | undefined;
+  let drift: TrajectoryReport['drift'];
+  const ev = new WordEvaluator();
+
+  for (const kind of decl.sites) {
+    for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+      const r = rng(c.seed ^ 0x27d4eb2d);
+      const hyper = hyperValues(rule, r);
+      const res = runCase(decl, dyn, c, hyper, steps, r, ev, laws, !first);
+      if (!res) { skipped++; continue; }
+      evaluated++;
+      for (const [l, x] of res.residuals) {
+        worst.set(l, Math.max(worst.get(l)!, x.worst));
+        if (x.worst > IDENTITY_TOLERANCE && !failures.has(l)) failures.set(l, { residual: x.worst, where: `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ${x.at}, hyper-parameters ${JSON.stringify(hyper)}` });
+      }
+      if (!first) { first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points }; drift = res.drift; }
+    }
+  }
+  const lawChecks: TrajectoryLawCheck[] = laws.map((l) => {
+    const f = failures.get(l);
+    const verdict: Verdict = f
+      ? { kind: 'refuted', why: `fails at ${f.where}`, counterexample: { point: { where: f.where }, values: { relativeResidual: f.residual }, relativeResidual: f.residual, seed } }
+      : evaluated === 0 ? { kind: 'inconclusive', reason: 'every sampled case was degenerate' }
+        : { kind: 'numerically-verified', count: evaluated * steps, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `${evaluated} trajectories × ${steps} steps, a random minibatch per step` };
+    return { id: l.id, title: l.title, statement: l.statement.text, verdict };
+  });
+  return {
+    kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks,
+    ...(drift ? { drift } : {}),
+    trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
+    skipped,
+    verdict: lawChecks.length ? weakest(lawChecks.map((l) => l.verdict)) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
+  };
+}
+
+function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: Record<string, number>, steps: number, r: Rng, ev: WordEvaluator, laws: readonly DynamicsLaw[], keep: boolean):
+  { residuals: Map<DynamicsLaw, { worst: number; at: number }>; points: TrajectoryPoint[]; drift?: TrajectoryReport['drift'] } | undefined {
+  const dims = resolveDims(decl, c);
+  const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
+  const scalars = { ...siteScalars, ...hyper };
+  const views = c.site.views;
+  const chargeSum = dyn.chargeSum;
+  const isMatrix = dyn.charge.kind === 'matrix';
+  const msize = isMatrix ? consts[Object.keys(consts)[0]!]! : undefined;
+  const values = (theta: Float64Array, grad?: Float64Array, gradBound?: Float64Array, step?: Float64Array): Values => ({
+    blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(theta, views[b.name]!))])),
+    ...(grad ? { grads: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(grad, views[b.name]!))])) } : {}),
+    ...(gradBound ? { gradBounds: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(gradBound, views[b.name]!))])) } : {}),
+    ...(step ? { steps: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(step, views[b.name]!))])) } : {}),
+    consts, scalars,
+  });
+  const measure = (s: WordSum, v: Values): Measured => {
+    if (!isMatrix) { const t = ev.trace(s, v); return { value: Float64Array.of(t.value), bound: t.bound }; }
+    const m = ev.matrix(s, v, msize!.rows, msize!.cols);
+    return { value: m.value.data, bound: m.bound };
+  };
+  const coef = (e: Expr): number => compile(e, Object.keys(scalars))(Object.values(scalars));
+  const data = sampleBatch(c.spec, 4 * c.batch.X.rows, r);
+  const B = c.batch.X.rows;
+  const lr = hyper[dyn.rule.params['lr']?.symbol ?? ''] ?? 0;
+  const wd = hyper[dyn.rule.params['wd']?.symbol ?? ''] ?? 0;
+  const residuals = new Map<DynamicsLaw, { worst: number; at: number }>(laws.map((l) => [l, { worst: 0, at: 0 }]));
+  const note = (l: DynamicsLaw, x: number, k: number): void => { const w = residuals.get(l)!; if (x > w.worst) residuals.set(l, { worst: x, at: k }); };
+  const points: TrajectoryPoint[] = [];
+  const n = c.net.size;
+  let theta = Float64Array.from(c.theta);
+  const vel = new Float64Array(n), m1 = new Float64Array(n), m2 = new Float64Array(n);
+  const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
+  const history: Measured[] = [];
+  let breakingSum = 0, secondOrderSum = 0;
+  try {
+    for (let k = 0; k < steps; k++) {
+      const mb = minibatch(data, B, r);
+      const e = evaluate(c.net, theta, mb, undefined, { bound: true });
+      const d = e.grad.map((g, i) => g + wd * theta[i]!);
+      let u: Float64Array;
+      switch (dyn.rule.kind) {
+        case 'sgd': u = d; break;
+        case 'momentum': {
+          const beta = hyper[dyn.rule.params['beta']!.symbol]!, damp = hyper[dyn.rule.params['dampening']!.symbol]!;
+          for (let i = 0; i < n; i++) vel[i] = beta * vel[i]! + (1 - damp) * d[i]!;
+          u = Float64Array.from(vel);
+          break;
+        }
+        case 'precond': u = d.map((x, i) => x / G[i]!); break;
+        case 'adam': {
+          const b1 = hyper[dyn.rule.params['beta1']!.symbol]!, b2 = hyper[dyn.rule.params['beta2']!.symbol]!, eps = hyper[dyn.rule.params['eps']!.symbol]!;
+          u = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            m1[i] = b1 * m1[i]! + (1 - b1) * d[i]!;
+            m2[i] = b2 * m2[i]! + (1 - b2) * d[i]! * d[i]!;
+            u[i] = (m1[i]! / (1 - b1 ** (k + 1))) / (Math.sqrt(m2[i]! / (1 - b2 ** (k + 1))) + eps);
+          }
+          break;
+        }
+        default: return undefined;
+      }
+      const next = theta.map((x, i) => x - lr * u[i]!);
+      const vNow = values(theta, e.grad, e.gradBound, u);
+      const Qk = measure(chargeSum, vNow);
+      const Qn = measure(chargeSum, values(next));
+      history.push(Qk);
+      for (const law of laws) {
+        const dd = law.data;
+        let predicted: Float64Array, scale: number;
+        if (dd.kind === 'recursion') {
+          const [cQ, cG, cD] = [coef(dd.cQ), coef(dd.cG), coef(dd.cDropped)];
+          const q2 = dd.quadG.length ? measure(dd.quadG, vNow) : { value: new Float64Array(Qk.value.length), bound: 0 };
+          const gc = measure(dyn.constraint, vNow);
+          predicted = Qk.value.map((x, i) => cQ * x + cG * q2.value[i]!);
+          scale = Math.abs(cQ) * Qk.bound + Math.abs(cG) * q2.bound + Qn.bound + Math.abs(cD) * gc.bound;
+        } else if (dd.kind === 'two-step') {
+          if (k === 0) continue;
+          const [cur, prev, cD] = [coef(dd.cur), coef(dd.prev), coef(dd.cDropped)];
+          const Qp = history[k - 1]!;
+          const gc = measure(dyn.constraint, vNow);
+          predicted = Qk.value.map((x, i) => cur * x + prev * Qp.value[i]!);
+          scale = Math.abs(cur) * Qk.bound + Math.abs(prev) * Qp.bound + Qn.bound + Math.abs(cD) * gc.bound;
+        } else if (dd.kind === 'identity') {
+          const lin = measure(dd.linU, vNow), quad = dd.quadU.length ? measure(dd.quadU, vNow) : { value: new Float64Array(Qk.value.length), bound: 0 };
+          predicted = Qk.value.map((x, i) => x - lr * lin.value[i]! + lr * lr * quad.value[i]!);
+          scale = Qk.bound + Qn.bound + lr * lin.bound + lr * lr * quad.bound;
+          breakingSum += -lr * lin.value[0]!;
+          secondOrderSum += lr * lr * quad.value[0]!;
+        } else continue;
+        const err = Math.sqrt(Qn.value.reduce((s, x, i) => s + (x - predicted[i]!) ** 2, 0));
+        note(law, scale === 0 ? (err === 0 ? 0 : Infinity) : err / scale, k);
+        if (keep && law === laws[0]) points.push({ step: k + 1, observed: Qn.value[0]!, predicted: predicted[0]! });
+      }
+      theta = next;
+      if (!theta.every(Number.isFinite)) return undefined;
+    }
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
+  const drift = (dyn.rule.kind === 'adam' || dyn.rule.kind === 'precond') && history.length
+    ? { observed: measure(chargeSum, values(theta)).value[0]! - history[0]!.value[0]!, breakingSum, secondOrderSum } : undefined;
+  return { residuals, points, ...(drift ? { drift } : {}) };
+}

@@ -1,0 +1,120 @@
+/**
+ * How learning rules move charges [NM §3, NLD; THEORY §3], derived by the toolkit from the charge
+ * and the rule, and checked on trajectories of sampled networks with a random minibatch per step.
+ * Coefficients are compared with THEORY's formulas evaluated numerically; negative twins (the
+ * recursion with (1 − ηλ) instead of (1 − ηλ)², a two-step recursion forced onto a quadratic
+ * charge) must be refuted.
+ */
+import { fc } from '@fast-check/jest';
+import { loadCatalog } from '../../src/catalog';
+import { readDeclaration } from '../../src/declaration/load';
+import { deriveBlock } from '../../src/derive/block';
+import { deriveDynamics, type Dynamics, type DynamicsLaw } from '../../src/rules/dynamics';
+import { checkTrajectories } from '../../src/rules/trajectory';
+import { parseRule } from '../../src/rules/rule';
+import { compile } from '../../src/expr/evaluate';
+import type { Expr } from '../../src/expr/ast';
+import type { BlockDeclaration } from '../../src/declaration/types';
+import { IDENTITY_TOLERANCE } from '../../src/verdict';
+
+const dyn = (name: string | BlockDeclaration, rule: string): { decl: BlockDeclaration; d: Dynamics } => {
+  const decl = typeof name === 'string' ? loadCatalog(name) as BlockDeclaration : name;
+  return { decl, d: deriveDynamics(decl, deriveBlock(decl), parseRule(rule)) };
+};
+const law = (d: Dynamics, id: DynamicsLaw['id']): DynamicsLaw => { const l = d.laws.find((x) => x.id === id); if (!l) throw new Error(`no ${id}: ${d.laws.map((x) => x.statement.text).join('; ')}`); return l; };
+const at = (e: Expr, vals: Record<string, number>): number => compile(e, Object.keys(vals))(Object.values(vals));
+
+describe('SGD with weight decay: exact one-step recursions, any minibatch [NM §3; derived]', () => {
+  it.each(['rescale', 'scale', 'homogeneity', 'gl'])('%s: Q_{k+1} = (1 − ηλ)² Q_k + η² Q₂(g_k) — coefficients equal THEORY §3 (½-normalised)', (name) => {
+    const { d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+    const data = law(d, 'exact-recursion').data;
+    if (data.kind !== 'recursion') throw new Error('recursion expected');
+    fc.assert(fc.property(fc.double({ min: 1e-4, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (eta, lambda) => {
+      expect(at(data.cQ, { eta, lambda })).toBeCloseTo((1 - eta * lambda) ** 2, 12);
+      expect(at(data.cG, { eta, lambda })).toBeCloseTo(eta * eta, 12);
+    }), { numRuns: 30 });
+  });
+
+  it('translation: s_{k+1} = (1 − ηλ) s_k', () => {
+    const l = law(dyn('translation', 'sgd(lr=eta, wd=lambda)').d, 'exact-recursion');
+    if (l.data.kind !== 'recursion') throw new Error('recursion expected');
+    expect(at(l.data.cQ, { eta: 0.3, lambda: 0.2 })).toBeCloseTo(1 - 0.06, 14);
+    expect(l.data.quadG).toEqual([]);
+  });
+
+  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])('%s: the recursion holds at every step of 100-step SGD trajectories to 1e-10', (name) => {
+    const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 100, seed: 3 });
+    expect(rep.laws[0]!.verdict.kind).toBe('numerically-verified');
+    if (rep.laws[0]!.verdict.kind === 'numerically-verified') expect(rep.laws[0]!.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
+  });
+
+  it('negative twin: the recursion with (1 − ηλ) instead of (1 − ηλ)² is refuted', () => {
+    const { decl, d } = dyn('rescale', 'sgd(lr=0.03, wd=0.05)');
+    const l = law(d, 'exact-recursion');
+    if (l.data.kind !== 'recursion') throw new Error('recursion expected');
+    const wrong: DynamicsLaw = { ...l, data: { ...l.data, cQ: { kind: 'add', terms: [{ kind: 'num', value: '1' }, { kind: 'mul', factors: [{ kind: 'num', value: '-1' }, { kind: 'sym', name: 'eta' }, { kind: 'sym', name: 'lambda' }] }] } } };
+    const rep = checkTrajectories(decl, { ...d, laws: [wrong] }, { runs: 3, steps: 20 });
+    expect(rep.verdict.kind).toBe('refuted');
+  });
+});
+
+describe('heavy-ball momentum [NM §3; derived]', () => {
+  it('translation: s_{k+1} = (1 + β − η(1−d)λ) s_k − β s_{k−1}, exact on trajectories', () => {
+    const { decl, d } = dyn('translation', 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)');
+    const l = law(d, 'two-step-recursion');
+    if (l.data.kind !== 'two-step') throw new Error('two-step expected');
+    expect(at(l.data.cur, { eta: 0.1, beta: 0.9, d: 0.2, lambda: 0.05 })).toBeCloseTo(1 + 0.9 - 0.1 * 0.8 * 0.05, 14);
+    expect(at(l.data.prev, { beta: 0.9 })).toBeCloseTo(-0.9, 14);
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 100 });
+    expect(rep.verdict.kind).toBe('numerically-verified');
+  });
+
+  it.each(['rescale', 'scale', 'gl'])('%s: no closed recursion for a quadratic charge, said so', (name) => {
+    expect(law(dyn(name, 'momentum(lr=eta, beta=beta)').d, 'no-closed-recursion').statement.text).toMatch(/quadratic/);
+  });
+
+  it('negative twin: a two-step recursion forced onto the quadratic scale charge is refuted', () => {
+    const t = dyn('translation', 'momentum(lr=0.05, beta=0.9, wd=0.05)').d;
+    const { decl, d } = dyn('scale', 'momentum(lr=0.05, beta=0.9, wd=0.05)');
+    const rep = checkTrajectories(decl, { ...d, laws: [law(t, 'two-step-recursion')] }, { runs: 3, steps: 30 });
+    expect(rep.verdict.kind).toBe('refuted');
+  });
+});
+
+describe('preconditioning and Adam: kinetic symmetry breaking [NLD]', () => {
+  it.each(['adam(lr=0.01)', 'precond(lr=0.02, wd=0.01)'])('scale under %s: the charge moves, by exactly the breaking terms −η⟨X, u⟩ plus η² Q₂(u)', (rule) => {
+    const { decl, d } = dyn('scale', rule);
+    expect(law(d, 'per-step-identity').statement.text).toContain('⟨u_theta, theta⟩');
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 100 });
+    expect(rep.verdict.kind).toBe('numerically-verified');
+    const { observed, breakingSum, secondOrderSum } = rep.drift!;
+    expect(Math.abs(breakingSum)).toBeGreaterThan(1e-6); // the charge is not conserved
+    expect(Math.abs(observed - breakingSum - secondOrderSum)).toBeLessThanOrEqual(1e-10 * (Math.abs(observed) + Math.abs(breakingSum) + Math.abs(secondOrderSum)));
+  });
+});
+
+describe('gradient flow with weight decay [NM §3]', () => {
+  it.each([['rescale', 2], ['translation', 1], ['gl', 2]] as const)('%s: dQ/dt = −%dλQ', (name, p) => {
+    const l = law(dyn(name, 'gf(wd=lambda)').d, 'continuous-decay');
+    if (l.data.kind !== 'decay') throw new Error('decay expected');
+    expect(at(l.data.rate, { lambda: 0.37 })).toBeCloseTo(p * 0.37, 14);
+  });
+});
+
+describe('a symmetry no catalog lists gets the same dynamics', () => {
+  const cubic = readDeclaration({
+    name: 'cubic', kind: 'block', group: 'a', sites: ['poly-unit'],
+    blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: 'exp(a)*w_in', w_out: 'exp(-3*a)*w_out' },
+  }) as BlockDeclaration;
+  it('degree-3 homogeneity: Q = ½‖w_in‖² − (3/2)‖w_out‖² obeys the SGD recursion on z³ networks', () => {
+    const { d } = dyn(cubic, 'sgd(lr=eta, wd=lambda)');
+    expect(d.charge.statement).toBe('Q = 1/2 ‖w_in‖² - 3/2 ‖w_out‖²');
+    const rep = checkTrajectories(cubic, d, { runs: 4, steps: 100, arch: { acts: ['poly'], degrees: [3] } });
+    expect(rep.verdict.kind).toBe('numerically-verified');
+  });
+  it('negative twin: on z² networks (not a symmetry there) the same recursion is refuted', () => {
+    const { d } = dyn(cubic, 'sgd(lr=0.02, wd=0.01)');
+    expect(checkTrajectories(cubic, d, { runs: 4, steps: 30, arch: { acts: ['poly'], degrees: [2] } }).verdict.kind).toBe('refuted');
+  });
+});
