@@ -24,6 +24,13 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
     ...r.laws.map((l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
   ];
   if (r.drift) out.push('', `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`);
+  if (r.order) {
+    const o = r.order;
+    const f = (xs: readonly (number | null)[]): string => xs.map((x) => (x === null ? 'below rounding' : x.toFixed(2))).join(', ');
+    out.push('', `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+      `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
+      `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+  }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');
 }

@@ -27,13 +27,15 @@ export type DynamicsData =
   | { readonly kind: 'two-step'; readonly cur: Expr; readonly prev: Expr; readonly cDropped: Expr }
   /** Q_{k+1} = Q_k − η D_u Q + η² Q₂(u_k), exact for any update u. */
   | { readonly kind: 'identity'; readonly linU: WordSum; readonly quadU: WordSum }
+  /** The continuous-time form of a recursion (t = ηk): dQ/dt = rate · Q + source · Q₂(g). */
+  | { readonly kind: 'continuous'; readonly rate: Expr; readonly source: Expr; readonly quadG: WordSum }
   /** dQ/dt = −rate · Q, so Q(t) = e^{−rate t} Q(0). */
   | { readonly kind: 'decay'; readonly rate: Expr }
   | { readonly kind: 'none' };
 
 export interface DynamicsLaw {
   readonly kind: 'dynamics-law';
-  readonly id: 'exact-recursion' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
+  readonly id: 'exact-recursion' | 'continuous-form' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
   readonly title: string;
   readonly statement: Rendered;
   readonly data: DynamicsData;
@@ -163,6 +165,20 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
         data: { kind: 'recursion', cQ: c0, cG: c2, quadG, cDropped: c1 },
         verdict: proved(`Q((1 − ηλ)θ − ηg) expanded; its first-order part is (${tidy(c1).text}) × the gradient constraint, which vanishes on every minibatch`),
         note: 'g_k is the gradient of the minibatch loss used at step k; the recursion holds for every minibatch because the gradient constraint does',
+      });
+      // Continuous time t = ηk: (Q_{k+1} − Q_k)/η = ((cQ − 1)/η) Q_k + (cG/η) Q₂(g_k).
+      const inv = pow(eta, num(-1));
+      const rate = mul(sub(c0, ONE_E), inv), source = mul(c2, inv);
+      const [rt, sc] = [tidy(rate), tidy(source)];
+      laws.push({
+        kind: 'dynamics-law', id: 'continuous-form', title: 'Finite learning rate, continuous time t = ηk (modified flow)',
+        statement: {
+          text: `d${qn}/dt = (${rt.text})·${qn}${quadG.length ? ` + (${sc.text})·${qn}₂(g)` : ''}: to first order in η, ${qn}(t) = e^{(${rt.text}) t} ${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
+          latex: `\frac{d${qn}}{dt} = \left(${rt.latex}\right) ${qn}${quadG.length ? ` + \left(${sc.latex}\right) ${qn}_2(g)` : ''}`,
+        },
+        data: { kind: 'continuous', rate, source, quadG },
+        verdict: proved('the exact recursion divided by η with t = ηk'),
+        note: 'discrete GD follows gradient flow to first order in η and the modified flow θ̇ = −d − (η/2)(H + λ)d, d = g + λθ, to second order; `check --rule sgd(…)` measures both orders',
       });
     }
   }

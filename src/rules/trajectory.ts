@@ -21,6 +21,7 @@ import type { WordSum } from '../derive/words';
 import { type Verdict, IDENTITY_TOLERANCE, weakest } from '../verdict';
 import type { Dynamics, DynamicsLaw } from './dynamics';
 import type { Rule } from './rule';
+import { measureOrder, type OrderReport } from './order';
 
 export interface TrajectoryOptions {
   readonly seed?: number;
@@ -48,6 +49,8 @@ export interface TrajectoryReport {
   /** The first case: architecture, site, and the charge predicted vs observed per step. */
   readonly trajectory: { readonly architecture: string; readonly site: string; readonly hyper: Readonly<Record<string, number>>; readonly points: readonly TrajectoryPoint[] };
   readonly skipped: number;
+  /** For SGD: the measured convergence orders of the continuous forms. */
+  readonly order?: OrderReport;
   readonly verdict: Verdict;
 }
 
@@ -110,8 +113,9 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
         : { kind: 'numerically-verified', count: evaluated * steps, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `${evaluated} trajectories × ${steps} steps, a random minibatch per step` };
     return { id: l.id, title: l.title, statement: l.statement.text, verdict };
   });
+  const order = dyn.laws.some((l) => l.id === 'continuous-form') ? measureOrder(decl, dyn, { seed }) : undefined;
   return {
-    kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks,
+    kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks, ...(order ? { order } : {}),
     ...(drift ? { drift } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,

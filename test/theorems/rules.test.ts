@@ -11,6 +11,7 @@ import { readDeclaration } from '../../src/declaration/load';
 import { deriveBlock } from '../../src/derive/block';
 import { deriveDynamics, type Dynamics, type DynamicsLaw } from '../../src/rules/dynamics';
 import { checkTrajectories } from '../../src/rules/trajectory';
+import { measureOrder } from '../../src/rules/order';
 import { parseRule } from '../../src/rules/rule';
 import { compile } from '../../src/expr/evaluate';
 import type { Expr } from '../../src/expr/ast';
@@ -116,5 +117,25 @@ describe('a symmetry no catalog lists gets the same dynamics', () => {
   it('negative twin: on z² networks (not a symmetry there) the same recursion is refuted', () => {
     const { d } = dyn(cubic, 'sgd(lr=0.02, wd=0.01)');
     expect(checkTrajectories(cubic, d, { runs: 4, steps: 30, arch: { acts: ['poly'], degrees: [2] } }).verdict.kind).toBe('refuted');
+  });
+});
+
+describe('finite learning rates: continuous forms and their convergence order [NM §3]', () => {
+  it('the continuous form derived from the recursion is dQ/dt = (−2λ + ηλ²) Q + η Q₂(g)', () => {
+    const l = law(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
+    if (l.data.kind !== 'continuous') throw new Error('continuous expected');
+    expect(at(l.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.6 + 0.1 * 0.09, 14);
+    expect(at(l.data.source, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(0.1, 14);
+  });
+
+  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])('%s: GD − gradient flow shrinks by 2 and GD − modified flow by 4 as η halves (measured)', (name) => {
+    const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+    const o = measureOrder(decl, d, { seed: 1 })!;
+    expect(o).toBeDefined();
+    const measured = (xs: readonly (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
+    expect(measured(o.flowRatios).length).toBeGreaterThan(0);
+    expect(measured(o.modifiedRatios).length).toBeGreaterThan(0);
+    for (const x of measured(o.flowRatios)) expect(Math.abs(x - 2)).toBeLessThan(0.3);
+    for (const x of measured(o.modifiedRatios)) expect(Math.abs(x - 4)).toBeLessThan(0.6);
   });
 });
