@@ -220,3 +220,14 @@ describe('learning rules on the command line', () => {
     expect(r.err).toMatch(re);
   });
 });
+
+describe('LaTeX of learning-rule dynamics', () => {
+  it.each(['gf(wd=lambda)', 'sgd(lr=eta, wd=lambda)', 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', 'precond(lr=eta)', 'adam(lr=eta)'])('renders with KaTeX for every catalog symmetry under %s', (rule) => {
+    for (const name of ['translation', 'scale', 'rescale', 'homogeneity', 'gl']) {
+      const r = run('derive', name, '--rule', rule, '--format', 'latex');
+      expect(r.code).toBe(0);
+      for (const m of [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+      expect(r.out).not.toMatch(/[\f\r]/);
+    }
+  });
+});

@@ -174,7 +174,7 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
         kind: 'dynamics-law', id: 'continuous-form', title: 'Finite learning rate, continuous time t = ηk (modified flow)',
         statement: {
           text: `d${qn}/dt = (${rt.text})·${qn}${quadG.length ? ` + (${sc.text})·${qn}₂(g)` : ''}: to first order in η, ${qn}(t) = e^{(${rt.text}) t} ${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
-          latex: `\frac{d${qn}}{dt} = \left(${rt.latex}\right) ${qn}${quadG.length ? ` + \left(${sc.latex}\right) ${qn}_2(g)` : ''}`,
+          latex: `\\frac{d${qn}}{dt} = \\left(${rt.latex}\\right) ${qn}${quadG.length ? ` + \\left(${sc.latex}\\right) ${qn}_2(g)` : ''}`,
         },
         data: { kind: 'continuous', rate, source, quadG },
         verdict: proved('the exact recursion divided by η with t = ηk'),
