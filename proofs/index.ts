@@ -27,3 +27,4 @@ export const THEOREMS: readonly Theorem[] = [
 ];
 
 export { prove, type Theorem } from './lib';
+export { proveRule, RULE_THEOREMS, type RuleTheorem } from './rules';

@@ -1,6 +1,6 @@
 /** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
 import katex from 'katex';
-import { THEOREMS, prove } from '../proofs';
+import { THEOREMS, prove, RULE_THEOREMS, proveRule } from '../proofs';
 import type { Theorem } from '../proofs/lib';
 
 describe('theorems of NM and GU, proved by derivation from the declared actions', () => {
@@ -29,4 +29,16 @@ describe('negative twins: a certificate can fail', () => {
       expect(prove(flip(t)).verdict.kind).toBe('refuted');
     },
   );
+});
+
+describe('theorems about learning rules, proved by deriving the dynamics', () => {
+  it.each(RULE_THEOREMS.map((t) => [t.id, t] as const))('%s', (_, t) => {
+    const c = proveRule(t);
+    expect(c.verdict.kind).toBe('proved');
+    expect(() => katex.renderToString(t.statement.latex, { throwOnError: true })).not.toThrow();
+  });
+  it('negative twin: (1 − ηλ) stated instead of (1 − ηλ)² is refuted', () => {
+    const t = RULE_THEOREMS.find((x) => x.id === 'nm-sgd-scale-recursion')!;
+    expect(proveRule({ ...t, expected: { ...t.expected, cQ: '1 - eta*lambda' } }).verdict.kind).toBe('refuted');
+  });
 });

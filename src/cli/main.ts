@@ -226,13 +226,14 @@ export function main(args: readonly string[], io: IO): number {
       case 'prove': {
         // Loaded here so that other commands do not pay for the theorem modules at start-up.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { THEOREMS, prove } = require('../../proofs') as typeof import('../../proofs');
-        if (o.list) { io.stdout(THEOREMS.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n'); return 0; }
-        const chosen = o.all ? THEOREMS : THEOREMS.filter((t) => o.positional.includes(t.id));
+        const { THEOREMS, prove, RULE_THEOREMS, proveRule } = require('../../proofs') as typeof import('../../proofs');
+        const all = [...THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => prove(t, o.seed) })), ...RULE_THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => proveRule(t) }))];
+        if (o.list) { io.stdout(all.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n'); return 0; }
         if (!o.all && o.positional.length === 0) throw new UsageError("prove needs a theorem id or --all (see 'noether prove --list')");
-        const unknown = o.positional.filter((p) => !THEOREMS.some((t) => t.id === p));
+        const unknown = o.positional.filter((p) => !all.some((t) => t.id === p));
         if (unknown.length) throw new UsageError(`unknown theorem '${unknown[0]}' (see 'noether prove --list')`);
-        const certs = chosen.map((t) => prove(t, o.seed));
+        const chosen = o.all ? all : all.filter((t) => o.positional.includes(t.id));
+        const certs = chosen.map((t) => t.run());
         const fmt = o.format;
         io.stdout((fmt === 'json' ? JSON.stringify(certs.length === 1 && !o.all ? certs[0] : certs, null, 2) : certs.map((c) => renderCertificate(c, fmt)).join('\n\n')) + '\n');
         return certs.some((c) => c.verdict.kind === 'refuted') ? 1 : 0;
