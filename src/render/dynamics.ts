@@ -27,9 +27,14 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
   if (r.order) {
     const o = r.order;
     const f = (xs: readonly (number | null)[]): string => xs.map((x) => (x === null ? 'below rounding' : x.toFixed(2))).join(', ');
-    out.push('', `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
-      `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
-      `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+    if (o.kind === 'sgd') {
+      out.push('', `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+        `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
+        `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+    } else {
+      out.push('', `continuous limit, full-batch heavy-ball on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+        `  |Q_momentum − Q_oscillator limit| (θ̇(0) = −d₀/(1+β)): ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+    }
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');

@@ -21,7 +21,7 @@ import type { WordSum } from '../derive/words';
 import { type Verdict, IDENTITY_TOLERANCE, weakest } from '../verdict';
 import type { Dynamics, DynamicsLaw } from './dynamics';
 import type { Rule } from './rule';
-import { measureOrder, type OrderReport } from './order';
+import { measureOrder, measureMomentumOrder, type OrderReport } from './order';
 
 export interface TrajectoryOptions {
   readonly seed?: number;
@@ -113,14 +113,31 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
         : { kind: 'numerically-verified', count: evaluated * steps, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `${evaluated} trajectories × ${steps} steps, a random minibatch per step` };
     return { id: l.id, title: l.title, statement: l.statement.text, verdict };
   });
-  const order = dyn.laws.some((l) => l.id === 'continuous-form') ? measureOrder(decl, dyn, { seed }) : undefined;
+  const order = dyn.laws.some((l) => l.id === 'continuous-form') ? measureOrder(decl, dyn, { seed })
+    : dyn.laws.some((l) => l.id === 'oscillator') ? measureMomentumOrder(decl, dyn, { seed }) : undefined;
+  const orderVerdict = order ? verdictOfOrder(order, seed) : undefined;
+  const verdicts = [...lawChecks.map((l) => l.verdict), ...(orderVerdict ? [orderVerdict] : [])];
   return {
     kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks, ...(order ? { order } : {}),
     ...(drift ? { drift } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,
-    verdict: lawChecks.length ? weakest(lawChecks.map((l) => l.verdict)) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
+    verdict: verdicts.length ? weakest(verdicts) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
   };
+}
+
+/**
+ * Convergence orders are asymptotic: a measured ratio within 20% of the predicted factor (2 for
+ * first order, 4 for second) verifies the form; outside that, the verdict is inconclusive.
+ */
+function verdictOfOrder(o: OrderReport, seed: number): Verdict {
+  const pairs: [number | null, number][] = [...o.flowRatios.map((x) => [x, 2] as [number | null, number]), ...o.modifiedRatios.map((x) => [x, 4] as [number | null, number])];
+  const measured = pairs.filter((p): p is [number, number] => p[0] !== null);
+  if (!measured.length) return { kind: 'inconclusive', reason: 'the continuous-form errors are below rounding at every η tried' };
+  const worst = Math.max(...measured.map(([x, p]) => Math.abs(x - p) / p));
+  return worst <= 0.2
+    ? { kind: 'numerically-verified', count: measured.length, worstRelative: worst, tolerance: 0.2, seed, why: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against the predicted ${measured.map(([, p]) => p).join(', ')} as η halves` }
+    : { kind: 'inconclusive', reason: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%` };
 }
 
 function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: Record<string, number>, steps: number, r: Rng, ev: WordEvaluator, laws: readonly DynamicsLaw[], keep: boolean):

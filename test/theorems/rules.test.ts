@@ -11,7 +11,7 @@ import { readDeclaration } from '../../src/declaration/load';
 import { deriveBlock } from '../../src/derive/block';
 import { deriveDynamics, type Dynamics, type DynamicsLaw } from '../../src/rules/dynamics';
 import { checkTrajectories } from '../../src/rules/trajectory';
-import { measureOrder } from '../../src/rules/order';
+import { measureOrder, measureMomentumOrder } from '../../src/rules/order';
 import { parseRule } from '../../src/rules/rule';
 import { compile } from '../../src/expr/evaluate';
 import type { Expr } from '../../src/expr/ast';
@@ -137,5 +137,28 @@ describe('finite learning rates: continuous forms and their convergence order [N
     expect(measured(o.modifiedRatios).length).toBeGreaterThan(0);
     for (const x of measured(o.flowRatios)) expect(Math.abs(x - 2)).toBeLessThan(0.3);
     for (const x of measured(o.modifiedRatios)) expect(Math.abs(x - 4)).toBeLessThan(0.6);
+  });
+});
+
+describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
+  it('quadratic charges obey Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/2m, ω² = 2λ/m; linear charges ω² = λ/m', () => {
+    const vals = { eta: 0.1, d: 0.2, beta: 0.8, lambda: 0.03 };
+    const m = (0.1 * 0.8 * 1.8) / 2;
+    for (const [name, p] of [['rescale', 2], ['translation', 1]] as const) {
+      const l = law(dyn(name, 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)').d, 'oscillator');
+      if (l.data.kind !== 'oscillator') throw new Error('oscillator expected');
+      expect(at(l.data.m, vals)).toBeCloseTo(m, 14);
+      expect(at(l.data.gamma, vals)).toBeCloseTo((1 - 0.8) / (2 * m), 12);
+      expect(at(l.data.omega2, vals)).toBeCloseTo((p * 0.03) / m, 12);
+      expect(l.data.quadV.length > 0).toBe(p === 2);
+    }
+  });
+
+  it.each(['rescale', 'scale', 'translation', 'gl'])('%s: discrete heavy-ball approaches the oscillator limit at second order (measured ratio ≈ 4 as η halves)', (name) => {
+    const { decl, d } = dyn(name, 'momentum');
+    const o = measureMomentumOrder(decl, d, { seed: 1 })!;
+    const measured = o.modifiedRatios.filter((x): x is number => x !== null);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const x of measured) expect(Math.abs(x - 4)).toBeLessThan(0.8);
   });
 });
