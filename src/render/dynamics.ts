@@ -23,6 +23,10 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
     '',
     ...r.laws.map((l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
   ];
+  if (r.steadyState) {
+    const s = r.steadyState;
+    out.push('', `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction for the mean, not an identity)`);
+  }
   if (r.drift) out.push('', `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`);
   if (r.order) {
     const o = r.order;

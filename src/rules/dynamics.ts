@@ -31,13 +31,15 @@ export type DynamicsData =
   | { readonly kind: 'continuous'; readonly rate: Expr; readonly source: Expr; readonly quadG: WordSum }
   /** Momentum's continuous limit: Q̈ + 2γ Q̇ + ω² Q = 2 Q₂(θ̇), t = η(1−d)k, m = η(1−d)(1+β)/2. */
   | { readonly kind: 'oscillator'; readonly m: Expr; readonly gamma: Expr; readonly omega2: Expr; readonly quadV: WordSum }
+  /** Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady state ρ⁴ = steady · ‖ĝ‖². */
+  | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady: Expr }
   /** dQ/dt = −rate · Q, so Q(t) = e^{−rate t} Q(0). */
   | { readonly kind: 'decay'; readonly rate: Expr }
   | { readonly kind: 'none' };
 
 export interface DynamicsLaw {
   readonly kind: 'dynamics-law';
-  readonly id: 'exact-recursion' | 'continuous-form' | 'oscillator' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
+  readonly id: 'exact-recursion' | 'continuous-form' | 'normalisation' | 'oscillator' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
   readonly title: string;
   readonly statement: Rendered;
   readonly data: DynamicsData;
@@ -168,6 +170,26 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
         verdict: proved(`Q((1 − ηλ)θ − ηg) expanded; its first-order part is (${tidy(c1).text}) × the gradient constraint, which vanishes on every minibatch`),
         note: 'g_k is the gradient of the minibatch loss used at step k; the recursion holds for every minibatch because the gradient constraint does',
       });
+      // A pure scale generator (X_B = c θ_B, one c for every block): the loss is invariant under θ ↦ sθ
+      // (s > 0), so g(sθ) = g(θ)/s, and with Q = (c/2)ρ², Q₂(g) = (c/2)‖g‖² = (c/2)‖ĝ‖²/ρ² the recursion
+      // becomes ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k, whose fixed point is ρ⁴ = cG ‖ĝ‖²/(1 − cQ).
+      const comps = d.generators[0]?.components ?? [];
+      const scales = comps.map((cp) => (cp.sum && cp.sum.length === 1 && cp.sum[0]!.word.length === 1 && cp.sum[0]!.word[0]!.kind === 'block' && !cp.sum[0]!.word[0]!.t ? cp.sum[0]!.coef : undefined));
+      const pureScale = comps.length === decl.blocks.length && scales.every((x) => x !== undefined) && scales.every((x) => { const m = new Normalizer(); return m.isZero(m.normalize(sub(x!, scales[0]!))); });
+      if (pureScale) {
+        const steady = mul(c2, pow(sub(ONE_E, c0), num(-1)));
+        const st = tidy(steady, [mul(eta, pow(mul(lambda, sub(num(2), mul(eta, lambda))), num(-1)))]);
+        laws.push({
+          kind: 'dynamics-law', id: 'normalisation', title: 'Normalisation as adaptive optimisation: effective learning rate and steady state',
+          statement: {
+            text: `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = (${a.text})·ρ²_k + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective learning rate η/ρ²; steady state ρ⁴ = (${st.text})·‖ĝ‖²`,
+            latex: `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) \\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad \\rho^4_\\ast = \\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`,
+          },
+          data: { kind: 'normalisation', cQ: c0, cG: c2, steady },
+          verdict: proved('the generator is a pure scaling of every block, so the loss is invariant under θ ↦ sθ and g is homogeneous of degree −1; the exact recursion then closes in ρ²'),
+          note: 'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² (with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every step and reports ρ⁴ against the prediction',
+        });
+      }
       // Continuous time t = ηk: (Q_{k+1} − Q_k)/η = ((cQ − 1)/η) Q_k + (cG/η) Q₂(g_k).
       const inv = pow(eta, num(-1));
       const rate = mul(sub(c0, ONE_E), inv), source = mul(c2, inv);

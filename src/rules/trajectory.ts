@@ -44,6 +44,8 @@ export interface TrajectoryReport {
   readonly runs: number;
   readonly steps: number;
   readonly laws: readonly TrajectoryLawCheck[];
+  /** Scale invariance: mean ρ⁴ over the last quarter of the first trajectory against the predicted steady state. */
+  readonly steadyState?: { readonly rho4: number; readonly predicted: number; readonly relaxationTimes: number };
   /** For Adam / preconditioning: total drift of the charge and the sum of the breaking terms, first case. */
   readonly drift?: { readonly observed: number; readonly breakingSum: number; readonly secondOrderSum: number };
   /** The first case: architecture, site, and the charge predicted vs observed per step. */
@@ -83,12 +85,13 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
   const runs = opts.runs ?? 10;
   const steps = opts.steps ?? 100;
   const rule = dyn.rule;
-  const laws = dyn.laws.filter((l) => l.data.kind === 'recursion' || l.data.kind === 'two-step' || l.data.kind === 'identity');
+  const laws = dyn.laws.filter((l) => l.data.kind === 'recursion' || l.data.kind === 'two-step' || l.data.kind === 'identity' || l.data.kind === 'normalisation');
   const worst = new Map<DynamicsLaw, number>(laws.map((l) => [l, 0]));
   const failures = new Map<DynamicsLaw, { residual: number; where: string }>();
   let evaluated = 0, skipped = 0;
   let first: TrajectoryReport['trajectory'] | undefined;
   let drift: TrajectoryReport['drift'];
+  let steadyState: TrajectoryReport['steadyState'];
   const ev = new WordEvaluator();
 
   for (const kind of decl.sites) {
@@ -102,7 +105,7 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
         worst.set(l, Math.max(worst.get(l)!, x.worst));
         if (x.worst > IDENTITY_TOLERANCE && !failures.has(l)) failures.set(l, { residual: x.worst, where: `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ${x.at}, hyper-parameters ${JSON.stringify(hyper)}` });
       }
-      if (!first) { first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points }; drift = res.drift; }
+      if (!first) { first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points }; drift = res.drift; steadyState = res.steady; }
     }
   }
   const lawChecks: TrajectoryLawCheck[] = laws.map((l) => {
@@ -120,6 +123,7 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
   return {
     kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks, ...(order ? { order } : {}),
     ...(drift ? { drift } : {}),
+    ...(steadyState ? { steadyState } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,
     verdict: verdicts.length ? weakest(verdicts) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
@@ -141,7 +145,7 @@ function verdictOfOrder(o: OrderReport, seed: number): Verdict {
 }
 
 function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: Record<string, number>, steps: number, r: Rng, ev: WordEvaluator, laws: readonly DynamicsLaw[], keep: boolean):
-  { residuals: Map<DynamicsLaw, { worst: number; at: number }>; points: TrajectoryPoint[]; drift?: TrajectoryReport['drift'] } | undefined {
+  { residuals: Map<DynamicsLaw, { worst: number; at: number }>; points: TrajectoryPoint[]; drift?: TrajectoryReport['drift']; steady?: TrajectoryReport['steadyState'] } | undefined {
   const dims = resolveDims(decl, c);
   const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
   const scalars = { ...siteScalars, ...hyper };
@@ -175,6 +179,9 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
   const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
   const history: Measured[] = [];
   let breakingSum = 0, secondOrderSum = 0;
+  const siteIdx = [...new Set(decl.blocks.flatMap((b) => Array.from(views[b.name]!.index)))];
+  const rho4s: number[] = [], ghat2s: number[] = [];
+  let steadyCoef: number | undefined;
   try {
     for (let k = 0; k < steps; k++) {
       const mb = minibatch(data, B, r);
@@ -229,6 +236,19 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
           scale = Qk.bound + Qn.bound + lr * lin.bound + lr * lr * quad.bound;
           breakingSum += -lr * lin.value[0]!;
           secondOrderSum += lr * lr * quad.value[0]!;
+        } else if (dd.kind === 'normalisation') {
+          // g(θ/ρ) = ρ g(θ) on the blocks of the site (homogeneity of degree −1), on this step's minibatch.
+          const rho = Math.sqrt(siteIdx.reduce((s2, i) => s2 + theta[i]! ** 2, 0));
+          const hat = Float64Array.from(theta);
+          for (const i of siteIdx) hat[i] = theta[i]! / rho;
+          const eh = evaluate(c.net, hat, mb, undefined, { bound: true });
+          let r2 = 0, b1 = 0, b2 = 0, gh2 = 0;
+          for (const i of siteIdx) { r2 += (eh.grad[i]! - rho * e.grad[i]!) ** 2; b1 += eh.gradBound![i]! ** 2; b2 += (rho * e.gradBound![i]!) ** 2; gh2 += eh.grad[i]! ** 2; }
+          rho4s.push(rho ** 4);
+          ghat2s.push(gh2);
+          steadyCoef = coef(dd.steady);
+          note(law, Math.sqrt(r2) / (Math.sqrt(b1) + Math.sqrt(b2) || 1e-300), k);
+          continue;
         } else continue;
         const err = Math.sqrt(Qn.value.reduce((s, x, i) => s + (x - predicted[i]!) ** 2, 0));
         note(law, scale === 0 ? (err === 0 ? 0 : Infinity) : err / scale, k);
@@ -243,5 +263,10 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
   }
   const drift = (dyn.rule.kind === 'adam' || dyn.rule.kind === 'precond') && history.length
     ? { observed: measure(chargeSum, values(theta)).value[0]! - history[0]!.value[0]!, breakingSum, secondOrderSum } : undefined;
-  return { residuals, points, ...(drift ? { drift } : {}) };
+  const tail = Math.max(1, Math.floor(rho4s.length / 4));
+  const mean = (xs: number[]): number => xs.slice(-tail).reduce((a, b) => a + b, 0) / tail;
+  const steady = steadyCoef !== undefined && rho4s.length
+    ? { rho4: mean(rho4s), predicted: steadyCoef * mean(ghat2s), relaxationTimes: steps * 2 * lr * wd }
+    : undefined;
+  return { residuals, points, ...(drift ? { drift } : {}), ...(steady ? { steady } : {}) };
 }

@@ -162,3 +162,27 @@ describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
     for (const x of measured) expect(Math.abs(x - 4)).toBeLessThan(0.8);
   });
 });
+
+describe('normalisation as adaptive optimisation [NLD; derived]', () => {
+  it('scale invariance: ρ²_{k+1} = (1−ηλ)²ρ²_k + η²‖ĝ‖²/ρ²_k, steady state ρ⁴ = η‖ĝ‖²/(λ(2 − ηλ)); not derived for rescale', () => {
+    const l = law(dyn('scale', 'sgd(lr=eta, wd=lambda)').d, 'normalisation');
+    if (l.data.kind !== 'normalisation') throw new Error('normalisation expected');
+    expect(at(l.data.steady, { eta: 0.05, lambda: 0.02 })).toBeCloseTo(0.05 / (0.02 * (2 - 0.001)), 10);
+    expect(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d.laws.some((x) => x.id === 'normalisation')).toBe(false);
+  });
+
+  it('g(θ/ρ) = ρ·g(θ) holds at every SGD step at BatchNorm and LayerNorm sites', () => {
+    const { decl, d } = dyn('scale', 'sgd(lr=0.05, wd=0.05)');
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 60 });
+    const n = rep.laws.find((x) => x.id === 'normalisation')!;
+    expect(n.verdict.kind).toBe('numerically-verified');
+    expect(rep.steadyState).toBeDefined();
+  });
+
+  it('negative twin: the same homogeneity claimed at hidden units (rescale) is refuted', () => {
+    const s = dyn('scale', 'sgd(lr=0.05, wd=0.05)').d;
+    const { decl, d } = dyn('rescale', 'sgd(lr=0.05, wd=0.05)');
+    const rep = checkTrajectories(decl, { ...d, laws: [law(s, 'normalisation')] }, { runs: 3, steps: 5 });
+    expect(rep.verdict.kind).toBe('refuted');
+  });
+});
