@@ -87,4 +87,15 @@ export const RULE_THEOREMS: readonly RuleTheorem[] = [
     statement: { text: 'for the scale charge, dQ/dt = (−2λ + ηλ²) Q + η ½‖g‖² in time t = ηk', latex: '\\dot Q = (-2\\lambda + \\eta\\lambda^2) Q + \\eta Q_2(g)' },
     symmetry: 'scale', rule: 'sgd(lr=eta, wd=lambda)', law: 'continuous-form', expected: { rate: '-2*lambda + eta*lambda^2', source: 'eta' },
   },
+  {
+    kind: 'rule-theorem', id: 'nm-momentum-oscillator', title: 'Heavy-ball momentum, continuous limit: quadratic charges are damped, driven oscillators', source: 'NM §3 (derived)',
+    statement: { text: 'Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/(2m), ω² = 2λ/m', latex: '\\ddot Q + 2\\gamma \\dot Q + \\omega^2 Q = 2 Q_2(\\dot\\theta)' },
+    symmetry: 'rescale', rule: 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', law: 'oscillator',
+    expected: { m: 'eta*(1 - d)*(1 + beta)/2', gamma: '(1 - beta)/(eta*(1 - d)*(1 + beta))', omega2: '4*lambda/(eta*(1 - d)*(1 + beta))' },
+  },
+  {
+    kind: 'rule-theorem', id: 'nld-normalisation-steady-state', title: 'Normalisation as adaptive optimisation: the steady state of ‖θ‖', source: 'NLD (derived)',
+    statement: { text: 'under SGD with weight decay a scale-invariant block settles at ‖θ‖⁴ = η‖ĝ‖²/(λ(2 − ηλ)) ≈ η‖ĝ‖²/(2λ)', latex: '\\rho_\\ast^4 = \\frac{\\eta \\lVert \\hat g \\rVert^2}{\\lambda (2 - \\eta\\lambda)}' },
+    symmetry: 'scale', rule: 'sgd(lr=eta, wd=lambda)', law: 'normalisation', expected: { steady: 'eta/(lambda*(2 - eta*lambda))' },
+  },
 ];

@@ -27,6 +27,10 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
     const s = r.steadyState;
     out.push('', `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction for the mean, not an identity)`);
   }
+  if (r.metricCharge) {
+    const m = r.metricCharge;
+    out.push('', `constant metric ${JSON.stringify(Object.fromEntries(Object.entries(m.metric).map(([b, g]) => [b, Number(g.toPrecision(3))])))} along θ̇ = −G⁻¹∇L: the G-weighted charge moved by ${m.weighted.relative.toExponential(2)} (relative; ${m.weighted.steps} integrator steps), the plain charge by ${m.unweighted.relative.toExponential(2)}`);
+  }
   if (r.drift) out.push('', `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`);
   if (r.order) {
     const o = r.order;

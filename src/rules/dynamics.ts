@@ -33,13 +33,15 @@ export type DynamicsData =
   | { readonly kind: 'oscillator'; readonly m: Expr; readonly gamma: Expr; readonly omega2: Expr; readonly quadV: WordSum }
   /** Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady state ρ⁴ = steady · ‖ĝ‖². */
   | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady: Expr }
+  /** For a constant per-block metric G = diag(γ_B I): Q_G (with symbols γ_B) has ∇Q_G = G X, so θ̇ = −G⁻¹g conserves it. */
+  | { readonly kind: 'metric-charge'; readonly sum: WordSum; readonly gammas: Readonly<Record<string, string>> }
   /** dQ/dt = −rate · Q, so Q(t) = e^{−rate t} Q(0). */
   | { readonly kind: 'decay'; readonly rate: Expr }
   | { readonly kind: 'none' };
 
 export interface DynamicsLaw {
   readonly kind: 'dynamics-law';
-  readonly id: 'exact-recursion' | 'continuous-form' | 'normalisation' | 'oscillator' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
+  readonly id: 'exact-recursion' | 'continuous-form' | 'normalisation' | 'oscillator' | 'metric-charge' | 'two-step-recursion' | 'per-step-identity' | 'continuous-decay' | 'no-closed-recursion';
   readonly title: string;
   readonly statement: Rendered;
   readonly data: DynamicsData;
@@ -246,6 +248,29 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
     } else {
       laws.push(none(homogeneous === 1 ? 'the charge is linear but its derivative along g is not a multiple of the gradient constraint'
         : `the charge is quadratic: Q(θ_{k+1}) involves ⟨X(θ_k), v_{k+1}⟩, and v_{k+1} mixes gradients of earlier steps taken at other parameters, for which the gradient constraint at θ_k says nothing — no closed recursion in ${qn} (the continuous-time oscillator form is the approximation)`));
+    }
+  }
+
+  if (rule.kind === 'precond') {
+    // Weight each block's part of the charge by its metric γ_B; the block gradient of the result must be γ_B X_B.
+    const gammas = Object.fromEntries(blocks.map((b) => [b, `gamma_${b}`]));
+    const ownBlock = (t: WordSum[number]): string | undefined => { const bs = new Set(t.word.filter((l) => l.kind === 'block').map((l) => l.name)); return bs.size === 1 ? [...bs][0] : undefined; };
+    const QG = Q.every((t) => ownBlock(t) !== undefined) ? S.canon(Q.map((t) => ({ coef: mul(sym(gammas[ownBlock(t)!]!), t.coef), word: t.word }))) : undefined;
+    const gen = new Map((d.generators[0]?.components ?? []).map((c) => [c.target, c.sum ?? []]));
+    // A matrix charge C_G is checked through ⟨E, C_G⟩ for a symmetric E (the generator's constant).
+    const asTrace = !QG ? undefined : charge.data.kind === 'trace' ? QG : alg.inner([{ coef: ONE_E, word: [letter('const', charge.parameter)] }], QG);
+    const ok = asTrace !== undefined && blocks.every((b) => alg.equalMatrix(alg.gradient(asTrace, b), alg.scale(gen.get(b) ?? [], sym(gammas[b]!))));
+    if (ok) {
+      laws.push({
+        kind: 'dynamics-law', id: 'metric-charge', title: 'Constant metric: the G-weighted charge',
+        statement: {
+          text: `for θ̇ = −G⁻¹∇L with a constant metric G = diag(${blocks.map((b) => `γ_${b}`).join(', ')}) on the blocks, ${qn}_G = ${S.text(QG!)} is conserved (∇${qn}_G = G X, so d${qn}_G/dt = −⟨G X, G⁻¹ g⟩ = −⟨X, g⟩ = 0); the unweighted ${qn} moves by −⟨X, G⁻¹g⟩`,
+          latex: `${qn}_G = ${S.latex(QG!)}`,
+        },
+        data: { kind: 'metric-charge', sum: QG!, gammas },
+        verdict: proved(charge.data.kind === 'trace' ? 'the block gradient of Q_G equals γ_B X_B for every block' : 'the block gradient of ⟨E, C_G⟩ equals γ_B X_B for every block and every symmetric E'),
+        note: 'a general constant metric admits such a charge when G X is a gradient field; a per-block scalar metric always does for these block-diagonal generators',
+      });
     }
   }
 

@@ -13,7 +13,7 @@ import { gather } from '../../numeric/sites';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { sampleBatch } from '../../numeric/sample';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, toMat } from '../check';
+import { resolveDims, caseValues, toMat, chargeDrift, type Drift } from '../check';
 import { WordEvaluator, type Values } from '../bind';
 import { compile } from '../expr/evaluate';
 import type { Expr } from '../expr/ast';
@@ -46,6 +46,8 @@ export interface TrajectoryReport {
   readonly laws: readonly TrajectoryLawCheck[];
   /** Scale invariance: mean ρ⁴ over the last quarter of the first trajectory against the predicted steady state. */
   readonly steadyState?: { readonly rho4: number; readonly predicted: number; readonly relaxationTimes: number };
+  /** Constant metric: drift of the G-weighted and of the plain charge along θ̇ = −G⁻¹∇L (first usable case). */
+  readonly metricCharge?: { readonly weighted: Drift; readonly unweighted: Drift; readonly metric: Readonly<Record<string, number>> };
   /** For Adam / preconditioning: total drift of the charge and the sum of the breaking terms, first case. */
   readonly drift?: { readonly observed: number; readonly breakingSum: number; readonly secondOrderSum: number };
   /** The first case: architecture, site, and the charge predicted vs observed per step. */
@@ -119,11 +121,33 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
   const order = dyn.laws.some((l) => l.id === 'continuous-form') ? measureOrder(decl, dyn, { seed })
     : dyn.laws.some((l) => l.id === 'oscillator') ? measureMomentumOrder(decl, dyn, { seed }) : undefined;
   const orderVerdict = order ? verdictOfOrder(order, seed) : undefined;
-  const verdicts = [...lawChecks.map((l) => l.verdict), ...(orderVerdict ? [orderVerdict] : [])];
+  const metricLaw = dyn.laws.find((l) => l.data.kind === 'metric-charge');
+  let metricCharge: TrajectoryReport['metricCharge'];
+  let metricVerdict: Verdict | undefined;
+  if (metricLaw && metricLaw.data.kind === 'metric-charge') {
+    const plain = { id: 'charge' as const, parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a', data: dyn.charge.kind === 'trace' ? { kind: 'trace' as const, sum: dyn.chargeSum } : { kind: 'matrix' as const, sum: dyn.chargeSum } };
+    const weighted = { ...plain, data: dyn.charge.kind === 'trace' ? { kind: 'trace' as const, sum: metricLaw.data.sum } : { kind: 'matrix' as const, sum: metricLaw.data.sum } };
+    for (const kind of decl.sites) {
+      for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: Math.max(runs, 5) })) {
+        const r = rng(c.seed ^ 0x165667b1);
+        const metric = Object.fromEntries(decl.blocks.map((b) => [b.name, 0.5 + 1.5 * r.next()]));
+        const w = chargeDrift(decl, weighted, c, { metric, maxSteps: 3000 });
+        const u = w ? chargeDrift(decl, plain, c, { metric, maxSteps: 3000 }) : undefined;
+        if (w && u) { metricCharge = { weighted: w, unweighted: u, metric }; break; }
+      }
+      if (metricCharge) break;
+    }
+    metricVerdict = !metricCharge ? { kind: 'inconclusive', reason: 'no sampled flow was integrable within the step budget' }
+      : metricCharge.weighted.relative <= 1e-10 * metricCharge.weighted.steps
+        ? { kind: 'numerically-verified', count: metricCharge.weighted.steps, worstRelative: metricCharge.weighted.relative, tolerance: 1e-10 * metricCharge.weighted.steps, seed, why: `Q_G along θ̇ = −G⁻¹∇L (adaptive RK45, rtol 1e-10, ${metricCharge.weighted.steps} steps); the plain charge moved by ${metricCharge.unweighted.relative.toExponential(2)}` }
+        : { kind: 'refuted', why: 'the G-weighted charge moves along the preconditioned flow', counterexample: { point: { metric: JSON.stringify(metricCharge.metric) }, values: { relativeDrift: metricCharge.weighted.relative }, relativeResidual: metricCharge.weighted.relative, seed } };
+  }
+  const verdicts = [...lawChecks.map((l) => l.verdict), ...(orderVerdict ? [orderVerdict] : []), ...(metricVerdict ? [metricVerdict] : [])];
   return {
     kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks, ...(order ? { order } : {}),
     ...(drift ? { drift } : {}),
     ...(steadyState ? { steadyState } : {}),
+    ...(metricCharge ? { metricCharge } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,
     verdict: verdicts.length ? weakest(verdicts) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },

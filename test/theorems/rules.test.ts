@@ -186,3 +186,14 @@ describe('normalisation as adaptive optimisation [NLD; derived]', () => {
     expect(rep.verdict.kind).toBe('refuted');
   });
 });
+
+describe('constant preconditioning: the G-weighted charge [NLD]', () => {
+  it.each(['rescale', 'gl'])('%s: Q_G = Σ γ_B Q_B is conserved by θ̇ = −G⁻¹∇L to the integrator\'s tolerance, while the plain charge drifts', (name) => {
+    const { decl, d } = dyn(name, 'precond(lr=0.02)');
+    expect(law(d, 'metric-charge').statement.text).toContain('gamma_');
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 20 });
+    const m = rep.metricCharge!;
+    expect(m.weighted.relative).toBeLessThanOrEqual(1e-10 * m.weighted.steps);
+    expect(m.unweighted.relative).toBeGreaterThan(1e3 * 1e-10 * m.unweighted.steps);
+  });
+});
