@@ -41,6 +41,32 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'softmax-column': ['tanh'], 'softmax-bias': ['tanh'], 'bias-before-batchnorm': ['tanh'], 'bias-before-layernorm': ['tanh'], 'linear-layer': ['linear'],
 };
 
+/** The charge's value (first entry for a matrix charge) at parameters θ of case c. */
+function chargeReader(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase): (theta: Float64Array) => number {
+  const dims = resolveDims(decl, c);
+  const { consts, scalars } = caseValues(decl, c, dims);
+  const ev = new WordEvaluator();
+  return (theta) => {
+    const v = { blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(theta, c.site.views[b.name]!))])), consts, scalars };
+    if (dyn.charge.kind === 'trace') return ev.trace(dyn.chargeSum, v).value;
+    const k = Object.values(consts)[0]!;
+    return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data[0]!;
+  };
+}
+
+/** λ_max of the Hessian at the case's parameters, by power iteration on H v. */
+function topCurvature(c: NetworkCase): number {
+  let v = Float64Array.from(c.theta, (_, i) => Math.sin(i + 1));
+  let lmax = 0;
+  for (let it = 0; it < 30; it++) {
+    const hv = evaluate(c.net, c.theta, c.batch, v).hv!;
+    lmax = Math.sqrt(hv.reduce((s, x) => s + x * x, 0)) / Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    if (!(lmax > 0)) break;
+    v = hv.map((x) => x / lmax);
+  }
+  return lmax;
+}
+
 export function measureOrder(decl: BlockDeclaration, dyn: Dynamics, opts: { seed?: number; eta?: number; wd?: number; steps?: number } = {}): OrderReport | undefined {
   const kind = decl.sites[0];
   if (!kind) return undefined;
@@ -58,26 +84,10 @@ export function measureOrder(decl: BlockDeclaration, dyn: Dynamics, opts: { seed
 }
 
 function orderFor(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, opts: { eta?: number; wd?: number; steps?: number }): OrderReport | undefined {
-  const dims = resolveDims(decl, c);
-  const { consts, scalars } = caseValues(decl, c, dims);
-  const ev = new WordEvaluator();
-  const views = c.site.views;
-  const Q = (theta: Float64Array): number => {
-    const v = { blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(theta, views[b.name]!))])), consts, scalars };
-    if (dyn.charge.kind === 'trace') return ev.trace(dyn.chargeSum, v).value;
-    const k = Object.values(consts)[0]!;
-    return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data[0]!;
-  };
+  const Q = chargeReader(decl, dyn, c);
   const wd = opts.wd ?? 0.05;
-  // The expansions in η need η·λ_max ≪ 1: estimate λ_max(H) by power iteration on H v.
-  let v = Float64Array.from(c.theta, (_, i) => Math.sin(i + 1));
-  let lmax = 0;
-  for (let it = 0; it < 30; it++) {
-    const hv = evaluate(c.net, c.theta, c.batch, v).hv!;
-    lmax = Math.sqrt(hv.reduce((s, x) => s + x * x, 0)) / Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    if (!(lmax > 0)) break;
-    v = hv.map((x) => x / lmax);
-  }
+  // The expansions in η need η·λ_max ≪ 1.
+  const lmax = topCurvature(c);
   const eta0 = opts.eta ?? Math.min(0.02, 0.05 / (lmax + wd));
   const K0 = opts.steps ?? 100;
   const T = eta0 * K0;
@@ -124,24 +134,9 @@ export function measureMomentumOrder(decl: BlockDeclaration, dyn: Dynamics, opts
   const beta = opts.beta ?? 0.5, damp = opts.dampening ?? 0, wd = opts.wd ?? 0.05;
   for (const c of fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), { seed: opts.seed ?? 1, numRuns: 8 })) {
     try {
-      const dims = resolveDims(decl, c);
-      const { consts, scalars } = caseValues(decl, c, dims);
-      const ev = new WordEvaluator();
-      const Q = (theta: Float64Array): number => {
-        const v = { blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(theta, c.site.views[b.name]!))])), consts, scalars };
-        if (dyn.charge.kind === 'trace') return ev.trace(dyn.chargeSum, v).value;
-        const k = Object.values(consts)[0]!;
-        return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data[0]!;
-      };
+      const Q = chargeReader(decl, dyn, c);
       const d = (th: Float64Array): Float64Array => evaluate(c.net, th, c.batch).grad.map((g, i) => g + wd * th[i]!);
-      let v = Float64Array.from(c.theta, (_, i) => Math.sin(i + 1));
-      let lmax = 0;
-      for (let it = 0; it < 30; it++) {
-        const hv = evaluate(c.net, c.theta, c.batch, v).hv!;
-        lmax = Math.sqrt(hv.reduce((s, x) => s + x * x, 0)) / Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-        if (!(lmax > 0)) break;
-        v = hv.map((x) => x / lmax);
-      }
+      const lmax = topCurvature(c);
       const eta0 = Math.min(0.02, 0.05 * (1 - beta) / (lmax + wd));
       const T = eta0 * (1 - damp) * 100;
       const n = c.theta.length;
