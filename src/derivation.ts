@@ -22,7 +22,8 @@ export type LawData =
   | { readonly kind: 'hvp'; readonly direction: Readonly<Record<string, WordSum>>; readonly rhs: Readonly<Record<string, WordSum>> }
   | { readonly kind: 'none' };
 
-export type LawId = 'invariance' | 'gradient-constraint' | 'hessian-constraint' | 'charge' | 'charge-matrix' | 'no-charge';
+export type LawId = 'invariance' | 'gradient-constraint' | 'hessian-constraint' | 'charge' | 'charge-matrix' | 'no-charge'
+  | 'mirror-constraint' | 'invariant-set' | 'hessian-block' | 'attraction-threshold';
 
 export interface Law {
   readonly kind: 'law';

@@ -231,3 +231,20 @@ describe('LaTeX of learning-rule dynamics', () => {
     }
   });
 });
+
+describe('mirror declarations on the command line', () => {
+  it('derive examples/mirror-swap.yaml proves the identical-neuron structure; its LaTeX renders', () => {
+    const r = run('derive', 'examples/mirror-swap.yaml');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('a1 - a2 = 0, v1 - v2 = 0');
+    const tex = run('derive', 'examples/mirror-sign-flip.yaml', '--format', 'latex').out;
+    for (const m of [...tex.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+  });
+  it('a declared involution that is not a symmetry is refuted with exit 1', () => {
+    const f = join(tmp, 'even.yaml');
+    writeFileSync(f, 'name: even\nkind: mirror\nparameters: [a, v]\ndata: [x, y]\nloss: (y - v*cosh(a*x))^2\naction:\n  a: -a\n  v: -v\n');
+    const r = run('derive', f);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/refuted .*counterexample/);
+  });
+});

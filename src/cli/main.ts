@@ -187,7 +187,7 @@ export function main(args: readonly string[], io: IO): number {
       case 'check': {
         if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'check takes one symmetry' : 'check needs a symmetry: a catalog name or a declaration file');
         const decl = resolveDeclaration(o.positional[0]!);
-        if (decl.kind === 'concrete') {
+        if (decl.kind !== 'block') {
           const d = derive(decl, { seed: o.seed, points: o.runs ?? 100 });
           io.stdout(renderDerivation(d, o.format === 'latex' ? 'text' : o.format) + '\n');
           return exitFor(d.verdict);

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type
 import { type Expr, symbols, isFnName, substitute, sym } from '../expr/ast';
 import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
-import { type Declaration, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
+import { type Declaration, type MirrorDeclaration, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
 import { decideZero } from '../verify/zero';
 import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
@@ -110,11 +110,12 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
   const name = r.str(o['name'], ['name']);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) r.fail(['name'], `'${name}' is not a valid declaration name`);
   const kind = o['kind'] === undefined ? (o['loss'] !== undefined ? 'concrete' : 'block') : r.str(o['kind'], ['kind']);
-  if (kind !== 'block' && kind !== 'concrete') r.fail(['kind'], `unknown kind '${kind}' (use block or concrete)`);
+  if (kind !== 'block' && kind !== 'concrete' && kind !== 'mirror') r.fail(['kind'], `unknown kind '${kind}' (use block, concrete or mirror)`);
   const description = o['description'] === undefined ? '' : r.str(o['description'], ['description']);
   const source = o['source'] === undefined ? undefined : r.str(o['source'], ['source']);
   const common = { name, description, origin, ...(source !== undefined ? { source } : {}) };
 
+  if (kind === 'mirror') return readMirror(r, o, common);
   if (o['group'] === undefined) r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
   const groupRaw = o['group'];
   const group = typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
@@ -214,6 +215,32 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
     }
   }
   return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+}
+
+/** A mirror declaration: loss, parameters, data, and an involution with no group parameter. */
+function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration {
+  for (const k of ['blocks', 'scalars', 'sites', 'group']) if (o[k] !== undefined) r.fail([k], k === 'group' ? 'a mirror symmetry is an involution: it has no group parameter' : 'only block-level declarations have this field');
+  const parameters = r.list(o['parameters'], ['parameters']);
+  if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
+  const data = r.list(o['data'], ['data']);
+  const constants = r.list(o['constants'], ['constants']);
+  const roles = defineNames(r, [['parameter', parameters, ['parameters']], ['data', data, ['data']], ['constant', constants, ['constants']]]);
+  if (o['loss'] === undefined) r.fail([], "missing field 'loss'");
+  const loss = r.expr(o['loss'], ['loss']);
+  checkSymbols(r, loss, roles, ['loss'], 'declare it under parameters, data or constants');
+  noExpm(r, loss, ['loss']);
+  if (o['action'] === undefined) r.fail([], "missing field 'action' (the involution, e.g. u: -u)");
+  const actionRaw = r.obj(o['action'], ['action']);
+  const allowed = new Map([...roles].filter(([, role]) => role !== 'data'));
+  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
+    if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
+    const e = r.expr(v, ['action', target]);
+    checkSymbols(r, e, allowed, ['action', target], 'an involution is written in the parameters');
+    noExpm(r, e, ['action', target]);
+    return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
+  });
+  if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
+  return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
 }
 
 function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {

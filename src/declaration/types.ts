@@ -72,7 +72,19 @@ export interface ConcreteDeclaration extends Common {
   readonly action: readonly ActionEntry[];
 }
 
-export type Declaration = BlockDeclaration | ConcreteDeclaration;
+/** A discrete (mirror) symmetry of a scalar loss: a linear involution θ ↦ Rθ of the parameters. */
+export interface MirrorDeclaration extends Common {
+  readonly kind: 'mirror';
+  readonly parameters: readonly string[];
+  readonly data: readonly string[];
+  readonly constants: readonly string[];
+  readonly loss: Expr;
+  readonly lossText: string;
+  /** The involution, per parameter (parameters not listed are fixed). */
+  readonly action: readonly ActionEntry[];
+}
+
+export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration;
 
 /** The built-in symbol for the all-ones block in block-level translations. */
 export const ONES = 'ones';

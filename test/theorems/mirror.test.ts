@@ -1,0 +1,82 @@
+/**
+ * Mirror symmetries and the structure they force [SIS; GU for odd activations], derived from the
+ * declared involution and checked against the loss; thresholds compared with independent
+ * formulas and with gradient descent itself.
+ */
+import { readDeclaration } from '../../src/declaration/load';
+import { deriveMirror } from '../../src/derive/mirror';
+import type { Derivation, Law } from '../../src/derivation';
+import type { MirrorDeclaration } from '../../src/declaration/types';
+import { compile } from '../../src/expr/evaluate';
+
+const mirror = (o: Record<string, unknown>): MirrorDeclaration => readDeclaration({ name: 'm', kind: 'mirror', data: ['x', 'y'], ...o }) as MirrorDeclaration;
+const law = (d: Derivation, id: string): Law => { const l = d.laws.find((x) => x.id === id); if (!l) throw new Error(`no ${id}`); return l; };
+const signFlip = mirror({ parameters: ['u', 'w'], loss: '(y - u*w*x)^2', action: { u: '-u', w: '-w' } });
+
+describe('rescaling → sparsity: the sign flip (u, w) → (−u, −w) of ℓ(u·w) [SIS]', () => {
+  const d = deriveMirror(signFlip);
+  it('is a symmetry, and its symmetric solutions are u = w = 0', () => {
+    expect(law(d, 'invariance').verdict.kind).toBe('proved');
+    expect(law(d, 'mirror-constraint').statement.text).toBe('u = 0, w = 0');
+    expect(law(d, 'mirror-constraint').note).toMatch(/sparsity/);
+    expect(law(d, 'invariant-set').verdict.kind).toBe('proved');
+  });
+  it('the attraction threshold is γ* = |x y| (independent formula: oᵀHo = ±2xy at u = w = 0)', () => {
+    const l = law(d, 'attraction-threshold');
+    if (l.data.kind !== 'expr') throw new Error('expression expected');
+    const f = compile(l.data.expr, ['x', 'y']);
+    for (const [x, y] of [[0.5, 1.5], [-1.25, 0.75], [2, -0.3]] as const) expect(f([x, y])).toBeCloseTo(Math.abs(x * y), 12);
+  });
+  it('gradient descent on L + γ‖θ‖² collapses onto u = w = 0 above γ*, and leaves it below', () => {
+    const [x, y] = [0.8, 1.25];
+    const gstar = Math.abs(x * y);
+    const run = (gamma: number): number => {
+      let [u, w] = [1e-3, 2e-3];
+      for (let k = 0; k < 4000; k++) {
+        const r = y - u * w * x;
+        const [gu, gw] = [-2 * r * w * x + 2 * gamma * u, -2 * r * u * x + 2 * gamma * w];
+        [u, w] = [u - 0.01 * gu, w - 0.01 * gw];
+      }
+      return Math.hypot(u, w);
+    };
+    expect(run(1.1 * gstar)).toBeLessThan(1e-6);
+    expect(run(0.9 * gstar)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('permutation → identical neurons; odd activation → dead unit [SIS, GU]', () => {
+  it('swapping two tanh units: the symmetric solutions have identical units, the set is invariant, the Hessian decouples', () => {
+    const d = deriveMirror(mirror({ parameters: ['a1', 'a2', 'v1', 'v2'], loss: '(y - v1*tanh(a1*x) - v2*tanh(a2*x))^2', action: { a1: 'a2', a2: 'a1', v1: 'v2', v2: 'v1' } }));
+    expect(law(d, 'mirror-constraint').statement.text).toBe('a1 - a2 = 0, v1 - v2 = 0');
+    expect(law(d, 'mirror-constraint').note).toMatch(/identical/);
+    for (const id of ['invariance', 'invariant-set', 'hessian-block']) expect(law(d, id).verdict.kind).toBe('proved');
+  });
+  it('flipping one tanh unit: the symmetric solution is a dead unit a1 = v1 = 0', () => {
+    const d = deriveMirror(mirror({ parameters: ['a1', 'v1', 'a2', 'v2'], loss: '(y - v1*tanh(a1*x) - v2*tanh(a2*x))^2', action: { a1: '-a1', v1: '-v1' } }));
+    expect(law(d, 'mirror-constraint').statement.text).toBe('a1 = 0, v1 = 0');
+    expect(law(d, 'hessian-block').verdict.kind).toBe('proved');
+  });
+});
+
+describe('negative twins and bad input', () => {
+  it('the sign flip of a unit with an even activation (cosh) is refuted with a counterexample', () => {
+    const d = deriveMirror(mirror({ parameters: ['a', 'v'], loss: '(y - v*cosh(a*x))^2', action: { a: '-a', v: '-v' } }));
+    expect(law(d, 'invariance').verdict.kind).toBe('refuted');
+    expect(d.laws).toHaveLength(1);
+  });
+  it('swapping a tanh unit with a sigmoid unit is refuted', () => {
+    const d = deriveMirror(mirror({ parameters: ['a1', 'a2'], loss: '(y - tanh(a1*x) - sigmoid(a2*x))^2', action: { a1: 'a2', a2: 'a1' } }));
+    expect(law(d, 'invariance').verdict.kind).toBe('refuted');
+  });
+  it.each<[Record<string, string>, RegExp]>([
+    [{ u: '2*u' }, /not an involution/],
+    [{ u: '-u^3' }, /must be linear/],
+    [{ u: '-u + w' }, /not an orthogonal reflection/],
+    [{ u: '1 - u' }, /ψ\(0\) = 0/],
+  ])('refuses %j', (action, re) => {
+    expect(() => deriveMirror(mirror({ parameters: ['u', 'w'], loss: '(y - u*w*x)^2', action }))).toThrow(re);
+  });
+  it('refuses a group parameter on a mirror', () => {
+    expect(() => readDeclaration({ name: 'm', kind: 'mirror', group: 'a', parameters: ['u'], loss: 'u^2', action: { u: '-u' } })).toThrow(/no group parameter/);
+  });
+});
