@@ -46,6 +46,10 @@ export interface Batch { readonly X: Mat; readonly Y: Mat }
 export interface Evaluation {
   readonly loss: number;
   readonly grad: Float64Array;
+  /** The network's outputs f on the batch (B × out). */
+  readonly outputs: Mat;
+  /** ∂L/∂f, the adjoint fed back from the loss (or the given output adjoint). */
+  readonly outputAdjoint: Mat;
   /**
    * With `bound`: for every gradient entry, the sum of the magnitudes of the contributions that
    * make it up (an absolute-value backward pass). Rounding errs by about 1e-16 of this, so it is
@@ -198,7 +202,7 @@ interface LayerCache {
  * Loss, gradient and (with a direction v) H v and ⟨∇L, v⟩ at parameters θ on a batch.
  * For softmax cross-entropy Y holds class probabilities per row (one-hot labels).
  */
-export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Float64Array, opts: { readonly bound?: boolean } = {}): Evaluation {
+export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Float64Array, opts: { readonly bound?: boolean; readonly outputAdjoint?: Mat } = {}): Evaluation {
   const { spec } = net;
   if (theta.length !== net.size) throw new NetworkError(`θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size) throw new NetworkError(`direction has ${v.length} entries, the network ${net.size}`);
@@ -289,6 +293,11 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
       }
     }
   }
+  // Backpropagating a given output adjoint instead (a row of the output Jacobian, for the NTK).
+  if (opts.outputAdjoint) {
+    if (opts.outputAdjoint.rows !== B || opts.outputAdjoint.cols !== out) throw new NetworkError('output adjoint shape does not match the batch');
+    Fbar.data.set(opts.outputAdjoint.data);
+  }
   let lossDot: number | undefined;
   if (Fdot) { lossDot = 0; for (let k = 0; k < Fbar.data.length; k++) lossDot += Fbar.data[k]! * Fdot.data[k]!; }
 
@@ -370,7 +379,7 @@ export function evaluate(net: Network, theta: Float64Array, batch: Batch, v?: Fl
     }
   }
   const hvBound = opts.bound && v ? hvBoundPass(net, theta, v, batch, caches, hAbs, zAbs, dsigma, d2sigma) : undefined;
-  return { loss, grad, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}), ...(gradBound ? { gradBound } : {}), ...(hvBound ? { hvBound } : {}) };
+  return { loss, grad, outputs: F, outputAdjoint: Fbar, ...(hv ? { hv } : {}), ...(lossDot !== undefined ? { lossDot } : {}), ...(gradBound ? { gradBound } : {}), ...(hvBound ? { hvBound } : {}) };
 }
 
 /**

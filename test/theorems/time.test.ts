@@ -1,0 +1,69 @@
+/**
+ * GU's time symmetry: the flow is autonomous, so along gradient flow dL/dt = −‖∇L‖² = −rᵀΘr with
+ * Θ = JJᵀ the empirical neural tangent kernel and r = ∂ℓ/∂f [GU]. Checked as an identity at
+ * sampled networks, and along the flow with the adaptive integrator.
+ */
+import { test, fc } from '@fast-check/jest';
+import { rng } from '../../numeric/rng';
+import { buildNetwork, evaluate, NetworkError } from '../../numeric/mlp';
+import { sampleSpec, sampleParams, sampleBatch } from '../../numeric/sample';
+import { empiricalNtk } from '../../numeric/ntk';
+import { integrate } from '../../numeric/ode';
+import { dot } from '../../numeric/linalg';
+import { IDENTITY_TOLERANCE } from '../../src/verdict';
+
+const quad = (k: Float64Array, r: Float64Array, n: number): { value: number; bound: number } => {
+  let v = 0, b = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { const t = r[i]! * k[i * n + j]! * r[j]!; v += t; b += Math.abs(t); }
+  return { value: v, bound: b };
+};
+
+test.prop([fc.integer()], { numRuns: 60 })('‖∇L‖² = rᵀΘr on every architecture kind (Θ the empirical NTK) [GU]', (seed) => {
+  const r = rng(seed);
+  const spec = sampleSpec(r, { width: [2, 5], depth: [0, 2] });
+  const net = buildNetwork(spec);
+  const theta = sampleParams(net, r);
+  const batch = sampleBatch(spec, 2 + r.int(4), r);
+  let e, ntk;
+  try { e = evaluate(net, theta, batch, undefined, { bound: true }); ntk = empiricalNtk(net, theta, batch); } catch (err) { if (err instanceof NetworkError) { fc.pre(false); return; } throw err; }
+  const q = quad(ntk.kernel, ntk.r, ntk.n);
+  const g2 = dot(e.grad, e.grad);
+  // Scale: the sizes of both sides, each a sum of products (rounding ~ 1e-16 of these).
+  const scale = q.bound + dot(e.gradBound!, e.gradBound!);
+  expect(Math.abs(g2 - q.value)).toBeLessThanOrEqual(IDENTITY_TOLERANCE * scale);
+});
+
+it('along gradient flow, L(T) − L(0) = −∫₀ᵀ rᵀΘr dt to the integrator\'s tolerance [GU]', () => {
+  const r = rng(17);
+  const spec = { widths: [3, 4, 2], act: { kind: 'tanh' as const }, norm: 'none' as const, affine: false, loss: 'mse' as const, bias: true };
+  const net = buildNetwork(spec);
+  const theta0 = sampleParams(net, r);
+  const batch = sampleBatch(spec, 5, r);
+  const P = net.size;
+  // Augmented state (θ, s) with ṡ = −rᵀΘr; then L(θ(T)) − L(θ(0)) − s(T) must vanish.
+  const sol = integrate((_, y) => {
+    const th = y.subarray(0, P) as Float64Array;
+    const g = evaluate(net, Float64Array.from(th), batch).grad;
+    const ntk = empiricalNtk(net, Float64Array.from(th), batch);
+    const out = new Float64Array(P + 1);
+    for (let i = 0; i < P; i++) out[i] = -g[i]!;
+    out[P] = -quad(ntk.kernel, ntk.r, ntk.n).value;
+    return out;
+  }, Float64Array.from([...theta0, 0]), 0, 1, { rtol: 1e-10, atol: 1e-13 });
+  expect(sol.completed).toBe(true);
+  const L0 = evaluate(net, theta0, batch).loss;
+  const L1 = evaluate(net, Float64Array.from(sol.y.subarray(0, P)), batch).loss;
+  expect(L1).toBeLessThan(L0);
+  expect(Math.abs(L1 - L0 - sol.y[P]!)).toBeLessThanOrEqual(1e-10 * sol.steps * L0);
+});
+
+it('negative twin: with Θ replaced by the identity, rᵀr is not ‖∇L‖²', () => {
+  const r = rng(3);
+  const spec = sampleSpec(r, { widths: [3, 4, 2], acts: ['tanh'], norms: ['none'], losses: ['mse'] });
+  const net = buildNetwork(spec);
+  const theta = sampleParams(net, r);
+  const batch = sampleBatch(spec, 4, r);
+  const e = evaluate(net, theta, batch);
+  const rr = dot(e.outputAdjoint.data, e.outputAdjoint.data);
+  expect(Math.abs(dot(e.grad, e.grad) - rr)).toBeGreaterThan(1e-3 * rr);
+});
