@@ -11,6 +11,7 @@ import { sampleParams, sampleBatch, type ArchConstraints } from './sample';
 
 export type { ArchConstraints };
 import { sites, type Site, type SiteKind } from './sites';
+import { mat } from './linalg';
 
 export interface NetworkCase {
   readonly spec: MlpSpec;
@@ -38,6 +39,8 @@ function requirements(kind: SiteKind): Requirements {
     case 'bias-before-batchnorm': return { ...ALL, norms: ['batch'], bias: [true], minDepth: 1 };
     case 'bias-before-layernorm': return { ...ALL, norms: ['layer'], bias: [true], minDepth: 1, minWidth: 2 };
     case 'linear-layer': return { ...ALL, acts: ['linear'], norms: ['none'], minDepth: 1 };
+    // The loss must be a trigonometric polynomial of low degree in the rotation angle (affine network, squared loss).
+    case 'augmented-input': return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'] };
   }
 }
 
@@ -55,7 +58,7 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
   // A homogeneity site behind a normalisation acts on its affine γ, β, so it needs them.
   const needsAffine = (kind === 'hidden-unit' || kind === 'poly-unit');
   const depthOk = !c.widths || c.widths.length - 2 >= req.minDepth;
-  const widthOk = !c.widths || c.widths.slice(1, -1).every((w) => w >= req.minWidth);
+  const widthOk = (!c.widths || c.widths.slice(1, -1).every((w) => w >= req.minWidth)) && (kind !== 'augmented-input' || !c.widths || c.widths[0]! >= 2);
   if (!acts.length || !norms.length || !losses.length || !biases.length || !depthOk || !widthOk) {
     throw new NoSuchSite(`no architecture allowed by the constraints has a ${kind} site`);
   }
@@ -83,11 +86,51 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
     const net = buildNetwork(spec);
     const r = rng(f.seed);
     const theta = sampleParams(net, r);
-    const batch = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
+    const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
+    if (kind === 'augmented-input') {
+      const { batch, A } = augment(base, spec.widths[0]!, r);
+      const W1 = net.blocks.find((b) => b.name === 'W1')!;
+      const site: Site = { kind, label: 'input layer (augmented data)', views: { W1: { rows: W1.rows, cols: W1.cols, index: Int32Array.from({ length: W1.rows * W1.cols }, (_, i) => W1.offset + i) } }, scalars: {}, constants: { A } };
+      return { spec, net, theta, batch, site, seed: f.seed };
+    }
+    const batch = base;
     const matching = sites(net).filter((s) => s.kind === kind);
     const site = matching[f.pick % matching.length]!;
     return { spec, net, theta, batch, site, seed: f.seed };
   });
+}
+
+/** Copies of every sample rotated by 2πk/N (N = 8) in a random plane, and the plane's generator A. */
+const ORBIT = 8;
+function augment(base: Batch, d: number, r: ReturnType<typeof rng>): { batch: Batch; A: { rows: number; cols: number; data: Float64Array } } {
+  // Orthonormal u, v (Gram–Schmidt); A = u vᵀ − v uᵀ, e^{φA} = I + sin φ A + (1 − cos φ) A².
+  const u = Array.from({ length: d }, () => r.normal());
+  const nu = Math.hypot(...u);
+  for (let i = 0; i < d; i++) u[i]! /= nu;
+  const v = Array.from({ length: d }, () => r.normal());
+  const uv = v.reduce((s, x, i) => s + x * u[i]!, 0);
+  for (let i = 0; i < d; i++) v[i]! -= uv * u[i]!;
+  const nv = Math.hypot(...v);
+  for (let i = 0; i < d; i++) v[i]! /= nv;
+  const A = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] = u[i]! * v[j]! - v[i]! * u[j]!;
+  const A2 = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { let s = 0; for (let k = 0; k < d; k++) s += A[i * d + k]! * A[k * d + j]!; A2[i * d + j] = s; }
+  const B = base.X.rows, out = base.Y.cols;
+  const X = mat(B * ORBIT, d), Y = mat(B * ORBIT, out);
+  for (let k = 0; k < ORBIT; k++) {
+    const phi = (2 * Math.PI * k) / ORBIT;
+    for (let b = 0; b < B; b++) {
+      const row = (k * B + b);
+      for (let i = 0; i < d; i++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += ((i === j ? 1 : 0) + Math.sin(phi) * A[i * d + j]! + (1 - Math.cos(phi)) * A2[i * d + j]!) * base.X.data[b * d + j]!;
+        X.data[row * d + i] = s;
+      }
+      Y.data.set(base.Y.data.subarray(b * out, (b + 1) * out), row * out);
+    }
+  }
+  return { batch: { X, Y }, A: { rows: d, cols: d, data: A } };
 }
 
 export function describeSpec(s: MlpSpec): string {

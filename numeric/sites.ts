@@ -14,14 +14,16 @@
  *   bias-before-batchnorm  theta (one unit's bias before BatchNorm)
  *   bias-before-layernorm  theta (the bias vector before LayerNorm)
  *   linear-layer           W1 = [W_l | b_l], W2 = W_{l+1} — every hidden layer of a linear activation
+ *   augmented-input        W1 (the first weight matrix), with a data set invariant under x ↦ e^{εA}x and
+ *                          that A fixed by the site (built by numeric/arbitraries, not found in a network)
  */
 import { type Network, blockOf } from './mlp';
 
 export type SiteKind =
   | 'hidden-unit' | 'poly-unit' | 'normalised-unit' | 'normalised-layer'
-  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer';
+  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer' | 'augmented-input';
 
-export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer'];
+export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer', 'augmented-input'];
 
 /** A matrix of parameters: entry (i, j) is θ[index[i * cols + j]]. */
 export interface View { readonly rows: number; readonly cols: number; readonly index: Int32Array }
@@ -33,6 +35,8 @@ export interface Site {
   readonly views: Readonly<Record<string, View>>;
   /** Scalars the site fixes (the degree k of a polynomial activation). */
   readonly scalars: Readonly<Record<string, number>>;
+  /** Constant matrices the site fixes (the augmentation generator A), row-major. */
+  readonly constants?: Readonly<Record<string, { readonly rows: number; readonly cols: number; readonly data: Float64Array }>>;
 }
 
 export function gather(theta: Float64Array, v: View): Float64Array {
@@ -112,4 +116,5 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'bias-before-batchnorm': ['theta'],
   'bias-before-layernorm': ['theta'],
   'linear-layer': ['W1', 'W2'],
+  'augmented-input': ['W1'],
 };

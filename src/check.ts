@@ -92,6 +92,8 @@ export function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<str
   const r = rng(c.seed ^ 0x5bd1e995);
   const consts: Record<string, Mat> = {};
   for (const k of decl.constants) {
+    const fixed = c.site.constants?.[k.name];
+    if (fixed) { consts[k.name] = mat(fixed.rows, fixed.cols, Float64Array.from(fixed.data)); continue; }
     const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
     if (a === undefined || b === undefined) throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
     const m = mat(a, b);

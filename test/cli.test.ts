@@ -21,8 +21,8 @@ describe('noether list', () => {
   it('lists every catalog entry', () => {
     const r = run('list');
     expect(r.code).toBe(0);
-    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl']) expect(r.out).toContain(n);
-    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(5);
+    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'augmentation']) expect(r.out).toContain(n);
+    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(6);
   });
 });
 

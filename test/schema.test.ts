@@ -3,6 +3,7 @@ import Ajv from 'ajv';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import schema from '../schema/declaration.schema.json';
+import { SITE_KINDS } from '../numeric/sites';
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
 const files = [...readdirSync('catalog').map((f) => `catalog/${f}`), ...readdirSync('examples').map((f) => `examples/${f}`)];
@@ -21,4 +22,8 @@ it.each<[string, unknown]>([
   ['a bad name', { name: 'x', group: '1a', action: { w: 'w' } }],
 ])('rejects %s', (_, doc) => {
   expect(validate(doc)).toBe(false);
+});
+
+it('the schema lists exactly the site kinds the toolkit knows', () => {
+  expect([...(schema.properties.sites.items.enum as string[])].sort()).toEqual([...SITE_KINDS].sort());
 });

@@ -38,7 +38,7 @@ export interface OrderReport {
 /** Smooth activations per site kind, so that finite-step expansions hold. */
 const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'hidden-unit': ['linear'], 'poly-unit': ['poly'], 'normalised-unit': ['tanh'], 'normalised-layer': ['tanh'],
-  'softmax-column': ['tanh'], 'softmax-bias': ['tanh'], 'bias-before-batchnorm': ['tanh'], 'bias-before-layernorm': ['tanh'], 'linear-layer': ['linear'],
+  'softmax-column': ['tanh'], 'softmax-bias': ['tanh'], 'bias-before-batchnorm': ['tanh'], 'bias-before-layernorm': ['tanh'], 'linear-layer': ['linear'], 'augmented-input': ['linear'],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */

@@ -11,6 +11,12 @@ import { empiricalNtk } from '../../numeric/ntk';
 import { integrate } from '../../numeric/ode';
 import { dot } from '../../numeric/linalg';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
+import { loadCatalog } from '../../src/catalog';
+import { deriveBlock } from '../../src/derive/block';
+import { lawResiduals } from '../../src/check';
+import type { BlockDeclaration } from '../../src/declaration/types';
+import { siteCase } from '../../numeric/arbitraries';
+import { mat } from '../../numeric/linalg';
 
 const quad = (k: Float64Array, r: Float64Array, n: number): { value: number; bound: number } => {
   let v = 0, b = 0;
@@ -66,4 +72,25 @@ it('negative twin: with Θ replaced by the identity, rᵀr is not ‖∇L‖²',
   const e = evaluate(net, theta, batch);
   const rr = dot(e.outputAdjoint.data, e.outputAdjoint.data);
   expect(Math.abs(dot(e.grad, e.grad) - rr)).toBeGreaterThan(1e-3 * rr);
+});
+
+describe('data augmentation: W₁ ↦ W₁e^{εA} is a symmetry when the data are invariant under x ↦ e^{εA}x [GU]', () => {
+  const decl = loadCatalog('augmentation') as BlockDeclaration;
+  const d = deriveBlock(decl);
+  test.prop([siteCase('augmented-input')], { numRuns: 40 })('⟨∂L/∂W₁, W₁A⟩ = 0 and H X = −J_Xᵀ g on data closed under the rotation orbit', (c) => {
+    const r = lawResiduals(decl, d, c)!;
+    for (const x of r.values()) expect(x).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
+  });
+  it('an antisymmetric A (a rotation) gives no gradient-flow charge, only the constraint', () => {
+    expect(d.laws.find((l) => l.id === 'no-charge')?.statement.text).toContain('antisymmetric generator');
+  });
+  it('negative twin: without the rotated copies the same law fails', () => {
+    const details = fc.check(fc.property(siteCase('augmented-input'), (c) => {
+      const B = c.batch.X.rows / 8; // the unrotated copies come first
+      const raw = { X: mat(B, c.batch.X.cols, c.batch.X.data.slice(0, B * c.batch.X.cols)), Y: mat(B, c.batch.Y.cols, c.batch.Y.data.slice(0, B * c.batch.Y.cols)) };
+      const r = lawResiduals(decl, d, { ...c, batch: raw });
+      return r === undefined || [...r.values()].every((x) => x <= IDENTITY_TOLERANCE);
+    }), { numRuns: 30, seed: 5 });
+    expect(details.failed).toBe(true);
+  });
 });
