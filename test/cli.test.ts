@@ -22,7 +22,7 @@ describe('noether list', () => {
     const r = run('list');
     expect(r.code).toBe(0);
     for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'augmentation']) expect(r.out).toContain(n);
-    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(6);
+    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(9);
   });
 });
 
@@ -233,11 +233,11 @@ describe('LaTeX of learning-rule dynamics', () => {
 });
 
 describe('mirror declarations on the command line', () => {
-  it('derive examples/mirror-swap.yaml proves the identical-neuron structure; its LaTeX renders', () => {
-    const r = run('derive', 'examples/mirror-swap.yaml');
+  it('derive mirror-swap proves the identical-neuron structure; its LaTeX renders', () => {
+    const r = run('derive', 'mirror-swap');
     expect(r.code).toBe(0);
     expect(r.out).toContain('a1 - a2 = 0, v1 - v2 = 0');
-    const tex = run('derive', 'examples/mirror-sign-flip.yaml', '--format', 'latex').out;
+    const tex = run('derive', 'mirror-sign-flip', '--format', 'latex').out;
     for (const m of [...tex.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
   });
   it('a declared involution that is not a symmetry is refuted with exit 1', () => {

@@ -1,6 +1,6 @@
 /** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
 import katex from 'katex';
-import { THEOREMS, prove, RULE_THEOREMS, proveRule } from '../proofs';
+import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror } from '../proofs';
 import type { Theorem } from '../proofs/lib';
 
 describe('theorems of NM and GU, proved by derivation from the declared actions', () => {
@@ -40,5 +40,18 @@ describe('theorems about learning rules, proved by deriving the dynamics', () =>
   it('negative twin: (1 − ηλ) stated instead of (1 − ηλ)² is refuted', () => {
     const t = RULE_THEOREMS.find((x) => x.id === 'nm-sgd-scale-recursion')!;
     expect(proveRule({ ...t, expected: { ...t.expected, cQ: '1 - eta*lambda' } }).verdict.kind).toBe('refuted');
+  });
+});
+
+describe('theorems about mirror symmetries, proved from the declared involutions [SIS, GU]', () => {
+  it.each(MIRROR_THEOREMS.map((t) => [t.id, t] as const))('%s', (_, t) => {
+    expect(proveMirror(t).verdict.kind).toBe('proved');
+    expect(() => katex.renderToString(t.statement.latex, { throwOnError: true })).not.toThrow();
+  });
+  it('negative twins: a wrong structure or a wrong threshold is refuted', () => {
+    const t = MIRROR_THEOREMS.find((x) => x.id === 'sis-permutation-identical')!;
+    expect(proveMirror({ ...t, constraints: ['a1 + a2', 'v1 - v2'] }).verdict.kind).toBe('refuted');
+    const s = MIRROR_THEOREMS.find((x) => x.id === 'sis-rescaling-sparsity')!;
+    expect(proveMirror({ ...s, threshold: '2*abs(x*y)' }).verdict.kind).toBe('refuted');
   });
 });

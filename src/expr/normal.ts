@@ -7,6 +7,7 @@
  *   log(p u) = log p + log u      for p > 0 (positive rational content, exp powers)
  *   relu(u) = u step(u), abs(u) = u sign(u), leaky_relu(u, s) = u (s + (1 - s) step(u))
  *   step(p u) = step(u), sign(p u) = sign(u)  for p > 0;  step(u)^2 = step(u)
+ *   sign(c Π a^e) = sign(c) Π sign(a)^e,  sign(a)^3 = sign(a),  √(c Π a^{2k}) = √c Π (a sign(a))^k
  *   odd/even functions get a canonical argument sign (tanh(-u) = -tanh(u), cos(-u) = cos(u),
  *   sigmoid(-u) = 1 - sigmoid(u), softplus(-u) = softplus(u) - u)
  *   sin(u)^2 = 1 - cos(u)^2,  sinh(u)^2 = cosh(u)^2 - 1,  sqrt(u)^2 = u
@@ -40,6 +41,10 @@ interface Atom {
   readonly logOf?: Normal;
   /** Replacement for atom^2, when a sound identity gives one. */
   readonly square?: (key: string) => Poly;
+  /** atom^3 = atom (sign). */
+  readonly cubeIsSelf?: boolean;
+  /** For sign(a) of a single atom a: a's key (a^e sign(a)^{2j} = a^e when e ≥ 1). */
+  readonly signOf?: string;
 }
 
 const SEP = '\u0001';
@@ -132,6 +137,18 @@ export class Normalizer {
       changed = false;
       const out = new Map<string, Term>();
       for (const t of cur.values()) {
+        const evenSign = t.mono.find(([k, e]) => e >= 2 && e % 2 === 0 && (() => { const of = this.atoms.get(k)?.signOf; return of !== undefined && t.mono.some(([k2, e2]) => k2 === of && e2 >= 1); })());
+        if (evenSign) {
+          changed = true;
+          addInto(out, { mono: t.mono.filter(([k]) => k !== evenSign[0]), coef: t.coef });
+          continue;
+        }
+        const cube = t.mono.find(([k, e]) => e >= 3 && this.atoms.get(k)?.cubeIsSelf);
+        if (cube) {
+          changed = true;
+          addInto(out, { mono: t.mono.map(([k, e]) => [k, k === cube[0] ? e - 2 : e] as const), coef: t.coef });
+          continue;
+        }
         const hit = t.mono.find(([k, e]) => e >= 2 && this.atoms.get(k)?.square);
         if (!hit) { addInto(out, t); continue; }
         changed = true;
@@ -343,8 +360,23 @@ export class Normalizer {
           return this.constN(Q.rat(fn === 'step' ? (s > 0 ? 1 : 0) : s));
         }
         const { rest } = this.splitPositive(u);
+        // sign is multiplicative: sign(c Π a^e) = sign(c) Π sign(a)^e, and sign(a)^3 = sign(a).
+        if (fn === 'sign' && rest.num.size === 1 && isConst(rest.den)) {
+          const t = [...rest.num.values()][0]!;
+          if (t.mono.length > 1 || (t.mono.length === 1 && t.mono[0]![1] !== 1)) {
+            let out = this.constN(Q.rat(Math.sign(Number(t.coef.n)) * Math.sign(Number(constOf(rest.den).n))));
+            for (const [k, e] of t.mono) out = this.mulN(out, this.powN(this.fn('sign', { num: monoPoly([[k, 1]], Q.ONE), den: ONE_P }), e > 0 ? e : -e));
+            return out;
+          }
+        }
         if (fn === 'sign' && this.leadSign(rest) < 0) return this.negN(this.fnAtom('sign', this.negN(rest)));
         // step(u)^2 = step(u) everywhere.
+        if (fn === 'sign') {
+          const key = `sign(${this.key(rest)})`;
+          const single = rest.num.size === 1 && isConst(rest.den) ? [...rest.num.values()][0]! : undefined;
+          const of = single && single.mono.length === 1 && single.mono[0]![1] === 1 && Q.isOne(single.coef) ? single.mono[0]![0] : undefined;
+          return this.atomN({ key, display: call('sign', this.toExpr(rest)), positive: false, cubeIsSelf: true, ...(of !== undefined ? { signOf: of } : {}) });
+        }
         return this.fnAtom(fn, rest, undefined, fn === 'step' ? (key) => monoPoly([[key, 1]], Q.ONE) : undefined);
       }
       case 'sin': case 'tan': case 'sinh': case 'tanh': {
@@ -369,6 +401,20 @@ export class Normalizer {
       case 'sqrt': {
         if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
         if (c !== undefined && Q.isOne(c)) return this.constN(Q.ONE);
+        // √(c Π a^{2k}) = √c Π |a|^k for a square rational c > 0, with |a| = a sign(a).
+        if (u.num.size === 1 && isConst(u.den)) {
+          const t = [...u.num.values()][0]!;
+          const cc = Q.div(t.coef, constOf(u.den));
+          const [rn, rd] = [isqrt(cc.n), isqrt(cc.d)];
+          if (cc.n > 0n && rn !== undefined && rd !== undefined && t.mono.every(([, e]) => e > 0 && e % 2 === 0)) {
+            let out = this.constN(Q.rat(rn, rd));
+            for (const [k, e] of t.mono) {
+              const a: Normal = { num: monoPoly([[k, 1]], Q.ONE), den: ONE_P };
+              out = this.mulN(out, this.powN(this.mulN(a, this.fn('sign', a)), e / 2));
+            }
+            return out;
+          }
+        }
         const sq = isConst(u.den) ? (): Poly => u.num : undefined;
         return this.fnAtom('sqrt', u, undefined, sq);
       }
@@ -428,6 +474,21 @@ export class Normalizer {
 
   fromConst(c: Rational): Normal { return this.constN(c); }
   scale(x: Normal, c: Rational): Normal { return { num: scalePoly(x.num, c), den: x.den }; }
+}
+
+/** The integer square root of a non-negative BigInt when it is a perfect square. */
+function isqrt(n: bigint): bigint | undefined {
+  if (n < 0n) return undefined;
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  for (let i = 0; i < 100; i++) {
+    const y = (x + n / x) / 2n;
+    if (y >= x && x * x <= n) break;
+    x = y;
+  }
+  while (x * x > n) x--;
+  while ((x + 1n) * (x + 1n) <= n) x++;
+  return x * x === n ? x : undefined;
 }
 
 const degree = (m: Mono): number => m.reduce((s, [, e]) => s + Math.abs(e), 0);

@@ -123,3 +123,14 @@ describe('exact normal form', () => {
     expect(v.kind).not.toBe('proved');
   });
 });
+
+describe('sign and square-root rules', () => {
+  it.each([
+    ['sqrt(4*x^2*y^2) - 2*abs(x*y)'],
+    ['abs(x*y) - abs(x)*abs(y)'],
+    ['sign(x*y) - sign(x)*sign(y)'],
+    ['sign(x)^3 - sign(x)'],
+    ['sqrt(x^4) - x^2'],
+  ])('proves %s = 0', (src) => expect(exactZero(parseExpr(src))).toBe('zero'));
+  it.each([['sqrt(x^2) - x'], ['sign(x)^2 - 1'], ['sqrt(-4*x^2)']])('does not reduce %s', (src) => expect(exactZero(parseExpr(src))).not.toBe('zero'));
+});
