@@ -62,14 +62,14 @@ function rref(m: RMat): { rows: RMat; pivots: number[] } {
   return { rows: a.slice(0, row), pivots };
 }
 
-export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
-  const seed = opts.seed ?? 1;
-  const points = opts.points ?? 48;
+/**
+ * The reflection R = ∂ψ/∂θ of a mirror declaration, exactly. Input errors unless ψ is linear
+ * (ψ(0) = 0, constant Jacobian), an involution (R² = I) and orthogonal (R = Rᵀ).
+ */
+export function reflectionOf(d: MirrorDeclaration): RMat {
   const P = d.parameters;
-  const n = P.length;
   const fail = (field: string, detail: string): never => { throw new InputError(d.origin, field, detail); };
   const psi = P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p));
-  // The reflection matrix, exactly: ψ must be linear (constant Jacobian, ψ(0) = 0).
   const zero = new Map(P.map((p) => [p, ZERO_E]));
   const R: RMat = psi.map((e, i) => {
     const at0 = constantOf(substitute(e, zero));
@@ -80,6 +80,18 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   const R2 = R.map((row) => P.map((_, j) => row.reduce((s, x, k) => Q.add(s, Q.mul(x, R[k]![j]!)), Q.ZERO)));
   if (R2.some((row, i) => row.some((x, j) => Q.cmp(x, I(i, j)) !== 0))) fail('action', 'the action is not an involution: applying it twice does not give the identity');
   if (R.some((row, i) => row.some((x, j) => Q.cmp(x, R[j]![i]!) !== 0))) fail('action', 'the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
+  return R;
+}
+
+export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
+  const seed = opts.seed ?? 1;
+  const points = opts.points ?? 48;
+  const P = d.parameters;
+  const n = P.length;
+  const fail = (field: string, detail: string): never => { throw new InputError(d.origin, field, detail); };
+  const psi = P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p));
+  const R = reflectionOf(d);
+  const I = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
   // A = (I − R)/2 = OOᵀ, the projector onto the reflected directions.
   const A: RMat = R.map((row, i) => row.map((x, j) => Q.div(Q.sub(I(i, j), x), Q.rat(2))));
   const { rows, pivots } = rref(A);
