@@ -29,3 +29,4 @@ export const THEOREMS: readonly Theorem[] = [
 export { prove, type Theorem } from './lib';
 export { proveRule, RULE_THEOREMS, type RuleTheorem } from './rules';
 export { proveMirror, MIRROR_THEOREMS, type MirrorTheorem } from './mirror';
+export { proveDcs, DCS_THEOREM } from './dcs';

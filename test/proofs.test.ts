@@ -1,6 +1,8 @@
 /** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
 import katex from 'katex';
-import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror } from '../proofs';
+import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, proveDcs } from '../proofs';
+import { exactZero } from '../src/expr/normal';
+import { parseExpr } from '../src/expr/parse';
 import type { Theorem } from '../proofs/lib';
 
 describe('theorems of NM and GU, proved by derivation from the declared actions', () => {
@@ -53,5 +55,14 @@ describe('theorems about mirror symmetries, proved from the declared involutions
     expect(proveMirror({ ...t, constraints: ['a1 + a2', 'v1 - v2'] }).verdict.kind).toBe('refuted');
     const s = MIRROR_THEOREMS.find((x) => x.id === 'sis-rescaling-sparsity')!;
     expect(proveMirror({ ...s, threshold: '2*abs(x*y)' }).verdict.kind).toBe('refuted');
+  });
+});
+
+describe('the differentiable-constraint recipe [SIS]', () => {
+  it('min over u·v = w of γ(u² + v²) = 2γ|w| is proved exactly', () => {
+    expect(proveDcs().verdict.kind).toBe('proved');
+  });
+  it('negative twin: the same identity with γ|uv| in place of 2γ|uv| is not an identity', () => {
+    expect(exactZero(parseExpr('gamma*(u^2 + v^2) - gamma*abs(u*v) - gamma*(abs(u) - abs(v))^2'))).not.toBe('zero');
   });
 });
