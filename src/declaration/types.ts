@@ -60,28 +60,25 @@ export interface BlockDeclaration extends Common {
   readonly sites: readonly SiteKind[];
 }
 
-export interface ConcreteDeclaration extends Common {
-  readonly kind: 'concrete';
+/** What concrete and mirror declarations share: a scalar loss and an action on its parameters. */
+interface ScalarLoss {
   readonly parameters: readonly string[];
   readonly data: readonly string[];
   readonly constants: readonly string[];
-  /** Group parameters: one for a one-parameter group, several for a multi-parameter group. */
-  readonly group: readonly string[];
   readonly loss: Expr;
   readonly lossText: string;
   readonly action: readonly ActionEntry[];
 }
 
-/** A discrete (mirror) symmetry of a scalar loss: a linear involution θ ↦ Rθ of the parameters. */
-export interface MirrorDeclaration extends Common {
+export interface ConcreteDeclaration extends Common, ScalarLoss {
+  readonly kind: 'concrete';
+  /** Group parameters: one for a one-parameter group, several for a multi-parameter group. */
+  readonly group: readonly string[];
+}
+
+/** A discrete (mirror) symmetry of a scalar loss: a linear involution θ ↦ Rθ of the parameters (the action). */
+export interface MirrorDeclaration extends Common, ScalarLoss {
   readonly kind: 'mirror';
-  readonly parameters: readonly string[];
-  readonly data: readonly string[];
-  readonly constants: readonly string[];
-  readonly loss: Expr;
-  readonly lossText: string;
-  /** The involution, per parameter (parameters not listed are fixed). */
-  readonly action: readonly ActionEntry[];
 }
 
 export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration;
