@@ -14,7 +14,7 @@
  */
 import { type Expr, add, mul, neg, sub, substitute, sym, num, ZERO_E, isNum } from '../expr/ast';
 import { diff } from '../expr/diff';
-import { Normalizer, NormalFormError } from '../expr/normal';
+import { Normalizer, NormalFormError, expanded, exactZero } from '../expr/normal';
 import { toLatex, toText, gradSymbol } from '../expr/print';
 import * as Q from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
@@ -30,15 +30,7 @@ export interface DeriveOptions {
 }
 
 /** Expanded, canonical form for display; the input itself when no normal form exists. */
-function tidy(e: Expr): Expr {
-  try {
-    const n = new Normalizer({ maxTerms: 2000 });
-    return n.toExpr(n.normalize(e));
-  } catch (err) {
-    if (err instanceof NormalFormError) return e;
-    throw err;
-  }
-}
+const tidy = (e: Expr): Expr => expanded(e, { maxTerms: 2000 });
 
 const render = (e: Expr): { text: string; latex: string } => ({ text: toText(e), latex: toLatex(e) });
 const tuple = (es: readonly Expr[], f: (e: Expr) => string): string => `(${es.map(f).join(', ')})`;
@@ -200,11 +192,4 @@ function charge(a: string, params: readonly string[], X: readonly Expr[], grad: 
   };
 }
 
-function isZeroExpr(e: Expr): boolean {
-  try {
-    const n = new Normalizer({ maxTerms: 2000 });
-    return n.isZero(n.normalize(e));
-  } catch {
-    return false;
-  }
-}
+const isZeroExpr = (e: Expr): boolean => exactZero(e, { maxTerms: 2000 }) === 'zero';

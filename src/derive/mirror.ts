@@ -15,7 +15,7 @@
  */
 import { type Expr, add, mul, num, sym, sub, substitute, ZERO_E, isNum } from '../expr/ast';
 import { diff } from '../expr/diff';
-import { Normalizer, NormalFormError } from '../expr/normal';
+import { expanded } from '../expr/normal';
 import * as Q from '../expr/rational';
 import type { Rational } from '../expr/rational';
 import { toText, toLatex } from '../expr/print';
@@ -30,14 +30,8 @@ type RMat = Rational[][];
 
 /** The constant value of e, when its exact normal form is a number. */
 function constantOf(e: Expr): Rational | undefined {
-  try {
-    const n = new Normalizer();
-    const x = n.toExpr(n.normalize(e));
-    return x.kind === 'num' ? Q.parseRational(x.value) : undefined;
-  } catch (err) {
-    if (err instanceof NormalFormError) return undefined;
-    throw err;
-  }
+  const x = expanded(e);
+  return x.kind === 'num' ? Q.parseRational(x.value) : undefined;
 }
 
 /** Reduced row echelon form (exact); returns the non-zero rows and the pivot columns. */
@@ -174,9 +168,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   if (m === 1) {
     // One reflected direction o (A = o oᵀ): oᵀHo = tr(A H).
     const quad = add(...A.flatMap((row, i) => row.map((a, j) => (Q.isZero(a) ? ZERO_E : mul(num(a), H[j]![i]!)))));
-    let shown = quad;
-    try { const nn = new Normalizer(); shown = nn.toExpr(nn.normalize(quad)); } catch (err) { if (!(err instanceof NormalFormError)) throw err; }
-    const gstar = mul(num(Q.rat(-1, 2)), shown);
+    const gstar = mul(num(Q.rat(-1, 2)), expanded(quad));
     laws.push({
       kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
       statement: { text: `the set attracts gradient flow locally iff γ > γ* = −½ oᵀHo = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },
@@ -195,10 +187,9 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     const M = [0, 1].map((i) => [0, 1].map((j) => add(mul(num(Ginv[i]![0]!), BHB[0]![j]!), mul(num(Ginv[i]![1]!), BHB[1]![j]!))));
     const tr = add(M[0]![0]!, M[1]![1]!);
     const dt = sub(mul(M[0]![0]!, M[1]![1]!), mul(M[0]![1]!, M[1]![0]!));
-    const tidy = (e: Expr): Expr => { try { const nn = new Normalizer(); return nn.toExpr(nn.normalize(e)); } catch (err) { if (err instanceof NormalFormError) return e; throw err; } };
-    const disc = tidy(sub(mul(num(Q.rat(1, 4)), tr, tr), dt));
-    const lmin = add(mul(num(Q.rat(1, 2)), tidy(tr)), mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }));
-    const gstar = tidy(mul(num(Q.rat(-1, 2)), lmin));
+    const disc = expanded(sub(mul(num(Q.rat(1, 4)), tr, tr), dt));
+    const lmin = add(mul(num(Q.rat(1, 2)), expanded(tr)), mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }));
+    const gstar = expanded(mul(num(Q.rat(-1, 2)), lmin));
     laws.push({
       kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
       statement: { text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },

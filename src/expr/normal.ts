@@ -504,6 +504,17 @@ function mentions(e: Expr, name: string): boolean {
   }
 }
 
+/** The expanded normal form of e as an expression, or e itself when it has none (for display). */
+export function expanded(e: Expr, opts?: NormalizerOptions): Expr {
+  try {
+    const n = new Normalizer(opts);
+    return n.toExpr(n.normalize(e));
+  } catch (err) {
+    if (err instanceof NormalFormError) return e;
+    throw err;
+  }
+}
+
 /** Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form has terms: not a refutation) or 'unknown' (could not normalise). */
 export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
   try {

@@ -12,7 +12,7 @@
  * −η⟨X, u⟩; gradient flow with weight decay gives dQ/dt = −λ D_θ Q (Euler degree).
  */
 import { type Expr, sym, num, mul, add, sub, neg, pow, ONE_E } from '../expr/ast';
-import { Normalizer, NormalFormError } from '../expr/normal';
+import { expanded, exactZero } from '../expr/normal';
 import { toText, toLatex } from '../expr/print';
 import { Algebra, letter, type WordSum, type Letter, traceText, traceLatex, matrixText, matrixLatex } from '../derive/words';
 import type { BlockDeclaration } from '../declaration/types';
@@ -66,15 +66,7 @@ const proved = (what: string): Verdict => ({ kind: 'proved', method: 'word algeb
 
 /** A display of a coefficient: the first candidate form the exact normal form confirms equal, else the expanded form. */
 function tidy(e: Expr, candidates: readonly Expr[] = []): Rendered {
-  let shown = e;
-  try {
-    const n = new Normalizer();
-    shown = n.toExpr(n.normalize(e));
-    const same = candidates.find((c) => { const m = new Normalizer(); return m.isZero(m.normalize(sub(c, e))); });
-    if (same) shown = same;
-  } catch (err) {
-    if (!(err instanceof NormalFormError)) throw err;
-  }
+  const shown = candidates.find((c) => exactZero(sub(c, e)) === 'zero') ?? expanded(e);
   return { text: toText(shown), latex: toLatex(shown) };
 }
 
@@ -177,7 +169,7 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
       // becomes ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k, whose fixed point is ρ⁴ = cG ‖ĝ‖²/(1 − cQ).
       const comps = d.generators[0]?.components ?? [];
       const scales = comps.map((cp) => (cp.sum && cp.sum.length === 1 && cp.sum[0]!.word.length === 1 && cp.sum[0]!.word[0]!.kind === 'block' && !cp.sum[0]!.word[0]!.t ? cp.sum[0]!.coef : undefined));
-      const pureScale = comps.length === decl.blocks.length && scales.every((x) => x !== undefined) && scales.every((x) => { const m = new Normalizer(); return m.isZero(m.normalize(sub(x!, scales[0]!))); });
+      const pureScale = comps.length === decl.blocks.length && scales.every((x) => x !== undefined) && scales.every((x) => exactZero(sub(x!, scales[0]!)) === 'zero');
       if (pureScale) {
         const steady = mul(c2, pow(sub(ONE_E, c0), num(-1)));
         const st = tidy(steady, [mul(eta, pow(mul(lambda, sub(num(2), mul(eta, lambda))), num(-1)))]);
