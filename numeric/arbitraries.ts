@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { rng } from './rng';
-import { buildNetwork, type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
+import { buildNetwork, activation, type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
 import { sampleParams, sampleBatch, type ArchConstraints } from './sample';
 
 export type { ArchConstraints };
@@ -78,7 +78,7 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
     seed: fc.integer({ min: 0, max: 0x7fffffff }),
     pick: fc.nat(),
   }).map((f) => {
-    const act: Activation = f.act === 'leaky' ? { kind: 'leaky', slope: 0.1 } : f.act === 'poly' ? { kind: 'poly', degree: f.degree } : { kind: f.act } as Activation;
+    const act = activation(f.act, f.degree);
     const widths = [...f.widths];
     if (f.loss === 'ce') widths[widths.length - 1] = Math.max(2, widths[widths.length - 1]!);
     const affine = f.norm !== 'none' && (needsAffine || f.affine);

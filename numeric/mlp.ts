@@ -19,6 +19,14 @@ export type Activation =
   | { readonly kind: 'tanh' }
   | { readonly kind: 'poly'; readonly degree: number };
 export type Norm = 'none' | 'batch' | 'layer';
+
+/** The leaky ReLU slope used throughout. */
+export const LEAKY_SLOPE = 0.1;
+
+/** An activation from its kind (and the degree, for z^k). */
+export function activation(kind: Activation['kind'], degree = 2): Activation {
+  return kind === 'leaky' ? { kind, slope: LEAKY_SLOPE } : kind === 'poly' ? { kind, degree } : { kind };
+}
 export type Loss = 'mse' | 'ce';
 
 export interface MlpSpec {

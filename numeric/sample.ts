@@ -4,7 +4,7 @@
  */
 import { type Rng } from './rng';
 import { mat } from './linalg';
-import { type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
+import { type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss, activation } from './mlp';
 
 /** What may be fixed about sampled architectures (also `--arch` on the command line). */
 export interface ArchConstraints {
@@ -26,8 +26,8 @@ export interface SpecConstraints extends ArchConstraints {
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)]!;
 
 export function sampleSpec(r: Rng, c: SpecConstraints = {}): MlpSpec {
-  const kind = pick(r, c.acts ?? ['relu', 'leaky', 'linear', 'tanh', 'poly']);
-  const act: Activation = kind === 'leaky' ? { kind, slope: 0.1 } : kind === 'poly' ? { kind, degree: pick(r, c.degrees ?? [2, 3]) } : { kind } as Activation;
+  const kind = pick<Activation['kind']>(r, c.acts ?? ['relu', 'leaky', 'linear', 'tanh', 'poly']);
+  const act = kind === 'poly' ? activation(kind, pick(r, c.degrees ?? [2, 3])) : activation(kind);
   const norm = pick<Norm>(r, c.norms ?? ['none', 'none', 'batch', 'layer']);
   const loss = pick<Loss>(r, c.losses ?? ['mse', 'ce']);
   let widths = c.widths;

@@ -69,6 +69,11 @@ export interface CheckReport {
 const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
 export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
 
+/** Each declared block of the site, read from a full parameter-sized vector (θ, ∇L, a bound, an update). */
+export function siteBlocks(decl: BlockDeclaration, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
+  return Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]));
+}
+
 interface Bound { readonly laws: readonly Law[]; readonly evaluator: WordEvaluator }
 
 /** Resolve symbolic dimensions against a site's views. */
@@ -124,9 +129,7 @@ function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: Netwo
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const views = c.site.views;
-  const blocks: Record<string, Mat> = {};
-  for (const b of decl.blocks) blocks[b.name] = toMat(views[b.name]!, gather(c.theta, views[b.name]!));
-  const base: Values = { blocks, consts, scalars };
+  const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
   const ev = bound.evaluator;
   // The generator, scattered into a full parameter vector.
   const v = new Float64Array(c.net.size);
@@ -141,14 +144,9 @@ function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: Netwo
     if (err instanceof NetworkError) return undefined;
     throw err;
   }
-  const grads: Record<string, Mat> = {};
-  const gradBounds: Record<string, Mat> = {};
-  const minusG: Record<string, Mat> = {};
-  for (const b of decl.blocks) {
-    grads[b.name] = toMat(views[b.name]!, gather(e.grad, views[b.name]!));
-    gradBounds[b.name] = toMat(views[b.name]!, gather(e.gradBound!, views[b.name]!));
-    minusG[b.name] = toMat(views[b.name]!, grads[b.name]!.data.map((x) => -x));
-  }
+  const grads = siteBlocks(decl, c, e.grad);
+  const gradBounds = siteBlocks(decl, c, e.gradBound!);
+  const minusG = siteBlocks(decl, c, e.grad.map((x) => -x));
   const vals: Values = { ...base, grads, gradBounds };
   const out = new Map<Law, number>();
   const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : Math.abs(x) / scale);
@@ -213,9 +211,7 @@ export function chargeDrift(decl: BlockDeclaration, charge: Pick<Law, 'data' | '
   const inverse = new Float64Array(c.net.size).fill(1);
   for (const [b, g] of Object.entries(metric)) for (const i of c.site.views[b]!.index) inverse[i] = 1 / g;
   const ev = new WordEvaluator();
-  const valuesAt = (theta: Float64Array): Values => ({
-    blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(theta, c.site.views[b.name]!))])), consts, scalars,
-  });
+  const valuesAt = (theta: Float64Array): Values => ({ blocks: siteBlocks(decl, c, theta), consts, scalars });
   const measure = (theta: Float64Array): { value: Float64Array; bound: number } => {
     if (charge.data.kind === 'trace') { const t = ev.trace(charge.data.sum, valuesAt(theta)); return { value: Float64Array.of(t.value), bound: t.bound }; }
     if (charge.data.kind === 'matrix') { const k = consts[charge.parameter] ?? Object.values(consts)[0]!; const m = ev.matrix(charge.data.sum, valuesAt(theta), k.rows, k.cols); return { value: m.value.data, bound: m.bound }; }

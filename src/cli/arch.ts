@@ -6,7 +6,7 @@
  * What a spec leaves out is sampled by `check`, and defaulted by `scan`.
  */
 import type { ArchConstraints } from '../../numeric/arbitraries';
-import type { MlpSpec, Activation, Norm, Loss } from '../../numeric/mlp';
+import { activation, type MlpSpec, type Activation, type Norm, type Loss } from '../../numeric/mlp';
 
 export class ArchError extends Error {}
 
@@ -35,7 +35,7 @@ export function archSpec(text: string): MlpSpec {
   const c = parseArch(text);
   if (!c.widths) throw new ArchError(`scan needs widths, e.g. 4-8-3:${text || 'relu'}`);
   const kind = c.acts?.[0] ?? 'relu';
-  const act: Activation = kind === 'leaky' ? { kind, slope: 0.1 } : kind === 'poly' ? { kind, degree: c.degrees?.[0] ?? 2 } : { kind } as Activation;
+  const act = activation(kind, c.degrees?.[0] ?? 2);
   const norm = c.norms?.[0] ?? 'none';
   return { widths: c.widths, act, norm, affine: c.affine ?? false, loss: c.losses?.[0] ?? 'ce', bias: c.bias ?? true };
 }

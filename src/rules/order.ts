@@ -8,11 +8,10 @@
  */
 import fc from 'fast-check';
 import { evaluate, NetworkError } from '../../numeric/mlp';
-import { gather } from '../../numeric/sites';
 import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, toMat } from '../check';
+import { resolveDims, caseValues, siteBlocks } from '../check';
 import { WordEvaluator } from '../bind';
 import type { Dynamics } from './dynamics';
 import type { SiteKind } from '../../numeric/sites';
@@ -47,7 +46,7 @@ function chargeReader(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase): (t
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
   return (theta) => {
-    const v = { blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(theta, c.site.views[b.name]!))])), consts, scalars };
+    const v = { blocks: siteBlocks(decl, c, theta), consts, scalars };
     if (dyn.charge.kind === 'trace') return ev.trace(dyn.chargeSum, v).value;
     const k = Object.values(consts)[0]!;
     return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data[0]!;

@@ -9,11 +9,10 @@ import fc from 'fast-check';
 import { mat } from '../../numeric/linalg';
 import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
 import { rng, type Rng } from '../../numeric/rng';
-import { gather } from '../../numeric/sites';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { sampleBatch } from '../../numeric/sample';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, toMat, chargeDrift, type Drift } from '../check';
+import { resolveDims, caseValues, siteBlocks, chargeDrift, type Drift } from '../check';
 import { WordEvaluator, type Values } from '../bind';
 import { compile } from '../expr/evaluate';
 import type { Expr } from '../expr/ast';
@@ -178,10 +177,10 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
   const isMatrix = dyn.charge.kind === 'matrix';
   const msize = isMatrix ? consts[Object.keys(consts)[0]!]! : undefined;
   const values = (theta: Float64Array, grad?: Float64Array, gradBound?: Float64Array, step?: Float64Array): Values => ({
-    blocks: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(theta, views[b.name]!))])),
-    ...(grad ? { grads: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(grad, views[b.name]!))])) } : {}),
-    ...(gradBound ? { gradBounds: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(gradBound, views[b.name]!))])) } : {}),
-    ...(step ? { steps: Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(views[b.name]!, gather(step, views[b.name]!))])) } : {}),
+    blocks: siteBlocks(decl, c, theta),
+    ...(grad ? { grads: siteBlocks(decl, c, grad) } : {}),
+    ...(gradBound ? { gradBounds: siteBlocks(decl, c, gradBound) } : {}),
+    ...(step ? { steps: siteBlocks(decl, c, step) } : {}),
     consts, scalars,
   });
   const measure = (s: WordSum, v: Values): Measured => {
@@ -189,7 +188,13 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
     const m = ev.matrix(s, v, msize!.rows, msize!.cols);
     return { value: m.value.data, bound: m.bound };
   };
-  const coef = (e: Expr): number => compile(e, Object.keys(scalars))(Object.values(scalars));
+  // Coefficients depend only on this case's scalars: evaluate each expression once.
+  const coefCache = new Map<Expr, number>();
+  const coef = (e: Expr): number => {
+    let x = coefCache.get(e);
+    if (x === undefined) { x = compile(e, Object.keys(scalars))(Object.values(scalars)); coefCache.set(e, x); }
+    return x;
+  };
   const data = sampleBatch(c.spec, 4 * c.batch.X.rows, r);
   const B = c.batch.X.rows;
   const lr = hyper[dyn.rule.params['lr']?.symbol ?? ''] ?? 0;
