@@ -11,8 +11,8 @@
  * charges; preconditioned steps and Adam give the exact per-step identity with the breaking term
  * −η⟨X, u⟩; gradient flow with weight decay gives dQ/dt = −λ D_θ Q (Euler degree).
  */
-import { type Expr, sym, num, mul, add, sub, neg, pow, ONE_E } from '../expr/ast';
-import { expanded, exactZero } from '../expr/normal';
+import { type Expr, sym, num, mul, add, sub, neg, pow, substitute, ONE_E } from '../expr/ast';
+import { Normalizer, expanded, exactZero } from '../expr/normal';
 import { toText, toLatex } from '../expr/print';
 import { Algebra, letter, type WordSum, type Letter, traceText, traceLatex, matrixText, matrixLatex } from '../derive/words';
 import type { BlockDeclaration } from '../declaration/types';
@@ -65,9 +65,20 @@ export interface Dynamics {
 const proved = (what: string): Verdict => ({ kind: 'proved', method: 'word algebra: exact expansion of the charge along the update, valid for every size', evidence: what });
 
 /** A display of a coefficient: the first candidate form the exact normal form confirms equal, else the expanded form. */
+function tidyExpr(e: Expr, candidates: readonly Expr[] = []): Expr {
+  return candidates.find((c) => exactZero(sub(c, e)) === 'zero') ?? expanded(e);
+}
+
 function tidy(e: Expr, candidates: readonly Expr[] = []): Rendered {
-  const shown = candidates.find((c) => exactZero(sub(c, e)) === 'zero') ?? expanded(e);
+  const shown = tidyExpr(e, candidates);
   return { text: toText(shown), latex: toLatex(shown) };
+}
+
+/** The coefficient of the symbol s in e, an expression linear in s (by the exact normal form). */
+function linearCoefficient(e: Expr, s: string): Expr {
+  const n = new Normalizer();
+  const c = n.coefficientsIn(n.normalize(e), s)?.get(1);
+  return c ? n.toExpr(c) : num(0);
 }
 
 class Sums {
@@ -204,16 +215,25 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
   if (rule.kind === 'momentum') {
     const beta = P('beta'), damp = P('dampening');
     if ((homogeneous === 1 || homogeneous === 2) && killedByConstraint) {
-      // m θ̈ + (1 − β) θ̇ = −(g + λθ): Q̈ = 2 Q₂(θ̇) + ⟨X, θ̈⟩ and ⟨X, θ̈⟩ = −((1 − β) Q̇ + ⟨X, g⟩ + λ D_θ Q)/m,
-      // with ⟨X, g⟩ = 0 and D_θ Q = p Q (Euler degree p).
-      const m = mul(eta, sub(ONE_E, damp), add(ONE_E, beta), num({ n: 1n, d: 2n }));
-      const gamma = mul(sub(ONE_E, beta), pow(mul(num(2), m), num(-1)));
+      // The continuous limit, derived: v_{k+1} − βv_k = (1 − d)(g + λθ) and θ_{k+1} − θ_k = −η v_{k+1} give
+      // (θ_{k+1} − θ_k) − β(θ_k − θ_{k−1}) = −h (g + λθ), h = η(1 − d). Taylor-expanding θ(t ± h) to second
+      // order and dividing by h gives c₁ θ̇ + m θ̈ = −(g + λθ), read off the normal form.
+      const [T0, T1, T2, hS] = [sym('__T0'), sym('__T1'), sym('__T2'), sym('__h')];
+      const at = (sgn: number): Expr => add(T0, mul(num(sgn), hS, T1), mul(num({ n: 1n, d: 2n }), pow(hS, num(2)), T2));
+      const taylor = sub(sub(at(1), T0), mul(beta, sub(T0, at(-1))));
+      const h = mul(eta, sub(ONE_E, damp));
+      const perH = (symbol: string): Expr => substitute(mul(linearCoefficient(taylor, symbol), pow(hS, num(-1))), new Map([['__h', h]]));
+      const c1 = expanded(perH('__T1'));
+      const m = perH('__T2');
+      // Then Q̈ = 2 Q₂(θ̇) + ⟨X, θ̈⟩ and m⟨X, θ̈⟩ = −(c₁ Q̇ + ⟨X, g⟩ + λ D_θ Q), with ⟨X, g⟩ = 0 and D_θ Q = p Q.
+      const gamma = mul(c1, pow(mul(num(2), m), num(-1)));
       const omega2 = mul(num(homogeneous), lambda, pow(m, num(-1)));
       const quadV = withLetters(quadQ, 'step');
       // Shown in terms of m, as derived; the data keeps the full expressions.
       const mSym = sym('m');
       const show = (e: Expr): Rendered => ({ text: toText(e), latex: toLatex(e) });
-      const [mt, gt, wt] = [show(m), show(mul(sub(ONE_E, beta), pow(mul(num(2), mSym), num(-1)))), show(mul(num(homogeneous), lambda, pow(mSym, num(-1))))];
+      const mShown = tidy(m, [mul(eta, sub(ONE_E, damp), add(ONE_E, beta), num({ n: 1n, d: 2n }))]);
+      const [mt, gt, wt] = [mShown, show(mul(tidyExpr(c1, [sub(ONE_E, beta)]), pow(mul(num(2), mSym), num(-1)))), show(mul(num(homogeneous), lambda, pow(mSym, num(-1))))];
       laws.push({
         kind: 'dynamics-law', id: 'oscillator', title: 'Heavy-ball momentum, continuous limit: a damped, driven oscillator',
         statement: {
@@ -228,12 +248,18 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
       });
     }
     if (homogeneous === 1 && killedByConstraint) {
-      const cur = add(ONE_E, beta, neg(mul(eta, sub(ONE_E, damp), lambda)));
-      const [c, p] = [tidy(cur, [add(ONE_E, beta, neg(mul(eta, sub(ONE_E, damp), lambda)))]), tidy(neg(beta))];
+      // Derived by elimination: s_{k+1} = s_k − η Q(v_{k+1}), Q(v_{k+1}) = β Q(v_k) + (1 − d)(Q(g_k) + λ s_k)
+      // (Q is linear), and Q(v_k) = (s_{k−1} − s_k)/η; Q(g_k) is a multiple of the gradient constraint.
+      const [s0, s1, gq] = [sym('__s0'), sym('__s1'), sym('__g')];
+      const next = sub(s0, mul(eta, add(mul(beta, sub(s1, s0), pow(eta, num(-1))), mul(sub(ONE_E, damp), add(gq, mul(lambda, s0))))));
+      const cur = expanded(linearCoefficient(next, '__s0'));
+      const prev = expanded(linearCoefficient(next, '__s1'));
+      const cG = expanded(linearCoefficient(next, '__g'));
+      const [c, p] = [tidy(cur, [add(ONE_E, beta, neg(mul(eta, sub(ONE_E, damp), lambda)))]), tidy(prev)];
       laws.push({
         kind: 'dynamics-law', id: 'two-step-recursion', title: 'Heavy-ball momentum: exact two-step recursion (linear charge)',
         statement: { text: `${qn}_{k+1} = (${c.text})·${qn}_k + (${p.text})·${qn}_{k−1}`, latex: `${qn}_{k+1} = \\left(${c.latex}\\right) ${qn}_k + \\left(${p.latex}\\right) ${qn}_{k-1}` },
-        data: { kind: 'two-step', cur, prev: neg(beta), cDropped: mul(neg(eta), sub(ONE_E, damp), S.ratio(dgQn, GC) ?? num(0)) },
+        data: { kind: 'two-step', cur, prev, cDropped: mul(cG, S.ratio(dgQn, GC) ?? num(0)) },
         verdict: proved(`${qn} is linear and ${qn}(g) = ${S.text(dgQn)} is a multiple of the gradient constraint, so ${qn}(v_{k+1}) = β ${qn}(v_k) + (1 − d) λ ${qn}_k with ${qn}(v_k) = (${qn}_{k−1} − ${qn}_k)/η`),
         note: 'v₀ = 0, v_{k+1} = β v_k + (1 − d)(g_k + λθ_k), θ_{k+1} = θ_k − η v_{k+1} (PyTorch sets v₁ = g₀ + λθ₀ without dampening; the two agree when d = 0)',
       });
