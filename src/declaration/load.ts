@@ -175,6 +175,30 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
   }
 
   for (const k of ['blocks', 'scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, actionRaw, group);
+  for (const g of group) if (!action.some((a) => symbols(a.expr).has(g))) r.fail(['action'], `no component uses the group parameter '${g}'`);
+  // The action must be the identity at the group identity (all group parameters 0).
+  const atZero = new Map(group.map((g) => [g, { kind: 'num', value: '0' } as Expr]));
+  for (const a of action) {
+    const v = decideZero({
+      terms: [sub(substitute(a.expr, atZero), sym(a.target))],
+      variables: [...parameters.map((name) => ({ name, role: 'parameter' as const })), ...constants.map((name) => ({ name, role: 'constant' as const }))],
+      seed: 1, points: 16, claim: 'identity at a = 0',
+    });
+    if (v.kind === 'refuted') {
+      const pt = Object.entries(v.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
+      r.fail(['action', a.target], `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`, a.at);
+    }
+  }
+  return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+}
+
+/**
+ * What concrete and mirror declarations share: parameters, data, constants (names distinct from
+ * each other and from the group parameters), a loss over them (never mentioning a group parameter),
+ * and an action on parameters written in parameters, constants and group parameters.
+ */
+function readScalarLoss(r: Reader, o: Record<string, unknown>, actionRaw: Record<string, unknown>, group: readonly string[]) {
   const parameters = r.list(o['parameters'], ['parameters']);
   if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
   const data = r.list(o['data'], ['data']);
@@ -196,49 +220,18 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
     if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
     const e = r.expr(v, ['action', target]);
     for (const d of data) if (symbols(e.expr).has(d)) r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
-    checkSymbols(r, e, actionAllowed, ['action', target], 'declare it under parameters, constants or group');
+    checkSymbols(r, e, actionAllowed, ['action', target], group.length ? 'declare it under parameters, constants or group' : 'an involution is written in the parameters');
     noExpm(r, e, ['action', target]);
     return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
   });
-  for (const g of group) if (!action.some((a) => symbols(a.expr).has(g))) r.fail(['action'], `no component uses the group parameter '${g}'`);
-  // The action must be the identity at the group identity (all group parameters 0).
-  const atZero = new Map(group.map((g) => [g, { kind: 'num', value: '0' } as Expr]));
-  for (const a of action) {
-    const v = decideZero({
-      terms: [sub(substitute(a.expr, atZero), sym(a.target))],
-      variables: [...parameters.map((name) => ({ name, role: 'parameter' as const })), ...constants.map((name) => ({ name, role: 'constant' as const }))],
-      seed: 1, points: 16, claim: 'identity at a = 0',
-    });
-    if (v.kind === 'refuted') {
-      const pt = Object.entries(v.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
-      r.fail(['action', a.target], `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`, a.at);
-    }
-  }
-  return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+  return { parameters, data, constants, loss, action };
 }
 
 /** A mirror declaration: loss, parameters, data, and an involution with no group parameter. */
 function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration {
   for (const k of ['blocks', 'scalars', 'sites', 'group']) if (o[k] !== undefined) r.fail([k], k === 'group' ? 'a mirror symmetry is an involution: it has no group parameter' : 'only block-level declarations have this field');
-  const parameters = r.list(o['parameters'], ['parameters']);
-  if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
-  const data = r.list(o['data'], ['data']);
-  const constants = r.list(o['constants'], ['constants']);
-  const roles = defineNames(r, [['parameter', parameters, ['parameters']], ['data', data, ['data']], ['constant', constants, ['constants']]]);
-  if (o['loss'] === undefined) r.fail([], "missing field 'loss'");
-  const loss = r.expr(o['loss'], ['loss']);
-  checkSymbols(r, loss, roles, ['loss'], 'declare it under parameters, data or constants');
-  noExpm(r, loss, ['loss']);
   if (o['action'] === undefined) r.fail([], "missing field 'action' (the involution, e.g. u: -u)");
-  const actionRaw = r.obj(o['action'], ['action']);
-  const allowed = new Map([...roles].filter(([, role]) => role !== 'data'));
-  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
-    if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
-    const e = r.expr(v, ['action', target]);
-    checkSymbols(r, e, allowed, ['action', target], 'an involution is written in the parameters');
-    noExpm(r, e, ['action', target]);
-    return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
-  });
+  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, r.obj(o['action'], ['action']), []);
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
   return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
 }
