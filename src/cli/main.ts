@@ -13,20 +13,16 @@ import { derive } from '../derive';
 import { renderDerivation, FORMATS, type Format, verdictWord } from '../render';
 import { renderCertificate } from '../render/certificate';
 import type { Verdict } from '../verdict';
-import { checkDeclaration } from '../check';
-import { scan } from '../scan';
 import { renderCheck, renderScan } from '../render/reports';
 import { parseArch, archSpec, ArchError } from './arch';
-import { NoSuchSite, type ArchConstraints } from '../../numeric/arbitraries';
+import type { ArchConstraints } from '../../numeric/arbitraries';
 import { SITE_KINDS, type SiteKind } from '../../numeric/sites';
 import { NetworkError } from '../../numeric/mlp';
 import { writeFileSync } from 'node:fs';
 import { parseRule, RuleError, type Rule } from '../rules/rule';
 import { deriveDynamics } from '../rules/dynamics';
-import { checkTrajectories } from '../rules/trajectory';
 import { deriveBlock } from '../derive/block';
 import { reflectionOf } from '../derive/mirror';
-import { collapseExperiment } from '../rules/collapse';
 import { renderDynamics, renderTrajectories, trajectoryCsv } from '../render/dynamics';
 
 export interface IO {
@@ -189,6 +185,13 @@ export function main(args: readonly string[], io: IO): number {
         return exitFor(d.verdict);
       }
       case 'check': {
+        // Sampling (fast-check) and the check runners load only for this command, not at every start-up.
+        /* eslint-disable @typescript-eslint/no-require-imports */
+        const { checkDeclaration } = require('../check') as typeof import('../check');
+        const { checkTrajectories } = require('../rules/trajectory') as typeof import('../rules/trajectory');
+        const { collapseExperiment } = require('../rules/collapse') as typeof import('../rules/collapse');
+        const { NoSuchSite } = require('../../numeric/arbitraries') as typeof import('../../numeric/arbitraries');
+        /* eslint-enable @typescript-eslint/no-require-imports */
         if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'check takes one symmetry' : 'check needs a symmetry: a catalog name or a declaration file');
         const decl = resolveDeclaration(o.positional[0]!);
         if (decl.kind !== 'block') {
@@ -225,6 +228,8 @@ export function main(args: readonly string[], io: IO): number {
         return exitFor(report.verdict);
       }
       case 'scan': {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { scan } = require('../scan') as typeof import('../scan');
         if (o.positional.length !== 1) throw new UsageError('scan needs one architecture, e.g. 4-8-3:relu:ce');
         let spec;
         try { spec = archSpec(o.positional[0]!); } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
