@@ -23,7 +23,7 @@ export interface NetworkCase {
   readonly seed: number;
 }
 
-interface Requirements { acts: Activation['kind'][]; norms: Norm[]; losses: Loss[]; bias: boolean[]; affine: boolean[]; minDepth: number; minWidth: number }
+interface Requirements { acts: Activation['kind'][]; norms: Norm[]; losses: Loss[]; bias: boolean[]; affine: boolean[]; minDepth: number; minWidth: number; degrees?: number[]; scalarProduct?: boolean }
 
 const ALL: Requirements = { acts: ['relu', 'leaky', 'linear', 'tanh', 'poly'], norms: ['none', 'batch', 'layer'], losses: ['mse', 'ce'], bias: [true, false], affine: [true, false], minDepth: 0, minWidth: 1 };
 
@@ -41,6 +41,10 @@ function requirements(kind: SiteKind): Requirements {
     case 'linear-layer': return { ...ALL, acts: ['linear'], norms: ['none'], minDepth: 1 };
     // The loss must be a trigonometric polynomial of low degree in the rotation angle (affine network, squared loss).
     case 'augmented-input': return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'] };
+    case 'odd-unit': return { ...ALL, acts: ['tanh', 'linear', 'poly'], degrees: [3], minDepth: 1 };
+    case 'unit-pair': return { ...ALL, minDepth: 1, minWidth: 2 };
+    // A linear 1-h-1 network without biases: f(x) = ⟨w, u⟩ x.
+    case 'product-layer': return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'], bias: [false], minDepth: 1, scalarProduct: true };
   }
 }
 
@@ -56,20 +60,22 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
   const losses = meet(req.losses, c.losses);
   const biases = meet(req.bias, c.bias === undefined ? undefined : [c.bias]);
   // A homogeneity site behind a normalisation acts on its affine γ, β, so it needs them.
-  const needsAffine = (kind === 'hidden-unit' || kind === 'poly-unit');
-  const depthOk = !c.widths || c.widths.length - 2 >= req.minDepth;
+  const needsAffine = (kind === 'hidden-unit' || kind === 'poly-unit' || kind === 'odd-unit');
+  const degrees = req.degrees ? meet(req.degrees, c.degrees) : c.degrees ?? [2, 3];
+  const depthOk = !c.widths || (c.widths.length - 2 >= req.minDepth && (!req.scalarProduct || (c.widths.length === 3 && c.widths[0] === 1 && c.widths[2] === 1)));
   const widthOk = (!c.widths || c.widths.slice(1, -1).every((w) => w >= req.minWidth)) && (kind !== 'augmented-input' || !c.widths || c.widths[0]! >= 2);
-  if (!acts.length || !norms.length || !losses.length || !biases.length || !depthOk || !widthOk) {
+  if (!acts.length || !norms.length || !losses.length || !biases.length || !degrees.length || !depthOk || !widthOk) {
     throw new NoSuchSite(`no architecture allowed by the constraints has a ${kind} site`);
   }
   const widthsArb = c.widths
     ? fc.constant([...c.widths])
+    : req.scalarProduct ? fc.integer({ min: 1, max: 6 }).map((h) => [1, h, 1])
     : fc.tuple(fc.integer({ min: req.minDepth, max: 3 }), fc.array(fc.integer({ min: Math.max(2, req.minWidth), max: 6 }), { minLength: 5, maxLength: 5 }))
       .map(([depth, ws]) => ws.slice(0, depth + 2));
   return fc.record({
     widths: widthsArb,
     act: fc.constantFrom(...acts),
-    degree: fc.constantFrom(...(c.degrees ?? [2, 3])),
+    degree: fc.constantFrom(...degrees),
     norm: fc.constantFrom(...norms),
     loss: fc.constantFrom(...losses),
     bias: fc.constantFrom(...biases),

@@ -16,14 +16,20 @@
  *   linear-layer           W1 = [W_l | b_l], W2 = W_{l+1} — every hidden layer of a linear activation
  *   augmented-input        W1 (the first weight matrix), with a data set invariant under x ↦ e^{εA}x and
  *                          that A fixed by the site (built by numeric/arbitraries, not found in a network)
+ *   odd-unit               w_in, w_out as for hidden-unit — every hidden unit of an odd activation (tanh, linear, z^k for odd k)
+ *   unit-pair              w_in1, w_out1, w_in2, w_out2 — two hidden units of one layer (incoming weights, bias and
+ *                          normalisation γ, β; outgoing column), any elementwise activation
+ *   product-layer          u (the first weight column), w (the second weight row) of a linear 1-h-1 network without
+ *                          biases: f(x) = ⟨w, u⟩ x, a product parametrisation of one coefficient
  */
 import { type Network, blockOf } from './mlp';
 
 export type SiteKind =
   | 'hidden-unit' | 'poly-unit' | 'normalised-unit' | 'normalised-layer'
-  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer' | 'augmented-input';
+  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer' | 'augmented-input'
+  | 'odd-unit' | 'unit-pair' | 'product-layer';
 
-export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer', 'augmented-input'];
+export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer', 'augmented-input', 'odd-unit', 'unit-pair', 'product-layer'];
 
 /** A matrix of parameters: entry (i, j) is θ[index[i * cols + j]]. */
 export interface View { readonly rows: number; readonly cols: number; readonly index: Int32Array }
@@ -74,6 +80,15 @@ export function sites(net: Network): Site[] {
     const n = spec.widths[l]!;
     const homogeneous = spec.act.kind === 'relu' || spec.act.kind === 'leaky' || spec.act.kind === 'linear' || (spec.act.kind === 'poly' && spec.act.degree === 1);
     const poly = spec.act.kind === 'poly';
+    const odd = spec.act.kind === 'tanh' || spec.act.kind === 'linear' || (spec.act.kind === 'poly' && spec.act.degree % 2 === 1);
+    // A unit's own parameters before the activation, as exchanged with another unit's.
+    const unitIn = (k: number): number[] => [...rowOf(net, `W${l}`, k), ...bias(l, k), ...(spec.norm !== 'none' && spec.affine ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k] : [])];
+    for (let k1 = 0; k1 < n; k1++) for (let k2 = k1 + 1; k2 < n; k2++) {
+      out.push({ kind: 'unit-pair', label: `layer ${l}, units ${k1 + 1} and ${k2 + 1}`, views: { w_in1: vec(unitIn(k1)), w_in2: vec(unitIn(k2)), w_out1: vec(colOf(net, `W${l + 1}`, k1)), w_out2: vec(colOf(net, `W${l + 1}`, k2)) }, scalars: {} });
+    }
+    if (L === 2 && spec.widths[0] === 1 && spec.widths[2] === 1 && spec.act.kind === 'linear' && spec.norm === 'none' && !spec.bias) {
+      out.push({ kind: 'product-layer', label: 'hidden layer (β = ⟨w, u⟩)', views: { u: vec(allOf(net, 'W1')), w: vec(allOf(net, 'W2')) }, scalars: {} });
+    }
     for (let k = 0; k < n; k++) {
       const label = `layer ${l}, unit ${k + 1}`;
       const win = spec.norm === 'none' ? [...rowOf(net, `W${l}`, k), ...bias(l, k)]
@@ -81,6 +96,7 @@ export function sites(net: Network): Site[] {
       const wout = colOf(net, `W${l + 1}`, k);
       if (win && homogeneous) out.push({ kind: 'hidden-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
       if (win && poly && spec.act.kind === 'poly') out.push({ kind: 'poly-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: { k: spec.act.degree } });
+      if (win && odd) out.push({ kind: 'odd-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
       if (spec.norm === 'batch') {
         out.push({ kind: 'normalised-unit', label, views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(l, k)]) }, scalars: {} });
         if (spec.bias) out.push({ kind: 'bias-before-batchnorm', label, views: { theta: vec(bias(l, k)) }, scalars: {} });
@@ -117,4 +133,7 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'bias-before-layernorm': ['theta'],
   'linear-layer': ['W1', 'W2'],
   'augmented-input': ['W1'],
+  'odd-unit': ['w_in', 'w_out'],
+  'unit-pair': ['w_in1', 'w_in2', 'w_out1', 'w_out2'],
+  'product-layer': ['u', 'w'],
 };

@@ -20,6 +20,8 @@ export type LawData =
   | { readonly kind: 'matrix'; readonly sum: WordSum }
   /** Block-level Hessian constraint: (H v)_B = rhs_B for each block B, with v the generator. */
   | { readonly kind: 'hvp'; readonly direction: Readonly<Record<string, WordSum>>; readonly rhs: Readonly<Record<string, WordSum>> }
+  /** Block-level mirror: one matrix per block (the reflected part of θ or of ∇L, or the reflection itself). */
+  | { readonly kind: 'blocks'; readonly components: Readonly<Record<string, WordSum>> }
   | { readonly kind: 'none' };
 
 export type LawId = 'invariance' | 'gradient-constraint' | 'hessian-constraint' | 'charge' | 'charge-matrix' | 'no-charge'

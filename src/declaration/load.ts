@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type
 import { type Expr, symbols, isFnName, substitute, sym } from '../expr/ast';
 import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
-import { type Declaration, type MirrorDeclaration, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
+import { type Declaration, type MirrorDeclaration, type BlockMirrorDeclaration, type BlockShaped, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
 import { decideZero } from '../verify/zero';
 import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
@@ -130,48 +130,9 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
     for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'only concrete declarations have this field');
     if (group.length !== 1) r.fail(['group'], 'a block-level declaration has one group parameter; a multi-parameter group is a matrix constant with structure general');
     const parameter = group[0]!;
-    const blocksRaw = r.obj(o['blocks'], ['blocks']);
-    const blocks = Object.entries(blocksRaw).map(([b, v]) => {
-      r.ident(b, ['blocks', b]);
-      const shapeRaw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
-      return { name: b, shape: parseShape(r, shapeRaw, ['blocks', b]) };
-    });
-    if (blocks.length === 0) r.fail(['blocks'], 'no blocks declared');
-    const constants: Constant[] = Object.entries(o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants'])).map(([c, v]) => {
-      r.ident(c, ['constants', c]);
-      const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
-      const shape = parseShape(r, cv['shape'], ['constants', c, 'shape']);
-      const structure = (cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])) as Structure;
-      if (!['general', 'symmetric', 'antisymmetric'].includes(structure)) r.fail(['constants', c, 'structure'], `unknown structure '${structure}' (use general, symmetric or antisymmetric)`);
-      if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols)) r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
-      return { name: c, shape, structure };
-    });
-    const scalars = r.list(o['scalars'], ['scalars']);
-    const roles = defineNames(r, [
-      ['group parameter', [parameter], ['group']],
-      ['block', blocks.map((b) => b.name), ['blocks']],
-      ['constant', constants.map((c) => c.name), ['constants']],
-      ['scalar', scalars, ['scalars']],
-    ]);
-    const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
-      if (!blocks.some((b) => b.name === target)) r.fail(['action', target], `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`);
-      const e = r.expr(v, ['action', target]);
-      const allowed = new Map([...roles, [ONES, 'ones']]);
-      checkSymbols(r, e, allowed, ['action', target], `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`);
-      for (const other of blocks) {
-        if (other.name !== target && symbols(e.expr).has(other.name)) r.fail(['action', target], `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`, e.at);
-      }
-      return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
-    });
-    if (!action.some((a) => symbols(a.expr).has(parameter))) r.fail(['action'], `no component uses the group parameter '${parameter}'`);
-    const sitesRaw = o['sites'] === undefined ? [] : Array.isArray(o['sites']) ? o['sites'] : [o['sites']];
-    const sites = sitesRaw.map((x, i) => r.str(x, ['sites', i])).map((k, i) => {
-      if (!(SITE_KINDS as readonly string[]).includes(k)) r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
-      const roles = SITE_ROLES[k as SiteKind];
-      for (const b of blocks) if (!roles.includes(b.name)) r.fail(['sites', i], `block '${b.name}' is not a role of site kind ${k} (its roles: ${roles.join(', ')})`);
-      return k as SiteKind;
-    });
-    return { kind: 'block', ...common, parameter, blocks, constants, scalars, action, sites };
+    const parts = readBlockParts(r, o, actionRaw, [parameter]);
+    if (!parts.action.some((a) => symbols(a.expr).has(parameter))) r.fail(['action'], `no component uses the group parameter '${parameter}'`);
+    return { kind: 'block', ...common, parameter, ...parts };
   }
 
   for (const k of ['blocks', 'scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
@@ -191,6 +152,57 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
     }
   }
   return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+}
+
+/**
+ * What block-level declarations (continuous and mirror) share: blocks with shapes, constants with
+ * structures, scalars, sites whose roles name the blocks, and an action on each block written in
+ * that block, constants, scalars, the group parameter and (for mirrors, `coupled`) other blocks.
+ */
+function readBlockParts(r: Reader, o: Record<string, unknown>, actionRaw: Record<string, unknown>, group: readonly string[], coupled = false): BlockShaped {
+  const blocksRaw = r.obj(o['blocks'], ['blocks']);
+  const blocks = Object.entries(blocksRaw).map(([b, v]) => {
+    r.ident(b, ['blocks', b]);
+    const shapeRaw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
+    return { name: b, shape: parseShape(r, shapeRaw, ['blocks', b]) };
+  });
+  if (blocks.length === 0) r.fail(['blocks'], 'no blocks declared');
+  const constants: Constant[] = Object.entries(o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants'])).map(([c, v]) => {
+    r.ident(c, ['constants', c]);
+    const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
+    const shape = parseShape(r, cv['shape'], ['constants', c, 'shape']);
+    const structure = (cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])) as Structure;
+    if (!['general', 'symmetric', 'antisymmetric', 'projector'].includes(structure)) r.fail(['constants', c, 'structure'], `unknown structure '${structure}' (use general, symmetric, antisymmetric or projector)`);
+    if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols)) r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
+    return { name: c, shape, structure };
+  });
+  const scalars = r.list(o['scalars'], ['scalars']);
+  const roles = defineNames(r, [
+    ['group parameter', group, ['group']],
+    ['block', blocks.map((b) => b.name), ['blocks']],
+    ['constant', constants.map((c) => c.name), ['constants']],
+    ['scalar', scalars, ['scalars']],
+  ]);
+  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
+    if (!blocks.some((b) => b.name === target)) r.fail(['action', target], `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`);
+    const e = r.expr(v, ['action', target]);
+    const allowed = new Map([...roles, [ONES, 'ones']]);
+    checkSymbols(r, e, allowed, ['action', target], `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`);
+    if (!coupled) {
+      for (const other of blocks) {
+        if (other.name !== target && symbols(e.expr).has(other.name)) r.fail(['action', target], `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`, e.at);
+      }
+    }
+    return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
+  });
+  const sitesRaw = o['sites'] === undefined ? [] : Array.isArray(o['sites']) ? o['sites'] : [o['sites']];
+  const sites = sitesRaw.map((x, i) => r.str(x, ['sites', i])).map((k, i) => {
+    if (!(SITE_KINDS as readonly string[]).includes(k)) r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
+    const siteRoles = SITE_ROLES[k as SiteKind];
+    for (const b of blocks) if (!siteRoles.includes(b.name)) r.fail(['sites', i], `block '${b.name}' is not a role of site kind ${k} (its roles: ${siteRoles.join(', ')})`);
+    return k as SiteKind;
+  });
+  return { origin: r.origin, blocks, constants, scalars, action, sites };
 }
 
 /**
@@ -228,9 +240,17 @@ function readScalarLoss(r: Reader, o: Record<string, unknown>, actionRaw: Record
 }
 
 /** A mirror declaration: loss, parameters, data, and an involution with no group parameter. */
-function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration {
-  for (const k of ['blocks', 'scalars', 'sites', 'group']) if (o[k] !== undefined) r.fail([k], k === 'group' ? 'a mirror symmetry is an involution: it has no group parameter' : 'only block-level declarations have this field');
+function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration | BlockMirrorDeclaration {
+  if (o['group'] !== undefined) r.fail(['group'], 'a mirror symmetry is an involution: it has no group parameter');
   if (o['action'] === undefined) r.fail([], "missing field 'action' (the involution, e.g. u: -u)");
+  if (o['blocks'] !== undefined) {
+    // Block level: blocks bound to sites, an involution of the blocks (it may exchange them).
+    for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'a block-level mirror has blocks, not parameters, data or a loss (the loss is the network at its sites)');
+    const parts = readBlockParts(r, o, r.obj(o['action'], ['action']), [], true);
+    if (parts.action.length === 0) r.fail(['action'], 'the involution acts on nothing');
+    return { kind: 'block-mirror', ...common, ...parts };
+  }
+  for (const k of ['scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
   const { parameters, data, constants, loss, action } = readScalarLoss(r, o, r.obj(o['action'], ['action']), []);
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
   return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };

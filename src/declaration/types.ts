@@ -17,8 +17,9 @@ export type Shape =
   | { readonly kind: 'matrix'; readonly rows: Dim; readonly cols: Dim };
 
 /** How a declared matrix constant is constrained. `general` means: the laws must hold for every
- * such matrix (the whole Lie algebra, e.g. gl(n) for an n×n E). */
-export type Structure = 'general' | 'symmetric' | 'antisymmetric';
+ * such matrix (the whole Lie algebra, e.g. gl(n) for an n×n E). A `projector` is symmetric and
+ * idempotent (P = Pᵀ = P²): an orthogonal projection, e.g. onto the reflected directions of a mirror. */
+export type Structure = 'general' | 'symmetric' | 'antisymmetric' | 'projector';
 
 export interface Constant {
   readonly name: string;
@@ -48,9 +49,9 @@ interface Common {
   readonly origin: string;
 }
 
-export interface BlockDeclaration extends Common {
-  readonly kind: 'block';
-  readonly parameter: string;
+/** What block-level declarations (continuous and mirror) share: blocks bound to network sites. */
+export interface BlockShaped {
+  readonly origin: string;
   readonly blocks: readonly { readonly name: string; readonly shape: Shape }[];
   readonly constants: readonly Constant[];
   /** Symbolic scalar constants (e.g. a homogeneity degree k). */
@@ -58,6 +59,21 @@ export interface BlockDeclaration extends Common {
   readonly action: readonly ActionEntry[];
   /** Site kinds of real architectures where this symmetry acts (its blocks are the sites' roles). */
   readonly sites: readonly SiteKind[];
+}
+
+export interface BlockDeclaration extends Common, BlockShaped {
+  readonly kind: 'block';
+  readonly parameter: string;
+}
+
+/**
+ * A mirror symmetry at block level [SIS]: a linear involution of the blocks, each block's image a
+ * sum of (constant matrices ·) blocks (· constant matrices), e.g. a unit's sign flip
+ * (w_in, w_out) ↦ (−w_in, −w_out), the swap of two units, or W1 ↦ W1 − 2 P W1 for a projector P.
+ * Invariance of the loss is an assumption bound to the sites; `noether check` tests it on networks.
+ */
+export interface BlockMirrorDeclaration extends Common, BlockShaped {
+  readonly kind: 'block-mirror';
 }
 
 /** What concrete and mirror declarations share: a scalar loss and an action on its parameters. */
@@ -81,7 +97,7 @@ export interface MirrorDeclaration extends Common, ScalarLoss {
   readonly kind: 'mirror';
 }
 
-export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration;
+export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration | BlockMirrorDeclaration;
 
 /** The built-in symbol for the all-ones block in block-level translations. */
 export const ONES = 'ones';

@@ -14,7 +14,7 @@
 import { type Expr, num, ZERO_E, substitute, symbols, ONE_E } from '../expr/ast';
 import { diff } from '../expr/diff';
 import * as Q from '../expr/rational';
-import type { BlockDeclaration, Shape, ActionEntry, Structure } from '../declaration/types';
+import type { BlockDeclaration, BlockShaped, Shape, ActionEntry, Structure } from '../declaration/types';
 import { ONES, shapeText } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { Algebra, letter, type WordSum, type TraceSum, type WordTerm, transposeWord, matrixText, matrixLatex, traceText, traceLatex } from './words';
@@ -25,23 +25,23 @@ import { add, mul, neg } from '../expr/ast';
 import type { DeriveOptions } from './concrete';
 import { latexName } from '../expr/print';
 
-type Dims = readonly [string, string];
-type ShapeVal = { kind: 'scalar' } | { kind: 'matrix'; dims: Dims; identity?: boolean };
-const dimsOf = (s: Shape): Dims => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
-const dimsText = (d: Dims): string => `[${d[0]}, ${d[1]}]`;
+export type Dims = readonly [string, string];
+export type ShapeVal = { kind: 'scalar' } | { kind: 'matrix'; dims: Dims; identity?: boolean };
+export const dimsOf = (s: Shape): Dims => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
+export const dimsText = (d: Dims): string => `[${d[0]}, ${d[1]}]`;
 
-interface Ctx {
-  readonly decl: BlockDeclaration;
+export interface Ctx {
+  readonly decl: BlockShaped;
   readonly entry: ActionEntry;
   readonly alg: Algebra;
 }
 
-function fail(ctx: Ctx, detail: string): never {
+export function fail(ctx: Ctx, detail: string): never {
   throw new InputError(ctx.decl.origin, `action.${ctx.entry.target}`, detail, ctx.entry.at);
 }
 
 /** Shape inference for a block-level action expression. */
-function shapeOf(ctx: Ctx, e: Expr): ShapeVal {
+export function shapeOf(ctx: Ctx, e: Expr): ShapeVal {
   const { decl, entry } = ctx;
   switch (e.kind) {
     case 'num': return { kind: 'scalar' };
@@ -87,7 +87,7 @@ function shapeOf(ctx: Ctx, e: Expr): ShapeVal {
 }
 
 /** First-order evaluation at a = 0: the value and the a-derivative, as word sums. */
-function dual(ctx: Ctx, e: Expr): { v: WordSum; d: WordSum } {
+function dual(ctx: Ctx & { readonly decl: BlockDeclaration }, e: Expr): { v: WordSum; d: WordSum } {
   const { decl, alg } = ctx;
   const a = decl.parameter;
   const matrixSyms = new Set([...decl.blocks.map((b) => b.name), ...decl.constants.map((c) => c.name), ONES]);
@@ -135,7 +135,7 @@ interface BlockGenerator { readonly block: string; readonly X: WordSum; readonly
 
 function generator(decl: BlockDeclaration, alg: Algebra): BlockGenerator[] {
   return decl.action.map((entry) => {
-    const ctx: Ctx = { decl, entry, alg };
+    const ctx = { decl, entry, alg };
     const block = decl.blocks.find((b) => b.name === entry.target)!;
     const s = shapeOf(ctx, entry.expr);
     const want = dimsOf(block.shape);

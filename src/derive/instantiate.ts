@@ -12,8 +12,9 @@
  */
 import { type Expr, add, mul, num, sym, substitute, ZERO_E, ONE_E, call, neg, pow } from '../expr/ast';
 import { diff } from '../expr/diff';
+import * as Q from '../expr/rational';
 import { rng } from '../../numeric/rng';
-import type { BlockDeclaration, Shape } from '../declaration/types';
+import type { BlockShaped, Shape } from '../declaration/types';
 import { ONES } from '../declaration/types';
 import type { Letter, Word, WordSum, TraceSum } from './words';
 import { decideZero, type Variable } from '../verify/zero';
@@ -40,7 +41,7 @@ export class Instance {
   readonly F: Expr;
   private readonly gradCache = new Map<string, M>();
 
-  constructor(readonly decl: BlockDeclaration, seed: number, symmetricOverride: readonly string[] = []) {
+  constructor(readonly decl: BlockShaped & { readonly parameter?: string }, seed: number, symmetricOverride: readonly string[] = []) {
     const order = [2, 3, 4];
     const size = (d: string): number => {
       if (/^\d+$/.test(d)) return Number(d);
@@ -60,6 +61,14 @@ export class Instance {
     for (const c of decl.constants) {
       const [r, cc] = dimsOf(c.shape).map(size) as [number, number];
       const structure = symmetricOverride.includes(c.name) ? 'symmetric' : c.structure;
+      if (structure === 'projector') {
+        // A concrete rank-one orthogonal projector v vᵀ / (vᵀ v) with a small integer v (exact rationals).
+        const pr = rng(seed + 7919 * (this.constants.size + 1));
+        const v = Array.from({ length: r }, () => (pr.int(3) + 1) * (pr.next() < 0.5 ? -1 : 1));
+        const vv = v.reduce((s, x) => s + x * x, 0);
+        this.constants.set(c.name, v.map((x) => v.map((y) => num(Q.rat(x * y, vv)))));
+        continue;
+      }
       const m = zeros(r, cc);
       for (let i = 0; i < r; i++) for (let j = 0; j < cc; j++) {
         if (structure !== 'general' && j < i) continue;

@@ -46,15 +46,19 @@ export class Algebra {
   /** Apply structure rules to a word; returns the sign they introduce. */
   private applyStructure(w: Word): { sign: number; word: Word } {
     let sign = 1;
-    const word = w.map((l) => {
+    const mapped = w.map((l) => {
       if (l.kind !== 'const' || !l.t) return l;
       const s = this.structures.get(l.name);
-      if (s === 'symmetric') return { ...l, t: false };
+      if (s === 'symmetric' || s === 'projector') return { ...l, t: false };
       if (s === 'antisymmetric') { sign = -sign; return { ...l, t: false }; }
       return l;
     });
+    // A projector is idempotent: P P = P.
+    const word = mapped.filter((l, i) => !(i > 0 && this.isProjector(l) && same(l, mapped[i - 1]!)));
     return { sign, word };
   }
+
+  private isProjector(l: Letter): boolean { return l.kind === 'const' && this.structures.get(l.name) === 'projector'; }
 
   private collect(entries: Iterable<{ coef: Normal; word: Word }>): WordSum {
     const acc = new Map<string, { coef: Normal; word: Word }>();
@@ -90,7 +94,11 @@ export class Algebra {
   private canonicalTraceWord(w: Word): { sign: number; word: Word } {
     const candidates: { sign: number; word: Word }[] = [];
     for (const base of [w, transposeWord(w)]) {
-      const s = this.applyStructure(base);
+      const s0 = this.applyStructure(base);
+      // Cyclically, too: tr(P X P) = tr(X P P) = tr(X P).
+      let cyc = s0.word;
+      while (cyc.length > 1 && this.isProjector(cyc[0]!) && same(cyc[0]!, cyc[cyc.length - 1]!)) cyc = cyc.slice(1);
+      const s = { sign: s0.sign, word: cyc };
       for (let i = 0; i < Math.max(1, s.word.length); i++) candidates.push({ sign: s.sign, word: [...s.word.slice(i), ...s.word.slice(0, i)] });
     }
     candidates.sort((x, y) => (wordKey(x.word) < wordKey(y.word) ? -1 : wordKey(x.word) > wordKey(y.word) ? 1 : 0));

@@ -38,6 +38,7 @@ export interface OrderReport {
 const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'hidden-unit': ['linear'], 'poly-unit': ['poly'], 'normalised-unit': ['tanh'], 'normalised-layer': ['tanh'],
   'softmax-column': ['tanh'], 'softmax-bias': ['tanh'], 'bias-before-batchnorm': ['tanh'], 'bias-before-layernorm': ['tanh'], 'linear-layer': ['linear'], 'augmented-input': ['linear'],
+  'odd-unit': ['tanh'], 'unit-pair': ['tanh'], 'product-layer': ['linear'],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */
