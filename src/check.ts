@@ -17,7 +17,7 @@ import { rng } from '../numeric/rng';
 import { gather, scatter, type SiteKind, type View } from '../numeric/sites';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../numeric/arbitraries';
 import { integrate } from '../numeric/ode';
-import type { BlockDeclaration, Shape } from './declaration/types';
+import type { BlockDeclaration, BlockShaped, Shape } from './declaration/types';
 import { InputError } from './declaration/errors';
 import type { Derivation, Law } from './derivation';
 import { deriveBlock } from './derive/block';
@@ -70,14 +70,14 @@ const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1']
 export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
 
 /** Each declared block of the site, read from a full parameter-sized vector (θ, ∇L, a bound, an update). */
-export function siteBlocks(decl: BlockDeclaration, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
+export function siteBlocks(decl: BlockShaped, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
   return Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]));
 }
 
 interface Bound { readonly laws: readonly Law[]; readonly evaluator: WordEvaluator }
 
 /** Resolve symbolic dimensions against a site's views. */
-export function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string, number> {
+export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, number> {
   const dims = new Map<string, number>();
   for (const b of decl.blocks) {
     const view = c.site.views[b.name];
@@ -93,7 +93,7 @@ export function resolveDims(decl: BlockDeclaration, c: NetworkCase): Map<string,
 }
 
 /** Values of the declaration's constants and scalars for one case. */
-export function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
+export function caseValues(decl: BlockShaped, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
   const r = rng(c.seed ^ 0x5bd1e995);
   const consts: Record<string, Mat> = {};
   for (const k of decl.constants) {
@@ -102,6 +102,14 @@ export function caseValues(decl: BlockDeclaration, c: NetworkCase, dims: Map<str
     const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
     if (a === undefined || b === undefined) throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
     const m = mat(a, b);
+    if (k.structure === 'projector') {
+      // A random rank-one orthogonal projector v vᵀ, ‖v‖ = 1.
+      const v = Array.from({ length: a }, () => r.normal());
+      const nv = Math.hypot(...v);
+      for (let i = 0; i < a; i++) for (let j = 0; j < a; j++) m.data[i * a + j] = (v[i]! * v[j]!) / (nv * nv);
+      consts[k.name] = m;
+      continue;
+    }
     for (let i = 0; i < m.data.length; i++) m.data[i] = r.normal();
     if (k.structure !== 'general') {
       for (let i = 0; i < a; i++) for (let j = 0; j < i; j++) {
@@ -232,21 +240,29 @@ export function chargeDrift(decl: BlockDeclaration, charge: Pick<Law, 'data' | '
   }
 }
 
-export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}, derivation?: Derivation): CheckReport {
+/** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
+export interface SiteRun<K> {
+  readonly worst: Map<K, number>;
+  readonly count: number;
+  readonly skipped: number;
+  readonly counterexample?: CheckCounterexample;
+  readonly failed: readonly K[];
+}
+
+/**
+ * Sample cases at each site kind with fast-check and evaluate `residuals` (relative, per key) on
+ * each; stop at the first case where one exceeds its tolerance (IDENTITY_TOLERANCE unless given; shrunk, with a replay path),
+ * otherwise re-run the cases deterministically to collect the worst residual of each key.
+ */
+export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys: readonly K[], title: (k: K) => string, residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
+  tolerance: (k: K) => number = () => IDENTITY_TOLERANCE): SiteRun<K> {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
-  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
-  if (decl.sites.length === 0) throw new InputError(decl.origin, 'sites', 'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])');
-  if (kinds.length === 0) throw new InputError(decl.origin, 'sites', `none of its site kinds (${decl.sites.join(', ')}) was selected`);
-  const d = derivation ?? deriveBlock(decl, { seed });
-  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
-  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
-  const worst = new Map<Law, number>(checkable.map((l) => [l, 0]));
+  const worst = new Map<K, number>(keys.map((l) => [l, 0]));
   let count = 0;
   let skipped = 0;
   let counterexample: CheckCounterexample | undefined;
-  let failedLaws: Law[] = [];
-
+  let failed: K[] = [];
   for (const kind of kinds) {
     const arb = siteCase(kind, opts.arch ?? {});
     // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
@@ -254,9 +270,9 @@ export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}
     const details = fc.check(fc.property(arb, (c) => {
       if (thrown !== undefined) return true;
       try {
-        const res = residuals(decl, d, bound, c);
+        const res = residualsOf(c);
         if (!res) { skipped++; return true; }
-        return [...res.values()].every((x) => x <= IDENTITY_TOLERANCE);
+        return [...res].every(([k, x]) => x <= tolerance(k));
       } catch (err) {
         thrown = err;
         return true;
@@ -265,12 +281,12 @@ export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}
     if (thrown !== undefined) throw thrown;
     if (details.failed) {
       const c = details.counterexample![0];
-      const res = residuals(decl, d, bound, c)!;
-      failedLaws = [...res].filter(([, x]) => x > IDENTITY_TOLERANCE).map(([l]) => l);
-      const [law, x] = [...res].sort((p, q) => q[1] - p[1])[0]!;
+      const res = residualsOf(c)!;
+      failed = [...res].filter(([k, x]) => x > tolerance(k)).map(([l]) => l);
+      const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
       counterexample = {
         site: c.site.label, siteKind: kind, architecture: describeSpec(c.spec), dataSeed: c.seed,
-        law: law.title, relativeResidual: x, replay: { seed, path: details.counterexamplePath ?? '' },
+        law: title(law), relativeResidual: x, replay: { seed, path: details.counterexamplePath ?? '' },
       };
       break;
     }
@@ -278,23 +294,49 @@ export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}
   // Re-run the passing cases to collect the worst residual of each law (deterministic).
   for (const kind of counterexample ? [] : kinds) {
     for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
-      const res = residuals(decl, d, bound, c);
+      const res = residualsOf(c);
       if (!res) continue;
       count++;
       for (const [l, x] of res) worst.set(l, Math.max(worst.get(l)!, x));
     }
   }
+  return { worst, count, skipped, failed, ...(counterexample ? { counterexample } : {}) };
+}
+
+/** The verdict of one law after a sampling run. */
+export function siteVerdict<K>(run: SiteRun<K>, k: K, kinds: readonly SiteKind[], seed: number, why: string, tolerance = IDENTITY_TOLERANCE): Verdict {
+  const c = run.counterexample;
+  if (c) {
+    return run.failed.includes(k)
+      ? { kind: 'refuted', why: `the law fails at ${c.site} of a ${c.architecture} network`, counterexample: { point: { site: c.site, architecture: c.architecture, dataSeed: String(c.dataSeed), replayPath: c.replay.path }, values: { relativeResidual: c.relativeResidual }, relativeResidual: c.relativeResidual, seed } }
+      : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };
+  }
+  return { kind: 'numerically-verified', count: run.count, worstRelative: run.worst.get(k)!, tolerance, seed, why: `sampled networks at ${kinds.join(', ')} sites, ${why}` };
+}
+
+/** The site kinds a check runs on, or an input error when there are none. */
+export function selectedKinds(decl: BlockShaped, opts: CheckOptions): SiteKind[] {
+  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  if (decl.sites.length === 0) throw new InputError(decl.origin, 'sites', 'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])');
+  if (kinds.length === 0) throw new InputError(decl.origin, 'sites', `none of its site kinds (${decl.sites.join(', ')}) was selected`);
+  return kinds;
+}
+
+export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}, derivation?: Derivation): CheckReport {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 100;
+  const kinds = selectedKinds(decl, opts);
+  const d = derivation ?? deriveBlock(decl, { seed });
+  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
+  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
+  const run = runSites(kinds, opts, checkable, (l) => l.title, (c) => residuals(decl, d, bound, c));
   const laws: LawCheck[] = checkable.map((l) => ({
     id: l.id, parameter: l.parameter, title: l.title, statement: l.statement.text,
-    verdict: counterexample
-      ? failedLaws.includes(l)
-        ? { kind: 'refuted', why: `the law fails at ${counterexample.site} of a ${counterexample.architecture} network`, counterexample: { point: { site: counterexample.site, architecture: counterexample.architecture, dataSeed: String(counterexample.dataSeed), replayPath: counterexample.replay.path }, values: { relativeResidual: counterexample.relativeResidual }, relativeResidual: counterexample.relativeResidual, seed } }
-        : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' }
-      : { kind: 'numerically-verified', count, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `sampled networks at ${kinds.join(', ')} sites, exact float64 gradients and Hessian-vector products` },
+    verdict: siteVerdict(run, l, kinds, seed, 'exact float64 gradients and Hessian-vector products'),
   }));
   return {
-    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped,
-    ...(counterexample ? { counterexample } : {}),
+    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
+    ...(run.counterexample ? { counterexample: run.counterexample } : {}),
     verdict: laws.length ? weakest(laws.map((l) => l.verdict)) : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
   };
 }

@@ -194,6 +194,22 @@ export function main(args: readonly string[], io: IO): number {
         /* eslint-enable @typescript-eslint/no-require-imports */
         if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'check takes one symmetry' : 'check needs a symmetry: a catalog name or a declaration file');
         const decl = resolveDeclaration(o.positional[0]!);
+        if (decl.kind === 'block-mirror') {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { checkBlockMirror } = require('../mirrorCheck') as typeof import('../mirrorCheck');
+          if (o.rule !== undefined) throw new UsageError('--rule works with continuous block-level declarations (a mirror has no charge to follow)');
+          if (o.site && !(decl.sites as readonly string[]).includes(o.site)) throw new UsageError(`unknown site kind '${o.site}' for ${decl.name} (its sites: ${decl.sites.join(', ')})`);
+          let arch: ArchConstraints | undefined;
+          try { arch = o.arch ? parseArch(o.arch) : undefined; } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
+          let report;
+          try {
+            report = checkBlockMirror(decl, { seed: o.seed, runs: o.runs ?? 100, ...(arch ? { arch } : {}), ...(o.site ? { sites: [o.site as SiteKind] } : {}), ...(o.replay ? { replay: o.replay } : {}) });
+          } catch (e) { if (e instanceof NoSuchSite) throw new UsageError(e.message); throw e; }
+          const replay = ['noether check', o.positional[0], ...(o.arch ? ['--arch', o.arch] : []), ...(report.counterexample ? ['--site', report.counterexample.siteKind] : [])].join(' ');
+          io.stdout(renderCheck(report, o.format === 'latex' ? 'text' : o.format, replay) + '\n');
+          if (report.verdict.kind === 'refuted') io.stderr(`noether: ${report.declaration.name}: a law fails on a sampled network — see the counterexample above\n`);
+          return exitFor(report.verdict);
+        }
         if (decl.kind !== 'block') {
           const d = derive(decl, { seed: o.seed, points: o.runs ?? 100 });
           const collapse = decl.kind === 'mirror' && d.verdict.kind !== 'refuted'

@@ -100,6 +100,12 @@ export function applyReflection(alg: Algebra, R: BlockReflection, v: ReadonlyMap
 
 const lettersOf = (decl: BlockMirrorDeclaration, kind: LetterKind): Map<string, WordSum> => new Map(decl.blocks.map((b) => [b.name, [{ coef: ONE_E, word: [letter(kind, b.name)] }]]));
 
+/** Rθ block by block, as word sums in the blocks (what `noether check` evaluates on networks). */
+export function reflectionSums(decl: BlockMirrorDeclaration): Map<string, WordSum> {
+  const alg = algebraOf(decl);
+  return applyReflection(alg, blockReflection(decl, alg), lettersOf(decl, 'block'));
+}
+
 /** (v − Rv)/2 for each block: the projection O Oᵀ v onto the reflected directions. */
 export function reflectedPart(alg: Algebra, R: BlockReflection, v: ReadonlyMap<string, WordSum>): Map<string, WordSum> {
   const Rv = applyReflection(alg, R, v);

@@ -1,0 +1,142 @@
+/**
+ * `noether check` for block-level mirrors [SIS]: the derived laws on sampled networks at the
+ * declaration's sites, with the involution R evaluated from its word sums on the site's blocks.
+ *
+ *   symmetry        L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ) at a sampled θ (a declared mirror that is not a
+ *                   symmetry of the network fails here, with a replayable counterexample)
+ *   invariant set   at θ_s = (θ + Rθ)/2: (∇L − R∇L)/2 = 0
+ *   Hessian block   at θ_s: H R v = R H v for a random v
+ *   stays on set    SGD with weight decay from θ_s on random minibatches: ‖Oᵀθ_k‖ ≤ 1e-12 ‖θ_k‖
+ *                   for every k ≤ 200
+ *
+ * Each residual is relative to its rounding scale (the loss's magnitude; Σ |contributions| of
+ * the gradient and H v entries from numeric/mlp's absolute-value passes), judged against
+ * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
+ * rules/networkCollapse.ts.
+ */
+import { evaluate, NetworkError, type Batch } from '../numeric/mlp';
+import { rng } from '../numeric/rng';
+import { scatter } from '../numeric/sites';
+import type { NetworkCase } from '../numeric/arbitraries';
+import { mat } from '../numeric/linalg';
+import type { BlockMirrorDeclaration } from './declaration/types';
+import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
+import { WordEvaluator } from './bind';
+import { reflectionSums } from './derive/blockMirror';
+import type { WordSum } from './derive/words';
+import { weakest, IDENTITY_TOLERANCE } from './verdict';
+
+/** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
+export const STAY_STEPS = 200;
+export const STAY_TOLERANCE = 1e-12;
+
+/** The involution on full parameter vectors of one case (identity outside the site). */
+export interface CaseReflection {
+  readonly reflect: (v: Float64Array) => Float64Array;
+  /** (v + Rv)/2: the projection onto the symmetric set. */
+  readonly project: (v: Float64Array) => Float64Array;
+  /** ‖(v − Rv)/2‖ = ‖Oᵀv‖. */
+  readonly offSet: (v: Float64Array) => number;
+  /** Parameter indices the site's views cover. */
+  readonly indices: readonly number[];
+}
+
+export function caseReflection(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordSum>, c: NetworkCase): CaseReflection {
+  const dims = resolveDims(decl, c);
+  const { consts, scalars } = caseValues(decl, c, dims);
+  const ev = new WordEvaluator();
+  const reflect = (v: Float64Array): Float64Array => {
+    const out = Float64Array.from(v);
+    const blocks = siteBlocks(decl, c, v);
+    for (const b of decl.blocks) {
+      const view = c.site.views[b.name]!;
+      scatter(out, view, ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data);
+    }
+    return out;
+  };
+  const indices = [...new Set(decl.blocks.flatMap((b) => [...c.site.views[b.name]!.index]))];
+  return {
+    reflect,
+    project: (v) => { const r = reflect(v); return v.map((x, i) => (x + r[i]!) / 2); },
+    offSet: (v) => { const r = reflect(v); return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0)); },
+    indices,
+  };
+}
+
+const norm = (x: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! ** 2; return Math.sqrt(s); };
+const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += (x[i]! - y[i]!) ** 2; return Math.sqrt(s); };
+const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : x / scale);
+
+type Key = 'symmetry' | 'invariant-set' | 'hessian-block' | 'stays-on-set';
+const TITLES: Record<Key, [string, string]> = {
+  'symmetry': ['The mirror is a symmetry of the network', 'L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ) at sampled parameters'],
+  'invariant-set': ['The symmetric set is invariant (gradient on the set)', 'Oᵀ∇L = (∇L − R∇L)/2 = 0 at θ on the set'],
+  'hessian-block': ['On the set the Hessian is block-diagonal', 'H R v = R H v at θ on the set, v random'],
+  'stays-on-set': ['SGD with weight decay started on the set stays on it', `‖Oᵀθ_k‖ ≤ ${STAY_TOLERANCE} ‖θ_k‖ for k ≤ ${STAY_STEPS} steps on random minibatches`],
+};
+
+/** A random minibatch (1 … B rows) of a batch. */
+export function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
+  const B = b.X.rows;
+  const k = minRows + r.int(B - minRows + 1);
+  const rows = Array.from({ length: B }, (_, i) => i).sort(() => r.next() - 0.5).slice(0, k);
+  const X = mat(k, b.X.cols), Y = mat(k, b.Y.cols);
+  rows.forEach((src, i) => { X.data.set(b.X.data.subarray(src * b.X.cols, (src + 1) * b.X.cols), i * b.X.cols); Y.data.set(b.Y.data.subarray(src * b.Y.cols, (src + 1) * b.Y.cols), i * b.Y.cols); });
+  return { X, Y };
+}
+
+function residuals(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordSum>, c: NetworkCase): Map<Key, number> | undefined {
+  const R = caseReflection(decl, sums, c);
+  const out = new Map<Key, number>();
+  try {
+    const e1 = evaluate(c.net, c.theta, c.batch, undefined, { bound: true });
+    const e2 = evaluate(c.net, R.reflect(c.theta), c.batch, undefined, { bound: true });
+    const lossRes = rel(Math.abs(e1.loss - e2.loss), Math.abs(e1.loss) + Math.abs(e2.loss));
+    const gradRes = rel(distance(e2.grad, R.reflect(e1.grad)), norm(e1.gradBound!) + norm(e2.gradBound!));
+    out.set('symmetry', Math.max(lossRes, gradRes));
+
+    const ts = R.project(c.theta);
+    const r = rng(c.seed ^ 0x2545f491);
+    const v = Float64Array.from({ length: c.net.size }, () => r.normal());
+    const es = evaluate(c.net, ts, c.batch, v, { bound: true });
+    out.set('invariant-set', rel(R.offSet(es.grad), norm(es.gradBound!)));
+    const er = evaluate(c.net, ts, c.batch, R.reflect(v), { bound: true });
+    out.set('hessian-block', rel(distance(R.reflect(es.hv!), er.hv!), norm(es.hvBound!) + norm(er.hvBound!)));
+
+    // SGD with weight decay from the set; a step small enough for the batch's curvature scale.
+    const gamma = 0.5 * r.next();
+    const eta = 0.05 / (1 + norm(es.hv!) / norm(v));
+    let th = ts, worst = 0;
+    for (let k = 0; k < STAY_STEPS; k++) {
+      const g = evaluate(c.net, th, minibatch(c.batch, r, c.spec.norm === 'batch' ? 2 : 1)).grad;
+      th = th.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
+      if (!th.every(Number.isFinite)) break;
+      worst = Math.max(worst, R.offSet(th) / norm(th));
+    }
+    out.set('stays-on-set', worst);
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
+  return out;
+}
+
+export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOptions = {}): CheckReport {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 100;
+  const kinds = selectedKinds(decl, opts);
+  const sums = reflectionSums(decl);
+  const keys = Object.keys(TITLES) as Key[];
+  const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
+  const run = runSites(kinds, opts, keys, (k) => TITLES[k][0], (c) => residuals(decl, sums, c), tolerance);
+  const laws: LawCheck[] = keys.map((k) => ({
+    id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k, parameter: 'R', title: TITLES[k][0], statement: TITLES[k][1],
+    verdict: siteVerdict(run, k, kinds, seed, k === 'stays-on-set' ? `SGD on L + γ‖θ‖² (γ in [0, 0.5)) on random minibatches, worst ‖Oᵀθ_k‖/‖θ_k‖` : 'exact float64 gradients and Hessian-vector products', tolerance(k)),
+  }));
+  return {
+    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
+    ...(run.counterexample ? { counterexample: run.counterexample } : {}),
+    verdict: weakest(laws.map((l) => l.verdict)),
+  };
+}
+
