@@ -20,6 +20,7 @@ import { integrate } from '../numeric/ode';
 import type { BlockDeclaration, BlockShaped, Shape } from './declaration/types';
 import { InputError } from './declaration/errors';
 import type { Derivation, Law } from './derivation';
+import type { NetworkCollapseReport } from './rules/networkCollapse';
 import { deriveBlock } from './derive/block';
 import { WordEvaluator, frobenius, type Values } from './bind';
 import { type Verdict, IDENTITY_TOLERANCE, weakest } from './verdict';
@@ -63,6 +64,8 @@ export interface CheckReport {
   /** Cases skipped because a normalisation group was degenerate (the network is undefined there). */
   readonly skipped: number;
   readonly counterexample?: CheckCounterexample;
+  /** Mirrors: the attraction threshold predicted per network against observed collapse. */
+  readonly collapse?: NetworkCollapseReport;
   readonly verdict: Verdict;
 }
 

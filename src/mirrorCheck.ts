@@ -25,6 +25,7 @@ import { WordEvaluator } from './bind';
 import { reflectionSums } from './derive/blockMirror';
 import type { WordSum } from './derive/words';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
+import { networkCollapse } from './rules/networkCollapse';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
 export const STAY_STEPS = 200;
@@ -121,7 +122,7 @@ function residuals(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordS
   return out;
 }
 
-export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOptions = {}): CheckReport {
+export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOptions & { readonly collapseSamples?: number } = {}): CheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   const kinds = selectedKinds(decl, opts);
@@ -133,9 +134,13 @@ export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOption
     id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k, parameter: 'R', title: TITLES[k][0], statement: TITLES[k][1],
     verdict: siteVerdict(run, k, kinds, seed, k === 'stays-on-set' ? `SGD on L + γ‖θ‖² (γ in [0, 0.5)) on random minibatches, worst ‖Oᵀθ_k‖/‖θ_k‖` : 'exact float64 gradients and Hessian-vector products', tolerance(k)),
   }));
+  // The threshold experiment only for a mirror whose laws held: a refuted symmetry has no set to attract.
+  const collapse = run.counterexample || opts.collapseSamples === 0 ? undefined
+    : networkCollapse(decl, { samples: opts.collapseSamples ?? 50, seed, ...(opts.arch ? { arch: opts.arch } : {}), sites: kinds });
   return {
     kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),
+    ...(collapse ? { collapse } : {}),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

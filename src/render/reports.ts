@@ -17,6 +17,14 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
     const c = r.counterexample;
     out.push('', `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`, `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`);
   }
+  if (r.collapse) {
+    const k = r.collapse;
+    const stable = k.samples.filter((s) => s.predicted).length;
+    const skipped = Object.entries(k.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
+    out.push('', `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [1e-3, 1]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a 1e-6 perturbation off it):`,
+      `   agreement ${k.agree}/${k.decided} (${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
+      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`);
+  }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');
 }

@@ -21,7 +21,7 @@ export interface CollapseReport {
 }
 
 /** Smallest eigenvalue of a small symmetric matrix (cyclic Jacobi). */
-function minEigen(a: number[][]): number {
+export function minEigen(a: number[][]): number {
   const n = a.length;
   const m = a.map((r) => [...r]);
   for (let sweep = 0; sweep < 60; sweep++) {

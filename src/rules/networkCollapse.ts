@@ -1,0 +1,215 @@
+/**
+ * Block-level mirrors on real networks [SIS]: the predicted attraction threshold against what
+ * gradient descent does. Per sampled network (architecture, parameters, batch) and weight decay γ:
+ *
+ *   1. θ*: a minimum of L + γ‖θ‖² on the symmetric set (θ ↦ (θ + Rθ)/2 projects onto it), by
+ *      Levenberg–Marquardt Newton steps until the gradient vanishes to 1e-10 of its starting size;
+ *      networks where this fails, or that end at a saddle within the set, are skipped;
+ *   2. O: an orthonormal basis of the reflected directions (the range of (I − R)/2 on the site);
+ *   3. prediction: the set attracts iff γ > γ* = −λ_min(OᵀH(θ*)O)/2 (m Hessian-vector products);
+ *   4. observation: θ* plus a 1e-6 perturbation along O, then plain gradient descent with the same
+ *      step; the set attracted iff ‖Oᵀθ‖ shrank by half, repelled iff it doubled.
+ *
+ * The observation window is the time the linearisation needs to change the perturbation 32-fold
+ * (5 ln 2 / (η |λ_min + 2γ|) steps, at most MAX_WINDOW): long enough to see the outcome, short
+ * enough that far from the set nonlinear terms do not decide it. Samples with γ within 10% of γ*,
+ * or whose perturbation neither halved nor doubled in the window, are counted as ambiguous.
+ */
+import fc from 'fast-check';
+import { evaluate, NetworkError } from '../../numeric/mlp';
+import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import { rng } from '../../numeric/rng';
+import type { SiteKind } from '../../numeric/sites';
+import type { BlockMirrorDeclaration } from '../declaration/types';
+import { caseReflection, type CaseReflection } from '../mirrorCheck';
+import { reflectionSums } from '../derive/blockMirror';
+import { minEigen } from './collapse';
+
+export const MAX_WINDOW = 40000;
+/** The linearisation needs a twice-differentiable loss: smooth activations unless the user asks otherwise. */
+const SMOOTH = ['tanh', 'linear', 'poly'] as const;
+const MAX_NEWTON = 200;
+
+export interface NetworkCollapseSample {
+  readonly siteKind: SiteKind;
+  readonly site: string;
+  readonly architecture: string;
+  /** Reflected dimensions m (the size of OᵀHO). */
+  readonly m: number;
+  readonly gamma: number;
+  readonly threshold: number;
+  readonly predicted: boolean;
+  /** undefined: neither halved nor doubled within the window. */
+  readonly observed: boolean | undefined;
+  readonly window: number;
+}
+
+export interface NetworkCollapseReport {
+  readonly kind: 'collapse-report';
+  readonly seed: number;
+  readonly samples: readonly NetworkCollapseSample[];
+  readonly agree: number;
+  readonly decided: number;
+  readonly ambiguous: number;
+  /**
+   * Of the ambiguous: γ* = γ to 1e-6, a flat direction across the set (a continuous symmetry that
+   * weight decay keeps, e.g. orthogonal mixing of a linear layer's units, rotates a live unit into
+   * the reflected one), so the set is exactly marginal.
+   */
+  readonly marginal: number;
+  /** Networks where no minimum on the set was reached (no convergence, divergence, or a saddle). */
+  readonly skipped: Readonly<Record<string, number>>;
+}
+
+const dotv = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
+const normv = (x: ArrayLike<number>): number => Math.sqrt(dotv(x, x));
+
+/** Orthonormal basis of the reflected directions of a case, as full parameter vectors. */
+export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
+  const O: Float64Array[] = [];
+  for (const j of R.indices) {
+    const e = new Float64Array(size);
+    e[j] = 1;
+    const r = R.reflect(e);
+    const v = e.map((x, i) => (x - r[i]!) / 2);
+    for (const o of O) { const c = dotv(o, v); for (let i = 0; i < size; i++) v[i]! -= c * o[i]!; }
+    const n = normv(v);
+    if (n > 1e-9) O.push(v.map((x) => x / n));
+  }
+  return O;
+}
+
+/** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
+function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
+  const O: Float64Array[] = [];
+  for (const v0 of vs) {
+    const v = Float64Array.from(v0);
+    for (const o of O) { const c = dotv(o, v); for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!; }
+    const n = normv(v);
+    if (n > 1e-9) O.push(v.map((x) => x / n));
+  }
+  return O;
+}
+
+/** Solve A x = b (Gaussian elimination with partial pivoting). */
+function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const a = A.map((row, i) => [...row, b[i]!]);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i;
+    [a[k], a[p]] = [a[p]!, a[k]!];
+    const piv = a[k]![k]!;
+    for (let i = k + 1; i < n; i++) {
+      const f = a[i]![k]! / piv;
+      if (f !== 0) for (let j = k; j <= n; j++) a[i]![j]! -= f * a[k]![j]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) x[i] = (a[i]![n]! - a[i]!.slice(i + 1, n).reduce((s, y, j) => s + y * x[i + 1 + j]!, 0)) / a[i]![i]!;
+  return x;
+}
+
+/** One sample of the experiment, or why it was skipped. */
+export function collapseSample(decl: BlockMirrorDeclaration, c: NetworkCase, gamma: number, seed: number): NetworkCollapseSample | { readonly skipped: string } {
+  const R = caseReflection(decl, reflectionSums(decl), c);
+  const grad = (th: Float64Array): Float64Array => { const g = evaluate(c.net, th, c.batch).grad; return g.map((x, i) => x + 2 * gamma * th[i]!); };
+  const hvp = (th: Float64Array, v: Float64Array): Float64Array => { const h = evaluate(c.net, th, c.batch, v).hv!; return h.map((x, i) => x + 2 * gamma * v[i]!); };
+  const r = rng(seed);
+  const size = c.net.size;
+  const lossG = (th: Float64Array): number => evaluate(c.net, th, c.batch).loss + gamma * dotv(th, th);
+  // 1. θ*: Levenberg–Marquardt Newton steps on L + γ‖θ‖² within the set (the projected Hessian from
+  // `size` Hessian-vector products), accepted only when the regularised loss decreases.
+  let th = R.project(c.theta);
+  const hessian = (x: Float64Array): number[][] => {
+    const cols = Array.from({ length: size }, (_, j) => { const e = new Float64Array(size); e[j] = 1; return R.project(hvp(x, R.project(e))); });
+    return Array.from({ length: size }, (_, i) => cols.map((col, j) => (col[i]! + cols[i]![j]!) / 2));
+  };
+  const Pset = Array.from({ length: size }, (_, j) => { const e = new Float64Array(size); e[j] = 1; return R.project(e); });
+  const symmetricBasis = orthonormal(Pset);
+  const lminSet = (H: number[][]): number => (symmetricBasis.length ? minEigen(symmetricBasis.map((a) => symmetricBasis.map((b) => a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0)))) : 0);
+  const g0 = normv(R.project(grad(th)));
+  let mu = 1e-3;
+  let converged = false;
+  for (let it = 0; it < MAX_NEWTON && !converged; it++) {
+    const e = evaluate(c.net, th, c.batch, undefined, { bound: true });
+    const g = R.project(e.grad.map((x, i) => x + 2 * gamma * th[i]!));
+    // Converged: the gradient is 1e-10 of its start, or at the rounding floor of its own computation.
+    if (normv(g) <= Math.max(1e-10 * g0, 1e-13 * normv(e.gradBound!)) || normv(g) < 1e-14) { converged = true; break; }
+    const H = hessian(th);
+    // Damping at least past the most negative curvature within the set: every step is a descent step,
+    // so the iteration settles in minima, not saddles.
+    const floor = Math.max(0, -1.5 * lminSet(H));
+    const f0 = lossG(th);
+    for (let tries = 0; tries < 40; tries++) {
+      const delta = solve(H.map((row, i) => row.map((x, j) => x + (i === j ? floor + mu : 0))), Array.from(g, (x) => -x));
+      const next = R.project(th.map((x, i) => x + delta[i]!));
+      if (next.every(Number.isFinite) && lossG(next) <= f0) { th = next; mu = Math.max(mu / 3, 1e-12); break; }
+      mu *= 4;
+    }
+  }
+  if (!converged) return { skipped: 'no convergence on the set' };
+  // Only minima within the set: at a saddle the run would leave θ* along symmetric directions too.
+  // (Flat directions, e.g. the orthogonal symmetry of a linear layer that weight decay keeps, give λ ≈ 0.)
+  const Hend = hessian(th);
+  if (lminSet(Hend) < -1e-8 * Math.max(...Hend.map((row, i) => Math.abs(row[i]!)))) return { skipped: 'a saddle within the set' };
+  // The step for the observation: 1/λ_max of the regularised Hessian (power iteration).
+  let v = Float64Array.from({ length: size }, () => r.normal());
+  let lmax = 1;
+  for (let k = 0; k < 30; k++) { const hv = hvp(th, v); lmax = normv(hv) / normv(v); v = hv.map((x) => x / normv(hv)); }
+  const eta = 1 / Math.max(lmax, 1e-6);
+  const O = reflectedBasis(R, c.net.size);
+  const HO = O.map((o) => hvp(th, o));
+  const M = O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2 - 2 * gamma * (i === j ? 1 : 0)));
+  const lmin = minEigen(M);
+  const threshold = -lmin / 2;
+  const predicted = gamma > threshold;
+  // Exactly marginal (a flat direction across the set): nothing to observe in a finite window.
+  if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold)) return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed: undefined, window: 0 };
+  const rate = eta * Math.abs(lmin + 2 * gamma);
+  const window = Math.min(MAX_WINDOW, Math.max(100, Math.ceil((5 * Math.LN2) / Math.max(rate, 1e-300))));
+  const scale = 1e-6 * Math.max(1, normv(th));
+  const z = O.reduce((acc, o) => { const w = r.normal(); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
+  let p = th.map((x, i) => x + (scale * z[i]!) / normv(z));
+  const start = R.offSet(p);
+  let observed: boolean | undefined;
+  for (let k = 0; k < window; k++) {
+    const g = grad(p);
+    p = p.map((x, i) => x - eta * g[i]!);
+    const off = R.offSet(p);
+    if (!Number.isFinite(off) || off > 2 * start) { observed = false; break; }
+  }
+  if (observed === undefined) { const off = R.offSet(p); observed = off < start / 2 ? true : off > 2 * start ? false : undefined; }
+  return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed, window };
+}
+
+export function networkCollapse(decl: BlockMirrorDeclaration, opts: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] } = {}): NetworkCollapseReport {
+  const seed = opts.seed ?? 1;
+  const n = opts.samples ?? 50;
+  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  const r = rng(seed ^ 0x1b873593);
+  const out: NetworkCollapseSample[] = [];
+  const skipped = new Map<string, number>();
+  for (const kind of kinds) {
+    // One hidden layer of h = 2–3 units with h − 1 or h inputs and h or h + 1 outputs (a 1-h-1 network
+    // for product layers), smooth activations, no normalisation, unless the user's constraints say otherwise: small enough
+    // for Newton steps on dense Hessians, never a normalisation group without spread on the set, and
+    // wide enough at both ends that a linear layer's rank constraint is a real one (with fewer outputs
+    // than hidden units the set holds the unconstrained minima's orbit and is exactly marginal).
+    const cases = Array.from({ length: n }, (_, k) => {
+      const h = 2 + r.int(2);
+      const widths = opts.arch?.widths ?? (kind === 'product-layer' ? [1, 1 + r.int(4), 1] : [h - 1 + r.int(2), h, h + r.int(2)]);
+      return fc.sample(siteCase(kind, { norms: ['none'], acts: SMOOTH, ...opts.arch, widths }), { seed: seed + 7919 * k, numRuns: 1 })[0]!;
+    });
+    for (const c of cases) {
+      // Weight decay log-uniform in [1e-3, 1]: thresholds of sampled networks fall on both sides.
+      const gamma = 10 ** (-3 + 3 * r.next());
+      let s: NetworkCollapseSample | { readonly skipped: string } = { skipped: 'degenerate network' };
+      try { s = collapseSample(decl, c, gamma, c.seed ^ 0x68e31da4); } catch (err) { if (!(err instanceof NetworkError)) throw err; }
+      if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); else out.push(s);
+    }
+  }
+  const clear = out.filter((s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold));
+  const marginal = out.filter((s) => Math.abs(s.gamma - s.threshold) <= 1e-6 * Math.abs(s.threshold)).length;
+  return { kind: 'collapse-report', seed, samples: out, agree: clear.filter((s) => s.predicted === s.observed).length, decided: clear.length, ambiguous: out.length - clear.length, marginal, skipped: Object.fromEntries(skipped) };
+}
