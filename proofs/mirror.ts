@@ -6,6 +6,7 @@
  */
 import { loadCatalog } from '../src/catalog';
 import { deriveMirror } from '../src/derive/mirror';
+import { deriveBlockMirror } from '../src/derive/blockMirror';
 import { parseExpr } from '../src/expr/parse';
 import { sub, type Expr } from '../src/expr/ast';
 import { exactZero } from '../src/expr/normal';
@@ -21,7 +22,7 @@ export interface MirrorTheorem {
   readonly source: string;
   readonly statement: Rendered;
   readonly symmetry: string;
-  /** The symmetric solutions, each an expression that vanishes on them. */
+  /** The symmetric solutions: each an expression that vanishes on them (concrete), or a block equation such as 'P W1 = 0' (block level). */
   readonly constraints: readonly string[];
   /** The attraction threshold γ*, as an expression in the data, when stated. */
   readonly threshold?: string;
@@ -31,6 +32,21 @@ export function proveMirror(t: MirrorTheorem): Certificate {
   const steps: ProofStep[] = [];
   const decl = loadCatalog(t.symmetry);
   const cert = (): Certificate => ({ kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps, verdict: weakest(steps.map((s) => s.verdict)) });
+  if (decl && decl.kind === 'block-mirror') {
+    // Block level: the stated equations (in the derivation's canonical word form) must be exactly the derived ones.
+    const d = deriveBlockMirror(decl);
+    for (const l of d.laws) steps.push({ claim: `derived: ${l.title}: ${l.statement.text}`, verdict: l.verdict });
+    const derived = (d.laws.find((l) => l.id === 'mirror-constraint')?.statement.text ?? '').split(', ');
+    const missing = t.constraints.filter((e) => !derived.includes(e));
+    const extra = derived.filter((e) => !t.constraints.includes(e));
+    steps.push({
+      claim: `the symmetric solutions are ${t.constraints.join(', ')}`,
+      verdict: missing.length || extra.length
+        ? { kind: 'refuted', why: `derived ${derived.join(', ')}; stated ${t.constraints.join(', ')}`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } }
+        : { kind: 'proved', method: 'the derived block equations (canonical words) are the stated ones', evidence: derived.join(', ') },
+    });
+    return cert();
+  }
   if (!decl || decl.kind !== 'mirror') {
     steps.push({ claim: `read catalog/${t.symmetry}`, verdict: { kind: 'inconclusive', reason: 'not a mirror declaration in the catalog' } });
     return cert();
@@ -73,5 +89,25 @@ export const MIRROR_THEOREMS: readonly MirrorTheorem[] = [
     kind: 'mirror-theorem', id: 'gu-odd-dead-unit', title: 'Odd activation → a dead unit is an invariant, possibly attracting, solution', source: 'GU; SIS §3',
     statement: { text: 'for an odd activation the flip (w_in, w_out) → (−w_in, −w_out) of one unit makes the dead unit w_in = w_out = 0 invariant', latex: 'a_1 = v_1 = 0' },
     symmetry: 'mirror-odd', constraints: ['a1', 'v1'],
+  },
+  {
+    kind: 'mirror-theorem', id: 'sis-odd-dead-unit-blocks', title: 'Odd activation → dead units, for every width (block level)', source: 'GU; SIS §3',
+    statement: { text: 'flipping a hidden unit of an odd activation, (w_in, w_out) → (−w_in, −w_out), makes the dead unit w_in = 0, w_out = 0 invariant', latex: 'w_{in} = 0, \\; w_{out} = 0' },
+    symmetry: 'unit-sign-flip', constraints: ['w_in = 0', 'w_out = 0'],
+  },
+  {
+    kind: 'mirror-theorem', id: 'sis-permutation-identical-blocks', title: 'Permutation → identical neurons, for every width (block level)', source: 'SIS §3',
+    statement: { text: 'exchanging two hidden units makes identical units invariant: w_in1 = w_in2, w_out1 = w_out2', latex: 'w_{in,1} = w_{in,2}, \\; w_{out,1} = w_{out,2}' },
+    symmetry: 'unit-swap', constraints: ['w_in1 = w_in2', 'w_out1 = w_out2'],
+  },
+  {
+    kind: 'mirror-theorem', id: 'sis-rotation-low-rank', title: 'Rotation symmetry → low rank (block level)', source: 'SIS §3',
+    statement: { text: 'the reflection R = I − 2P of a linear hidden layer (ℓ(W1, W2) = ℓ(R W1, W2 R)) makes P W1 = 0, W2 P = 0 invariant: the layer loses rank(P)', latex: 'P W_1 = 0, \\; W_2 P = 0' },
+    symmetry: 'rotation-reflection', constraints: ['P W1 = 0', 'W2 P = 0'],
+  },
+  {
+    kind: 'mirror-theorem', id: 'sis-rescaling-equal-factors', title: 'Rescaling → equal factors of a product parametrisation (block level)', source: 'SIS §3',
+    statement: { text: 'for ℓ depending on ⟨u, w⟩ the exchange u ↔ w is a mirror; its symmetric solutions have u = w', latex: 'u = w' },
+    symmetry: 'product-swap', constraints: ['u = w'],
   },
 ];

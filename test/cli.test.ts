@@ -1,6 +1,6 @@
 /** The CLI through main(args, io) with fake streams. */
 import { test, fc } from '@fast-check/jest';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import katex from 'katex';
@@ -21,8 +21,8 @@ describe('noether list', () => {
   it('lists every catalog entry', () => {
     const r = run('list');
     expect(r.code).toBe(0);
-    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'augmentation']) expect(r.out).toContain(n);
-    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(9);
+    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'augmentation', 'unit-sign-flip', 'unit-swap', 'rotation-reflection', 'product-swap']) expect(r.out).toContain(n);
+    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(readdirSync('catalog').filter((f) => f.endsWith('.yaml')).length);
   });
 });
 

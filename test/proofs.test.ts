@@ -55,6 +55,10 @@ describe('theorems about mirror symmetries, proved from the declared involutions
     expect(proveMirror({ ...t, constraints: ['a1 + a2', 'v1 - v2'] }).verdict.kind).toBe('refuted');
     const s = MIRROR_THEOREMS.find((x) => x.id === 'sis-rescaling-sparsity')!;
     expect(proveMirror({ ...s, threshold: '2*abs(x*y)' }).verdict.kind).toBe('refuted');
+    // Block level: a rank constraint on one factor only, or a full-rank reading, is refuted.
+    const r = MIRROR_THEOREMS.find((x) => x.id === 'sis-rotation-low-rank')!;
+    expect(proveMirror({ ...r, constraints: ['P W1 = 0'] }).verdict.kind).toBe('refuted');
+    expect(proveMirror({ ...r, constraints: ['W1 P = 0', 'P W2 = 0'] }).verdict.kind).toBe('refuted');
   });
 });
 

@@ -110,6 +110,18 @@ function solve(A: number[][], b: number[]): number[] {
   return x;
 }
 
+/**
+ * The attraction threshold at parameters θ on the set: γ* = −λ_min(OᵀHO)/2, with OᵀHO from one
+ * Hessian-vector product per reflected direction (symmetrised against rounding).
+ */
+export function thresholdAt(R: CaseReflection, c: NetworkCase, theta: Float64Array): { O: Float64Array[]; lmin: number; threshold: number } {
+  const O = reflectedBasis(R, c.net.size);
+  const HO = O.map((o) => evaluate(c.net, theta, c.batch, o).hv!);
+  const M = O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2));
+  const lmin = minEigen(M);
+  return { O, lmin, threshold: -lmin / 2 };
+}
+
 /** One sample of the experiment, or why it was skipped. */
 export function collapseSample(decl: BlockMirrorDeclaration, c: NetworkCase, gamma: number, seed: number): NetworkCollapseSample | { readonly skipped: string } {
   const R = caseReflection(decl, reflectionSums(decl), c);
@@ -158,11 +170,7 @@ export function collapseSample(decl: BlockMirrorDeclaration, c: NetworkCase, gam
   let lmax = 1;
   for (let k = 0; k < 30; k++) { const hv = hvp(th, v); lmax = normv(hv) / normv(v); v = hv.map((x) => x / normv(hv)); }
   const eta = 1 / Math.max(lmax, 1e-6);
-  const O = reflectedBasis(R, c.net.size);
-  const HO = O.map((o) => hvp(th, o));
-  const M = O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2 - 2 * gamma * (i === j ? 1 : 0)));
-  const lmin = minEigen(M);
-  const threshold = -lmin / 2;
+  const { O, lmin, threshold } = thresholdAt(R, c, th);
   const predicted = gamma > threshold;
   // Exactly marginal (a flat direction across the set): nothing to observe in a finite window.
   if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold)) return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed: undefined, window: 0 };

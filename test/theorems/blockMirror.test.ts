@@ -1,0 +1,137 @@
+/**
+ * Mirror symmetries at block level [SIS; GU for odd activations]: the structure a reflection
+ * forces, for every width, derived from the declared involution of blocks and checked on sampled
+ * networks. Negative twins: a reflection without a projector, a non-orthogonal involution, an
+ * affine "mirror", and a sign flip of ReLU units (not a symmetry) refuted on a network.
+ */
+import fc from 'fast-check';
+import { readDeclaration } from '../../src/declaration/load';
+import { loadCatalog } from '../../src/catalog';
+import { deriveBlockMirror, reflectionSums } from '../../src/derive/blockMirror';
+import { Algebra, letter, type WordSum } from '../../src/derive/words';
+import type { BlockMirrorDeclaration, Declaration } from '../../src/declaration/types';
+import { checkBlockMirror, caseReflection } from '../../src/mirrorCheck';
+import { networkCollapse, thresholdAt } from '../../src/rules/networkCollapse';
+import { siteCase } from '../../numeric/arbitraries';
+import { evaluate } from '../../numeric/mlp';
+import { InputError } from '../../src/declaration/errors';
+
+const blockMirror = (name: string): BlockMirrorDeclaration => {
+  const d = loadCatalog(name) as Declaration;
+  if (d.kind !== 'block-mirror') throw new Error(`${name} is not a block-level mirror`);
+  return d;
+};
+const constraintOf = (d: BlockMirrorDeclaration): string => deriveBlockMirror(d).laws.find((l) => l.id === 'mirror-constraint')!.statement.text;
+
+describe('word algebra: a projector is idempotent', () => {
+  const alg = new Algebra(new Map([['P', 'projector']]), new Map());
+  const P = letter('const', 'P'), X = letter('block', 'X');
+  const w = (...ls: ReturnType<typeof letter>[]): WordSum => [{ coef: { kind: 'num', value: '1' }, word: ls }];
+  it('P P X = P X, Pᵀ = P, tr(P X P) = tr(X P)', () => {
+    expect(alg.equalMatrix(w(P, P, X), w(P, X))).toBe(true);
+    expect(alg.equalMatrix(w({ ...P, t: true }, X), w(P, X))).toBe(true);
+    expect(alg.equalTrace(w(P, X, P), w(X, P))).toBe(true);
+    expect(alg.equalMatrix(w(P, X), w(X, P))).toBe(false);
+  });
+});
+
+describe('the structure each mirror forces, for every width [SIS]', () => {
+  it.each([
+    ['unit-sign-flip', 'w_in = 0, w_out = 0', /sparsity/],
+    ['unit-swap', 'w_in1 = w_in2, w_out1 = w_out2', /identical units/],
+    ['rotation-reflection', 'P W1 = 0, W2 P = 0', /low rank/],
+    ['product-swap', 'u = w', /equal factors/],
+  ])('%s: %s', (name, equations, structure) => {
+    const d = deriveBlockMirror(blockMirror(name));
+    const c = d.laws.find((l) => l.id === 'mirror-constraint')!;
+    expect(c.statement.text).toBe(equations);
+    expect(c.note).toMatch(structure);
+    for (const id of ['mirror-constraint', 'invariant-set', 'hessian-block']) expect(d.laws.find((l) => l.id === id)!.verdict.kind).toBe('proved');
+  });
+  it('the invariant-set law for the swap is the gradient of each unit equal to its twin', () => {
+    const d = deriveBlockMirror(blockMirror('unit-swap'));
+    expect(d.laws.find((l) => l.id === 'invariant-set')!.statement.text).toContain('∂L/∂w_in1 = ∂L/∂w_in2, ∂L/∂w_out1 = ∂L/∂w_out2');
+  });
+});
+
+describe('negative twins: what is not a mirror is refused', () => {
+  const base = { name: 'x', kind: 'mirror', sites: ['linear-layer'], blocks: { W1: 'matrix[h, d]', W2: 'matrix[o, h]' } };
+  const fails = (o: Record<string, unknown>, msg: RegExp): void => {
+    const d = readDeclaration({ ...base, ...o }) as BlockMirrorDeclaration;
+    expect(() => deriveBlockMirror(d)).toThrow(InputError);
+    expect(() => deriveBlockMirror(d)).toThrow(msg);
+  };
+  it('I − 2P is an involution only for a projector P', () => {
+    fails({ constants: { P: 'matrix[h, h]' }, action: { W1: 'W1 - 2*P*W1', W2: 'W2 - 2*W2*P' } }, /not an involution.*structure: projector/);
+  });
+  it('an involution that is not orthogonal (w ↦ u − w) is not a reflection', () => {
+    const d = readDeclaration({ name: 'x', kind: 'mirror', sites: ['product-layer'], blocks: { u: 'vector[h]', w: 'vector[h]' }, action: { w: 'u - w' } }) as BlockMirrorDeclaration;
+    expect(() => deriveBlockMirror(d)).toThrow(/not an orthogonal reflection/);
+  });
+  it('a map that is not an involution, and a shift, are refused', () => {
+    fails({ constants: { P: { shape: 'matrix[h, h]', structure: 'projector' } }, action: { W1: '-W1 + P*W1' } }, /not an involution/);
+    const d = readDeclaration({ name: 'x', kind: 'mirror', sites: ['odd-unit'], blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: '-w_in + ones' } }) as BlockMirrorDeclaration;
+    expect(() => deriveBlockMirror(d)).toThrow(/linear in the blocks/);
+  });
+});
+
+describe('on sampled networks: symmetry, invariant set, Hessian block, SGD staying on the set', () => {
+  it.each(['unit-sign-flip', 'unit-swap', 'rotation-reflection', 'product-swap'])('%s', (name) => {
+    const r = checkBlockMirror(blockMirror(name), { runs: 25, seed: 3, collapseSamples: 0 });
+    expect(r.verdict.kind).toBe('numerically-verified');
+    expect(r.laws).toHaveLength(4);
+  });
+  it('twin: a sign flip of ReLU units is refuted, with a counterexample that replays', () => {
+    const d = readDeclaration({ name: 'relu-flip', kind: 'mirror', sites: ['hidden-unit'], blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: '-w_in', w_out: '-w_out' } }) as BlockMirrorDeclaration;
+    const r = checkBlockMirror(d, { runs: 25, seed: 3 });
+    expect(r.verdict.kind).toBe('refuted');
+    expect(r.laws[0]!.verdict.kind).toBe('refuted');
+    expect(r.collapse).toBeUndefined();
+    const again = checkBlockMirror(d, { runs: 25, seed: 3, replay: r.counterexample!.replay.path });
+    expect(again.counterexample!.relativeResidual).toBe(r.counterexample!.relativeResidual);
+  });
+});
+
+describe('attraction threshold of a dead tanh unit: γ* = σ_max(B)/2, B = Σ_b (∂L/∂f_b) [x_b; 1]ᵀ [SIS, derived]', () => {
+  // At w_in = w_out = 0 the Hessian along the unit is [[0, Bᵀ], [B, 0]] (tanh(0) = 0, tanh'(0) = 1), eigenvalues ±σ(B).
+  const decl = blockMirror('unit-sign-flip');
+  const cases = fc.sample(siteCase('odd-unit', { acts: ['tanh'], norms: ['none'], bias: true, widths: [3, 4, 2] }), { seed: 11, numRuns: 6 });
+  it.each(cases.map((c, i) => [i, c] as const))('network %i', (_, c) => {
+    const R = caseReflection(decl, reflectionSums(decl), c);
+    const theta = R.project(c.theta);
+    const e = evaluate(c.net, theta, c.batch);
+    const out = e.outputAdjoint, X = c.batch.X;
+    const B = Array.from({ length: out.cols }, (_, j) => Array.from({ length: X.cols + 1 }, (__, k) => {
+      let s = 0;
+      for (let b = 0; b < X.rows; b++) s += out.data[b * out.cols + j]! * (k < X.cols ? X.data[b * X.cols + k]! : 1);
+      return s;
+    }));
+    // σ_max by power iteration on BᵀB.
+    let v = B[0]!.map(() => 1);
+    let sigma = 0;
+    for (let it = 0; it < 500; it++) {
+      const Bv = B.map((row) => row.reduce((s, x, k) => s + x * v[k]!, 0));
+      const w = v.map((_, k) => B.reduce((s, row, j) => s + row[k]! * Bv[j]!, 0));
+      const n = Math.hypot(...w);
+      sigma = Math.sqrt(n / Math.hypot(...v));
+      v = w.map((x) => x / n);
+    }
+    expect(thresholdAt(R, c, theta).threshold).toBeCloseTo(sigma / 2, 10);
+  });
+});
+
+describe('prediction vs gradient descent on sampled networks [SIS, derived threshold]', () => {
+  it('product-swap: every decided network agrees, and both outcomes occur', () => {
+    const r = networkCollapse(blockMirror('product-swap'), { samples: 30, seed: 2 });
+    expect(r.decided).toBeGreaterThanOrEqual(25);
+    expect(r.agree).toBe(r.decided);
+    const stable = r.samples.filter((s) => s.predicted).length;
+    expect(stable).toBeGreaterThan(3);
+    expect(r.samples.length - stable).toBeGreaterThan(3);
+  });
+  it('unit-sign-flip (tanh, linear, z³ units): agreement on at least 90% of decided networks', () => {
+    const r = networkCollapse(blockMirror('unit-sign-flip'), { samples: 20, seed: 2 });
+    expect(r.decided).toBeGreaterThanOrEqual(8);
+    expect(r.agree / r.decided).toBeGreaterThanOrEqual(0.9);
+  });
+});
