@@ -21,7 +21,6 @@ const blockMirror = (name: string): BlockMirrorDeclaration => {
   if (d.kind !== 'block-mirror') throw new Error(`${name} is not a block-level mirror`);
   return d;
 };
-const constraintOf = (d: BlockMirrorDeclaration): string => deriveBlockMirror(d).laws.find((l) => l.id === 'mirror-constraint')!.statement.text;
 
 describe('word algebra: a projector is idempotent', () => {
   const alg = new Algebra(new Map([['P', 'projector']]), new Map());
