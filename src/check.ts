@@ -21,6 +21,7 @@ import type { BlockDeclaration, BlockShaped, Shape } from './declaration/types';
 import { InputError } from './declaration/errors';
 import type { Derivation, Law } from './derivation';
 import type { NetworkCollapseReport } from './rules/networkCollapse';
+import type { NoiseReport } from './rules/noise';
 import { deriveBlock } from './derive/block';
 import { WordEvaluator, frobenius, type Values } from './bind';
 import { type Verdict, IDENTITY_TOLERANCE, weakest } from './verdict';
@@ -66,6 +67,8 @@ export interface CheckReport {
   readonly counterexample?: CheckCounterexample;
   /** Mirrors: the attraction threshold predicted per network against observed collapse. */
   readonly collapse?: NetworkCollapseReport;
+  /** Mirrors: SIS's gradient-noise criterion against one-sample SGD, beside the mean-field reading. */
+  readonly noise?: NoiseReport;
   readonly verdict: Verdict;
 }
 

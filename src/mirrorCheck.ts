@@ -26,6 +26,7 @@ import { reflectionSums } from './derive/blockMirror';
 import type { WordSum } from './derive/words';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
 import { networkCollapse } from './rules/networkCollapse';
+import { noiseExperiment } from './rules/noise';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
 export const STAY_STEPS = 200;
@@ -112,7 +113,7 @@ function residuals(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordS
       const g = evaluate(c.net, th, minibatch(c.batch, r, c.spec.norm === 'batch' ? 2 : 1)).grad;
       th = th.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
       if (!th.every(Number.isFinite)) break;
-      worst = Math.max(worst, R.offSet(th) / norm(th));
+      worst = Math.max(worst, rel(R.offSet(th), norm(th)));
     }
     out.set('stays-on-set', worst);
   } catch (err) {
@@ -137,10 +138,12 @@ export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOption
   // The threshold experiment only for a mirror whose laws held: a refuted symmetry has no set to attract.
   const collapse = run.counterexample || opts.collapseSamples === 0 ? undefined
     : networkCollapse(decl, { samples: opts.collapseSamples ?? 50, seed, ...(opts.arch ? { arch: opts.arch } : {}), sites: kinds });
+  const noise = collapse ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: kinds }) : undefined;
   return {
     kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),
     ...(collapse ? { collapse } : {}),
+    ...(noise ? { noise } : {}),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

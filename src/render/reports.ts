@@ -25,6 +25,13 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
       `   agreement ${k.agree}/${k.decided} (${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
       `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`);
   }
+  if (r.noise) {
+    const n = r.noise;
+    const skipped = Object.entries(n.skipped).map(([why, k]) => `${k} ${why}`).join(', ');
+    out.push('', n.decided === 0
+      ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here (${skipped || 'no case'})`
+      : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a 1e-8 perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`);
+  }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');
 }

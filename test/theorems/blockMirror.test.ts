@@ -12,6 +12,7 @@ import { Algebra, letter, type WordSum } from '../../src/derive/words';
 import type { BlockMirrorDeclaration, Declaration } from '../../src/declaration/types';
 import { checkBlockMirror, caseReflection } from '../../src/mirrorCheck';
 import { networkCollapse, thresholdAt } from '../../src/rules/networkCollapse';
+import { noiseExperiment } from '../../src/rules/noise';
 import { siteCase } from '../../numeric/arbitraries';
 import { evaluate } from '../../numeric/mlp';
 import { InputError } from '../../src/declaration/errors';
@@ -132,5 +133,20 @@ describe('prediction vs gradient descent on sampled networks [SIS, derived thres
     const r = networkCollapse(blockMirror('unit-sign-flip'), { samples: 20, seed: 2 });
     expect(r.decided).toBeGreaterThanOrEqual(8);
     expect(r.agree / r.decided).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe("SIS's gradient-noise criterion as a prediction, at the sparse point of a product layer [SIS §2.3, heuristic]", () => {
+  it('predicts one-sample SGD where the mean-field threshold does not', () => {
+    const r = noiseExperiment(blockMirror('product-sign-flip'), { samples: 40, seed: 4 });
+    expect(r.decided).toBeGreaterThanOrEqual(30);
+    expect(r.noiseAgree).toBe(r.decided);
+    expect(r.disagree).toBeGreaterThanOrEqual(5);
+    expect(r.noiseRightWhereTheyDisagree).toBe(r.disagree);
+  });
+  it('twin: where no common fixed point exists (u = w of a product layer) the criterion is not applied', () => {
+    const r = noiseExperiment(blockMirror('product-swap'), { samples: 5, seed: 4 });
+    expect(r.decided).toBe(0);
+    expect(Object.keys(r.skipped)).toEqual(["the set has no common fixed point of every sample's step"]);
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * SIS's gradient-noise criterion as a measured prediction [SIS §2.3, heuristic]. One-sample SGD
+ * near a point θ* of the symmetric set that every sample's step fixes (∇ℓ_i(θ*) + 2γθ* = 0 for all
+ * i): along the reflected directions the linearised step is z ↦ (I − η(M_i + 2γ)) z with
+ * M_i = OᵀH_iO for the sample i drawn. When the M_i commute, along each common eigen-direction j
+ * the log-amplitude is a sum of i.i.d. terms, and by the law of large numbers
+ *
+ *   the set attracts one-sample SGD  iff  max_j E_i log|1 − η(h_ij + 2γ)| < 0   (noise criterion),
+ *
+ * whereas the mean-field reading (full-batch GD at the same η) predicts attraction iff
+ * |1 − η(h̄_j + 2γ)| < 1 for every j. Both are compared with the observed fate of a 1e-8 perturbation
+ * over K steps; samples whose criterion is within 3 standard errors of 0 are ambiguous.
+ * Where no common fixed point or no commuting blocks exist, the case is skipped with the reason.
+ */
+import { evaluate } from '../../numeric/mlp';
+import { rng } from '../../numeric/rng';
+import { mat } from '../../numeric/linalg';
+import fc from 'fast-check';
+import { siteCase, type NetworkCase } from '../../numeric/arbitraries';
+import type { SiteKind } from '../../numeric/sites';
+import type { BlockMirrorDeclaration } from '../declaration/types';
+import { caseReflection } from '../mirrorCheck';
+import { reflectionSums } from '../derive/blockMirror';
+import { reflectedBasis } from './networkCollapse';
+
+export const NOISE_STEPS = 4000;
+
+export interface NoiseSample {
+  readonly gamma: number;
+  readonly eta: number;
+  /** max_j E log|1 − η(h_ij + 2γ)| and its standard error over K steps. */
+  readonly criterion: number;
+  readonly standardError: number;
+  readonly noisePredicted: boolean;
+  readonly meanFieldPredicted: boolean;
+  readonly observed: boolean;
+}
+
+const dotv = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
+
+/** Eigenvectors of a small symmetric matrix (cyclic Jacobi), as columns. */
+function eigenvectors(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((r) => [...r]);
+  const V: number[][] = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
+  for (let sweep = 0; sweep < 80; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p]![q]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
+      if (Math.abs(m[p]![q]!) < 1e-300) continue;
+      const th = (m[q]![q]! - m[p]![p]!) / (2 * m[p]![q]!);
+      const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
+      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+      for (let k = 0; k < n; k++) { const x = m[k]![p]!, y = m[k]![q]!; m[k]![p] = c * x - s * y; m[k]![q] = s * x + c * y; }
+      for (let k = 0; k < n; k++) { const x = m[p]![k]!, y = m[q]![k]!; m[p]![k] = c * x - s * y; m[q]![k] = s * x + c * y; }
+      for (let k = 0; k < n; k++) { const x = V[k]![p]!, y = V[k]![q]!; V[k]![p] = c * x - s * y; V[k]![q] = s * x + c * y; }
+    }
+  }
+  return V[0]!.map((_, j) => V.map((row) => row[j]!));
+}
+
+/** One case: the criterion, both predictions and the observation, or why the criterion does not apply. */
+export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: number): NoiseSample | { readonly skipped: string } {
+  const R = caseReflection(decl, reflectionSums(decl), c);
+  const th = R.project(c.theta);
+  const B = c.batch.X.rows;
+  const rows = Array.from({ length: B }, (_, i) => ({
+    X: mat(1, c.batch.X.cols, c.batch.X.data.slice(i * c.batch.X.cols, (i + 1) * c.batch.X.cols)),
+    Y: mat(1, c.batch.Y.cols, c.batch.Y.data.slice(i * c.batch.Y.cols, (i + 1) * c.batch.Y.cols)),
+  }));
+  const r = rng(seed);
+  // A common fixed point needs θ* = 0 (weight decay moves any other point) and every sample's gradient 0.
+  if (Math.sqrt(dotv(th, th)) > 0) return { skipped: 'the set has no common fixed point of every sample\'s step' };
+  for (const b of rows) { const g = evaluate(c.net, th, b).grad; if (Math.sqrt(dotv(g, g)) > 1e-14) return { skipped: 'the set has no common fixed point of every sample\'s step' }; }
+  const O = reflectedBasis(R, c.net.size);
+  const Ms = rows.map((b) => { const HO = O.map((o) => evaluate(c.net, th, b, o).hv!); return O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2)); });
+  const scale = Math.max(...Ms.flatMap((M) => M.flat().map(Math.abs)), 1e-300);
+  const mm = (A: number[][], Bm: number[][]): number[][] => A.map((row) => Bm[0]!.map((_, j) => row.reduce((s, x, k) => s + x * Bm[k]![j]!, 0)));
+  for (const A of Ms) for (const Bm of Ms) {
+    const AB = mm(A, Bm), BA = mm(Bm, A);
+    if (AB.some((row, i) => row.some((x, j) => Math.abs(x - BA[i]![j]!) > 1e-12 * scale * scale))) return { skipped: 'the per-sample blocks do not commute (the criterion is only a heuristic there)' };
+  }
+  const mix = Ms.reduce((acc, M) => { const w = r.normal(); return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!)); }, O.map(() => O.map(() => 0)));
+  const V = eigenvectors(mix);
+  const h = Ms.map((M) => V.map((v) => dotv(v, M.map((row) => dotv(row, v)))));
+  const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
+  // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.
+  const gstar = Math.max(0, -Math.min(...hbar) / 2);
+  const gamma = (0.05 + 1.95 * r.next()) * Math.max(gstar, 1e-3);
+  const spread = Math.max(...h.flat().map((x) => Math.abs(x + 2 * gamma)));
+  const eta = (0.2 + 2.8 * r.next()) / spread;
+  const terms = V.map((_, j) => h.map((hi) => Math.log(Math.abs(1 - eta * (hi[j]! + 2 * gamma)))));
+  const stats = terms.map((t) => { const m = t.reduce((s, x) => s + x, 0) / t.length; const sd = Math.sqrt(t.reduce((s, x) => s + (x - m) ** 2, 0) / t.length); return { m, se: sd / Math.sqrt(NOISE_STEPS) }; });
+  const worst = stats.reduce((a, b) => (b.m > a.m ? b : a));
+  const meanFieldPredicted = hbar.every((x) => Math.abs(1 - eta * (x + 2 * gamma)) < 1);
+  // Observation: one-sample SGD from a 1e-8 perturbation spread over every reflected direction.
+  let p = O.reduce((acc, o) => { const w = 1e-8 * (1 + r.next()); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
+  const start = R.offSet(p);
+  let grew = false;
+  for (let k = 0; k < NOISE_STEPS; k++) {
+    const g = evaluate(c.net, p, rows[r.int(B)]!).grad;
+    p = p.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
+    const off = R.offSet(p);
+    if (!(off < 1e-3)) { grew = true; break; }
+    if (off === 0) break;
+  }
+  const observed = !grew && R.offSet(p) < start;
+  return { gamma, eta, criterion: worst.m, standardError: worst.se, noisePredicted: worst.m < 0, meanFieldPredicted, observed };
+}
+
+export interface NoiseReport {
+  readonly kind: 'noise-report';
+  readonly seed: number;
+  readonly steps: number;
+  /** Cases where the criterion applies and is more than 3 standard errors from 0. */
+  readonly decided: number;
+  readonly noiseAgree: number;
+  readonly meanFieldAgree: number;
+  /** Decided cases where the noise criterion and the mean-field reading predict differently. */
+  readonly disagree: number;
+  /** …and how many of those the noise criterion got right. */
+  readonly noiseRightWhereTheyDisagree: number;
+  readonly ambiguous: number;
+  readonly skipped: Readonly<Record<string, number>>;
+}
+
+export function noiseExperiment(decl: BlockMirrorDeclaration, opts: { samples?: number; seed?: number; sites?: readonly SiteKind[] } = {}): NoiseReport {
+  const seed = opts.seed ?? 1;
+  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  let decided = 0, noiseAgree = 0, meanFieldAgree = 0, disagree = 0, noiseRight = 0, ambiguous = 0;
+  const skipped = new Map<string, number>();
+  for (const kind of kinds) {
+    for (const c of fc.sample(siteCase(kind, { norms: ['none'] }), { seed, numRuns: opts.samples ?? 50 })) {
+      const s = noiseSample(decl, c, c.seed ^ 0x1234);
+      if ('skipped' in s) { skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); continue; }
+      if (Math.abs(s.criterion) < 3 * s.standardError) { ambiguous++; continue; }
+      decided++;
+      if (s.noisePredicted === s.observed) noiseAgree++;
+      if (s.meanFieldPredicted === s.observed) meanFieldAgree++;
+      if (s.noisePredicted !== s.meanFieldPredicted) { disagree++; if (s.noisePredicted === s.observed) noiseRight++; }
+    }
+  }
+  return { kind: 'noise-report', seed, steps: NOISE_STEPS, decided, noiseAgree, meanFieldAgree, disagree, noiseRightWhereTheyDisagree: noiseRight, ambiguous, skipped: Object.fromEntries(skipped) };
+}
