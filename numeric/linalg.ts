@@ -100,3 +100,31 @@ export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
+
+/**
+ * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations: the eigenvalues and,
+ * as columns of `vectors`, orthonormal eigenvectors (in the same order).
+ */
+export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
+  const n = a.length;
+  const m = a.map((r) => [...r]);
+  const V: number[][] = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
+  for (let sweep = 0; sweep < 80; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p]![q]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
+      if (Math.abs(m[p]![q]!) < 1e-300) continue;
+      const th = (m[q]![q]! - m[p]![p]!) / (2 * m[p]![q]!);
+      const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
+      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+      for (let k = 0; k < n; k++) { const x = m[k]![p]!, y = m[k]![q]!; m[k]![p] = c * x - s * y; m[k]![q] = s * x + c * y; }
+      for (let k = 0; k < n; k++) { const x = m[p]![k]!, y = m[q]![k]!; m[p]![k] = c * x - s * y; m[q]![k] = s * x + c * y; }
+      for (let k = 0; k < n; k++) { const x = V[k]![p]!, y = V[k]![q]!; V[k]![p] = c * x - s * y; V[k]![q] = s * x + c * y; }
+    }
+  }
+  return { values: m.map((r, i) => r[i]!), vectors: V };
+}
+
+/** Smallest eigenvalue of a small symmetric matrix. */
+export const minEigen = (a: readonly (readonly number[])[]): number => Math.min(...symmetricEigen(a).values);

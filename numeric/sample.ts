@@ -69,3 +69,13 @@ export function sampleDirection(n: number, r: Rng): Float64Array {
   for (let i = 0; i < n; i++) v[i] = r.normal();
   return v;
 }
+
+/** The given rows of a batch (repeats allowed), as a new batch. */
+export function rowsOf(data: Batch, rows: readonly number[]): Batch {
+  const X = mat(rows.length, data.X.cols), Y = mat(rows.length, data.Y.cols);
+  rows.forEach((j, i) => {
+    X.data.set(data.X.data.subarray(j * data.X.cols, (j + 1) * data.X.cols), i * X.cols);
+    Y.data.set(data.Y.data.subarray(j * data.Y.cols, (j + 1) * data.Y.cols), i * Y.cols);
+  });
+  return { X, Y };
+}

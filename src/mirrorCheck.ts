@@ -18,7 +18,7 @@ import { evaluate, NetworkError, type Batch } from '../numeric/mlp';
 import { rng } from '../numeric/rng';
 import { scatter } from '../numeric/sites';
 import type { NetworkCase } from '../numeric/arbitraries';
-import { mat } from '../numeric/linalg';
+import { rowsOf } from '../numeric/sample';
 import type { BlockMirrorDeclaration } from './declaration/types';
 import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
 import { WordEvaluator } from './bind';
@@ -77,14 +77,11 @@ const TITLES: Record<Key, [string, string]> = {
   'stays-on-set': ['SGD with weight decay started on the set stays on it', `‖Oᵀθ_k‖ ≤ ${STAY_TOLERANCE} ‖θ_k‖ for k ≤ ${STAY_STEPS} steps on random minibatches`],
 };
 
-/** A random minibatch (1 … B rows) of a batch. */
-export function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
+/** A minibatch of minRows … B distinct rows of a batch, in random order. */
+function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
   const B = b.X.rows;
   const k = minRows + r.int(B - minRows + 1);
-  const rows = Array.from({ length: B }, (_, i) => i).sort(() => r.next() - 0.5).slice(0, k);
-  const X = mat(k, b.X.cols), Y = mat(k, b.Y.cols);
-  rows.forEach((src, i) => { X.data.set(b.X.data.subarray(src * b.X.cols, (src + 1) * b.X.cols), i * b.X.cols); Y.data.set(b.Y.data.subarray(src * b.Y.cols, (src + 1) * b.Y.cols), i * b.Y.cols); });
-  return { X, Y };
+  return rowsOf(b, Array.from({ length: B }, (_, i) => i).sort(() => r.next() - 0.5).slice(0, k));
 }
 
 function residuals(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordSum>, c: NetworkCase): Map<Key, number> | undefined {

@@ -10,6 +10,7 @@ import type { MirrorDeclaration } from '../declaration/types';
 import { diff } from '../expr/diff';
 import { compile, type Compiled } from '../expr/evaluate';
 import { rng } from '../../numeric/rng';
+import { minEigen } from '../../numeric/linalg';
 
 export interface CollapseSample { readonly gamma: number; readonly threshold: number; readonly predicted: boolean; readonly observed: boolean }
 export interface CollapseReport {
@@ -18,26 +19,6 @@ export interface CollapseReport {
   readonly decided: number;
   readonly ambiguous: number;
   readonly skipped: number;
-}
-
-/** Smallest eigenvalue of a small symmetric matrix (cyclic Jacobi). */
-export function minEigen(a: number[][]): number {
-  const n = a.length;
-  const m = a.map((r) => [...r]);
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p]![q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      if (Math.abs(m[p]![q]!) < 1e-300) continue;
-      const th = (m[q]![q]! - m[p]![p]!) / (2 * m[p]![q]!);
-      const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) { const x = m[k]![p]!, y = m[k]![q]!; m[k]![p] = c * x - s * y; m[k]![q] = s * x + c * y; }
-      for (let k = 0; k < n; k++) { const x = m[p]![k]!, y = m[q]![k]!; m[p]![k] = c * x - s * y; m[q]![k] = s * x + c * y; }
-    }
-  }
-  return Math.min(...m.map((r, i) => r[i]!));
 }
 
 export function collapseExperiment(d: MirrorDeclaration, reflection: number[][], opts: { samples?: number; seed?: number; batch?: number; steps?: number } = {}): CollapseReport {

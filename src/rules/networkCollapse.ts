@@ -23,7 +23,7 @@ import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { caseReflection, type CaseReflection } from '../mirrorCheck';
 import { reflectionSums } from '../derive/blockMirror';
-import { minEigen } from './collapse';
+import { minEigen } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
 /** The linearisation needs a twice-differentiable loss: smooth activations unless the user asks otherwise. */

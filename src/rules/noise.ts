@@ -14,7 +14,8 @@
  */
 import { evaluate } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
-import { mat } from '../../numeric/linalg';
+import { symmetricEigen } from '../../numeric/linalg';
+import { rowsOf } from '../../numeric/sample';
 import fc from 'fast-check';
 import { siteCase, type NetworkCase } from '../../numeric/arbitraries';
 import type { SiteKind } from '../../numeric/sites';
@@ -38,37 +39,12 @@ export interface NoiseSample {
 
 const dotv = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
 
-/** Eigenvectors of a small symmetric matrix (cyclic Jacobi), as columns. */
-function eigenvectors(a: number[][]): number[][] {
-  const n = a.length;
-  const m = a.map((r) => [...r]);
-  const V: number[][] = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
-  for (let sweep = 0; sweep < 80; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p]![q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      if (Math.abs(m[p]![q]!) < 1e-300) continue;
-      const th = (m[q]![q]! - m[p]![p]!) / (2 * m[p]![q]!);
-      const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) { const x = m[k]![p]!, y = m[k]![q]!; m[k]![p] = c * x - s * y; m[k]![q] = s * x + c * y; }
-      for (let k = 0; k < n; k++) { const x = m[p]![k]!, y = m[q]![k]!; m[p]![k] = c * x - s * y; m[q]![k] = s * x + c * y; }
-      for (let k = 0; k < n; k++) { const x = V[k]![p]!, y = V[k]![q]!; V[k]![p] = c * x - s * y; V[k]![q] = s * x + c * y; }
-    }
-  }
-  return V[0]!.map((_, j) => V.map((row) => row[j]!));
-}
-
 /** One case: the criterion, both predictions and the observation, or why the criterion does not apply. */
 export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: number): NoiseSample | { readonly skipped: string } {
   const R = caseReflection(decl, reflectionSums(decl), c);
   const th = R.project(c.theta);
   const B = c.batch.X.rows;
-  const rows = Array.from({ length: B }, (_, i) => ({
-    X: mat(1, c.batch.X.cols, c.batch.X.data.slice(i * c.batch.X.cols, (i + 1) * c.batch.X.cols)),
-    Y: mat(1, c.batch.Y.cols, c.batch.Y.data.slice(i * c.batch.Y.cols, (i + 1) * c.batch.Y.cols)),
-  }));
+  const rows = Array.from({ length: B }, (_, i) => rowsOf(c.batch, [i]));
   const r = rng(seed);
   // A common fixed point needs θ* = 0 (weight decay moves any other point) and every sample's gradient 0.
   if (Math.sqrt(dotv(th, th)) > 0) return { skipped: 'the set has no common fixed point of every sample\'s step' };
@@ -82,7 +58,8 @@ export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: 
     if (AB.some((row, i) => row.some((x, j) => Math.abs(x - BA[i]![j]!) > 1e-12 * scale * scale))) return { skipped: 'the per-sample blocks do not commute (the criterion is only a heuristic there)' };
   }
   const mix = Ms.reduce((acc, M) => { const w = r.normal(); return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!)); }, O.map(() => O.map(() => 0)));
-  const V = eigenvectors(mix);
+  const { vectors } = symmetricEigen(mix);
+  const V = vectors[0]!.map((_, j) => vectors.map((row) => row[j]!)); // one array per eigenvector
   const h = Ms.map((M) => V.map((v) => dotv(v, M.map((row) => dotv(row, v)))));
   const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
   // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.

@@ -6,11 +6,10 @@
  * kept for export.
  */
 import fc from 'fast-check';
-import { mat } from '../../numeric/linalg';
 import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
-import { sampleBatch } from '../../numeric/sample';
+import { sampleBatch, rowsOf } from '../../numeric/sample';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks, chargeDrift, type Drift } from '../check';
 import { WordEvaluator, type Values } from '../bind';
@@ -68,16 +67,8 @@ function hyperValues(rule: Rule, r: Rng): Record<string, number> {
   return out;
 }
 
-/** The minibatch of step k: `size` random rows of the data set. */
-function minibatch(data: Batch, size: number, r: Rng): Batch {
-  const X = mat(size, data.X.cols), Y = mat(size, data.Y.cols);
-  for (let i = 0; i < size; i++) {
-    const j = r.int(data.X.rows);
-    X.data.set(data.X.data.subarray(j * data.X.cols, (j + 1) * data.X.cols), i * X.cols);
-    Y.data.set(data.Y.data.subarray(j * data.Y.cols, (j + 1) * data.Y.cols), i * Y.cols);
-  }
-  return { X, Y };
-}
+/** The minibatch of step k: `size` rows of the data set drawn with replacement. */
+const minibatch = (data: Batch, size: number, r: Rng): Batch => rowsOf(data, Array.from({ length: size }, () => r.int(data.X.rows)));
 
 interface Measured { readonly value: Float64Array; readonly bound: number }
 
