@@ -28,6 +28,9 @@ export interface MirrorTheorem {
   readonly threshold?: string;
 }
 
+/** A stated equation that differs from the derivation: exact, so the counterexample is the comparison itself. */
+const mismatch = (why: string): Verdict => ({ kind: 'refuted', why, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } });
+
 export function proveMirror(t: MirrorTheorem): Certificate {
   const steps: ProofStep[] = [];
   const decl = loadCatalog(t.symmetry);
@@ -42,7 +45,7 @@ export function proveMirror(t: MirrorTheorem): Certificate {
     steps.push({
       claim: `the symmetric solutions are ${t.constraints.join(', ')}`,
       verdict: missing.length || extra.length
-        ? { kind: 'refuted', why: `derived ${derived.join(', ')}; stated ${t.constraints.join(', ')}`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } }
+        ? mismatch(`derived ${derived.join(', ')}; stated ${t.constraints.join(', ')}`)
         : { kind: 'proved', method: 'the derived block equations (canonical words) are the stated ones', evidence: derived.join(', ') },
     });
     return cert();
@@ -60,9 +63,9 @@ export function proveMirror(t: MirrorTheorem): Certificate {
   for (const text of t.constraints) {
     const e = parseExpr(text);
     const same = derived.some((x: Expr) => exactZero(sub(x, e)) === 'zero' || exactZero({ kind: 'add', terms: [x, e] }) === 'zero');
-    steps.push({ claim: `the symmetric solutions satisfy ${text} = 0`, verdict: same ? { kind: 'proved', method: 'equal to a derived reduced constraint row (exact)', evidence: `${derived.length} derived rows` } : { kind: 'refuted', why: `${text} = 0 is not among the derived constraints`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } } });
+    steps.push({ claim: `the symmetric solutions satisfy ${text} = 0`, verdict: same ? { kind: 'proved', method: 'equal to a derived reduced constraint row (exact)', evidence: `${derived.length} derived rows` } : mismatch(`${text} = 0 is not among the derived constraints`) });
   }
-  if (derived.length !== t.constraints.length) steps.push({ claim: 'the stated equations are all of them', verdict: { kind: 'refuted', why: `${derived.length} derived constraints, ${t.constraints.length} stated`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } } });
+  if (derived.length !== t.constraints.length) steps.push({ claim: 'the stated equations are all of them', verdict: mismatch(`${derived.length} derived constraints, ${t.constraints.length} stated`) });
   if (t.threshold) {
     const th = d.laws.find((l) => l.id === 'attraction-threshold');
     if (!th || th.data.kind !== 'expr') steps.push({ claim: 'attraction threshold', verdict: { kind: 'inconclusive', reason: 'no closed-form threshold derived' } });

@@ -22,8 +22,7 @@ import { rowsOf } from '../numeric/sample';
 import type { BlockMirrorDeclaration } from './declaration/types';
 import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
 import { WordEvaluator } from './bind';
-import { reflectionSums } from './derive/blockMirror';
-import type { WordSum } from './derive/words';
+import { reflectionSums, type ReflectionSums } from './derive/blockMirror';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
 import { networkCollapse } from './rules/networkCollapse';
 import { noiseExperiment } from './rules/noise';
@@ -43,7 +42,7 @@ export interface CaseReflection {
   readonly indices: readonly number[];
 }
 
-export function caseReflection(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordSum>, c: NetworkCase): CaseReflection {
+export function caseReflection(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase): CaseReflection {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
@@ -84,7 +83,7 @@ function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
   return rowsOf(b, Array.from({ length: B }, (_, i) => i).sort(() => r.next() - 0.5).slice(0, k));
 }
 
-function residuals(decl: BlockMirrorDeclaration, sums: ReadonlyMap<string, WordSum>, c: NetworkCase): Map<Key, number> | undefined {
+function residuals(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase): Map<Key, number> | undefined {
   const R = caseReflection(decl, sums, c);
   const out = new Map<Key, number>();
   try {

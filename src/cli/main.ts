@@ -14,6 +14,7 @@ import { renderDerivation, FORMATS, type Format, verdictWord } from '../render';
 import { renderCertificate } from '../render/certificate';
 import type { Verdict } from '../verdict';
 import { renderCheck, renderScan } from '../render/reports';
+import type { CheckReport } from '../check';
 import { parseArch, archSpec, ArchError } from './arch';
 import type { ArchConstraints } from '../../numeric/arbitraries';
 import { SITE_KINDS, type SiteKind } from '../../numeric/sites';
@@ -194,21 +195,27 @@ export function main(args: readonly string[], io: IO): number {
         /* eslint-enable @typescript-eslint/no-require-imports */
         if (o.positional.length !== 1) throw new UsageError(o.positional.length ? 'check takes one symmetry' : 'check needs a symmetry: a catalog name or a declaration file');
         const decl = resolveDeclaration(o.positional[0]!);
+        const archOf = (): ArchConstraints | undefined => {
+          try { return o.arch ? parseArch(o.arch) : undefined; } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
+        };
+        // A network check's report, its replay command (with the failing site kind) and its exit code.
+        const showCheck = (report: CheckReport): number => {
+          const replay = ['noether check', o.positional[0], ...(o.arch ? ['--arch', o.arch] : []), ...(report.counterexample ? ['--site', report.counterexample.siteKind] : [])].join(' ');
+          io.stdout(renderCheck(report, o.format === 'latex' ? 'text' : o.format, replay) + '\n');
+          if (report.verdict.kind === 'refuted') io.stderr(`noether: ${report.declaration.name}: a law fails on a sampled network — see the counterexample above\n`);
+          return exitFor(report.verdict);
+        };
         if (decl.kind === 'block-mirror') {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { checkBlockMirror } = require('../mirrorCheck') as typeof import('../mirrorCheck');
           if (o.rule !== undefined) throw new UsageError('--rule works with continuous block-level declarations (a mirror has no charge to follow)');
           if (o.site && !(decl.sites as readonly string[]).includes(o.site)) throw new UsageError(`unknown site kind '${o.site}' for ${decl.name} (its sites: ${decl.sites.join(', ')})`);
-          let arch: ArchConstraints | undefined;
-          try { arch = o.arch ? parseArch(o.arch) : undefined; } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
+          const arch = archOf();
           let report;
           try {
             report = checkBlockMirror(decl, { seed: o.seed, runs: o.runs ?? 100, ...(arch ? { arch } : {}), ...(o.site ? { sites: [o.site as SiteKind] } : {}), ...(o.replay ? { replay: o.replay } : {}) });
           } catch (e) { if (e instanceof NoSuchSite) throw new UsageError(e.message); throw e; }
-          const replay = ['noether check', o.positional[0], ...(o.arch ? ['--arch', o.arch] : []), ...(report.counterexample ? ['--site', report.counterexample.siteKind] : [])].join(' ');
-          io.stdout(renderCheck(report, o.format === 'latex' ? 'text' : o.format, replay) + '\n');
-          if (report.verdict.kind === 'refuted') io.stderr(`noether: ${report.declaration.name}: a law fails on a sampled network — see the counterexample above\n`);
-          return exitFor(report.verdict);
+          return showCheck(report);
         }
         if (decl.kind !== 'block') {
           const d = derive(decl, { seed: o.seed, points: o.runs ?? 100 });
@@ -221,8 +228,7 @@ export function main(args: readonly string[], io: IO): number {
           }
           return exitFor(d.verdict);
         }
-        let arch: ArchConstraints | undefined;
-        try { arch = o.arch ? parseArch(o.arch) : undefined; } catch (e) { if (e instanceof ArchError) throw new UsageError(e.message); throw e; }
+        const arch = archOf();
         if (o.rule !== undefined) {
           const rule = ruleOf(o.rule);
           let rep;
@@ -238,10 +244,7 @@ export function main(args: readonly string[], io: IO): number {
         try {
           report = checkDeclaration(decl, { seed: o.seed, runs: o.runs ?? 100, ...(arch ? { arch } : {}), ...(o.site ? { sites: [o.site as SiteKind] } : {}), ...(o.replay ? { replay: o.replay } : {}) });
         } catch (e) { if (e instanceof NoSuchSite) throw new UsageError(e.message); throw e; }
-        const replay = ['noether check', o.positional[0], ...(o.arch ? ['--arch', o.arch] : []), ...(report.counterexample ? ['--site', report.counterexample.siteKind] : [])].join(' ');
-        io.stdout(renderCheck(report, o.format === 'latex' ? 'text' : o.format, replay) + '\n');
-        if (report.verdict.kind === 'refuted') io.stderr(`noether: ${report.declaration.name}: a law fails on a sampled network — see the counterexample above\n`);
-        return exitFor(report.verdict);
+        return showCheck(report);
       }
       case 'scan': {
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -120,7 +120,7 @@ function dual(ctx: Ctx & { readonly decl: BlockDeclaration }, e: Expr): { v: Wor
   }
 }
 
-function hasExpm(e: Expr): boolean {
+export function hasExpm(e: Expr): boolean {
   switch (e.kind) {
     case 'call': return e.fn === 'expm' || e.args.some(hasExpm);
     case 'add': return e.terms.some(hasExpm);

@@ -23,14 +23,14 @@
  */
 import { type Expr, add, mul, num, symbols, substitute, ONE_E, neg, sym } from '../expr/ast';
 import { diff } from '../expr/diff';
-import { expanded } from '../expr/normal';
+import { exactZero } from '../expr/normal';
 import * as Q from '../expr/rational';
 import type { BlockMirrorDeclaration, MirrorDeclaration, Shape } from '../declaration/types';
 import { ONES } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { Algebra, letter, type WordSum, type Word, matrixText, matrixLatex, type LetterKind } from './words';
 import { Instance, flat } from './instantiate';
-import { shapeOf, dimsOf, dimsText, fail, type Ctx } from './block';
+import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from './block';
 import { deriveMirror } from './mirror';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, NORMALISATION } from '../derivation';
@@ -46,7 +46,7 @@ function value(ctx: Ctx, e: Expr): WordSum {
   const { decl, alg } = ctx;
   const matrixSyms = new Set([...decl.blocks.map((b) => b.name), ...decl.constants.map((c) => c.name), ONES]);
   if (![...symbols(e)].some((s) => matrixSyms.has(s))) {
-    if (JSON.stringify(e).includes('"expm"')) fail(ctx, 'expm has no place in a mirror (an involution is linear)');
+    if (hasExpm(e)) fail(ctx, 'expm has no place in a mirror (an involution is linear)');
     return alg.matrix([{ coef: e, word: [] }]);
   }
   switch (e.kind) {
@@ -101,6 +101,8 @@ export function applyReflection(alg: Algebra, R: BlockReflection, v: ReadonlyMap
 const lettersOf = (decl: BlockMirrorDeclaration, kind: LetterKind): Map<string, WordSum> => new Map(decl.blocks.map((b) => [b.name, [{ coef: ONE_E, word: [letter(kind, b.name)] }]]));
 
 /** Rθ block by block, as word sums in the blocks (what `noether check` evaluates on networks). */
+export type ReflectionSums = ReadonlyMap<string, WordSum>;
+
 export function reflectionSums(decl: BlockMirrorDeclaration): Map<string, WordSum> {
   const alg = algebraOf(decl);
   return applyReflection(alg, blockReflection(decl, alg), lettersOf(decl, 'block'));
@@ -131,8 +133,7 @@ function equationText(alg: Algebra, s: WordSum, latex: boolean): string {
   if (two.length === 1) return `${show([{ coef: ONE_E, word: two[0]!.word }])} = 0`;
   if (two.length === 2) {
     const [p, q] = two as [WordSum[number], WordSum[number]];
-    const pc = expanded(p.coef), qc = expanded(mul(num(-1), q.coef));
-    if (JSON.stringify(pc) === JSON.stringify(qc)) return `${show([{ coef: ONE_E, word: p.word }])} = ${show([{ coef: ONE_E, word: q.word }])}`;
+    if (exactZero(add(p.coef, q.coef)) === 'zero') return `${show([{ coef: ONE_E, word: p.word }])} = ${show([{ coef: ONE_E, word: q.word }])}`;
   }
   return `${show(two)} = 0`;
 }

@@ -4,6 +4,9 @@ import type { ScanReport } from '../scan';
 import { describeVerdict } from '../verdict';
 import { verdictWord, type Format } from './index';
 
+/** 1e-6 for a power of ten (1 stays 1). */
+const power = (x: number): string => (x === 1 ? '1' : x.toExponential(0).replace('e+', 'e'));
+
 export function renderCheck(r: CheckReport, format: Format, replay: string): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   const md = format === 'markdown';
@@ -21,7 +24,7 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
     const k = r.collapse;
     const stable = k.samples.filter((s) => s.predicted).length;
     const skipped = Object.entries(k.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
-    out.push('', `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [1e-3, 1]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a 1e-6 perturbation off it):`,
+    out.push('', `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [${power(k.gammaRange[0])}, ${power(k.gammaRange[1])}]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a ${power(k.perturbation)} perturbation off it):`,
       `   agreement ${k.agree}/${k.decided} (${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
       `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`);
   }
@@ -30,7 +33,7 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
     const skipped = Object.entries(n.skipped).map(([why, k]) => `${k} ${why}`).join(', ');
     out.push('', n.decided === 0
       ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here (${skipped || 'no case'})`
-      : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a 1e-8 perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`);
+      : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`);
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');

@@ -22,10 +22,14 @@ import { rng } from '../../numeric/rng';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { caseReflection, type CaseReflection } from '../mirrorCheck';
-import { reflectionSums } from '../derive/blockMirror';
-import { minEigen } from '../../numeric/linalg';
+import { reflectionSums, type ReflectionSums } from '../derive/blockMirror';
+import { dot, minEigen } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
+/** Weight decay is drawn log-uniform between these powers of ten: thresholds of sampled networks fall on both sides. */
+const GAMMA_EXPONENTS = [-3, 0] as const;
+/** Size of the perturbation off the set, relative to max(1, ‖θ*‖). */
+const PERTURBATION = 1e-6;
 /** The linearisation needs a twice-differentiable loss: smooth activations unless the user asks otherwise. */
 const SMOOTH = ['tanh', 'linear', 'poly'] as const;
 const MAX_NEWTON = 200;
@@ -47,6 +51,9 @@ export interface NetworkCollapseSample {
 export interface NetworkCollapseReport {
   readonly kind: 'collapse-report';
   readonly seed: number;
+  /** The design: weight decay drawn log-uniform in gammaRange; the perturbation off the set, relative to max(1, ‖θ*‖). */
+  readonly gammaRange: readonly [number, number];
+  readonly perturbation: number;
   readonly samples: readonly NetworkCollapseSample[];
   readonly agree: number;
   readonly decided: number;
@@ -61,34 +68,34 @@ export interface NetworkCollapseReport {
   readonly skipped: Readonly<Record<string, number>>;
 }
 
-const dotv = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
-const normv = (x: ArrayLike<number>): number => Math.sqrt(dotv(x, x));
-
-/** Orthonormal basis of the reflected directions of a case, as full parameter vectors. */
-export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
-  const O: Float64Array[] = [];
-  for (const j of R.indices) {
-    const e = new Float64Array(size);
-    e[j] = 1;
-    const r = R.reflect(e);
-    const v = e.map((x, i) => (x - r[i]!) / 2);
-    for (const o of O) { const c = dotv(o, v); for (let i = 0; i < size; i++) v[i]! -= c * o[i]!; }
-    const n = normv(v);
-    if (n > 1e-9) O.push(v.map((x) => x / n));
-  }
-  return O;
-}
+const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
 
 /** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
 function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
   const O: Float64Array[] = [];
   for (const v0 of vs) {
     const v = Float64Array.from(v0);
-    for (const o of O) { const c = dotv(o, v); for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!; }
+    for (const o of O) { const c = dot(o, v); for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!; }
     const n = normv(v);
     if (n > 1e-9) O.push(v.map((x) => x / n));
   }
   return O;
+}
+
+/** Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's indices), as full parameter vectors. */
+export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
+  return orthonormal(R.indices.map((j) => {
+    const e = new Float64Array(size);
+    e[j] = 1;
+    const r = R.reflect(e);
+    return e.map((x, i) => (x - r[i]!) / 2);
+  }));
+}
+
+/** OᵀHO for an orthonormal O, from one Hessian-vector product per column (symmetrised against rounding). */
+export function projectedHessian(O: readonly Float64Array[], hv: (v: Float64Array) => Float64Array): number[][] {
+  const HO = O.map(hv);
+  return O.map((a, i) => O.map((_, j) => (dot(a, HO[j]!) + dot(O[j]!, HO[i]!)) / 2));
 }
 
 /** Solve A x = b (Gaussian elimination with partial pivoting). */
@@ -116,20 +123,18 @@ function solve(A: number[][], b: number[]): number[] {
  */
 export function thresholdAt(R: CaseReflection, c: NetworkCase, theta: Float64Array): { O: Float64Array[]; lmin: number; threshold: number } {
   const O = reflectedBasis(R, c.net.size);
-  const HO = O.map((o) => evaluate(c.net, theta, c.batch, o).hv!);
-  const M = O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2));
-  const lmin = minEigen(M);
+  const lmin = minEigen(projectedHessian(O, (o) => evaluate(c.net, theta, c.batch, o).hv!));
   return { O, lmin, threshold: -lmin / 2 };
 }
 
 /** One sample of the experiment, or why it was skipped. */
-export function collapseSample(decl: BlockMirrorDeclaration, c: NetworkCase, gamma: number, seed: number): NetworkCollapseSample | { readonly skipped: string } {
-  const R = caseReflection(decl, reflectionSums(decl), c);
+export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase, gamma: number, seed: number): NetworkCollapseSample | { readonly skipped: string } {
+  const R = caseReflection(decl, sums, c);
   const grad = (th: Float64Array): Float64Array => { const g = evaluate(c.net, th, c.batch).grad; return g.map((x, i) => x + 2 * gamma * th[i]!); };
   const hvp = (th: Float64Array, v: Float64Array): Float64Array => { const h = evaluate(c.net, th, c.batch, v).hv!; return h.map((x, i) => x + 2 * gamma * v[i]!); };
   const r = rng(seed);
   const size = c.net.size;
-  const lossG = (th: Float64Array): number => evaluate(c.net, th, c.batch).loss + gamma * dotv(th, th);
+  const lossG = (th: Float64Array): number => evaluate(c.net, th, c.batch).loss + gamma * dot(th, th);
   // 1. θ*: Levenberg–Marquardt Newton steps on L + γ‖θ‖² within the set (the projected Hessian from
   // `size` Hessian-vector products), accepted only when the regularised loss decreases.
   let th = R.project(c.theta);
@@ -176,7 +181,7 @@ export function collapseSample(decl: BlockMirrorDeclaration, c: NetworkCase, gam
   if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold)) return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed: undefined, window: 0 };
   const rate = eta * Math.abs(lmin + 2 * gamma);
   const window = Math.min(MAX_WINDOW, Math.max(100, Math.ceil((5 * Math.LN2) / Math.max(rate, 1e-300))));
-  const scale = 1e-6 * Math.max(1, normv(th));
+  const scale = PERTURBATION * Math.max(1, normv(th));
   const z = O.reduce((acc, o) => { const w = r.normal(); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
   let p = th.map((x, i) => x + (scale * z[i]!) / normv(z));
   const start = R.offSet(p);
@@ -196,6 +201,7 @@ export function networkCollapse(decl: BlockMirrorDeclaration, opts: { samples?: 
   const n = opts.samples ?? 50;
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
   const r = rng(seed ^ 0x1b873593);
+  const sums = reflectionSums(decl);
   const out: NetworkCollapseSample[] = [];
   const skipped = new Map<string, number>();
   for (const kind of kinds) {
@@ -210,14 +216,14 @@ export function networkCollapse(decl: BlockMirrorDeclaration, opts: { samples?: 
       return fc.sample(siteCase(kind, { norms: ['none'], acts: SMOOTH, ...opts.arch, widths }), { seed: seed + 7919 * k, numRuns: 1 })[0]!;
     });
     for (const c of cases) {
-      // Weight decay log-uniform in [1e-3, 1]: thresholds of sampled networks fall on both sides.
-      const gamma = 10 ** (-3 + 3 * r.next());
+      const [lo, hi] = GAMMA_EXPONENTS;
+      const gamma = 10 ** (lo + (hi - lo) * r.next());
       let s: NetworkCollapseSample | { readonly skipped: string } = { skipped: 'degenerate network' };
-      try { s = collapseSample(decl, c, gamma, c.seed ^ 0x68e31da4); } catch (err) { if (!(err instanceof NetworkError)) throw err; }
+      try { s = collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4); } catch (err) { if (!(err instanceof NetworkError)) throw err; }
       if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); else out.push(s);
     }
   }
   const clear = out.filter((s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold));
   const marginal = out.filter((s) => Math.abs(s.gamma - s.threshold) <= 1e-6 * Math.abs(s.threshold)).length;
-  return { kind: 'collapse-report', seed, samples: out, agree: clear.filter((s) => s.predicted === s.observed).length, decided: clear.length, ambiguous: out.length - clear.length, marginal, skipped: Object.fromEntries(skipped) };
+  return { kind: 'collapse-report', seed, gammaRange: [10 ** GAMMA_EXPONENTS[0], 10 ** GAMMA_EXPONENTS[1]], perturbation: PERTURBATION, samples: out, agree: clear.filter((s) => s.predicted === s.observed).length, decided: clear.length, ambiguous: out.length - clear.length, marginal, skipped: Object.fromEntries(skipped) };
 }

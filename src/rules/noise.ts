@@ -14,17 +14,19 @@
  */
 import { evaluate } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
-import { symmetricEigen } from '../../numeric/linalg';
+import { dot, symmetricEigen } from '../../numeric/linalg';
 import { rowsOf } from '../../numeric/sample';
 import fc from 'fast-check';
 import { siteCase, type NetworkCase } from '../../numeric/arbitraries';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { caseReflection } from '../mirrorCheck';
-import { reflectionSums } from '../derive/blockMirror';
-import { reflectedBasis } from './networkCollapse';
+import { reflectionSums, type ReflectionSums } from '../derive/blockMirror';
+import { reflectedBasis, projectedHessian } from './networkCollapse';
 
 export const NOISE_STEPS = 4000;
+/** Size of the starting perturbation along each reflected direction (times 1 + a uniform draw). */
+const PERTURBATION = 1e-8;
 
 export interface NoiseSample {
   readonly gamma: number;
@@ -37,20 +39,18 @@ export interface NoiseSample {
   readonly observed: boolean;
 }
 
-const dotv = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
-
 /** One case: the criterion, both predictions and the observation, or why the criterion does not apply. */
-export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: number): NoiseSample | { readonly skipped: string } {
-  const R = caseReflection(decl, reflectionSums(decl), c);
+export function noiseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase, seed: number): NoiseSample | { readonly skipped: string } {
+  const R = caseReflection(decl, sums, c);
   const th = R.project(c.theta);
   const B = c.batch.X.rows;
   const rows = Array.from({ length: B }, (_, i) => rowsOf(c.batch, [i]));
   const r = rng(seed);
   // A common fixed point needs θ* = 0 (weight decay moves any other point) and every sample's gradient 0.
-  if (Math.sqrt(dotv(th, th)) > 0) return { skipped: 'the set has no common fixed point of every sample\'s step' };
-  for (const b of rows) { const g = evaluate(c.net, th, b).grad; if (Math.sqrt(dotv(g, g)) > 1e-14) return { skipped: 'the set has no common fixed point of every sample\'s step' }; }
+  if (Math.sqrt(dot(th, th)) > 0) return { skipped: 'the set has no common fixed point of every sample\'s step' };
+  for (const b of rows) { const g = evaluate(c.net, th, b).grad; if (Math.sqrt(dot(g, g)) > 1e-14) return { skipped: 'the set has no common fixed point of every sample\'s step' }; }
   const O = reflectedBasis(R, c.net.size);
-  const Ms = rows.map((b) => { const HO = O.map((o) => evaluate(c.net, th, b, o).hv!); return O.map((a, i) => O.map((_, j) => (dotv(a, HO[j]!) + dotv(O[j]!, HO[i]!)) / 2)); });
+  const Ms = rows.map((b) => projectedHessian(O, (o) => evaluate(c.net, th, b, o).hv!));
   const scale = Math.max(...Ms.flatMap((M) => M.flat().map(Math.abs)), 1e-300);
   const mm = (A: number[][], Bm: number[][]): number[][] => A.map((row) => Bm[0]!.map((_, j) => row.reduce((s, x, k) => s + x * Bm[k]![j]!, 0)));
   for (const A of Ms) for (const Bm of Ms) {
@@ -60,7 +60,7 @@ export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: 
   const mix = Ms.reduce((acc, M) => { const w = r.normal(); return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!)); }, O.map(() => O.map(() => 0)));
   const { vectors } = symmetricEigen(mix);
   const V = vectors[0]!.map((_, j) => vectors.map((row) => row[j]!)); // one array per eigenvector
-  const h = Ms.map((M) => V.map((v) => dotv(v, M.map((row) => dotv(row, v)))));
+  const h = Ms.map((M) => V.map((v) => dot(v, M.map((row) => dot(row, v)))));
   const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
   // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.
   const gstar = Math.max(0, -Math.min(...hbar) / 2);
@@ -71,8 +71,8 @@ export function noiseSample(decl: BlockMirrorDeclaration, c: NetworkCase, seed: 
   const stats = terms.map((t) => { const m = t.reduce((s, x) => s + x, 0) / t.length; const sd = Math.sqrt(t.reduce((s, x) => s + (x - m) ** 2, 0) / t.length); return { m, se: sd / Math.sqrt(NOISE_STEPS) }; });
   const worst = stats.reduce((a, b) => (b.m > a.m ? b : a));
   const meanFieldPredicted = hbar.every((x) => Math.abs(1 - eta * (x + 2 * gamma)) < 1);
-  // Observation: one-sample SGD from a 1e-8 perturbation spread over every reflected direction.
-  let p = O.reduce((acc, o) => { const w = 1e-8 * (1 + r.next()); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
+  // Observation: one-sample SGD from a small perturbation spread over every reflected direction.
+  let p = O.reduce((acc, o) => { const w = PERTURBATION * (1 + r.next()); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
   const start = R.offSet(p);
   let grew = false;
   for (let k = 0; k < NOISE_STEPS; k++) {
@@ -90,6 +90,7 @@ export interface NoiseReport {
   readonly kind: 'noise-report';
   readonly seed: number;
   readonly steps: number;
+  readonly perturbation: number;
   /** Cases where the criterion applies and is more than 3 standard errors from 0. */
   readonly decided: number;
   readonly noiseAgree: number;
@@ -105,11 +106,12 @@ export interface NoiseReport {
 export function noiseExperiment(decl: BlockMirrorDeclaration, opts: { samples?: number; seed?: number; sites?: readonly SiteKind[] } = {}): NoiseReport {
   const seed = opts.seed ?? 1;
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  const sums = reflectionSums(decl);
   let decided = 0, noiseAgree = 0, meanFieldAgree = 0, disagree = 0, noiseRight = 0, ambiguous = 0;
   const skipped = new Map<string, number>();
   for (const kind of kinds) {
     for (const c of fc.sample(siteCase(kind, { norms: ['none'] }), { seed, numRuns: opts.samples ?? 50 })) {
-      const s = noiseSample(decl, c, c.seed ^ 0x1234);
+      const s = noiseSample(decl, sums, c, c.seed ^ 0x1234);
       if ('skipped' in s) { skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); continue; }
       if (Math.abs(s.criterion) < 3 * s.standardError) { ambiguous++; continue; }
       decided++;
@@ -118,5 +120,5 @@ export function noiseExperiment(decl: BlockMirrorDeclaration, opts: { samples?: 
       if (s.noisePredicted !== s.meanFieldPredicted) { disagree++; if (s.noisePredicted === s.observed) noiseRight++; }
     }
   }
-  return { kind: 'noise-report', seed, steps: NOISE_STEPS, decided, noiseAgree, meanFieldAgree, disagree, noiseRightWhereTheyDisagree: noiseRight, ambiguous, skipped: Object.fromEntries(skipped) };
+  return { kind: 'noise-report', seed, steps: NOISE_STEPS, perturbation: PERTURBATION, decided, noiseAgree, meanFieldAgree, disagree, noiseRightWhereTheyDisagree: noiseRight, ambiguous, skipped: Object.fromEntries(skipped) };
 }
