@@ -22,7 +22,7 @@ import { rowsOf } from '../numeric/sample';
 import type { BlockMirrorDeclaration } from './declaration/types';
 import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
 import { WordEvaluator } from './bind';
-import { reflectionSums, type ReflectionSums } from './derive/blockMirror';
+import { reflectionSums, requireReflection, type ReflectionSums } from './derive/blockMirror';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
 import { networkCollapse } from './rules/networkCollapse';
 import { noiseExperiment } from './rules/noise';
@@ -122,6 +122,8 @@ function residuals(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: Networ
 export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOptions & { readonly collapseSamples?: number } = {}): CheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
+  // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
+  requireReflection(decl);
   const kinds = selectedKinds(decl, opts);
   const sums = reflectionSums(decl);
   const keys = Object.keys(TITLES) as Key[];

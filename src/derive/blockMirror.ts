@@ -138,6 +138,23 @@ function equationText(alg: Algebra, s: WordSum, latex: boolean): string {
   return `${show(two)} = 0`;
 }
 
+/**
+ * A declared mirror must be an orthogonal reflection other than the identity: R² = I and R = Rᵀ,
+ * decided in the word algebra (every size). Otherwise the declaration is refused (InputError).
+ */
+export function requireReflection(decl: BlockMirrorDeclaration, alg: Algebra = algebraOf(decl), R: BlockReflection = blockReflection(decl, alg)): void {
+  const input = (detail: string): never => { throw new InputError(decl.origin, 'action', detail); };
+  const theta = lettersOf(decl, 'block');
+  const grad = lettersOf(decl, 'grad');
+  const twice = applyReflection(alg, R, applyReflection(alg, R, theta));
+  for (const [b, x] of twice) if (!alg.equalMatrix(x, theta.get(b)!)) input(`the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}${decl.constants.some((c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name))) ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''}`);
+  const Rtheta = applyReflection(alg, R, theta), Rgrad = applyReflection(alg, R, grad);
+  const left = alg.trace(decl.blocks.flatMap((b) => alg.inner(grad.get(b.name)!, Rtheta.get(b.name)!)));
+  const right = alg.trace(decl.blocks.flatMap((b) => alg.inner(Rgrad.get(b.name)!, theta.get(b.name)!)));
+  if (!alg.equalTrace(left, right)) input('the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
+  if (distinct(alg, reflectedPart(alg, R, theta)).length === 0) input('the action is the identity: it reflects nothing');
+}
+
 export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
   const alg = algebraOf(decl);
@@ -145,15 +162,8 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const theta = lettersOf(decl, 'block');
   const grad = lettersOf(decl, 'grad');
   const laws: Law[] = [];
-  const input = (detail: string): never => { throw new InputError(decl.origin, 'action', detail); };
-
-  // R² = I and R = Rᵀ, in the word algebra (every size).
-  const twice = applyReflection(alg, R, applyReflection(alg, R, theta));
-  for (const [b, x] of twice) if (!alg.equalMatrix(x, theta.get(b)!)) input(`the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}${decl.constants.some((c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name))) ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''}`);
-  const Rtheta = applyReflection(alg, R, theta), Rgrad = applyReflection(alg, R, grad);
-  const left = alg.trace(decl.blocks.flatMap((b) => alg.inner(grad.get(b.name)!, Rtheta.get(b.name)!)));
-  const right = alg.trace(decl.blocks.flatMap((b) => alg.inner(Rgrad.get(b.name)!, theta.get(b.name)!)));
-  if (!alg.equalTrace(left, right)) input('the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
+  requireReflection(decl, alg, R);
+  const Rtheta = applyReflection(alg, R, theta);
 
   const inst = new Instance(decl, seed);
   const sizes = inst.describeSizes();
@@ -166,7 +176,6 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   // The constraint set Oᵀθ = 0.
   const K = reflectedPart(alg, R, theta);
   const parts = distinct(alg, K);
-  if (parts.length === 0) input('the action is the identity: it reflects nothing');
   const eqs = parts.map(([, s]) => equationText(alg, s, false));
   const eqsL = parts.map(([, s]) => equationText(alg, s, true));
   const single = parts.every(([, s]) => s.length === 1 && s[0]!.word.length === 1);

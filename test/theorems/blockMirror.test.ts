@@ -60,6 +60,8 @@ describe('negative twins: what is not a mirror is refused', () => {
     const d = readDeclaration({ ...base, ...o }) as BlockMirrorDeclaration;
     expect(() => deriveBlockMirror(d)).toThrow(InputError);
     expect(() => deriveBlockMirror(d)).toThrow(msg);
+    // `noether check` refuses it the same way, before sampling any network.
+    expect(() => checkBlockMirror(d, { runs: 1, collapseSamples: 0 })).toThrow(msg);
   };
   it('I − 2P is an involution only for a projector P', () => {
     fails({ constants: { P: 'matrix[h, h]' }, action: { W1: 'W1 - 2*P*W1', W2: 'W2 - 2*W2*P' } }, /not an involution.*structure: projector/);
@@ -67,6 +69,10 @@ describe('negative twins: what is not a mirror is refused', () => {
   it('an involution that is not orthogonal (w ↦ u − w) is not a reflection', () => {
     const d = readDeclaration({ name: 'x', kind: 'mirror', sites: ['product-layer'], blocks: { u: 'vector[h]', w: 'vector[h]' }, action: { w: 'u - w' } }) as BlockMirrorDeclaration;
     expect(() => deriveBlockMirror(d)).toThrow(/not an orthogonal reflection/);
+    expect(() => checkBlockMirror(d, { runs: 1, collapseSamples: 0 })).toThrow(/not an orthogonal reflection/);
+  });
+  it('the identity reflects nothing', () => {
+    fails({ action: { W1: 'W1', W2: 'W2' } }, /the identity/);
   });
   it('a map that is not an involution, and a shift, are refused', () => {
     fails({ constants: { P: { shape: 'matrix[h, h]', structure: 'projector' } }, action: { W1: '-W1 + P*W1' } }, /not an involution/);
