@@ -252,7 +252,8 @@ export interface SiteRun<K> {
   readonly count: number;
   readonly skipped: number;
   readonly counterexample?: CheckCounterexample;
-  readonly failed: readonly K[];
+  /** The laws that fail at the counterexample, each with its own relative residual there. */
+  readonly failed: ReadonlyMap<K, number>;
 }
 
 /**
@@ -268,7 +269,7 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
   let count = 0;
   let skipped = 0;
   let counterexample: CheckCounterexample | undefined;
-  let failed: K[] = [];
+  let failed = new Map<K, number>();
   for (const kind of kinds) {
     const arb = siteCase(kind, opts.arch ?? {});
     // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
@@ -288,7 +289,7 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
     if (details.failed) {
       const c = details.counterexample![0];
       const res = residualsOf(c)!;
-      failed = [...res].filter(([k, x]) => x > tolerance(k)).map(([l]) => l);
+      failed = new Map([...res].filter(([k, x]) => x > tolerance(k)));
       const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
       counterexample = {
         site: c.site.label, siteKind: kind, architecture: describeSpec(c.spec), dataSeed: c.seed,
@@ -313,8 +314,9 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
 export function siteVerdict<K>(run: SiteRun<K>, k: K, kinds: readonly SiteKind[], seed: number, why: string, tolerance = IDENTITY_TOLERANCE): Verdict {
   const c = run.counterexample;
   if (c) {
-    return run.failed.includes(k)
-      ? { kind: 'refuted', why: `the law fails at ${c.site} of a ${c.architecture} network`, counterexample: { point: { site: c.site, architecture: c.architecture, dataSeed: String(c.dataSeed), replayPath: c.replay.path }, values: { relativeResidual: c.relativeResidual }, relativeResidual: c.relativeResidual, seed } }
+    const x = run.failed.get(k);
+    return x !== undefined
+      ? { kind: 'refuted', why: `the law fails at ${c.site} of a ${c.architecture} network`, counterexample: { point: { site: c.site, architecture: c.architecture, dataSeed: String(c.dataSeed), replayPath: c.replay.path }, values: { relativeResidual: x }, relativeResidual: x, seed } }
       : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };
   }
   return { kind: 'numerically-verified', count: run.count, worstRelative: run.worst.get(k)!, tolerance, seed, why: `sampled networks at ${kinds.join(', ')} sites, ${why}` };

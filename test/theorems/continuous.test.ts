@@ -13,7 +13,7 @@
 import { test, fc } from '@fast-check/jest';
 import { loadCatalog } from '../../src/catalog';
 import { deriveBlock } from '../../src/derive/block';
-import { lawResiduals, chargeDrift } from '../../src/check';
+import { lawResiduals, chargeDrift, runSites, siteVerdict } from '../../src/check';
 import type { Derivation, Law } from '../../src/derivation';
 import type { BlockDeclaration } from '../../src/declaration/types';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
@@ -121,5 +121,15 @@ describe('what is not a charge drifts [NM §3]', () => {
     try { r = chargeDrift(decl, charge, c, { rtol: RTOL }); } catch (e) { if (!(e instanceof NetworkError)) throw e; }
     expect(r).toBeDefined();
     expect(r!.relative).toBeGreaterThan(1e3 * RTOL * r!.steps);
+  });
+});
+
+describe('a refuted verdict cites its own law\'s residual at the counterexample', () => {
+  it('two laws failing at one case with different residuals', () => {
+    const res = new Map([['a', 0.75], ['b', 0.25], ['c', 0]]);
+    const run = runSites(['hidden-unit'], { runs: 5, seed: 1 }, ['a', 'b', 'c'], (k) => k, () => res);
+    expect(run.counterexample?.law).toBe('a');
+    const verdicts = ['a', 'b', 'c'].map((k) => siteVerdict(run, k, ['hidden-unit'], 1, 'test'));
+    expect(verdicts.map((v) => (v.kind === 'refuted' ? v.counterexample.relativeResidual : v.kind))).toEqual([0.75, 0.25, 'inconclusive']);
   });
 });
