@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
-import { type Expr, symbols, isFnName, substitute, sym } from '../expr/ast';
+import { type Expr, symbols, isFnName, substitute, sym, add, mul, num } from '../expr/ast';
+import { toText } from '../expr/print';
 import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
 import { type Declaration, type MirrorDeclaration, type BlockMirrorDeclaration, type BlockShaped, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
 import { decideZero } from '../verify/zero';
 import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
+import * as Q from '../expr/rational';
 
 type Locate = (path: readonly (string | number)[]) => Loc | undefined;
 
@@ -104,7 +106,7 @@ function defineNames(r: Reader, groups: readonly [string, readonly string[], (st
 export function readDeclaration(raw: unknown, origin = '<declaration>', locate: Locate = () => undefined): Declaration {
   const r = new Reader(origin, locate);
   const o = r.obj(raw, []);
-  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss', 'sites']);
+  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss', 'sites', 'surface']);
   for (const k of Object.keys(o)) if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
   if (o['name'] === undefined) r.fail([], "missing field 'name'");
   const name = r.str(o['name'], ['name']);
@@ -116,6 +118,7 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
   const common = { name, description, origin, ...(source !== undefined ? { source } : {}) };
 
   if (kind === 'mirror') return readMirror(r, o, common);
+  if (o['surface'] !== undefined) r.fail(['surface'], 'only mirror declarations have a surface (kind: mirror)');
   if (o['group'] === undefined) r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
   const groupRaw = o['group'];
   const group = typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
@@ -239,10 +242,16 @@ function readScalarLoss(r: Reader, o: Record<string, unknown>, actionRaw: Record
   return { parameters, data, constants, loss, action };
 }
 
-/** A mirror declaration: loss, parameters, data, and an involution with no group parameter. */
+/**
+ * A mirror declaration: loss, parameters, data, and an involution with no group parameter, given
+ * as its action or (concrete mirrors) by its surface: the reflected directions O, from which
+ * R = I − 2O(OᵀO)⁻¹Oᵀ.
+ */
 function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration | BlockMirrorDeclaration {
   if (o['group'] !== undefined) r.fail(['group'], 'a mirror symmetry is an involution: it has no group parameter');
-  if (o['action'] === undefined) r.fail([], "missing field 'action' (the involution, e.g. u: -u)");
+  if (o['action'] !== undefined && o['surface'] !== undefined) r.fail(['surface'], 'give the mirror either by its action or by its surface, not both');
+  if (o['blocks'] !== undefined && o['surface'] !== undefined) r.fail(['surface'], 'a block-level mirror is given by its action (e.g. W1: W1 - 2*P*W1 with P a projector)');
+  if (o['action'] === undefined && (o['surface'] === undefined || o['blocks'] !== undefined)) r.fail([], "missing field 'action' (the involution, e.g. u: -u)" + (o['blocks'] === undefined ? " or 'surface' (the reflected directions, e.g. [{u: 1, w: -1}])" : ''));
   if (o['blocks'] !== undefined) {
     // Block level: blocks bound to sites, an involution of the blocks (it may exchange them).
     for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'a block-level mirror has blocks, not parameters, data or a loss (the loss is the network at its sites)');
@@ -251,9 +260,60 @@ function readMirror(r: Reader, o: Record<string, unknown>, common: { name: strin
     return { kind: 'block-mirror', ...common, ...parts };
   }
   for (const k of ['scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  if (o['surface'] !== undefined) {
+    const declared = r.list(o['parameters'], ['parameters']);
+    if (declared.length === 0) r.fail(['parameters'], 'no parameters declared');
+    const { vectors, basis } = readSurface(r, o['surface'], declared);
+    const { parameters, data, constants, loss, action } = readScalarLoss(r, o, surfaceAction(basis, declared), []);
+    const at = r.locate(['surface']);
+    return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action: action.map((a) => ({ ...a, ...(at ? { at } : {}) })), surface: vectors.map((x) => x.map(Q.toString)) };
+  }
   const { parameters, data, constants, loss, action } = readScalarLoss(r, o, r.obj(o['action'], ['action']), []);
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
   return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+}
+
+/**
+ * The surface of a concrete mirror: a non-empty list of independent vectors over the parameters,
+ * each a mapping parameter → rational coefficient (parameters left out have coefficient 0).
+ * Returns the vectors and an orthogonal basis of their span (exact Gram–Schmidt, unnormalised).
+ */
+function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { vectors: Q.Rational[][]; basis: Q.Rational[][] } {
+  if (!Array.isArray(v) || v.length === 0) r.fail(['surface'], `expected a non-empty list of vectors such as {u: 1, w: -1}, got ${describe(v)}`);
+  const dot = (a: readonly Q.Rational[], b: readonly Q.Rational[]): Q.Rational => a.reduce((s, x, i) => Q.add(s, Q.mul(x, b[i]!)), Q.ZERO);
+  const vectors: Q.Rational[][] = [], basis: Q.Rational[][] = [];
+  v.forEach((row, k) => {
+    const m = r.obj(row, ['surface', k]);
+    const x = parameters.map(() => Q.ZERO);
+    for (const [p, c] of Object.entries(m)) {
+      const i = parameters.indexOf(p);
+      if (i < 0) r.fail(['surface', k, p], `unknown parameter '${p}' (declared: ${parameters.join(', ')})`);
+      const q = typeof c === 'number' && Number.isFinite(c) ? Q.fromNumber(c) : typeof c === 'string' ? Q.parseRational(c.trim()) : undefined;
+      if (!q) r.fail(['surface', k, p], `expected a rational coefficient such as 1, -2 or 1/2, got ${describe(c)}`);
+      x[i] = q;
+    }
+    // What is left of x after removing its components along the earlier directions.
+    const u = basis.reduce((acc, b) => { const f = Q.div(dot(acc, b), dot(b, b)); return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!))); }, x);
+    if (u.every(Q.isZero)) r.fail(['surface', k], x.every(Q.isZero) ? 'a zero vector reflects nothing' : 'this vector is a combination of the ones before it');
+    vectors.push(x);
+    basis.push(u);
+  });
+  return { vectors, basis };
+}
+
+/**
+ * The action θ ↦ Rθ of the reflection through a surface, R = I − 2O(OᵀO)⁻¹Oᵀ = I − 2Σ uuᵀ/‖u‖² over an
+ * orthogonal basis u of O's span, as expressions (parameters R leaves alone omitted).
+ */
+function surfaceAction(basis: readonly (readonly Q.Rational[])[], parameters: readonly string[]): Record<string, string> {
+  const dot = (a: readonly Q.Rational[]): Q.Rational => a.reduce((s, x) => Q.add(s, Q.mul(x, x)), Q.ZERO);
+  const R = parameters.map((_, i) => parameters.map((__, j) => basis.reduce((s, u) => Q.sub(s, Q.div(Q.mul(Q.rat(2), Q.mul(u[i]!, u[j]!)), dot(u))), i === j ? Q.ONE : Q.ZERO)));
+  const out: Record<string, string> = {};
+  parameters.forEach((p, i) => {
+    if (R[i]!.every((x, j) => Q.cmp(x, i === j ? Q.ONE : Q.ZERO) === 0)) return;
+    out[p] = toText(add(...R[i]!.flatMap((x, j) => (Q.isZero(x) ? [] : [mul(num(x), sym(parameters[j]!))]))));
+  });
+  return out;
 }
 
 function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {

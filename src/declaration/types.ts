@@ -95,6 +95,8 @@ export interface ConcreteDeclaration extends Common, ScalarLoss {
 /** A discrete (mirror) symmetry of a scalar loss: a linear involution θ ↦ Rθ of the parameters (the action). */
 export interface MirrorDeclaration extends Common, ScalarLoss {
   readonly kind: 'mirror';
+  /** When declared by its surface: the reflected directions O (rational coefficients over the parameters), R = I − 2O(OᵀO)⁻¹Oᵀ. */
+  readonly surface?: readonly (readonly string[])[];
 }
 
 export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration | BlockMirrorDeclaration;

@@ -121,7 +121,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     kind: 'law', id: 'mirror-constraint', parameter: 'O', title: `Symmetric solutions: Oᵀθ = 0 (${m} constraint${m > 1 ? 's' : ''})`,
     statement: { text: constraints.map((c) => `${toText(c)} = 0`).join(', '), latex: constraints.map((c) => `${toLatex(c)} = 0`).join(', \\; ') },
     data: { kind: 'vector', components: Object.fromEntries(constraints.map((c, i) => [`c${i + 1}`, c])) },
-    verdict: { kind: 'proved', method: 'exact rational linear algebra: R² = I, R = Rᵀ, Oᵀθ = 0 ⟺ (I − R)θ/2 = 0 row-reduced', evidence: `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]` },
+    verdict: { kind: 'proved', method: 'exact rational linear algebra: R² = I, R = Rᵀ, Oᵀθ = 0 ⟺ (I − R)θ/2 = 0 row-reduced', evidence: `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]${d.surface ? ` = I − 2O(OᵀO)⁻¹Oᵀ from the declared surface O = [${d.surface.map((v) => v.join(', ')).join('; ')}] (rows: columns of O)` : ''}` },
     note: structure,
   });
 

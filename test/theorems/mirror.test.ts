@@ -95,3 +95,69 @@ describe('threshold prediction vs observed collapse on 50 sampled data sets [SIS
     expect(rep.samples.some((s) => s.predicted) && rep.samples.some((s) => !s.predicted)).toBe(true);
   });
 });
+
+describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]', () => {
+  const toNum = (R: ReturnType<typeof reflectionOf>): number[][] => R.map((r) => r.map((x) => Number(x.n) / Number(x.d)));
+  /** Householder reflection through the surface spanned by the columns of O (float64, by hand: Gram–Schmidt then I − 2ΣqqᵀT). */
+  const householder = (O: number[][]): number[][] => {
+    const n = O[0]!.length;
+    const qs: number[][] = [];
+    for (const v0 of O) {
+      const v = [...v0];
+      for (const q of qs) { const c = q.reduce((s, x, i) => s + x * v[i]!, 0); for (let i = 0; i < n; i++) v[i]! -= c * q[i]!; }
+      const nv = Math.hypot(...v);
+      qs.push(v.map((x) => x / nv));
+    }
+    return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => (i === j ? 1 : 0) - 2 * qs.reduce((s, q) => s + q[i]! * q[j]!, 0)));
+  };
+  it('the swap of two tanh units, declared by O = [e_a1 − e_a2, e_v1 − e_v2], is the catalog swap', () => {
+    const cat = loadCatalog('mirror-swap') as MirrorDeclaration;
+    const bySurface = readDeclaration({ name: 's', kind: 'mirror', parameters: cat.parameters, data: cat.data, loss: cat.lossText, surface: [{ a1: 1, a2: -1 }, { v1: 1, v2: -1 }] }) as MirrorDeclaration;
+    expect(toNum(reflectionOf(bySurface))).toEqual(toNum(reflectionOf(cat)));
+    expect(law(deriveMirror(bySurface), 'mirror-constraint').statement.text).toBe(law(deriveMirror(cat), 'mirror-constraint').statement.text);
+  });
+  it('non-orthogonal, non-normalised vectors give the same reflection as the float Householder formula', () => {
+    const d = mirror({ parameters: ['p', 'q', 'r'], loss: 'p^2 + q^2 + r^2', surface: [{ p: 1, q: 2 }, { q: '1/2', r: -3 }] });
+    const R = toNum(reflectionOf(d));
+    const H = householder([[1, 2, 0], [0, 0.5, -3]]);
+    R.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(H[i]![j]!, 14)));
+  });
+  it('an oblique reflection no table lists: proved, its set u + 2w = 0, threshold −½ oᵀHo against finite differences', () => {
+    const loss = (u: number, w: number, x: number, y: number): number => (y - x * (2 * u - w)) ** 2 + (u + 2 * w) ** 2 * x ** 2;
+    const d = deriveMirror(mirror({ parameters: ['u', 'w'], loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2', surface: [{ u: 1, w: 2 }] }));
+    expect(d.verdict.kind).toBe('proved');
+    expect(law(d, 'mirror-constraint').statement.text).toBe('u + 2*w = 0');
+    const th = law(d, 'attraction-threshold');
+    if (th.data.kind !== 'expr') throw new Error('expression expected');
+    const f = compile(th.data.expr, ['u', 'w', 'x', 'y']);
+    const o = [1 / Math.sqrt(5), 2 / Math.sqrt(5)], h = 1e-4;
+    for (const [s, x, y] of [[0.3, 0.7, -1.1], [-1.2, -0.4, 0.9], [2.1, 1.3, 0.2]] as const) {
+      const [u, w] = [2 * s, -s]; // on the set u + 2w = 0
+      const at = (t: number): number => loss(u + t * o[0]!, w + t * o[1]!, x, y);
+      const curvature = (at(h) - 2 * at(0) + at(-h)) / (h * h);
+      expect(f([u, w, x, y])).toBeCloseTo(-curvature / 2, 5);
+    }
+  });
+  it('negative twin: the reflection through u + w = 0 is not a symmetry of that loss, refuted with a counterexample that replays', () => {
+    const d = deriveMirror(mirror({ parameters: ['u', 'w'], loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2', surface: [{ u: 1, w: 1 }] }));
+    const v = law(d, 'invariance').verdict;
+    if (v.kind !== 'refuted') throw new Error(`refuted expected, got ${v.kind}`);
+    const [u, w, x, y] = ['u', 'w', 'x', 'y'].map((k) => Number(v.counterexample.point[k])) as [number, number, number, number];
+    const loss = (a: number, b: number): number => (y - x * (2 * a - b)) ** 2 + (a + 2 * b) ** 2 * x ** 2;
+    expect(Math.abs(loss(u, w) - loss(-w, -u))).toBeGreaterThan(1e-6); // R swaps and negates: (u, w) → (−w, −u)
+  });
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['dependent vectors', { surface: [{ u: 1, w: 1 }, { u: 2, w: 2 }] }, /combination of the ones before it/],
+    ['a zero vector', { surface: [{ u: 0 }] }, /zero vector/],
+    ['an unknown parameter', { surface: [{ z: 1 }] }, /unknown parameter 'z'/],
+    ['an irrational coefficient', { surface: [{ u: 'sqrt(2)' }] }, /rational coefficient/],
+    ['both action and surface', { surface: [{ u: 1 }], action: { u: '-u' } }, /not both/],
+    ['an empty surface', { surface: [] }, /non-empty list/],
+  ])('refuses %s', (_, o, re) => {
+    expect(() => mirror({ parameters: ['u', 'w'], loss: '(y - u*w*x)^2', ...o })).toThrow(re);
+  });
+  it('refuses a surface outside concrete mirrors', () => {
+    expect(() => readDeclaration({ name: 'm', kind: 'mirror', sites: ['odd-unit'], blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, surface: [{ w_in: 1 }] })).toThrow(/block-level mirror is given by its action/);
+    expect(() => readDeclaration({ name: 'm', group: 'a', parameters: ['u'], loss: 'u^2', action: { u: 'u' }, surface: [{ u: 1 }] })).toThrow(/only mirror declarations/);
+  });
+});
