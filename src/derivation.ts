@@ -14,6 +14,8 @@ export type LawData =
   | { readonly kind: 'expr'; readonly expr: Expr }
   /** Concrete: one expression per parameter. */
   | { readonly kind: 'vector'; readonly components: Readonly<Record<string, Expr>> }
+  /** Concrete: a matrix of expressions (e.g. the Hessian block along the reflected directions). */
+  | { readonly kind: 'expr-matrix'; readonly rows: readonly (readonly Expr[])[] }
   /** Block-level scalar: Σ coef · tr(word). */
   | { readonly kind: 'trace'; readonly sum: TraceSum }
   /** Block-level matrix-valued (for a generic matrix E: the law holds for every E). */

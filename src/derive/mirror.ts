@@ -176,35 +176,61 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
       verdict: { kind: 'proved', method: 'linearisation on the set: the reflected coordinate obeys ż = −(oᵀHo + 2γ) z, since the Hessian is block-diagonal there', evidence: 'oᵀHo computed from the loss on the set' },
       note: 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]',
     });
-  } else if (m === 2) {
-    // Reflected directions spanned by the constraint rows B (2×n): the eigenvalues of OᵀHO are those of
-    // the pencil (B H Bᵀ, B Bᵀ), i.e. of M = (B Bᵀ)⁻¹ B H Bᵀ: λ_min = tr M/2 − √(tr² M/4 − det M).
-    const B = rows;
-    const BHB = [0, 1].map((i) => [0, 1].map((j) => add(...P.flatMap((_, k) => P.map((__, l) => (Q.isZero(B[i]![k]!) || Q.isZero(B[j]![l]!) ? ZERO_E : mul(num(Q.mul(B[i]![k]!, B[j]![l]!)), H[k]![l]!)))))));
-    const G = [0, 1].map((i) => [0, 1].map((j) => B[i]!.reduce((s2, x, k) => Q.add(s2, Q.mul(x, B[j]![k]!)), Q.ZERO)));
-    const det = Q.sub(Q.mul(G[0]![0]!, G[1]![1]!), Q.mul(G[0]![1]!, G[1]![0]!));
-    const Ginv = [[Q.div(G[1]![1]!, det), Q.div(Q.neg(G[0]![1]!), det)], [Q.div(Q.neg(G[1]![0]!), det), Q.div(G[0]![0]!, det)]];
-    const M = [0, 1].map((i) => [0, 1].map((j) => add(mul(num(Ginv[i]![0]!), BHB[0]![j]!), mul(num(Ginv[i]![1]!), BHB[1]![j]!))));
-    const tr = add(M[0]![0]!, M[1]![1]!);
-    const dt = sub(mul(M[0]![0]!, M[1]![1]!), mul(M[0]![1]!, M[1]![0]!));
-    const disc = expanded(sub(mul(num(Q.rat(1, 4)), tr, tr), dt));
-    const lmin = add(mul(num(Q.rat(1, 2)), expanded(tr)), mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }));
-    const gstar = expanded(mul(num(Q.rat(-1, 2)), lmin));
-    laws.push({
-      kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
-      statement: { text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },
-      data: { kind: 'expr', expr: gstar },
-      verdict: { kind: 'proved', method: 'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 pencil (B H Bᵀ, B Bᵀ) in closed form', evidence: `B = [${B.map((r) => r.map(Q.toString).join(', ')).join('; ')}]` },
-      note: 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]',
-    });
   } else {
-    laws.push({
-      kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ',
-      statement: { text: `the set attracts gradient flow locally iff γ > −λ_min(OᵀHO)/2, OᵀHO the ${m}×${m} Hessian along the reflected directions (numeric at a given point)`, latex: '\\gamma > -\\tfrac12 \\lambda_{\\min}(O^\\top H O)' },
-      data: { kind: 'none' }, verdict: { kind: 'proved', method: 'linearisation on the set with the block-diagonal Hessian', evidence: `${m} reflected directions` },
-    });
+    // Reflected directions spanned by the constraint rows B (m×n): the eigenvalues of OᵀHO are those of
+    // the pencil (B H Bᵀ, B Bᵀ), i.e. of M = (B Bᵀ)⁻¹ B H Bᵀ (exact rational G = B Bᵀ; B has full rank).
+    const B = rows;
+    const idx = B.map((_, i) => i);
+    const BHB = idx.map((i) => idx.map((j) => add(...P.flatMap((_, k) => P.map((__, l) => (Q.isZero(B[i]![k]!) || Q.isZero(B[j]![l]!) ? ZERO_E : mul(num(Q.mul(B[i]![k]!, B[j]![l]!)), H[k]![l]!)))))));
+    const G = idx.map((i) => idx.map((j) => B[i]!.reduce((s2, x, k) => Q.add(s2, Q.mul(x, B[j]![k]!)), Q.ZERO)));
+    const Ginv = inverse(G);
+    const M = idx.map((i) => idx.map((j) => add(...idx.map((k) => (Q.isZero(Ginv[i]![k]!) ? ZERO_E : mul(num(Ginv[i]![k]!), BHB[k]![j]!))))));
+    const evidence = `B = [${B.map((r) => r.map(Q.toString).join(', ')).join('; ')}]`;
+    const note = 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]';
+    if (m === 2) {
+      // The smaller eigenvalue in closed form: λ_min = tr M/2 − √(tr² M/4 − det M).
+      const tr = add(M[0]![0]!, M[1]![1]!);
+      const dt = sub(mul(M[0]![0]!, M[1]![1]!), mul(M[0]![1]!, M[1]![0]!));
+      const disc = expanded(sub(mul(num(Q.rat(1, 4)), tr, tr), dt));
+      const lmin = add(mul(num(Q.rat(1, 2)), expanded(tr)), mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }));
+      const gstar = expanded(mul(num(Q.rat(-1, 2)), lmin));
+      laws.push({
+        kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+        statement: { text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },
+        data: { kind: 'expr', expr: gstar },
+        verdict: { kind: 'proved', method: 'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 pencil (B H Bᵀ, B Bᵀ) in closed form', evidence },
+        note,
+      });
+    } else {
+      // No closed form for the smallest eigenvalue: the m×m matrix itself, to evaluate at a point.
+      const Mx = M.map((row) => row.map((e) => expanded(e)));
+      laws.push({
+        kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+        statement: {
+          text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(M)/2, M = (BBᵀ)⁻¹BHBᵀ = [${Mx.map((r) => r.map(toText).join(', ')).join('; ')}] (similar to the ${m}×${m} OᵀHO; on the set, for the data at hand)`,
+          latex: `\\gamma > -\\tfrac12 \\lambda_{\\min}(M), \\; M = \\begin{pmatrix} ${Mx.map((r) => r.map(toLatex).join(' & ')).join(' \\\\ ')} \\end{pmatrix}`,
+        },
+        data: { kind: 'expr-matrix', rows: Mx },
+        verdict: { kind: 'proved', method: `linearisation on the set (block-diagonal Hessian); OᵀHO is similar to M = (BBᵀ)⁻¹BHBᵀ for the ${m} constraint rows B`, evidence },
+        note: `${note}; noether check evaluates λ_min at sampled points`,
+      });
+    }
   }
   return result(d, seed, laws);
+}
+
+/** The inverse of an invertible rational matrix (Gauss–Jordan, exact). */
+function inverse(G: RMat): RMat {
+  const n = G.length;
+  const a = G.map((row, i) => [...row, ...G.map((_, j) => (i === j ? Q.ONE : Q.ZERO))]);
+  for (let c = 0; c < n; c++) {
+    const p = a.findIndex((r, i) => i >= c && !Q.isZero(r[c]!));
+    [a[c], a[p]] = [a[p]!, a[c]!];
+    const piv = a[c]![c]!;
+    a[c] = a[c]!.map((x) => Q.div(x, piv));
+    for (let i = 0; i < n; i++) if (i !== c && !Q.isZero(a[i]![c]!)) { const f = a[i]![c]!; a[i] = a[i]!.map((x, j) => Q.sub(x, Q.mul(f, a[c]![j]!))); }
+  }
+  return a.map((r) => r.slice(n));
 }
 
 function result(d: MirrorDeclaration, seed: number, laws: Law[]): Derivation {

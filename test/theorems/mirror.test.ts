@@ -161,3 +161,34 @@ describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]
     expect(() => readDeclaration({ name: 'm', group: 'a', parameters: ['u'], loss: 'u^2', action: { u: 'u' }, surface: [{ u: 1 }] })).toThrow(/only mirror declarations/);
   });
 });
+
+describe('three or more reflected directions: γ* = −λ_min(M)/2 with M similar to OᵀHO', () => {
+  // Reflection through span O, O = [e_p + e_q, e_r, e_p + e_s]: the loss sees c·θ (c = (1, −1, 0, −1) ⟂ O) and even products of O-components.
+  const lossText = '(y - x*(p - q - s))^2 + x*(p + q)*(p + s) + y*r^2';
+  const loss = ([p, q, r, s]: readonly number[], x: number, y: number): number => (y - x * (p! - q! - s!)) ** 2 + x * (p! + q!) * (p! + s!) + y * r! ** 2;
+  const d = deriveMirror(mirror({ parameters: ['p', 'q', 'r', 's'], loss: lossText, surface: [{ p: 1, q: 1 }, { r: 1 }, { p: 1, s: 1 }] }));
+  it('the 3×3 matrix M has the trace and determinant of OᵀHO from a finite-difference Hessian, at points on the set', () => {
+    expect(d.verdict.kind).toBe('proved');
+    const th = law(d, 'attraction-threshold');
+    if (th.data.kind !== 'expr-matrix') throw new Error('matrix expected');
+    const M = th.data.rows.map((r) => r.map((e) => compile(e, ['p', 'q', 'r', 's', 'x', 'y'])));
+    // Orthonormal O by hand (Gram–Schmidt on the three surface vectors).
+    const O: number[][] = [];
+    for (const v0 of [[1, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]) {
+      const v = [...v0];
+      for (const o of O) { const c = o.reduce((s, a, i) => s + a * v[i]!, 0); for (let i = 0; i < 4; i++) v[i]! -= c * o[i]!; }
+      const nv = Math.hypot(...v);
+      O.push(v.map((a) => a / nv));
+    }
+    const det3 = (A: number[][]): number => A[0]![0]! * (A[1]![1]! * A[2]![2]! - A[1]![2]! * A[2]![1]!) - A[0]![1]! * (A[1]![0]! * A[2]![2]! - A[1]![2]! * A[2]![0]!) + A[0]![2]! * (A[1]![0]! * A[2]![1]! - A[1]![1]! * A[2]![0]!);
+    for (const [t, x, y] of [[0.4, 1.3, -0.7], [-1.1, -0.6, 0.8], [2.0, 0.9, 1.7]] as const) {
+      const theta = [t, -t, 0, -t]; // c = (1, −1, 0, −1) spans the set
+      const h = 1e-4;
+      const f = (a: readonly number[], b: readonly number[], sa: number, sb: number): number => loss(theta.map((v, i) => v + sa * a[i]! + sb * b[i]!), x, y);
+      const OHO = O.map((a) => O.map((b) => (f(a, b, h, h) - f(a, b, h, -h) - f(a, b, -h, h) + f(a, b, -h, -h)) / (4 * h * h)));
+      const Mv = M.map((r) => r.map((g) => g([...theta, x, y])));
+      expect(Mv[0]![0]! + Mv[1]![1]! + Mv[2]![2]!).toBeCloseTo(OHO[0]![0]! + OHO[1]![1]! + OHO[2]![2]!, 5);
+      expect(det3(Mv)).toBeCloseTo(det3(OHO), 4);
+    }
+  });
+});
