@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
-import { type Expr, symbols, isFnName, substitute, sym, add, mul, num } from '../expr/ast';
+import { type Expr, symbols, isFnName, substitute, sym, add, mul, num, callsFn } from '../expr/ast';
 import { toText } from '../expr/print';
 import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
@@ -317,8 +317,7 @@ function surfaceAction(basis: readonly (readonly Q.Rational[])[], parameters: re
 }
 
 function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {
-  const has = (x: Expr): boolean => x.kind === 'call' ? x.fn === 'expm' || x.args.some(has) : x.kind === 'add' ? x.terms.some(has) : x.kind === 'mul' ? x.factors.some(has) : x.kind === 'pow' ? has(x.base) || has(x.exp) : false;
-  if (has(e.expr)) r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
+  if (callsFn(e.expr, 'expm')) r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
 }
 
 function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Loc | undefined {

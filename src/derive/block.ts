@@ -11,7 +11,7 @@
  *
  * Each formula is confirmed independently by an exact check at small sizes (derive/instantiate.ts).
  */
-import { type Expr, num, ZERO_E, substitute, symbols, ONE_E } from '../expr/ast';
+import { type Expr, num, ZERO_E, substitute, symbols, ONE_E, callsFn } from '../expr/ast';
 import { diff } from '../expr/diff';
 import * as Q from '../expr/rational';
 import type { BlockDeclaration, BlockShaped, Shape, ActionEntry, Structure } from '../declaration/types';
@@ -120,15 +120,7 @@ function dual(ctx: Ctx & { readonly decl: BlockDeclaration }, e: Expr): { v: Wor
   }
 }
 
-export function hasExpm(e: Expr): boolean {
-  switch (e.kind) {
-    case 'call': return e.fn === 'expm' || e.args.some(hasExpm);
-    case 'add': return e.terms.some(hasExpm);
-    case 'mul': return e.factors.some(hasExpm);
-    case 'pow': return hasExpm(e.base) || hasExpm(e.exp);
-    default: return false;
-  }
-}
+export const hasExpm = (e: Expr): boolean => callsFn(e, 'expm');
 
 interface LinearTerm { readonly coef: Expr; readonly left: WordTerm['word']; readonly right: WordTerm['word'] }
 interface BlockGenerator { readonly block: string; readonly X: WordSum; readonly linear: readonly LinearTerm[]; readonly shift: WordSum }

@@ -99,3 +99,14 @@ export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
     case 'call': return call(e.fn, ...e.args.map((t) => substitute(t, map)));
   }
 }
+
+/** Whether e calls the function fn anywhere. */
+export function callsFn(e: Expr, fn: FnName): boolean {
+  switch (e.kind) {
+    case 'call': return e.fn === fn || e.args.some((a) => callsFn(a, fn));
+    case 'add': return e.terms.some((t) => callsFn(t, fn));
+    case 'mul': return e.factors.some((f) => callsFn(f, fn));
+    case 'pow': return callsFn(e.base, fn) || callsFn(e.exp, fn);
+    default: return false;
+  }
+}
