@@ -11,6 +11,8 @@ import { theorem as nmRescaleHessian } from './nm-rescale-hessian';
 import { theorem as nmRescaleCharge } from './nm-rescale-charge';
 import { theorem as guLinearBalance } from './gu-linear-balance';
 import { theorem as nmLinearGradient } from './nm-linear-gradient';
+import { theorem as guAugmentationGradient } from './gu-augmentation-gradient';
+import { theorem as guAugmentationHessian } from './gu-augmentation-hessian';
 
 export const THEOREMS: readonly Theorem[] = [
   nmTranslationGradient,
@@ -24,9 +26,12 @@ export const THEOREMS: readonly Theorem[] = [
   nmRescaleCharge,
   guLinearBalance,
   nmLinearGradient,
+  guAugmentationGradient,
+  guAugmentationHessian,
 ];
 
 export { prove, type Theorem } from './lib';
 export { proveRule, RULE_THEOREMS, type RuleTheorem } from './rules';
 export { proveMirror, MIRROR_THEOREMS, type MirrorTheorem } from './mirror';
 export { proveDcs, DCS_THEOREM } from './dcs';
+export { proveGuTime, GU_TIME_THEOREM } from './gu-time';

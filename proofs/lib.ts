@@ -34,6 +34,8 @@ export interface Theorem {
 export const th = (name: string): Letter => letter('block', name);
 export const g = (name: string): Letter => letter('grad', name);
 export const ones = (block: string): Letter => letter('ones', block);
+/** A declared constant matrix (e.g. the generator A of an augmentation). */
+export const k = (name: string): Letter => letter('const', name);
 export const T = (l: Letter): Letter => ({ ...l, t: !l.t });
 export const c = (p: number, q = 1): Expr => num(rat(p, q));
 /** coef · ⟨x, y⟩ as a trace term. */

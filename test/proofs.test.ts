@@ -1,6 +1,6 @@
 /** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
 import katex from 'katex';
-import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, proveDcs } from '../proofs';
+import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, proveDcs, proveGuTime, GU_TIME_THEOREM } from '../proofs';
 import { exactZero } from '../src/expr/normal';
 import { parseExpr } from '../src/expr/parse';
 import type { Theorem } from '../proofs/lib';
@@ -68,5 +68,18 @@ describe('the differentiable-constraint recipe [SIS]', () => {
   });
   it('negative twin: the same identity with γ|uv| in place of 2γ|uv| is not an identity', () => {
     expect(exactZero(parseExpr('gamma*(u^2 + v^2) - gamma*abs(u*v) - gamma*(abs(u) - abs(v))^2'))).not.toBe('zero');
+  });
+});
+
+describe('GU\'s time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr', () => {
+  it('the chain-rule identity is proved exactly, then verified on sampled networks and along an integrated flow', () => {
+    const c = proveGuTime();
+    expect(c.steps.map((s) => s.verdict.kind)).toEqual(['proved', 'numerically-verified', 'numerically-verified']);
+    expect(c.verdict.kind).toBe('numerically-verified');
+    expect(() => katex.renderToString(GU_TIME_THEOREM.statement.latex, { throwOnError: true })).not.toThrow();
+  });
+  it('negative twin: with Θ replaced by the identity the exact step fails (rᵀr ≠ ‖∇L‖² for v tanh(a x) + c)', () => {
+    // One sample, L = ½(f − y)²: ‖∇L‖² = r²‖∇f‖², which is not r² for generic parameters.
+    expect(exactZero(parseExpr('(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2'))).not.toBe('zero');
   });
 });

@@ -260,12 +260,13 @@ export function main(args: readonly string[], io: IO): number {
       case 'prove': {
         // Loaded here so that other commands do not pay for the theorem modules at start-up.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, DCS_THEOREM, proveDcs } = require('../../proofs') as typeof import('../../proofs');
+        const { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, DCS_THEOREM, proveDcs, GU_TIME_THEOREM, proveGuTime } = require('../../proofs') as typeof import('../../proofs');
         const all = [
           ...THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => prove(t, o.seed) })),
           ...RULE_THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => proveRule(t) })),
           ...MIRROR_THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => proveMirror(t) })),
           { id: DCS_THEOREM.id, title: DCS_THEOREM.title, source: DCS_THEOREM.source, run: proveDcs },
+          { id: GU_TIME_THEOREM.id, title: GU_TIME_THEOREM.title, source: GU_TIME_THEOREM.source, run: () => proveGuTime(o.seed) },
         ];
         if (o.list) { io.stdout(all.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n'); return 0; }
         if (!o.all && o.positional.length === 0) throw new UsageError("prove needs a theorem id or --all (see 'noether prove --list')");
