@@ -100,10 +100,9 @@ export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
-
 /**
- * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations: the eigenvalues and,
- * as columns of `vectors`, orthonormal eigenvectors (in the same order).
+ * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations: the eigenvalues and
+ * orthonormal eigenvectors, vectors[j] belonging to values[j].
  */
 export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
   const n = a.length;
@@ -123,7 +122,8 @@ export function symmetricEigen(a: readonly (readonly number[])[]): { values: num
       for (let k = 0; k < n; k++) { const x = V[k]![p]!, y = V[k]![q]!; V[k]![p] = c * x - s * y; V[k]![q] = s * x + c * y; }
     }
   }
-  return { values: m.map((r, i) => r[i]!), vectors: V };
+  // V accumulates the rotations: its columns are the eigenvectors.
+  return { values: m.map((r, i) => r[i]!), vectors: m.map((_, j) => V.map((row) => row[j]!)) };
 }
 
 /** Smallest eigenvalue of a small symmetric matrix. */

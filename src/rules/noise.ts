@@ -58,8 +58,7 @@ export function noiseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, 
     if (AB.some((row, i) => row.some((x, j) => Math.abs(x - BA[i]![j]!) > 1e-12 * scale * scale))) return { skipped: 'the per-sample blocks do not commute (the criterion is only a heuristic there)' };
   }
   const mix = Ms.reduce((acc, M) => { const w = r.normal(); return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!)); }, O.map(() => O.map(() => 0)));
-  const { vectors } = symmetricEigen(mix);
-  const V = vectors[0]!.map((_, j) => vectors.map((row) => row[j]!)); // one array per eigenvector
+  const V = symmetricEigen(mix).vectors;
   const h = Ms.map((M) => V.map((v) => dot(v, M.map((row) => dot(row, v)))));
   const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
   // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.
