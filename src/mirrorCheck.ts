@@ -22,7 +22,7 @@ import { rowsOf } from '../numeric/sample';
 import type { BlockMirrorDeclaration } from './declaration/types';
 import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
 import { WordEvaluator } from './bind';
-import { reflectionSums, requireReflection, type ReflectionSums } from './derive/blockMirror';
+import { requireReflection, type ReflectionSums } from './derive/blockMirror';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
 import { networkCollapse } from './rules/networkCollapse';
 import { noiseExperiment } from './rules/noise';
@@ -123,9 +123,8 @@ export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOption
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
-  requireReflection(decl);
+  const sums = requireReflection(decl);
   const kinds = selectedKinds(decl, opts);
-  const sums = reflectionSums(decl);
   const keys = Object.keys(TITLES) as Key[];
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
   const run = runSites(kinds, opts, keys, (k) => TITLES[k][0], (c) => residuals(decl, sums, c), tolerance);

@@ -139,10 +139,10 @@ function equationText(alg: Algebra, s: WordSum, latex: boolean): string {
 }
 
 /**
- * A declared mirror must be an orthogonal reflection other than the identity: R² = I and R = Rᵀ,
- * decided in the word algebra (every size). Otherwise the declaration is refused (InputError).
+ * Rθ of a declared mirror, which must be an orthogonal reflection other than the identity: R² = I
+ * and R = Rᵀ, decided in the word algebra (every size). Otherwise the declaration is refused (InputError).
  */
-export function requireReflection(decl: BlockMirrorDeclaration, alg: Algebra = algebraOf(decl), R: BlockReflection = blockReflection(decl, alg)): void {
+export function requireReflection(decl: BlockMirrorDeclaration, alg: Algebra = algebraOf(decl), R: BlockReflection = blockReflection(decl, alg)): ReflectionSums {
   const input = (detail: string): never => { throw new InputError(decl.origin, 'action', detail); };
   const theta = lettersOf(decl, 'block');
   const grad = lettersOf(decl, 'grad');
@@ -153,6 +153,7 @@ export function requireReflection(decl: BlockMirrorDeclaration, alg: Algebra = a
   const right = alg.trace(decl.blocks.flatMap((b) => alg.inner(Rgrad.get(b.name)!, theta.get(b.name)!)));
   if (!alg.equalTrace(left, right)) input('the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
   if (distinct(alg, reflectedPart(alg, R, theta)).length === 0) input('the action is the identity: it reflects nothing');
+  return Rtheta;
 }
 
 export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOptions = {}): Derivation {
@@ -162,8 +163,7 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const theta = lettersOf(decl, 'block');
   const grad = lettersOf(decl, 'grad');
   const laws: Law[] = [];
-  requireReflection(decl, alg, R);
-  const Rtheta = applyReflection(alg, R, theta);
+  const Rtheta = requireReflection(decl, alg, R);
 
   const inst = new Instance(decl, seed);
   const sizes = inst.describeSizes();
