@@ -139,7 +139,7 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
   }
 
   for (const k of ['blocks', 'scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
-  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, actionRaw, group);
+  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, group);
   for (const g of group) if (!action.some((a) => symbols(a.expr).has(g))) r.fail(['action'], `no component uses the group parameter '${g}'`);
   // The action must be the identity at the group identity (all group parameters 0).
   const atZero = new Map(group.map((g) => [g, { kind: 'num', value: '0' } as Expr]));
@@ -213,7 +213,7 @@ function readBlockParts(r: Reader, o: Record<string, unknown>, actionRaw: Record
  * each other and from the group parameters), a loss over them (never mentioning a group parameter),
  * and an action on parameters written in parameters, constants and group parameters.
  */
-function readScalarLoss(r: Reader, o: Record<string, unknown>, actionRaw: Record<string, unknown>, group: readonly string[]) {
+function readScalarLoss(r: Reader, o: Record<string, unknown>, actionOf: (parameters: readonly string[]) => Record<string, unknown>, group: readonly string[]) {
   const parameters = r.list(o['parameters'], ['parameters']);
   if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
   const data = r.list(o['data'], ['data']);
@@ -231,7 +231,7 @@ function readScalarLoss(r: Reader, o: Record<string, unknown>, actionRaw: Record
   checkSymbols(r, loss, lossAllowed, ['loss'], 'declare it under parameters, data or constants');
   noExpm(r, loss, ['loss']);
   const actionAllowed = new Map([...roles].filter(([, role]) => role !== 'data'));
-  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
+  const action: ActionEntry[] = Object.entries(actionOf(parameters)).map(([target, v]) => {
     if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
     const e = r.expr(v, ['action', target]);
     for (const d of data) if (symbols(e.expr).has(d)) r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
@@ -261,14 +261,17 @@ function readMirror(r: Reader, o: Record<string, unknown>, common: { name: strin
   }
   for (const k of ['scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
   if (o['surface'] !== undefined) {
-    const declared = r.list(o['parameters'], ['parameters']);
-    if (declared.length === 0) r.fail(['parameters'], 'no parameters declared');
-    const { vectors, basis } = readSurface(r, o['surface'], declared);
-    const { parameters, data, constants, loss, action } = readScalarLoss(r, o, surfaceAction(basis, declared), []);
+    let surface: Q.Rational[][] = [];
+    const { parameters, data, constants, loss, action } = readScalarLoss(r, o, (ps) => {
+      const { vectors, basis } = readSurface(r, o['surface'], ps);
+      surface = vectors;
+      return surfaceAction(basis, ps);
+    }, []);
     const at = r.locate(['surface']);
-    return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action: action.map((a) => ({ ...a, ...(at ? { at } : {}) })), surface: vectors.map((x) => x.map(Q.toString)) };
+    return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action: action.map((a) => ({ ...a, ...(at ? { at } : {}) })), surface: surface.map((x) => x.map(Q.toString)) };
   }
-  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, r.obj(o['action'], ['action']), []);
+  const actionRaw = r.obj(o['action'], ['action']);
+  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, []);
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
   return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
 }
@@ -280,7 +283,6 @@ function readMirror(r: Reader, o: Record<string, unknown>, common: { name: strin
  */
 function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { vectors: Q.Rational[][]; basis: Q.Rational[][] } {
   if (!Array.isArray(v) || v.length === 0) r.fail(['surface'], `expected a non-empty list of vectors such as {u: 1, w: -1}, got ${describe(v)}`);
-  const dot = (a: readonly Q.Rational[], b: readonly Q.Rational[]): Q.Rational => a.reduce((s, x, i) => Q.add(s, Q.mul(x, b[i]!)), Q.ZERO);
   const vectors: Q.Rational[][] = [], basis: Q.Rational[][] = [];
   v.forEach((row, k) => {
     const m = r.obj(row, ['surface', k]);
@@ -293,7 +295,7 @@ function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { ve
       x[i] = q;
     }
     // What is left of x after removing its components along the earlier directions.
-    const u = basis.reduce((acc, b) => { const f = Q.div(dot(acc, b), dot(b, b)); return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!))); }, x);
+    const u = basis.reduce((acc, b) => { const f = Q.div(Q.dot(acc, b), Q.dot(b, b)); return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!))); }, x);
     if (u.every(Q.isZero)) r.fail(['surface', k], x.every(Q.isZero) ? 'a zero vector reflects nothing' : 'this vector is a combination of the ones before it');
     vectors.push(x);
     basis.push(u);
@@ -306,8 +308,7 @@ function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { ve
  * orthogonal basis u of O's span, as expressions (parameters R leaves alone omitted).
  */
 function surfaceAction(basis: readonly (readonly Q.Rational[])[], parameters: readonly string[]): Record<string, string> {
-  const dot = (a: readonly Q.Rational[]): Q.Rational => a.reduce((s, x) => Q.add(s, Q.mul(x, x)), Q.ZERO);
-  const R = parameters.map((_, i) => parameters.map((__, j) => basis.reduce((s, u) => Q.sub(s, Q.div(Q.mul(Q.rat(2), Q.mul(u[i]!, u[j]!)), dot(u))), i === j ? Q.ONE : Q.ZERO)));
+  const R = parameters.map((_, i) => parameters.map((__, j) => basis.reduce((s, u) => Q.sub(s, Q.div(Q.mul(Q.rat(2), Q.mul(u[i]!, u[j]!)), Q.dot(u, u))), i === j ? Q.ONE : Q.ZERO)));
   const out: Record<string, string> = {};
   parameters.forEach((p, i) => {
     if (R[i]!.every((x, j) => Q.cmp(x, i === j ? Q.ONE : Q.ZERO) === 0)) return;

@@ -182,7 +182,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     const B = rows;
     const idx = B.map((_, i) => i);
     const BHB = idx.map((i) => idx.map((j) => add(...P.flatMap((_, k) => P.map((__, l) => (Q.isZero(B[i]![k]!) || Q.isZero(B[j]![l]!) ? ZERO_E : mul(num(Q.mul(B[i]![k]!, B[j]![l]!)), H[k]![l]!)))))));
-    const G = idx.map((i) => idx.map((j) => B[i]!.reduce((s2, x, k) => Q.add(s2, Q.mul(x, B[j]![k]!)), Q.ZERO)));
+    const G = idx.map((i) => idx.map((j) => Q.dot(B[i]!, B[j]!)));
     const Ginv = inverse(G);
     const M = idx.map((i) => idx.map((j) => add(...idx.map((k) => (Q.isZero(Ginv[i]![k]!) ? ZERO_E : mul(num(Ginv[i]![k]!), BHB[k]![j]!))))));
     const evidence = `B = [${B.map((r) => r.map(Q.toString).join(', ')).join('; ')}]`;

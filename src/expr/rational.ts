@@ -53,6 +53,8 @@ export function powInt(a: Rational, k: number): Rational {
   for (let i = 0; i < k; i++) r = mul(r, a);
   return r;
 }
+/** Σ a_i b_i of two rational vectors of the same length. */
+export const dot = (a: readonly Rational[], b: readonly Rational[]): Rational => a.reduce((s, x, i) => add(s, mul(x, b[i]!)), ZERO);
 export const toNumber = (a: Rational): number => Number(a.n) / Number(a.d);
 export const toString = (a: Rational): string => (a.d === 1n ? `${a.n}` : `${a.n}/${a.d}`);
 
