@@ -78,7 +78,7 @@ describe('GU\'s time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr', () => {
     expect(c.verdict.kind).toBe('numerically-verified');
     expect(() => katex.renderToString(GU_TIME_THEOREM.statement.latex, { throwOnError: true })).not.toThrow();
   });
-  it('negative twin: with Θ replaced by the identity the exact step fails (rᵀr ≠ ‖∇L‖² for v tanh(a x) + c)', () => {
+  it('negative twin: rᵀr in place of rᵀΘr is not an identity for v tanh(a x) + c, and the normal form tells them apart', () => {
     // One sample, L = ½(f − y)²: ‖∇L‖² = r²‖∇f‖², which is not r² for generic parameters.
     expect(exactZero(parseExpr('(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2'))).not.toBe('zero');
   });

@@ -14,6 +14,17 @@ import { collapseExperiment } from '../../src/rules/collapse';
 
 const mirror = (o: Record<string, unknown>): MirrorDeclaration => readDeclaration({ name: 'm', kind: 'mirror', data: ['x', 'y'], ...o }) as MirrorDeclaration;
 const law = (d: Derivation, id: string): Law => { const l = d.laws.find((x) => x.id === id); if (!l) throw new Error(`no ${id}`); return l; };
+/** Gram–Schmidt on float64 rows (independent rows assumed): the test's own orthonormalisation. */
+const orthonormalRows = (rows: readonly number[][]): number[][] => {
+  const qs: number[][] = [];
+  for (const v0 of rows) {
+    const v = [...v0];
+    for (const q of qs) { const c = q.reduce((s, x, i) => s + x * v[i]!, 0); for (let i = 0; i < v.length; i++) v[i]! -= c * q[i]!; }
+    const nv = Math.hypot(...v);
+    qs.push(v.map((x) => x / nv));
+  }
+  return qs;
+};
 const signFlip = mirror({ parameters: ['u', 'w'], loss: '(y - u*w*x)^2', action: { u: '-u', w: '-w' } });
 
 describe('rescaling → sparsity: the sign flip (u, w) → (−u, −w) of ℓ(u·w) [SIS]', () => {
@@ -98,16 +109,9 @@ describe('threshold prediction vs observed collapse on 50 sampled data sets [SIS
 
 describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]', () => {
   const toNum = (R: ReturnType<typeof reflectionOf>): number[][] => R.map((r) => r.map((x) => Number(x.n) / Number(x.d)));
-  /** Householder reflection through the surface spanned by the columns of O (float64, by hand: Gram–Schmidt then I − 2ΣqqᵀT). */
+  /** Householder reflection through the span of the vectors O (float64, by hand): I − 2Σ qqᵀ over their orthonormalisation q. */
   const householder = (O: number[][]): number[][] => {
-    const n = O[0]!.length;
-    const qs: number[][] = [];
-    for (const v0 of O) {
-      const v = [...v0];
-      for (const q of qs) { const c = q.reduce((s, x, i) => s + x * v[i]!, 0); for (let i = 0; i < n; i++) v[i]! -= c * q[i]!; }
-      const nv = Math.hypot(...v);
-      qs.push(v.map((x) => x / nv));
-    }
+    const qs = orthonormalRows(O), n = O[0]!.length;
     return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => (i === j ? 1 : 0) - 2 * qs.reduce((s, q) => s + q[i]! * q[j]!, 0)));
   };
   it('the swap of two tanh units, declared by O = [e_a1 − e_a2, e_v1 − e_v2], is the catalog swap', () => {
@@ -172,14 +176,7 @@ describe('three or more reflected directions: γ* = −λ_min(M)/2 with M simila
     const th = law(d, 'attraction-threshold');
     if (th.data.kind !== 'expr-matrix') throw new Error('matrix expected');
     const M = th.data.rows.map((r) => r.map((e) => compile(e, ['p', 'q', 'r', 's', 'x', 'y'])));
-    // Orthonormal O by hand (Gram–Schmidt on the three surface vectors).
-    const O: number[][] = [];
-    for (const v0 of [[1, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]) {
-      const v = [...v0];
-      for (const o of O) { const c = o.reduce((s, a, i) => s + a * v[i]!, 0); for (let i = 0; i < 4; i++) v[i]! -= c * o[i]!; }
-      const nv = Math.hypot(...v);
-      O.push(v.map((a) => a / nv));
-    }
+    const O = orthonormalRows([[1, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]);
     const det3 = (A: number[][]): number => A[0]![0]! * (A[1]![1]! * A[2]![2]! - A[1]![2]! * A[2]![1]!) - A[0]![1]! * (A[1]![0]! * A[2]![2]! - A[1]![2]! * A[2]![0]!) + A[0]![2]! * (A[1]![0]! * A[2]![1]! - A[1]![1]! * A[2]![0]!);
     for (const [t, x, y] of [[0.4, 1.3, -0.7], [-1.1, -0.6, 0.8], [2.0, 0.9, 1.7]] as const) {
       const theta = [t, -t, 0, -t]; // c = (1, −1, 0, −1) spans the set
