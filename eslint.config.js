@@ -10,13 +10,21 @@ module.exports = tseslint.config(
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.name='eval']", message: 'user expressions are data: never eval' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.name='eval']", message: 'user expressions are data: never eval' },
+      ],
     },
   },
   {
     // Layering: numeric/ never imports the CAS or the symbolic layer; proofs/ never imports the CLI.
     files: ['numeric/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['nerdamer-prime', 'nerdamer-prime/*', '../src/*', '../src/**'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['nerdamer-prime', 'nerdamer-prime/*', '../src/*', '../src/**'] },
+      ],
+    },
   },
   {
     files: ['proofs/**/*.ts'],
@@ -29,7 +37,17 @@ module.exports = tseslint.config(
   },
   {
     files: ['*.js', 'bench/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', __filename: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

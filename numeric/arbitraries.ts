@@ -6,7 +6,16 @@
  */
 import fc from 'fast-check';
 import { rng } from './rng';
-import { buildNetwork, activation, type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss } from './mlp';
+import {
+  buildNetwork,
+  activation,
+  type MlpSpec,
+  type Network,
+  type Batch,
+  type Activation,
+  type Norm,
+  type Loss,
+} from './mlp';
 import { sampleParams, sampleBatch, type ArchConstraints } from './sample';
 
 export type { ArchConstraints };
@@ -23,32 +32,72 @@ export interface NetworkCase {
   readonly seed: number;
 }
 
-interface Requirements { acts: Activation['kind'][]; norms: Norm[]; losses: Loss[]; bias: boolean[]; affine: boolean[]; minDepth: number; minWidth: number; degrees?: number[]; scalarProduct?: boolean }
+interface Requirements {
+  acts: Activation['kind'][];
+  norms: Norm[];
+  losses: Loss[];
+  bias: boolean[];
+  affine: boolean[];
+  minDepth: number;
+  minWidth: number;
+  degrees?: number[];
+  scalarProduct?: boolean;
+}
 
-const ALL: Requirements = { acts: ['relu', 'leaky', 'linear', 'tanh', 'poly'], norms: ['none', 'batch', 'layer'], losses: ['mse', 'ce'], bias: [true, false], affine: [true, false], minDepth: 0, minWidth: 1 };
+const ALL: Requirements = {
+  acts: ['relu', 'leaky', 'linear', 'tanh', 'poly'],
+  norms: ['none', 'batch', 'layer'],
+  losses: ['mse', 'ce'],
+  bias: [true, false],
+  affine: [true, false],
+  minDepth: 0,
+  minWidth: 1,
+};
 
 /** The architectures on which a site kind exists. */
 function requirements(kind: SiteKind): Requirements {
   switch (kind) {
-    case 'hidden-unit': return { ...ALL, acts: ['relu', 'leaky', 'linear'], minDepth: 1 };
-    case 'poly-unit': return { ...ALL, acts: ['poly'], minDepth: 1 };
-    case 'normalised-unit': return { ...ALL, norms: ['batch'], minDepth: 1 };
-    case 'normalised-layer': return { ...ALL, norms: ['layer'], minDepth: 1, minWidth: 2 };
-    case 'softmax-column': return { ...ALL, losses: ['ce'] };
-    case 'softmax-bias': return { ...ALL, losses: ['ce'], bias: [true] };
-    case 'bias-before-batchnorm': return { ...ALL, norms: ['batch'], bias: [true], minDepth: 1 };
-    case 'bias-before-layernorm': return { ...ALL, norms: ['layer'], bias: [true], minDepth: 1, minWidth: 2 };
-    case 'linear-layer': return { ...ALL, acts: ['linear'], norms: ['none'], minDepth: 1 };
+    case 'hidden-unit':
+      return { ...ALL, acts: ['relu', 'leaky', 'linear'], minDepth: 1 };
+    case 'poly-unit':
+      return { ...ALL, acts: ['poly'], minDepth: 1 };
+    case 'normalised-unit':
+      return { ...ALL, norms: ['batch'], minDepth: 1 };
+    case 'normalised-layer':
+      return { ...ALL, norms: ['layer'], minDepth: 1, minWidth: 2 };
+    case 'softmax-column':
+      return { ...ALL, losses: ['ce'] };
+    case 'softmax-bias':
+      return { ...ALL, losses: ['ce'], bias: [true] };
+    case 'bias-before-batchnorm':
+      return { ...ALL, norms: ['batch'], bias: [true], minDepth: 1 };
+    case 'bias-before-layernorm':
+      return { ...ALL, norms: ['layer'], bias: [true], minDepth: 1, minWidth: 2 };
+    case 'linear-layer':
+      return { ...ALL, acts: ['linear'], norms: ['none'], minDepth: 1 };
     // The loss must be a trigonometric polynomial of low degree in the rotation angle (affine network, squared loss).
-    case 'augmented-input': return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'] };
-    case 'odd-unit': return { ...ALL, acts: ['tanh', 'linear', 'poly'], degrees: [3], minDepth: 1 };
-    case 'unit-pair': return { ...ALL, minDepth: 1, minWidth: 2 };
+    case 'augmented-input':
+      return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'] };
+    case 'odd-unit':
+      return { ...ALL, acts: ['tanh', 'linear', 'poly'], degrees: [3], minDepth: 1 };
+    case 'unit-pair':
+      return { ...ALL, minDepth: 1, minWidth: 2 };
     // A linear 1-h-1 network without biases: f(x) = ⟨w, u⟩ x.
-    case 'product-layer': return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'], bias: [false], minDepth: 1, scalarProduct: true };
+    case 'product-layer':
+      return {
+        ...ALL,
+        acts: ['linear'],
+        norms: ['none'],
+        losses: ['mse'],
+        bias: [false],
+        minDepth: 1,
+        scalarProduct: true,
+      };
   }
 }
 
-const meet = <T>(xs: readonly T[], ys: readonly T[] | undefined): T[] => (ys ? xs.filter((x) => ys.includes(x)) : [...xs]);
+const meet = <T>(xs: readonly T[], ys: readonly T[] | undefined): T[] =>
+  ys ? xs.filter((x) => ys.includes(x)) : [...xs];
 
 export class NoSuchSite extends Error {}
 
@@ -60,55 +109,91 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
   const losses = meet(req.losses, c.losses);
   const biases = meet(req.bias, c.bias === undefined ? undefined : [c.bias]);
   // A homogeneity site behind a normalisation acts on its affine γ, β, so it needs them.
-  const needsAffine = (kind === 'hidden-unit' || kind === 'poly-unit' || kind === 'odd-unit');
-  const degrees = req.degrees ? meet(req.degrees, c.degrees) : c.degrees ?? [2, 3];
-  const depthOk = !c.widths || (c.widths.length - 2 >= req.minDepth && (!req.scalarProduct || (c.widths.length === 3 && c.widths[0] === 1 && c.widths[2] === 1)));
-  const widthOk = (!c.widths || c.widths.slice(1, -1).every((w) => w >= req.minWidth)) && (kind !== 'augmented-input' || !c.widths || c.widths[0]! >= 2);
-  if (!acts.length || !norms.length || !losses.length || !biases.length || !degrees.length || !depthOk || !widthOk) {
+  const needsAffine = kind === 'hidden-unit' || kind === 'poly-unit' || kind === 'odd-unit';
+  const degrees = req.degrees ? meet(req.degrees, c.degrees) : (c.degrees ?? [2, 3]);
+  const depthOk =
+    !c.widths ||
+    (c.widths.length - 2 >= req.minDepth &&
+      (!req.scalarProduct || (c.widths.length === 3 && c.widths[0] === 1 && c.widths[2] === 1)));
+  const widthOk =
+    (!c.widths || c.widths.slice(1, -1).every((w) => w >= req.minWidth)) &&
+    (kind !== 'augmented-input' || !c.widths || c.widths[0]! >= 2);
+  if (
+    !acts.length ||
+    !norms.length ||
+    !losses.length ||
+    !biases.length ||
+    !degrees.length ||
+    !depthOk ||
+    !widthOk
+  ) {
     throw new NoSuchSite(`no architecture allowed by the constraints has a ${kind} site`);
   }
   const widthsArb = c.widths
     ? fc.constant([...c.widths])
-    : req.scalarProduct ? fc.integer({ min: 1, max: 6 }).map((h) => [1, h, 1])
-    : fc.tuple(fc.integer({ min: req.minDepth, max: 3 }), fc.array(fc.integer({ min: Math.max(2, req.minWidth), max: 6 }), { minLength: 5, maxLength: 5 }))
-      .map(([depth, ws]) => ws.slice(0, depth + 2));
-  return fc.record({
-    widths: widthsArb,
-    act: fc.constantFrom(...acts),
-    degree: fc.constantFrom(...degrees),
-    norm: fc.constantFrom(...norms),
-    loss: fc.constantFrom(...losses),
-    bias: fc.constantFrom(...biases),
-    affine: c.affine !== undefined ? fc.constant(c.affine) : fc.boolean(),
-    batch: c.batch !== undefined ? fc.constant(c.batch) : fc.integer({ min: 2, max: 8 }),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-    pick: fc.nat(),
-  }).map((f) => {
-    const act = activation(f.act, f.degree);
-    const widths = [...f.widths];
-    if (f.loss === 'ce') widths[widths.length - 1] = Math.max(2, widths[widths.length - 1]!);
-    const affine = f.norm !== 'none' && (needsAffine || f.affine);
-    const spec: MlpSpec = { widths, act, norm: f.norm, affine, loss: f.loss, bias: f.bias };
-    const net = buildNetwork(spec);
-    const r = rng(f.seed);
-    const theta = sampleParams(net, r);
-    const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
-    if (kind === 'augmented-input') {
-      const { batch, A } = augment(base, spec.widths[0]!, r);
-      const W1 = net.blocks.find((b) => b.name === 'W1')!;
-      const site: Site = { kind, label: 'input layer (augmented data)', views: { W1: { rows: W1.rows, cols: W1.cols, index: Int32Array.from({ length: W1.rows * W1.cols }, (_, i) => W1.offset + i) } }, scalars: {}, constants: { A } };
+    : req.scalarProduct
+      ? fc.integer({ min: 1, max: 6 }).map((h) => [1, h, 1])
+      : fc
+          .tuple(
+            fc.integer({ min: req.minDepth, max: 3 }),
+            fc.array(fc.integer({ min: Math.max(2, req.minWidth), max: 6 }), { minLength: 5, maxLength: 5 }),
+          )
+          .map(([depth, ws]) => ws.slice(0, depth + 2));
+  return fc
+    .record({
+      widths: widthsArb,
+      act: fc.constantFrom(...acts),
+      degree: fc.constantFrom(...degrees),
+      norm: fc.constantFrom(...norms),
+      loss: fc.constantFrom(...losses),
+      bias: fc.constantFrom(...biases),
+      affine: c.affine !== undefined ? fc.constant(c.affine) : fc.boolean(),
+      batch: c.batch !== undefined ? fc.constant(c.batch) : fc.integer({ min: 2, max: 8 }),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      pick: fc.nat(),
+    })
+    .map((f) => {
+      const act = activation(f.act, f.degree);
+      const widths = [...f.widths];
+      if (f.loss === 'ce') widths[widths.length - 1] = Math.max(2, widths[widths.length - 1]!);
+      const affine = f.norm !== 'none' && (needsAffine || f.affine);
+      const spec: MlpSpec = { widths, act, norm: f.norm, affine, loss: f.loss, bias: f.bias };
+      const net = buildNetwork(spec);
+      const r = rng(f.seed);
+      const theta = sampleParams(net, r);
+      const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
+      if (kind === 'augmented-input') {
+        const { batch, A } = augment(base, spec.widths[0]!, r);
+        const W1 = net.blocks.find((b) => b.name === 'W1')!;
+        const site: Site = {
+          kind,
+          label: 'input layer (augmented data)',
+          views: {
+            W1: {
+              rows: W1.rows,
+              cols: W1.cols,
+              index: Int32Array.from({ length: W1.rows * W1.cols }, (_, i) => W1.offset + i),
+            },
+          },
+          scalars: {},
+          constants: { A },
+        };
+        return { spec, net, theta, batch, site, seed: f.seed };
+      }
+      const batch = base;
+      const matching = sites(net).filter((s) => s.kind === kind);
+      const site = matching[f.pick % matching.length]!;
       return { spec, net, theta, batch, site, seed: f.seed };
-    }
-    const batch = base;
-    const matching = sites(net).filter((s) => s.kind === kind);
-    const site = matching[f.pick % matching.length]!;
-    return { spec, net, theta, batch, site, seed: f.seed };
-  });
+    });
 }
 
 /** Copies of every sample rotated by 2πk/N (N = 8) in a random plane, and the plane's generator A. */
 const ORBIT = 8;
-function augment(base: Batch, d: number, r: ReturnType<typeof rng>): { batch: Batch; A: { rows: number; cols: number; data: Float64Array } } {
+function augment(
+  base: Batch,
+  d: number,
+  r: ReturnType<typeof rng>,
+): { batch: Batch; A: { rows: number; cols: number; data: Float64Array } } {
   // Orthonormal u, v (Gram–Schmidt); A = u vᵀ − v uᵀ, e^{φA} = I + sin φ A + (1 − cos φ) A².
   const u = Array.from({ length: d }, () => r.normal());
   const nu = Math.hypot(...u);
@@ -121,16 +206,26 @@ function augment(base: Batch, d: number, r: ReturnType<typeof rng>): { batch: Ba
   const A = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] = u[i]! * v[j]! - v[i]! * u[j]!;
   const A2 = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { let s = 0; for (let k = 0; k < d; k++) s += A[i * d + k]! * A[k * d + j]!; A2[i * d + j] = s; }
-  const B = base.X.rows, out = base.Y.cols;
-  const X = mat(B * ORBIT, d), Y = mat(B * ORBIT, out);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += A[i * d + k]! * A[k * d + j]!;
+      A2[i * d + j] = s;
+    }
+  const B = base.X.rows,
+    out = base.Y.cols;
+  const X = mat(B * ORBIT, d),
+    Y = mat(B * ORBIT, out);
   for (let k = 0; k < ORBIT; k++) {
     const phi = (2 * Math.PI * k) / ORBIT;
     for (let b = 0; b < B; b++) {
-      const row = (k * B + b);
+      const row = k * B + b;
       for (let i = 0; i < d; i++) {
         let s = 0;
-        for (let j = 0; j < d; j++) s += ((i === j ? 1 : 0) + Math.sin(phi) * A[i * d + j]! + (1 - Math.cos(phi)) * A2[i * d + j]!) * base.X.data[b * d + j]!;
+        for (let j = 0; j < d; j++)
+          s +=
+            ((i === j ? 1 : 0) + Math.sin(phi) * A[i * d + j]! + (1 - Math.cos(phi)) * A2[i * d + j]!) *
+            base.X.data[b * d + j]!;
         X.data[row * d + i] = s;
       }
       Y.data.set(base.Y.data.subarray(b * out, (b + 1) * out), row * out);
@@ -141,5 +236,13 @@ function augment(base: Batch, d: number, r: ReturnType<typeof rng>): { batch: Ba
 
 export function describeSpec(s: MlpSpec): string {
   const act = s.act.kind === 'poly' ? `poly${s.act.degree}` : s.act.kind;
-  return [s.widths.join('-'), act, s.norm === 'none' ? undefined : `${s.norm}${s.affine ? '+affine' : ''}`, s.loss, s.bias ? undefined : 'nobias'].filter(Boolean).join(':');
+  return [
+    s.widths.join('-'),
+    act,
+    s.norm === 'none' ? undefined : `${s.norm}${s.affine ? '+affine' : ''}`,
+    s.loss,
+    s.bias ? undefined : 'nobias',
+  ]
+    .filter(Boolean)
+    .join(':');
 }

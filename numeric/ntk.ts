@@ -15,7 +15,9 @@ export interface Ntk {
 }
 
 export function empiricalNtk(net: Network, params: Float64Array, batch: Batch): Ntk {
-  const B = batch.X.rows, out = batch.Y.cols, n = B * out;
+  const B = batch.X.rows,
+    out = batch.Y.cols,
+    n = B * out;
   // Row k of J: backpropagate the unit output adjoint e_k.
   const rows = Array.from({ length: n }, (_, k) => {
     const e = mat(B, out);
@@ -23,12 +25,14 @@ export function empiricalNtk(net: Network, params: Float64Array, batch: Batch): 
     return evaluate(net, params, batch, undefined, { outputAdjoint: e }).grad;
   });
   const kernel = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) {
-    let s = 0;
-    const a = rows[i]!, b = rows[j]!;
-    for (let t = 0; t < a.length; t++) s += a[t]! * b[t]!;
-    kernel[i * n + j] = s;
-    kernel[j * n + i] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      const a = rows[i]!,
+        b = rows[j]!;
+      for (let t = 0; t < a.length; t++) s += a[t]! * b[t]!;
+      kernel[i * n + j] = s;
+      kernel[j * n + i] = s;
+    }
   return { kernel, r: Float64Array.from(evaluate(net, params, batch).outputAdjoint.data), n };
 }

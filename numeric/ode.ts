@@ -33,7 +33,13 @@ const A: number[][] = [
 const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
 const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
 
-export function integrate(f: (t: number, y: Float64Array) => Float64Array, y0: Float64Array, t0: number, t1: number, opts: OdeOptions = {}): OdeResult {
+export function integrate(
+  f: (t: number, y: Float64Array) => Float64Array,
+  y0: Float64Array,
+  t0: number,
+  t1: number,
+  opts: OdeOptions = {},
+): OdeResult {
   const rtol = opts.rtol ?? 1e-10;
   const atol = opts.atol ?? 1e-12;
   const maxSteps = opts.maxSteps ?? 100_000;
@@ -41,8 +47,15 @@ export function integrate(f: (t: number, y: Float64Array) => Float64Array, y0: F
   let y = Float64Array.from(y0);
   let t = t0;
   let k1 = f(t, y);
-  let h = opts.h0 ?? Math.min(t1 - t0, 0.01 * (Math.sqrt(y.reduce((s, x) => s + x * x, 0) / n) + atol) / (Math.sqrt(k1.reduce((s, x) => s + x * x, 0) / n) + 1e-300));
-  let steps = 0, rejected = 0;
+  let h =
+    opts.h0 ??
+    Math.min(
+      t1 - t0,
+      (0.01 * (Math.sqrt(y.reduce((s, x) => s + x * x, 0) / n) + atol)) /
+        (Math.sqrt(k1.reduce((s, x) => s + x * x, 0) / n) + 1e-300),
+    );
+  let steps = 0,
+    rejected = 0;
   const k: Float64Array[] = new Array(7);
   const tmp = new Float64Array(n);
   while (t < t1) {
@@ -60,14 +73,22 @@ export function integrate(f: (t: number, y: Float64Array) => Float64Array, y0: F
     const yNew = new Float64Array(n);
     let err = 0;
     for (let i = 0; i < n; i++) {
-      let y5 = y[i]!, e = 0;
-      for (let s = 0; s < 7; s++) { y5 += h * B5[s]! * k[s]![i]!; e += h * (B5[s]! - B4[s]!) * k[s]![i]!; }
+      let y5 = y[i]!,
+        e = 0;
+      for (let s = 0; s < 7; s++) {
+        y5 += h * B5[s]! * k[s]![i]!;
+        e += h * (B5[s]! - B4[s]!) * k[s]![i]!;
+      }
       yNew[i] = y5;
       const sc = atol + rtol * Math.max(Math.abs(y[i]!), Math.abs(y5));
       err += (e / sc) ** 2;
     }
     err = Math.sqrt(err / n);
-    if (!Number.isFinite(err)) { h /= 10; rejected++; continue; }
+    if (!Number.isFinite(err)) {
+      h /= 10;
+      rejected++;
+      continue;
+    }
     if (err <= 1) {
       t += h;
       y = yNew;

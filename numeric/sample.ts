@@ -4,7 +4,15 @@
  */
 import { type Rng } from './rng';
 import { mat } from './linalg';
-import { type MlpSpec, type Network, type Batch, type Activation, type Norm, type Loss, activation } from './mlp';
+import {
+  type MlpSpec,
+  type Network,
+  type Batch,
+  type Activation,
+  type Norm,
+  type Loss,
+  activation,
+} from './mlp';
 
 /** What may be fixed about sampled architectures (also `--arch` on the command line). */
 export interface ArchConstraints {
@@ -38,7 +46,14 @@ export function sampleSpec(r: Rng, c: SpecConstraints = {}): MlpSpec {
     const w = (): number => wlo + r.int(whi - wlo + 1);
     widths = [w(), ...Array.from({ length: depth }, w), Math.max(loss === 'ce' ? 2 : 1, w())];
   }
-  return { widths, act, norm, affine: c.affine ?? (norm !== 'none' && r.next() < 0.5), loss, bias: c.bias ?? r.next() < 0.8 };
+  return {
+    widths,
+    act,
+    norm,
+    affine: c.affine ?? (norm !== 'none' && r.next() < 0.5),
+    loss,
+    bias: c.bias ?? r.next() < 0.8,
+  };
 }
 
 /** Parameters with per-block scales drawn over two orders of magnitude (badly scaled networks included). */
@@ -46,7 +61,8 @@ export function sampleParams(net: Network, r: Rng): Float64Array {
   const theta = new Float64Array(net.size);
   for (const b of net.blocks) {
     const scale = Math.exp((r.next() - 0.5) * Math.log(100)) / Math.sqrt(b.cols);
-    for (let i = 0; i < b.rows * b.cols; i++) theta[b.offset + i] = b.name.startsWith('gamma') ? 1 + 0.5 * r.normal() : scale * r.normal();
+    for (let i = 0; i < b.rows * b.cols; i++)
+      theta[b.offset + i] = b.name.startsWith('gamma') ? 1 + 0.5 * r.normal() : scale * r.normal();
   }
   return theta;
 }
@@ -72,7 +88,8 @@ export function sampleDirection(n: number, r: Rng): Float64Array {
 
 /** The given rows of a batch (repeats allowed), as a new batch. */
 export function rowsOf(data: Batch, rows: readonly number[]): Batch {
-  const X = mat(rows.length, data.X.cols), Y = mat(rows.length, data.Y.cols);
+  const X = mat(rows.length, data.X.cols),
+    Y = mat(rows.length, data.Y.cols);
   rows.forEach((j, i) => {
     X.data.set(data.X.data.subarray(j * data.X.cols, (j + 1) * data.X.cols), i * X.cols);
     Y.data.set(data.Y.data.subarray(j * data.Y.cols, (j + 1) * data.Y.cols), i * Y.cols);

@@ -25,14 +25,42 @@
 import { type Network, blockOf } from './mlp';
 
 export type SiteKind =
-  | 'hidden-unit' | 'poly-unit' | 'normalised-unit' | 'normalised-layer'
-  | 'softmax-column' | 'softmax-bias' | 'bias-before-batchnorm' | 'bias-before-layernorm' | 'linear-layer' | 'augmented-input'
-  | 'odd-unit' | 'unit-pair' | 'product-layer';
+  | 'hidden-unit'
+  | 'poly-unit'
+  | 'normalised-unit'
+  | 'normalised-layer'
+  | 'softmax-column'
+  | 'softmax-bias'
+  | 'bias-before-batchnorm'
+  | 'bias-before-layernorm'
+  | 'linear-layer'
+  | 'augmented-input'
+  | 'odd-unit'
+  | 'unit-pair'
+  | 'product-layer';
 
-export const SITE_KINDS: readonly SiteKind[] = ['hidden-unit', 'poly-unit', 'normalised-unit', 'normalised-layer', 'softmax-column', 'softmax-bias', 'bias-before-batchnorm', 'bias-before-layernorm', 'linear-layer', 'augmented-input', 'odd-unit', 'unit-pair', 'product-layer'];
+export const SITE_KINDS: readonly SiteKind[] = [
+  'hidden-unit',
+  'poly-unit',
+  'normalised-unit',
+  'normalised-layer',
+  'softmax-column',
+  'softmax-bias',
+  'bias-before-batchnorm',
+  'bias-before-layernorm',
+  'linear-layer',
+  'augmented-input',
+  'odd-unit',
+  'unit-pair',
+  'product-layer',
+];
 
 /** A matrix of parameters: entry (i, j) is θ[index[i * cols + j]]. */
-export interface View { readonly rows: number; readonly cols: number; readonly index: Int32Array }
+export interface View {
+  readonly rows: number;
+  readonly cols: number;
+  readonly index: Int32Array;
+}
 
 export interface Site {
   readonly kind: SiteKind;
@@ -42,7 +70,9 @@ export interface Site {
   /** Scalars the site fixes (the degree k of a polynomial activation). */
   readonly scalars: Readonly<Record<string, number>>;
   /** Constant matrices the site fixes (the augmentation generator A), row-major. */
-  readonly constants?: Readonly<Record<string, { readonly rows: number; readonly cols: number; readonly data: Float64Array }>>;
+  readonly constants?: Readonly<
+    Record<string, { readonly rows: number; readonly cols: number; readonly data: Float64Array }>
+  >;
 }
 
 export function gather(theta: Float64Array, v: View): Float64Array {
@@ -78,45 +108,130 @@ export function sites(net: Network): Site[] {
   const bias = (l: number, k: number): number[] => (spec.bias ? [blockOf(net, `b${l}`).offset + k] : []);
   for (let l = 1; l < L; l++) {
     const n = spec.widths[l]!;
-    const homogeneous = spec.act.kind === 'relu' || spec.act.kind === 'leaky' || spec.act.kind === 'linear' || (spec.act.kind === 'poly' && spec.act.degree === 1);
+    const homogeneous =
+      spec.act.kind === 'relu' ||
+      spec.act.kind === 'leaky' ||
+      spec.act.kind === 'linear' ||
+      (spec.act.kind === 'poly' && spec.act.degree === 1);
     const poly = spec.act.kind === 'poly';
-    const odd = spec.act.kind === 'tanh' || spec.act.kind === 'linear' || (spec.act.kind === 'poly' && spec.act.degree % 2 === 1);
+    const odd =
+      spec.act.kind === 'tanh' ||
+      spec.act.kind === 'linear' ||
+      (spec.act.kind === 'poly' && spec.act.degree % 2 === 1);
     // A unit's own parameters before the activation, as exchanged with another unit's.
-    const unitIn = (k: number): number[] => [...rowOf(net, `W${l}`, k), ...bias(l, k), ...(spec.norm !== 'none' && spec.affine ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k] : [])];
-    for (let k1 = 0; k1 < n; k1++) for (let k2 = k1 + 1; k2 < n; k2++) {
-      out.push({ kind: 'unit-pair', label: `layer ${l}, units ${k1 + 1} and ${k2 + 1}`, views: { w_in1: vec(unitIn(k1)), w_in2: vec(unitIn(k2)), w_out1: vec(colOf(net, `W${l + 1}`, k1)), w_out2: vec(colOf(net, `W${l + 1}`, k2)) }, scalars: {} });
-    }
-    if (L === 2 && spec.widths[0] === 1 && spec.widths[2] === 1 && spec.act.kind === 'linear' && spec.norm === 'none' && !spec.bias) {
-      out.push({ kind: 'product-layer', label: 'hidden layer (β = ⟨w, u⟩)', views: { u: vec(allOf(net, 'W1')), w: vec(allOf(net, 'W2')) }, scalars: {} });
+    const unitIn = (k: number): number[] => [
+      ...rowOf(net, `W${l}`, k),
+      ...bias(l, k),
+      ...(spec.norm !== 'none' && spec.affine
+        ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k]
+        : []),
+    ];
+    for (let k1 = 0; k1 < n; k1++)
+      for (let k2 = k1 + 1; k2 < n; k2++) {
+        out.push({
+          kind: 'unit-pair',
+          label: `layer ${l}, units ${k1 + 1} and ${k2 + 1}`,
+          views: {
+            w_in1: vec(unitIn(k1)),
+            w_in2: vec(unitIn(k2)),
+            w_out1: vec(colOf(net, `W${l + 1}`, k1)),
+            w_out2: vec(colOf(net, `W${l + 1}`, k2)),
+          },
+          scalars: {},
+        });
+      }
+    if (
+      L === 2 &&
+      spec.widths[0] === 1 &&
+      spec.widths[2] === 1 &&
+      spec.act.kind === 'linear' &&
+      spec.norm === 'none' &&
+      !spec.bias
+    ) {
+      out.push({
+        kind: 'product-layer',
+        label: 'hidden layer (β = ⟨w, u⟩)',
+        views: { u: vec(allOf(net, 'W1')), w: vec(allOf(net, 'W2')) },
+        scalars: {},
+      });
     }
     for (let k = 0; k < n; k++) {
       const label = `layer ${l}, unit ${k + 1}`;
-      const win = spec.norm === 'none' ? [...rowOf(net, `W${l}`, k), ...bias(l, k)]
-        : spec.affine ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k] : undefined;
+      const win =
+        spec.norm === 'none'
+          ? [...rowOf(net, `W${l}`, k), ...bias(l, k)]
+          : spec.affine
+            ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k]
+            : undefined;
       const wout = colOf(net, `W${l + 1}`, k);
-      if (win && homogeneous) out.push({ kind: 'hidden-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
-      if (win && poly && spec.act.kind === 'poly') out.push({ kind: 'poly-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: { k: spec.act.degree } });
-      if (win && odd) out.push({ kind: 'odd-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
+      if (win && homogeneous)
+        out.push({ kind: 'hidden-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
+      if (win && poly && spec.act.kind === 'poly')
+        out.push({
+          kind: 'poly-unit',
+          label,
+          views: { w_in: vec(win), w_out: vec(wout) },
+          scalars: { k: spec.act.degree },
+        });
+      if (win && odd)
+        out.push({ kind: 'odd-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
       if (spec.norm === 'batch') {
-        out.push({ kind: 'normalised-unit', label, views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(l, k)]) }, scalars: {} });
-        if (spec.bias) out.push({ kind: 'bias-before-batchnorm', label, views: { theta: vec(bias(l, k)) }, scalars: {} });
+        out.push({
+          kind: 'normalised-unit',
+          label,
+          views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(l, k)]) },
+          scalars: {},
+        });
+        if (spec.bias)
+          out.push({ kind: 'bias-before-batchnorm', label, views: { theta: vec(bias(l, k)) }, scalars: {} });
       }
     }
     if (spec.norm === 'layer') {
-      out.push({ kind: 'normalised-layer', label: `layer ${l}`, views: { theta: vec([...allOf(net, `W${l}`), ...(spec.bias ? allOf(net, `b${l}`) : [])]) }, scalars: {} });
-      if (spec.bias) out.push({ kind: 'bias-before-layernorm', label: `layer ${l}`, views: { theta: vec(allOf(net, `b${l}`)) }, scalars: {} });
+      out.push({
+        kind: 'normalised-layer',
+        label: `layer ${l}`,
+        views: { theta: vec([...allOf(net, `W${l}`), ...(spec.bias ? allOf(net, `b${l}`) : [])]) },
+        scalars: {},
+      });
+      if (spec.bias)
+        out.push({
+          kind: 'bias-before-layernorm',
+          label: `layer ${l}`,
+          views: { theta: vec(allOf(net, `b${l}`)) },
+          scalars: {},
+        });
     }
     if (spec.act.kind === 'linear' && spec.norm === 'none') {
       const W = blockOf(net, `W${l}`);
       const cols = W.cols + (spec.bias ? 1 : 0);
       const idx: number[] = [];
       for (let i = 0; i < W.rows; i++) idx.push(...rowOf(net, `W${l}`, i), ...bias(l, i));
-      out.push({ kind: 'linear-layer', label: `layer ${l}`, views: { W1: { rows: W.rows, cols, index: Int32Array.from(idx) }, W2: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) } }, scalars: {} });
+      out.push({
+        kind: 'linear-layer',
+        label: `layer ${l}`,
+        views: {
+          W1: { rows: W.rows, cols, index: Int32Array.from(idx) },
+          W2: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) },
+        },
+        scalars: {},
+      });
     }
   }
   if (spec.loss === 'ce') {
-    for (let k = 0; k < spec.widths[L - 1]!; k++) out.push({ kind: 'softmax-column', label: `output layer, column ${k + 1}`, views: { theta: vec(colOf(net, `W${L}`, k)) }, scalars: {} });
-    if (spec.bias) out.push({ kind: 'softmax-bias', label: 'output bias', views: { theta: vec(allOf(net, `b${L}`)) }, scalars: {} });
+    for (let k = 0; k < spec.widths[L - 1]!; k++)
+      out.push({
+        kind: 'softmax-column',
+        label: `output layer, column ${k + 1}`,
+        views: { theta: vec(colOf(net, `W${L}`, k)) },
+        scalars: {},
+      });
+    if (spec.bias)
+      out.push({
+        kind: 'softmax-bias',
+        label: 'output bias',
+        views: { theta: vec(allOf(net, `b${L}`)) },
+        scalars: {},
+      });
   }
   return out;
 }

@@ -8,7 +8,15 @@ import { loadCatalog } from '../src/catalog';
 import { derive } from '../src/derive';
 import type { LawId, Rendered, Law } from '../src/derivation';
 import type { Certificate, ProofStep } from '../src/certificate';
-import { Algebra, letter, type WordSum, type TraceSum, type Letter, matrixText, traceText } from '../src/derive/words';
+import {
+  Algebra,
+  letter,
+  type WordSum,
+  type TraceSum,
+  type Letter,
+  matrixText,
+  traceText,
+} from '../src/derive/words';
 import { num, type Expr } from '../src/expr/ast';
 import { rat } from '../src/expr/rational';
 import { weakest, type Verdict } from '../src/verdict';
@@ -16,7 +24,11 @@ import { weakest, type Verdict } from '../src/verdict';
 export type Expected =
   | { readonly kind: 'trace'; readonly sum: TraceSum }
   | { readonly kind: 'matrix'; readonly sum: WordSum }
-  | { readonly kind: 'hvp'; readonly direction: Readonly<Record<string, WordSum>>; readonly rhs: Readonly<Record<string, WordSum>> };
+  | {
+      readonly kind: 'hvp';
+      readonly direction: Readonly<Record<string, WordSum>>;
+      readonly rhs: Readonly<Record<string, WordSum>>;
+    };
 
 export interface Theorem {
   readonly id: string;
@@ -46,8 +58,19 @@ export function prove(t: Theorem, seed = 1): Certificate {
   const steps: ProofStep[] = [];
   const decl = loadCatalog(t.symmetry);
   if (!decl || decl.kind !== 'block') {
-    const v: Verdict = { kind: 'inconclusive', reason: `catalog declaration '${t.symmetry}' is missing or not block-level` };
-    return { kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps: [{ claim: `read catalog/${t.symmetry}`, verdict: v }], verdict: v };
+    const v: Verdict = {
+      kind: 'inconclusive',
+      reason: `catalog declaration '${t.symmetry}' is missing or not block-level`,
+    };
+    return {
+      kind: 'certificate',
+      theorem: t.id,
+      title: t.title,
+      source: t.source,
+      statement: t.statement,
+      steps: [{ claim: `read catalog/${t.symmetry}`, verdict: v }],
+      verdict: v,
+    };
   }
   const d = derive(decl, { seed });
   const candidates = d.laws.filter((l) => l.id === t.law && l.data.kind === t.expected.kind);
@@ -57,27 +80,74 @@ export function prove(t: Theorem, seed = 1): Certificate {
     if (e.kind === 'trace' && l.data.kind === 'trace') return alg.equalTrace(l.data.sum, e.sum);
     if (e.kind === 'matrix' && l.data.kind === 'matrix') {
       const m = l.data.sum;
-      return alg.equalMatrix(m, e.sum) || alg.equalMatrix(m, e.sum.map((x) => ({ coef: { kind: 'mul', factors: [num(-1), x.coef] }, word: x.word })));
+      return (
+        alg.equalMatrix(m, e.sum) ||
+        alg.equalMatrix(
+          m,
+          e.sum.map((x) => ({ coef: { kind: 'mul', factors: [num(-1), x.coef] }, word: x.word })),
+        )
+      );
     }
     if (e.kind === 'hvp' && l.data.kind === 'hvp') {
       const data = l.data;
       const blocks = new Set([...Object.keys(e.rhs), ...Object.keys(data.rhs)]);
-      return [...blocks].every((b) => alg.equalMatrix(data.rhs[b] ?? [], e.rhs[b] ?? []) && alg.equalMatrix(data.direction[b] ?? [], e.direction[b] ?? []));
+      return [...blocks].every(
+        (b) =>
+          alg.equalMatrix(data.rhs[b] ?? [], e.rhs[b] ?? []) &&
+          alg.equalMatrix(data.direction[b] ?? [], e.direction[b] ?? []),
+      );
     }
     return false;
   };
   const found = candidates.find(matches);
   const law = found ?? candidates[0];
   if (!law) {
-    const v: Verdict = { kind: 'inconclusive', reason: `the derivation of '${t.symmetry}' has no ${t.law} law of kind ${t.expected.kind}` };
+    const v: Verdict = {
+      kind: 'inconclusive',
+      reason: `the derivation of '${t.symmetry}' has no ${t.law} law of kind ${t.expected.kind}`,
+    };
     steps.push({ claim: `derive the laws of ${t.symmetry}`, verdict: v });
-    return { kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps, verdict: v };
+    return {
+      kind: 'certificate',
+      theorem: t.id,
+      title: t.title,
+      source: t.source,
+      statement: t.statement,
+      steps,
+      verdict: v,
+    };
   }
-  steps.push({ claim: `derived from the action of ${t.symmetry} (${decl.origin}): ${law.statement.text}`, verdict: law.verdict });
-  const stated = t.expected.kind === 'trace' ? traceText(t.expected.sum) : t.expected.kind === 'matrix' ? matrixText(t.expected.sum) : Object.entries(t.expected.rhs).map(([b, s]) => `(H·X)_${b} = ${s.length ? matrixText(s) : '0'}`).join('; ');
+  steps.push({
+    claim: `derived from the action of ${t.symmetry} (${decl.origin}): ${law.statement.text}`,
+    verdict: law.verdict,
+  });
+  const stated =
+    t.expected.kind === 'trace'
+      ? traceText(t.expected.sum)
+      : t.expected.kind === 'matrix'
+        ? matrixText(t.expected.sum)
+        : Object.entries(t.expected.rhs)
+            .map(([b, s]) => `(H·X)_${b} = ${s.length ? matrixText(s) : '0'}`)
+            .join('; ');
   const compare: Verdict = found
-    ? { kind: 'proved', method: 'equal canonical forms in the word algebra (valid for every size)', evidence: `stated: ${stated}` }
-    : { kind: 'refuted', why: `the derived law differs from the stated formula ${stated}`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed } };
+    ? {
+        kind: 'proved',
+        method: 'equal canonical forms in the word algebra (valid for every size)',
+        evidence: `stated: ${stated}`,
+      }
+    : {
+        kind: 'refuted',
+        why: `the derived law differs from the stated formula ${stated}`,
+        counterexample: { point: {}, values: {}, relativeResidual: 1, seed },
+      };
   steps.push({ claim: `the derived law is the stated formula`, verdict: compare });
-  return { kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps, verdict: weakest(steps.map((s) => s.verdict)) };
+  return {
+    kind: 'certificate',
+    theorem: t.id,
+    title: t.title,
+    source: t.source,
+    statement: t.statement,
+    steps,
+    verdict: weakest(steps.map((s) => s.verdict)),
+  };
 }

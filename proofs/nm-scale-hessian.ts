@@ -8,5 +8,9 @@ export const theorem: Theorem = {
   statement: { text: 'For a loss invariant under θ_A ↦ e^a θ_A, H θ_A = −g_A.', latex: 'H \\theta_A = -g_A' },
   symmetry: 'scale',
   law: 'hessian-constraint',
-  expected: { kind: 'hvp', direction: { theta: [term(c(1), th('theta'))] }, rhs: { theta: [term(c(-1), g('theta'))] } },
+  expected: {
+    kind: 'hvp',
+    direction: { theta: [term(c(1), th('theta'))] },
+    rhs: { theta: [term(c(-1), g('theta'))] },
+  },
 };

@@ -34,13 +34,28 @@ export function proveRule(t: RuleTheorem): Certificate {
   const decl = loadCatalog(t.symmetry);
   const fail = (reason: string): Certificate => {
     const v: Verdict = { kind: 'inconclusive', reason };
-    return { kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps: [...steps, { claim: reason, verdict: v }], verdict: v };
+    return {
+      kind: 'certificate',
+      theorem: t.id,
+      title: t.title,
+      source: t.source,
+      statement: t.statement,
+      steps: [...steps, { claim: reason, verdict: v }],
+      verdict: v,
+    };
   };
-  if (!decl || decl.kind !== 'block') return fail(`catalog declaration '${t.symmetry}' is missing or not block-level`);
+  if (!decl || decl.kind !== 'block')
+    return fail(`catalog declaration '${t.symmetry}' is missing or not block-level`);
   const dyn = deriveDynamics(decl, deriveBlock(decl), parseRule(t.rule));
   const law = dyn.laws.find((l) => l.id === t.law);
-  if (!law) return fail(`the dynamics of ${t.symmetry} under ${t.rule} have no ${t.law} law (${dyn.laws.map((l) => l.statement.text).join('; ')})`);
-  steps.push({ claim: `derived for ${t.symmetry} under ${t.rule}: ${law.statement.text}`, verdict: law.verdict });
+  if (!law)
+    return fail(
+      `the dynamics of ${t.symmetry} under ${t.rule} have no ${t.law} law (${dyn.laws.map((l) => l.statement.text).join('; ')})`,
+    );
+  steps.push({
+    claim: `derived for ${t.symmetry} under ${t.rule}: ${law.statement.text}`,
+    verdict: law.verdict,
+  });
   const data = law.data as unknown as Record<string, unknown>;
   for (const [field, text] of Object.entries(t.expected)) {
     const derived = data[field] as Expr | undefined;
@@ -48,54 +63,143 @@ export function proveRule(t: RuleTheorem): Certificate {
     const zero = exactZero(sub(derived, parseExpr(text)));
     steps.push({
       claim: `coefficient ${field}: derived ${toText(derived)} equals stated ${text}`,
-      verdict: zero === 'zero'
-        ? { kind: 'proved', method: 'exact normal form of the difference is 0', evidence: 'polynomial identity in the rule symbols' }
-        : { kind: 'refuted', why: `derived ${toText(derived)} differs from stated ${text}`, counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 } },
+      verdict:
+        zero === 'zero'
+          ? {
+              kind: 'proved',
+              method: 'exact normal form of the difference is 0',
+              evidence: 'polynomial identity in the rule symbols',
+            }
+          : {
+              kind: 'refuted',
+              why: `derived ${toText(derived)} differs from stated ${text}`,
+              counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 },
+            },
     });
   }
-  return { kind: 'certificate', theorem: t.id, title: t.title, source: t.source, statement: t.statement, steps, verdict: weakest(steps.map((s) => s.verdict)) };
+  return {
+    kind: 'certificate',
+    theorem: t.id,
+    title: t.title,
+    source: t.source,
+    statement: t.statement,
+    steps,
+    verdict: weakest(steps.map((s) => s.verdict)),
+  };
 }
 
 export const RULE_THEOREMS: readonly RuleTheorem[] = [
   {
-    kind: 'rule-theorem', id: 'nm-sgd-scale-recursion', title: 'Scale symmetry under SGD with weight decay: exact one-step recursion', source: 'NM §3 (derived)',
-    statement: { text: '½‖θ_{k+1}‖² = (1 − ηλ)² ½‖θ_k‖² + η² ½‖g_k‖² for every minibatch', latex: 'Q_{k+1} = (1-\\eta\\lambda)^2 Q_k + \\eta^2 Q_2(g_k)' },
-    symmetry: 'scale', rule: 'sgd(lr=eta, wd=lambda)', law: 'exact-recursion', expected: { cQ: '(1 - eta*lambda)^2', cG: 'eta^2' },
+    kind: 'rule-theorem',
+    id: 'nm-sgd-scale-recursion',
+    title: 'Scale symmetry under SGD with weight decay: exact one-step recursion',
+    source: 'NM §3 (derived)',
+    statement: {
+      text: '½‖θ_{k+1}‖² = (1 − ηλ)² ½‖θ_k‖² + η² ½‖g_k‖² for every minibatch',
+      latex: 'Q_{k+1} = (1-\\eta\\lambda)^2 Q_k + \\eta^2 Q_2(g_k)',
+    },
+    symmetry: 'scale',
+    rule: 'sgd(lr=eta, wd=lambda)',
+    law: 'exact-recursion',
+    expected: { cQ: '(1 - eta*lambda)^2', cG: 'eta^2' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-sgd-rescale-recursion', title: 'Rescale symmetry under SGD with weight decay: exact one-step recursion', source: 'NM §3 (derived)',
-    statement: { text: 'Q_{k+1} = (1 − ηλ)² Q_k + η² (½‖g_in‖² − ½‖g_out‖²) for every minibatch', latex: 'Q_{k+1} = (1-\\eta\\lambda)^2 Q_k + \\eta^2 Q_2(g_k)' },
-    symmetry: 'rescale', rule: 'sgd(lr=eta, wd=lambda)', law: 'exact-recursion', expected: { cQ: '(1 - eta*lambda)^2', cG: 'eta^2' },
+    kind: 'rule-theorem',
+    id: 'nm-sgd-rescale-recursion',
+    title: 'Rescale symmetry under SGD with weight decay: exact one-step recursion',
+    source: 'NM §3 (derived)',
+    statement: {
+      text: 'Q_{k+1} = (1 − ηλ)² Q_k + η² (½‖g_in‖² − ½‖g_out‖²) for every minibatch',
+      latex: 'Q_{k+1} = (1-\\eta\\lambda)^2 Q_k + \\eta^2 Q_2(g_k)',
+    },
+    symmetry: 'rescale',
+    rule: 'sgd(lr=eta, wd=lambda)',
+    law: 'exact-recursion',
+    expected: { cQ: '(1 - eta*lambda)^2', cG: 'eta^2' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-sgd-translation-recursion', title: 'Translation symmetry under SGD with weight decay: s_{k+1} = (1 − ηλ) s_k', source: 'NM §3 (derived)',
-    statement: { text: '⟨1, θ_{k+1}⟩ = (1 − ηλ) ⟨1, θ_k⟩ for every minibatch', latex: 's_{k+1} = (1-\\eta\\lambda) s_k' },
-    symmetry: 'translation', rule: 'sgd(lr=eta, wd=lambda)', law: 'exact-recursion', expected: { cQ: '1 - eta*lambda', cG: '0' },
+    kind: 'rule-theorem',
+    id: 'nm-sgd-translation-recursion',
+    title: 'Translation symmetry under SGD with weight decay: s_{k+1} = (1 − ηλ) s_k',
+    source: 'NM §3 (derived)',
+    statement: {
+      text: '⟨1, θ_{k+1}⟩ = (1 − ηλ) ⟨1, θ_k⟩ for every minibatch',
+      latex: 's_{k+1} = (1-\\eta\\lambda) s_k',
+    },
+    symmetry: 'translation',
+    rule: 'sgd(lr=eta, wd=lambda)',
+    law: 'exact-recursion',
+    expected: { cQ: '1 - eta*lambda', cG: '0' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-momentum-translation', title: 'Translation symmetry under heavy-ball momentum: exact two-step recursion', source: 'NM §3 (derived)',
-    statement: { text: 's_{k+1} = (1 + β − η(1 − d)λ) s_k − β s_{k−1}', latex: 's_{k+1} = (1 + \\beta - \\eta(1-d)\\lambda) s_k - \\beta s_{k-1}' },
-    symmetry: 'translation', rule: 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', law: 'two-step-recursion', expected: { cur: '1 + beta - eta*(1 - d)*lambda', prev: '-beta' },
+    kind: 'rule-theorem',
+    id: 'nm-momentum-translation',
+    title: 'Translation symmetry under heavy-ball momentum: exact two-step recursion',
+    source: 'NM §3 (derived)',
+    statement: {
+      text: 's_{k+1} = (1 + β − η(1 − d)λ) s_k − β s_{k−1}',
+      latex: 's_{k+1} = (1 + \\beta - \\eta(1-d)\\lambda) s_k - \\beta s_{k-1}',
+    },
+    symmetry: 'translation',
+    rule: 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)',
+    law: 'two-step-recursion',
+    expected: { cur: '1 + beta - eta*(1 - d)*lambda', prev: '-beta' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-gf-weight-decay', title: 'Gradient flow with weight decay: quadratic charges decay as e^{−2λt}', source: 'NM §3',
+    kind: 'rule-theorem',
+    id: 'nm-gf-weight-decay',
+    title: 'Gradient flow with weight decay: quadratic charges decay as e^{−2λt}',
+    source: 'NM §3',
     statement: { text: 'dQ/dt = −2λQ for the rescale charge', latex: '\\dot Q = -2\\lambda Q' },
-    symmetry: 'rescale', rule: 'gf(wd=lambda)', law: 'continuous-decay', expected: { rate: '2*lambda' },
+    symmetry: 'rescale',
+    rule: 'gf(wd=lambda)',
+    law: 'continuous-decay',
+    expected: { rate: '2*lambda' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-modified-flow-scale', title: 'Finite learning rate: dQ/dt = −2λQ + ηQ₂(g) (+ηλ²Q)', source: 'NM §3',
-    statement: { text: 'for the scale charge, dQ/dt = (−2λ + ηλ²) Q + η ½‖g‖² in time t = ηk', latex: '\\dot Q = (-2\\lambda + \\eta\\lambda^2) Q + \\eta Q_2(g)' },
-    symmetry: 'scale', rule: 'sgd(lr=eta, wd=lambda)', law: 'continuous-form', expected: { rate: '-2*lambda + eta*lambda^2', source: 'eta' },
+    kind: 'rule-theorem',
+    id: 'nm-modified-flow-scale',
+    title: 'Finite learning rate: dQ/dt = −2λQ + ηQ₂(g) (+ηλ²Q)',
+    source: 'NM §3',
+    statement: {
+      text: 'for the scale charge, dQ/dt = (−2λ + ηλ²) Q + η ½‖g‖² in time t = ηk',
+      latex: '\\dot Q = (-2\\lambda + \\eta\\lambda^2) Q + \\eta Q_2(g)',
+    },
+    symmetry: 'scale',
+    rule: 'sgd(lr=eta, wd=lambda)',
+    law: 'continuous-form',
+    expected: { rate: '-2*lambda + eta*lambda^2', source: 'eta' },
   },
   {
-    kind: 'rule-theorem', id: 'nm-momentum-oscillator', title: 'Heavy-ball momentum, continuous limit: quadratic charges are damped, driven oscillators', source: 'NM §3 (derived)',
-    statement: { text: 'Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/(2m), ω² = 2λ/m', latex: '\\ddot Q + 2\\gamma \\dot Q + \\omega^2 Q = 2 Q_2(\\dot\\theta)' },
-    symmetry: 'rescale', rule: 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', law: 'oscillator',
-    expected: { m: 'eta*(1 - d)*(1 + beta)/2', gamma: '(1 - beta)/(eta*(1 - d)*(1 + beta))', omega2: '4*lambda/(eta*(1 - d)*(1 + beta))' },
+    kind: 'rule-theorem',
+    id: 'nm-momentum-oscillator',
+    title: 'Heavy-ball momentum, continuous limit: quadratic charges are damped, driven oscillators',
+    source: 'NM §3 (derived)',
+    statement: {
+      text: 'Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/(2m), ω² = 2λ/m',
+      latex: '\\ddot Q + 2\\gamma \\dot Q + \\omega^2 Q = 2 Q_2(\\dot\\theta)',
+    },
+    symmetry: 'rescale',
+    rule: 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)',
+    law: 'oscillator',
+    expected: {
+      m: 'eta*(1 - d)*(1 + beta)/2',
+      gamma: '(1 - beta)/(eta*(1 - d)*(1 + beta))',
+      omega2: '4*lambda/(eta*(1 - d)*(1 + beta))',
+    },
   },
   {
-    kind: 'rule-theorem', id: 'nld-normalisation-steady-state', title: 'Normalisation as adaptive optimisation: the steady state of ‖θ‖', source: 'NLD (derived)',
-    statement: { text: 'under SGD with weight decay a scale-invariant block settles at ‖θ‖⁴ = η‖ĝ‖²/(λ(2 − ηλ)) ≈ η‖ĝ‖²/(2λ)', latex: '\\rho_\\ast^4 = \\frac{\\eta \\lVert \\hat g \\rVert^2}{\\lambda (2 - \\eta\\lambda)}' },
-    symmetry: 'scale', rule: 'sgd(lr=eta, wd=lambda)', law: 'normalisation', expected: { steady: 'eta/(lambda*(2 - eta*lambda))' },
+    kind: 'rule-theorem',
+    id: 'nld-normalisation-steady-state',
+    title: 'Normalisation as adaptive optimisation: the steady state of ‖θ‖',
+    source: 'NLD (derived)',
+    statement: {
+      text: 'under SGD with weight decay a scale-invariant block settles at ‖θ‖⁴ = η‖ĝ‖²/(λ(2 − ηλ)) ≈ η‖ĝ‖²/(2λ)',
+      latex: '\\rho_\\ast^4 = \\frac{\\eta \\lVert \\hat g \\rVert^2}{\\lambda (2 - \\eta\\lambda)}',
+    },
+    symmetry: 'scale',
+    rule: 'sgd(lr=eta, wd=lambda)',
+    law: 'normalisation',
+    expected: { steady: 'eta/(lambda*(2 - eta*lambda))' },
   },
 ];

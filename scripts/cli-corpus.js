@@ -56,8 +56,14 @@ const commands = [
   ['scan', '3-5-2:linear:mse', '--format', 'json'],
   ['scan', '4-6-3:tanh:batch+affine', '--format', 'markdown'],
   ['scan', '4-x'],
-  ...['gf(wd=lambda)', 'sgd(lr=eta, wd=lambda)', 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', 'precond(lr=eta, wd=lambda)', 'adam(lr=0.01)'].flatMap(
-    (r) => ['rescale', 'scale', 'translation', 'gl'].flatMap((n) => [
+  ...[
+    'gf(wd=lambda)',
+    'sgd(lr=eta, wd=lambda)',
+    'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)',
+    'precond(lr=eta, wd=lambda)',
+    'adam(lr=0.01)',
+  ].flatMap((r) =>
+    ['rescale', 'scale', 'translation', 'gl'].flatMap((n) => [
       ['derive', n, '--rule', r],
       ['derive', n, '--rule', r, '--format', 'json'],
     ]),
@@ -86,7 +92,10 @@ function launch() {
     p.stderr.on('data', (d) => (se += d));
     p.on('close', (code) => {
       const name = String(i).padStart(3, '0');
-      writeFileSync(join(out, `${name}.txt`), `$ noether ${args.join(' ')}\n--- exit ${code}\n--- stdout\n${so}--- stderr\n${se}`);
+      writeFileSync(
+        join(out, `${name}.txt`),
+        `$ noether ${args.join(' ')}\n--- exit ${code}\n--- stdout\n${so}--- stderr\n${se}`,
+      );
       running--;
       if (next < commands.length) launch();
       else if (running === 0) process.stdout.write(`${commands.length} commands → ${out}\n`);

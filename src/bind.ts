@@ -19,28 +19,37 @@ export interface Values {
   readonly steps?: Readonly<Record<string, Mat>>;
   readonly scalars?: Readonly<Record<string, number>>;
 }
-export interface Bounded<T> { readonly value: T; readonly bound: number }
+export interface Bounded<T> {
+  readonly value: T;
+  readonly bound: number;
+}
 
 const frob = (m: Mat): number => Math.sqrt(m.data.reduce((s, x) => s + x * x, 0));
 
 export function matmul(a: Mat, b: Mat): Mat {
   if (a.cols !== b.rows) throw new Error(`shape mismatch ${a.rows}×${a.cols} · ${b.rows}×${b.cols}`);
   const c = mat(a.rows, b.cols);
-  for (let i = 0; i < a.rows; i++) for (let k = 0; k < a.cols; k++) {
-    const x = a.data[i * a.cols + k]!;
-    if (x === 0) continue;
-    for (let j = 0; j < b.cols; j++) c.data[i * b.cols + j]! += x * b.data[k * b.cols + j]!;
-  }
+  for (let i = 0; i < a.rows; i++)
+    for (let k = 0; k < a.cols; k++) {
+      const x = a.data[i * a.cols + k]!;
+      if (x === 0) continue;
+      for (let j = 0; j < b.cols; j++) c.data[i * b.cols + j]! += x * b.data[k * b.cols + j]!;
+    }
   return c;
 }
 
 export function transpose(a: Mat): Mat {
   const t = mat(a.cols, a.rows);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
+  for (let i = 0; i < a.rows; i++)
+    for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
   return t;
 }
 
-const eye = (n: number): Mat => { const m = mat(n, n); for (let i = 0; i < n; i++) m.data[i * n + i] = 1; return m; };
+const eye = (n: number): Mat => {
+  const m = mat(n, n);
+  for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
+  return m;
+};
 
 /** Evaluates word sums against values; coefficient closures are cached per expression. */
 export class WordEvaluator {
@@ -63,18 +72,39 @@ export class WordEvaluator {
     else if (l.kind === 'grad') m = v.grads?.[l.name];
     else if (l.kind === 'const') m = v.consts?.[l.name];
     else if (l.kind === 'step') m = v.steps?.[l.name];
-    else { const b = v.blocks[l.name]; if (b) { m = mat(b.rows, b.cols); m.data.fill(1); } }
+    else {
+      const b = v.blocks[l.name];
+      if (b) {
+        m = mat(b.rows, b.cols);
+        m.data.fill(1);
+      }
+    }
     if (!m) throw new Error(`no value bound for ${l.kind} ${l.name}`);
     return l.t ? transpose(m) : m;
   }
 
-  private word(w: Word, v: Values, identity: number, override?: { index: number; value: Mat; bound?: Mat }): { m: Mat; bound: number } {
+  private word(
+    w: Word,
+    v: Values,
+    identity: number,
+    override?: { index: number; value: Mat; bound?: Mat },
+  ): { m: Mat; bound: number } {
     if (w.length === 0) return { m: eye(identity), bound: Math.sqrt(identity) };
     let m: Mat | undefined;
     let bound = 1;
     w.forEach((l, i) => {
-      const x = override && override.index === i ? (l.t ? transpose(override.value) : override.value) : this.letter(l, v);
-      const gb = override && override.index === i ? override.bound : l.kind === 'grad' ? v.gradBounds?.[l.name] : undefined;
+      const x =
+        override && override.index === i
+          ? l.t
+            ? transpose(override.value)
+            : override.value
+          : this.letter(l, v);
+      const gb =
+        override && override.index === i
+          ? override.bound
+          : l.kind === 'grad'
+            ? v.gradBounds?.[l.name]
+            : undefined;
       bound *= gb ? frob(gb) : frob(x);
       m = m ? matmul(m, x) : x;
     });
@@ -94,7 +124,8 @@ export class WordEvaluator {
   }
 
   trace(s: TraceSum, v: Values): Bounded<number> {
-    let value = 0, bound = 0;
+    let value = 0,
+      bound = 0;
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
       const { m, bound: b } = this.word(t.word, v, 1);
@@ -108,15 +139,25 @@ export class WordEvaluator {
 
   /** The product-rule terms of d/dt Σ c · word as each block moves with velocity dir[block]:
    * calls f(c, word with one block letter replaced by its velocity, bound) for each. */
-  private derivativeTerms(s: WordSum, v: Values, dir: Readonly<Record<string, Mat>>, dirBound: Readonly<Record<string, Mat>> | undefined, identity: number,
-    f: (c: number, m: Mat, bound: number) => void): void {
+  private derivativeTerms(
+    s: WordSum,
+    v: Values,
+    dir: Readonly<Record<string, Mat>>,
+    dirBound: Readonly<Record<string, Mat>> | undefined,
+    identity: number,
+    f: (c: number, m: Mat, bound: number) => void,
+  ): void {
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
       t.word.forEach((l, i) => {
         const d = l.kind === 'block' ? dir[l.name] : undefined;
         if (!d) return;
         const bd = dirBound?.[l.name];
-        const { m, bound } = this.word(t.word, v, identity, { index: i, value: d, ...(bd ? { bound: bd } : {}) });
+        const { m, bound } = this.word(t.word, v, identity, {
+          index: i,
+          value: d,
+          ...(bd ? { bound: bd } : {}),
+        });
         f(c, m, bound);
       });
     }
@@ -124,8 +165,14 @@ export class WordEvaluator {
 
   /** d/dt of a trace sum as each block moves with velocity dir[block] (product rule over letters);
    * dirBound gives the rounding scale of each velocity when it is computed (e.g. a gradient). */
-  traceDerivative(s: TraceSum, v: Values, dir: Readonly<Record<string, Mat>>, dirBound?: Readonly<Record<string, Mat>>): Bounded<number> {
-    let value = 0, bound = 0;
+  traceDerivative(
+    s: TraceSum,
+    v: Values,
+    dir: Readonly<Record<string, Mat>>,
+    dirBound?: Readonly<Record<string, Mat>>,
+  ): Bounded<number> {
+    let value = 0,
+      bound = 0;
     this.derivativeTerms(s, v, dir, dirBound, 1, (c, m, b) => {
       let tr = 0;
       for (let k = 0; k < Math.min(m.rows, m.cols); k++) tr += m.data[k * m.cols + k]!;
@@ -136,7 +183,14 @@ export class WordEvaluator {
   }
 
   /** d/dt of a matrix sum as each block moves with velocity dir[block]. */
-  matrixDerivative(s: WordSum, v: Values, dir: Readonly<Record<string, Mat>>, rows: number, cols: number, dirBound?: Readonly<Record<string, Mat>>): Bounded<Mat> {
+  matrixDerivative(
+    s: WordSum,
+    v: Values,
+    dir: Readonly<Record<string, Mat>>,
+    rows: number,
+    cols: number,
+    dirBound?: Readonly<Record<string, Mat>>,
+  ): Bounded<Mat> {
     const out = mat(rows, cols);
     let bound = 0;
     this.derivativeTerms(s, v, dir, dirBound, rows, (c, m, b) => {

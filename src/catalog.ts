@@ -17,7 +17,10 @@ export function catalogDir(): string {
 }
 
 export function catalogNames(): string[] {
-  return readdirSync(catalogDir()).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => f.replace(/\.(ya?ml|json)$/, '')).sort();
+  return readdirSync(catalogDir())
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .map((f) => f.replace(/\.(ya?ml|json)$/, ''))
+    .sort();
 }
 
 export function catalogPath(name: string): string | undefined {

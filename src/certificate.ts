@@ -2,7 +2,10 @@
 import type { Rendered } from './derivation';
 import type { Verdict } from './verdict';
 
-export interface ProofStep { readonly claim: string; readonly verdict: Verdict }
+export interface ProofStep {
+  readonly claim: string;
+  readonly verdict: Verdict;
+}
 
 export interface Certificate {
   readonly kind: 'certificate';

@@ -72,15 +72,21 @@ export interface CheckReport {
   readonly verdict: Verdict;
 }
 
-const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
+const dimsOf = (s: Shape): [string, string] =>
+  s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols];
 export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
 
 /** Each declared block of the site, read from a full parameter-sized vector (θ, ∇L, a bound, an update). */
 export function siteBlocks(decl: BlockShaped, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
-  return Object.fromEntries(decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]));
+  return Object.fromEntries(
+    decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]),
+  );
 }
 
-interface Bound { readonly laws: readonly Law[]; readonly evaluator: WordEvaluator }
+interface Bound {
+  readonly laws: readonly Law[];
+  readonly evaluator: WordEvaluator;
+}
 
 /** Resolve symbolic dimensions against a site's views. */
 export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, number> {
@@ -89,9 +95,17 @@ export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, numb
     const view = c.site.views[b.name];
     if (!view) throw new InputError(decl.origin, 'sites', `site kind ${c.site.kind} has no role '${b.name}'`);
     const [r, k] = dimsOf(b.shape);
-    for (const [d, n] of [[r, view.rows], [k, view.cols]] as const) {
+    for (const [d, n] of [
+      [r, view.rows],
+      [k, view.cols],
+    ] as const) {
       const fixed = /^\d+$/.test(d) ? Number(d) : dims.get(d);
-      if (fixed !== undefined && fixed !== n) throw new InputError(decl.origin, `blocks.${b.name}`, `shape ${b.shape.kind} does not fit the ${c.site.kind} site (${view.rows}×${view.cols})`);
+      if (fixed !== undefined && fixed !== n)
+        throw new InputError(
+          decl.origin,
+          `blocks.${b.name}`,
+          `shape ${b.shape.kind} does not fit the ${c.site.kind} site (${view.rows}×${view.cols})`,
+        );
       if (!/^\d+$/.test(d)) dims.set(d, n);
     }
   }
@@ -99,14 +113,22 @@ export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, numb
 }
 
 /** Values of the declaration's constants and scalars for one case. */
-export function caseValues(decl: BlockShaped, c: NetworkCase, dims: Map<string, number>): { consts: Record<string, Mat>; scalars: Record<string, number> } {
+export function caseValues(
+  decl: BlockShaped,
+  c: NetworkCase,
+  dims: Map<string, number>,
+): { consts: Record<string, Mat>; scalars: Record<string, number> } {
   const r = rng(c.seed ^ 0x5bd1e995);
   const consts: Record<string, Mat> = {};
   for (const k of decl.constants) {
     const fixed = c.site.constants?.[k.name];
-    if (fixed) { consts[k.name] = mat(fixed.rows, fixed.cols, Float64Array.from(fixed.data)); continue; }
+    if (fixed) {
+      consts[k.name] = mat(fixed.rows, fixed.cols, Float64Array.from(fixed.data));
+      continue;
+    }
     const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
-    if (a === undefined || b === undefined) throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
+    if (a === undefined || b === undefined)
+      throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
     const m = mat(a, b);
     if (k.structure === 'projector') {
       // A random rank-one orthogonal projector v vᵀ, ‖v‖ = 1.
@@ -118,12 +140,13 @@ export function caseValues(decl: BlockShaped, c: NetworkCase, dims: Map<string, 
     }
     for (let i = 0; i < m.data.length; i++) m.data[i] = r.normal();
     if (k.structure !== 'general') {
-      for (let i = 0; i < a; i++) for (let j = 0; j < i; j++) {
-        const [x, y] = [m.data[i * b + j]!, m.data[j * b + i]!];
-        const s = k.structure === 'symmetric' ? (x + y) / 2 : (x - y) / 2;
-        m.data[i * b + j] = s;
-        m.data[j * b + i] = k.structure === 'symmetric' ? s : -s;
-      }
+      for (let i = 0; i < a; i++)
+        for (let j = 0; j < i; j++) {
+          const [x, y] = [m.data[i * b + j]!, m.data[j * b + i]!];
+          const s = k.structure === 'symmetric' ? (x + y) / 2 : (x - y) / 2;
+          m.data[i * b + j] = s;
+          m.data[j * b + i] = k.structure === 'symmetric' ? s : -s;
+        }
       if (k.structure === 'antisymmetric') for (let i = 0; i < a; i++) m.data[i * b + i] = 0;
     }
     consts[k.name] = m;
@@ -134,12 +157,23 @@ export function caseValues(decl: BlockShaped, c: NetworkCase, dims: Map<string, 
 }
 
 /** Relative residual of every checkable law on one case, or undefined for a degenerate network. */
-export function lawResiduals(decl: BlockDeclaration, d: Derivation, c: NetworkCase): Map<Law, number> | undefined {
-  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
+export function lawResiduals(
+  decl: BlockDeclaration,
+  d: Derivation,
+  c: NetworkCase,
+): Map<Law, number> | undefined {
+  const checkable = d.laws.filter((l) =>
+    ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id),
+  );
   return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, c);
 }
 
-function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: NetworkCase): Map<Law, number> | undefined {
+function residuals(
+  decl: BlockDeclaration,
+  d: Derivation,
+  bound: Bound,
+  c: NetworkCase,
+): Map<Law, number> | undefined {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const views = c.site.views;
@@ -160,14 +194,21 @@ function residuals(decl: BlockDeclaration, d: Derivation, bound: Bound, c: Netwo
   }
   const grads = siteBlocks(decl, c, e.grad);
   const gradBounds = siteBlocks(decl, c, e.gradBound!);
-  const minusG = siteBlocks(decl, c, e.grad.map((x) => -x));
+  const minusG = siteBlocks(
+    decl,
+    c,
+    e.grad.map((x) => -x),
+  );
   const vals: Values = { ...base, grads, gradBounds };
   const out = new Map<Law, number>();
-  const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : Math.abs(x) / scale);
+  const rel = (x: number, scale: number): number =>
+    scale === 0 ? (x === 0 ? 0 : Infinity) : Math.abs(x) / scale;
   for (const law of bound.laws) {
     const data = law.data;
-    if (law.id === 'gradient-constraint' && data.kind === 'trace') { const t = ev.trace(data.sum, vals); out.set(law, rel(t.value, t.bound)); }
-    else if (law.id === 'gradient-constraint' && data.kind === 'matrix') {
+    if (law.id === 'gradient-constraint' && data.kind === 'trace') {
+      const t = ev.trace(data.sum, vals);
+      out.set(law, rel(t.value, t.bound));
+    } else if (law.id === 'gradient-constraint' && data.kind === 'matrix') {
       const k = consts[law.parameter]!;
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
@@ -214,28 +255,53 @@ export interface Drift {
  * how much a charge moved. Undefined when the network is degenerate or the flow is too stiff for
  * maxSteps. T defaults to the time in which θ would move by a third of its norm at the initial speed.
  */
-export function chargeDrift(decl: BlockDeclaration, charge: Pick<Law, 'data' | 'parameter' | 'id'>, c: NetworkCase,
-  opts: { rtol?: number; time?: number; maxSteps?: number; metric?: Readonly<Record<string, number>> } = {}): Drift | undefined {
+export function chargeDrift(
+  decl: BlockDeclaration,
+  charge: Pick<Law, 'data' | 'parameter' | 'id'>,
+  c: NetworkCase,
+  opts: { rtol?: number; time?: number; maxSteps?: number; metric?: Readonly<Record<string, number>> } = {},
+): Drift | undefined {
   const rtol = opts.rtol ?? 1e-10;
   const dims = resolveDims(decl, c);
   const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
   // A constant per-block metric γ_B: the flow is θ̇ = −G⁻¹∇L, and metric-weighted charges read γ_B as gamma_<block>.
   const metric = opts.metric ?? {};
-  const scalars = { ...siteScalars, ...Object.fromEntries(Object.entries(metric).map(([b, g]) => [`gamma_${b}`, g])) };
+  const scalars = {
+    ...siteScalars,
+    ...Object.fromEntries(Object.entries(metric).map(([b, g]) => [`gamma_${b}`, g])),
+  };
   const inverse = new Float64Array(c.net.size).fill(1);
   for (const [b, g] of Object.entries(metric)) for (const i of c.site.views[b]!.index) inverse[i] = 1 / g;
   const ev = new WordEvaluator();
   const valuesAt = (theta: Float64Array): Values => ({ blocks: siteBlocks(decl, c, theta), consts, scalars });
   const measure = (theta: Float64Array): { value: Float64Array; bound: number } => {
-    if (charge.data.kind === 'trace') { const t = ev.trace(charge.data.sum, valuesAt(theta)); return { value: Float64Array.of(t.value), bound: t.bound }; }
-    if (charge.data.kind === 'matrix') { const k = consts[charge.parameter] ?? Object.values(consts)[0]!; const m = ev.matrix(charge.data.sum, valuesAt(theta), k.rows, k.cols); return { value: m.value.data, bound: m.bound }; }
+    if (charge.data.kind === 'trace') {
+      const t = ev.trace(charge.data.sum, valuesAt(theta));
+      return { value: Float64Array.of(t.value), bound: t.bound };
+    }
+    if (charge.data.kind === 'matrix') {
+      const k = consts[charge.parameter] ?? Object.values(consts)[0]!;
+      const m = ev.matrix(charge.data.sum, valuesAt(theta), k.rows, k.cols);
+      return { value: m.value.data, bound: m.bound };
+    }
     throw new Error(`law ${charge.id} has no value to follow`);
   };
   try {
     const g0 = evaluate(c.net, c.theta, c.batch).grad;
-    const speed = Math.sqrt(dot(g0, g0)), size = Math.sqrt(dot(c.theta, c.theta));
+    const speed = Math.sqrt(dot(g0, g0)),
+      size = Math.sqrt(dot(c.theta, c.theta));
     const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
-    const r = integrate((_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -x * inverse[i]!), c.theta, 0, time, { rtol, atol: rtol * 1e-3 * (size / Math.sqrt(c.theta.length) + 1e-300), maxSteps: opts.maxSteps ?? 4000 });
+    const r = integrate(
+      (_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -x * inverse[i]!),
+      c.theta,
+      0,
+      time,
+      {
+        rtol,
+        atol: rtol * 1e-3 * (size / Math.sqrt(c.theta.length) + 1e-300),
+        maxSteps: opts.maxSteps ?? 4000,
+      },
+    );
     if (!r.completed) return undefined;
     const [q0, q1] = [measure(c.theta), measure(r.y)];
     const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
@@ -261,8 +327,14 @@ export interface SiteRun<K> {
  * each; stop at the first case where one exceeds its tolerance (IDENTITY_TOLERANCE unless given; shrunk, with a replay path),
  * otherwise re-run the cases deterministically to collect the worst residual of each key.
  */
-export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys: readonly K[], title: (k: K) => string, residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
-  tolerance: (k: K) => number = () => IDENTITY_TOLERANCE): SiteRun<K> {
+export function runSites<K>(
+  kinds: readonly SiteKind[],
+  opts: CheckOptions,
+  keys: readonly K[],
+  title: (k: K) => string,
+  residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
+  tolerance: (k: K) => number = () => IDENTITY_TOLERANCE,
+): SiteRun<K> {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   const worst = new Map<K, number>(keys.map((l) => [l, 0]));
@@ -274,17 +346,23 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
     const arb = siteCase(kind, opts.arch ?? {});
     // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
     let thrown: unknown;
-    const details = fc.check(fc.property(arb, (c) => {
-      if (thrown !== undefined) return true;
-      try {
-        const res = residualsOf(c);
-        if (!res) { skipped++; return true; }
-        return [...res].every(([k, x]) => x <= tolerance(k));
-      } catch (err) {
-        thrown = err;
-        return true;
-      }
-    }), { seed, numRuns: runs, ...(opts.replay ? { path: opts.replay, endOnFailure: true } : {}) });
+    const details = fc.check(
+      fc.property(arb, (c) => {
+        if (thrown !== undefined) return true;
+        try {
+          const res = residualsOf(c);
+          if (!res) {
+            skipped++;
+            return true;
+          }
+          return [...res].every(([k, x]) => x <= tolerance(k));
+        } catch (err) {
+          thrown = err;
+          return true;
+        }
+      }),
+      { seed, numRuns: runs, ...(opts.replay ? { path: opts.replay, endOnFailure: true } : {}) },
+    );
     if (thrown !== undefined) throw thrown;
     if (details.failed) {
       const c = details.counterexample![0];
@@ -292,8 +370,13 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
       failed = new Map([...res].filter(([k, x]) => x > tolerance(k)));
       const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
       counterexample = {
-        site: c.site.label, siteKind: kind, architecture: describeSpec(c.spec), dataSeed: c.seed,
-        law: title(law), relativeResidual: x, replay: { seed, path: details.counterexamplePath ?? '' },
+        site: c.site.label,
+        siteKind: kind,
+        architecture: describeSpec(c.spec),
+        dataSeed: c.seed,
+        law: title(law),
+        relativeResidual: x,
+        replay: { seed, path: details.counterexamplePath ?? '' },
       };
       break;
     }
@@ -311,40 +394,101 @@ export function runSites<K>(kinds: readonly SiteKind[], opts: CheckOptions, keys
 }
 
 /** The verdict of one law after a sampling run. */
-export function siteVerdict<K>(run: SiteRun<K>, k: K, kinds: readonly SiteKind[], seed: number, why: string, tolerance = IDENTITY_TOLERANCE): Verdict {
+export function siteVerdict<K>(
+  run: SiteRun<K>,
+  k: K,
+  kinds: readonly SiteKind[],
+  seed: number,
+  why: string,
+  tolerance = IDENTITY_TOLERANCE,
+): Verdict {
   const c = run.counterexample;
   if (c) {
     const x = run.failed.get(k);
     return x !== undefined
-      ? { kind: 'refuted', why: `the law fails at ${c.site} of a ${c.architecture} network`, counterexample: { point: { site: c.site, architecture: c.architecture, dataSeed: String(c.dataSeed), replayPath: c.replay.path }, values: { relativeResidual: x }, relativeResidual: x, seed } }
+      ? {
+          kind: 'refuted',
+          why: `the law fails at ${c.site} of a ${c.architecture} network`,
+          counterexample: {
+            point: {
+              site: c.site,
+              architecture: c.architecture,
+              dataSeed: String(c.dataSeed),
+              replayPath: c.replay.path,
+            },
+            values: { relativeResidual: x },
+            relativeResidual: x,
+            seed,
+          },
+        }
       : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };
   }
-  return { kind: 'numerically-verified', count: run.count, worstRelative: run.worst.get(k)!, tolerance, seed, why: `sampled networks at ${kinds.join(', ')} sites, ${why}` };
+  return {
+    kind: 'numerically-verified',
+    count: run.count,
+    worstRelative: run.worst.get(k)!,
+    tolerance,
+    seed,
+    why: `sampled networks at ${kinds.join(', ')} sites, ${why}`,
+  };
 }
 
 /** The site kinds a check runs on, or an input error when there are none. */
 export function selectedKinds(decl: BlockShaped, opts: CheckOptions): SiteKind[] {
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
-  if (decl.sites.length === 0) throw new InputError(decl.origin, 'sites', 'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])');
-  if (kinds.length === 0) throw new InputError(decl.origin, 'sites', `none of its site kinds (${decl.sites.join(', ')}) was selected`);
+  if (decl.sites.length === 0)
+    throw new InputError(
+      decl.origin,
+      'sites',
+      'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])',
+    );
+  if (kinds.length === 0)
+    throw new InputError(
+      decl.origin,
+      'sites',
+      `none of its site kinds (${decl.sites.join(', ')}) was selected`,
+    );
   return kinds;
 }
 
-export function checkDeclaration(decl: BlockDeclaration, opts: CheckOptions = {}, derivation?: Derivation): CheckReport {
+export function checkDeclaration(
+  decl: BlockDeclaration,
+  opts: CheckOptions = {},
+  derivation?: Derivation,
+): CheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   const kinds = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
-  const checkable = d.laws.filter((l) => ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id));
+  const checkable = d.laws.filter((l) =>
+    ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id),
+  );
   const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
-  const run = runSites(kinds, opts, checkable, (l) => l.title, (c) => residuals(decl, d, bound, c));
+  const run = runSites(
+    kinds,
+    opts,
+    checkable,
+    (l) => l.title,
+    (c) => residuals(decl, d, bound, c),
+  );
   const laws: LawCheck[] = checkable.map((l) => ({
-    id: l.id, parameter: l.parameter, title: l.title, statement: l.statement.text,
+    id: l.id,
+    parameter: l.parameter,
+    title: l.title,
+    statement: l.statement.text,
     verdict: siteVerdict(run, l, kinds, seed, 'exact float64 gradients and Hessian-vector products'),
   }));
   return {
-    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
+    kind: 'check-report',
+    declaration: { name: decl.name, origin: decl.origin },
+    seed,
+    runs,
+    siteKinds: kinds,
+    laws,
+    skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),
-    verdict: laws.length ? weakest(laws.map((l) => l.verdict)) : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
+    verdict: laws.length
+      ? weakest(laws.map((l) => l.verdict))
+      : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
   };
 }

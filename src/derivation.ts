@@ -6,7 +6,10 @@ import type { Expr } from './expr/ast';
 import type { Verdict } from './verdict';
 import type { TraceSum, WordSum } from './derive/words';
 
-export interface Rendered { readonly text: string; readonly latex: string }
+export interface Rendered {
+  readonly text: string;
+  readonly latex: string;
+}
 
 /** Machine-readable content of a law, by declaration kind. */
 export type LawData =
@@ -21,13 +24,26 @@ export type LawData =
   /** Block-level matrix-valued (for a generic matrix E: the law holds for every E). */
   | { readonly kind: 'matrix'; readonly sum: WordSum }
   /** Block-level Hessian constraint: (H v)_B = rhs_B for each block B, with v the generator. */
-  | { readonly kind: 'hvp'; readonly direction: Readonly<Record<string, WordSum>>; readonly rhs: Readonly<Record<string, WordSum>> }
+  | {
+      readonly kind: 'hvp';
+      readonly direction: Readonly<Record<string, WordSum>>;
+      readonly rhs: Readonly<Record<string, WordSum>>;
+    }
   /** Block-level mirror: one matrix per block (the reflected part of θ or of ∇L, or the reflection itself). */
   | { readonly kind: 'blocks'; readonly components: Readonly<Record<string, WordSum>> }
   | { readonly kind: 'none' };
 
-export type LawId = 'invariance' | 'gradient-constraint' | 'hessian-constraint' | 'charge' | 'charge-matrix' | 'no-charge'
-  | 'mirror-constraint' | 'invariant-set' | 'hessian-block' | 'attraction-threshold';
+export type LawId =
+  | 'invariance'
+  | 'gradient-constraint'
+  | 'hessian-constraint'
+  | 'charge'
+  | 'charge-matrix'
+  | 'no-charge'
+  | 'mirror-constraint'
+  | 'invariant-set'
+  | 'hessian-block'
+  | 'attraction-threshold';
 
 export interface Law {
   readonly kind: 'law';
@@ -42,12 +58,26 @@ export interface Law {
   readonly note?: string;
 }
 
-export interface GeneratorComponent { readonly target: string; readonly value: Rendered; readonly expr?: Expr; readonly sum?: WordSum }
-export interface Generator { readonly parameter: string; readonly components: readonly GeneratorComponent[] }
+export interface GeneratorComponent {
+  readonly target: string;
+  readonly value: Rendered;
+  readonly expr?: Expr;
+  readonly sum?: WordSum;
+}
+export interface Generator {
+  readonly parameter: string;
+  readonly components: readonly GeneratorComponent[];
+}
 
 export interface Derivation {
   readonly kind: 'derivation';
-  readonly declaration: { readonly name: string; readonly kind: 'block' | 'concrete'; readonly origin: string; readonly description: string; readonly source?: string };
+  readonly declaration: {
+    readonly name: string;
+    readonly kind: 'block' | 'concrete';
+    readonly origin: string;
+    readonly description: string;
+    readonly source?: string;
+  };
   /** How charges are normalised. */
   readonly normalisation: string;
   readonly seed: number;
@@ -57,4 +87,5 @@ export interface Derivation {
   readonly verdict: Verdict;
 }
 
-export const NORMALISATION = 'a charge Q is the potential of the generator, ∇Q = X, so quadratic charges carry a factor 1/2';
+export const NORMALISATION =
+  'a charge Q is the potential of the generator, ∇Q = X, so quadratic charges carry a factor 1/2';

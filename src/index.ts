@@ -11,11 +11,26 @@ export { deriveBlock } from './derive/block';
 export { deriveConcrete } from './derive/concrete';
 export { readDeclaration, parseDeclarationText, loadDeclarationFile } from './declaration/load';
 export { InputError } from './declaration/errors';
-export type { Declaration, BlockDeclaration, ConcreteDeclaration, Shape, Constant, Structure, ActionEntry } from './declaration/types';
+export type {
+  Declaration,
+  BlockDeclaration,
+  ConcreteDeclaration,
+  Shape,
+  Constant,
+  Structure,
+  ActionEntry,
+} from './declaration/types';
 export { loadCatalog, catalogNames } from './catalog';
 export type { Derivation, Law, LawId, LawData, Generator, Rendered } from './derivation';
 export type { Certificate, ProofStep } from './certificate';
-export { type Verdict, type Counterexample, describeVerdict, weakest, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from './verdict';
+export {
+  type Verdict,
+  type Counterexample,
+  describeVerdict,
+  weakest,
+  IDENTITY_TOLERANCE,
+  REFUTATION_THRESHOLD,
+} from './verdict';
 export { type Expr } from './expr/ast';
 export { parseExpr, ExprSyntaxError } from './expr/parse';
 export { toText, toLatex } from './expr/print';
@@ -23,7 +38,14 @@ export { decideZero, type ZeroQuestion, type Variable } from './verify/zero';
 export { renderDerivation, type Format } from './render';
 export type { Letter, Word, WordSum, TraceSum } from './derive/words';
 export { main, type IO } from './cli/main';
-export { checkDeclaration, lawResiduals, chargeDrift, type CheckReport, type CheckOptions, type LawCheck } from './check';
+export {
+  checkDeclaration,
+  lawResiduals,
+  chargeDrift,
+  type CheckReport,
+  type CheckOptions,
+  type LawCheck,
+} from './check';
 export { scan, type ScanReport } from './scan';
 export { parseRule, RuleError, type Rule } from './rules/rule';
 export { deriveDynamics, type Dynamics, type DynamicsLaw } from './rules/dynamics';

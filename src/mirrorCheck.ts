@@ -20,7 +20,17 @@ import { scatter } from '../numeric/sites';
 import type { NetworkCase } from '../numeric/arbitraries';
 import { rowsOf } from '../numeric/sample';
 import type { BlockMirrorDeclaration } from './declaration/types';
-import { type CheckOptions, type CheckReport, type LawCheck, runSites, siteVerdict, selectedKinds, siteBlocks, resolveDims, caseValues } from './check';
+import {
+  type CheckOptions,
+  type CheckReport,
+  type LawCheck,
+  runSites,
+  siteVerdict,
+  selectedKinds,
+  siteBlocks,
+  resolveDims,
+  caseValues,
+} from './check';
 import { WordEvaluator } from './bind';
 import { requireReflection, type ReflectionSums } from './derive/blockMirror';
 import { weakest, IDENTITY_TOLERANCE } from './verdict';
@@ -42,7 +52,11 @@ export interface CaseReflection {
   readonly indices: readonly number[];
 }
 
-export function caseReflection(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase): CaseReflection {
+export function caseReflection(
+  decl: BlockMirrorDeclaration,
+  sums: ReflectionSums,
+  c: NetworkCase,
+): CaseReflection {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
@@ -51,39 +65,75 @@ export function caseReflection(decl: BlockMirrorDeclaration, sums: ReflectionSum
     const blocks = siteBlocks(decl, c, v);
     for (const b of decl.blocks) {
       const view = c.site.views[b.name]!;
-      scatter(out, view, ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data);
+      scatter(
+        out,
+        view,
+        ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data,
+      );
     }
     return out;
   };
   const indices = [...new Set(decl.blocks.flatMap((b) => [...c.site.views[b.name]!.index]))];
   return {
     reflect,
-    project: (v) => { const r = reflect(v); return v.map((x, i) => (x + r[i]!) / 2); },
-    offSet: (v) => { const r = reflect(v); return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0)); },
+    project: (v) => {
+      const r = reflect(v);
+      return v.map((x, i) => (x + r[i]!) / 2);
+    },
+    offSet: (v) => {
+      const r = reflect(v);
+      return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0));
+    },
     indices,
   };
 }
 
-const norm = (x: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! ** 2; return Math.sqrt(s); };
-const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += (x[i]! - y[i]!) ** 2; return Math.sqrt(s); };
+const norm = (x: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
+  return Math.sqrt(s);
+};
+const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += (x[i]! - y[i]!) ** 2;
+  return Math.sqrt(s);
+};
 const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : x / scale);
 
 type Key = 'symmetry' | 'invariant-set' | 'hessian-block' | 'stays-on-set';
 const TITLES: Record<Key, [string, string]> = {
-  'symmetry': ['The mirror is a symmetry of the network', 'L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ) at sampled parameters'],
-  'invariant-set': ['The symmetric set is invariant (gradient on the set)', 'Oᵀ∇L = (∇L − R∇L)/2 = 0 at θ on the set'],
+  symmetry: [
+    'The mirror is a symmetry of the network',
+    'L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ) at sampled parameters',
+  ],
+  'invariant-set': [
+    'The symmetric set is invariant (gradient on the set)',
+    'Oᵀ∇L = (∇L − R∇L)/2 = 0 at θ on the set',
+  ],
   'hessian-block': ['On the set the Hessian is block-diagonal', 'H R v = R H v at θ on the set, v random'],
-  'stays-on-set': ['SGD with weight decay started on the set stays on it', `‖Oᵀθ_k‖ ≤ ${STAY_TOLERANCE} ‖θ_k‖ for k ≤ ${STAY_STEPS} steps on random minibatches`],
+  'stays-on-set': [
+    'SGD with weight decay started on the set stays on it',
+    `‖Oᵀθ_k‖ ≤ ${STAY_TOLERANCE} ‖θ_k‖ for k ≤ ${STAY_STEPS} steps on random minibatches`,
+  ],
 };
 
 /** A minibatch of minRows … B distinct rows of a batch, in random order. */
 function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
   const B = b.X.rows;
   const k = minRows + r.int(B - minRows + 1);
-  return rowsOf(b, Array.from({ length: B }, (_, i) => i).sort(() => r.next() - 0.5).slice(0, k));
+  return rowsOf(
+    b,
+    Array.from({ length: B }, (_, i) => i)
+      .sort(() => r.next() - 0.5)
+      .slice(0, k),
+  );
 }
 
-function residuals(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase): Map<Key, number> | undefined {
+function residuals(
+  decl: BlockMirrorDeclaration,
+  sums: ReflectionSums,
+  c: NetworkCase,
+): Map<Key, number> | undefined {
   const R = caseReflection(decl, sums, c);
   const out = new Map<Key, number>();
   try {
@@ -104,7 +154,8 @@ function residuals(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: Networ
     // SGD with weight decay from the set; a step small enough for the batch's curvature scale.
     const gamma = 0.5 * r.next();
     const eta = 0.05 / (1 + norm(es.hv!) / norm(v));
-    let th = ts, worst = 0;
+    let th = ts,
+      worst = 0;
     for (let k = 0; k < STAY_STEPS; k++) {
       const g = evaluate(c.net, th, minibatch(c.batch, r, c.spec.norm === 'batch' ? 2 : 1)).grad;
       th = th.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
@@ -119,7 +170,10 @@ function residuals(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: Networ
   return out;
 }
 
-export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOptions & { readonly collapseSamples?: number } = {}): CheckReport {
+export function checkBlockMirror(
+  decl: BlockMirrorDeclaration,
+  opts: CheckOptions & { readonly collapseSamples?: number } = {},
+): CheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
@@ -127,21 +181,54 @@ export function checkBlockMirror(decl: BlockMirrorDeclaration, opts: CheckOption
   const kinds = selectedKinds(decl, opts);
   const keys = Object.keys(TITLES) as Key[];
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
-  const run = runSites(kinds, opts, keys, (k) => TITLES[k][0], (c) => residuals(decl, sums, c), tolerance);
+  const run = runSites(
+    kinds,
+    opts,
+    keys,
+    (k) => TITLES[k][0],
+    (c) => residuals(decl, sums, c),
+    tolerance,
+  );
   const laws: LawCheck[] = keys.map((k) => ({
-    id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k, parameter: 'R', title: TITLES[k][0], statement: TITLES[k][1],
-    verdict: siteVerdict(run, k, kinds, seed, k === 'stays-on-set' ? `SGD on L + γ‖θ‖² (γ in [0, 0.5)) on random minibatches, worst ‖Oᵀθ_k‖/‖θ_k‖` : 'exact float64 gradients and Hessian-vector products', tolerance(k)),
+    id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k,
+    parameter: 'R',
+    title: TITLES[k][0],
+    statement: TITLES[k][1],
+    verdict: siteVerdict(
+      run,
+      k,
+      kinds,
+      seed,
+      k === 'stays-on-set'
+        ? `SGD on L + γ‖θ‖² (γ in [0, 0.5)) on random minibatches, worst ‖Oᵀθ_k‖/‖θ_k‖`
+        : 'exact float64 gradients and Hessian-vector products',
+      tolerance(k),
+    ),
   }));
   // The threshold experiment only for a mirror whose laws held: a refuted symmetry has no set to attract.
-  const collapse = run.counterexample || opts.collapseSamples === 0 ? undefined
-    : networkCollapse(decl, { samples: opts.collapseSamples ?? 50, seed, ...(opts.arch ? { arch: opts.arch } : {}), sites: kinds });
-  const noise = collapse ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: kinds }) : undefined;
+  const collapse =
+    run.counterexample || opts.collapseSamples === 0
+      ? undefined
+      : networkCollapse(decl, {
+          samples: opts.collapseSamples ?? 50,
+          seed,
+          ...(opts.arch ? { arch: opts.arch } : {}),
+          sites: kinds,
+        });
+  const noise = collapse
+    ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: kinds })
+    : undefined;
   return {
-    kind: 'check-report', declaration: { name: decl.name, origin: decl.origin }, seed, runs, siteKinds: kinds, laws, skipped: run.skipped,
+    kind: 'check-report',
+    declaration: { name: decl.name, origin: decl.origin },
+    seed,
+    runs,
+    siteKinds: kinds,
+    laws,
+    skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),
     ...(collapse ? { collapse } : {}),
     ...(noise ? { noise } : {}),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }
-

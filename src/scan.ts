@@ -8,7 +8,10 @@ import { derive } from './derive';
 export interface ScanKind {
   readonly kind: SiteKind;
   readonly sites: readonly { readonly label: string; readonly roles: Readonly<Record<string, string>> }[];
-  readonly symmetries: readonly { readonly name: string; readonly laws: readonly { readonly id: string; readonly statement: string }[] }[];
+  readonly symmetries: readonly {
+    readonly name: string;
+    readonly laws: readonly { readonly id: string; readonly statement: string }[];
+  }[];
 }
 
 export interface ScanReport {
@@ -21,7 +24,9 @@ export interface ScanReport {
 export function scan(spec: MlpSpec): ScanReport {
   const net = buildNetwork(spec);
   const all = sites(net);
-  const catalog = catalogNames().map((n) => loadCatalog(n)!).filter((d) => d.kind === 'block');
+  const catalog = catalogNames()
+    .map((n) => loadCatalog(n)!)
+    .filter((d) => d.kind === 'block');
   const kinds = [...new Set(all.map((s) => s.kind))];
   return {
     kind: 'scan-report',
@@ -29,11 +34,18 @@ export function scan(spec: MlpSpec): ScanReport {
     parameters: net.size,
     siteKinds: kinds.map((kind) => ({
       kind,
-      sites: all.filter((s) => s.kind === kind).map((s) => ({ label: s.label, roles: Object.fromEntries(Object.entries(s.views).map(([r, v]) => [r, `${v.rows}×${v.cols}`])) })),
-      symmetries: catalog.filter((d) => d.kind === 'block' && d.sites.includes(kind)).map((d) => ({
-        name: d.name,
-        laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
-      })),
+      sites: all
+        .filter((s) => s.kind === kind)
+        .map((s) => ({
+          label: s.label,
+          roles: Object.fromEntries(Object.entries(s.views).map(([r, v]) => [r, `${v.rows}×${v.cols}`])),
+        })),
+      symmetries: catalog
+        .filter((d) => d.kind === 'block' && d.sites.includes(kind))
+        .map((d) => ({
+          name: d.name,
+          laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
+        })),
     })),
   };
 }

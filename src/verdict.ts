@@ -20,11 +20,23 @@ export interface Counterexample {
 
 export type Verdict =
   | { readonly kind: 'proved'; readonly method: string; readonly evidence: string }
-  | { readonly kind: 'numerically-verified'; readonly count: number; readonly worstRelative: number; readonly tolerance: number; readonly seed: number; readonly why: string }
+  | {
+      readonly kind: 'numerically-verified';
+      readonly count: number;
+      readonly worstRelative: number;
+      readonly tolerance: number;
+      readonly seed: number;
+      readonly why: string;
+    }
   | { readonly kind: 'refuted'; readonly counterexample: Counterexample; readonly why: string }
   | { readonly kind: 'inconclusive'; readonly reason: string };
 
-const RANK: Record<Verdict['kind'], number> = { refuted: 0, inconclusive: 1, 'numerically-verified': 2, proved: 3 };
+const RANK: Record<Verdict['kind'], number> = {
+  refuted: 0,
+  inconclusive: 1,
+  'numerically-verified': 2,
+  proved: 3,
+};
 
 /** The weakest of several verdicts (a conjunction is only as strong as its weakest part). */
 export function weakest(vs: readonly Verdict[]): Verdict {
@@ -33,14 +45,20 @@ export function weakest(vs: readonly Verdict[]): Verdict {
 
 export function describeVerdict(v: Verdict): string {
   switch (v.kind) {
-    case 'proved': return `proved (${v.method}; ${v.evidence})`;
+    case 'proved':
+      return `proved (${v.method}; ${v.evidence})`;
     case 'numerically-verified':
       return `numerically verified (${v.count} points, worst relative residual ${v.worstRelative.toExponential(2)} ≤ ${v.tolerance.toExponential(0)}, seed ${v.seed}; ${v.why})`;
     case 'refuted': {
-      const pt = Object.entries(v.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
-      const vals = Object.entries(v.counterexample.values).map(([k, x]) => `${k}=${x.toPrecision(12)}`).join(', ');
+      const pt = Object.entries(v.counterexample.point)
+        .map(([k, x]) => `${k}=${x}`)
+        .join(', ');
+      const vals = Object.entries(v.counterexample.values)
+        .map(([k, x]) => `${k}=${x.toPrecision(12)}`)
+        .join(', ');
       return `refuted (${v.why}; counterexample ${pt}: ${vals}; relative residual ${v.counterexample.relativeResidual.toExponential(2)}; seed ${v.counterexample.seed})`;
     }
-    case 'inconclusive': return `inconclusive (${v.reason})`;
+    case 'inconclusive':
+      return `inconclusive (${v.reason})`;
   }
 }

@@ -11,7 +11,14 @@ import { evalTrace, randMat, frob, relErr } from './helpers/numeric';
 function run(...args: string[]): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const code = main(args, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+  const code = main(args, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 const noStackTrace = (s: string): void => expect(s).not.toMatch(/\n\s+at /);
@@ -21,8 +28,22 @@ describe('noether list', () => {
   it('lists every catalog entry', () => {
     const r = run('list');
     expect(r.code).toBe(0);
-    for (const n of ['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'augmentation', 'unit-sign-flip', 'unit-swap', 'rotation-reflection', 'product-swap']) expect(r.out).toContain(n);
-    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(readdirSync('catalog').filter((f) => f.endsWith('.yaml')).length);
+    for (const n of [
+      'translation',
+      'scale',
+      'rescale',
+      'homogeneity',
+      'gl',
+      'augmentation',
+      'unit-sign-flip',
+      'unit-swap',
+      'rotation-reflection',
+      'product-swap',
+    ])
+      expect(r.out).toContain(n);
+    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(
+      readdirSync('catalog').filter((f) => f.endsWith('.yaml')).length,
+    );
   });
 });
 
@@ -32,25 +53,47 @@ describe('noether derive', () => {
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out) as Derivation;
     expect(d.kind).toBe('derivation');
-    expect(d.generators[0]!.components.map((c) => `${c.target}:${c.value.text}`)).toEqual(['w_in:w_in', 'w_out:-w_out']);
+    expect(d.generators[0]!.components.map((c) => `${c.target}:${c.value.text}`)).toEqual([
+      'w_in:w_in',
+      'w_out:-w_out',
+    ]);
     expect(d.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'charge']);
     expect(d.laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
     expect(d.normalisation).toMatch(/1\/2/);
     const charge = d.laws.find((l) => l.id === 'charge')!;
     if (charge.data.kind !== 'trace') throw new Error('trace expected');
-    const rand = ((s) => () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32))(4);
+    const rand = (
+      (s) => () =>
+        (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32
+    )(4);
     const v = { blocks: { w_in: randMat(5, 1, rand), w_out: randMat(3, 1, rand) } };
-    expect(relErr(evalTrace(charge.data.sum, v), frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2)).toBeLessThan(1e-12);
+    expect(
+      relErr(
+        evalTrace(charge.data.sum, v),
+        frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2,
+      ),
+    ).toBeLessThan(1e-12);
   });
 
-  it.each(['translation', 'scale', 'rescale', 'homogeneity', 'gl', 'examples/relu-rescale.yaml', 'examples/rotation-factorisation.yaml', 'examples/tanh-rescale.yaml'])('the LaTeX of %s renders with KaTeX', (name) => {
+  it.each([
+    'translation',
+    'scale',
+    'rescale',
+    'homogeneity',
+    'gl',
+    'examples/relu-rescale.yaml',
+    'examples/rotation-factorisation.yaml',
+    'examples/tanh-rescale.yaml',
+  ])('the LaTeX of %s renders with KaTeX', (name) => {
     const r = run('derive', name, '--format', 'latex');
     expect(r.code).toBe(name.includes('tanh') ? 1 : 0);
     const maths = [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((m) => m[1]!);
     expect(maths.length).toBeGreaterThan(1);
-    for (const m of maths) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+    for (const m of maths)
+      expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
     const md = run('derive', name, '--format', 'markdown').out;
-    for (const m of [...md.matchAll(/\$([^$]+)\$/g)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true })).not.toThrow();
+    for (const m of [...md.matchAll(/\$([^$]+)\$/g)].map((x) => x[1]!))
+      expect(() => katex.renderToString(m, { throwOnError: true })).not.toThrow();
   });
 
   it('refutes rescaling through tanh with a reproducible counterexample and exit 1', () => {
@@ -71,8 +114,12 @@ describe('noether derive', () => {
   });
 
   it('the same seed gives byte-identical output', () => {
-    expect(run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out).toEqual(run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out);
-    expect(run('derive', 'gl', '--seed', '3', '--format', 'json').out).toEqual(run('derive', 'gl', '--seed=3', '--format=json').out);
+    expect(run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out).toEqual(
+      run('derive', 'examples/relu-rescale.yaml', '--seed', '42').out,
+    );
+    expect(run('derive', 'gl', '--seed', '3', '--format', 'json').out).toEqual(
+      run('derive', 'gl', '--seed=3', '--format=json').out,
+    );
   });
 });
 
@@ -82,14 +129,19 @@ describe('noether prove', () => {
     expect(r.code).toBe(0);
     const certs = JSON.parse(r.out) as { theorem: string; verdict: { kind: string } }[];
     expect(certs.length).toBeGreaterThanOrEqual(10);
-    expect(certs.filter((c) => c.verdict.kind !== 'proved').map((c) => [c.theorem, c.verdict.kind])).toEqual([['gu-time-ntk', 'numerically-verified']]);
+    expect(certs.filter((c) => c.verdict.kind !== 'proved').map((c) => [c.theorem, c.verdict.kind])).toEqual([
+      ['gu-time-ntk', 'numerically-verified'],
+    ]);
     expect(run('prove', 'nm-rescale-charge').out).toContain('certificate: PROVED');
   });
 });
 
 describe('usage and input errors: one line, exit 2, no stack trace', () => {
   const bad = join(tmp, 'bad.yaml');
-  writeFileSync(bad, 'name: x\nkind: concrete\nparameters: [w]\ndata: [x]\ngroup: a\nloss: (x - w*q)^2\naction:\n  w: exp(a)*w\n');
+  writeFileSync(
+    bad,
+    'name: x\nkind: concrete\nparameters: [w]\ndata: [x]\ngroup: a\nloss: (x - w*q)^2\naction:\n  w: exp(a)*w\n',
+  );
   it.each<[string[], RegExp]>([
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['derive'], /derive needs a symmetry/],
@@ -115,11 +167,22 @@ describe('usage and input errors: one line, exit 2, no stack trace', () => {
   });
 
   const valid = readFileSync('examples/relu-rescale.yaml', 'utf8');
-  test.prop([fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.string({ maxLength: 4 })), { minLength: 1, maxLength: 4 })], { numRuns: 60 })(
+  test.prop(
+    [
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.string({ maxLength: 4 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    ],
+    { numRuns: 60 },
+  )(
     'a mangled declaration file is answered with exit 0, 1 or 2 and never an internal error or a stack trace',
     (edits) => {
       let text = valid;
-      for (const [at, del, ins] of edits) { const i = at % (text.length + 1); text = text.slice(0, i) + ins + text.slice(i + del); }
+      for (const [at, del, ins] of edits) {
+        const i = at % (text.length + 1);
+        text = text.slice(0, i) + ins + text.slice(i + del);
+      }
       const f = join(tmp, 'fuzz.yaml');
       writeFileSync(f, text);
       const r = run('derive', f, '--runs', '8');
@@ -133,7 +196,9 @@ describe('noether check and scan', () => {
   it('check rescale passes on sampled networks of varying depth and width, worst residual ≤ 1e-10', () => {
     const r = run('check', 'rescale', '--runs', '60', '--format', 'json');
     expect(r.code).toBe(0);
-    const rep = JSON.parse(r.out) as { laws: { verdict: { kind: string; worstRelative: number; count: number } }[] };
+    const rep = JSON.parse(r.out) as {
+      laws: { verdict: { kind: string; worstRelative: number; count: number } }[];
+    };
     expect(rep.laws).toHaveLength(3);
     for (const l of rep.laws) {
       expect(l.verdict.kind).toBe('numerically-verified');
@@ -143,7 +208,9 @@ describe('noether check and scan', () => {
   });
 
   it('the same seed gives byte-identical output', () => {
-    expect(run('check', 'gl', '--runs', '20', '--seed', '9').out).toEqual(run('check', 'gl', '--runs', '20', '--seed', '9').out);
+    expect(run('check', 'gl', '--runs', '20', '--seed', '9').out).toEqual(
+      run('check', 'gl', '--runs', '20', '--seed', '9').out,
+    );
   });
 
   it('refutes a wrong law with a replay command that reproduces the same counterexample', () => {
@@ -157,7 +224,18 @@ describe('noether check and scan', () => {
   });
 
   it('--arch restricts the sampled architectures', () => {
-    const r = run('check', 'translation', '--arch', 'tanh:ce', '--runs', '15', '--site', 'softmax-column', '--format', 'json');
+    const r = run(
+      'check',
+      'translation',
+      '--arch',
+      'tanh:ce',
+      '--runs',
+      '15',
+      '--site',
+      'softmax-column',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).siteKinds).toEqual(['softmax-column']);
   });
@@ -165,14 +243,20 @@ describe('noether check and scan', () => {
   it('scan lists the sites of an architecture with their laws', () => {
     const r = run('scan', '3-4-4-2:linear:ce');
     expect(r.code).toBe(0);
-    for (const k of ['hidden-unit', 'linear-layer', 'softmax-column', 'softmax-bias']) expect(r.out).toContain(k);
+    for (const k of ['hidden-unit', 'linear-layer', 'softmax-column', 'softmax-bias'])
+      expect(r.out).toContain(k);
     expect(r.out).toContain('C = 1/2 W1 W1ᵀ - 1/2 W2ᵀ W2');
-    const j = JSON.parse(run('scan', '3-4-4-2:relu:batch+affine:mse', '--format', 'json').out) as { siteKinds: { kind: string; sites: unknown[] }[] };
+    const j = JSON.parse(run('scan', '3-4-4-2:relu:batch+affine:mse', '--format', 'json').out) as {
+      siteKinds: { kind: string; sites: unknown[] }[];
+    };
     expect(j.siteKinds.find((k) => k.kind === 'normalised-unit')!.sites).toHaveLength(8);
   });
 
   it.each<[string[], RegExp]>([
-    [['check', 'rescale', '--arch', 'tanh'], /no architecture allowed by the constraints has a hidden-unit site/],
+    [
+      ['check', 'rescale', '--arch', 'tanh'],
+      /no architecture allowed by the constraints has a hidden-unit site/,
+    ],
     [['check', 'rescale', '--arch', 'relu:sparkly'], /unknown architecture token 'sparkly'/],
     [['check', 'rescale', '--site', 'nowhere'], /unknown site kind 'nowhere'/],
     [['check', 'rescale', '--replay', 'abc'], /--replay takes a path/],
@@ -199,7 +283,18 @@ describe('learning rules on the command line', () => {
     expect(d.code).toBe(0);
     expect(d.out).toContain('Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k');
     const csv = join(tmp, 'traj.csv');
-    const c = run('check', 'translation', '--rule', 'momentum(lr=0.05, beta=0.9, wd=0.01)', '--runs', '3', '--steps', '50', '--export', csv);
+    const c = run(
+      'check',
+      'translation',
+      '--rule',
+      'momentum(lr=0.05, beta=0.9, wd=0.01)',
+      '--runs',
+      '3',
+      '--steps',
+      '50',
+      '--export',
+      csv,
+    );
     expect(c.code).toBe(0);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('step,observed,predicted');
@@ -222,11 +317,18 @@ describe('learning rules on the command line', () => {
 });
 
 describe('LaTeX of learning-rule dynamics', () => {
-  it.each(['gf(wd=lambda)', 'sgd(lr=eta, wd=lambda)', 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)', 'precond(lr=eta)', 'adam(lr=eta)'])('renders with KaTeX for every catalog symmetry under %s', (rule) => {
+  it.each([
+    'gf(wd=lambda)',
+    'sgd(lr=eta, wd=lambda)',
+    'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)',
+    'precond(lr=eta)',
+    'adam(lr=eta)',
+  ])('renders with KaTeX for every catalog symmetry under %s', (rule) => {
     for (const name of ['translation', 'scale', 'rescale', 'homogeneity', 'gl']) {
       const r = run('derive', name, '--rule', rule, '--format', 'latex');
       expect(r.code).toBe(0);
-      for (const m of [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+      for (const m of [...r.out.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!))
+        expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
       expect(r.out).not.toMatch(/[\f\r]/);
     }
   });
@@ -238,11 +340,15 @@ describe('mirror declarations on the command line', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('a1 - a2 = 0, v1 - v2 = 0');
     const tex = run('derive', 'mirror-sign-flip', '--format', 'latex').out;
-    for (const m of [...tex.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!)) expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
+    for (const m of [...tex.matchAll(/\\\[(.*?)\\\]/gs)].map((x) => x[1]!))
+      expect(() => katex.renderToString(m, { throwOnError: true, displayMode: true })).not.toThrow();
   });
   it('a declared involution that is not a symmetry is refuted with exit 1', () => {
     const f = join(tmp, 'even.yaml');
-    writeFileSync(f, 'name: even\nkind: mirror\nparameters: [a, v]\ndata: [x, y]\nloss: (y - v*cosh(a*x))^2\naction:\n  a: -a\n  v: -v\n');
+    writeFileSync(
+      f,
+      'name: even\nkind: mirror\nparameters: [a, v]\ndata: [x, y]\nloss: (y - v*cosh(a*x))^2\naction:\n  a: -a\n  v: -v\n',
+    );
     const r = run('derive', f);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/refuted .*counterexample/);

@@ -1,6 +1,16 @@
 /** Theorem certificates: each theorem is proved by derivation, and a wrong statement is refuted. */
 import katex from 'katex';
-import { THEOREMS, prove, RULE_THEOREMS, proveRule, MIRROR_THEOREMS, proveMirror, proveDcs, proveGuTime, GU_TIME_THEOREM } from '../proofs';
+import {
+  THEOREMS,
+  prove,
+  RULE_THEOREMS,
+  proveRule,
+  MIRROR_THEOREMS,
+  proveMirror,
+  proveDcs,
+  proveGuTime,
+  GU_TIME_THEOREM,
+} from '../proofs';
 import { exactZero } from '../src/expr/normal';
 import { parseExpr } from '../src/expr/parse';
 import type { Theorem } from '../proofs/lib';
@@ -21,16 +31,41 @@ describe('theorems of NM and GU, proved by derivation from the declared actions'
 describe('negative twins: a certificate can fail', () => {
   const flip = (t: Theorem): Theorem => {
     const e = t.expected;
-    if (e.kind === 'hvp') return { ...t, expected: { ...e, rhs: Object.fromEntries(Object.entries(e.rhs).map(([b, s]) => [b, s.map((x) => ({ ...x, coef: { kind: 'mul' as const, factors: [{ kind: 'num' as const, value: '2' }, x.coef] } }))])) } };
+    if (e.kind === 'hvp')
+      return {
+        ...t,
+        expected: {
+          ...e,
+          rhs: Object.fromEntries(
+            Object.entries(e.rhs).map(([b, s]) => [
+              b,
+              s.map((x) => ({
+                ...x,
+                coef: { kind: 'mul' as const, factors: [{ kind: 'num' as const, value: '2' }, x.coef] },
+              })),
+            ]),
+          ),
+        },
+      };
     const [first, ...rest] = e.sum;
-    return { ...t, expected: { ...e, sum: [{ ...first!, coef: { kind: 'mul', factors: [{ kind: 'num', value: '3' }, first!.coef] } }, ...rest] } as Theorem['expected'] };
+    return {
+      ...t,
+      expected: {
+        ...e,
+        sum: [
+          { ...first!, coef: { kind: 'mul', factors: [{ kind: 'num', value: '3' }, first!.coef] } },
+          ...rest,
+        ],
+      } as Theorem['expected'],
+    };
   };
-  it.each(THEOREMS.filter((t) => !(t.expected.kind === 'hvp' && Object.values(t.expected.rhs).every((s) => s.length === 0))).map((t) => [t.id, t] as const))(
-    '%s with a wrong coefficient is refuted',
-    (_, t) => {
-      expect(prove(flip(t)).verdict.kind).toBe('refuted');
-    },
-  );
+  it.each(
+    THEOREMS.filter(
+      (t) => !(t.expected.kind === 'hvp' && Object.values(t.expected.rhs).every((s) => s.length === 0)),
+    ).map((t) => [t.id, t] as const),
+  )('%s with a wrong coefficient is refuted', (_, t) => {
+    expect(prove(flip(t)).verdict.kind).toBe('refuted');
+  });
 });
 
 describe('theorems about learning rules, proved by deriving the dynamics', () => {
@@ -41,7 +76,9 @@ describe('theorems about learning rules, proved by deriving the dynamics', () =>
   });
   it('negative twin: (1 − ηλ) stated instead of (1 − ηλ)² is refuted', () => {
     const t = RULE_THEOREMS.find((x) => x.id === 'nm-sgd-scale-recursion')!;
-    expect(proveRule({ ...t, expected: { ...t.expected, cQ: '1 - eta*lambda' } }).verdict.kind).toBe('refuted');
+    expect(proveRule({ ...t, expected: { ...t.expected, cQ: '1 - eta*lambda' } }).verdict.kind).toBe(
+      'refuted',
+    );
   });
 });
 
@@ -67,19 +104,31 @@ describe('the differentiable-constraint recipe [SIS]', () => {
     expect(proveDcs().verdict.kind).toBe('proved');
   });
   it('negative twin: the same identity with γ|uv| in place of 2γ|uv| is not an identity', () => {
-    expect(exactZero(parseExpr('gamma*(u^2 + v^2) - gamma*abs(u*v) - gamma*(abs(u) - abs(v))^2'))).not.toBe('zero');
+    expect(exactZero(parseExpr('gamma*(u^2 + v^2) - gamma*abs(u*v) - gamma*(abs(u) - abs(v))^2'))).not.toBe(
+      'zero',
+    );
   });
 });
 
-describe('GU\'s time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr', () => {
+describe("GU's time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr", () => {
   it('the chain-rule identity is proved exactly, then verified on sampled networks and along an integrated flow', () => {
     const c = proveGuTime();
-    expect(c.steps.map((s) => s.verdict.kind)).toEqual(['proved', 'numerically-verified', 'numerically-verified']);
+    expect(c.steps.map((s) => s.verdict.kind)).toEqual([
+      'proved',
+      'numerically-verified',
+      'numerically-verified',
+    ]);
     expect(c.verdict.kind).toBe('numerically-verified');
     expect(() => katex.renderToString(GU_TIME_THEOREM.statement.latex, { throwOnError: true })).not.toThrow();
   });
   it('negative twin: rᵀr in place of rᵀΘr is not an identity for v tanh(a x) + c, and the normal form tells them apart', () => {
     // One sample, L = ½(f − y)²: ‖∇L‖² = r²‖∇f‖², which is not r² for generic parameters.
-    expect(exactZero(parseExpr('(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2'))).not.toBe('zero');
+    expect(
+      exactZero(
+        parseExpr(
+          '(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2',
+        ),
+      ),
+    ).not.toBe('zero');
   });
 });

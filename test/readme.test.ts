@@ -9,5 +9,14 @@ it('README: derive(loadCatalog("rescale")) gives the charge 1/2 ‖w_in‖² - 1
 
 it('the package entry point reaches check, learning rules and mirrors', () => {
   const api = pkg as unknown as Record<string, unknown>;
-  for (const name of ['checkDeclaration', 'scan', 'parseRule', 'deriveDynamics', 'checkTrajectories', 'deriveMirror', 'collapseExperiment']) expect(typeof api[name]).toBe('function');
+  for (const name of [
+    'checkDeclaration',
+    'scan',
+    'parseRule',
+    'deriveDynamics',
+    'checkTrajectories',
+    'deriveMirror',
+    'collapseExperiment',
+  ])
+    expect(typeof api[name]).toBe('function');
 });

@@ -6,7 +6,10 @@ import schema from '../schema/declaration.schema.json';
 import { SITE_KINDS } from '../numeric/sites';
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
-const files = [...readdirSync('catalog').map((f) => `catalog/${f}`), ...readdirSync('examples').map((f) => `examples/${f}`)];
+const files = [
+  ...readdirSync('catalog').map((f) => `catalog/${f}`),
+  ...readdirSync('examples').map((f) => `examples/${f}`),
+];
 
 it.each(files)('%s conforms to schema/declaration.schema.json', (f) => {
   const ok = validate(parse(readFileSync(f, 'utf8')));
@@ -18,7 +21,10 @@ it.each<[string, unknown]>([
   ['a missing action', { name: 'x', group: 'a' }],
   ['an unknown field', { name: 'x', group: 'a', action: { w: 'w' }, extra: 1 }],
   ['a bad shape', { name: 'x', kind: 'block', group: 'a', blocks: { w: 'tensor[3]' }, action: { w: 'w' } }],
-  ['a loss in a block-level declaration', { name: 'x', kind: 'block', group: 'a', blocks: { w: 'vector[n]' }, loss: 'w', action: { w: 'w' } }],
+  [
+    'a loss in a block-level declaration',
+    { name: 'x', kind: 'block', group: 'a', blocks: { w: 'vector[n]' }, loss: 'w', action: { w: 'w' } },
+  ],
   ['a bad name', { name: 'x', group: '1a', action: { w: 'w' } }],
 ])('rejects %s', (_, doc) => {
   expect(validate(doc)).toBe(false);

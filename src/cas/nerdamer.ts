@@ -22,22 +22,49 @@ function load(): NerdamerFn {
   return cached;
 }
 
-const KNOWN: Partial<Record<string, string>> = { exp: 'exp', log: 'log', sqrt: 'sqrt', sin: 'sin', cos: 'cos', tan: 'tan', sinh: 'sinh', cosh: 'cosh', tanh: 'tanh', abs: 'abs' };
+const KNOWN: Partial<Record<string, string>> = {
+  exp: 'exp',
+  log: 'log',
+  sqrt: 'sqrt',
+  sin: 'sin',
+  cos: 'cos',
+  tan: 'tan',
+  sinh: 'sinh',
+  cosh: 'cosh',
+  tanh: 'tanh',
+  abs: 'abs',
+};
 
 /** Render e for nerdamer with every symbol renamed to a safe name; undefined if e uses a function nerdamer does not know. */
 function toNerdamer(e: Expr, names: Map<string, string>): string | undefined {
   const go = (x: Expr): string | undefined => {
     switch (x.kind) {
-      case 'num': { const r = numValue(x); return r.d === 1n ? `(${r.n})` : `(${r.n}/${r.d})`; }
+      case 'num': {
+        const r = numValue(x);
+        return r.d === 1n ? `(${r.n})` : `(${r.n}/${r.d})`;
+      }
       case 'sym': {
         if (!names.has(x.name)) names.set(x.name, `v${names.size}`);
         return names.get(x.name)!;
       }
-      case 'add': { const ts = x.terms.map(go); return ts.includes(undefined) ? undefined : `(${ts.join('+')})`; }
-      case 'mul': { const fs = x.factors.map(go); return fs.includes(undefined) ? undefined : `(${fs.join('*')})`; }
-      case 'pow': { const b = go(x.base); const p = go(x.exp); return b && p ? `(${b}^${p})` : undefined; }
+      case 'add': {
+        const ts = x.terms.map(go);
+        return ts.includes(undefined) ? undefined : `(${ts.join('+')})`;
+      }
+      case 'mul': {
+        const fs = x.factors.map(go);
+        return fs.includes(undefined) ? undefined : `(${fs.join('*')})`;
+      }
+      case 'pow': {
+        const b = go(x.base);
+        const p = go(x.exp);
+        return b && p ? `(${b}^${p})` : undefined;
+      }
       case 'call': {
-        if (x.fn === 'sigmoid') { const a = go(x.args[0]!); return a ? `(1/(1+exp(-${a})))` : undefined; }
+        if (x.fn === 'sigmoid') {
+          const a = go(x.args[0]!);
+          return a ? `(1/(1+exp(-${a})))` : undefined;
+        }
         const f = KNOWN[x.fn];
         const a = x.args[0] ? go(x.args[0]) : undefined;
         return f && a ? `${f}(${a})` : undefined;
@@ -67,7 +94,11 @@ export function casSaysZero(e: Expr): CasOpinion {
   } catch {
     return 'unavailable';
   } finally {
-    try { n.flush(); n.clear('all'); } catch { /* the store is best-effort */ }
+    try {
+      n.flush();
+      n.clear('all');
+    } catch {
+      /* the store is best-effort */
+    }
   }
 }
-

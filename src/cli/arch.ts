@@ -18,14 +18,25 @@ export function parseArch(text: string): ArchConstraints {
     let m: RegExpExecArray | null;
     if ((m = /^(\d+)(-\d+)+$/.exec(t))) {
       const ws = t.split('-').map(Number);
-      if (ws.some((w) => w < 1 || w > 100000)) throw new ArchError(`widths must be between 1 and 100000 in '${t}'`);
+      if (ws.some((w) => w < 1 || w > 100000))
+        throw new ArchError(`widths must be between 1 and 100000 in '${t}'`);
       c.widths = ws;
     } else if (['relu', 'leaky', 'linear', 'tanh'].includes(t)) c.acts = [t as Activation['kind']];
-    else if ((m = /^poly(\d+)$/.exec(t))) { c.acts = ['poly']; c.degrees = [Number(m[1])]; if (Number(m[1]) < 1 || Number(m[1]) > 9) throw new ArchError(`polynomial degree must be 1 to 9 in '${t}'`); }
-    else if ((m = /^(none|batch|layer)(\+affine)?$/.exec(t))) { c.norms = [m[1] as Norm]; if (m[2]) c.affine = true; else if (m[1] !== 'none') c.affine = false; }
-    else if (t === 'mse' || t === 'ce') c.losses = [t as Loss];
+    else if ((m = /^poly(\d+)$/.exec(t))) {
+      c.acts = ['poly'];
+      c.degrees = [Number(m[1])];
+      if (Number(m[1]) < 1 || Number(m[1]) > 9)
+        throw new ArchError(`polynomial degree must be 1 to 9 in '${t}'`);
+    } else if ((m = /^(none|batch|layer)(\+affine)?$/.exec(t))) {
+      c.norms = [m[1] as Norm];
+      if (m[2]) c.affine = true;
+      else if (m[1] !== 'none') c.affine = false;
+    } else if (t === 'mse' || t === 'ce') c.losses = [t as Loss];
     else if (t === 'bias' || t === 'nobias') c.bias = t === 'bias';
-    else throw new ArchError(`unknown architecture token '${raw}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; none, batch, layer, +affine; mse, ce; bias, nobias)`);
+    else
+      throw new ArchError(
+        `unknown architecture token '${raw}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; none, batch, layer, +affine; mse, ce; bias, nobias)`,
+      );
   }
   return c;
 }
@@ -37,5 +48,12 @@ export function archSpec(text: string): MlpSpec {
   const kind = c.acts?.[0] ?? 'relu';
   const act = activation(kind, c.degrees?.[0] ?? 2);
   const norm = c.norms?.[0] ?? 'none';
-  return { widths: c.widths, act, norm, affine: c.affine ?? false, loss: c.losses?.[0] ?? 'ce', bias: c.bias ?? true };
+  return {
+    widths: c.widths,
+    act,
+    norm,
+    affine: c.affine ?? false,
+    loss: c.losses?.[0] ?? 'ce',
+    bias: c.bias ?? true,
+  };
 }

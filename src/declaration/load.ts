@@ -9,7 +9,18 @@ import { type Expr, symbols, isFnName, substitute, sym, add, mul, num, callsFn }
 import { toText } from '../expr/print';
 import { parseExpr, ExprSyntaxError } from '../expr/parse';
 import { InputError } from './errors';
-import { type Declaration, type MirrorDeclaration, type BlockMirrorDeclaration, type BlockShaped, type Shape, type Constant, type Structure, type ActionEntry, type Loc, ONES } from './types';
+import {
+  type Declaration,
+  type MirrorDeclaration,
+  type BlockMirrorDeclaration,
+  type BlockShaped,
+  type Shape,
+  type Constant,
+  type Structure,
+  type ActionEntry,
+  type Loc,
+  ONES,
+} from './types';
 import { decideZero } from '../verify/zero';
 import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
@@ -21,7 +32,10 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = new Set([ONES]);
 
 class Reader {
-  constructor(readonly origin: string, readonly locate: Locate) {}
+  constructor(
+    readonly origin: string,
+    readonly locate: Locate,
+  ) {}
   fail(path: readonly (string | number)[], detail: string, at?: Loc): never {
     throw new InputError(this.origin, path.join('.'), detail, at ?? this.locateNearest(path));
   }
@@ -33,7 +47,8 @@ class Reader {
     return undefined;
   }
   obj(v: unknown, path: (string | number)[]): Record<string, unknown> {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected a mapping, got ${describe(v)}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      this.fail(path, `expected a mapping, got ${describe(v)}`);
     return v as Record<string, unknown>;
   }
   str(v: unknown, path: (string | number)[]): string {
@@ -43,7 +58,8 @@ class Reader {
   }
   ident(v: unknown, path: (string | number)[]): string {
     const s = this.str(v, path);
-    if (!IDENT.test(s)) this.fail(path, `'${s}' is not a valid name (letters, digits, _; not starting with a digit)`);
+    if (!IDENT.test(s))
+      this.fail(path, `'${s}' is not a valid name (letters, digits, _; not starting with a digit)`);
     if (isFnName(s)) this.fail(path, `'${s}' is a function name and cannot name a symbol`);
     if (RESERVED.has(s)) this.fail(path, `'${s}' is reserved`);
     return s;
@@ -85,13 +101,22 @@ function parseShape(r: Reader, v: unknown, path: (string | number)[]): Shape {
   return r.fail(path, `unknown shape '${s}' (use scalar, vector[n] or matrix[n, m])`);
 }
 
-function checkSymbols(r: Reader, e: { expr: Expr; at?: Loc }, allowed: ReadonlyMap<string, string>, path: (string | number)[], hint: string): void {
+function checkSymbols(
+  r: Reader,
+  e: { expr: Expr; at?: Loc },
+  allowed: ReadonlyMap<string, string>,
+  path: (string | number)[],
+  hint: string,
+): void {
   for (const name of symbols(e.expr)) {
     if (!allowed.has(name)) r.fail(path, `unknown symbol '${name}' (${hint})`, e.at);
   }
 }
 
-function defineNames(r: Reader, groups: readonly [string, readonly string[], (string | number)[]][]): Map<string, string> {
+function defineNames(
+  r: Reader,
+  groups: readonly [string, readonly string[], (string | number)[]][],
+): Map<string, string> {
   const seen = new Map<string, string>();
   for (const [role, names, path] of groups) {
     for (const n of names) {
@@ -103,58 +128,117 @@ function defineNames(r: Reader, groups: readonly [string, readonly string[], (st
 }
 
 /** Validate a plain object as a declaration. */
-export function readDeclaration(raw: unknown, origin = '<declaration>', locate: Locate = () => undefined): Declaration {
+export function readDeclaration(
+  raw: unknown,
+  origin = '<declaration>',
+  locate: Locate = () => undefined,
+): Declaration {
   const r = new Reader(origin, locate);
   const o = r.obj(raw, []);
-  const known = new Set(['name', 'kind', 'description', 'source', 'group', 'blocks', 'constants', 'scalars', 'action', 'parameters', 'data', 'loss', 'sites', 'surface']);
-  for (const k of Object.keys(o)) if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
+  const known = new Set([
+    'name',
+    'kind',
+    'description',
+    'source',
+    'group',
+    'blocks',
+    'constants',
+    'scalars',
+    'action',
+    'parameters',
+    'data',
+    'loss',
+    'sites',
+    'surface',
+  ]);
+  for (const k of Object.keys(o))
+    if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
   if (o['name'] === undefined) r.fail([], "missing field 'name'");
   const name = r.str(o['name'], ['name']);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) r.fail(['name'], `'${name}' is not a valid declaration name`);
-  const kind = o['kind'] === undefined ? (o['loss'] !== undefined ? 'concrete' : 'block') : r.str(o['kind'], ['kind']);
-  if (kind !== 'block' && kind !== 'concrete' && kind !== 'mirror') r.fail(['kind'], `unknown kind '${kind}' (use block, concrete or mirror)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+    r.fail(['name'], `'${name}' is not a valid declaration name`);
+  const kind =
+    o['kind'] === undefined ? (o['loss'] !== undefined ? 'concrete' : 'block') : r.str(o['kind'], ['kind']);
+  if (kind !== 'block' && kind !== 'concrete' && kind !== 'mirror')
+    r.fail(['kind'], `unknown kind '${kind}' (use block, concrete or mirror)`);
   const description = o['description'] === undefined ? '' : r.str(o['description'], ['description']);
   const source = o['source'] === undefined ? undefined : r.str(o['source'], ['source']);
   const common = { name, description, origin, ...(source !== undefined ? { source } : {}) };
 
   if (kind === 'mirror') return readMirror(r, o, common);
-  if (o['surface'] !== undefined) r.fail(['surface'], 'only mirror declarations have a surface (kind: mirror)');
+  if (o['surface'] !== undefined)
+    r.fail(['surface'], 'only mirror declarations have a surface (kind: mirror)');
   if (o['group'] === undefined) r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
   const groupRaw = o['group'];
-  const group = typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
-    ? r.list((groupRaw as Record<string, unknown>)['parameter'] ?? (groupRaw as Record<string, unknown>)['parameters'], ['group', 'parameter'])
-    : r.list(groupRaw, ['group']);
+  const group =
+    typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
+      ? r.list(
+          (groupRaw as Record<string, unknown>)['parameter'] ??
+            (groupRaw as Record<string, unknown>)['parameters'],
+          ['group', 'parameter'],
+        )
+      : r.list(groupRaw, ['group']);
   if (group.length === 0) r.fail(['group'], 'no group parameter named');
   if (o['action'] === undefined) r.fail([], "missing field 'action'");
   const actionRaw = r.obj(o['action'], ['action']);
   if (Object.keys(actionRaw).length === 0) r.fail(['action'], 'the action acts on nothing');
 
   if (kind === 'block') {
-    for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'only concrete declarations have this field');
-    if (group.length !== 1) r.fail(['group'], 'a block-level declaration has one group parameter; a multi-parameter group is a matrix constant with structure general');
+    for (const k of ['parameters', 'data', 'loss'])
+      if (o[k] !== undefined) r.fail([k], 'only concrete declarations have this field');
+    if (group.length !== 1)
+      r.fail(
+        ['group'],
+        'a block-level declaration has one group parameter; a multi-parameter group is a matrix constant with structure general',
+      );
     const parameter = group[0]!;
     const parts = readBlockParts(r, o, actionRaw, [parameter]);
-    if (!parts.action.some((a) => symbols(a.expr).has(parameter))) r.fail(['action'], `no component uses the group parameter '${parameter}'`);
+    if (!parts.action.some((a) => symbols(a.expr).has(parameter)))
+      r.fail(['action'], `no component uses the group parameter '${parameter}'`);
     return { kind: 'block', ...common, parameter, ...parts };
   }
 
-  for (const k of ['blocks', 'scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  for (const k of ['blocks', 'scalars', 'sites'])
+    if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
   const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, group);
-  for (const g of group) if (!action.some((a) => symbols(a.expr).has(g))) r.fail(['action'], `no component uses the group parameter '${g}'`);
+  for (const g of group)
+    if (!action.some((a) => symbols(a.expr).has(g)))
+      r.fail(['action'], `no component uses the group parameter '${g}'`);
   // The action must be the identity at the group identity (all group parameters 0).
   const atZero = new Map(group.map((g) => [g, { kind: 'num', value: '0' } as Expr]));
   for (const a of action) {
     const v = decideZero({
       terms: [sub(substitute(a.expr, atZero), sym(a.target))],
-      variables: [...parameters.map((name) => ({ name, role: 'parameter' as const })), ...constants.map((name) => ({ name, role: 'constant' as const }))],
-      seed: 1, points: 16, claim: 'identity at a = 0',
+      variables: [
+        ...parameters.map((name) => ({ name, role: 'parameter' as const })),
+        ...constants.map((name) => ({ name, role: 'constant' as const })),
+      ],
+      seed: 1,
+      points: 16,
+      claim: 'identity at a = 0',
     });
     if (v.kind === 'refuted') {
-      const pt = Object.entries(v.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
-      r.fail(['action', a.target], `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`, a.at);
+      const pt = Object.entries(v.counterexample.point)
+        .map(([k, x]) => `${k}=${x}`)
+        .join(', ');
+      r.fail(
+        ['action', a.target],
+        `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`,
+        a.at,
+      );
     }
   }
-  return { kind: 'concrete', ...common, group, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+  return {
+    kind: 'concrete',
+    ...common,
+    group,
+    parameters,
+    data,
+    constants,
+    loss: loss.expr,
+    lossText: loss.text,
+    action,
+  };
 }
 
 /**
@@ -162,21 +246,37 @@ export function readDeclaration(raw: unknown, origin = '<declaration>', locate: 
  * structures, scalars, sites whose roles name the blocks, and an action on each block written in
  * that block, constants, scalars, the group parameter and (for mirrors, `coupled`) other blocks.
  */
-function readBlockParts(r: Reader, o: Record<string, unknown>, actionRaw: Record<string, unknown>, group: readonly string[], coupled = false): BlockShaped {
+function readBlockParts(
+  r: Reader,
+  o: Record<string, unknown>,
+  actionRaw: Record<string, unknown>,
+  group: readonly string[],
+  coupled = false,
+): BlockShaped {
   const blocksRaw = r.obj(o['blocks'], ['blocks']);
   const blocks = Object.entries(blocksRaw).map(([b, v]) => {
     r.ident(b, ['blocks', b]);
-    const shapeRaw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
+    const shapeRaw =
+      typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
     return { name: b, shape: parseShape(r, shapeRaw, ['blocks', b]) };
   });
   if (blocks.length === 0) r.fail(['blocks'], 'no blocks declared');
-  const constants: Constant[] = Object.entries(o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants'])).map(([c, v]) => {
+  const constants: Constant[] = Object.entries(
+    o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants']),
+  ).map(([c, v]) => {
     r.ident(c, ['constants', c]);
     const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
     const shape = parseShape(r, cv['shape'], ['constants', c, 'shape']);
-    const structure = (cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])) as Structure;
-    if (!['general', 'symmetric', 'antisymmetric', 'projector'].includes(structure)) r.fail(['constants', c, 'structure'], `unknown structure '${structure}' (use general, symmetric, antisymmetric or projector)`);
-    if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols)) r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
+    const structure = (
+      cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])
+    ) as Structure;
+    if (!['general', 'symmetric', 'antisymmetric', 'projector'].includes(structure))
+      r.fail(
+        ['constants', c, 'structure'],
+        `unknown structure '${structure}' (use general, symmetric, antisymmetric or projector)`,
+      );
+    if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols))
+      r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
     return { name: c, shape, structure };
   });
   const scalars = r.list(o['scalars'], ['scalars']);
@@ -187,24 +287,47 @@ function readBlockParts(r: Reader, o: Record<string, unknown>, actionRaw: Record
     ['scalar', scalars, ['scalars']],
   ]);
   const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
-    if (!blocks.some((b) => b.name === target)) r.fail(['action', target], `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`);
+    if (!blocks.some((b) => b.name === target))
+      r.fail(
+        ['action', target],
+        `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`,
+      );
     const e = r.expr(v, ['action', target]);
     const allowed = new Map([...roles, [ONES, 'ones']]);
-    checkSymbols(r, e, allowed, ['action', target], `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`);
+    checkSymbols(
+      r,
+      e,
+      allowed,
+      ['action', target],
+      `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`,
+    );
     if (!coupled) {
       for (const other of blocks) {
-        if (other.name !== target && symbols(e.expr).has(other.name)) r.fail(['action', target], `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`, e.at);
+        if (other.name !== target && symbols(e.expr).has(other.name))
+          r.fail(
+            ['action', target],
+            `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`,
+            e.at,
+          );
       }
     }
     return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
   });
   const sitesRaw = o['sites'] === undefined ? [] : Array.isArray(o['sites']) ? o['sites'] : [o['sites']];
-  const sites = sitesRaw.map((x, i) => r.str(x, ['sites', i])).map((k, i) => {
-    if (!(SITE_KINDS as readonly string[]).includes(k)) r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
-    const siteRoles = SITE_ROLES[k as SiteKind];
-    for (const b of blocks) if (!siteRoles.includes(b.name)) r.fail(['sites', i], `block '${b.name}' is not a role of site kind ${k} (its roles: ${siteRoles.join(', ')})`);
-    return k as SiteKind;
-  });
+  const sites = sitesRaw
+    .map((x, i) => r.str(x, ['sites', i]))
+    .map((k, i) => {
+      if (!(SITE_KINDS as readonly string[]).includes(k))
+        r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
+      const siteRoles = SITE_ROLES[k as SiteKind];
+      for (const b of blocks)
+        if (!siteRoles.includes(b.name))
+          r.fail(
+            ['sites', i],
+            `block '${b.name}' is not a role of site kind ${k} (its roles: ${siteRoles.join(', ')})`,
+          );
+      return k as SiteKind;
+    });
   return { origin: r.origin, blocks, constants, scalars, action, sites };
 }
 
@@ -213,7 +336,12 @@ function readBlockParts(r: Reader, o: Record<string, unknown>, actionRaw: Record
  * each other and from the group parameters), a loss over them (never mentioning a group parameter),
  * and an action on parameters written in parameters, constants and group parameters.
  */
-function readScalarLoss(r: Reader, o: Record<string, unknown>, actionOf: (parameters: readonly string[]) => Record<string, unknown>, group: readonly string[]) {
+function readScalarLoss(
+  r: Reader,
+  o: Record<string, unknown>,
+  actionOf: (parameters: readonly string[]) => Record<string, unknown>,
+  group: readonly string[],
+) {
   const parameters = r.list(o['parameters'], ['parameters']);
   if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
   const data = r.list(o['data'], ['data']);
@@ -227,15 +355,32 @@ function readScalarLoss(r: Reader, o: Record<string, unknown>, actionOf: (parame
   if (o['loss'] === undefined) r.fail([], "missing field 'loss'");
   const loss = r.expr(o['loss'], ['loss']);
   const lossAllowed = new Map([...roles].filter(([, role]) => role !== 'group parameter'));
-  for (const g of group) if (symbols(loss.expr).has(g)) r.fail(['loss'], `the loss mentions the group parameter '${g}'`, loss.at);
+  for (const g of group)
+    if (symbols(loss.expr).has(g)) r.fail(['loss'], `the loss mentions the group parameter '${g}'`, loss.at);
   checkSymbols(r, loss, lossAllowed, ['loss'], 'declare it under parameters, data or constants');
   noExpm(r, loss, ['loss']);
   const actionAllowed = new Map([...roles].filter(([, role]) => role !== 'data'));
   const action: ActionEntry[] = Object.entries(actionOf(parameters)).map(([target, v]) => {
-    if (!parameters.includes(target)) r.fail(['action', target], roles.get(target) === 'data' ? `'${target}' is data: actions act on parameters` : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`);
+    if (!parameters.includes(target))
+      r.fail(
+        ['action', target],
+        roles.get(target) === 'data'
+          ? `'${target}' is data: actions act on parameters`
+          : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`,
+      );
     const e = r.expr(v, ['action', target]);
-    for (const d of data) if (symbols(e.expr).has(d)) r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
-    checkSymbols(r, e, actionAllowed, ['action', target], group.length ? 'declare it under parameters, constants or group' : 'an involution is written in the parameters');
+    for (const d of data)
+      if (symbols(e.expr).has(d))
+        r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
+    checkSymbols(
+      r,
+      e,
+      actionAllowed,
+      ['action', target],
+      group.length
+        ? 'declare it under parameters, constants or group'
+        : 'an involution is written in the parameters',
+    );
     noExpm(r, e, ['action', target]);
     return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
   });
@@ -247,33 +392,78 @@ function readScalarLoss(r: Reader, o: Record<string, unknown>, actionOf: (parame
  * as its action or (concrete mirrors) by its surface: the reflected directions O, from which
  * R = I − 2O(OᵀO)⁻¹Oᵀ.
  */
-function readMirror(r: Reader, o: Record<string, unknown>, common: { name: string; description: string; origin: string; source?: string }): MirrorDeclaration | BlockMirrorDeclaration {
-  if (o['group'] !== undefined) r.fail(['group'], 'a mirror symmetry is an involution: it has no group parameter');
-  if (o['action'] !== undefined && o['surface'] !== undefined) r.fail(['surface'], 'give the mirror either by its action or by its surface, not both');
-  if (o['blocks'] !== undefined && o['surface'] !== undefined) r.fail(['surface'], 'a block-level mirror is given by its action (e.g. W1: W1 - 2*P*W1 with P a projector)');
-  if (o['action'] === undefined && (o['surface'] === undefined || o['blocks'] !== undefined)) r.fail([], "missing field 'action' (the involution, e.g. u: -u)" + (o['blocks'] === undefined ? " or 'surface' (the reflected directions, e.g. [{u: 1, w: -1}])" : ''));
+function readMirror(
+  r: Reader,
+  o: Record<string, unknown>,
+  common: { name: string; description: string; origin: string; source?: string },
+): MirrorDeclaration | BlockMirrorDeclaration {
+  if (o['group'] !== undefined)
+    r.fail(['group'], 'a mirror symmetry is an involution: it has no group parameter');
+  if (o['action'] !== undefined && o['surface'] !== undefined)
+    r.fail(['surface'], 'give the mirror either by its action or by its surface, not both');
+  if (o['blocks'] !== undefined && o['surface'] !== undefined)
+    r.fail(
+      ['surface'],
+      'a block-level mirror is given by its action (e.g. W1: W1 - 2*P*W1 with P a projector)',
+    );
+  if (o['action'] === undefined && (o['surface'] === undefined || o['blocks'] !== undefined))
+    r.fail(
+      [],
+      "missing field 'action' (the involution, e.g. u: -u)" +
+        (o['blocks'] === undefined ? " or 'surface' (the reflected directions, e.g. [{u: 1, w: -1}])" : ''),
+    );
   if (o['blocks'] !== undefined) {
     // Block level: blocks bound to sites, an involution of the blocks (it may exchange them).
-    for (const k of ['parameters', 'data', 'loss']) if (o[k] !== undefined) r.fail([k], 'a block-level mirror has blocks, not parameters, data or a loss (the loss is the network at its sites)');
+    for (const k of ['parameters', 'data', 'loss'])
+      if (o[k] !== undefined)
+        r.fail(
+          [k],
+          'a block-level mirror has blocks, not parameters, data or a loss (the loss is the network at its sites)',
+        );
     const parts = readBlockParts(r, o, r.obj(o['action'], ['action']), [], true);
     if (parts.action.length === 0) r.fail(['action'], 'the involution acts on nothing');
     return { kind: 'block-mirror', ...common, ...parts };
   }
-  for (const k of ['scalars', 'sites']) if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
+  for (const k of ['scalars', 'sites'])
+    if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
   if (o['surface'] !== undefined) {
     let surface: Q.Rational[][] = [];
-    const { parameters, data, constants, loss, action } = readScalarLoss(r, o, (ps) => {
-      const { vectors, basis } = readSurface(r, o['surface'], ps);
-      surface = vectors;
-      return surfaceAction(basis, ps);
-    }, []);
+    const { parameters, data, constants, loss, action } = readScalarLoss(
+      r,
+      o,
+      (ps) => {
+        const { vectors, basis } = readSurface(r, o['surface'], ps);
+        surface = vectors;
+        return surfaceAction(basis, ps);
+      },
+      [],
+    );
     const at = r.locate(['surface']);
-    return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action: action.map((a) => ({ ...a, ...(at ? { at } : {}) })), surface: surface.map((x) => x.map(Q.toString)) };
+    return {
+      kind: 'mirror',
+      ...common,
+      parameters,
+      data,
+      constants,
+      loss: loss.expr,
+      lossText: loss.text,
+      action: action.map((a) => ({ ...a, ...(at ? { at } : {}) })),
+      surface: surface.map((x) => x.map(Q.toString)),
+    };
   }
   const actionRaw = r.obj(o['action'], ['action']);
   const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, []);
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
-  return { kind: 'mirror', ...common, parameters, data, constants, loss: loss.expr, lossText: loss.text, action };
+  return {
+    kind: 'mirror',
+    ...common,
+    parameters,
+    data,
+    constants,
+    loss: loss.expr,
+    lossText: loss.text,
+    action,
+  };
 }
 
 /**
@@ -281,22 +471,43 @@ function readMirror(r: Reader, o: Record<string, unknown>, common: { name: strin
  * each a mapping parameter → rational coefficient (parameters left out have coefficient 0).
  * Returns the vectors and an orthogonal basis of their span (exact Gram–Schmidt, unnormalised).
  */
-function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { vectors: Q.Rational[][]; basis: Q.Rational[][] } {
-  if (!Array.isArray(v) || v.length === 0) r.fail(['surface'], `expected a non-empty list of vectors such as {u: 1, w: -1}, got ${describe(v)}`);
-  const vectors: Q.Rational[][] = [], basis: Q.Rational[][] = [];
+function readSurface(
+  r: Reader,
+  v: unknown,
+  parameters: readonly string[],
+): { vectors: Q.Rational[][]; basis: Q.Rational[][] } {
+  if (!Array.isArray(v) || v.length === 0)
+    r.fail(['surface'], `expected a non-empty list of vectors such as {u: 1, w: -1}, got ${describe(v)}`);
+  const vectors: Q.Rational[][] = [],
+    basis: Q.Rational[][] = [];
   v.forEach((row, k) => {
     const m = r.obj(row, ['surface', k]);
     const x = parameters.map(() => Q.ZERO);
     for (const [p, c] of Object.entries(m)) {
       const i = parameters.indexOf(p);
       if (i < 0) r.fail(['surface', k, p], `unknown parameter '${p}' (declared: ${parameters.join(', ')})`);
-      const q = typeof c === 'number' && Number.isFinite(c) ? Q.fromNumber(c) : typeof c === 'string' ? Q.parseRational(c.trim()) : undefined;
-      if (!q) r.fail(['surface', k, p], `expected a rational coefficient such as 1, -2 or 1/2, got ${describe(c)}`);
+      const q =
+        typeof c === 'number' && Number.isFinite(c)
+          ? Q.fromNumber(c)
+          : typeof c === 'string'
+            ? Q.parseRational(c.trim())
+            : undefined;
+      if (!q)
+        r.fail(['surface', k, p], `expected a rational coefficient such as 1, -2 or 1/2, got ${describe(c)}`);
       x[i] = q;
     }
     // What is left of x after removing its components along the earlier directions.
-    const u = basis.reduce((acc, b) => { const f = Q.div(Q.dot(acc, b), Q.dot(b, b)); return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!))); }, x);
-    if (u.every(Q.isZero)) r.fail(['surface', k], x.every(Q.isZero) ? 'a zero vector reflects nothing' : 'this vector is a combination of the ones before it');
+    const u = basis.reduce((acc, b) => {
+      const f = Q.div(Q.dot(acc, b), Q.dot(b, b));
+      return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!)));
+    }, x);
+    if (u.every(Q.isZero))
+      r.fail(
+        ['surface', k],
+        x.every(Q.isZero)
+          ? 'a zero vector reflects nothing'
+          : 'this vector is a combination of the ones before it',
+      );
     vectors.push(x);
     basis.push(u);
   });
@@ -307,8 +518,18 @@ function readSurface(r: Reader, v: unknown, parameters: readonly string[]): { ve
  * The action θ ↦ Rθ of the reflection through a surface, R = I − 2O(OᵀO)⁻¹Oᵀ = I − 2Σ uuᵀ/‖u‖² over an
  * orthogonal basis u of O's span, as expressions (parameters R leaves alone omitted).
  */
-function surfaceAction(basis: readonly (readonly Q.Rational[])[], parameters: readonly string[]): Record<string, string> {
-  const R = parameters.map((_, i) => parameters.map((__, j) => basis.reduce((s, u) => Q.sub(s, Q.div(Q.mul(Q.rat(2), Q.mul(u[i]!, u[j]!)), Q.dot(u, u))), i === j ? Q.ONE : Q.ZERO)));
+function surfaceAction(
+  basis: readonly (readonly Q.Rational[])[],
+  parameters: readonly string[],
+): Record<string, string> {
+  const R = parameters.map((_, i) =>
+    parameters.map((__, j) =>
+      basis.reduce(
+        (s, u) => Q.sub(s, Q.div(Q.mul(Q.rat(2), Q.mul(u[i]!, u[j]!)), Q.dot(u, u))),
+        i === j ? Q.ONE : Q.ZERO,
+      ),
+    ),
+  );
   const out: Record<string, string> = {};
   parameters.forEach((p, i) => {
     if (R[i]!.every((x, j) => Q.cmp(x, i === j ? Q.ONE : Q.ZERO) === 0)) return;
@@ -318,13 +539,17 @@ function surfaceAction(basis: readonly (readonly Q.Rational[])[], parameters: re
 }
 
 function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {
-  if (callsFn(e.expr, 'expm')) r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
+  if (callsFn(e.expr, 'expm'))
+    r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
 }
 
 function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Loc | undefined {
   let node: unknown = doc.contents;
   for (const key of path) {
-    if (isMap(node)) node = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key))?.value;
+    if (isMap(node))
+      node = node.items.find(
+        (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key),
+      )?.value;
     else if (isSeq(node)) node = node.items[Number(key)];
     else return undefined;
   }
@@ -343,7 +568,10 @@ export function parseDeclarationText(text: string, origin: string): Declaration 
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = lc.linePos(e.pos[0]);
-    throw new InputError(origin, '', `malformed file: ${e.message.split('\n')[0]}`, { line: pos.line, column: pos.col });
+    throw new InputError(origin, '', `malformed file: ${e.message.split('\n')[0]}`, {
+      line: pos.line,
+      column: pos.col,
+    });
   }
   let raw: unknown;
   try {
@@ -361,7 +589,15 @@ export function loadDeclarationFile(path: string, origin: string = path): Declar
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(origin, '', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`);
+    throw new InputError(
+      origin,
+      '',
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot read (${code ?? 'error'})`,
+    );
   }
   return parseDeclarationText(text, origin);
 }

@@ -28,7 +28,10 @@ export interface Constant {
 }
 
 /** A position in a declaration file (1-based). */
-export interface Loc { readonly line: number; readonly column: number }
+export interface Loc {
+  readonly line: number;
+  readonly column: number;
+}
 
 export interface ActionEntry {
   /** Where the expression starts in its file, when read from one. */
@@ -105,5 +108,9 @@ export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclara
 export const ONES = 'ones';
 
 export function shapeText(s: Shape): string {
-  return s.kind === 'scalar' ? 'scalar' : s.kind === 'vector' ? `vector[${s.n}]` : `matrix[${s.rows}, ${s.cols}]`;
+  return s.kind === 'scalar'
+    ? 'scalar'
+    : s.kind === 'vector'
+      ? `vector[${s.n}]`
+      : `matrix[${s.rows}, ${s.cols}]`;
 }

@@ -37,7 +37,12 @@ import { type Derivation, type Law, NORMALISATION } from '../derivation';
 import type { DeriveOptions } from './concrete';
 
 /** One term of a block's image: coef · left · θ_source · right. */
-export interface ReflectionTerm { readonly coef: Expr; readonly left: Word; readonly source: string; readonly right: Word }
+export interface ReflectionTerm {
+  readonly coef: Expr;
+  readonly left: Word;
+  readonly source: string;
+  readonly right: Word;
+}
 /** The involution, block by block: (Rθ)_B = Σ terms. */
 export type BlockReflection = ReadonlyMap<string, readonly ReflectionTerm[]>;
 
@@ -51,37 +56,64 @@ function value(ctx: Ctx, e: Expr): WordSum {
   }
   switch (e.kind) {
     case 'sym': {
-      if (e.name === ONES) return fail(ctx, `a mirror must be linear in the blocks (ψ(0) = 0): '${ONES}' shifts them`);
+      if (e.name === ONES)
+        return fail(ctx, `a mirror must be linear in the blocks (ψ(0) = 0): '${ONES}' shifts them`);
       const isBlock = decl.blocks.some((b) => b.name === e.name);
       return [{ coef: ONE_E, word: [letter(isBlock ? 'block' : 'const', e.name)] }];
     }
-    case 'add': return alg.plus(...e.terms.map((t) => value(ctx, t)));
-    case 'mul': return e.factors.map((t) => value(ctx, t)).reduce((x, y) => alg.times(x, y));
-    default: return fail(ctx, 'unsupported form in a block-level mirror (write sums of constants · blocks · constants)');
+    case 'add':
+      return alg.plus(...e.terms.map((t) => value(ctx, t)));
+    case 'mul':
+      return e.factors.map((t) => value(ctx, t)).reduce((x, y) => alg.times(x, y));
+    default:
+      return fail(
+        ctx,
+        'unsupported form in a block-level mirror (write sums of constants · blocks · constants)',
+      );
   }
 }
 
 /** Read the involution from a block-level mirror declaration (shapes checked, linearity required). */
-export function blockReflection(decl: BlockMirrorDeclaration, alg: Algebra = algebraOf(decl)): BlockReflection {
+export function blockReflection(
+  decl: BlockMirrorDeclaration,
+  alg: Algebra = algebraOf(decl),
+): BlockReflection {
   const out = new Map<string, ReflectionTerm[]>();
   for (const b of decl.blocks) {
     const entry = decl.action.find((a) => a.target === b.name);
-    if (!entry) { out.set(b.name, [{ coef: ONE_E, left: [], source: b.name, right: [] }]); continue; }
+    if (!entry) {
+      out.set(b.name, [{ coef: ONE_E, left: [], source: b.name, right: [] }]);
+      continue;
+    }
     const ctx: Ctx = { decl, entry, alg };
     const s = shapeOf(ctx, entry.expr);
     const want = dimsOf(b.shape);
-    const got = s.kind === 'scalar' ? ['1', '1'] as const : s.dims;
-    if (s.kind === 'scalar' && b.shape.kind !== 'scalar') fail(ctx, `a mirror must be linear in the blocks: the image of ${b.name} mentions no block`);
-    if (got[0] !== want[0] || got[1] !== want[1]) fail(ctx, `the action changes the shape of block ${b.name}: ${dimsText(want)} becomes ${dimsText(got)}`);
+    const got = s.kind === 'scalar' ? (['1', '1'] as const) : s.dims;
+    if (s.kind === 'scalar' && b.shape.kind !== 'scalar')
+      fail(ctx, `a mirror must be linear in the blocks: the image of ${b.name} mentions no block`);
+    if (got[0] !== want[0] || got[1] !== want[1])
+      fail(
+        ctx,
+        `the action changes the shape of block ${b.name}: ${dimsText(want)} becomes ${dimsText(got)}`,
+      );
     const terms = value(ctx, entry.expr).map((t) => {
       const at = t.word.map((l, i) => (l.kind === 'block' ? i : -1)).filter((i) => i >= 0);
-      if (at.length === 0) fail(ctx, `a mirror must be linear in the blocks (ψ(0) = 0): the term ${matrixText([t])} mentions no block`);
-      if (at.length > 1) fail(ctx, `a mirror must be linear in the blocks: the term ${matrixText([t])} is a product of blocks`);
+      if (at.length === 0)
+        fail(
+          ctx,
+          `a mirror must be linear in the blocks (ψ(0) = 0): the term ${matrixText([t])} mentions no block`,
+        );
+      if (at.length > 1)
+        fail(
+          ctx,
+          `a mirror must be linear in the blocks: the term ${matrixText([t])} is a product of blocks`,
+        );
       const l = t.word[at[0]!]!;
       if (l.t) fail(ctx, `a mirror may not transpose a block (${matrixText([t])})`);
       const src = decl.blocks.find((x) => x.name === l.name)!;
       const [sr, sc] = dimsOf(src.shape);
-      if (src.name !== b.name && (sr !== want[0] || sc !== want[1]) && t.word.length === 1) fail(ctx, `maps block ${src.name} ${dimsText([sr, sc])} onto ${b.name} ${dimsText(want)}`);
+      if (src.name !== b.name && (sr !== want[0] || sc !== want[1]) && t.word.length === 1)
+        fail(ctx, `maps block ${src.name} ${dimsText([sr, sc])} onto ${b.name} ${dimsText(want)}`);
       return { coef: t.coef, left: t.word.slice(0, at[0]!), source: l.name, right: t.word.slice(at[0]! + 1) };
     });
     out.set(b.name, terms);
@@ -90,15 +122,37 @@ export function blockReflection(decl: BlockMirrorDeclaration, alg: Algebra = alg
 }
 
 export function algebraOf(decl: BlockMirrorDeclaration): Algebra {
-  return new Algebra(new Map(decl.constants.map((c) => [c.name, c.structure])), new Map<string, Shape>([...decl.blocks.map((b) => [b.name, b.shape] as const), ...decl.constants.map((c) => [c.name, c.shape] as const)]));
+  return new Algebra(
+    new Map(decl.constants.map((c) => [c.name, c.structure])),
+    new Map<string, Shape>([
+      ...decl.blocks.map((b) => [b.name, b.shape] as const),
+      ...decl.constants.map((c) => [c.name, c.shape] as const),
+    ]),
+  );
 }
 
 /** R applied to block-valued word sums (θ, ∇L, …): (R v)_B = Σ c · left · v_source · right. */
-export function applyReflection(alg: Algebra, R: BlockReflection, v: ReadonlyMap<string, WordSum>): Map<string, WordSum> {
-  return new Map([...R].map(([b, terms]) => [b, alg.plus(...terms.map((t) => alg.times(alg.times([{ coef: t.coef, word: t.left }], v.get(t.source)!), [{ coef: ONE_E, word: t.right }])))]));
+export function applyReflection(
+  alg: Algebra,
+  R: BlockReflection,
+  v: ReadonlyMap<string, WordSum>,
+): Map<string, WordSum> {
+  return new Map(
+    [...R].map(([b, terms]) => [
+      b,
+      alg.plus(
+        ...terms.map((t) =>
+          alg.times(alg.times([{ coef: t.coef, word: t.left }], v.get(t.source)!), [
+            { coef: ONE_E, word: t.right },
+          ]),
+        ),
+      ),
+    ]),
+  );
 }
 
-const lettersOf = (decl: BlockMirrorDeclaration, kind: LetterKind): Map<string, WordSum> => new Map(decl.blocks.map((b) => [b.name, [{ coef: ONE_E, word: [letter(kind, b.name)] }]]));
+const lettersOf = (decl: BlockMirrorDeclaration, kind: LetterKind): Map<string, WordSum> =>
+  new Map(decl.blocks.map((b) => [b.name, [{ coef: ONE_E, word: [letter(kind, b.name)] }]]));
 
 /** Rθ block by block, as word sums in the blocks (what `noether check` evaluates on networks). */
 export type ReflectionSums = ReadonlyMap<string, WordSum>;
@@ -109,9 +163,15 @@ export function reflectionSums(decl: BlockMirrorDeclaration): Map<string, WordSu
 }
 
 /** (v − Rv)/2 for each block: the projection O Oᵀ v onto the reflected directions. */
-export function reflectedPart(alg: Algebra, R: BlockReflection, v: ReadonlyMap<string, WordSum>): Map<string, WordSum> {
+export function reflectedPart(
+  alg: Algebra,
+  R: BlockReflection,
+  v: ReadonlyMap<string, WordSum>,
+): Map<string, WordSum> {
   const Rv = applyReflection(alg, R, v);
-  return new Map([...v].map(([b, x]) => [b, alg.scale(alg.plus(x, alg.scale(Rv.get(b)!, num(-1))), num(Q.rat(1, 2)))]));
+  return new Map(
+    [...v].map(([b, x]) => [b, alg.scale(alg.plus(x, alg.scale(Rv.get(b)!, num(-1))), num(Q.rat(1, 2)))]),
+  );
 }
 
 /** The distinct non-zero components of a block map (a component equal to ± another is dropped). */
@@ -133,7 +193,8 @@ function equationText(alg: Algebra, s: WordSum, latex: boolean): string {
   if (two.length === 1) return `${show([{ coef: ONE_E, word: two[0]!.word }])} = 0`;
   if (two.length === 2) {
     const [p, q] = two as [WordSum[number], WordSum[number]];
-    if (exactZero(add(p.coef, q.coef)) === 'zero') return `${show([{ coef: ONE_E, word: p.word }])} = ${show([{ coef: ONE_E, word: q.word }])}`;
+    if (exactZero(add(p.coef, q.coef)) === 'zero')
+      return `${show([{ coef: ONE_E, word: p.word }])} = ${show([{ coef: ONE_E, word: q.word }])}`;
   }
   return `${show(two)} = 0`;
 }
@@ -142,17 +203,30 @@ function equationText(alg: Algebra, s: WordSum, latex: boolean): string {
  * Rθ of a declared mirror, which must be an orthogonal reflection other than the identity: R² = I
  * and R = Rᵀ, decided in the word algebra (every size). Otherwise the declaration is refused (InputError).
  */
-export function requireReflection(decl: BlockMirrorDeclaration, alg: Algebra = algebraOf(decl), R: BlockReflection = blockReflection(decl, alg)): ReflectionSums {
-  const input = (detail: string): never => { throw new InputError(decl.origin, 'action', detail); };
+export function requireReflection(
+  decl: BlockMirrorDeclaration,
+  alg: Algebra = algebraOf(decl),
+  R: BlockReflection = blockReflection(decl, alg),
+): ReflectionSums {
+  const input = (detail: string): never => {
+    throw new InputError(decl.origin, 'action', detail);
+  };
   const theta = lettersOf(decl, 'block');
   const grad = lettersOf(decl, 'grad');
   const twice = applyReflection(alg, R, applyReflection(alg, R, theta));
-  for (const [b, x] of twice) if (!alg.equalMatrix(x, theta.get(b)!)) input(`the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}${decl.constants.some((c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name))) ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''}`);
-  const Rtheta = applyReflection(alg, R, theta), Rgrad = applyReflection(alg, R, grad);
+  for (const [b, x] of twice)
+    if (!alg.equalMatrix(x, theta.get(b)!))
+      input(
+        `the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}${decl.constants.some((c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name))) ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''}`,
+      );
+  const Rtheta = applyReflection(alg, R, theta),
+    Rgrad = applyReflection(alg, R, grad);
   const left = alg.trace(decl.blocks.flatMap((b) => alg.inner(grad.get(b.name)!, Rtheta.get(b.name)!)));
   const right = alg.trace(decl.blocks.flatMap((b) => alg.inner(Rgrad.get(b.name)!, theta.get(b.name)!)));
-  if (!alg.equalTrace(left, right)) input('the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
-  if (distinct(alg, reflectedPart(alg, R, theta)).length === 0) input('the action is the identity: it reflects nothing');
+  if (!alg.equalTrace(left, right))
+    input('the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
+  if (distinct(alg, reflectedPart(alg, R, theta)).length === 0)
+    input('the action is the identity: it reflects nothing');
   return Rtheta;
 }
 
@@ -168,10 +242,16 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const inst = new Instance(decl, seed);
   const sizes = inst.describeSizes();
   const check = instantiationCheck(decl, alg, R, inst, seed, opts);
-  const certify = (method: string, evidence: string): Verdict => (check.kind === 'proved'
-    ? { kind: 'proved', method: `${method}; exact check at sizes ${sizes} (concrete mirror derivation on F(θ) + F(Rθ), F a generic polynomial)`, evidence }
-    : check);
-  const given = 'holds for every loss invariant under the mirror (invariance is an assumption at block level: `noether check` tests it on networks)';
+  const certify = (method: string, evidence: string): Verdict =>
+    check.kind === 'proved'
+      ? {
+          kind: 'proved',
+          method: `${method}; exact check at sizes ${sizes} (concrete mirror derivation on F(θ) + F(Rθ), F a generic polynomial)`,
+          evidence,
+        }
+      : check;
+  const given =
+    'holds for every loss invariant under the mirror (invariance is an assumption at block level: `noether check` tests it on networks)';
 
   // The constraint set Oᵀθ = 0.
   const K = reflectedPart(alg, R, theta);
@@ -180,16 +260,29 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const eqsL = parts.map(([, s]) => equationText(alg, s, true));
   const single = parts.every(([, s]) => s.length === 1 && s[0]!.word.length === 1);
   const pairs = parts.every(([, s]) => s.length === 2 && s.every((t) => t.word.length === 1));
-  const projectors = decl.constants.filter((c) => c.structure === 'projector' && parts.some(([, s]) => s.some((t) => t.word.some((l) => l.kind === 'const' && l.name === c.name))));
-  const structure = single ? `sparsity: the symmetric solutions set ${parts.map(([b]) => b).join(', ')} to zero (a dead unit when they are a unit's weights)`
-    : pairs ? 'identical units: the symmetric solutions make the exchanged blocks equal (homogeneous ensembling; equal factors of a product)'
-      : projectors.length ? `low rank: ${projectors.map((p) => p.name).join(', ')} annihilates ${parts.map(([b]) => b).join(', ')} on the set, so a product through the reflected space loses rank(${projectors.map((p) => p.name).join(', ')})`
+  const projectors = decl.constants.filter(
+    (c) =>
+      c.structure === 'projector' &&
+      parts.some(([, s]) => s.some((t) => t.word.some((l) => l.kind === 'const' && l.name === c.name))),
+  );
+  const structure = single
+    ? `sparsity: the symmetric solutions set ${parts.map(([b]) => b).join(', ')} to zero (a dead unit when they are a unit's weights)`
+    : pairs
+      ? 'identical units: the symmetric solutions make the exchanged blocks equal (homogeneous ensembling; equal factors of a product)'
+      : projectors.length
+        ? `low rank: ${projectors.map((p) => p.name).join(', ')} annihilates ${parts.map(([b]) => b).join(', ')} on the set, so a product through the reflected space loses rank(${projectors.map((p) => p.name).join(', ')})`
         : 'a structured subspace of the blocks';
   laws.push({
-    kind: 'law', id: 'mirror-constraint', parameter: 'O', title: `Symmetric solutions: Oᵀθ = 0 (${parts.length} block equation${parts.length > 1 ? 's' : ''})`,
+    kind: 'law',
+    id: 'mirror-constraint',
+    parameter: 'O',
+    title: `Symmetric solutions: Oᵀθ = 0 (${parts.length} block equation${parts.length > 1 ? 's' : ''})`,
     statement: { text: eqs.join(', '), latex: eqsL.join(', \\; ') },
     data: { kind: 'blocks', components: Object.fromEntries(K) },
-    verdict: certify('block algebra: R² = I and R = Rᵀ reduced to identities of words, Oᵀθ = 0 ⟺ (θ − Rθ)/2 = 0', `R: ${[...Rtheta].map(([b, x]) => `${b} ↦ ${matrixText(x)}`).join(', ')}`),
+    verdict: certify(
+      'block algebra: R² = I and R = Rᵀ reduced to identities of words, Oᵀθ = 0 ⟺ (θ − Rθ)/2 = 0',
+      `R: ${[...Rtheta].map(([b, x]) => `${b} ↦ ${matrixText(x)}`).join(', ')}`,
+    ),
     note: structure,
   });
 
@@ -197,35 +290,74 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const G = reflectedPart(alg, R, grad);
   const gparts = distinct(alg, G);
   laws.push({
-    kind: 'law', id: 'invariant-set', parameter: 'O', title: 'The symmetric set is invariant under GD and SGD with weight decay',
-    statement: { text: `on ${eqs.join(', ')}: ${gparts.map(([, s]) => equationText(alg, s, false)).join(', ')}; so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`, latex: `${gparts.map(([, s]) => equationText(alg, s, true)).join(', \\; ')} \\text{ on } O^\\top\\theta = 0` },
+    kind: 'law',
+    id: 'invariant-set',
+    parameter: 'O',
+    title: 'The symmetric set is invariant under GD and SGD with weight decay',
+    statement: {
+      text: `on ${eqs.join(', ')}: ${gparts.map(([, s]) => equationText(alg, s, false)).join(', ')}; so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
+      latex: `${gparts.map(([, s]) => equationText(alg, s, true)).join(', \\; ')} \\text{ on } O^\\top\\theta = 0`,
+    },
     data: { kind: 'blocks', components: Object.fromEntries(G) },
-    verdict: certify('chain rule on L(Rθ) = L(θ): ∇L(Rθ) = Rᵀ∇L(θ) = R∇L(θ), and Rθ = θ on the set', `Oᵀ∇L = (∇L − R∇L)/2: ${gparts.map(([b, s]) => `${b}: ${matrixText(s)}`).join(', ')}`),
+    verdict: certify(
+      'chain rule on L(Rθ) = L(θ): ∇L(Rθ) = Rᵀ∇L(θ) = R∇L(θ), and Rθ = θ on the set',
+      `Oᵀ∇L = (∇L − R∇L)/2: ${gparts.map(([b, s]) => `${b}: ${matrixText(s)}`).join(', ')}`,
+    ),
     note: given,
   });
 
   // Block-diagonal Hessian on the set.
   laws.push({
-    kind: 'law', id: 'hessian-block', parameter: 'O', title: 'On the set the Hessian is block-diagonal',
-    statement: { text: 'H R v = R H v for every direction v, on the set: curvature along the reflected directions decouples from the rest (OᵀH(I − OOᵀ) = 0)', latex: 'H R = R H \\;\\Leftrightarrow\\; O^\\top H (I - O O^\\top) = 0' },
+    kind: 'law',
+    id: 'hessian-block',
+    parameter: 'O',
+    title: 'On the set the Hessian is block-diagonal',
+    statement: {
+      text: 'H R v = R H v for every direction v, on the set: curvature along the reflected directions decouples from the rest (OᵀH(I − OOᵀ) = 0)',
+      latex: 'H R = R H \\;\\Leftrightarrow\\; O^\\top H (I - O O^\\top) = 0',
+    },
     data: { kind: 'blocks', components: Object.fromEntries(Rtheta) },
-    verdict: certify('differentiating ∇L(Rθ) = R∇L(θ) once more: H(Rθ) R = R H(θ), and Rθ = θ on the set', `R: ${[...Rtheta].map(([b, x]) => `${b} ↦ ${matrixText(x)}`).join(', ')}`),
+    verdict: certify(
+      'differentiating ∇L(Rθ) = R∇L(θ) once more: H(Rθ) R = R H(θ), and Rθ = θ on the set',
+      `R: ${[...Rtheta].map(([b, x]) => `${b} ↦ ${matrixText(x)}`).join(', ')}`,
+    ),
     note: given,
   });
 
   // The attraction threshold, numeric per network.
   laws.push({
-    kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
-    statement: { text: 'the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2, OᵀHO the Hessian along the reflected directions at the stationary point on the set (computed per network by `noether check`)', latex: '\\gamma > \\gamma^\\ast = -\\tfrac12 \\lambda_{\\min}(O^\\top H O)' },
+    kind: 'law',
+    id: 'attraction-threshold',
+    parameter: 'O',
+    title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+    statement: {
+      text: 'the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2, OᵀHO the Hessian along the reflected directions at the stationary point on the set (computed per network by `noether check`)',
+      latex: '\\gamma > \\gamma^\\ast = -\\tfrac12 \\lambda_{\\min}(O^\\top H O)',
+    },
     data: { kind: 'none' },
-    verdict: { kind: 'proved', method: 'linearisation on the set with the block-diagonal Hessian: the reflected part obeys ż = −(OᵀHO + 2γ) z', evidence: `${parts.length} block equation(s)` },
+    verdict: {
+      kind: 'proved',
+      method:
+        'linearisation on the set with the block-diagonal Hessian: the reflected part obeys ż = −(OᵀHO + 2γ) z',
+      evidence: `${parts.length} block equation(s)`,
+    },
     note: 'with enough weight decay every global minimum lies on the set [SIS]',
   });
 
   return {
     kind: 'derivation',
-    declaration: { name: decl.name, kind: 'block', origin: decl.origin, description: decl.description, ...(decl.source ? { source: decl.source } : {}) },
-    normalisation: NORMALISATION, seed, generators: [], laws, verdict: weakest(laws.map((l) => l.verdict)),
+    declaration: {
+      name: decl.name,
+      kind: 'block',
+      origin: decl.origin,
+      description: decl.description,
+      ...(decl.source ? { source: decl.source } : {}),
+    },
+    normalisation: NORMALISATION,
+    seed,
+    generators: [],
+    laws,
+    verdict: weakest(laws.map((l) => l.verdict)),
   };
 }
 
@@ -233,7 +365,14 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
  * The independent check at small sizes: the concrete mirror derivation of F(θ) + F(Rθ), with R
  * read entrywise from the action, and the block formulas compared entrywise with it.
  */
-function instantiationCheck(decl: BlockMirrorDeclaration, alg: Algebra, R: BlockReflection, inst: Instance, seed: number, opts: DeriveOptions): Verdict {
+function instantiationCheck(
+  decl: BlockMirrorDeclaration,
+  alg: Algebra,
+  R: BlockReflection,
+  inst: Instance,
+  seed: number,
+  opts: DeriveOptions,
+): Verdict {
   const params = inst.vars;
   const images = new Map<string, Expr>();
   for (const b of decl.blocks) {
@@ -243,18 +382,31 @@ function instantiationCheck(decl: BlockMirrorDeclaration, alg: Algebra, R: Block
   }
   const moved = substitute(inst.F, images);
   const concrete: MirrorDeclaration = {
-    kind: 'mirror', name: `${decl.name}@${inst.describeSizes()}`, description: '', origin: decl.origin,
-    parameters: params, data: [], constants: inst.variables.filter((v) => v.role !== 'parameter').map((v) => v.name),
-    loss: add(inst.F, moved), lossText: '', action: params.map((p) => ({ target: p, expr: images.get(p)!, text: '' })),
+    kind: 'mirror',
+    name: `${decl.name}@${inst.describeSizes()}`,
+    description: '',
+    origin: decl.origin,
+    parameters: params,
+    data: [],
+    constants: inst.variables.filter((v) => v.role !== 'parameter').map((v) => v.name),
+    loss: add(inst.F, moved),
+    lossText: '',
+    action: params.map((p) => ({ target: p, expr: images.get(p)!, text: '' })),
   };
   let d: Derivation;
   try {
     d = deriveMirror(concrete, { seed, points: Math.min(opts.points ?? 24, 24) });
   } catch (err) {
-    if (err instanceof InputError) return { kind: 'inconclusive', reason: `the block algebra and the entrywise instantiation at sizes ${inst.describeSizes()} disagree: ${err.message}` };
+    if (err instanceof InputError)
+      return {
+        kind: 'inconclusive',
+        reason: `the block algebra and the entrywise instantiation at sizes ${inst.describeSizes()} disagree: ${err.message}`,
+      };
     throw err;
   }
-  const failed = d.laws.find((l) => ['invariance', 'invariant-set', 'hessian-block'].includes(l.id) && l.verdict.kind !== 'proved');
+  const failed = d.laws.find(
+    (l) => ['invariance', 'invariant-set', 'hessian-block'].includes(l.id) && l.verdict.kind !== 'proved',
+  );
   if (failed) return failed.verdict;
   // The block constraint, entrywise, against (I − R)/2 read from the action.
   const K = reflectedPart(alg, R, lettersOf(decl, 'block'));

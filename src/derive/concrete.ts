@@ -34,7 +34,8 @@ const tidy = (e: Expr): Expr => expanded(e, { maxTerms: 2000 });
 
 const render = (e: Expr): { text: string; latex: string } => ({ text: toText(e), latex: toLatex(e) });
 const tuple = (es: readonly Expr[], f: (e: Expr) => string): string => `(${es.map(f).join(', ')})`;
-const column = (es: readonly Expr[]): string => `\\begin{pmatrix} ${es.map(toLatex).join(' \\\\ ')} \\end{pmatrix}`;
+const column = (es: readonly Expr[]): string =>
+  `\\begin{pmatrix} ${es.map(toLatex).join(' \\\\ ')} \\end{pmatrix}`;
 
 export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
@@ -52,41 +53,62 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
   const generators: Generator[] = [];
 
   for (const a of d.group) {
-    const ask = (terms: readonly Expr[], claim: string, vars: readonly Variable[] = variables, report?: Record<string, Expr>): Verdict =>
-      decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
+    const ask = (
+      terms: readonly Expr[],
+      claim: string,
+      vars: readonly Variable[] = variables,
+      report?: Record<string, Expr>,
+    ): Verdict => decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
     const others = new Map(d.group.filter((g) => g !== a).map((g) => [g, ZERO_E]));
-    const psi = new Map(params.map((p) => {
-      const entry = d.action.find((x) => x.target === p);
-      return [p, entry ? substitute(entry.expr, others) : sym(p)];
-    }));
+    const psi = new Map(
+      params.map((p) => {
+        const entry = d.action.find((x) => x.target === p);
+        return [p, entry ? substitute(entry.expr, others) : sym(p)];
+      }),
+    );
     const groupVars: Variable[] = [...variables, { name: a, role: 'group' }];
 
     // Invariance of the loss.
     const moved = substitute(d.loss, psi);
-    const invariance = ask([moved, neg(d.loss)], 'the action leaves the loss unchanged', groupVars, { 'L(θ)': d.loss, 'L(ψ(θ,a))': moved });
+    const invariance = ask([moved, neg(d.loss)], 'the action leaves the loss unchanged', groupVars, {
+      'L(θ)': d.loss,
+      'L(ψ(θ,a))': moved,
+    });
     laws.push({
-      kind: 'law', id: 'invariance', parameter: a, title: 'Symmetry of the loss',
+      kind: 'law',
+      id: 'invariance',
+      parameter: a,
+      title: 'Symmetry of the loss',
       statement: {
         text: `L(ψ(θ, ${a})) = L(θ) for all θ, data and ${a}`,
         latex: `L(\\psi(\\theta, ${a})) = L(\\theta)`,
       },
-      data: { kind: 'expr', expr: sub(moved, d.loss) }, verdict: invariance,
+      data: { kind: 'expr', expr: sub(moved, d.loss) },
+      verdict: invariance,
     });
 
     // Generator.
     const atZero = new Map([[a, ZERO_E]]);
     const X = params.map((p) => tidy(substitute(diff(psi.get(p)!, a), atZero)));
-    generators.push({ parameter: a, components: params.map((p, i) => ({ target: p, expr: X[i]!, value: render(X[i]!) })) });
+    generators.push({
+      parameter: a,
+      components: params.map((p, i) => ({ target: p, expr: X[i]!, value: render(X[i]!) })),
+    });
     if (invariance.kind === 'refuted') continue; // the action is not a symmetry: nothing follows from it.
 
     // Gradient constraint ⟨∇L, X⟩ = 0.
     const gradTerms = params.map((_, i) => mul(X[i]!, grad[i]!)).filter((t) => !isNum(t, 0));
     const gradStatement = tidy(add(...params.map((_, i) => mul(X[i]!, gsym[i]!))));
     laws.push({
-      kind: 'law', id: 'gradient-constraint', parameter: a, title: 'Gradient constraint ⟨∇L, X⟩ = 0',
+      kind: 'law',
+      id: 'gradient-constraint',
+      parameter: a,
+      title: 'Gradient constraint ⟨∇L, X⟩ = 0',
       statement: { text: `${toText(gradStatement)} = 0`, latex: `${toLatex(gradStatement)} = 0` },
       data: { kind: 'expr', expr: gradStatement },
-      verdict: gradTerms.length ? ask(gradTerms, 'the gradient constraint') : proved0('the generator vanishes'),
+      verdict: gradTerms.length
+        ? ask(gradTerms, 'the gradient constraint')
+        : proved0('the generator vanishes'),
     });
 
     // Hessian constraint H X + J_Xᵀ ∇L = 0, componentwise.
@@ -96,10 +118,15 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
         ...params.map((pj, j) => mul(diff(grad[i]!, pj), X[j]!)),
         ...params.map((_, j) => mul(diff(X[j]!, pi), grad[j]!)),
       ].filter((t) => !isNum(t, 0));
-      return terms.length ? ask(terms, `the Hessian constraint (component ${params[i]})`) : proved0('every term vanishes');
+      return terms.length
+        ? ask(terms, `the Hessian constraint (component ${params[i]})`)
+        : proved0('every term vanishes');
     });
     laws.push({
-      kind: 'law', id: 'hessian-constraint', parameter: a, title: 'Hessian constraint H X = −J_Xᵀ ∇L',
+      kind: 'law',
+      id: 'hessian-constraint',
+      parameter: a,
+      title: 'Hessian constraint H X = −J_Xᵀ ∇L',
       statement: {
         text: `H·${tuple(X, toText)} = -${tuple(JtG, toText)}`,
         latex: `H ${column(X)} = -${column(JtG)}`,
@@ -113,7 +140,13 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
 
   return {
     kind: 'derivation',
-    declaration: { name: d.name, kind: 'concrete', origin: d.origin, description: d.description, ...(d.source ? { source: d.source } : {}) },
+    declaration: {
+      name: d.name,
+      kind: 'concrete',
+      origin: d.origin,
+      description: d.description,
+      ...(d.source ? { source: d.source } : {}),
+    },
     normalisation: NORMALISATION,
     seed,
     generators,
@@ -124,23 +157,47 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
 
 const proved0 = (why: string): Verdict => ({ kind: 'proved', method: 'trivial', evidence: why });
 
-type Ask = (terms: readonly Expr[], claim: string, vars?: readonly Variable[], report?: Record<string, Expr>) => Verdict;
+type Ask = (
+  terms: readonly Expr[],
+  claim: string,
+  vars?: readonly Variable[],
+  report?: Record<string, Expr>,
+) => Verdict;
 
 /** The gradient-flow charge of generator X, or the statement of what obstructs one. */
-function charge(a: string, params: readonly string[], X: readonly Expr[], grad: readonly Expr[], paramVars: readonly Variable[], allVars: readonly Variable[], ask: Ask): Law {
+function charge(
+  a: string,
+  params: readonly string[],
+  X: readonly Expr[],
+  grad: readonly Expr[],
+  paramVars: readonly Variable[],
+  allVars: readonly Variable[],
+  ask: Ask,
+): Law {
   // Integrability: J_X symmetric.
   const curls: { i: number; j: number; expr: Expr; verdict: Verdict }[] = [];
   for (let i = 0; i < params.length; i++) {
     for (let j = i + 1; j < params.length; j++) {
       const terms = [diff(X[i]!, params[j]!), neg(diff(X[j]!, params[i]!))].filter((t) => !isNum(t, 0));
       if (!terms.length) continue;
-      curls.push({ i, j, expr: tidy(add(...terms)), verdict: ask(terms, `symmetry of J_X (∂X_${params[i]}/∂${params[j]} = ∂X_${params[j]}/∂${params[i]})`, paramVars) });
+      curls.push({
+        i,
+        j,
+        expr: tidy(add(...terms)),
+        verdict: ask(
+          terms,
+          `symmetry of J_X (∂X_${params[i]}/∂${params[j]} = ∂X_${params[j]}/∂${params[i]})`,
+          paramVars,
+        ),
+      });
     }
   }
   const broken = curls.filter((c) => c.verdict.kind === 'refuted');
   if (broken.length) {
     const affine = X.every((x) => params.every((p) => params.every((q) => isZeroExpr(diff(diff(x, p), q)))));
-    const lines = broken.map((c) => `∂X_${params[c.i]}/∂${params[c.j]} − ∂X_${params[c.j]}/∂${params[c.i]} = ${toText(c.expr)}`);
+    const lines = broken.map(
+      (c) => `∂X_${params[c.i]}/∂${params[c.j]} − ∂X_${params[c.j]}/∂${params[c.i]} = ${toText(c.expr)}`,
+    );
     let note = `the generator is not a gradient field: ${lines.join('; ')}.`;
     if (affine) {
       const A = X.map((x) => params.map((p) => tidy(diff(x, p))));
@@ -149,12 +206,25 @@ function charge(a: string, params: readonly string[], X: readonly Expr[], grad: 
     }
     // A counterexample to the symmetry of J_X proves that X is not a gradient field.
     const first = broken[0]!.verdict as Extract<Verdict, { kind: 'refuted' }>;
-    const pt = Object.entries(first.counterexample.point).map(([k, x]) => `${k}=${x}`).join(', ');
+    const pt = Object.entries(first.counterexample.point)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(', ');
     return {
-      kind: 'law', id: 'no-charge', parameter: a, title: 'No gradient-flow charge',
-      statement: { text: `no gradient-flow charge${affine ? ' (antisymmetric generator)' : ''}`, latex: `\\text{no gradient-flow charge${affine ? ' (antisymmetric generator)' : ''}}` },
-      data: { kind: 'none' }, note,
-      verdict: { kind: 'proved', method: 'J_X is not symmetric: a counterexample to ∂_j X_i = ∂_i X_j', evidence: `${lines[0]} at ${pt} (seed ${first.counterexample.seed})` },
+      kind: 'law',
+      id: 'no-charge',
+      parameter: a,
+      title: 'No gradient-flow charge',
+      statement: {
+        text: `no gradient-flow charge${affine ? ' (antisymmetric generator)' : ''}`,
+        latex: `\\text{no gradient-flow charge${affine ? ' (antisymmetric generator)' : ''}}`,
+      },
+      data: { kind: 'none' },
+      note,
+      verdict: {
+        kind: 'proved',
+        method: 'J_X is not symmetric: a counterexample to ∂_j X_i = ∂_i X_j',
+        evidence: `${lines[0]} at ${pt} (seed ${first.counterexample.seed})`,
+      },
     };
   }
   // Potential along the ray: Q(θ) = ∫₀¹ ⟨X(tθ), θ⟩ dt.
@@ -173,19 +243,37 @@ function charge(a: string, params: readonly string[], X: readonly Expr[], grad: 
   } catch (err) {
     if (!(err instanceof NormalFormError)) throw err;
   }
-  const integrability = curls.length ? weakest(curls.map((c) => c.verdict)) : proved0('J_X is symmetric term by term');
+  const integrability = curls.length
+    ? weakest(curls.map((c) => c.verdict))
+    : proved0('J_X is symmetric term by term');
   if (!Qexpr) {
     return {
-      kind: 'law', id: 'charge', parameter: a, title: 'Gradient-flow charge',
-      statement: { text: 'X is a gradient field, but its potential has no closed form here', latex: '\\text{potential not in closed form}' },
+      kind: 'law',
+      id: 'charge',
+      parameter: a,
+      title: 'Gradient-flow charge',
+      statement: {
+        text: 'X is a gradient field, but its potential has no closed form here',
+        latex: '\\text{potential not in closed form}',
+      },
       data: { kind: 'none' },
-      verdict: { kind: 'inconclusive', reason: `the potential ∫₀¹ ⟨X(tθ), θ⟩ dt is not polynomial in t (integrability: ${integrability.kind})` },
+      verdict: {
+        kind: 'inconclusive',
+        reason: `the potential ∫₀¹ ⟨X(tθ), θ⟩ dt is not polynomial in t (integrability: ${integrability.kind})`,
+      },
     };
   }
   const potential = params.map((p, i) => ask([diff(Qexpr!, p), neg(X[i]!)], `∂Q/∂${p} = X_${p}`, paramVars));
-  const conservation = ask(params.map((p, i) => mul(diff(Qexpr!, p), grad[i]!)).filter((e) => !isNum(e, 0)), 'dQ/dt = −⟨∇Q, ∇L⟩ = 0', allVars);
+  const conservation = ask(
+    params.map((p, i) => mul(diff(Qexpr!, p), grad[i]!)).filter((e) => !isNum(e, 0)),
+    'dQ/dt = −⟨∇Q, ∇L⟩ = 0',
+    allVars,
+  );
   return {
-    kind: 'law', id: 'charge', parameter: a, title: 'Gradient-flow charge (conserved under θ̇ = −∇L)',
+    kind: 'law',
+    id: 'charge',
+    parameter: a,
+    title: 'Gradient-flow charge (conserved under θ̇ = −∇L)',
     statement: { text: `Q = ${toText(Qexpr)}`, latex: `Q = ${toLatex(Qexpr)}` },
     data: { kind: 'expr', expr: Qexpr },
     verdict: weakest([conservation, ...potential, integrability]),

@@ -11,9 +11,13 @@ export type { DeriveOptions };
 /** Derive every law the declared symmetry implies, each with its verdict. */
 export function derive(d: Declaration, opts: DeriveOptions = {}): Derivation {
   switch (d.kind) {
-    case 'block': return deriveBlock(d, opts);
-    case 'mirror': return deriveMirror(d, opts);
-    case 'block-mirror': return deriveBlockMirror(d, opts);
-    case 'concrete': return deriveConcrete(d, opts);
+    case 'block':
+      return deriveBlock(d, opts);
+    case 'mirror':
+      return deriveMirror(d, opts);
+    case 'block-mirror':
+      return deriveBlockMirror(d, opts);
+    case 'concrete':
+      return deriveConcrete(d, opts);
   }
 }

@@ -23,10 +23,14 @@ import { type Verdict, weakest } from '../verdict';
 type M = Expr[][];
 type Val = { kind: 'scalar'; v: Expr } | { kind: 'matrix'; m: M };
 
-const dimsOf = (s: Shape): [string, string] => (s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols]);
-const zeros = (r: number, c: number): M => Array.from({ length: r }, () => Array.from({ length: c }, () => ZERO_E));
-const eye = (n: number): M => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? ONE_E : ZERO_E)));
-const mmul = (a: M, b: M): M => a.map((row) => b[0]!.map((_, j) => add(...row.map((x, k) => mul(x, b[k]![j]!)))));
+const dimsOf = (s: Shape): [string, string] =>
+  s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols];
+const zeros = (r: number, c: number): M =>
+  Array.from({ length: r }, () => Array.from({ length: c }, () => ZERO_E));
+const eye = (n: number): M =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? ONE_E : ZERO_E)));
+const mmul = (a: M, b: M): M =>
+  a.map((row) => b[0]!.map((_, j) => add(...row.map((x, k) => mul(x, b[k]![j]!)))));
 const madd = (a: M, b: M): M => a.map((row, i) => row.map((x, j) => add(x, b[i]![j]!)));
 const mscale = (a: M, c: Expr): M => a.map((row) => row.map((x) => mul(c, x)));
 const mT = (a: M): M => a[0]!.map((_, j) => a.map((row) => row[j]!));
@@ -41,7 +45,11 @@ export class Instance {
   readonly F: Expr;
   private readonly gradCache = new Map<string, M>();
 
-  constructor(readonly decl: BlockShaped & { readonly parameter?: string }, seed: number, symmetricOverride: readonly string[] = []) {
+  constructor(
+    readonly decl: BlockShaped & { readonly parameter?: string },
+    seed: number,
+    symmetricOverride: readonly string[] = [],
+  ) {
     const order = [2, 3, 4];
     const size = (d: string): number => {
       if (/^\d+$/.test(d)) return Number(d);
@@ -50,12 +58,19 @@ export class Instance {
     };
     for (const b of decl.blocks) {
       const [r, c] = dimsOf(b.shape).map(size) as [number, number];
-      const m = Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => {
-        const name = b.shape.kind === 'scalar' ? b.name : b.shape.kind === 'vector' ? `${b.name}[${i + 1}]` : `${b.name}[${i + 1},${j + 1}]`;
-        this.vars.push(name);
-        this.variables.push({ name, role: 'parameter' });
-        return sym(name);
-      }));
+      const m = Array.from({ length: r }, (_, i) =>
+        Array.from({ length: c }, (_, j) => {
+          const name =
+            b.shape.kind === 'scalar'
+              ? b.name
+              : b.shape.kind === 'vector'
+                ? `${b.name}[${i + 1}]`
+                : `${b.name}[${i + 1},${j + 1}]`;
+          this.vars.push(name);
+          this.variables.push({ name, role: 'parameter' });
+          return sym(name);
+        }),
+      );
       this.entries.set(b.name, m);
     }
     for (const c of decl.constants) {
@@ -66,19 +81,23 @@ export class Instance {
         const pr = rng(seed + 7919 * (this.constants.size + 1));
         const v = Array.from({ length: r }, () => (pr.int(3) + 1) * (pr.next() < 0.5 ? -1 : 1));
         const vv = v.reduce((s, x) => s + x * x, 0);
-        this.constants.set(c.name, v.map((x) => v.map((y) => num(Q.rat(x * y, vv)))));
+        this.constants.set(
+          c.name,
+          v.map((x) => v.map((y) => num(Q.rat(x * y, vv)))),
+        );
         continue;
       }
       const m = zeros(r, cc);
-      for (let i = 0; i < r; i++) for (let j = 0; j < cc; j++) {
-        if (structure !== 'general' && j < i) continue;
-        if (structure === 'antisymmetric' && i === j) continue;
-        const name = `${c.name}[${i + 1},${j + 1}]`;
-        this.variables.push({ name, role: 'data' });
-        m[i]![j] = sym(name);
-        if (structure === 'symmetric') m[j]![i] = sym(name);
-        if (structure === 'antisymmetric') m[j]![i] = neg(sym(name));
-      }
+      for (let i = 0; i < r; i++)
+        for (let j = 0; j < cc; j++) {
+          if (structure !== 'general' && j < i) continue;
+          if (structure === 'antisymmetric' && i === j) continue;
+          const name = `${c.name}[${i + 1},${j + 1}]`;
+          this.variables.push({ name, role: 'data' });
+          m[i]![j] = sym(name);
+          if (structure === 'symmetric') m[j]![i] = sym(name);
+          if (structure === 'antisymmetric') m[j]![i] = neg(sym(name));
+        }
       this.constants.set(c.name, m);
     }
     for (const s of decl.scalars) this.variables.push({ name: s, role: 'constant' });
@@ -88,7 +107,8 @@ export class Instance {
     const pick = (): Expr => sym(this.vars[r.int(this.vars.length)]!);
     const coef = (): Expr => num((r.int(5) + 1) * (r.next() < 0.5 ? -1 : 1));
     for (const v of this.vars) terms.push(mul(coef(), pow(sym(v), num(2))));
-    for (let k = 0; k < this.vars.length + 4; k++) terms.push(mul(coef(), pick(), pick()), mul(coef(), pick(), pick(), pick()));
+    for (let k = 0; k < this.vars.length + 4; k++)
+      terms.push(mul(coef(), pick(), pick()), mul(coef(), pick(), pick(), pick()));
     this.F = add(...terms);
   }
 
@@ -110,11 +130,22 @@ export class Instance {
   letter(l: Letter): M {
     let m: M;
     switch (l.kind) {
-      case 'block': m = this.entries.get(l.name)!; break;
-      case 'grad': m = this.gradF(l.name); break;
-      case 'const': m = this.constants.get(l.name)!; break;
-      case 'ones': { const [r, c] = this.shapeOf(l.name); m = Array.from({ length: r }, () => Array.from({ length: c }, () => ONE_E)); break; }
-      case 'step': throw new Error('update letters are not instantiated');
+      case 'block':
+        m = this.entries.get(l.name)!;
+        break;
+      case 'grad':
+        m = this.gradF(l.name);
+        break;
+      case 'const':
+        m = this.constants.get(l.name)!;
+        break;
+      case 'ones': {
+        const [r, c] = this.shapeOf(l.name);
+        m = Array.from({ length: r }, () => Array.from({ length: c }, () => ONE_E));
+        break;
+      }
+      case 'step':
+        throw new Error('update letters are not instantiated');
     }
     return l.t ? mT(m) : m;
   }
@@ -128,10 +159,12 @@ export class Instance {
   }
 
   trace(s: TraceSum): Expr {
-    return add(...s.map((t) => {
-      const m = this.word(t.word, 1);
-      return mul(t.coef, add(...m.map((row, i) => row[i]!)));
-    }));
+    return add(
+      ...s.map((t) => {
+        const m = this.word(t.word, 1);
+        return mul(t.coef, add(...m.map((row, i) => row[i]!)));
+      }),
+    );
   }
 
   /** The action's value on block `target` as a matrix of expressions (expm through second order). */
@@ -144,25 +177,34 @@ export class Instance {
 
   private evalAction(e: Expr, target: string): Val {
     switch (e.kind) {
-      case 'num': return { kind: 'scalar', v: e };
+      case 'num':
+        return { kind: 'scalar', v: e };
       case 'sym': {
         if (this.entries.has(e.name)) return { kind: 'matrix', m: this.entries.get(e.name)! };
         if (this.constants.has(e.name)) return { kind: 'matrix', m: this.constants.get(e.name)! };
-        if (e.name === ONES) return { kind: 'matrix', m: this.letter({ kind: 'ones', name: target, t: false }) };
+        if (e.name === ONES)
+          return { kind: 'matrix', m: this.letter({ kind: 'ones', name: target, t: false }) };
         return { kind: 'scalar', v: e };
       }
-      case 'add': return e.terms.map((t) => this.evalAction(t, target)).reduce((x, y) => {
-        if (x.kind === 'scalar' && y.kind === 'scalar') return { kind: 'scalar', v: add(x.v, y.v) };
-        if (x.kind === 'matrix' && y.kind === 'matrix') return { kind: 'matrix', m: madd(x.m, y.m) };
-        const [s, m] = x.kind === 'scalar' ? [x.v, (y as { m: M }).m] : [(y as { v: Expr }).v, (x as { m: M }).m];
-        return { kind: 'matrix', m: mmap(m, (z) => add(z, s)) }; // only 1×1 reaches here (shapes were checked)
-      });
-      case 'mul': return e.factors.map((t) => this.evalAction(t, target)).reduce((x, y) => {
-        if (x.kind === 'scalar' && y.kind === 'scalar') return { kind: 'scalar', v: mul(x.v, y.v) };
-        if (x.kind === 'scalar') return { kind: 'matrix', m: mscale((y as { m: M }).m, x.v) };
-        if (y.kind === 'scalar') return { kind: 'matrix', m: mscale(x.m, y.v) };
-        return { kind: 'matrix', m: mmul(x.m, y.m) };
-      });
+      case 'add':
+        return e.terms
+          .map((t) => this.evalAction(t, target))
+          .reduce((x, y) => {
+            if (x.kind === 'scalar' && y.kind === 'scalar') return { kind: 'scalar', v: add(x.v, y.v) };
+            if (x.kind === 'matrix' && y.kind === 'matrix') return { kind: 'matrix', m: madd(x.m, y.m) };
+            const [s, m] =
+              x.kind === 'scalar' ? [x.v, (y as { m: M }).m] : [(y as { v: Expr }).v, (x as { m: M }).m];
+            return { kind: 'matrix', m: mmap(m, (z) => add(z, s)) }; // only 1×1 reaches here (shapes were checked)
+          });
+      case 'mul':
+        return e.factors
+          .map((t) => this.evalAction(t, target))
+          .reduce((x, y) => {
+            if (x.kind === 'scalar' && y.kind === 'scalar') return { kind: 'scalar', v: mul(x.v, y.v) };
+            if (x.kind === 'scalar') return { kind: 'matrix', m: mscale((y as { m: M }).m, x.v) };
+            if (y.kind === 'scalar') return { kind: 'matrix', m: mscale(x.m, y.v) };
+            return { kind: 'matrix', m: mmul(x.m, y.m) };
+          });
       case 'pow': {
         const b = this.evalAction(e.base, target);
         const p = this.evalAction(e.exp, target);
@@ -188,8 +230,12 @@ export class Instance {
 
   /** Decide that every entry of a matrix of residual-term lists vanishes. */
   allZero(residuals: readonly (readonly Expr[])[], claim: string, seed: number): Verdict {
-    const vs = residuals.filter((terms) => terms.length > 0).map((terms) => decideZero({ terms, variables: this.variables, seed, points: 12, claim }));
-    return vs.length ? weakest(vs) : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' };
+    const vs = residuals
+      .filter((terms) => terms.length > 0)
+      .map((terms) => decideZero({ terms, variables: this.variables, seed, points: 12, claim }));
+    return vs.length
+      ? weakest(vs)
+      : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' };
   }
 }
 

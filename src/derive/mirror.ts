@@ -62,18 +62,30 @@ function rref(m: RMat): { rows: RMat; pivots: number[] } {
  */
 export function reflectionOf(d: MirrorDeclaration): RMat {
   const P = d.parameters;
-  const fail = (field: string, detail: string): never => { throw new InputError(d.origin, field, detail); };
+  const fail = (field: string, detail: string): never => {
+    throw new InputError(d.origin, field, detail);
+  };
   const psi = P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p));
   const zero = new Map(P.map((p) => [p, ZERO_E]));
   const R: RMat = psi.map((e, i) => {
     const at0 = constantOf(substitute(e, zero));
-    if (!at0 || !Q.isZero(at0)) fail(`action.${P[i]}`, 'a mirror must be linear in the parameters (ψ(0) = 0); shift the parameters first');
-    return P.map((p) => constantOf(diff(e, p)) ?? fail(`action.${P[i]}`, `a mirror must be linear in the parameters: ∂ψ/∂${p} is not constant`));
+    if (!at0 || !Q.isZero(at0))
+      fail(
+        `action.${P[i]}`,
+        'a mirror must be linear in the parameters (ψ(0) = 0); shift the parameters first',
+      );
+    return P.map(
+      (p) =>
+        constantOf(diff(e, p)) ??
+        fail(`action.${P[i]}`, `a mirror must be linear in the parameters: ∂ψ/∂${p} is not constant`),
+    );
   });
   const I = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
   const R2 = R.map((row) => P.map((_, j) => row.reduce((s, x, k) => Q.add(s, Q.mul(x, R[k]![j]!)), Q.ZERO)));
-  if (R2.some((row, i) => row.some((x, j) => Q.cmp(x, I(i, j)) !== 0))) fail('action', 'the action is not an involution: applying it twice does not give the identity');
-  if (R.some((row, i) => row.some((x, j) => Q.cmp(x, R[j]![i]!) !== 0))) fail('action', 'the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
+  if (R2.some((row, i) => row.some((x, j) => Q.cmp(x, I(i, j)) !== 0)))
+    fail('action', 'the action is not an involution: applying it twice does not give the identity');
+  if (R.some((row, i) => row.some((x, j) => Q.cmp(x, R[j]![i]!) !== 0)))
+    fail('action', 'the involution is not an orthogonal reflection (R ≠ Rᵀ); SIS mirrors are I − 2OOᵀ');
   return R;
 }
 
@@ -82,7 +94,9 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   const points = opts.points ?? 48;
   const P = d.parameters;
   const n = P.length;
-  const fail = (field: string, detail: string): never => { throw new InputError(d.origin, field, detail); };
+  const fail = (field: string, detail: string): never => {
+    throw new InputError(d.origin, field, detail);
+  };
   const psi = P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p));
   const R = reflectionOf(d);
   const I = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
@@ -92,15 +106,34 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   const m = rows.length;
   if (m === 0) fail('action', 'the action is the identity: it reflects nothing');
 
-  const variables: Variable[] = [...P.map((name) => ({ name, role: 'parameter' as const })), ...d.data.map((name) => ({ name, role: 'data' as const })), ...d.constants.map((name) => ({ name, role: 'constant' as const }))];
-  const ask = (terms: readonly Expr[], claim: string, vars: readonly Variable[] = variables, report?: Record<string, Expr>): Verdict =>
-    decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
+  const variables: Variable[] = [
+    ...P.map((name) => ({ name, role: 'parameter' as const })),
+    ...d.data.map((name) => ({ name, role: 'data' as const })),
+    ...d.constants.map((name) => ({ name, role: 'constant' as const })),
+  ];
+  const ask = (
+    terms: readonly Expr[],
+    claim: string,
+    vars: readonly Variable[] = variables,
+    report?: Record<string, Expr>,
+  ): Verdict => decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
   const laws: Law[] = [];
 
   // 1. The mirror is a symmetry of the loss.
   const moved = substitute(d.loss, new Map(P.map((p, i) => [p, psi[i]!])));
-  const inv = ask([moved, mul(num(-1), d.loss)], 'the reflection leaves the loss unchanged', variables, { 'L(θ)': d.loss, 'L(Rθ)': moved });
-  laws.push({ kind: 'law', id: 'invariance', parameter: 'R', title: 'Mirror symmetry of the loss', statement: { text: 'L(Rθ) = L(θ) for all θ and data', latex: 'L(R\\theta) = L(\\theta)' }, data: { kind: 'expr', expr: sub(moved, d.loss) }, verdict: inv });
+  const inv = ask([moved, mul(num(-1), d.loss)], 'the reflection leaves the loss unchanged', variables, {
+    'L(θ)': d.loss,
+    'L(Rθ)': moved,
+  });
+  laws.push({
+    kind: 'law',
+    id: 'invariance',
+    parameter: 'R',
+    title: 'Mirror symmetry of the loss',
+    statement: { text: 'L(Rθ) = L(θ) for all θ and data', latex: 'L(R\\theta) = L(\\theta)' },
+    data: { kind: 'expr', expr: sub(moved, d.loss) },
+    verdict: inv,
+  });
   if (inv.kind === 'refuted') return result(d, seed, laws);
 
   // 2. The constraint set Oᵀθ = 0, as independent linear equations.
@@ -109,27 +142,46 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   const kinds = rows.map((r) => {
     const nz = r.map((c, j) => [c, j] as const).filter(([c]) => !Q.isZero(c));
     if (nz.length === 1) return `${P[nz[0]![1]]} = 0`;
-    if (nz.length === 2 && Q.cmp(nz[0]![0], Q.neg(nz[1]![0])) === 0) return `${P[nz[0]![1]]} = ${P[nz[1]![1]]}`;
+    if (nz.length === 2 && Q.cmp(nz[0]![0], Q.neg(nz[1]![0])) === 0)
+      return `${P[nz[0]![1]]} = ${P[nz[1]![1]]}`;
     return undefined;
   });
   const zeros = kinds.filter((k) => k?.endsWith('= 0')).length;
   const equal = kinds.filter((k) => k && !k.endsWith('= 0')).length;
-  const structure = zeros === m ? 'sparsity: the symmetric solutions set these parameters to zero (a dead unit when they are a unit\'s weights)'
-    : equal === m ? 'identical parameters: the symmetric solutions make them equal (homogeneous, identical units)'
-      : 'a structured subspace (e.g. low rank for a reflection inside a rotation-symmetric factorisation)';
+  const structure =
+    zeros === m
+      ? "sparsity: the symmetric solutions set these parameters to zero (a dead unit when they are a unit's weights)"
+      : equal === m
+        ? 'identical parameters: the symmetric solutions make them equal (homogeneous, identical units)'
+        : 'a structured subspace (e.g. low rank for a reflection inside a rotation-symmetric factorisation)';
   laws.push({
-    kind: 'law', id: 'mirror-constraint', parameter: 'O', title: `Symmetric solutions: Oᵀθ = 0 (${m} constraint${m > 1 ? 's' : ''})`,
-    statement: { text: constraints.map((c) => `${toText(c)} = 0`).join(', '), latex: constraints.map((c) => `${toLatex(c)} = 0`).join(', \\; ') },
+    kind: 'law',
+    id: 'mirror-constraint',
+    parameter: 'O',
+    title: `Symmetric solutions: Oᵀθ = 0 (${m} constraint${m > 1 ? 's' : ''})`,
+    statement: {
+      text: constraints.map((c) => `${toText(c)} = 0`).join(', '),
+      latex: constraints.map((c) => `${toLatex(c)} = 0`).join(', \\; '),
+    },
     data: { kind: 'vector', components: Object.fromEntries(constraints.map((c, i) => [`c${i + 1}`, c])) },
-    verdict: { kind: 'proved', method: 'exact rational linear algebra: R² = I, R = Rᵀ, Oᵀθ = 0 ⟺ (I − R)θ/2 = 0 row-reduced', evidence: `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]${d.surface ? ` = I − 2O(OᵀO)⁻¹Oᵀ from the declared surface O = [${d.surface.map((v) => v.join(', ')).join('; ')}] (rows: columns of O)` : ''}` },
+    verdict: {
+      kind: 'proved',
+      method: 'exact rational linear algebra: R² = I, R = Rᵀ, Oᵀθ = 0 ⟺ (I − R)θ/2 = 0 row-reduced',
+      evidence: `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]${d.surface ? ` = I − 2O(OᵀO)⁻¹Oᵀ from the declared surface O = [${d.surface.map((v) => v.join(', ')).join('; ')}] (rows: columns of O)` : ''}`,
+    },
     note: structure,
   });
 
   // The set, parametrised by the free parameters: each pivot parameter in terms of the free ones.
-  const onSet = new Map<string, Expr>(rows.map((r, i) => {
-    const p = pivots[i]!;
-    return [P[p]!, add(...r.map((c, j) => (j === p || Q.isZero(c) ? ZERO_E : mul(num(Q.neg(c)), sym(P[j]!)))))];
-  }));
+  const onSet = new Map<string, Expr>(
+    rows.map((r, i) => {
+      const p = pivots[i]!;
+      return [
+        P[p]!,
+        add(...r.map((c, j) => (j === p || Q.isZero(c) ? ZERO_E : mul(num(Q.neg(c)), sym(P[j]!))))),
+      ];
+    }),
+  );
   const setVars = variables.filter((v) => !onSet.has(v.name));
   const grad = P.map((p) => diff(d.loss, p));
   const gOnSet = grad.map((g) => substitute(g, onSet));
@@ -137,43 +189,77 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   // 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0 there).
   const inset = rows.map((r, i) => {
     const terms = r.map((c, j) => mul(num(c), gOnSet[j]!)).filter((t) => !isNum(t, 0));
-    return terms.length ? ask(terms, `constraint ${i + 1} of Oᵀ∇L vanishes on the set`, setVars) : ({ kind: 'proved', method: 'trivial', evidence: 'every term vanishes' } as Verdict);
+    return terms.length
+      ? ask(terms, `constraint ${i + 1} of Oᵀ∇L vanishes on the set`, setVars)
+      : ({ kind: 'proved', method: 'trivial', evidence: 'every term vanishes' } as Verdict);
   });
   laws.push({
-    kind: 'law', id: 'invariant-set', parameter: 'O', title: 'The symmetric set is invariant under GD and SGD with weight decay',
-    statement: { text: `on ${constraints.map((c) => `${toText(c)} = 0`).join(', ')}: Oᵀ∇(L + γ‖θ‖²) = 0, so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`, latex: 'O^\\top \\nabla (L + \\gamma \\lVert\\theta\\rVert^2) = 0 \\text{ on } O^\\top\\theta = 0' },
-    data: { kind: 'none' }, verdict: weakest(inset),
+    kind: 'law',
+    id: 'invariant-set',
+    parameter: 'O',
+    title: 'The symmetric set is invariant under GD and SGD with weight decay',
+    statement: {
+      text: `on ${constraints.map((c) => `${toText(c)} = 0`).join(', ')}: Oᵀ∇(L + γ‖θ‖²) = 0, so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
+      latex: 'O^\\top \\nabla (L + \\gamma \\lVert\\theta\\rVert^2) = 0 \\text{ on } O^\\top\\theta = 0',
+    },
+    data: { kind: 'none' },
+    verdict: weakest(inset),
   });
 
   // 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there.
   const H = P.map((_, i) => P.map((q) => substitute(diff(grad[i]!, q), onSet)));
   const Ic = A.map((row, i) => row.map((x, j) => Q.sub(I(i, j), x)));
   const blocks: Verdict[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const terms: Expr[] = [];
-    for (let k = 0; k < n; k++) for (let l = 0; l < n; l++) {
-      const c = Q.mul(A[i]![k]!, Ic[l]![j]!);
-      if (!Q.isZero(c)) terms.push(mul(num(c), H[k]![l]!));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const terms: Expr[] = [];
+      for (let k = 0; k < n; k++)
+        for (let l = 0; l < n; l++) {
+          const c = Q.mul(A[i]![k]!, Ic[l]![j]!);
+          if (!Q.isZero(c)) terms.push(mul(num(c), H[k]![l]!));
+        }
+      const nonzero = terms.filter((t) => !isNum(t, 0));
+      if (nonzero.length)
+        blocks.push(ask(nonzero, `entry (${i + 1}, ${j + 1}) of OOᵀH(I − OOᵀ) vanishes on the set`, setVars));
     }
-    const nonzero = terms.filter((t) => !isNum(t, 0));
-    if (nonzero.length) blocks.push(ask(nonzero, `entry (${i + 1}, ${j + 1}) of OOᵀH(I − OOᵀ) vanishes on the set`, setVars));
-  }
   laws.push({
-    kind: 'law', id: 'hessian-block', parameter: 'O', title: 'On the set the Hessian is block-diagonal',
-    statement: { text: 'OᵀH(I − OOᵀ) = 0 on the set: curvature along the reflected directions decouples from the rest', latex: 'O^\\top H (I - O O^\\top) = 0' },
-    data: { kind: 'none' }, verdict: blocks.length ? weakest(blocks) : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' },
+    kind: 'law',
+    id: 'hessian-block',
+    parameter: 'O',
+    title: 'On the set the Hessian is block-diagonal',
+    statement: {
+      text: 'OᵀH(I − OOᵀ) = 0 on the set: curvature along the reflected directions decouples from the rest',
+      latex: 'O^\\top H (I - O O^\\top) = 0',
+    },
+    data: { kind: 'none' },
+    verdict: blocks.length
+      ? weakest(blocks)
+      : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' },
   });
 
   // 5. The attraction threshold.
   if (m === 1) {
     // One reflected direction o (A = o oᵀ): oᵀHo = tr(A H).
-    const quad = add(...A.flatMap((row, i) => row.map((a, j) => (Q.isZero(a) ? ZERO_E : mul(num(a), H[j]![i]!)))));
+    const quad = add(
+      ...A.flatMap((row, i) => row.map((a, j) => (Q.isZero(a) ? ZERO_E : mul(num(a), H[j]![i]!)))),
+    );
     const gstar = mul(num(Q.rat(-1, 2)), expanded(quad));
     laws.push({
-      kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
-      statement: { text: `the set attracts gradient flow locally iff γ > γ* = −½ oᵀHo = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },
+      kind: 'law',
+      id: 'attraction-threshold',
+      parameter: 'O',
+      title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+      statement: {
+        text: `the set attracts gradient flow locally iff γ > γ* = −½ oᵀHo = ${toText(gstar)} (on the set, for the data at hand)`,
+        latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}`,
+      },
       data: { kind: 'expr', expr: gstar },
-      verdict: { kind: 'proved', method: 'linearisation on the set: the reflected coordinate obeys ż = −(oᵀHo + 2γ) z, since the Hessian is block-diagonal there', evidence: 'oᵀHo computed from the loss on the set' },
+      verdict: {
+        kind: 'proved',
+        method:
+          'linearisation on the set: the reflected coordinate obeys ż = −(oᵀHo + 2γ) z, since the Hessian is block-diagonal there',
+        evidence: 'oᵀHo computed from the loss on the set',
+      },
       note: 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]',
     });
   } else {
@@ -181,37 +267,75 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     // the pencil (B H Bᵀ, B Bᵀ), i.e. of M = (B Bᵀ)⁻¹ B H Bᵀ (exact rational G = B Bᵀ; B has full rank).
     const B = rows;
     const idx = B.map((_, i) => i);
-    const BHB = idx.map((i) => idx.map((j) => add(...P.flatMap((_, k) => P.map((__, l) => (Q.isZero(B[i]![k]!) || Q.isZero(B[j]![l]!) ? ZERO_E : mul(num(Q.mul(B[i]![k]!, B[j]![l]!)), H[k]![l]!)))))));
+    const BHB = idx.map((i) =>
+      idx.map((j) =>
+        add(
+          ...P.flatMap((_, k) =>
+            P.map((__, l) =>
+              Q.isZero(B[i]![k]!) || Q.isZero(B[j]![l]!)
+                ? ZERO_E
+                : mul(num(Q.mul(B[i]![k]!, B[j]![l]!)), H[k]![l]!),
+            ),
+          ),
+        ),
+      ),
+    );
     const G = idx.map((i) => idx.map((j) => Q.dot(B[i]!, B[j]!)));
     const Ginv = inverse(G);
-    const M = idx.map((i) => idx.map((j) => add(...idx.map((k) => (Q.isZero(Ginv[i]![k]!) ? ZERO_E : mul(num(Ginv[i]![k]!), BHB[k]![j]!))))));
+    const M = idx.map((i) =>
+      idx.map((j) =>
+        add(...idx.map((k) => (Q.isZero(Ginv[i]![k]!) ? ZERO_E : mul(num(Ginv[i]![k]!), BHB[k]![j]!)))),
+      ),
+    );
     const evidence = `B = [${B.map((r) => r.map(Q.toString).join(', ')).join('; ')}]`;
-    const note = 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]';
+    const note =
+      'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]';
     if (m === 2) {
       // The smaller eigenvalue in closed form: λ_min = tr M/2 − √(tr² M/4 − det M).
       const tr = add(M[0]![0]!, M[1]![1]!);
       const dt = sub(mul(M[0]![0]!, M[1]![1]!), mul(M[0]![1]!, M[1]![0]!));
       const disc = expanded(sub(mul(num(Q.rat(1, 4)), tr, tr), dt));
-      const lmin = add(mul(num(Q.rat(1, 2)), expanded(tr)), mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }));
+      const lmin = add(
+        mul(num(Q.rat(1, 2)), expanded(tr)),
+        mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }),
+      );
       const gstar = expanded(mul(num(Q.rat(-1, 2)), lmin));
       laws.push({
-        kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
-        statement: { text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`, latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}` },
+        kind: 'law',
+        id: 'attraction-threshold',
+        parameter: 'O',
+        title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+        statement: {
+          text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`,
+          latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}`,
+        },
         data: { kind: 'expr', expr: gstar },
-        verdict: { kind: 'proved', method: 'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 pencil (B H Bᵀ, B Bᵀ) in closed form', evidence },
+        verdict: {
+          kind: 'proved',
+          method:
+            'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 pencil (B H Bᵀ, B Bᵀ) in closed form',
+          evidence,
+        },
         note,
       });
     } else {
       // No closed form for the smallest eigenvalue: the m×m matrix itself, to evaluate at a point.
       const Mx = M.map((row) => row.map((e) => expanded(e)));
       laws.push({
-        kind: 'law', id: 'attraction-threshold', parameter: 'O', title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
+        kind: 'law',
+        id: 'attraction-threshold',
+        parameter: 'O',
+        title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
         statement: {
           text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(M)/2, M = (BBᵀ)⁻¹BHBᵀ = [${Mx.map((r) => r.map(toText).join(', ')).join('; ')}] (similar to the ${m}×${m} OᵀHO; on the set, for the data at hand)`,
           latex: `\\gamma > -\\tfrac12 \\lambda_{\\min}(M), \\; M = \\begin{pmatrix} ${Mx.map((r) => r.map(toLatex).join(' & ')).join(' \\\\ ')} \\end{pmatrix}`,
         },
         data: { kind: 'expr-matrix', rows: Mx },
-        verdict: { kind: 'proved', method: `linearisation on the set (block-diagonal Hessian); OᵀHO is similar to M = (BBᵀ)⁻¹BHBᵀ for the ${m} constraint rows B`, evidence },
+        verdict: {
+          kind: 'proved',
+          method: `linearisation on the set (block-diagonal Hessian); OᵀHO is similar to M = (BBᵀ)⁻¹BHBᵀ for the ${m} constraint rows B`,
+          evidence,
+        },
         note: `${note}; noether check evaluates λ_min at sampled points`,
       });
     }
@@ -228,7 +352,11 @@ function inverse(G: RMat): RMat {
     [a[c], a[p]] = [a[p]!, a[c]!];
     const piv = a[c]![c]!;
     a[c] = a[c]!.map((x) => Q.div(x, piv));
-    for (let i = 0; i < n; i++) if (i !== c && !Q.isZero(a[i]![c]!)) { const f = a[i]![c]!; a[i] = a[i]!.map((x, j) => Q.sub(x, Q.mul(f, a[c]![j]!))); }
+    for (let i = 0; i < n; i++)
+      if (i !== c && !Q.isZero(a[i]![c]!)) {
+        const f = a[i]![c]!;
+        a[i] = a[i]!.map((x, j) => Q.sub(x, Q.mul(f, a[c]![j]!)));
+      }
   }
   return a.map((r) => r.slice(n));
 }
@@ -236,7 +364,17 @@ function inverse(G: RMat): RMat {
 function result(d: MirrorDeclaration, seed: number, laws: Law[]): Derivation {
   return {
     kind: 'derivation',
-    declaration: { name: d.name, kind: 'concrete', origin: d.origin, description: d.description, ...(d.source ? { source: d.source } : {}) },
-    normalisation: NORMALISATION, seed, generators: [], laws, verdict: weakest(laws.map((l) => l.verdict)),
+    declaration: {
+      name: d.name,
+      kind: 'concrete',
+      origin: d.origin,
+      description: d.description,
+      ...(d.source ? { source: d.source } : {}),
+    },
+    normalisation: NORMALISATION,
+    seed,
+    generators: [],
+    laws,
+    verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

@@ -21,9 +21,16 @@ import type { Shape, Structure } from '../declaration/types';
 
 /** block θ_B, gradient g_B, declared constant, all-ones block, or an optimiser's update u_B of block B. */
 export type LetterKind = 'block' | 'grad' | 'const' | 'ones' | 'step';
-export interface Letter { readonly kind: LetterKind; readonly name: string; readonly t: boolean }
+export interface Letter {
+  readonly kind: LetterKind;
+  readonly name: string;
+  readonly t: boolean;
+}
 export type Word = readonly Letter[];
-export interface WordTerm { readonly coef: Expr; readonly word: Word }
+export interface WordTerm {
+  readonly coef: Expr;
+  readonly word: Word;
+}
 /** A matrix: Σ coef · word (the empty word is the identity). */
 export type WordSum = readonly WordTerm[];
 /** A scalar: Σ coef · tr(word). */
@@ -50,7 +57,10 @@ export class Algebra {
       if (l.kind !== 'const' || !l.t) return l;
       const s = this.structures.get(l.name);
       if (s === 'symmetric' || s === 'projector') return { ...l, t: false };
-      if (s === 'antisymmetric') { sign = -sign; return { ...l, t: false }; }
+      if (s === 'antisymmetric') {
+        sign = -sign;
+        return { ...l, t: false };
+      }
       return l;
     });
     // A projector is idempotent: P P = P.
@@ -58,7 +68,9 @@ export class Algebra {
     return { sign, word };
   }
 
-  private isProjector(l: Letter): boolean { return l.kind === 'const' && this.structures.get(l.name) === 'projector'; }
+  private isProjector(l: Letter): boolean {
+    return l.kind === 'const' && this.structures.get(l.name) === 'projector';
+  }
 
   private collect(entries: Iterable<{ coef: Normal; word: Word }>): WordSum {
     const acc = new Map<string, { coef: Normal; word: Word }>();
@@ -80,15 +92,22 @@ export class Algebra {
 
   /** Canonical matrix sum. */
   matrix(s: WordSum): WordSum {
-    return this.collect(s.map((t) => { const { sign, word } = this.applyStructure(t.word); return { coef: this.coefN(t.coef, sign), word }; }));
+    return this.collect(
+      s.map((t) => {
+        const { sign, word } = this.applyStructure(t.word);
+        return { coef: this.coefN(t.coef, sign), word };
+      }),
+    );
   }
 
   /** Canonical trace sum. */
   trace(s: TraceSum): TraceSum {
-    return this.collect(s.map((t) => {
-      const { sign, word } = this.canonicalTraceWord(t.word);
-      return { coef: this.coefN(t.coef, sign), word };
-    }));
+    return this.collect(
+      s.map((t) => {
+        const { sign, word } = this.canonicalTraceWord(t.word);
+        return { coef: this.coefN(t.coef, sign), word };
+      }),
+    );
   }
 
   private canonicalTraceWord(w: Word): { sign: number; word: Word } {
@@ -97,27 +116,49 @@ export class Algebra {
       const s0 = this.applyStructure(base);
       // Cyclically, too: tr(P X P) = tr(X P P) = tr(X P).
       let cyc = s0.word;
-      while (cyc.length > 1 && this.isProjector(cyc[0]!) && same(cyc[0]!, cyc[cyc.length - 1]!)) cyc = cyc.slice(1);
+      while (cyc.length > 1 && this.isProjector(cyc[0]!) && same(cyc[0]!, cyc[cyc.length - 1]!))
+        cyc = cyc.slice(1);
       const s = { sign: s0.sign, word: cyc };
-      for (let i = 0; i < Math.max(1, s.word.length); i++) candidates.push({ sign: s.sign, word: [...s.word.slice(i), ...s.word.slice(0, i)] });
+      for (let i = 0; i < Math.max(1, s.word.length); i++)
+        candidates.push({ sign: s.sign, word: [...s.word.slice(i), ...s.word.slice(0, i)] });
     }
-    candidates.sort((x, y) => (wordKey(x.word) < wordKey(y.word) ? -1 : wordKey(x.word) > wordKey(y.word) ? 1 : 0));
+    candidates.sort((x, y) =>
+      wordKey(x.word) < wordKey(y.word) ? -1 : wordKey(x.word) > wordKey(y.word) ? 1 : 0,
+    );
     return candidates[0]!;
   }
 
-  transpose(s: WordSum): WordSum { return this.matrix(s.map((t) => ({ coef: t.coef, word: transposeWord(t.word) }))); }
-  plus(...ss: WordSum[]): WordSum { return this.matrix(ss.flat()); }
-  scale(s: WordSum, c: Expr): WordSum { return this.matrix(s.map((t) => ({ coef: mulE(t.coef, c), word: t.word }))); }
-  times(x: WordSum, y: WordSum): WordSum {
-    return this.matrix(x.flatMap((s) => y.map((t) => ({ coef: mulE(s.coef, t.coef), word: [...s.word, ...t.word] }))));
+  transpose(s: WordSum): WordSum {
+    return this.matrix(s.map((t) => ({ coef: t.coef, word: transposeWord(t.word) })));
   }
-  isZero(s: WordSum): boolean { return s.length === 0; }
-  equalMatrix(x: WordSum, y: WordSum): boolean { return this.matrix([...x, ...y.map((t) => ({ coef: mulE(t.coef, num(-1)), word: t.word }))]).length === 0; }
-  equalTrace(x: TraceSum, y: TraceSum): boolean { return this.trace([...x, ...y.map((t) => ({ coef: mulE(t.coef, num(-1)), word: t.word }))]).length === 0; }
+  plus(...ss: WordSum[]): WordSum {
+    return this.matrix(ss.flat());
+  }
+  scale(s: WordSum, c: Expr): WordSum {
+    return this.matrix(s.map((t) => ({ coef: mulE(t.coef, c), word: t.word })));
+  }
+  times(x: WordSum, y: WordSum): WordSum {
+    return this.matrix(
+      x.flatMap((s) => y.map((t) => ({ coef: mulE(s.coef, t.coef), word: [...s.word, ...t.word] }))),
+    );
+  }
+  isZero(s: WordSum): boolean {
+    return s.length === 0;
+  }
+  equalMatrix(x: WordSum, y: WordSum): boolean {
+    return this.matrix([...x, ...y.map((t) => ({ coef: mulE(t.coef, num(-1)), word: t.word }))]).length === 0;
+  }
+  equalTrace(x: TraceSum, y: TraceSum): boolean {
+    return this.trace([...x, ...y.map((t) => ({ coef: mulE(t.coef, num(-1)), word: t.word }))]).length === 0;
+  }
 
   /** ⟨X, Y⟩ = tr(Xᵀ Y) for matrix sums. */
   inner(x: WordSum, y: WordSum): TraceSum {
-    return this.trace(x.flatMap((s) => y.map((t) => ({ coef: mulE(s.coef, t.coef), word: [...transposeWord(s.word), ...t.word] }))));
+    return this.trace(
+      x.flatMap((s) =>
+        y.map((t) => ({ coef: mulE(s.coef, t.coef), word: [...transposeWord(s.word), ...t.word] })),
+      ),
+    );
   }
 
   /** ∂/∂θ_B of a trace sum, as a matrix sum (tr(R θ) ↦ Rᵀ, tr(θᵀ R) ↦ R). */
@@ -153,16 +194,30 @@ export class Algebra {
    * Replace every block letter θ_B (and θ_Bᵀ) by a combination Σ c · λ of single letters (their
    * transposes), expanding products. The result is not canonical: pass it to trace() or matrix().
    */
-  substitute(s: WordSum, map: ReadonlyMap<string, readonly { readonly coef: Expr; readonly letter: Letter }[]>): WordSum {
-    return s.flatMap((t) => t.word.reduce<WordTerm[]>((acc, l) => {
-      const repl = l.kind === 'block' ? map.get(l.name) : undefined;
-      const options = repl ? repl.map((r) => ({ coef: r.coef, letter: l.t ? { ...r.letter, t: !r.letter.t } : r.letter })) : [{ coef: num(1), letter: l }];
-      return acc.flatMap((a) => options.map((o) => ({ coef: mulE(a.coef, o.coef), word: [...a.word, o.letter] })));
-    }, [{ coef: t.coef, word: [] }]));
+  substitute(
+    s: WordSum,
+    map: ReadonlyMap<string, readonly { readonly coef: Expr; readonly letter: Letter }[]>,
+  ): WordSum {
+    return s.flatMap((t) =>
+      t.word.reduce<WordTerm[]>(
+        (acc, l) => {
+          const repl = l.kind === 'block' ? map.get(l.name) : undefined;
+          const options = repl
+            ? repl.map((r) => ({ coef: r.coef, letter: l.t ? { ...r.letter, t: !r.letter.t } : r.letter }))
+            : [{ coef: num(1), letter: l }];
+          return acc.flatMap((a) =>
+            options.map((o) => ({ coef: mulE(a.coef, o.coef), word: [...a.word, o.letter] })),
+          );
+        },
+        [{ coef: t.coef, word: [] }],
+      ),
+    );
   }
 
   /** (M + Mᵀ)/2. */
-  symmetricPart(m: WordSum): WordSum { return this.scale(this.plus(m, this.transpose(m)), num(Q.rat(1, 2))); }
+  symmetricPart(m: WordSum): WordSum {
+    return this.scale(this.plus(m, this.transpose(m)), num(Q.rat(1, 2)));
+  }
 }
 
 const mulE = (a: Expr, b: Expr): Expr => ({ kind: 'mul', factors: [a, b] });
@@ -173,10 +228,24 @@ type Style = 'text' | 'latex';
 
 function letterStr(l: Letter, st: Style): string {
   if (st === 'text') {
-    const base = l.kind === 'grad' ? `∂L/∂${l.name}` : l.kind === 'step' ? `u_${l.name}` : l.kind === 'ones' ? '1' : l.name;
+    const base =
+      l.kind === 'grad'
+        ? `∂L/∂${l.name}`
+        : l.kind === 'step'
+          ? `u_${l.name}`
+          : l.kind === 'ones'
+            ? '1'
+            : l.name;
     return l.t ? (l.kind === 'grad' ? `(${base})ᵀ` : `${base}ᵀ`) : base;
   }
-  const base = l.kind === 'grad' ? `\\nabla_{${latexName(l.name)}} L` : l.kind === 'step' ? `u_{${latexName(l.name)}}` : l.kind === 'ones' ? '\\mathbf{1}' : latexName(l.name);
+  const base =
+    l.kind === 'grad'
+      ? `\\nabla_{${latexName(l.name)}} L`
+      : l.kind === 'step'
+        ? `u_{${latexName(l.name)}}`
+        : l.kind === 'ones'
+          ? '\\mathbf{1}'
+          : latexName(l.name);
   return l.t ? (l.kind === 'grad' ? `(${base})^{\\top}` : `${base}^{\\top}`) : base;
 }
 
@@ -194,8 +263,11 @@ function traceStr(w: Word, st: Style): string {
     const [x, y] = w as [Letter, Letter];
     if (x.t !== y.t) {
       const [p, q] = x.t ? [plain(x), y] : [plain(y), x];
-      if (same(p, q)) return st === 'text' ? `‖${letterStr(p, st)}‖²` : `\\lVert ${letterStr(p, st)} \\rVert^{2}`;
-      return st === 'text' ? `⟨${letterStr(p, st)}, ${letterStr(q, st)}⟩` : `\\langle ${letterStr(p, st)}, ${letterStr(q, st)} \\rangle`;
+      if (same(p, q))
+        return st === 'text' ? `‖${letterStr(p, st)}‖²` : `\\lVert ${letterStr(p, st)} \\rVert^{2}`;
+      return st === 'text'
+        ? `⟨${letterStr(p, st)}, ${letterStr(q, st)}⟩`
+        : `\\langle ${letterStr(p, st)}, ${letterStr(q, st)} \\rangle`;
     }
   }
   return st === 'text' ? `tr(${wordStr(w, st)})` : `\\operatorname{tr}\\left(${wordStr(w, st)}\\right)`;
@@ -203,14 +275,18 @@ function traceStr(w: Word, st: Style): string {
 
 function sumStr(s: readonly WordTerm[], st: Style, body: (w: Word) => string): string {
   if (s.length === 0) return '0';
-  return s.map((t, i) => {
-    const c = t.coef;
-    const neg = (c.kind === 'num' && c.value.startsWith('-')) || (c.kind === 'mul' && c.factors[0]?.kind === 'num' && c.factors[0].value.startsWith('-'));
-    const mag = neg ? negate(c) : c;
-    const cs = mag.kind === 'num' && mag.value === '1' ? '' : wrapCoef(mag, st);
-    const sep = i === 0 ? (neg ? '-' : '') : neg ? ' - ' : ' + ';
-    return `${sep}${cs}${body(t.word)}`;
-  }).join('');
+  return s
+    .map((t, i) => {
+      const c = t.coef;
+      const neg =
+        (c.kind === 'num' && c.value.startsWith('-')) ||
+        (c.kind === 'mul' && c.factors[0]?.kind === 'num' && c.factors[0].value.startsWith('-'));
+      const mag = neg ? negate(c) : c;
+      const cs = mag.kind === 'num' && mag.value === '1' ? '' : wrapCoef(mag, st);
+      const sep = i === 0 ? (neg ? '-' : '') : neg ? ' - ' : ' + ';
+      return `${sep}${cs}${body(t.word)}`;
+    })
+    .join('');
 }
 
 function negate(c: Expr): Expr {
@@ -219,7 +295,11 @@ function negate(c: Expr): Expr {
     const f0 = c.factors[0] as Extract<Expr, { kind: 'num' }>;
     const v = f0.value.slice(1);
     const rest = c.factors.slice(1);
-    return v === '1' ? (rest.length === 1 ? rest[0]! : { kind: 'mul', factors: rest }) : { kind: 'mul', factors: [{ kind: 'num', value: v }, ...rest] };
+    return v === '1'
+      ? rest.length === 1
+        ? rest[0]!
+        : { kind: 'mul', factors: rest }
+      : { kind: 'mul', factors: [{ kind: 'num', value: v }, ...rest] };
   }
   return c;
 }

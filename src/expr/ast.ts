@@ -5,7 +5,16 @@
  *
  * Products keep their factor order (block-level actions multiply matrices, which do not commute).
  */
-import { type Rational, rat, toString as ratToString, parseRational, isZero, isOne, mul as rmul, add as radd } from './rational';
+import {
+  type Rational,
+  rat,
+  toString as ratToString,
+  parseRational,
+  isZero,
+  isOne,
+  mul as rmul,
+  add as radd,
+} from './rational';
 
 export type Expr =
   | { readonly kind: 'num'; readonly value: string }
@@ -17,8 +26,22 @@ export type Expr =
 
 /** Functions a user expression may call, with their arity. Anything else is an input error. */
 export const FUNCTIONS = {
-  exp: 1, log: 1, sqrt: 1, sin: 1, cos: 1, tan: 1, sinh: 1, cosh: 1, tanh: 1,
-  sigmoid: 1, softplus: 1, relu: 1, leaky_relu: 2, abs: 1, step: 1, sign: 1,
+  exp: 1,
+  log: 1,
+  sqrt: 1,
+  sin: 1,
+  cos: 1,
+  tan: 1,
+  sinh: 1,
+  cosh: 1,
+  tanh: 1,
+  sigmoid: 1,
+  softplus: 1,
+  relu: 1,
+  leaky_relu: 2,
+  abs: 1,
+  step: 1,
+  sign: 1,
   /** Matrix exponential: block-level actions only. */
   expm: 1,
 } as const;
@@ -26,7 +49,10 @@ export type FnName = keyof typeof FUNCTIONS;
 export const isFnName = (s: string): s is FnName => Object.prototype.hasOwnProperty.call(FUNCTIONS, s);
 
 export const numValue = (e: Extract<Expr, { kind: 'num' }>): Rational => parseRational(e.value)!;
-export const num = (v: Rational | number): Expr => ({ kind: 'num', value: ratToString(typeof v === 'number' ? rat(v) : v) });
+export const num = (v: Rational | number): Expr => ({
+  kind: 'num',
+  value: ratToString(typeof v === 'number' ? rat(v) : v),
+});
 export const sym = (name: string): Expr => ({ kind: 'sym', name });
 export const ZERO_E = num(0);
 export const ONE_E = num(1);
@@ -76,12 +102,24 @@ export const call = (fn: FnName, ...args: Expr[]): Expr => ({ kind: 'call', fn, 
 /** Every symbol name occurring in e. */
 export function symbols(e: Expr, into: Set<string> = new Set()): Set<string> {
   switch (e.kind) {
-    case 'num': break;
-    case 'sym': into.add(e.name); break;
-    case 'add': e.terms.forEach((t) => symbols(t, into)); break;
-    case 'mul': e.factors.forEach((t) => symbols(t, into)); break;
-    case 'pow': symbols(e.base, into); symbols(e.exp, into); break;
-    case 'call': e.args.forEach((t) => symbols(t, into)); break;
+    case 'num':
+      break;
+    case 'sym':
+      into.add(e.name);
+      break;
+    case 'add':
+      e.terms.forEach((t) => symbols(t, into));
+      break;
+    case 'mul':
+      e.factors.forEach((t) => symbols(t, into));
+      break;
+    case 'pow':
+      symbols(e.base, into);
+      symbols(e.exp, into);
+      break;
+    case 'call':
+      e.args.forEach((t) => symbols(t, into));
+      break;
   }
   return into;
 }
@@ -91,22 +129,33 @@ export const dependsOn = (e: Expr, name: string): boolean => symbols(e).has(name
 /** Replace symbols by expressions (simultaneously). */
 export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
   switch (e.kind) {
-    case 'num': return e;
-    case 'sym': return map.get(e.name) ?? e;
-    case 'add': return add(...e.terms.map((t) => substitute(t, map)));
-    case 'mul': return mul(...e.factors.map((t) => substitute(t, map)));
-    case 'pow': return pow(substitute(e.base, map), substitute(e.exp, map));
-    case 'call': return call(e.fn, ...e.args.map((t) => substitute(t, map)));
+    case 'num':
+      return e;
+    case 'sym':
+      return map.get(e.name) ?? e;
+    case 'add':
+      return add(...e.terms.map((t) => substitute(t, map)));
+    case 'mul':
+      return mul(...e.factors.map((t) => substitute(t, map)));
+    case 'pow':
+      return pow(substitute(e.base, map), substitute(e.exp, map));
+    case 'call':
+      return call(e.fn, ...e.args.map((t) => substitute(t, map)));
   }
 }
 
 /** Whether e calls the function fn anywhere. */
 export function callsFn(e: Expr, fn: FnName): boolean {
   switch (e.kind) {
-    case 'call': return e.fn === fn || e.args.some((a) => callsFn(a, fn));
-    case 'add': return e.terms.some((t) => callsFn(t, fn));
-    case 'mul': return e.factors.some((f) => callsFn(f, fn));
-    case 'pow': return callsFn(e.base, fn) || callsFn(e.exp, fn);
-    default: return false;
+    case 'call':
+      return e.fn === fn || e.args.some((a) => callsFn(a, fn));
+    case 'add':
+      return e.terms.some((t) => callsFn(t, fn));
+    case 'mul':
+      return e.factors.some((f) => callsFn(f, fn));
+    case 'pow':
+      return callsFn(e.base, fn) || callsFn(e.exp, fn);
+    default:
+      return false;
   }
 }

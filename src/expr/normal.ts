@@ -26,10 +26,16 @@ export class NormalFormError extends Error {}
 export class BudgetExceeded extends NormalFormError {}
 
 type Mono = readonly (readonly [string, number])[];
-interface Term { readonly mono: Mono; readonly coef: Rational }
+interface Term {
+  readonly mono: Mono;
+  readonly coef: Rational;
+}
 type Poly = ReadonlyMap<string, Term>;
 /** A normal form: num / den, den never zero. */
-export interface Normal { readonly num: Poly; readonly den: Poly }
+export interface Normal {
+  readonly num: Poly;
+  readonly den: Poly;
+}
 
 interface Atom {
   readonly key: string;
@@ -58,14 +64,24 @@ function mulMono(a: Mono, b: Mono): Mono {
   while (i < a.length || j < b.length) {
     const x = a[i];
     const y = b[j];
-    if (y === undefined || (x !== undefined && x[0] < y[0])) { out.push(x!); i++; }
-    else if (x === undefined || y[0] < x[0]) { out.push(y); j++; }
-    else { const e = x[1] + y[1]; if (e !== 0) out.push([x[0], e]); i++; j++; }
+    if (y === undefined || (x !== undefined && x[0] < y[0])) {
+      out.push(x!);
+      i++;
+    } else if (x === undefined || y[0] < x[0]) {
+      out.push(y);
+      j++;
+    } else {
+      const e = x[1] + y[1];
+      if (e !== 0) out.push([x[0], e]);
+      i++;
+      j++;
+    }
   }
   return out;
 }
 
-const monoPoly = (mono: Mono, coef: Rational): Poly => (Q.isZero(coef) ? new Map() : new Map([[monoKey(mono), { mono, coef }]]));
+const monoPoly = (mono: Mono, coef: Rational): Poly =>
+  Q.isZero(coef) ? new Map() : new Map([[monoKey(mono), { mono, coef }]]);
 const constPoly = (c: Rational): Poly => (Q.isZero(c) ? new Map() : new Map([['', { mono: [], coef: c }]]));
 const ONE_P = constPoly(Q.ONE);
 
@@ -102,9 +118,13 @@ const constOf = (p: Poly): Rational => p.get('')?.coef ?? Q.ZERO;
 
 /** Canonical text of a polynomial (terms sorted by key). */
 const polyKey = (p: Poly): string =>
-  [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([k, t]) => `${Q.toString(t.coef)}*${k}`).join(' + ');
+  [...p.entries()]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, t]) => `${Q.toString(t.coef)}*${k}`)
+    .join(' + ');
 
-const sortedTerms = (p: Poly): Term[] => [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
+const sortedTerms = (p: Poly): Term[] =>
+  [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
 
 export interface NormalizerOptions {
   /** Maximum number of terms in any intermediate polynomial. */
@@ -137,7 +157,15 @@ export class Normalizer {
       changed = false;
       const out = new Map<string, Term>();
       for (const t of cur.values()) {
-        const evenSign = t.mono.find(([k, e]) => e >= 2 && e % 2 === 0 && (() => { const of = this.atoms.get(k)?.signOf; return of !== undefined && t.mono.some(([k2, e2]) => k2 === of && e2 >= 1); })());
+        const evenSign = t.mono.find(
+          ([k, e]) =>
+            e >= 2 &&
+            e % 2 === 0 &&
+            (() => {
+              const of = this.atoms.get(k)?.signOf;
+              return of !== undefined && t.mono.some(([k2, e2]) => k2 === of && e2 >= 1);
+            })(),
+        );
         if (evenSign) {
           changed = true;
           addInto(out, { mono: t.mono.filter(([k]) => k !== evenSign[0]), coef: t.coef });
@@ -146,14 +174,22 @@ export class Normalizer {
         const cube = t.mono.find(([k, e]) => e >= 3 && this.atoms.get(k)?.cubeIsSelf);
         if (cube) {
           changed = true;
-          addInto(out, { mono: t.mono.map(([k, e]) => [k, k === cube[0] ? e - 2 : e] as const), coef: t.coef });
+          addInto(out, {
+            mono: t.mono.map(([k, e]) => [k, k === cube[0] ? e - 2 : e] as const),
+            coef: t.coef,
+          });
           continue;
         }
         const hit = t.mono.find(([k, e]) => e >= 2 && this.atoms.get(k)?.square);
-        if (!hit) { addInto(out, t); continue; }
+        if (!hit) {
+          addInto(out, t);
+          continue;
+        }
         changed = true;
         const [k, e] = hit;
-        const rest: Mono = t.mono.map(([kk, ee]) => [kk, kk === k ? e - 2 : ee] as const).filter(([, ee]) => ee !== 0);
+        const rest: Mono = t.mono
+          .map(([kk, ee]) => [kk, kk === k ? e - 2 : ee] as const)
+          .filter(([, ee]) => ee !== 0);
         const sq = this.atoms.get(k)!.square!(k);
         for (const u of this.mulPolyRaw(monoPoly(rest, t.coef), sq).values()) addInto(out, u);
       }
@@ -164,7 +200,9 @@ export class Normalizer {
 
   private mulPolyRaw(a: Poly, b: Poly): Poly {
     const out = new Map<string, Term>();
-    for (const s of a.values()) for (const t of b.values()) addInto(out, { mono: mulMono(s.mono, t.mono), coef: Q.mul(s.coef, t.coef) });
+    for (const s of a.values())
+      for (const t of b.values())
+        addInto(out, { mono: mulMono(s.mono, t.mono), coef: Q.mul(s.coef, t.coef) });
     return this.check(out);
   }
 
@@ -189,7 +227,9 @@ export class Normalizer {
     return { num: scalePoly(numP, Q.div(Q.ONE, lead)), den: scalePoly(den, Q.div(Q.ONE, lead)) };
   }
 
-  private constN(c: Rational): Normal { return { num: constPoly(c), den: ONE_P }; }
+  private constN(c: Rational): Normal {
+    return { num: constPoly(c), den: ONE_P };
+  }
 
   private atomN(a: Atom, exp = 1): Normal {
     if (!this.atoms.has(a.key)) this.atoms.set(a.key, a);
@@ -222,13 +262,17 @@ export class Normalizer {
     return isConst(x.den) ? polyKey(x.num) : `(${polyKey(x.num)})/(${polyKey(x.den)})`;
   }
 
-  isZero(x: Normal): boolean { return x.num.size === 0; }
+  isZero(x: Normal): boolean {
+    return x.num.size === 0;
+  }
 
   /** Normalise an expression. Throws NormalFormError (or BudgetExceeded) when it cannot. */
   normalize(e: Expr): Normal {
     switch (e.kind) {
-      case 'num': return this.constN(numValue(e));
-      case 'sym': return this.atomN({ key: e.name, display: e, positive: false });
+      case 'num':
+        return this.constN(numValue(e));
+      case 'sym':
+        return this.atomN({ key: e.name, display: e, positive: false });
       case 'add': {
         // Terms over the same denominator accumulate in one map (pairwise addition would copy it per term).
         const parts = e.terms.map((t) => this.normalize(t));
@@ -242,7 +286,8 @@ export class Normalizer {
         }
         return [...groups.values()].map((g) => this.make(g.num, g.den)).reduce((acc, x) => this.addN(acc, x));
       }
-      case 'mul': return e.factors.reduce<Normal>((acc, t) => this.mulN(acc, this.normalize(t)), this.constN(Q.ONE));
+      case 'mul':
+        return e.factors.reduce<Normal>((acc, t) => this.mulN(acc, this.normalize(t)), this.constN(Q.ONE));
       case 'pow': {
         const base = this.normalize(e.base);
         const ex = this.normalize(e.exp);
@@ -257,7 +302,8 @@ export class Normalizer {
         return this.atomN({ key, display: pow(this.toExpr(base), this.toExpr(ex)), positive: false });
       }
       case 'call': {
-        if (e.fn === 'expm') throw new NormalFormError('expm is a matrix function and has no scalar normal form');
+        if (e.fn === 'expm')
+          throw new NormalFormError('expm is a matrix function and has no scalar normal form');
         const args = e.args.map((a) => this.normalize(a));
         return this.fn(e.fn, args[0]!, args[1]);
       }
@@ -290,9 +336,16 @@ export class Normalizer {
     if (x.num.size === 0) return { p: this.constN(Q.ONE), rest: x };
     const pn = this.positivePart(x.num);
     const pd = isConst(x.den) ? { coef: Q.ONE, mono: [] as Mono } : this.positivePart(x.den);
-    const asN = (f: { coef: Rational; mono: Mono }): Normal => ({ num: monoPoly(f.mono, f.coef), den: ONE_P });
+    const asN = (f: { coef: Rational; mono: Mono }): Normal => ({
+      num: monoPoly(f.mono, f.coef),
+      den: ONE_P,
+    });
     const p = this.make(asN(pn).num, asN(pd).num);
-    const inv = (f: { coef: Rational; mono: Mono }): Poly => monoPoly(f.mono.map(([k, e]) => [k, -e] as const), Q.div(Q.ONE, f.coef));
+    const inv = (f: { coef: Rational; mono: Mono }): Poly =>
+      monoPoly(
+        f.mono.map(([k, e]) => [k, -e] as const),
+        Q.div(Q.ONE, f.coef),
+      );
     const restNum = this.mulPolyRaw(x.num, inv(pn));
     const restDen = isConst(x.den) ? x.den : this.mulPolyRaw(x.den, inv(pd));
     return { p, rest: this.make(restNum, restDen) };
@@ -304,7 +357,9 @@ export class Normalizer {
     return t ? Math.sign(Number(t.coef.n)) : 0;
   }
 
-  private negN(x: Normal): Normal { return { num: scalePoly(x.num, Q.rat(-1)), den: x.den }; }
+  private negN(x: Normal): Normal {
+    return { num: scalePoly(x.num, Q.rat(-1)), den: x.den };
+  }
 
   private fnAtom(fn: FnName, arg: Normal, extra?: Normal, square?: (key: string) => Poly): Normal {
     const key = `${fn}(${this.key(arg)}${extra ? `,${this.key(extra)}` : ''})`;
@@ -322,7 +377,10 @@ export class Normalizer {
         for (const t of u.num.values()) {
           if (t.mono.length === 1 && t.mono[0]![1] === 1 && Q.isInteger(t.coef)) {
             const logOf = this.atoms.get(t.mono[0]![0])?.logOf;
-            if (logOf) { r = this.mulN(r, this.powN(logOf, Number(t.coef.n))); continue; }
+            if (logOf) {
+              r = this.mulN(r, this.powN(logOf, Number(t.coef.n)));
+              continue;
+            }
           }
           if (Q.isInteger(t.coef) && Math.abs(Number(t.coef.n)) <= 64) {
             r = this.mulN(r, this.powN(this.expAtom(monoPoly(t.mono, Q.ONE), ONE_P), Number(t.coef.n)));
@@ -339,22 +397,36 @@ export class Normalizer {
         // log of the positive part: content and exp powers.
         for (const t of p.num.values()) {
           if (!Q.isOne(t.coef)) r = this.addN(r, this.fnAtom('log', this.constN(t.coef)));
-          for (const [k, e] of t.mono) r = this.addN(r, this.mulN(this.constN(Q.rat(e)), { num: this.atoms.get(k)!.expOf!, den: ONE_P }));
+          for (const [k, e] of t.mono)
+            r = this.addN(
+              r,
+              this.mulN(this.constN(Q.rat(e)), { num: this.atoms.get(k)!.expOf!, den: ONE_P }),
+            );
         }
-        if (isConst(rest.num) && isConst(rest.den) && Q.isOne(Q.div(constOf(rest.num), constOf(rest.den)))) return r;
+        if (isConst(rest.num) && isConst(rest.den) && Q.isOne(Q.div(constOf(rest.num), constOf(rest.den))))
+          return r;
         const key = `log(${this.key(rest)})`;
-        return this.addN(r, this.atomN({ key, display: call('log', this.toExpr(rest)), positive: false, logOf: rest }));
+        return this.addN(
+          r,
+          this.atomN({ key, display: call('log', this.toExpr(rest)), positive: false, logOf: rest }),
+        );
       }
-      case 'relu': case 'abs': case 'leaky_relu': {
+      case 'relu':
+      case 'abs':
+      case 'leaky_relu': {
         // relu(u) = u step(u), abs(u) = u sign(u), leaky_relu(u, s) = u (s + (1 - s) step(u)):
         // identities at every u (both sides are 0 at u = 0), so the piecewise-linear functions
         // reduce to the step and sign atoms, which carry the positive-homogeneity rules.
         if (fn === 'relu') return this.mulN(u, this.fn('step', u));
         if (fn === 'abs') return this.mulN(u, this.fn('sign', u));
         const slope = v ?? this.constN(Q.ZERO);
-        return this.mulN(u, this.addN(slope, this.mulN(this.addN(this.constN(Q.ONE), slope, -1), this.fn('step', u))));
+        return this.mulN(
+          u,
+          this.addN(slope, this.mulN(this.addN(this.constN(Q.ONE), slope, -1), this.fn('step', u))),
+        );
       }
-      case 'step': case 'sign': {
+      case 'step':
+      case 'sign': {
         if (c !== undefined) {
           const s = Q.cmp(c, Q.ZERO);
           return this.constN(Q.rat(fn === 'step' ? (s > 0 ? 1 : 0) : s));
@@ -364,8 +436,14 @@ export class Normalizer {
         if (fn === 'sign' && rest.num.size === 1 && isConst(rest.den)) {
           const t = [...rest.num.values()][0]!;
           if (t.mono.length > 1 || (t.mono.length === 1 && t.mono[0]![1] !== 1)) {
-            let out = this.constN(Q.rat(Math.sign(Number(t.coef.n)) * Math.sign(Number(constOf(rest.den).n))));
-            for (const [k, e] of t.mono) out = this.mulN(out, this.powN(this.fn('sign', { num: monoPoly([[k, 1]], Q.ONE), den: ONE_P }), e > 0 ? e : -e));
+            let out = this.constN(
+              Q.rat(Math.sign(Number(t.coef.n)) * Math.sign(Number(constOf(rest.den).n))),
+            );
+            for (const [k, e] of t.mono)
+              out = this.mulN(
+                out,
+                this.powN(this.fn('sign', { num: monoPoly([[k, 1]], Q.ONE), den: ONE_P }), e > 0 ? e : -e),
+              );
             return out;
           }
         }
@@ -374,28 +452,52 @@ export class Normalizer {
         if (fn === 'sign') {
           const key = `sign(${this.key(rest)})`;
           const single = rest.num.size === 1 && isConst(rest.den) ? [...rest.num.values()][0]! : undefined;
-          const of = single && single.mono.length === 1 && single.mono[0]![1] === 1 && Q.isOne(single.coef) ? single.mono[0]![0] : undefined;
-          return this.atomN({ key, display: call('sign', this.toExpr(rest)), positive: false, cubeIsSelf: true, ...(of !== undefined ? { signOf: of } : {}) });
+          const of =
+            single && single.mono.length === 1 && single.mono[0]![1] === 1 && Q.isOne(single.coef)
+              ? single.mono[0]![0]
+              : undefined;
+          return this.atomN({
+            key,
+            display: call('sign', this.toExpr(rest)),
+            positive: false,
+            cubeIsSelf: true,
+            ...(of !== undefined ? { signOf: of } : {}),
+          });
         }
-        return this.fnAtom(fn, rest, undefined, fn === 'step' ? (key) => monoPoly([[key, 1]], Q.ONE) : undefined);
+        return this.fnAtom(
+          fn,
+          rest,
+          undefined,
+          fn === 'step' ? (key) => monoPoly([[key, 1]], Q.ONE) : undefined,
+        );
       }
-      case 'sin': case 'tan': case 'sinh': case 'tanh': {
+      case 'sin':
+      case 'tan':
+      case 'sinh':
+      case 'tanh': {
         if (c !== undefined && Q.isZero(c)) return this.constN(Q.ZERO);
         if (this.leadSign(u) < 0) return this.negN(this.fn(fn, this.negN(u)));
-        if (fn === 'sin') return this.fnAtom('sin', u, undefined, () => addPoly(ONE_P, this.squareOf('cos', u), -1));
-        if (fn === 'sinh') return this.fnAtom('sinh', u, undefined, () => addPoly(this.squareOf('cosh', u), ONE_P, -1));
+        if (fn === 'sin')
+          return this.fnAtom('sin', u, undefined, () => addPoly(ONE_P, this.squareOf('cos', u), -1));
+        if (fn === 'sinh')
+          return this.fnAtom('sinh', u, undefined, () => addPoly(this.squareOf('cosh', u), ONE_P, -1));
         return this.fnAtom(fn, u);
       }
-      case 'cos': case 'cosh': {
+      case 'cos':
+      case 'cosh': {
         if (c !== undefined && Q.isZero(c)) return this.constN(Q.ONE);
         return this.fnAtom(fn, this.leadSign(u) < 0 ? this.negN(u) : u);
       }
       case 'sigmoid': {
-        if (this.leadSign(u) < 0) return this.addN(this.constN(Q.ONE), this.fnAtom('sigmoid', this.negN(u)), -1);
+        if (this.leadSign(u) < 0)
+          return this.addN(this.constN(Q.ONE), this.fnAtom('sigmoid', this.negN(u)), -1);
         return this.fnAtom('sigmoid', u);
       }
       case 'softplus': {
-        if (this.leadSign(u) < 0) { const w = this.negN(u); return this.addN(this.fnAtom('softplus', w), w, -1); }
+        if (this.leadSign(u) < 0) {
+          const w = this.negN(u);
+          return this.addN(this.fnAtom('softplus', w), w, -1);
+        }
         return this.fnAtom('softplus', u);
       }
       case 'sqrt': {
@@ -406,7 +508,12 @@ export class Normalizer {
           const t = [...u.num.values()][0]!;
           const cc = Q.div(t.coef, constOf(u.den));
           const [rn, rd] = [isqrt(cc.n), isqrt(cc.d)];
-          if (cc.n > 0n && rn !== undefined && rd !== undefined && t.mono.every(([, e]) => e > 0 && e % 2 === 0)) {
+          if (
+            cc.n > 0n &&
+            rn !== undefined &&
+            rd !== undefined &&
+            t.mono.every(([, e]) => e > 0 && e % 2 === 0)
+          ) {
             let out = this.constN(Q.rat(rn, rd));
             for (const [k, e] of t.mono) {
               const a: Normal = { num: monoPoly([[k, 1]], Q.ONE), den: ONE_P };
@@ -432,7 +539,12 @@ export class Normalizer {
   private expAtom(numP: Poly, den: Poly): Normal {
     const arg: Normal = { num: numP, den };
     const key = `exp(${this.key(arg)})`;
-    return this.atomN({ key, display: call('exp', this.toExpr(arg)), positive: true, expOf: isConst(den) ? numP : new Map() });
+    return this.atomN({
+      key,
+      display: call('exp', this.toExpr(arg)),
+      positive: true,
+      expOf: isConst(den) ? numP : new Map(),
+    });
   }
 
   // ---- back to expressions ----
@@ -472,8 +584,12 @@ export class Normalizer {
     return new Map([...out].map(([d, p]) => [d, this.make(p, x.den)]));
   }
 
-  fromConst(c: Rational): Normal { return this.constN(c); }
-  scale(x: Normal, c: Rational): Normal { return { num: scalePoly(x.num, c), den: x.den }; }
+  fromConst(c: Rational): Normal {
+    return this.constN(c);
+  }
+  scale(x: Normal, c: Rational): Normal {
+    return { num: scalePoly(x.num, c), den: x.den };
+  }
 }
 
 /** The integer square root of a non-negative BigInt when it is a perfect square. */
@@ -495,12 +611,18 @@ const degree = (m: Mono): number => m.reduce((s, [, e]) => s + Math.abs(e), 0);
 
 function mentions(e: Expr, name: string): boolean {
   switch (e.kind) {
-    case 'num': return false;
-    case 'sym': return e.name === name;
-    case 'add': return e.terms.some((t) => mentions(t, name));
-    case 'mul': return e.factors.some((t) => mentions(t, name));
-    case 'pow': return mentions(e.base, name) || mentions(e.exp, name);
-    case 'call': return e.args.some((t) => mentions(t, name));
+    case 'num':
+      return false;
+    case 'sym':
+      return e.name === name;
+    case 'add':
+      return e.terms.some((t) => mentions(t, name));
+    case 'mul':
+      return e.factors.some((t) => mentions(t, name));
+    case 'pow':
+      return mentions(e.base, name) || mentions(e.exp, name);
+    case 'call':
+      return e.args.some((t) => mentions(t, name));
   }
 }
 
@@ -525,4 +647,3 @@ export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero'
     throw err;
   }
 }
-

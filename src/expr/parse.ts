@@ -13,7 +13,10 @@ import { parseRational } from './rational';
 
 /** A parse failure with the 1-based column where it was detected. */
 export class ExprSyntaxError extends Error {
-  constructor(readonly detail: string, readonly column: number) {
+  constructor(
+    readonly detail: string,
+    readonly column: number,
+  ) {
     super(`${detail} (column ${column})`);
     this.name = 'ExprSyntaxError';
   }
@@ -29,14 +32,27 @@ function tokenize(src: string): Tok[] {
   let i = 0;
   while (i < src.length) {
     const ch = src[i]!;
-    if (/\s/.test(ch)) { i++; continue; }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
     const numMatch = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
-    if (numMatch) { out.push({ t: 'num', v: numMatch[0], col: i + 1 }); i += numMatch[0].length; continue; }
+    if (numMatch) {
+      out.push({ t: 'num', v: numMatch[0], col: i + 1 });
+      i += numMatch[0].length;
+      continue;
+    }
     const nameMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
-    if (nameMatch) { out.push({ t: 'name', v: nameMatch[0], col: i + 1 }); i += nameMatch[0].length; continue; }
+    if (nameMatch) {
+      out.push({ t: 'name', v: nameMatch[0], col: i + 1 });
+      i += nameMatch[0].length;
+      continue;
+    }
     if ('+-*/^(),'.includes(ch)) {
       if (ch === '*' && src[i + 1] === '*') throw new ExprSyntaxError("use '^' for powers, not '**'", i + 1);
-      out.push({ t: 'op', v: ch, col: i + 1 }); i++; continue;
+      out.push({ t: 'op', v: ch, col: i + 1 });
+      i++;
+      continue;
     }
     throw new ExprSyntaxError(`unexpected character '${ch}'`, i + 1);
   }
@@ -47,7 +63,8 @@ function tokenize(src: string): Tok[] {
 /** Parse an expression. Throws ExprSyntaxError (with a column) on malformed input or an unknown function. */
 export function parseExpr(src: string): Expr {
   if (typeof src !== 'string') throw new ExprSyntaxError('expression must be a string', 1);
-  if (src.length > MAX_LENGTH) throw new ExprSyntaxError(`expression longer than ${MAX_LENGTH} characters`, 1);
+  if (src.length > MAX_LENGTH)
+    throw new ExprSyntaxError(`expression longer than ${MAX_LENGTH} characters`, 1);
   if (src.trim() === '') throw new ExprSyntaxError('empty expression', 1);
   const toks = tokenize(src);
   let p = 0;
@@ -56,10 +73,13 @@ export function parseExpr(src: string): Expr {
   const next = (): Tok => toks[p++]!;
   const expectOp = (v: string): void => {
     const t = next();
-    if (t.t !== 'op' || t.v !== v) throw new ExprSyntaxError(`expected '${v}' but found ${describe(t)}`, t.col);
+    if (t.t !== 'op' || t.v !== v)
+      throw new ExprSyntaxError(`expected '${v}' but found ${describe(t)}`, t.col);
   };
   const describe = (t: Tok): string => (t.t === 'end' ? 'end of expression' : `'${t.v}'`);
-  const enter = (col: number): void => { if (++depth > MAX_DEPTH) throw new ExprSyntaxError('expression nested too deeply', col); };
+  const enter = (col: number): void => {
+    if (++depth > MAX_DEPTH) throw new ExprSyntaxError('expression nested too deeply', col);
+  };
 
   function expr(): Expr {
     let left = term();
@@ -118,15 +138,26 @@ export function parseExpr(src: string): Expr {
     if (t.t === 'name') {
       const after = peek();
       if (after.t === 'op' && after.v === '(') {
-        if (!isFnName(t.v)) throw new ExprSyntaxError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.col);
+        if (!isFnName(t.v))
+          throw new ExprSyntaxError(
+            `unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`,
+            t.col,
+          );
         next();
         enter(t.col);
         const args: Expr[] = [expr()];
-        while (peek().t === 'op' && peek().v === ',') { next(); args.push(expr()); }
+        while (peek().t === 'op' && peek().v === ',') {
+          next();
+          args.push(expr());
+        }
         expectOp(')');
         depth--;
         const arity = FUNCTIONS[t.v];
-        if (args.length !== arity) throw new ExprSyntaxError(`${t.v} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`, t.col);
+        if (args.length !== arity)
+          throw new ExprSyntaxError(
+            `${t.v} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`,
+            t.col,
+          );
         return call(t.v, ...args);
       }
       if (isFnName(t.v)) throw new ExprSyntaxError(`function '${t.v}' used without arguments`, t.col);

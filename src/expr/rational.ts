@@ -35,9 +35,11 @@ export const ONE = rat(1);
 export const isZero = (a: Rational): boolean => a.n === 0n;
 export const isOne = (a: Rational): boolean => a.n === 1n && a.d === 1n;
 export const isInteger = (a: Rational): boolean => a.d === 1n;
-export const add = (a: Rational, b: Rational): Rational => (a.d === 1n && b.d === 1n ? { n: a.n + b.n, d: 1n } : rat(a.n * b.d + b.n * a.d, a.d * b.d));
+export const add = (a: Rational, b: Rational): Rational =>
+  a.d === 1n && b.d === 1n ? { n: a.n + b.n, d: 1n } : rat(a.n * b.d + b.n * a.d, a.d * b.d);
 export const sub = (a: Rational, b: Rational): Rational => rat(a.n * b.d - b.n * a.d, a.d * b.d);
-export const mul = (a: Rational, b: Rational): Rational => (a.d === 1n && b.d === 1n ? { n: a.n * b.n, d: 1n } : rat(a.n * b.n, a.d * b.d));
+export const mul = (a: Rational, b: Rational): Rational =>
+  a.d === 1n && b.d === 1n ? { n: a.n * b.n, d: 1n } : rat(a.n * b.n, a.d * b.d);
 export const neg = (a: Rational): Rational => ({ n: -a.n, d: a.d });
 export function div(a: Rational, b: Rational): Rational {
   if (b.n === 0n) throw new RangeError('division by zero');
@@ -54,14 +56,18 @@ export function powInt(a: Rational, k: number): Rational {
   return r;
 }
 /** Σ a_i b_i of two rational vectors of the same length. */
-export const dot = (a: readonly Rational[], b: readonly Rational[]): Rational => a.reduce((s, x, i) => add(s, mul(x, b[i]!)), ZERO);
+export const dot = (a: readonly Rational[], b: readonly Rational[]): Rational =>
+  a.reduce((s, x, i) => add(s, mul(x, b[i]!)), ZERO);
 export const toNumber = (a: Rational): number => Number(a.n) / Number(a.d);
 export const toString = (a: Rational): string => (a.d === 1n ? `${a.n}` : `${a.n}/${a.d}`);
 
 /** Parse "3", "-1/2", "0.125", "1e-3", "2.5e2" exactly. Returns undefined on malformed text. */
 export function parseRational(text: string): Rational | undefined {
   const frac = /^(-?\d+)\/(\d+)$/.exec(text);
-  if (frac) return frac[2] === '0' || /^0+$/.test(frac[2] ?? '') ? undefined : rat(BigInt(frac[1]!), BigInt(frac[2]!));
+  if (frac)
+    return frac[2] === '0' || /^0+$/.test(frac[2] ?? '')
+      ? undefined
+      : rat(BigInt(frac[1]!), BigInt(frac[2]!));
   const dec = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!dec || (dec[2] === '' && (dec[3] ?? '') === '')) return undefined;
   const sign = dec[1] === '-' ? -1n : 1n;

@@ -13,8 +13,19 @@ export function renderCertificate(c: Certificate, format: Exclude<Format, 'json'
         `  certificate: ${verdictWord(c.verdict).toUpperCase()}`,
       ].join('\n');
     case 'markdown':
-      return [`### ${c.title} (\`${c.theorem}\`, ${c.source})`, '', `${c.statement.text} — $${c.statement.latex}$`, '', ...c.steps.map((s, i) => `${i + 1}. ${s.claim} — ${describeVerdict(s.verdict)}`), '', `**Certificate:** ${verdictWord(c.verdict)}`].join('\n');
+      return [
+        `### ${c.title} (\`${c.theorem}\`, ${c.source})`,
+        '',
+        `${c.statement.text} — $${c.statement.latex}$`,
+        '',
+        ...c.steps.map((s, i) => `${i + 1}. ${s.claim} — ${describeVerdict(s.verdict)}`),
+        '',
+        `**Certificate:** ${verdictWord(c.verdict)}`,
+      ].join('\n');
     case 'latex':
-      return [`% noether prove ${c.theorem}`, `\\paragraph{${c.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}} \\[ ${c.statement.latex} \\] Certificate: ${verdictWord(c.verdict)}.`].join('\n');
+      return [
+        `% noether prove ${c.theorem}`,
+        `\\paragraph{${c.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}} \\[ ${c.statement.latex} \\] Certificate: ${verdictWord(c.verdict)}.`,
+      ].join('\n');
   }
 }

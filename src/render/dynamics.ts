@@ -6,13 +6,28 @@ import { verdictWord, type Format } from './index';
 
 export function renderDynamics(d: Dynamics, format: Format): string {
   if (format === 'json') return JSON.stringify(d, null, 2);
-  if (format === 'latex') return [`% noether derive ${d.symmetry} --rule '${d.rule.text}'`, '\\begin{enumerate}', ...d.laws.map((l) => `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]`), '\\end{enumerate}'].join('\n');
+  if (format === 'latex')
+    return [
+      `% noether derive ${d.symmetry} --rule '${d.rule.text}'`,
+      '\\begin{enumerate}',
+      ...d.laws.map(
+        (l) => `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]`,
+      ),
+      '\\end{enumerate}',
+    ].join('\n');
   const md = format === 'markdown';
   return [
     md ? `## ${d.symmetry} under ${d.rule.text}` : `${d.symmetry} under ${d.rule.text}`,
     `charge: ${d.charge.statement}`,
     '',
-    ...d.laws.map((l, i) => [`${i + 1}. ${l.title}`, `   ${l.statement.text}`, `   derivation: ${describeVerdict(l.verdict)}`, ...(l.note ? [`   note: ${l.note}`] : [])].join('\n')),
+    ...d.laws.map((l, i) =>
+      [
+        `${i + 1}. ${l.title}`,
+        `   ${l.statement.text}`,
+        `   derivation: ${describeVerdict(l.verdict)}`,
+        ...(l.note ? [`   note: ${l.note}`] : []),
+      ].join('\n'),
+    ),
   ].join('\n');
 }
 
@@ -21,27 +36,46 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
   const out = [
     `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, random minibatches; seed ${r.seed}${r.skipped ? `; ${r.skipped} trajectories skipped (degenerate or diverged)` : ''}`,
     '',
-    ...r.laws.map((l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
+    ...r.laws.map(
+      (l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`,
+    ),
   ];
   if (r.steadyState) {
     const s = r.steadyState;
-    out.push('', `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction for the mean, not an identity)`);
+    out.push(
+      '',
+      `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction for the mean, not an identity)`,
+    );
   }
   if (r.metricCharge) {
     const m = r.metricCharge;
-    out.push('', `constant metric ${JSON.stringify(Object.fromEntries(Object.entries(m.metric).map(([b, g]) => [b, Number(g.toPrecision(3))])))} along θ̇ = −G⁻¹∇L: the G-weighted charge moved by ${m.weighted.relative.toExponential(2)} (relative; ${m.weighted.steps} integrator steps), the plain charge by ${m.unweighted.relative.toExponential(2)}`);
+    out.push(
+      '',
+      `constant metric ${JSON.stringify(Object.fromEntries(Object.entries(m.metric).map(([b, g]) => [b, Number(g.toPrecision(3))])))} along θ̇ = −G⁻¹∇L: the G-weighted charge moved by ${m.weighted.relative.toExponential(2)} (relative; ${m.weighted.steps} integrator steps), the plain charge by ${m.unweighted.relative.toExponential(2)}`,
+    );
   }
-  if (r.drift) out.push('', `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`);
+  if (r.drift)
+    out.push(
+      '',
+      `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`,
+    );
   if (r.order) {
     const o = r.order;
-    const f = (xs: readonly (number | null)[]): string => xs.map((x) => (x === null ? 'below rounding' : x.toFixed(2))).join(', ');
+    const f = (xs: readonly (number | null)[]): string =>
+      xs.map((x) => (x === null ? 'below rounding' : x.toFixed(2))).join(', ');
     if (o.kind === 'sgd') {
-      out.push('', `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+      out.push(
+        '',
+        `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
         `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
-        `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+        `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`,
+      );
     } else {
-      out.push('', `continuous limit, full-batch heavy-ball on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
-        `  |Q_momentum − Q_oscillator limit| (θ̇(0) = −d₀/(1+β)): ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`);
+      out.push(
+        '',
+        `continuous limit, full-batch heavy-ball on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+        `  |Q_momentum − Q_oscillator limit| (θ̇(0) = −d₀/(1+β)): ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`,
+      );
     }
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
@@ -50,5 +84,10 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
 
 /** The first trajectory as CSV: step, observed, predicted. */
 export function trajectoryCsv(r: TrajectoryReport): string {
-  return ['step,observed,predicted', ...r.trajectory.points.map((p) => `${p.step},${p.observed},${p.predicted}`)].join('\n') + '\n';
+  return (
+    [
+      'step,observed,predicted',
+      ...r.trajectory.points.map((p) => `${p.step},${p.observed},${p.predicted}`),
+    ].join('\n') + '\n'
+  );
 }

@@ -12,10 +12,15 @@ export function verdictWord(v: Verdict): string {
   return v.kind === 'numerically-verified' ? 'numerically verified' : v.kind;
 }
 
-const latexEscape = (s: string): string => s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
+const latexEscape = (s: string): string =>
+  s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
 
 function lawText(l: Law, i: number): string {
-  const lines = [`${i + 1}. ${l.title}  [${l.parameter}]`, `   ${l.statement.text}`, `   verdict: ${describeVerdict(l.verdict)}`];
+  const lines = [
+    `${i + 1}. ${l.title}  [${l.parameter}]`,
+    `   ${l.statement.text}`,
+    `   verdict: ${describeVerdict(l.verdict)}`,
+  ];
   if (l.note) lines.push(`   note: ${l.note}`);
   return lines.join('\n');
 }
@@ -23,14 +28,18 @@ function lawText(l: Law, i: number): string {
 export function renderDerivation(d: Derivation, format: Format): string {
   const decl = d.declaration;
   switch (format) {
-    case 'json': return JSON.stringify(d, null, 2);
+    case 'json':
+      return JSON.stringify(d, null, 2);
     case 'text': {
       const out = [
         `${decl.name} — ${decl.description || '(no description)'}${decl.source ? `  [${decl.source}]` : ''}`,
         `declared in ${decl.origin} (${decl.kind === 'block' ? 'block-level' : 'concrete'}); seed ${d.seed}`,
         `normalisation: ${d.normalisation}`,
         '',
-        ...d.generators.flatMap((g) => [`generator X = ∂ψ/∂${g.parameter} at ${g.parameter} = 0:`, ...g.components.map((c) => `  X_${c.target} = ${c.value.text}`)]),
+        ...d.generators.flatMap((g) => [
+          `generator X = ∂ψ/∂${g.parameter} at ${g.parameter} = 0:`,
+          ...g.components.map((c) => `  X_${c.target} = ${c.value.text}`),
+        ]),
         '',
         ...d.laws.map(lawText),
         '',
@@ -46,12 +55,21 @@ export function renderDerivation(d: Derivation, format: Format): string {
         '',
         `*Declared in* \`${decl.origin}\` (${decl.kind === 'block' ? 'block-level' : 'concrete'}), seed ${d.seed}. *Normalisation:* ${d.normalisation}.`,
         '',
-        ...d.generators.flatMap((g) => [`**Generator** ($\\partial_{${g.parameter}}\\psi$ at ${g.parameter} = 0):`, '', ...g.components.map((c) => `- $X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}$`), '']),
+        ...d.generators.flatMap((g) => [
+          `**Generator** ($\\partial_{${g.parameter}}\\psi$ at ${g.parameter} = 0):`,
+          '',
+          ...g.components.map((c) => `- $X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}$`),
+          '',
+        ]),
         '| # | law | statement | verdict |',
         '|---|---|---|---|',
-        ...d.laws.map((l, i) => `| ${i + 1} | ${l.title} | $${l.statement.latex}$ | ${verdictWord(l.verdict)} |`),
+        ...d.laws.map(
+          (l, i) => `| ${i + 1} | ${l.title} | $${l.statement.latex}$ | ${verdictWord(l.verdict)} |`,
+        ),
         '',
-        ...d.laws.map((l, i) => `${i + 1}. **${l.title}** — ${describeVerdict(l.verdict)}${l.note ? `. ${l.note}` : ''}`),
+        ...d.laws.map(
+          (l, i) => `${i + 1}. **${l.title}** — ${describeVerdict(l.verdict)}${l.note ? `. ${l.note}` : ''}`,
+        ),
         '',
         `**Overall:** ${verdictWord(d.verdict)}`,
       ];
@@ -63,9 +81,14 @@ export function renderDerivation(d: Derivation, format: Format): string {
         `\\subsection*{${latexEscape(decl.name)}${decl.source ? ` (${latexEscape(decl.source)})` : ''}}`,
         latexEscape(decl.description),
         '',
-        ...d.generators.map((g) => `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ${g.components.map((c) => `X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}`).join(', \\quad ')} \\]`),
+        ...d.generators.map(
+          (g) =>
+            `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ${g.components.map((c) => `X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}`).join(', \\quad ')} \\]`,
+        ),
         '\\begin{enumerate}',
-        ...d.laws.map((l) => `  \\item ${latexEscape(l.title)} (${verdictWord(l.verdict)}): \\[ ${l.statement.latex} \\]`),
+        ...d.laws.map(
+          (l) => `  \\item ${latexEscape(l.title)} (${verdictWord(l.verdict)}): \\[ ${l.statement.latex} \\]`,
+        ),
         '\\end{enumerate}',
       ];
       return out.join('\n');

@@ -14,26 +14,43 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
     md ? `## check ${r.declaration.name}` : `check ${r.declaration.name} (${r.declaration.origin})`,
     `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites; seed ${r.seed}${r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''}`,
     '',
-    ...r.laws.map((l, i) => `${i + 1}. ${l.title}  [${l.parameter}]\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`),
+    ...r.laws.map(
+      (l, i) =>
+        `${i + 1}. ${l.title}  [${l.parameter}]\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`,
+    ),
   ];
   if (r.counterexample) {
     const c = r.counterexample;
-    out.push('', `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`, `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`);
+    out.push(
+      '',
+      `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`,
+      `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`,
+    );
   }
   if (r.collapse) {
     const k = r.collapse;
     const stable = k.samples.filter((s) => s.predicted).length;
-    const skipped = Object.entries(k.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
-    out.push('', `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [${power(k.gammaRange[0])}, ${power(k.gammaRange[1])}]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a ${power(k.perturbation)} perturbation off it):`,
+    const skipped = Object.entries(k.skipped)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(', ');
+    out.push(
+      '',
+      `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [${power(k.gammaRange[0])}, ${power(k.gammaRange[1])}]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a ${power(k.perturbation)} perturbation off it):`,
       `   agreement ${k.agree}/${k.decided} (${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
-      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`);
+      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
+    );
   }
   if (r.noise) {
     const n = r.noise;
-    const skipped = Object.entries(n.skipped).map(([why, k]) => `${k} ${why}`).join(', ');
-    out.push('', n.decided === 0
-      ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here (${skipped || 'no case'})`
-      : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`);
+    const skipped = Object.entries(n.skipped)
+      .map(([why, k]) => `${k} ${why}`)
+      .join(', ');
+    out.push(
+      '',
+      n.decided === 0
+        ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here (${skipped || 'no case'})`
+        : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`,
+    );
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');
@@ -41,11 +58,23 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
 
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
-  const compress = (labels: readonly string[]): string => (labels.length <= 6 ? labels.join('; ') : `${labels.slice(0, 3).join('; ')}; … ; ${labels[labels.length - 1]}`);
-  const out = [`${r.architecture}: ${r.parameters} parameters, ${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`, ''];
+  const compress = (labels: readonly string[]): string =>
+    labels.length <= 6
+      ? labels.join('; ')
+      : `${labels.slice(0, 3).join('; ')}; … ; ${labels[labels.length - 1]}`;
+  const out = [
+    `${r.architecture}: ${r.parameters} parameters, ${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`,
+    '',
+  ];
   for (const k of r.siteKinds) {
-    out.push(`${k.kind} (${k.sites.length} site${k.sites.length === 1 ? '' : 's'}: ${compress(k.sites.map((s) => s.label))})`);
-    out.push(`  roles (first site): ${Object.entries(k.sites[0]!.roles).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+    out.push(
+      `${k.kind} (${k.sites.length} site${k.sites.length === 1 ? '' : 's'}: ${compress(k.sites.map((s) => s.label))})`,
+    );
+    out.push(
+      `  roles (first site): ${Object.entries(k.sites[0]!.roles)
+        .map(([n, s]) => `${n} ${s}`)
+        .join(', ')}`,
+    );
     for (const s of k.symmetries) {
       out.push(`  ${s.name}:`);
       for (const l of s.laws) out.push(`    ${l.id}: ${l.statement}`);

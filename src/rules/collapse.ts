@@ -12,7 +12,12 @@ import { compile, type Compiled } from '../expr/evaluate';
 import { rng } from '../../numeric/rng';
 import { minEigen } from '../../numeric/linalg';
 
-export interface CollapseSample { readonly gamma: number; readonly threshold: number; readonly predicted: boolean; readonly observed: boolean }
+export interface CollapseSample {
+  readonly gamma: number;
+  readonly threshold: number;
+  readonly predicted: boolean;
+  readonly observed: boolean;
+}
 export interface CollapseReport {
   readonly samples: readonly CollapseSample[];
   readonly agree: number;
@@ -21,9 +26,16 @@ export interface CollapseReport {
   readonly skipped: number;
 }
 
-export function collapseExperiment(d: MirrorDeclaration, reflection: number[][], opts: { samples?: number; seed?: number; batch?: number; steps?: number } = {}): CollapseReport {
-  const P = d.parameters, n = P.length;
-  const samples = opts.samples ?? 50, B = opts.batch ?? 8, steps = opts.steps ?? 4000;
+export function collapseExperiment(
+  d: MirrorDeclaration,
+  reflection: number[][],
+  opts: { samples?: number; seed?: number; batch?: number; steps?: number } = {},
+): CollapseReport {
+  const P = d.parameters,
+    n = P.length;
+  const samples = opts.samples ?? 50,
+    B = opts.batch ?? 8,
+    steps = opts.steps ?? 4000;
   const r = rng(opts.seed ?? 1);
   const vars = [...P, ...d.data, ...d.constants];
   const grad: Compiled[] = P.map((p) => compile(diff(d.loss, p), vars));
@@ -33,12 +45,17 @@ export function collapseExperiment(d: MirrorDeclaration, reflection: number[][],
   const O: number[][] = [];
   for (let j = 0; j < n; j++) {
     const v = Aproj.map((row) => row[j]!);
-    for (const o of O) { const c = o.reduce((s, x, i) => s + x * v[i]!, 0); for (let i = 0; i < n; i++) v[i]! -= c * o[i]!; }
+    for (const o of O) {
+      const c = o.reduce((s, x, i) => s + x * v[i]!, 0);
+      for (let i = 0; i < n; i++) v[i]! -= c * o[i]!;
+    }
     const nv = Math.hypot(...v);
     if (nv > 1e-9) O.push(v.map((x) => x / nv));
   }
-  const mean = (f: Compiled, theta: number[], data: number[][], consts: number[]): number => data.reduce((s, x) => s + f([...theta, ...x, ...consts]), 0) / data.length;
-  const offSet = (theta: number[]): number => Math.hypot(...O.map((o) => o.reduce((s, x, i) => s + x * theta[i]!, 0)));
+  const mean = (f: Compiled, theta: number[], data: number[][], consts: number[]): number =>
+    data.reduce((s, x) => s + f([...theta, ...x, ...consts]), 0) / data.length;
+  const offSet = (theta: number[]): number =>
+    Math.hypot(...O.map((o) => o.reduce((s, x, i) => s + x * theta[i]!, 0)));
   const out: CollapseSample[] = [];
   let skipped = 0;
   for (let sIdx = 0; sIdx < samples; sIdx++) {
@@ -55,23 +72,40 @@ export function collapseExperiment(d: MirrorDeclaration, reflection: number[][],
     };
     // A start on the set: project random parameters onto it (θ − O Oᵀ θ).
     const raw = P.map(() => r.normal());
-    const start = raw.map((x, i) => x - O.reduce((s, o) => s + o[i]! * o.reduce((t, y, j) => t + y * raw[j]!, 0), 0));
+    const start = raw.map(
+      (x, i) => x - O.reduce((s, o) => s + o[i]! * o.reduce((t, y, j) => t + y * raw[j]!, 0), 0),
+    );
     const gamma = 0.02 + 1.5 * r.next();
     const eta = 0.02;
     const star = gd(start, gamma, eta);
-    if (!star) { skipped++; continue; }
+    if (!star) {
+      skipped++;
+      continue;
+    }
     const H = hess.map((row) => row.map((f) => mean(f, star, data, consts)));
-    const M = O.map((a) => O.map((b) => a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0)));
+    const M = O.map((a) =>
+      O.map((b) => a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0)),
+    );
     const lmin = minEigen(M);
     const threshold = -lmin / 2;
     const predicted = gamma > threshold;
-    const z = O.reduce((acc, o) => acc.map((x, i) => x + 1e-3 * r.normal() * o[i]!), new Array(n).fill(0) as number[]);
+    const z = O.reduce(
+      (acc, o) => acc.map((x, i) => x + 1e-3 * r.normal() * o[i]!),
+      new Array(n).fill(0) as number[],
+    );
     const perturbed = star.map((x, i) => x + z[i]!);
     const end = gd(perturbed, gamma, eta);
     const observed = end !== undefined && offSet(end) < 0.5 * offSet(perturbed);
     out.push({ gamma, threshold, predicted, observed });
   }
-  const clear = out.filter((s) => Math.abs(s.gamma - s.threshold) > 0.1 * Math.max(Math.abs(s.threshold), 1e-3));
-  return { samples: out, agree: clear.filter((s) => s.predicted === s.observed).length, decided: clear.length, ambiguous: out.length - clear.length, skipped };
+  const clear = out.filter(
+    (s) => Math.abs(s.gamma - s.threshold) > 0.1 * Math.max(Math.abs(s.threshold), 1e-3),
+  );
+  return {
+    samples: out,
+    agree: clear.filter((s) => s.predicted === s.observed).length,
+    decided: clear.length,
+    ambiguous: out.length - clear.length,
+    skipped,
+  };
 }
-

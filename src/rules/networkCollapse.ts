@@ -75,7 +75,10 @@ function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
   const O: Float64Array[] = [];
   for (const v0 of vs) {
     const v = Float64Array.from(v0);
-    for (const o of O) { const c = dot(o, v); for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!; }
+    for (const o of O) {
+      const c = dot(o, v);
+      for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!;
+    }
     const n = normv(v);
     if (n > 1e-9) O.push(v.map((x) => x / n));
   }
@@ -84,16 +87,21 @@ function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
 
 /** Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's indices), as full parameter vectors. */
 export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
-  return orthonormal(R.indices.map((j) => {
-    const e = new Float64Array(size);
-    e[j] = 1;
-    const r = R.reflect(e);
-    return e.map((x, i) => (x - r[i]!) / 2);
-  }));
+  return orthonormal(
+    R.indices.map((j) => {
+      const e = new Float64Array(size);
+      e[j] = 1;
+      const r = R.reflect(e);
+      return e.map((x, i) => (x - r[i]!) / 2);
+    }),
+  );
 }
 
 /** OᵀHO for an orthonormal O, from one Hessian-vector product per column (symmetrised against rounding). */
-export function projectedHessian(O: readonly Float64Array[], hv: (v: Float64Array) => Float64Array): number[][] {
+export function projectedHessian(
+  O: readonly Float64Array[],
+  hv: (v: Float64Array) => Float64Array,
+): number[][] {
   const HO = O.map(hv);
   return O.map((a, i) => O.map((_, j) => (dot(a, HO[j]!) + dot(O[j]!, HO[i]!)) / 2));
 }
@@ -113,7 +121,8 @@ function solve(A: number[][], b: number[]): number[] {
     }
   }
   const x = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) x[i] = (a[i]![n]! - a[i]!.slice(i + 1, n).reduce((s, y, j) => s + y * x[i + 1 + j]!, 0)) / a[i]![i]!;
+  for (let i = n - 1; i >= 0; i--)
+    x[i] = (a[i]![n]! - a[i]!.slice(i + 1, n).reduce((s, y, j) => s + y * x[i + 1 + j]!, 0)) / a[i]![i]!;
   return x;
 }
 
@@ -121,17 +130,33 @@ function solve(A: number[][], b: number[]): number[] {
  * The attraction threshold at parameters θ on the set: γ* = −λ_min(OᵀHO)/2, with OᵀHO from one
  * Hessian-vector product per reflected direction (symmetrised against rounding).
  */
-export function thresholdAt(R: CaseReflection, c: NetworkCase, theta: Float64Array): { O: Float64Array[]; lmin: number; threshold: number } {
+export function thresholdAt(
+  R: CaseReflection,
+  c: NetworkCase,
+  theta: Float64Array,
+): { O: Float64Array[]; lmin: number; threshold: number } {
   const O = reflectedBasis(R, c.net.size);
   const lmin = minEigen(projectedHessian(O, (o) => evaluate(c.net, theta, c.batch, o).hv!));
   return { O, lmin, threshold: -lmin / 2 };
 }
 
 /** One sample of the experiment, or why it was skipped. */
-export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase, gamma: number, seed: number): NetworkCollapseSample | { readonly skipped: string } {
+export function collapseSample(
+  decl: BlockMirrorDeclaration,
+  sums: ReflectionSums,
+  c: NetworkCase,
+  gamma: number,
+  seed: number,
+): NetworkCollapseSample | { readonly skipped: string } {
   const R = caseReflection(decl, sums, c);
-  const grad = (th: Float64Array): Float64Array => { const g = evaluate(c.net, th, c.batch).grad; return g.map((x, i) => x + 2 * gamma * th[i]!); };
-  const hvp = (th: Float64Array, v: Float64Array): Float64Array => { const h = evaluate(c.net, th, c.batch, v).hv!; return h.map((x, i) => x + 2 * gamma * v[i]!); };
+  const grad = (th: Float64Array): Float64Array => {
+    const g = evaluate(c.net, th, c.batch).grad;
+    return g.map((x, i) => x + 2 * gamma * th[i]!);
+  };
+  const hvp = (th: Float64Array, v: Float64Array): Float64Array => {
+    const h = evaluate(c.net, th, c.batch, v).hv!;
+    return h.map((x, i) => x + 2 * gamma * v[i]!);
+  };
   const r = rng(seed);
   const size = c.net.size;
   const lossG = (th: Float64Array): number => evaluate(c.net, th, c.batch).loss + gamma * dot(th, th);
@@ -139,12 +164,29 @@ export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSum
   // `size` Hessian-vector products), accepted only when the regularised loss decreases.
   let th = R.project(c.theta);
   const hessian = (x: Float64Array): number[][] => {
-    const cols = Array.from({ length: size }, (_, j) => { const e = new Float64Array(size); e[j] = 1; return R.project(hvp(x, R.project(e))); });
+    const cols = Array.from({ length: size }, (_, j) => {
+      const e = new Float64Array(size);
+      e[j] = 1;
+      return R.project(hvp(x, R.project(e)));
+    });
     return Array.from({ length: size }, (_, i) => cols.map((col, j) => (col[i]! + cols[i]![j]!) / 2));
   };
-  const Pset = Array.from({ length: size }, (_, j) => { const e = new Float64Array(size); e[j] = 1; return R.project(e); });
+  const Pset = Array.from({ length: size }, (_, j) => {
+    const e = new Float64Array(size);
+    e[j] = 1;
+    return R.project(e);
+  });
   const symmetricBasis = orthonormal(Pset);
-  const lminSet = (H: number[][]): number => (symmetricBasis.length ? minEigen(symmetricBasis.map((a) => symmetricBasis.map((b) => a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0)))) : 0);
+  const lminSet = (H: number[][]): number =>
+    symmetricBasis.length
+      ? minEigen(
+          symmetricBasis.map((a) =>
+            symmetricBasis.map((b) =>
+              a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0),
+            ),
+          ),
+        )
+      : 0;
   const g0 = normv(R.project(grad(th)));
   let mu = 1e-3;
   let converged = false;
@@ -152,16 +194,26 @@ export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSum
     const e = evaluate(c.net, th, c.batch, undefined, { bound: true });
     const g = R.project(e.grad.map((x, i) => x + 2 * gamma * th[i]!));
     // Converged: the gradient is 1e-10 of its start, or at the rounding floor of its own computation.
-    if (normv(g) <= Math.max(1e-10 * g0, 1e-13 * normv(e.gradBound!)) || normv(g) < 1e-14) { converged = true; break; }
+    if (normv(g) <= Math.max(1e-10 * g0, 1e-13 * normv(e.gradBound!)) || normv(g) < 1e-14) {
+      converged = true;
+      break;
+    }
     const H = hessian(th);
     // Damping at least past the most negative curvature within the set: every step is a descent step,
     // so the iteration settles in minima, not saddles.
     const floor = Math.max(0, -1.5 * lminSet(H));
     const f0 = lossG(th);
     for (let tries = 0; tries < 40; tries++) {
-      const delta = solve(H.map((row, i) => row.map((x, j) => x + (i === j ? floor + mu : 0))), Array.from(g, (x) => -x));
+      const delta = solve(
+        H.map((row, i) => row.map((x, j) => x + (i === j ? floor + mu : 0))),
+        Array.from(g, (x) => -x),
+      );
       const next = R.project(th.map((x, i) => x + delta[i]!));
-      if (next.every(Number.isFinite) && lossG(next) <= f0) { th = next; mu = Math.max(mu / 3, 1e-12); break; }
+      if (next.every(Number.isFinite) && lossG(next) <= f0) {
+        th = next;
+        mu = Math.max(mu / 3, 1e-12);
+        break;
+      }
       mu *= 4;
     }
   }
@@ -169,20 +221,39 @@ export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSum
   // Only minima within the set: at a saddle the run would leave θ* along symmetric directions too.
   // (Flat directions, e.g. the orthogonal symmetry of a linear layer that weight decay keeps, give λ ≈ 0.)
   const Hend = hessian(th);
-  if (lminSet(Hend) < -1e-8 * Math.max(...Hend.map((row, i) => Math.abs(row[i]!)))) return { skipped: 'a saddle within the set' };
+  if (lminSet(Hend) < -1e-8 * Math.max(...Hend.map((row, i) => Math.abs(row[i]!))))
+    return { skipped: 'a saddle within the set' };
   // The step for the observation: 1/λ_max of the regularised Hessian (power iteration).
   let v = Float64Array.from({ length: size }, () => r.normal());
   let lmax = 1;
-  for (let k = 0; k < 30; k++) { const hv = hvp(th, v); lmax = normv(hv) / normv(v); v = hv.map((x) => x / normv(hv)); }
+  for (let k = 0; k < 30; k++) {
+    const hv = hvp(th, v);
+    lmax = normv(hv) / normv(v);
+    v = hv.map((x) => x / normv(hv));
+  }
   const eta = 1 / Math.max(lmax, 1e-6);
   const { O, lmin, threshold } = thresholdAt(R, c, th);
   const predicted = gamma > threshold;
   // Exactly marginal (a flat direction across the set): nothing to observe in a finite window.
-  if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold)) return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed: undefined, window: 0 };
+  if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold))
+    return {
+      siteKind: c.site.kind,
+      site: c.site.label,
+      architecture: describeSpec(c.spec),
+      m: O.length,
+      gamma,
+      threshold,
+      predicted,
+      observed: undefined,
+      window: 0,
+    };
   const rate = eta * Math.abs(lmin + 2 * gamma);
   const window = Math.min(MAX_WINDOW, Math.max(100, Math.ceil((5 * Math.LN2) / Math.max(rate, 1e-300))));
   const scale = PERTURBATION * Math.max(1, normv(th));
-  const z = O.reduce((acc, o) => { const w = r.normal(); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
+  const z = O.reduce((acc, o) => {
+    const w = r.normal();
+    return acc.map((x, i) => x + w * o[i]!);
+  }, new Float64Array(c.net.size));
   let p = th.map((x, i) => x + (scale * z[i]!) / normv(z));
   const start = R.offSet(p);
   let observed: boolean | undefined;
@@ -190,13 +261,32 @@ export function collapseSample(decl: BlockMirrorDeclaration, sums: ReflectionSum
     const g = grad(p);
     p = p.map((x, i) => x - eta * g[i]!);
     const off = R.offSet(p);
-    if (!Number.isFinite(off) || off > 2 * start) { observed = false; break; }
+    if (!Number.isFinite(off) || off > 2 * start) {
+      observed = false;
+      break;
+    }
   }
-  if (observed === undefined) { const off = R.offSet(p); observed = off < start / 2 ? true : off > 2 * start ? false : undefined; }
-  return { siteKind: c.site.kind, site: c.site.label, architecture: describeSpec(c.spec), m: O.length, gamma, threshold, predicted, observed, window };
+  if (observed === undefined) {
+    const off = R.offSet(p);
+    observed = off < start / 2 ? true : off > 2 * start ? false : undefined;
+  }
+  return {
+    siteKind: c.site.kind,
+    site: c.site.label,
+    architecture: describeSpec(c.spec),
+    m: O.length,
+    gamma,
+    threshold,
+    predicted,
+    observed,
+    window,
+  };
 }
 
-export function networkCollapse(decl: BlockMirrorDeclaration, opts: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] } = {}): NetworkCollapseReport {
+export function networkCollapse(
+  decl: BlockMirrorDeclaration,
+  opts: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] } = {},
+): NetworkCollapseReport {
   const seed = opts.seed ?? 1;
   const n = opts.samples ?? 50;
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
@@ -212,18 +302,41 @@ export function networkCollapse(decl: BlockMirrorDeclaration, opts: { samples?: 
     // than hidden units the set holds the unconstrained minima's orbit and is exactly marginal).
     const cases = Array.from({ length: n }, (_, k) => {
       const h = 2 + r.int(2);
-      const widths = opts.arch?.widths ?? (kind === 'product-layer' ? [1, 1 + r.int(4), 1] : [h - 1 + r.int(2), h, h + r.int(2)]);
-      return fc.sample(siteCase(kind, { norms: ['none'], acts: SMOOTH, ...opts.arch, widths }), { seed: seed + 7919 * k, numRuns: 1 })[0]!;
+      const widths =
+        opts.arch?.widths ??
+        (kind === 'product-layer' ? [1, 1 + r.int(4), 1] : [h - 1 + r.int(2), h, h + r.int(2)]);
+      return fc.sample(siteCase(kind, { norms: ['none'], acts: SMOOTH, ...opts.arch, widths }), {
+        seed: seed + 7919 * k,
+        numRuns: 1,
+      })[0]!;
     });
     for (const c of cases) {
       const [lo, hi] = GAMMA_EXPONENTS;
       const gamma = 10 ** (lo + (hi - lo) * r.next());
       let s: NetworkCollapseSample | { readonly skipped: string } = { skipped: 'degenerate network' };
-      try { s = collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4); } catch (err) { if (!(err instanceof NetworkError)) throw err; }
-      if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); else out.push(s);
+      try {
+        s = collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4);
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err;
+      }
+      if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1);
+      else out.push(s);
     }
   }
-  const clear = out.filter((s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold));
+  const clear = out.filter(
+    (s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold),
+  );
   const marginal = out.filter((s) => Math.abs(s.gamma - s.threshold) <= 1e-6 * Math.abs(s.threshold)).length;
-  return { kind: 'collapse-report', seed, gammaRange: [10 ** GAMMA_EXPONENTS[0], 10 ** GAMMA_EXPONENTS[1]], perturbation: PERTURBATION, samples: out, agree: clear.filter((s) => s.predicted === s.observed).length, decided: clear.length, ambiguous: out.length - clear.length, marginal, skipped: Object.fromEntries(skipped) };
+  return {
+    kind: 'collapse-report',
+    seed,
+    gammaRange: [10 ** GAMMA_EXPONENTS[0], 10 ** GAMMA_EXPONENTS[1]],
+    perturbation: PERTURBATION,
+    samples: out,
+    agree: clear.filter((s) => s.predicted === s.observed).length,
+    decided: clear.length,
+    ambiguous: out.length - clear.length,
+    marginal,
+    skipped: Object.fromEntries(skipped),
+  };
 }

@@ -40,26 +40,53 @@ export interface NoiseSample {
 }
 
 /** One case: the criterion, both predictions and the observation, or why the criterion does not apply. */
-export function noiseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, c: NetworkCase, seed: number): NoiseSample | { readonly skipped: string } {
+export function noiseSample(
+  decl: BlockMirrorDeclaration,
+  sums: ReflectionSums,
+  c: NetworkCase,
+  seed: number,
+): NoiseSample | { readonly skipped: string } {
   const R = caseReflection(decl, sums, c);
   const th = R.project(c.theta);
   const B = c.batch.X.rows;
   const rows = Array.from({ length: B }, (_, i) => rowsOf(c.batch, [i]));
   const r = rng(seed);
   // A common fixed point needs θ* = 0 (weight decay moves any other point) and every sample's gradient 0.
-  if (Math.sqrt(dot(th, th)) > 0) return { skipped: 'the set has no common fixed point of every sample\'s step' };
-  for (const b of rows) { const g = evaluate(c.net, th, b).grad; if (Math.sqrt(dot(g, g)) > 1e-14) return { skipped: 'the set has no common fixed point of every sample\'s step' }; }
+  if (Math.sqrt(dot(th, th)) > 0)
+    return { skipped: "the set has no common fixed point of every sample's step" };
+  for (const b of rows) {
+    const g = evaluate(c.net, th, b).grad;
+    if (Math.sqrt(dot(g, g)) > 1e-14)
+      return { skipped: "the set has no common fixed point of every sample's step" };
+  }
   const O = reflectedBasis(R, c.net.size);
   const Ms = rows.map((b) => projectedHessian(O, (o) => evaluate(c.net, th, b, o).hv!));
   const scale = Math.max(...Ms.flatMap((M) => M.flat().map(Math.abs)), 1e-300);
-  const mm = (A: number[][], Bm: number[][]): number[][] => A.map((row) => Bm[0]!.map((_, j) => row.reduce((s, x, k) => s + x * Bm[k]![j]!, 0)));
-  for (const A of Ms) for (const Bm of Ms) {
-    const AB = mm(A, Bm), BA = mm(Bm, A);
-    if (AB.some((row, i) => row.some((x, j) => Math.abs(x - BA[i]![j]!) > 1e-12 * scale * scale))) return { skipped: 'the per-sample blocks do not commute (the criterion is only a heuristic there)' };
-  }
-  const mix = Ms.reduce((acc, M) => { const w = r.normal(); return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!)); }, O.map(() => O.map(() => 0)));
+  const mm = (A: number[][], Bm: number[][]): number[][] =>
+    A.map((row) => Bm[0]!.map((_, j) => row.reduce((s, x, k) => s + x * Bm[k]![j]!, 0)));
+  for (const A of Ms)
+    for (const Bm of Ms) {
+      const AB = mm(A, Bm),
+        BA = mm(Bm, A);
+      if (AB.some((row, i) => row.some((x, j) => Math.abs(x - BA[i]![j]!) > 1e-12 * scale * scale)))
+        return { skipped: 'the per-sample blocks do not commute (the criterion is only a heuristic there)' };
+    }
+  const mix = Ms.reduce(
+    (acc, M) => {
+      const w = r.normal();
+      return acc.map((row, i) => row.map((x, j) => x + w * M[i]![j]!));
+    },
+    O.map(() => O.map(() => 0)),
+  );
   const V = symmetricEigen(mix).vectors;
-  const h = Ms.map((M) => V.map((v) => dot(v, M.map((row) => dot(row, v)))));
+  const h = Ms.map((M) =>
+    V.map((v) =>
+      dot(
+        v,
+        M.map((row) => dot(row, v)),
+      ),
+    ),
+  );
   const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
   // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.
   const gstar = Math.max(0, -Math.min(...hbar) / 2);
@@ -67,22 +94,40 @@ export function noiseSample(decl: BlockMirrorDeclaration, sums: ReflectionSums, 
   const spread = Math.max(...h.flat().map((x) => Math.abs(x + 2 * gamma)));
   const eta = (0.2 + 2.8 * r.next()) / spread;
   const terms = V.map((_, j) => h.map((hi) => Math.log(Math.abs(1 - eta * (hi[j]! + 2 * gamma)))));
-  const stats = terms.map((t) => { const m = t.reduce((s, x) => s + x, 0) / t.length; const sd = Math.sqrt(t.reduce((s, x) => s + (x - m) ** 2, 0) / t.length); return { m, se: sd / Math.sqrt(NOISE_STEPS) }; });
+  const stats = terms.map((t) => {
+    const m = t.reduce((s, x) => s + x, 0) / t.length;
+    const sd = Math.sqrt(t.reduce((s, x) => s + (x - m) ** 2, 0) / t.length);
+    return { m, se: sd / Math.sqrt(NOISE_STEPS) };
+  });
   const worst = stats.reduce((a, b) => (b.m > a.m ? b : a));
   const meanFieldPredicted = hbar.every((x) => Math.abs(1 - eta * (x + 2 * gamma)) < 1);
   // Observation: one-sample SGD from a small perturbation spread over every reflected direction.
-  let p = O.reduce((acc, o) => { const w = PERTURBATION * (1 + r.next()); return acc.map((x, i) => x + w * o[i]!); }, new Float64Array(c.net.size));
+  let p = O.reduce((acc, o) => {
+    const w = PERTURBATION * (1 + r.next());
+    return acc.map((x, i) => x + w * o[i]!);
+  }, new Float64Array(c.net.size));
   const start = R.offSet(p);
   let grew = false;
   for (let k = 0; k < NOISE_STEPS; k++) {
     const g = evaluate(c.net, p, rows[r.int(B)]!).grad;
     p = p.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
     const off = R.offSet(p);
-    if (!(off < 1e-3)) { grew = true; break; }
+    if (!(off < 1e-3)) {
+      grew = true;
+      break;
+    }
     if (off === 0) break;
   }
   const observed = !grew && R.offSet(p) < start;
-  return { gamma, eta, criterion: worst.m, standardError: worst.se, noisePredicted: worst.m < 0, meanFieldPredicted, observed };
+  return {
+    gamma,
+    eta,
+    criterion: worst.m,
+    standardError: worst.se,
+    noisePredicted: worst.m < 0,
+    meanFieldPredicted,
+    observed,
+  };
 }
 
 export interface NoiseReport {
@@ -102,22 +147,51 @@ export interface NoiseReport {
   readonly skipped: Readonly<Record<string, number>>;
 }
 
-export function noiseExperiment(decl: BlockMirrorDeclaration, opts: { samples?: number; seed?: number; sites?: readonly SiteKind[] } = {}): NoiseReport {
+export function noiseExperiment(
+  decl: BlockMirrorDeclaration,
+  opts: { samples?: number; seed?: number; sites?: readonly SiteKind[] } = {},
+): NoiseReport {
   const seed = opts.seed ?? 1;
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
   const sums = reflectionSums(decl);
-  let decided = 0, noiseAgree = 0, meanFieldAgree = 0, disagree = 0, noiseRight = 0, ambiguous = 0;
+  let decided = 0,
+    noiseAgree = 0,
+    meanFieldAgree = 0,
+    disagree = 0,
+    noiseRight = 0,
+    ambiguous = 0;
   const skipped = new Map<string, number>();
   for (const kind of kinds) {
     for (const c of fc.sample(siteCase(kind, { norms: ['none'] }), { seed, numRuns: opts.samples ?? 50 })) {
       const s = noiseSample(decl, sums, c, c.seed ^ 0x1234);
-      if ('skipped' in s) { skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1); continue; }
-      if (Math.abs(s.criterion) < 3 * s.standardError) { ambiguous++; continue; }
+      if ('skipped' in s) {
+        skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1);
+        continue;
+      }
+      if (Math.abs(s.criterion) < 3 * s.standardError) {
+        ambiguous++;
+        continue;
+      }
       decided++;
       if (s.noisePredicted === s.observed) noiseAgree++;
       if (s.meanFieldPredicted === s.observed) meanFieldAgree++;
-      if (s.noisePredicted !== s.meanFieldPredicted) { disagree++; if (s.noisePredicted === s.observed) noiseRight++; }
+      if (s.noisePredicted !== s.meanFieldPredicted) {
+        disagree++;
+        if (s.noisePredicted === s.observed) noiseRight++;
+      }
     }
   }
-  return { kind: 'noise-report', seed, steps: NOISE_STEPS, perturbation: PERTURBATION, decided, noiseAgree, meanFieldAgree, disagree, noiseRightWhereTheyDisagree: noiseRight, ambiguous, skipped: Object.fromEntries(skipped) };
+  return {
+    kind: 'noise-report',
+    seed,
+    steps: NOISE_STEPS,
+    perturbation: PERTURBATION,
+    decided,
+    noiseAgree,
+    meanFieldAgree,
+    disagree,
+    noiseRightWhereTheyDisagree: noiseRight,
+    ambiguous,
+    skipped: Object.fromEntries(skipped),
+  };
 }

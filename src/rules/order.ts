@@ -36,13 +36,27 @@ export interface OrderReport {
 
 /** Smooth activations per site kind, so that finite-step expansions hold. */
 const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
-  'hidden-unit': ['linear'], 'poly-unit': ['poly'], 'normalised-unit': ['tanh'], 'normalised-layer': ['tanh'],
-  'softmax-column': ['tanh'], 'softmax-bias': ['tanh'], 'bias-before-batchnorm': ['tanh'], 'bias-before-layernorm': ['tanh'], 'linear-layer': ['linear'], 'augmented-input': ['linear'],
-  'odd-unit': ['tanh'], 'unit-pair': ['tanh'], 'product-layer': ['linear'],
+  'hidden-unit': ['linear'],
+  'poly-unit': ['poly'],
+  'normalised-unit': ['tanh'],
+  'normalised-layer': ['tanh'],
+  'softmax-column': ['tanh'],
+  'softmax-bias': ['tanh'],
+  'bias-before-batchnorm': ['tanh'],
+  'bias-before-layernorm': ['tanh'],
+  'linear-layer': ['linear'],
+  'augmented-input': ['linear'],
+  'odd-unit': ['tanh'],
+  'unit-pair': ['tanh'],
+  'product-layer': ['linear'],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */
-function chargeReader(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase): (theta: Float64Array) => number {
+function chargeReader(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  c: NetworkCase,
+): (theta: Float64Array) => number {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
@@ -67,10 +81,17 @@ function topCurvature(c: NetworkCase): number {
   return lmax;
 }
 
-export function measureOrder(decl: BlockDeclaration, dyn: Dynamics, opts: { seed?: number; eta?: number; wd?: number; steps?: number } = {}): OrderReport | undefined {
+export function measureOrder(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  opts: { seed?: number; eta?: number; wd?: number; steps?: number } = {},
+): OrderReport | undefined {
   const kind = decl.sites[0];
   if (!kind) return undefined;
-  const cases = fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), { seed: opts.seed ?? 1, numRuns: 8 });
+  const cases = fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), {
+    seed: opts.seed ?? 1,
+    numRuns: 8,
+  });
   // The first case whose errors stand above rounding for both forms (a stiff case forces so small an η
   // that second-order errors vanish into rounding).
   let fallback: OrderReport | undefined;
@@ -83,7 +104,12 @@ export function measureOrder(decl: BlockDeclaration, dyn: Dynamics, opts: { seed
   return fallback;
 }
 
-function orderFor(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, opts: { eta?: number; wd?: number; steps?: number }): OrderReport | undefined {
+function orderFor(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  c: NetworkCase,
+  opts: { eta?: number; wd?: number; steps?: number },
+): OrderReport | undefined {
   const Q = chargeReader(decl, dyn, c);
   const wd = opts.wd ?? 0.05;
   // The expansions in η need η·λ_max ≪ 1.
@@ -91,27 +117,54 @@ function orderFor(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, opts: {
   const eta0 = opts.eta ?? Math.min(0.02, 0.05 / (lmax + wd));
   const K0 = opts.steps ?? 100;
   const T = eta0 * K0;
-  const d = (th: Float64Array): Float64Array => evaluate(c.net, th, c.batch).grad.map((g, i) => g + wd * th[i]!);
+  const d = (th: Float64Array): Float64Array =>
+    evaluate(c.net, th, c.batch).grad.map((g, i) => g + wd * th[i]!);
   try {
-    const gf = integrate((_, th) => d(th).map((x) => -x), c.theta, 0, T, { rtol: 1e-12, atol: 1e-14, maxSteps: 20000 });
+    const gf = integrate((_, th) => d(th).map((x) => -x), c.theta, 0, T, {
+      rtol: 1e-12,
+      atol: 1e-14,
+      maxSteps: 20000,
+    });
     if (!gf.completed) return undefined;
     const etas = [eta0, eta0 / 2, eta0 / 4];
-    const flowErrors: number[] = [], modifiedErrors: number[] = [];
+    const flowErrors: number[] = [],
+      modifiedErrors: number[] = [];
     for (const eta of etas) {
       let th = Float64Array.from(c.theta);
-      for (let k = 0; k < Math.round(T / eta); k++) { const dk = d(th); th = th.map((x, i) => x - eta * dk[i]!); }
-      const mf = integrate((_, t) => {
-        const dt = d(t);
-        const hv = evaluate(c.net, t, c.batch, dt).hv!;
-        return dt.map((x, i) => -x - (eta / 2) * (hv[i]! + wd * x));
-      }, c.theta, 0, T, { rtol: 1e-12, atol: 1e-14, maxSteps: 20000 });
+      for (let k = 0; k < Math.round(T / eta); k++) {
+        const dk = d(th);
+        th = th.map((x, i) => x - eta * dk[i]!);
+      }
+      const mf = integrate(
+        (_, t) => {
+          const dt = d(t);
+          const hv = evaluate(c.net, t, c.batch, dt).hv!;
+          return dt.map((x, i) => -x - (eta / 2) * (hv[i]! + wd * x));
+        },
+        c.theta,
+        0,
+        T,
+        { rtol: 1e-12, atol: 1e-14, maxSteps: 20000 },
+      );
       if (!mf.completed) return undefined;
       flowErrors.push(Math.abs(Q(th) - Q(gf.y)));
       modifiedErrors.push(Math.abs(Q(th) - Q(mf.y)));
     }
     const floor = 1e3 * Number.EPSILON * Math.max(Math.abs(Q(c.theta)), Math.abs(Q(gf.y)));
-    const ratios = (e: number[]): (number | null)[] => e.slice(1).map((x, i) => (x > floor && e[i]! > floor ? e[i]! / x : null));
-    return { kind: 'sgd', architecture: describeSpec(c.spec), site: c.site.label, time: T, etas, flowErrors, modifiedErrors, flowRatios: ratios(flowErrors), modifiedRatios: ratios(modifiedErrors), floor };
+    const ratios = (e: number[]): (number | null)[] =>
+      e.slice(1).map((x, i) => (x > floor && e[i]! > floor ? e[i]! / x : null));
+    return {
+      kind: 'sgd',
+      architecture: describeSpec(c.spec),
+      site: c.site.label,
+      time: T,
+      etas,
+      flowErrors,
+      modifiedErrors,
+      flowRatios: ratios(flowErrors),
+      modifiedRatios: ratios(modifiedErrors),
+      floor,
+    };
   } catch (err) {
     if (err instanceof NetworkError) return undefined;
     throw err;
@@ -128,16 +181,26 @@ function orderFor(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, opts: {
  * (θ̇(0) + d/(1 − β)) m/(1 − β). Equal shifts give θ̇(0) = −d₀/(1 + β), and with that start the
  * error is predicted to fall by 4 per halving (any other start leaves an O(h) shift: factor 2).
  */
-export function measureMomentumOrder(decl: BlockDeclaration, dyn: Dynamics, opts: { seed?: number; beta?: number; dampening?: number; wd?: number } = {}): OrderReport | undefined {
+export function measureMomentumOrder(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  opts: { seed?: number; beta?: number; dampening?: number; wd?: number } = {},
+): OrderReport | undefined {
   const kind = decl.sites[0];
   if (!kind) return undefined;
-  const beta = opts.beta ?? 0.5, damp = opts.dampening ?? 0, wd = opts.wd ?? 0.05;
-  for (const c of fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), { seed: opts.seed ?? 1, numRuns: 8 })) {
+  const beta = opts.beta ?? 0.5,
+    damp = opts.dampening ?? 0,
+    wd = opts.wd ?? 0.05;
+  for (const c of fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), {
+    seed: opts.seed ?? 1,
+    numRuns: 8,
+  })) {
     try {
       const Q = chargeReader(decl, dyn, c);
-      const d = (th: Float64Array): Float64Array => evaluate(c.net, th, c.batch).grad.map((g, i) => g + wd * th[i]!);
+      const d = (th: Float64Array): Float64Array =>
+        evaluate(c.net, th, c.batch).grad.map((g, i) => g + wd * th[i]!);
       const lmax = topCurvature(c);
-      const eta0 = Math.min(0.02, 0.05 * (1 - beta) / (lmax + wd));
+      const eta0 = Math.min(0.02, (0.05 * (1 - beta)) / (lmax + wd));
       const T = eta0 * (1 - damp) * 100;
       const n = c.theta.length;
       const etas = [eta0, eta0 / 2, eta0 / 4];
@@ -155,22 +218,43 @@ export function measureMomentumOrder(decl: BlockDeclaration, dyn: Dynamics, opts
         const m = (eta * (1 - damp) * (1 + beta)) / 2;
         const y0 = new Float64Array(2 * n);
         y0.set(c.theta, 0);
-        y0.set(d0.map((x) => -x / (1 + beta)), n);
-        const sol = integrate((_, y) => {
-          const t = y.subarray(0, n), w = y.subarray(n);
-          const dt = d(Float64Array.from(t));
-          const out = new Float64Array(2 * n);
-          out.set(w, 0);
-          for (let i = 0; i < n; i++) out[n + i] = -((1 - beta) * w[i]! + dt[i]!) / m;
-          return out;
-        }, y0, 0, T, { rtol: 1e-12, atol: 1e-14, maxSteps: 50000 });
+        y0.set(
+          d0.map((x) => -x / (1 + beta)),
+          n,
+        );
+        const sol = integrate(
+          (_, y) => {
+            const t = y.subarray(0, n),
+              w = y.subarray(n);
+            const dt = d(Float64Array.from(t));
+            const out = new Float64Array(2 * n);
+            out.set(w, 0);
+            for (let i = 0; i < n; i++) out[n + i] = -((1 - beta) * w[i]! + dt[i]!) / m;
+            return out;
+          },
+          y0,
+          0,
+          T,
+          { rtol: 1e-12, atol: 1e-14, maxSteps: 50000 },
+        );
         if (!sol.completed) throw new NetworkError('stiff');
         errs.push(Math.abs(Q(th) - Q(sol.y.subarray(0, n) as Float64Array)));
       }
       const floor = 1e3 * Number.EPSILON * Math.abs(Q(c.theta));
       const ratios = errs.slice(1).map((x, i) => (x > floor && errs[i]! > floor ? errs[i]! / x : null));
       if (!ratios.some((x) => x !== null)) continue;
-      return { kind: 'momentum', architecture: describeSpec(c.spec), site: c.site.label, time: T, etas, flowErrors: [], modifiedErrors: errs, flowRatios: [], modifiedRatios: ratios, floor };
+      return {
+        kind: 'momentum',
+        architecture: describeSpec(c.spec),
+        site: c.site.label,
+        time: T,
+        etas,
+        flowErrors: [],
+        modifiedErrors: errs,
+        flowRatios: [],
+        modifiedRatios: ratios,
+        floor,
+      };
     } catch (err) {
       if (err instanceof NetworkError) continue;
       throw err;

@@ -32,8 +32,13 @@ export interface Rule {
 
 export class RuleError extends Error {}
 
-const SPEC: Record<RuleKind, Record<string, { symbol: string; neutral?: number; check: (x: number) => string | undefined }>> = {
-  gf: { wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) } },
+const SPEC: Record<
+  RuleKind,
+  Record<string, { symbol: string; neutral?: number; check: (x: number) => string | undefined }>
+> = {
+  gf: {
+    wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
+  },
   sgd: {
     lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
     wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
@@ -41,7 +46,11 @@ const SPEC: Record<RuleKind, Record<string, { symbol: string; neutral?: number; 
   momentum: {
     lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
     beta: { symbol: 'beta', check: (x) => (x < 0 || x >= 1 ? 'momentum β must be in [0, 1)' : undefined) },
-    dampening: { symbol: 'd', neutral: 0, check: (x) => (x < 0 || x >= 1 ? 'dampening must be in [0, 1)' : undefined) },
+    dampening: {
+      symbol: 'd',
+      neutral: 0,
+      check: (x) => (x < 0 || x >= 1 ? 'dampening must be in [0, 1)' : undefined),
+    },
     wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
   },
   precond: {
@@ -50,8 +59,16 @@ const SPEC: Record<RuleKind, Record<string, { symbol: string; neutral?: number; 
   },
   adam: {
     lr: { symbol: 'eta', check: (x) => (x <= 0 ? 'the learning rate must be > 0' : undefined) },
-    beta1: { symbol: 'beta1', neutral: 0.9, check: (x) => (x < 0 || x >= 1 ? 'β₁ must be in [0, 1)' : undefined) },
-    beta2: { symbol: 'beta2', neutral: 0.999, check: (x) => (x < 0 || x >= 1 ? 'β₂ must be in [0, 1)' : undefined) },
+    beta1: {
+      symbol: 'beta1',
+      neutral: 0.9,
+      check: (x) => (x < 0 || x >= 1 ? 'β₁ must be in [0, 1)' : undefined),
+    },
+    beta2: {
+      symbol: 'beta2',
+      neutral: 0.999,
+      check: (x) => (x < 0 || x >= 1 ? 'β₂ must be in [0, 1)' : undefined),
+    },
     eps: { symbol: 'epsilon', neutral: 1e-8, check: (x) => (x <= 0 ? 'ε must be > 0' : undefined) },
     wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
   },
@@ -67,10 +84,16 @@ export function parseRule(text: string): Rule {
   const spec = SPEC[kind];
   if (!spec) throw new RuleError(`unknown rule '${m[1]}' (known: ${Object.keys(SPEC).join(', ')})`);
   const given = new Map<string, string>();
-  for (const part of (m[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (m[2] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const kv = /^([a-z0-9_]+)\s*=\s*(\S+)$/i.exec(part);
     if (!kv) throw new RuleError(`malformed hyper-parameter '${part}' in ${kind} (write name=value)`);
-    if (!spec[kv[1]!]) throw new RuleError(`${kind} has no hyper-parameter '${kv[1]}' (it has: ${Object.keys(spec).join(', ')})`);
+    if (!spec[kv[1]!])
+      throw new RuleError(
+        `${kind} has no hyper-parameter '${kv[1]}' (it has: ${Object.keys(spec).join(', ')})`,
+      );
     if (given.has(kv[1]!)) throw new RuleError(`hyper-parameter '${kv[1]}' given twice`);
     given.set(kv[1]!, kv[2]!);
   }
@@ -78,12 +101,17 @@ export function parseRule(text: string): Rule {
   for (const [name, s] of Object.entries(spec)) {
     const raw = given.get(name);
     if (raw === undefined) {
-      params[name] = s.neutral !== undefined ? { name, symbol: s.symbol, value: s.neutral } : { name, symbol: s.symbol };
+      params[name] =
+        s.neutral !== undefined ? { name, symbol: s.symbol, value: s.neutral } : { name, symbol: s.symbol };
       continue;
     }
-    if (IDENT.test(raw)) { params[name] = { name, symbol: raw }; continue; }
+    if (IDENT.test(raw)) {
+      params[name] = { name, symbol: raw };
+      continue;
+    }
     const x = Number(raw);
-    if (!Number.isFinite(x) || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new RuleError(`${kind}: ${name}=${raw} is neither a number nor a symbol name`);
+    if (!Number.isFinite(x) || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw))
+      throw new RuleError(`${kind}: ${name}=${raw} is neither a number nor a symbol name`);
     const bad = s.check(x);
     if (bad) throw new RuleError(`${kind}: ${name}=${raw}: ${bad}`);
     params[name] = { name, symbol: s.symbol, value: x };

@@ -30,9 +30,18 @@ export interface TrajectoryOptions {
   readonly arch?: ArchConstraints;
 }
 
-export interface TrajectoryPoint { readonly step: number; readonly observed: number; readonly predicted: number }
+export interface TrajectoryPoint {
+  readonly step: number;
+  readonly observed: number;
+  readonly predicted: number;
+}
 
-export interface TrajectoryLawCheck { readonly id: DynamicsLaw['id']; readonly title: string; readonly statement: string; readonly verdict: Verdict }
+export interface TrajectoryLawCheck {
+  readonly id: DynamicsLaw['id'];
+  readonly title: string;
+  readonly statement: string;
+  readonly verdict: Verdict;
+}
 
 export interface TrajectoryReport {
   readonly kind: 'trajectory-report';
@@ -43,13 +52,30 @@ export interface TrajectoryReport {
   readonly steps: number;
   readonly laws: readonly TrajectoryLawCheck[];
   /** Scale invariance: mean ρ⁴ over the last quarter of the first trajectory against the predicted steady state. */
-  readonly steadyState?: { readonly rho4: number; readonly predicted: number; readonly relaxationTimes: number };
+  readonly steadyState?: {
+    readonly rho4: number;
+    readonly predicted: number;
+    readonly relaxationTimes: number;
+  };
   /** Constant metric: drift of the G-weighted and of the plain charge along θ̇ = −G⁻¹∇L (first usable case). */
-  readonly metricCharge?: { readonly weighted: Drift; readonly unweighted: Drift; readonly metric: Readonly<Record<string, number>> };
+  readonly metricCharge?: {
+    readonly weighted: Drift;
+    readonly unweighted: Drift;
+    readonly metric: Readonly<Record<string, number>>;
+  };
   /** For Adam / preconditioning: total drift of the charge and the sum of the breaking terms, first case. */
-  readonly drift?: { readonly observed: number; readonly breakingSum: number; readonly secondOrderSum: number };
+  readonly drift?: {
+    readonly observed: number;
+    readonly breakingSum: number;
+    readonly secondOrderSum: number;
+  };
   /** The first case: architecture, site, and the charge predicted vs observed per step. */
-  readonly trajectory: { readonly architecture: string; readonly site: string; readonly hyper: Readonly<Record<string, number>>; readonly points: readonly TrajectoryPoint[] };
+  readonly trajectory: {
+    readonly architecture: string;
+    readonly site: string;
+    readonly hyper: Readonly<Record<string, number>>;
+    readonly points: readonly TrajectoryPoint[];
+  };
   readonly skipped: number;
   /** For SGD: the measured convergence orders of the continuous forms. */
   readonly order?: OrderReport;
@@ -59,8 +85,13 @@ export interface TrajectoryReport {
 /** Numeric hyper-parameters: the rule's values, else sampled (stable, small steps). */
 function hyperValues(rule: Rule, r: Rng): Record<string, number> {
   const sample: Record<string, () => number> = {
-    lr: () => 0.005 + 0.045 * r.next(), wd: () => 0.1 * r.next(), beta: () => 0.95 * r.next(), dampening: () => 0.5 * r.next(),
-    beta1: () => 0.9, beta2: () => 0.999, eps: () => 1e-8,
+    lr: () => 0.005 + 0.045 * r.next(),
+    wd: () => 0.1 * r.next(),
+    beta: () => 0.95 * r.next(),
+    dampening: () => 0.5 * r.next(),
+    beta1: () => 0.9,
+    beta2: () => 0.999,
+    eps: () => 1e-8,
   };
   const out: Record<string, number> = {};
   for (const [name, p] of Object.entries(rule.params)) out[p.symbol] = p.value ?? sample[name]!();
@@ -68,19 +99,37 @@ function hyperValues(rule: Rule, r: Rng): Record<string, number> {
 }
 
 /** The minibatch of step k: `size` rows of the data set drawn with replacement. */
-const minibatch = (data: Batch, size: number, r: Rng): Batch => rowsOf(data, Array.from({ length: size }, () => r.int(data.X.rows)));
+const minibatch = (data: Batch, size: number, r: Rng): Batch =>
+  rowsOf(
+    data,
+    Array.from({ length: size }, () => r.int(data.X.rows)),
+  );
 
-interface Measured { readonly value: Float64Array; readonly bound: number }
+interface Measured {
+  readonly value: Float64Array;
+  readonly bound: number;
+}
 
-export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: TrajectoryOptions = {}): TrajectoryReport {
+export function checkTrajectories(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  opts: TrajectoryOptions = {},
+): TrajectoryReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 10;
   const steps = opts.steps ?? 100;
   const rule = dyn.rule;
-  const laws = dyn.laws.filter((l) => l.data.kind === 'recursion' || l.data.kind === 'two-step' || l.data.kind === 'identity' || l.data.kind === 'normalisation');
+  const laws = dyn.laws.filter(
+    (l) =>
+      l.data.kind === 'recursion' ||
+      l.data.kind === 'two-step' ||
+      l.data.kind === 'identity' ||
+      l.data.kind === 'normalisation',
+  );
   const worst = new Map<DynamicsLaw, number>(laws.map((l) => [l, 0]));
   const failures = new Map<DynamicsLaw, { residual: number; where: string }>();
-  let evaluated = 0, skipped = 0;
+  let evaluated = 0,
+    skipped = 0;
   let first: TrajectoryReport['trajectory'] | undefined;
   let drift: TrajectoryReport['drift'];
   let steadyState: TrajectoryReport['steadyState'];
@@ -91,56 +140,133 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
       const r = rng(c.seed ^ 0x27d4eb2d);
       const hyper = hyperValues(rule, r);
       const res = runCase(decl, dyn, c, hyper, steps, r, ev, laws, !first);
-      if (!res) { skipped++; continue; }
+      if (!res) {
+        skipped++;
+        continue;
+      }
       evaluated++;
       for (const [l, x] of res.residuals) {
         worst.set(l, Math.max(worst.get(l)!, x.worst));
-        if (x.worst > IDENTITY_TOLERANCE && !failures.has(l)) failures.set(l, { residual: x.worst, where: `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ${x.at}, hyper-parameters ${JSON.stringify(hyper)}` });
+        if (x.worst > IDENTITY_TOLERANCE && !failures.has(l))
+          failures.set(l, {
+            residual: x.worst,
+            where: `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ${x.at}, hyper-parameters ${JSON.stringify(hyper)}`,
+          });
       }
-      if (!first) { first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points }; drift = res.drift; steadyState = res.steady; }
+      if (!first) {
+        first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points };
+        drift = res.drift;
+        steadyState = res.steady;
+      }
     }
   }
   const lawChecks: TrajectoryLawCheck[] = laws.map((l) => {
     const f = failures.get(l);
     const verdict: Verdict = f
-      ? { kind: 'refuted', why: `fails at ${f.where}`, counterexample: { point: { where: f.where }, values: { relativeResidual: f.residual }, relativeResidual: f.residual, seed } }
-      : evaluated === 0 ? { kind: 'inconclusive', reason: 'every sampled case was degenerate' }
-        : { kind: 'numerically-verified', count: evaluated * steps, worstRelative: worst.get(l)!, tolerance: IDENTITY_TOLERANCE, seed, why: `${evaluated} trajectories × ${steps} steps, a random minibatch per step` };
+      ? {
+          kind: 'refuted',
+          why: `fails at ${f.where}`,
+          counterexample: {
+            point: { where: f.where },
+            values: { relativeResidual: f.residual },
+            relativeResidual: f.residual,
+            seed,
+          },
+        }
+      : evaluated === 0
+        ? { kind: 'inconclusive', reason: 'every sampled case was degenerate' }
+        : {
+            kind: 'numerically-verified',
+            count: evaluated * steps,
+            worstRelative: worst.get(l)!,
+            tolerance: IDENTITY_TOLERANCE,
+            seed,
+            why: `${evaluated} trajectories × ${steps} steps, a random minibatch per step`,
+          };
     return { id: l.id, title: l.title, statement: l.statement.text, verdict };
   });
-  const order = dyn.laws.some((l) => l.id === 'continuous-form') ? measureOrder(decl, dyn, { seed })
-    : dyn.laws.some((l) => l.id === 'oscillator') ? measureMomentumOrder(decl, dyn, { seed }) : undefined;
+  const order = dyn.laws.some((l) => l.id === 'continuous-form')
+    ? measureOrder(decl, dyn, { seed })
+    : dyn.laws.some((l) => l.id === 'oscillator')
+      ? measureMomentumOrder(decl, dyn, { seed })
+      : undefined;
   const orderVerdict = order ? verdictOfOrder(order, seed) : undefined;
   const metricLaw = dyn.laws.find((l) => l.data.kind === 'metric-charge');
   let metricCharge: TrajectoryReport['metricCharge'];
   let metricVerdict: Verdict | undefined;
   if (metricLaw && metricLaw.data.kind === 'metric-charge') {
-    const plain = { id: 'charge' as const, parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a', data: dyn.charge.kind === 'trace' ? { kind: 'trace' as const, sum: dyn.chargeSum } : { kind: 'matrix' as const, sum: dyn.chargeSum } };
-    const weighted = { ...plain, data: dyn.charge.kind === 'trace' ? { kind: 'trace' as const, sum: metricLaw.data.sum } : { kind: 'matrix' as const, sum: metricLaw.data.sum } };
+    const plain = {
+      id: 'charge' as const,
+      parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a',
+      data:
+        dyn.charge.kind === 'trace'
+          ? { kind: 'trace' as const, sum: dyn.chargeSum }
+          : { kind: 'matrix' as const, sum: dyn.chargeSum },
+    };
+    const weighted = {
+      ...plain,
+      data:
+        dyn.charge.kind === 'trace'
+          ? { kind: 'trace' as const, sum: metricLaw.data.sum }
+          : { kind: 'matrix' as const, sum: metricLaw.data.sum },
+    };
     for (const kind of decl.sites) {
       for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: Math.max(runs, 5) })) {
         const r = rng(c.seed ^ 0x165667b1);
         const metric = Object.fromEntries(decl.blocks.map((b) => [b.name, 0.5 + 1.5 * r.next()]));
         const w = chargeDrift(decl, weighted, c, { metric, maxSteps: 3000 });
         const u = w ? chargeDrift(decl, plain, c, { metric, maxSteps: 3000 }) : undefined;
-        if (w && u) { metricCharge = { weighted: w, unweighted: u, metric }; break; }
+        if (w && u) {
+          metricCharge = { weighted: w, unweighted: u, metric };
+          break;
+        }
       }
       if (metricCharge) break;
     }
-    metricVerdict = !metricCharge ? { kind: 'inconclusive', reason: 'no sampled flow was integrable within the step budget' }
+    metricVerdict = !metricCharge
+      ? { kind: 'inconclusive', reason: 'no sampled flow was integrable within the step budget' }
       : metricCharge.weighted.relative <= 1e-10 * metricCharge.weighted.steps
-        ? { kind: 'numerically-verified', count: metricCharge.weighted.steps, worstRelative: metricCharge.weighted.relative, tolerance: 1e-10 * metricCharge.weighted.steps, seed, why: `Q_G along θ̇ = −G⁻¹∇L (adaptive RK45, rtol 1e-10, ${metricCharge.weighted.steps} steps); the plain charge moved by ${metricCharge.unweighted.relative.toExponential(2)}` }
-        : { kind: 'refuted', why: 'the G-weighted charge moves along the preconditioned flow', counterexample: { point: { metric: JSON.stringify(metricCharge.metric) }, values: { relativeDrift: metricCharge.weighted.relative }, relativeResidual: metricCharge.weighted.relative, seed } };
+        ? {
+            kind: 'numerically-verified',
+            count: metricCharge.weighted.steps,
+            worstRelative: metricCharge.weighted.relative,
+            tolerance: 1e-10 * metricCharge.weighted.steps,
+            seed,
+            why: `Q_G along θ̇ = −G⁻¹∇L (adaptive RK45, rtol 1e-10, ${metricCharge.weighted.steps} steps); the plain charge moved by ${metricCharge.unweighted.relative.toExponential(2)}`,
+          }
+        : {
+            kind: 'refuted',
+            why: 'the G-weighted charge moves along the preconditioned flow',
+            counterexample: {
+              point: { metric: JSON.stringify(metricCharge.metric) },
+              values: { relativeDrift: metricCharge.weighted.relative },
+              relativeResidual: metricCharge.weighted.relative,
+              seed,
+            },
+          };
   }
-  const verdicts = [...lawChecks.map((l) => l.verdict), ...(orderVerdict ? [orderVerdict] : []), ...(metricVerdict ? [metricVerdict] : [])];
+  const verdicts = [
+    ...lawChecks.map((l) => l.verdict),
+    ...(orderVerdict ? [orderVerdict] : []),
+    ...(metricVerdict ? [metricVerdict] : []),
+  ];
   return {
-    kind: 'trajectory-report', symmetry: decl.name, rule: rule.text, seed, runs, steps, laws: lawChecks, ...(order ? { order } : {}),
+    kind: 'trajectory-report',
+    symmetry: decl.name,
+    rule: rule.text,
+    seed,
+    runs,
+    steps,
+    laws: lawChecks,
+    ...(order ? { order } : {}),
     ...(drift ? { drift } : {}),
     ...(steadyState ? { steadyState } : {}),
     ...(metricCharge ? { metricCharge } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,
-    verdict: verdicts.length ? weakest(verdicts) : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
+    verdict: verdicts.length
+      ? weakest(verdicts)
+      : { kind: 'inconclusive', reason: 'no per-step law to check for this rule' },
   };
 }
 
@@ -149,17 +275,47 @@ export function checkTrajectories(decl: BlockDeclaration, dyn: Dynamics, opts: T
  * first order, 4 for second) verifies the form; outside that, the verdict is inconclusive.
  */
 function verdictOfOrder(o: OrderReport, seed: number): Verdict {
-  const pairs: [number | null, number][] = [...o.flowRatios.map((x) => [x, 2] as [number | null, number]), ...o.modifiedRatios.map((x) => [x, 4] as [number | null, number])];
+  const pairs: [number | null, number][] = [
+    ...o.flowRatios.map((x) => [x, 2] as [number | null, number]),
+    ...o.modifiedRatios.map((x) => [x, 4] as [number | null, number]),
+  ];
   const measured = pairs.filter((p): p is [number, number] => p[0] !== null);
-  if (!measured.length) return { kind: 'inconclusive', reason: 'the continuous-form errors are below rounding at every η tried' };
+  if (!measured.length)
+    return { kind: 'inconclusive', reason: 'the continuous-form errors are below rounding at every η tried' };
   const worst = Math.max(...measured.map(([x, p]) => Math.abs(x - p) / p));
   return worst <= 0.2
-    ? { kind: 'numerically-verified', count: measured.length, worstRelative: worst, tolerance: 0.2, seed, why: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against the predicted ${measured.map(([, p]) => p).join(', ')} as η halves` }
-    : { kind: 'inconclusive', reason: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%` };
+    ? {
+        kind: 'numerically-verified',
+        count: measured.length,
+        worstRelative: worst,
+        tolerance: 0.2,
+        seed,
+        why: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against the predicted ${measured.map(([, p]) => p).join(', ')} as η halves`,
+      }
+    : {
+        kind: 'inconclusive',
+        reason: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%`,
+      };
 }
 
-function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: Record<string, number>, steps: number, r: Rng, ev: WordEvaluator, laws: readonly DynamicsLaw[], keep: boolean):
-  { residuals: Map<DynamicsLaw, { worst: number; at: number }>; points: TrajectoryPoint[]; drift?: TrajectoryReport['drift']; steady?: TrajectoryReport['steadyState'] } | undefined {
+function runCase(
+  decl: BlockDeclaration,
+  dyn: Dynamics,
+  c: NetworkCase,
+  hyper: Record<string, number>,
+  steps: number,
+  r: Rng,
+  ev: WordEvaluator,
+  laws: readonly DynamicsLaw[],
+  keep: boolean,
+):
+  | {
+      residuals: Map<DynamicsLaw, { worst: number; at: number }>;
+      points: TrajectoryPoint[];
+      drift?: TrajectoryReport['drift'];
+      steady?: TrajectoryReport['steadyState'];
+    }
+  | undefined {
   const dims = resolveDims(decl, c);
   const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
   const scalars = { ...siteScalars, ...hyper };
@@ -167,15 +323,24 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
   const chargeSum = dyn.chargeSum;
   const isMatrix = dyn.charge.kind === 'matrix';
   const msize = isMatrix ? consts[Object.keys(consts)[0]!]! : undefined;
-  const values = (theta: Float64Array, grad?: Float64Array, gradBound?: Float64Array, step?: Float64Array): Values => ({
+  const values = (
+    theta: Float64Array,
+    grad?: Float64Array,
+    gradBound?: Float64Array,
+    step?: Float64Array,
+  ): Values => ({
     blocks: siteBlocks(decl, c, theta),
     ...(grad ? { grads: siteBlocks(decl, c, grad) } : {}),
     ...(gradBound ? { gradBounds: siteBlocks(decl, c, gradBound) } : {}),
     ...(step ? { steps: siteBlocks(decl, c, step) } : {}),
-    consts, scalars,
+    consts,
+    scalars,
   });
   const measure = (s: WordSum, v: Values): Measured => {
-    if (!isMatrix) { const t = ev.trace(s, v); return { value: Float64Array.of(t.value), bound: t.bound }; }
+    if (!isMatrix) {
+      const t = ev.trace(s, v);
+      return { value: Float64Array.of(t.value), bound: t.bound };
+    }
     const m = ev.matrix(s, v, msize!.rows, msize!.cols);
     return { value: m.value.data, bound: m.bound };
   };
@@ -183,24 +348,36 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
   const coefCache = new Map<Expr, number>();
   const coef = (e: Expr): number => {
     let x = coefCache.get(e);
-    if (x === undefined) { x = compile(e, Object.keys(scalars))(Object.values(scalars)); coefCache.set(e, x); }
+    if (x === undefined) {
+      x = compile(e, Object.keys(scalars))(Object.values(scalars));
+      coefCache.set(e, x);
+    }
     return x;
   };
   const data = sampleBatch(c.spec, 4 * c.batch.X.rows, r);
   const B = c.batch.X.rows;
   const lr = hyper[dyn.rule.params['lr']?.symbol ?? ''] ?? 0;
   const wd = hyper[dyn.rule.params['wd']?.symbol ?? ''] ?? 0;
-  const residuals = new Map<DynamicsLaw, { worst: number; at: number }>(laws.map((l) => [l, { worst: 0, at: 0 }]));
-  const note = (l: DynamicsLaw, x: number, k: number): void => { const w = residuals.get(l)!; if (x > w.worst) residuals.set(l, { worst: x, at: k }); };
+  const residuals = new Map<DynamicsLaw, { worst: number; at: number }>(
+    laws.map((l) => [l, { worst: 0, at: 0 }]),
+  );
+  const note = (l: DynamicsLaw, x: number, k: number): void => {
+    const w = residuals.get(l)!;
+    if (x > w.worst) residuals.set(l, { worst: x, at: k });
+  };
   const points: TrajectoryPoint[] = [];
   const n = c.net.size;
   let theta = Float64Array.from(c.theta);
-  const vel = new Float64Array(n), m1 = new Float64Array(n), m2 = new Float64Array(n);
+  const vel = new Float64Array(n),
+    m1 = new Float64Array(n),
+    m2 = new Float64Array(n);
   const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
   const history: Measured[] = [];
-  let breakingSum = 0, secondOrderSum = 0;
+  let breakingSum = 0,
+    secondOrderSum = 0;
   const siteIdx = [...new Set(decl.blocks.flatMap((b) => Array.from(views[b.name]!.index)))];
-  const rho4s: number[] = [], ghat2s: number[] = [];
+  const rho4s: number[] = [],
+    ghat2s: number[] = [];
   let steadyCoef: number | undefined;
   try {
     for (let k = 0; k < steps; k++) {
@@ -209,25 +386,33 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
       const d = e.grad.map((g, i) => g + wd * theta[i]!);
       let u: Float64Array;
       switch (dyn.rule.kind) {
-        case 'sgd': u = d; break;
+        case 'sgd':
+          u = d;
+          break;
         case 'momentum': {
-          const beta = hyper[dyn.rule.params['beta']!.symbol]!, damp = hyper[dyn.rule.params['dampening']!.symbol]!;
+          const beta = hyper[dyn.rule.params['beta']!.symbol]!,
+            damp = hyper[dyn.rule.params['dampening']!.symbol]!;
           for (let i = 0; i < n; i++) vel[i] = beta * vel[i]! + (1 - damp) * d[i]!;
           u = Float64Array.from(vel);
           break;
         }
-        case 'precond': u = d.map((x, i) => x / G[i]!); break;
+        case 'precond':
+          u = d.map((x, i) => x / G[i]!);
+          break;
         case 'adam': {
-          const b1 = hyper[dyn.rule.params['beta1']!.symbol]!, b2 = hyper[dyn.rule.params['beta2']!.symbol]!, eps = hyper[dyn.rule.params['eps']!.symbol]!;
+          const b1 = hyper[dyn.rule.params['beta1']!.symbol]!,
+            b2 = hyper[dyn.rule.params['beta2']!.symbol]!,
+            eps = hyper[dyn.rule.params['eps']!.symbol]!;
           u = new Float64Array(n);
           for (let i = 0; i < n; i++) {
             m1[i] = b1 * m1[i]! + (1 - b1) * d[i]!;
             m2[i] = b2 * m2[i]! + (1 - b2) * d[i]! * d[i]!;
-            u[i] = (m1[i]! / (1 - b1 ** (k + 1))) / (Math.sqrt(m2[i]! / (1 - b2 ** (k + 1))) + eps);
+            u[i] = m1[i]! / (1 - b1 ** (k + 1)) / (Math.sqrt(m2[i]! / (1 - b2 ** (k + 1))) + eps);
           }
           break;
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
       const next = theta.map((x, i) => x - lr * u[i]!);
       const vNow = values(theta, e.grad, e.gradBound, u);
@@ -239,7 +424,9 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
         let predicted: Float64Array, scale: number;
         if (dd.kind === 'recursion') {
           const [cQ, cG, cD] = [coef(dd.cQ), coef(dd.cG), coef(dd.cDropped)];
-          const q2 = dd.quadG.length ? measure(dd.quadG, vNow) : { value: new Float64Array(Qk.value.length), bound: 0 };
+          const q2 = dd.quadG.length
+            ? measure(dd.quadG, vNow)
+            : { value: new Float64Array(Qk.value.length), bound: 0 };
           const gc = measure(dyn.constraint, vNow);
           predicted = Qk.value.map((x, i) => cQ * x + cG * q2.value[i]!);
           scale = Math.abs(cQ) * Qk.bound + Math.abs(cG) * q2.bound + Qn.bound + Math.abs(cD) * gc.bound;
@@ -251,7 +438,10 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
           predicted = Qk.value.map((x, i) => cur * x + prev * Qp.value[i]!);
           scale = Math.abs(cur) * Qk.bound + Math.abs(prev) * Qp.bound + Qn.bound + Math.abs(cD) * gc.bound;
         } else if (dd.kind === 'identity') {
-          const lin = measure(dd.linU, vNow), quad = dd.quadU.length ? measure(dd.quadU, vNow) : { value: new Float64Array(Qk.value.length), bound: 0 };
+          const lin = measure(dd.linU, vNow),
+            quad = dd.quadU.length
+              ? measure(dd.quadU, vNow)
+              : { value: new Float64Array(Qk.value.length), bound: 0 };
           predicted = Qk.value.map((x, i) => x - lr * lin.value[i]! + lr * lr * quad.value[i]!);
           scale = Qk.bound + Qn.bound + lr * lin.bound + lr * lr * quad.bound;
           breakingSum += -lr * lin.value[0]!;
@@ -262,8 +452,16 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
           const hat = Float64Array.from(theta);
           for (const i of siteIdx) hat[i] = theta[i]! / rho;
           const eh = evaluate(c.net, hat, mb, undefined, { bound: true });
-          let r2 = 0, b1 = 0, b2 = 0, gh2 = 0;
-          for (const i of siteIdx) { r2 += (eh.grad[i]! - rho * e.grad[i]!) ** 2; b1 += eh.gradBound![i]! ** 2; b2 += (rho * e.gradBound![i]!) ** 2; gh2 += eh.grad[i]! ** 2; }
+          let r2 = 0,
+            b1 = 0,
+            b2 = 0,
+            gh2 = 0;
+          for (const i of siteIdx) {
+            r2 += (eh.grad[i]! - rho * e.grad[i]!) ** 2;
+            b1 += eh.gradBound![i]! ** 2;
+            b2 += (rho * e.gradBound![i]!) ** 2;
+            gh2 += eh.grad[i]! ** 2;
+          }
           rho4s.push(rho ** 4);
           ghat2s.push(gh2);
           steadyCoef = coef(dd.steady);
@@ -272,7 +470,8 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
         } else continue;
         const err = Math.sqrt(Qn.value.reduce((s, x, i) => s + (x - predicted[i]!) ** 2, 0));
         note(law, scale === 0 ? (err === 0 ? 0 : Infinity) : err / scale, k);
-        if (keep && law === laws[0]) points.push({ step: k + 1, observed: Qn.value[0]!, predicted: predicted[0]! });
+        if (keep && law === laws[0])
+          points.push({ step: k + 1, observed: Qn.value[0]!, predicted: predicted[0]! });
       }
       theta = next;
       if (!theta.every(Number.isFinite)) return undefined;
@@ -281,12 +480,19 @@ function runCase(decl: BlockDeclaration, dyn: Dynamics, c: NetworkCase, hyper: R
     if (err instanceof NetworkError) return undefined;
     throw err;
   }
-  const drift = (dyn.rule.kind === 'adam' || dyn.rule.kind === 'precond') && history.length
-    ? { observed: measure(chargeSum, values(theta)).value[0]! - history[0]!.value[0]!, breakingSum, secondOrderSum } : undefined;
+  const drift =
+    (dyn.rule.kind === 'adam' || dyn.rule.kind === 'precond') && history.length
+      ? {
+          observed: measure(chargeSum, values(theta)).value[0]! - history[0]!.value[0]!,
+          breakingSum,
+          secondOrderSum,
+        }
+      : undefined;
   const tail = Math.max(1, Math.floor(rho4s.length / 4));
   const mean = (xs: number[]): number => xs.slice(-tail).reduce((a, b) => a + b, 0) / tail;
-  const steady = steadyCoef !== undefined && rho4s.length
-    ? { rho4: mean(rho4s), predicted: steadyCoef * mean(ghat2s), relaxationTimes: steps * 2 * lr * wd }
-    : undefined;
+  const steady =
+    steadyCoef !== undefined && rho4s.length
+      ? { rho4: mean(rho4s), predicted: steadyCoef * mean(ghat2s), relaxationTimes: steps * 2 * lr * wd }
+      : undefined;
   return { residuals, points, ...(drift ? { drift } : {}), ...(steady ? { steady } : {}) };
 }

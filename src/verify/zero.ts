@@ -19,7 +19,10 @@ import { rng } from '../../numeric/rng';
 import { type Verdict, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
 
 export type Role = 'parameter' | 'data' | 'group' | 'constant';
-export interface Variable { readonly name: string; readonly role: Role }
+export interface Variable {
+  readonly name: string;
+  readonly role: Role;
+}
 
 export interface ZeroQuestion {
   /** The residual is the sum of these terms; its scale is the sum of their magnitudes. */
@@ -41,8 +44,10 @@ function sample(role: Role, r: ReturnType<typeof rng>): number {
       const v = r.grid(-1.5, 1.5, 16);
       return v === 0 ? 0.5 : v;
     }
-    case 'constant': return r.grid(0.5, 3, 8);
-    default: return r.grid(-2, 2, 32);
+    case 'constant':
+      return r.grid(0.5, 3, 8);
+    default:
+      return r.grid(-2, 2, 32);
   }
 }
 
@@ -75,40 +80,76 @@ export function decideZero(q: ZeroQuestion): Verdict {
       worstPoint = xs;
     }
   }
-  if (valid === 0) return { kind: 'inconclusive', reason: `no finite value at any of ${count} random points (seed ${q.seed})` };
+  if (valid === 0)
+    return {
+      kind: 'inconclusive',
+      reason: `no finite value at any of ${count} random points (seed ${q.seed})`,
+    };
   const evidence = `confirmed at ${valid} random points, worst relative residual ${worst.toExponential(2)}, seed ${q.seed}`;
 
   if (worst >= REFUTATION_THRESHOLD) {
-    if (exact === 'zero') return { kind: 'inconclusive', reason: `exact normal form is 0 but evaluation gives relative residual ${worst.toExponential(2)} (seed ${q.seed}): not certified` };
+    if (exact === 'zero')
+      return {
+        kind: 'inconclusive',
+        reason: `exact normal form is 0 but evaluation gives relative residual ${worst.toExponential(2)} (seed ${q.seed}): not certified`,
+      };
     const pt = worstPoint!;
     const point = Object.fromEntries(names.map((n, i) => [n, String(pt[i])]));
     const values: Record<string, number> = {};
     for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(pt);
     values['residual'] = fns.reduce((s, f) => s + f(pt), 0);
-    return { kind: 'refuted', why: `not true that ${q.claim}`, counterexample: { point, values, relativeResidual: worst, seed: q.seed } };
+    return {
+      kind: 'refuted',
+      why: `not true that ${q.claim}`,
+      counterexample: { point, values, relativeResidual: worst, seed: q.seed },
+    };
   }
-  if (exact === 'zero') return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
+  if (exact === 'zero')
+    return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
   if (worst > IDENTITY_TOLERANCE) {
-    return { kind: 'inconclusive', reason: `worst relative residual ${worst.toExponential(2)} lies between the identity tolerance ${IDENTITY_TOLERANCE} and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})` };
+    return {
+      kind: 'inconclusive',
+      reason: `worst relative residual ${worst.toExponential(2)} lies between the identity tolerance ${IDENTITY_TOLERANCE} and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})`,
+    };
   }
   // The CAS's "0" is trusted only where its known unsound rewrites cannot apply: every sampled
   // point lies in the domain (no branch cuts met) and no power has a symbolic exponent
   // (nerdamer rewrites (x^a)^b to x^(ab), false for negative x).
   const casTrusted = valid === count && !hasSymbolicPower(residual);
   const cas = casSaysZero(residual);
-  if (cas === 'zero' && casTrusted) return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
-  const why = exact === 'unknown' ? 'no exact normal form (budget or unsupported form)' : 'the exact normal form does not reduce it';
-  const casWhy = cas === 'zero' ? `the CAS claims 0, not trusted here (${valid < count ? `${count - valid} of ${count} points outside the domain` : 'symbolic exponents'})`
-    : cas === 'nonzero' ? 'the CAS does not reduce it either' : 'the CAS is unavailable for this expression';
-  return { kind: 'numerically-verified', count: valid, worstRelative: worst, tolerance: IDENTITY_TOLERANCE, seed: q.seed, why: `${why}; ${casWhy}` };
+  if (cas === 'zero' && casTrusted)
+    return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
+  const why =
+    exact === 'unknown'
+      ? 'no exact normal form (budget or unsupported form)'
+      : 'the exact normal form does not reduce it';
+  const casWhy =
+    cas === 'zero'
+      ? `the CAS claims 0, not trusted here (${valid < count ? `${count - valid} of ${count} points outside the domain` : 'symbolic exponents'})`
+      : cas === 'nonzero'
+        ? 'the CAS does not reduce it either'
+        : 'the CAS is unavailable for this expression';
+  return {
+    kind: 'numerically-verified',
+    count: valid,
+    worstRelative: worst,
+    tolerance: IDENTITY_TOLERANCE,
+    seed: q.seed,
+    why: `${why}; ${casWhy}`,
+  };
 }
 
 function hasSymbolicPower(e: Expr): boolean {
   switch (e.kind) {
-    case 'pow': return e.exp.kind !== 'num' || hasSymbolicPower(e.base);
-    case 'add': return e.terms.some(hasSymbolicPower);
-    case 'mul': return e.factors.some(hasSymbolicPower);
-    case 'call': return e.args.some(hasSymbolicPower);
-    default: return false;
+    case 'pow':
+      return e.exp.kind !== 'num' || hasSymbolicPower(e.base);
+    case 'add':
+      return e.terms.some(hasSymbolicPower);
+    case 'mul':
+      return e.factors.some(hasSymbolicPower);
+    case 'call':
+      return e.args.some(hasSymbolicPower);
+    default:
+      return false;
   }
 }

@@ -12,115 +12,241 @@ import type { BlockDeclaration, ConcreteDeclaration } from '../../src/declaratio
 import { Instance, generatorFromAction, flat } from '../../src/derive/instantiate';
 import { compile } from '../../src/expr/evaluate';
 import { neg } from '../../src/expr/ast';
-import { type Mat, randMat, evalTrace, evalMatrix, frob, matmul, transpose, relErr } from '../helpers/numeric';
+import {
+  type Mat,
+  randMat,
+  evalTrace,
+  evalMatrix,
+  frob,
+  matmul,
+  transpose,
+  relErr,
+} from '../helpers/numeric';
 
-const lcg = (seed: number): (() => number) => { let s = seed >>> 0; return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32); };
+const lcg = (seed: number): (() => number) => {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+};
 const law = (d: Derivation, id: string, kind?: string): Law => {
   const l = d.laws.find((x) => x.id === id && (kind === undefined || x.data.kind === kind));
   if (!l) throw new Error(`no ${id} law`);
   return l;
 };
-const trace = (l: Law) => { if (l.data.kind !== 'trace') throw new Error('not a trace law'); return l.data.sum; };
-const matrix = (l: Law) => { if (l.data.kind !== 'matrix') throw new Error('not a matrix law'); return l.data.sum; };
-const hvp = (l: Law) => { if (l.data.kind !== 'hvp') throw new Error('not an hvp law'); return l.data; };
+const trace = (l: Law) => {
+  if (l.data.kind !== 'trace') throw new Error('not a trace law');
+  return l.data.sum;
+};
+const matrix = (l: Law) => {
+  if (l.data.kind !== 'matrix') throw new Error('not a matrix law');
+  return l.data.sum;
+};
+const hvp = (l: Law) => {
+  if (l.data.kind !== 'hvp') throw new Error('not an hvp law');
+  return l.data;
+};
 const sq = (a: Mat): number => frob(a, a);
-const block = (o: Record<string, unknown>): BlockDeclaration => readDeclaration({ name: 't', kind: 'block', group: 'a', ...o }) as BlockDeclaration;
-const sizes = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer());
+const block = (o: Record<string, unknown>): BlockDeclaration =>
+  readDeclaration({ name: 't', kind: 'block', group: 'a', ...o }) as BlockDeclaration;
+const sizes = fc.tuple(
+  fc.integer({ min: 1, max: 6 }),
+  fc.integer({ min: 1, max: 6 }),
+  fc.integer({ min: 1, max: 6 }),
+  fc.integer(),
+);
 const TOL = 1e-12; // float64 evaluation of the same polynomial two ways: rounding only.
 
 describe('catalog laws equal THEORY §2 at every size [NM]', () => {
   const rescale = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
-  test.prop([sizes])('rescale: the charge is ½‖w_in‖² − ½‖w_out‖² and the gradient law is ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩', ([n, m, , seed]) => {
-    const r = lcg(seed);
-    const v = { blocks: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) }, grads: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) } };
-    expect(relErr(evalTrace(trace(law(rescale, 'charge')), v), sq(v.blocks.w_in) / 2 - sq(v.blocks.w_out) / 2)).toBeLessThan(TOL);
-    expect(relErr(evalTrace(trace(law(rescale, 'gradient-constraint')), v), frob(v.grads.w_in, v.blocks.w_in) - frob(v.grads.w_out, v.blocks.w_out))).toBeLessThan(TOL);
-    const h = hvp(law(rescale, 'hessian-constraint'));
-    // H(w_in ⊕ −w_out) = −(g_in ⊕ −g_out)
-    expect(evalMatrix(h.direction['w_out']!, v, m, 1)).toEqual(v.blocks.w_out.map((row) => row.map((x) => -x)));
-    expect(evalMatrix(h.rhs['w_in']!, v, n, 1)).toEqual(v.grads.w_in.map((row) => row.map((x) => -x)));
-    expect(evalMatrix(h.rhs['w_out']!, v, m, 1)).toEqual(v.grads.w_out);
-  });
+  test.prop([sizes])(
+    'rescale: the charge is ½‖w_in‖² − ½‖w_out‖² and the gradient law is ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩',
+    ([n, m, , seed]) => {
+      const r = lcg(seed);
+      const v = {
+        blocks: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) },
+        grads: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) },
+      };
+      expect(
+        relErr(evalTrace(trace(law(rescale, 'charge')), v), sq(v.blocks.w_in) / 2 - sq(v.blocks.w_out) / 2),
+      ).toBeLessThan(TOL);
+      expect(
+        relErr(
+          evalTrace(trace(law(rescale, 'gradient-constraint')), v),
+          frob(v.grads.w_in, v.blocks.w_in) - frob(v.grads.w_out, v.blocks.w_out),
+        ),
+      ).toBeLessThan(TOL);
+      const h = hvp(law(rescale, 'hessian-constraint'));
+      // H(w_in ⊕ −w_out) = −(g_in ⊕ −g_out)
+      expect(evalMatrix(h.direction['w_out']!, v, m, 1)).toEqual(
+        v.blocks.w_out.map((row) => row.map((x) => -x)),
+      );
+      expect(evalMatrix(h.rhs['w_in']!, v, n, 1)).toEqual(v.grads.w_in.map((row) => row.map((x) => -x)));
+      expect(evalMatrix(h.rhs['w_out']!, v, m, 1)).toEqual(v.grads.w_out);
+    },
+  );
 
   const homogeneity = deriveBlock(loadCatalog('homogeneity') as BlockDeclaration);
-  test.prop([sizes, fc.double({ min: 0.5, max: 4, noNaN: true })])('degree-k homogeneity: the charge is ½‖w_in‖² − (k/2)‖w_out‖²', ([n, m, , seed], k) => {
-    const d = homogeneity;
-    const r = lcg(seed);
-    const v = { blocks: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) }, scalars: { k } };
-    expect(relErr(evalTrace(trace(law(d, 'charge')), v), sq(v.blocks.w_in) / 2 - (k / 2) * sq(v.blocks.w_out))).toBeLessThan(TOL);
-  });
+  test.prop([sizes, fc.double({ min: 0.5, max: 4, noNaN: true })])(
+    'degree-k homogeneity: the charge is ½‖w_in‖² − (k/2)‖w_out‖²',
+    ([n, m, , seed], k) => {
+      const d = homogeneity;
+      const r = lcg(seed);
+      const v = { blocks: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) }, scalars: { k } };
+      expect(
+        relErr(evalTrace(trace(law(d, 'charge')), v), sq(v.blocks.w_in) / 2 - (k / 2) * sq(v.blocks.w_out)),
+      ).toBeLessThan(TOL);
+    },
+  );
 
   const tr = deriveBlock(loadCatalog('translation') as BlockDeclaration);
   const sc = deriveBlock(loadCatalog('scale') as BlockDeclaration);
-  test.prop([sizes])('translation and scale: ⟨1, θ⟩ and ½‖θ‖², with H 1 = 0 and H θ = −g', ([n, , , seed]) => {
-    const r = lcg(seed);
-    const v = { blocks: { theta: randMat(n, 1, r) }, grads: { theta: randMat(n, 1, r) } };
-    expect(relErr(evalTrace(trace(law(tr, 'charge')), v), v.blocks.theta.flat().reduce((s, x) => s + x, 0))).toBeLessThan(TOL);
-    expect(hvp(law(tr, 'hessian-constraint')).rhs['theta']).toEqual([]);
-    expect(relErr(evalTrace(trace(law(sc, 'charge')), v), sq(v.blocks.theta) / 2)).toBeLessThan(TOL);
-    expect(evalMatrix(hvp(law(sc, 'hessian-constraint')).rhs['theta']!, v, n, 1)).toEqual(v.grads.theta.map((row) => row.map((x) => -x)));
-  });
+  test.prop([sizes])(
+    'translation and scale: ⟨1, θ⟩ and ½‖θ‖², with H 1 = 0 and H θ = −g',
+    ([n, , , seed]) => {
+      const r = lcg(seed);
+      const v = { blocks: { theta: randMat(n, 1, r) }, grads: { theta: randMat(n, 1, r) } };
+      expect(
+        relErr(
+          evalTrace(trace(law(tr, 'charge')), v),
+          v.blocks.theta.flat().reduce((s, x) => s + x, 0),
+        ),
+      ).toBeLessThan(TOL);
+      expect(hvp(law(tr, 'hessian-constraint')).rhs['theta']).toEqual([]);
+      expect(relErr(evalTrace(trace(law(sc, 'charge')), v), sq(v.blocks.theta) / 2)).toBeLessThan(TOL);
+      expect(evalMatrix(hvp(law(sc, 'hessian-constraint')).rhs['theta']!, v, n, 1)).toEqual(
+        v.grads.theta.map((row) => row.map((x) => -x)),
+      );
+    },
+  );
 
   const gl = deriveBlock(loadCatalog('gl') as BlockDeclaration);
-  test.prop([sizes])('GL(n): W2ᵀ g_W2 = g_W1 W1ᵀ, and the charge matrix is ½(W1 W1ᵀ − W2ᵀ W2) [GU]', ([n, dd, m, seed]) => {
-    const r = lcg(seed);
-    const v = { blocks: { W1: randMat(n, dd, r), W2: randMat(m, n, r) }, grads: { W1: randMat(n, dd, r), W2: randMat(m, n, r) } };
-    const M = evalMatrix(matrix(law(gl, 'gradient-constraint', 'matrix')), v, n, n);
-    const expected = matmul(v.grads.W1, transpose(v.blocks.W1)).map((row, i) => row.map((x, j) => x - matmul(transpose(v.blocks.W2), v.grads.W2)[i]![j]!));
-    const sign = Math.sign(frob(M, expected)) || 1;
-    M.forEach((row, i) => row.forEach((x, j) => expect(Math.abs(sign * x - expected[i]![j]!)).toBeLessThan(1e-12 * (1 + Math.abs(x)))));
-    const C = evalMatrix(matrix(law(gl, 'charge-matrix')), v, n, n);
-    const W1W1 = matmul(v.blocks.W1, transpose(v.blocks.W1));
-    const W2W2 = matmul(transpose(v.blocks.W2), v.blocks.W2);
-    C.forEach((row, i) => row.forEach((x, j) => expect(Math.abs(x - (W1W1[i]![j]! - W2W2[i]![j]!) / 2)).toBeLessThan(1e-12 * (1 + Math.abs(x)))));
-    expect(gl.laws.find((l) => l.id === 'no-charge')?.statement.text).toContain('antisymmetric generator');
-  });
+  test.prop([sizes])(
+    'GL(n): W2ᵀ g_W2 = g_W1 W1ᵀ, and the charge matrix is ½(W1 W1ᵀ − W2ᵀ W2) [GU]',
+    ([n, dd, m, seed]) => {
+      const r = lcg(seed);
+      const v = {
+        blocks: { W1: randMat(n, dd, r), W2: randMat(m, n, r) },
+        grads: { W1: randMat(n, dd, r), W2: randMat(m, n, r) },
+      };
+      const M = evalMatrix(matrix(law(gl, 'gradient-constraint', 'matrix')), v, n, n);
+      const expected = matmul(v.grads.W1, transpose(v.blocks.W1)).map((row, i) =>
+        row.map((x, j) => x - matmul(transpose(v.blocks.W2), v.grads.W2)[i]![j]!),
+      );
+      const sign = Math.sign(frob(M, expected)) || 1;
+      M.forEach((row, i) =>
+        row.forEach((x, j) =>
+          expect(Math.abs(sign * x - expected[i]![j]!)).toBeLessThan(1e-12 * (1 + Math.abs(x))),
+        ),
+      );
+      const C = evalMatrix(matrix(law(gl, 'charge-matrix')), v, n, n);
+      const W1W1 = matmul(v.blocks.W1, transpose(v.blocks.W1));
+      const W2W2 = matmul(transpose(v.blocks.W2), v.blocks.W2);
+      C.forEach((row, i) =>
+        row.forEach((x, j) =>
+          expect(Math.abs(x - (W1W1[i]![j]! - W2W2[i]![j]!) / 2)).toBeLessThan(1e-12 * (1 + Math.abs(x))),
+        ),
+      );
+      expect(gl.laws.find((l) => l.id === 'no-charge')?.statement.text).toContain('antisymmetric generator');
+    },
+  );
 });
 
 describe('block actions no catalog lists', () => {
   test.prop([fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), sizes], { numRuns: 15 })(
     'unequal exponents (e^{pa} w_in, e^{-qa} w_out): Q = (p/2)‖w_in‖² − (q/2)‖w_out‖²',
     (p, q, [n, m, , seed]) => {
-      const d = deriveBlock(block({ blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: `exp(${p}*a)*w_in`, w_out: `exp(-${q}*a)*w_out` } }));
+      const d = deriveBlock(
+        block({
+          blocks: { w_in: 'vector[n]', w_out: 'vector[m]' },
+          action: { w_in: `exp(${p}*a)*w_in`, w_out: `exp(-${q}*a)*w_out` },
+        }),
+      );
       const r = lcg(seed);
       const v = { blocks: { w_in: randMat(n, 1, r), w_out: randMat(m, 1, r) } };
-      expect(relErr(evalTrace(trace(law(d, 'charge')), v), (p / 2) * sq(v.blocks.w_in) - (q / 2) * sq(v.blocks.w_out))).toBeLessThan(TOL);
+      expect(
+        relErr(
+          evalTrace(trace(law(d, 'charge')), v),
+          (p / 2) * sq(v.blocks.w_in) - (q / 2) * sq(v.blocks.w_out),
+        ),
+      ).toBeLessThan(TOL);
       expect(d.verdict.kind).toBe('proved');
     },
   );
 
-  const chain = deriveBlock(block({ blocks: { A: 'matrix[n, d]', B: 'matrix[m, n]', C: 'matrix[d, m]' }, action: { A: 'exp(2*a)*A', B: 'exp(3*a)*B', C: 'exp(-5*a)*C' } }));
-  test.prop([sizes])('a chain of three matrix blocks (e^{2a} A, e^{3a} B, e^{-5a} C): Q = ‖A‖² + (3/2)‖B‖² − (5/2)‖C‖²', ([n, dd, m, seed]) => {
-    const d = chain;
-    const r = lcg(seed);
-    const v = { blocks: { A: randMat(n, dd, r), B: randMat(m, n, r), C: randMat(dd, m, r) } };
-    expect(relErr(evalTrace(trace(law(d, 'charge')), v), sq(v.blocks.A) + 1.5 * sq(v.blocks.B) - 2.5 * sq(v.blocks.C))).toBeLessThan(TOL);
-  });
+  const chain = deriveBlock(
+    block({
+      blocks: { A: 'matrix[n, d]', B: 'matrix[m, n]', C: 'matrix[d, m]' },
+      action: { A: 'exp(2*a)*A', B: 'exp(3*a)*B', C: 'exp(-5*a)*C' },
+    }),
+  );
+  test.prop([sizes])(
+    'a chain of three matrix blocks (e^{2a} A, e^{3a} B, e^{-5a} C): Q = ‖A‖² + (3/2)‖B‖² − (5/2)‖C‖²',
+    ([n, dd, m, seed]) => {
+      const d = chain;
+      const r = lcg(seed);
+      const v = { blocks: { A: randMat(n, dd, r), B: randMat(m, n, r), C: randMat(dd, m, r) } };
+      expect(
+        relErr(
+          evalTrace(trace(law(d, 'charge')), v),
+          sq(v.blocks.A) + 1.5 * sq(v.blocks.B) - 2.5 * sq(v.blocks.C),
+        ),
+      ).toBeLessThan(TOL);
+    },
+  );
 
-  const mixed = deriveBlock(block({ blocks: { b: 'vector[n]', w: 'vector[m]' }, action: { b: 'b + a*ones', w: 'exp(2*a)*w' } }));
-  test.prop([sizes])('mixed translation and scaling (b + a·1, e^{2a} w): Q = ⟨1, b⟩ + ‖w‖²', ([n, m, , seed]) => {
-    const d = mixed;
-    const r = lcg(seed);
-    const v = { blocks: { b: randMat(n, 1, r), w: randMat(m, 1, r) } };
-    expect(relErr(evalTrace(trace(law(d, 'charge')), v), v.blocks.b.flat().reduce((s, x) => s + x, 0) + sq(v.blocks.w))).toBeLessThan(TOL);
-  });
+  const mixed = deriveBlock(
+    block({ blocks: { b: 'vector[n]', w: 'vector[m]' }, action: { b: 'b + a*ones', w: 'exp(2*a)*w' } }),
+  );
+  test.prop([sizes])(
+    'mixed translation and scaling (b + a·1, e^{2a} w): Q = ⟨1, b⟩ + ‖w‖²',
+    ([n, m, , seed]) => {
+      const d = mixed;
+      const r = lcg(seed);
+      const v = { blocks: { b: randMat(n, 1, r), w: randMat(m, 1, r) } };
+      expect(
+        relErr(
+          evalTrace(trace(law(d, 'charge')), v),
+          v.blocks.b.flat().reduce((s, x) => s + x, 0) + sq(v.blocks.w),
+        ),
+      ).toBeLessThan(TOL);
+    },
+  );
 
-  const left = deriveBlock(block({ blocks: { W: 'matrix[n, d]' }, constants: { S: { shape: 'matrix[n, n]', structure: 'symmetric' } }, action: { W: 'expm(a*S)*W' } }));
+  const left = deriveBlock(
+    block({
+      blocks: { W: 'matrix[n, d]' },
+      constants: { S: { shape: 'matrix[n, n]', structure: 'symmetric' } },
+      action: { W: 'expm(a*S)*W' },
+    }),
+  );
   test.prop([sizes])('left multiplication by a symmetric S: Q = ½ tr(Wᵀ S W)', ([n, dd, , seed]) => {
     const d = left;
     const r = lcg(seed);
     const S0 = randMat(n, n, r);
     const S = S0.map((row, i) => row.map((x, j) => (x + S0[j]![i]!) / 2));
     const v = { blocks: { W: randMat(n, dd, r) }, consts: { S } };
-    expect(relErr(evalTrace(trace(law(d, 'charge')), v), frob(v.blocks.W, matmul(S, v.blocks.W)) / 2)).toBeLessThan(TOL);
+    expect(
+      relErr(evalTrace(trace(law(d, 'charge')), v), frob(v.blocks.W, matmul(S, v.blocks.W)) / 2),
+    ).toBeLessThan(TOL);
   });
   it('left multiplication by an antisymmetric K has no charge', () => {
-    const k = deriveBlock(block({ blocks: { W: 'matrix[n, d]' }, constants: { K: { shape: 'matrix[n, n]', structure: 'antisymmetric' } }, action: { W: 'expm(a*K)*W' } }));
+    const k = deriveBlock(
+      block({
+        blocks: { W: 'matrix[n, d]' },
+        constants: { K: { shape: 'matrix[n, n]', structure: 'antisymmetric' } },
+        action: { W: 'expm(a*K)*W' },
+      }),
+    );
     expect(k.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'no-charge']);
   });
 
   it('right multiplication by a generic E: charges C = ½ WᵀW for symmetric E, none for antisymmetric E', () => {
-    const d = deriveBlock(block({ blocks: { W: 'matrix[n, d]' }, constants: { E: { shape: 'matrix[d, d]' } }, action: { W: 'W*expm(a*E)' } }));
+    const d = deriveBlock(
+      block({
+        blocks: { W: 'matrix[n, d]' },
+        constants: { E: { shape: 'matrix[d, d]' } },
+        action: { W: 'W*expm(a*E)' },
+      }),
+    );
     const r = lcg(3);
     const v = { blocks: { W: randMat(3, 4, r) } };
     const C = evalMatrix(matrix(law(d, 'charge-matrix')), v, 4, 4);
@@ -130,7 +256,13 @@ describe('block actions no catalog lists', () => {
   });
 
   it('translation along a declared constant vector c: X = c, H c = 0, Q = ⟨c, θ⟩', () => {
-    const d = deriveBlock(block({ blocks: { theta: 'vector[n]' }, constants: { c: 'vector[n]' }, action: { theta: 'theta + a*c' } }));
+    const d = deriveBlock(
+      block({
+        blocks: { theta: 'vector[n]' },
+        constants: { c: 'vector[n]' },
+        action: { theta: 'theta + a*c' },
+      }),
+    );
     const r = lcg(5);
     const v = { blocks: { theta: randMat(4, 1, r) }, consts: { c: randMat(4, 1, r) } };
     expect(relErr(evalTrace(trace(law(d, 'charge')), v), frob(v.consts.c, v.blocks.theta))).toBeLessThan(TOL);
@@ -141,10 +273,17 @@ describe('block actions no catalog lists', () => {
 
 describe('block-level and concrete derivations agree', () => {
   it('rescale instantiated as one ReLU unit (2 inputs, 1 output) gives the same charge as the concrete derivation', () => {
-    const concrete = deriveConcrete(<ConcreteDeclaration>readDeclaration({
-      name: 'unit', kind: 'concrete', group: 'a', parameters: ['u1', 'u2', 'v'], data: ['x1', 'x2', 'y'],
-      loss: '(y - v*relu(u1*x1 + u2*x2))^2', action: { u1: 'exp(a)*u1', u2: 'exp(a)*u2', v: 'exp(-a)*v' },
-    }));
+    const concrete = deriveConcrete(
+      <ConcreteDeclaration>readDeclaration({
+        name: 'unit',
+        kind: 'concrete',
+        group: 'a',
+        parameters: ['u1', 'u2', 'v'],
+        data: ['x1', 'x2', 'y'],
+        loss: '(y - v*relu(u1*x1 + u2*x2))^2',
+        action: { u1: 'exp(a)*u1', u2: 'exp(a)*u2', v: 'exp(-a)*v' },
+      }),
+    );
     expect(concrete.verdict.kind).toBe('proved');
     const blockD = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
     const qc = law(concrete, 'charge');
@@ -153,7 +292,12 @@ describe('block-level and concrete derivations agree', () => {
     const r = lcg(8);
     for (let i = 0; i < 10; i++) {
       const [u1, u2, vv] = [r() * 4 - 2, r() * 4 - 2, r() * 4 - 2];
-      expect(relErr(f([u1, u2, vv]), evalTrace(trace(law(blockD, 'charge')), { blocks: { w_in: [[u1], [u2]], w_out: [[vv]] } }))).toBeLessThan(TOL);
+      expect(
+        relErr(
+          f([u1, u2, vv]),
+          evalTrace(trace(law(blockD, 'charge')), { blocks: { w_in: [[u1], [u2]], w_out: [[vv]] } }),
+        ),
+      ).toBeLessThan(TOL);
     }
   });
 });
@@ -164,8 +308,18 @@ describe('the instantiation check can fail', () => {
     const inst = new Instance(decl, 1);
     const entry = decl.action.find((a) => a.target === 'w_out')!;
     const direct = flat(generatorFromAction(inst, 'w_out', entry.expr, 'a'));
-    const wrong = flat(inst.matrix([{ coef: { kind: 'num', value: '1' }, word: [{ kind: 'block', name: 'w_out', t: false }] }], 3, 1));
-    const v = inst.allZero(direct.map((x, i) => [x, neg(wrong[i]!)]), 'a wrong generator', 1);
+    const wrong = flat(
+      inst.matrix(
+        [{ coef: { kind: 'num', value: '1' }, word: [{ kind: 'block', name: 'w_out', t: false }] }],
+        3,
+        1,
+      ),
+    );
+    const v = inst.allZero(
+      direct.map((x, i) => [x, neg(wrong[i]!)]),
+      'a wrong generator',
+      1,
+    );
     expect(v.kind).toBe('refuted');
   });
 });

@@ -23,22 +23,33 @@ const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => mul(a, b)),
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => sub(a, b)),
     fc.tuple(tie('e'), fc.integer({ min: 0, max: 3 })).map(([a, k]) => pow(a, num(k))),
-    fc.tuple(fc.constantFrom('sin', 'cos', 'tanh', 'relu', 'sigmoid', 'abs', 'step') as fc.Arbitrary<'sin'>, tie('e')).map(([f, a]) => call(f, a)),
+    fc
+      .tuple(
+        fc.constantFrom('sin', 'cos', 'tanh', 'relu', 'sigmoid', 'abs', 'step') as fc.Arbitrary<'sin'>,
+        tie('e'),
+      )
+      .map(([f, a]) => call(f, a)),
     tie('e').map((a) => call('exp', mul(num({ n: 1n, d: 4n }), a))),
   ),
 })).e;
 /** Dyadic points k/2^16 in [-2, 2]: these expressions evaluate exactly or nearly so there, so float
  * rounding cannot carry an argument of step/sign/relu across its discontinuity at 0 in one form
  * of an expression and not in the other (with arbitrary doubles, z + y − z − x can round to 0). */
-const pointArb = fc.tuple(...VARS.map(() => fc.integer({ min: -(2 ** 17), max: 2 ** 17 }).map((k) => k / 2 ** 16)));
+const pointArb = fc.tuple(
+  ...VARS.map(() => fc.integer({ min: -(2 ** 17), max: 2 ** 17 }).map((k) => k / 2 ** 16)),
+);
 const env = (p: number[]): Map<string, number> => new Map(VARS.map((v, i) => [v, p[i]!]));
-const close = (a: number, b: number): boolean => (!Number.isFinite(a) && !Number.isFinite(b)) || Math.abs(a - b) <= 1e-9 * (1 + Math.abs(a) + Math.abs(b));
+const close = (a: number, b: number): boolean =>
+  (!Number.isFinite(a) && !Number.isFinite(b)) || Math.abs(a - b) <= 1e-9 * (1 + Math.abs(a) + Math.abs(b));
 
 describe('parser', () => {
-  test.prop([exprArb, pointArb])('printing then parsing preserves the value: parse(toText(e)) = e at every point', (e, p) => {
-    const back = parseExpr(toText(e));
-    expect(close(evaluate(back, env(p)), evaluate(e, env(p)))).toBe(true);
-  });
+  test.prop([exprArb, pointArb])(
+    'printing then parsing preserves the value: parse(toText(e)) = e at every point',
+    (e, p) => {
+      const back = parseExpr(toText(e));
+      expect(close(evaluate(back, env(p)), evaluate(e, env(p)))).toBe(true);
+    },
+  );
 
   it.each([
     ['process.exit(1)', "unexpected character '.'"],
@@ -59,7 +70,11 @@ describe('parser', () => {
   });
 
   it('reports the column of the problem', () => {
-    try { parseExpr('w1 * foo(x)'); } catch (e) { expect((e as ExprSyntaxError).column).toBe(6); }
+    try {
+      parseExpr('w1 * foo(x)');
+    } catch (e) {
+      expect((e as ExprSyntaxError).column).toBe(6);
+    }
     expect.assertions(1);
   });
 
@@ -81,12 +96,15 @@ describe('exact normal form', () => {
     expect(close(a, b)).toBe(true);
   });
 
-  test.prop([exprArb, pointArb])('d/dx of the normal form equals the normal form of d/dx (differentiation commutes with normalisation)', (e, p) => {
-    const n = new Normalizer();
-    const d1 = diff(n.toExpr(n.normalize(e)), 'x');
-    const d2 = diff(e, 'x');
-    expect(close(evaluate(d1, env(p)), evaluate(d2, env(p)))).toBe(true);
-  });
+  test.prop([exprArb, pointArb])(
+    'd/dx of the normal form equals the normal form of d/dx (differentiation commutes with normalisation)',
+    (e, p) => {
+      const n = new Normalizer();
+      const d1 = diff(n.toExpr(n.normalize(e)), 'x');
+      const d2 = diff(e, 'x');
+      expect(close(evaluate(d1, env(p)), evaluate(d2, env(p)))).toBe(true);
+    },
+  );
 
   it.each([
     ['exp(a)*exp(-a) - 1'],
@@ -118,7 +136,8 @@ describe('exact normal form', () => {
     const v = decideZero({
       terms: [parseExpr('(x^a)^b'), parseExpr('-x^(a*b)')],
       variables: ['x', 'a', 'b'].map((name) => ({ name, role: 'parameter' as const })),
-      seed: 7, claim: '(x^a)^b = x^(ab)',
+      seed: 7,
+      claim: '(x^a)^b = x^(ab)',
     });
     expect(v.kind).not.toBe('proved');
   });
@@ -132,5 +151,7 @@ describe('sign and square-root rules', () => {
     ['sign(x)^3 - sign(x)'],
     ['sqrt(x^4) - x^2'],
   ])('proves %s = 0', (src) => expect(exactZero(parseExpr(src))).toBe('zero'));
-  it.each([['sqrt(x^2) - x'], ['sign(x)^2 - 1'], ['sqrt(-4*x^2)']])('does not reduce %s', (src) => expect(exactZero(parseExpr(src))).not.toBe('zero'));
+  it.each([['sqrt(x^2) - x'], ['sign(x)^2 - 1'], ['sqrt(-4*x^2)']])('does not reduce %s', (src) =>
+    expect(exactZero(parseExpr(src))).not.toBe('zero'),
+  );
 });

@@ -10,17 +10,35 @@ import { mat } from '../../numeric/linalg';
 /** Two independent float64 implementations of the same function: they agree to rounding, ≤ 1e-12 relative. */
 const TORCH_TOL = 1e-12;
 const relNorm = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let d = 0, s = 0;
-  for (let i = 0; i < a.length; i++) { d += (a[i]! - b[i]!) ** 2; s += b[i]! ** 2; }
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    s += b[i]! ** 2;
+  }
   return Math.sqrt(d / (s || 1e-300));
 };
-const toMat = (rows: number[][]): ReturnType<typeof mat> => mat(rows.length, rows[0]!.length, Float64Array.from(rows.flat()));
+const toMat = (rows: number[][]): ReturnType<typeof mat> =>
+  mat(rows.length, rows[0]!.length, Float64Array.from(rows.flat()));
 
-describe.each(fixtures.cases.map((c) => [`${c.spec.act.kind}${'degree' in c.spec.act ? c.spec.act.degree : ''} / ${c.spec.norm}${c.spec.affine ? '+affine' : ''} / ${c.spec.loss}${c.spec.bias ? '' : ' / no bias'}`, c] as const))('%s', (_, c) => {
+describe.each(
+  fixtures.cases.map(
+    (c) =>
+      [
+        `${c.spec.act.kind}${'degree' in c.spec.act ? c.spec.act.degree : ''} / ${c.spec.norm}${c.spec.affine ? '+affine' : ''} / ${c.spec.loss}${c.spec.bias ? '' : ' / no bias'}`,
+        c,
+      ] as const,
+  ),
+)('%s', (_, c) => {
   it('loss, gradient and H v match PyTorch float64 to 1e-12', () => {
     const net = buildNetwork(c.spec as MlpSpec);
     expect(net.size).toBe(c.theta.length);
-    const e = evaluate(net, Float64Array.from(c.theta), { X: toMat(c.X), Y: toMat(c.Y) }, Float64Array.from(c.v));
+    const e = evaluate(
+      net,
+      Float64Array.from(c.theta),
+      { X: toMat(c.X), Y: toMat(c.Y) },
+      Float64Array.from(c.v),
+    );
     expect(Math.abs(e.loss - c.loss)).toBeLessThanOrEqual(TORCH_TOL * Math.abs(c.loss));
     expect(relNorm(e.grad, c.grad)).toBeLessThanOrEqual(TORCH_TOL);
     expect(relNorm(e.hv!, c.hv)).toBeLessThanOrEqual(TORCH_TOL);

@@ -25,8 +25,11 @@ const blockMirror = (name: string): BlockMirrorDeclaration => {
 
 describe('word algebra: a projector is idempotent', () => {
   const alg = new Algebra(new Map([['P', 'projector']]), new Map());
-  const P = letter('const', 'P'), X = letter('block', 'X');
-  const w = (...ls: ReturnType<typeof letter>[]): WordSum => [{ coef: { kind: 'num', value: '1' }, word: ls }];
+  const P = letter('const', 'P'),
+    X = letter('block', 'X');
+  const w = (...ls: ReturnType<typeof letter>[]): WordSum => [
+    { coef: { kind: 'num', value: '1' }, word: ls },
+  ];
   it('P P X = P X, Pᵀ = P, tr(P X P) = tr(X P)', () => {
     expect(alg.equalMatrix(w(P, P, X), w(P, X))).toBe(true);
     expect(alg.equalMatrix(w({ ...P, t: true }, X), w(P, X))).toBe(true);
@@ -46,16 +49,24 @@ describe('the structure each mirror forces, for every width [SIS]', () => {
     const c = d.laws.find((l) => l.id === 'mirror-constraint')!;
     expect(c.statement.text).toBe(equations);
     expect(c.note).toMatch(structure);
-    for (const id of ['mirror-constraint', 'invariant-set', 'hessian-block']) expect(d.laws.find((l) => l.id === id)!.verdict.kind).toBe('proved');
+    for (const id of ['mirror-constraint', 'invariant-set', 'hessian-block'])
+      expect(d.laws.find((l) => l.id === id)!.verdict.kind).toBe('proved');
   });
   it('the invariant-set law for the swap is the gradient of each unit equal to its twin', () => {
     const d = deriveBlockMirror(blockMirror('unit-swap'));
-    expect(d.laws.find((l) => l.id === 'invariant-set')!.statement.text).toContain('∂L/∂w_in1 = ∂L/∂w_in2, ∂L/∂w_out1 = ∂L/∂w_out2');
+    expect(d.laws.find((l) => l.id === 'invariant-set')!.statement.text).toContain(
+      '∂L/∂w_in1 = ∂L/∂w_in2, ∂L/∂w_out1 = ∂L/∂w_out2',
+    );
   });
 });
 
 describe('negative twins: what is not a mirror is refused', () => {
-  const base = { name: 'x', kind: 'mirror', sites: ['linear-layer'], blocks: { W1: 'matrix[h, d]', W2: 'matrix[o, h]' } };
+  const base = {
+    name: 'x',
+    kind: 'mirror',
+    sites: ['linear-layer'],
+    blocks: { W1: 'matrix[h, d]', W2: 'matrix[o, h]' },
+  };
   const fails = (o: Record<string, unknown>, msg: RegExp): void => {
     const d = readDeclaration({ ...base, ...o }) as BlockMirrorDeclaration;
     expect(() => deriveBlockMirror(d)).toThrow(InputError);
@@ -64,19 +75,39 @@ describe('negative twins: what is not a mirror is refused', () => {
     expect(() => checkBlockMirror(d, { runs: 1, collapseSamples: 0 })).toThrow(msg);
   };
   it('I − 2P is an involution only for a projector P', () => {
-    fails({ constants: { P: 'matrix[h, h]' }, action: { W1: 'W1 - 2*P*W1', W2: 'W2 - 2*W2*P' } }, /not an involution.*structure: projector/);
+    fails(
+      { constants: { P: 'matrix[h, h]' }, action: { W1: 'W1 - 2*P*W1', W2: 'W2 - 2*W2*P' } },
+      /not an involution.*structure: projector/,
+    );
   });
   it('an involution that is not orthogonal (w ↦ u − w) is not a reflection', () => {
-    const d = readDeclaration({ name: 'x', kind: 'mirror', sites: ['product-layer'], blocks: { u: 'vector[h]', w: 'vector[h]' }, action: { w: 'u - w' } }) as BlockMirrorDeclaration;
+    const d = readDeclaration({
+      name: 'x',
+      kind: 'mirror',
+      sites: ['product-layer'],
+      blocks: { u: 'vector[h]', w: 'vector[h]' },
+      action: { w: 'u - w' },
+    }) as BlockMirrorDeclaration;
     expect(() => deriveBlockMirror(d)).toThrow(/not an orthogonal reflection/);
-    expect(() => checkBlockMirror(d, { runs: 1, collapseSamples: 0 })).toThrow(/not an orthogonal reflection/);
+    expect(() => checkBlockMirror(d, { runs: 1, collapseSamples: 0 })).toThrow(
+      /not an orthogonal reflection/,
+    );
   });
   it('the identity reflects nothing', () => {
     fails({ action: { W1: 'W1', W2: 'W2' } }, /the identity/);
   });
   it('a map that is not an involution, and a shift, are refused', () => {
-    fails({ constants: { P: { shape: 'matrix[h, h]', structure: 'projector' } }, action: { W1: '-W1 + P*W1' } }, /not an involution/);
-    const d = readDeclaration({ name: 'x', kind: 'mirror', sites: ['odd-unit'], blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: '-w_in + ones' } }) as BlockMirrorDeclaration;
+    fails(
+      { constants: { P: { shape: 'matrix[h, h]', structure: 'projector' } }, action: { W1: '-W1 + P*W1' } },
+      /not an involution/,
+    );
+    const d = readDeclaration({
+      name: 'x',
+      kind: 'mirror',
+      sites: ['odd-unit'],
+      blocks: { w_in: 'vector[n]', w_out: 'vector[m]' },
+      action: { w_in: '-w_in + ones' },
+    }) as BlockMirrorDeclaration;
     expect(() => deriveBlockMirror(d)).toThrow(/linear in the blocks/);
   });
 });
@@ -88,7 +119,13 @@ describe('on sampled networks: symmetry, invariant set, Hessian block, SGD stayi
     expect(r.laws).toHaveLength(4);
   });
   it('twin: a sign flip of ReLU units is refuted, with a counterexample that replays', () => {
-    const d = readDeclaration({ name: 'relu-flip', kind: 'mirror', sites: ['hidden-unit'], blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: '-w_in', w_out: '-w_out' } }) as BlockMirrorDeclaration;
+    const d = readDeclaration({
+      name: 'relu-flip',
+      kind: 'mirror',
+      sites: ['hidden-unit'],
+      blocks: { w_in: 'vector[n]', w_out: 'vector[m]' },
+      action: { w_in: '-w_in', w_out: '-w_out' },
+    }) as BlockMirrorDeclaration;
     const r = checkBlockMirror(d, { runs: 25, seed: 3 });
     expect(r.verdict.kind).toBe('refuted');
     expect(r.laws[0]!.verdict.kind).toBe('refuted');
@@ -101,17 +138,24 @@ describe('on sampled networks: symmetry, invariant set, Hessian block, SGD stayi
 describe('attraction threshold of a dead tanh unit: γ* = σ_max(B)/2, B = Σ_b (∂L/∂f_b) [x_b; 1]ᵀ [SIS, derived]', () => {
   // At w_in = w_out = 0 the Hessian along the unit is [[0, Bᵀ], [B, 0]] (tanh(0) = 0, tanh'(0) = 1), eigenvalues ±σ(B).
   const decl = blockMirror('unit-sign-flip');
-  const cases = fc.sample(siteCase('odd-unit', { acts: ['tanh'], norms: ['none'], bias: true, widths: [3, 4, 2] }), { seed: 11, numRuns: 6 });
+  const cases = fc.sample(
+    siteCase('odd-unit', { acts: ['tanh'], norms: ['none'], bias: true, widths: [3, 4, 2] }),
+    { seed: 11, numRuns: 6 },
+  );
   it.each(cases.map((c, i) => [i, c] as const))('network %i', (_, c) => {
     const R = caseReflection(decl, reflectionSums(decl), c);
     const theta = R.project(c.theta);
     const e = evaluate(c.net, theta, c.batch);
-    const out = e.outputAdjoint, X = c.batch.X;
-    const B = Array.from({ length: out.cols }, (_, j) => Array.from({ length: X.cols + 1 }, (__, k) => {
-      let s = 0;
-      for (let b = 0; b < X.rows; b++) s += out.data[b * out.cols + j]! * (k < X.cols ? X.data[b * X.cols + k]! : 1);
-      return s;
-    }));
+    const out = e.outputAdjoint,
+      X = c.batch.X;
+    const B = Array.from({ length: out.cols }, (_, j) =>
+      Array.from({ length: X.cols + 1 }, (__, k) => {
+        let s = 0;
+        for (let b = 0; b < X.rows; b++)
+          s += out.data[b * out.cols + j]! * (k < X.cols ? X.data[b * X.cols + k]! : 1);
+        return s;
+      }),
+    );
     // σ_max by power iteration on BᵀB.
     let v = B[0]!.map(() => 1);
     let sigma = 0;

@@ -19,22 +19,37 @@ import type { BlockDeclaration } from '../../src/declaration/types';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
 
 const dyn = (name: string | BlockDeclaration, rule: string): { decl: BlockDeclaration; d: Dynamics } => {
-  const decl = typeof name === 'string' ? loadCatalog(name) as BlockDeclaration : name;
+  const decl = typeof name === 'string' ? (loadCatalog(name) as BlockDeclaration) : name;
   return { decl, d: deriveDynamics(decl, deriveBlock(decl), parseRule(rule)) };
 };
-const law = (d: Dynamics, id: DynamicsLaw['id']): DynamicsLaw => { const l = d.laws.find((x) => x.id === id); if (!l) throw new Error(`no ${id}: ${d.laws.map((x) => x.statement.text).join('; ')}`); return l; };
-const at = (e: Expr, vals: Record<string, number>): number => compile(e, Object.keys(vals))(Object.values(vals));
+const law = (d: Dynamics, id: DynamicsLaw['id']): DynamicsLaw => {
+  const l = d.laws.find((x) => x.id === id);
+  if (!l) throw new Error(`no ${id}: ${d.laws.map((x) => x.statement.text).join('; ')}`);
+  return l;
+};
+const at = (e: Expr, vals: Record<string, number>): number =>
+  compile(e, Object.keys(vals))(Object.values(vals));
 
 describe('SGD with weight decay: exact one-step recursions, any minibatch [NM §3; derived]', () => {
-  it.each(['rescale', 'scale', 'homogeneity', 'gl'])('%s: Q_{k+1} = (1 − ηλ)² Q_k + η² Q₂(g_k) — coefficients equal THEORY §3 (½-normalised)', (name) => {
-    const { d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
-    const data = law(d, 'exact-recursion').data;
-    if (data.kind !== 'recursion') throw new Error('recursion expected');
-    fc.assert(fc.property(fc.double({ min: 1e-4, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (eta, lambda) => {
-      expect(at(data.cQ, { eta, lambda })).toBeCloseTo((1 - eta * lambda) ** 2, 12);
-      expect(at(data.cG, { eta, lambda })).toBeCloseTo(eta * eta, 12);
-    }), { numRuns: 30 });
-  });
+  it.each(['rescale', 'scale', 'homogeneity', 'gl'])(
+    '%s: Q_{k+1} = (1 − ηλ)² Q_k + η² Q₂(g_k) — coefficients equal THEORY §3 (½-normalised)',
+    (name) => {
+      const { d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+      const data = law(d, 'exact-recursion').data;
+      if (data.kind !== 'recursion') throw new Error('recursion expected');
+      fc.assert(
+        fc.property(
+          fc.double({ min: 1e-4, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (eta, lambda) => {
+            expect(at(data.cQ, { eta, lambda })).toBeCloseTo((1 - eta * lambda) ** 2, 12);
+            expect(at(data.cG, { eta, lambda })).toBeCloseTo(eta * eta, 12);
+          },
+        ),
+        { numRuns: 30 },
+      );
+    },
+  );
 
   it('translation: s_{k+1} = (1 − ηλ) s_k', () => {
     const l = law(dyn('translation', 'sgd(lr=eta, wd=lambda)').d, 'exact-recursion');
@@ -43,18 +58,41 @@ describe('SGD with weight decay: exact one-step recursions, any minibatch [NM §
     expect(l.data.quadG).toEqual([]);
   });
 
-  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])('%s: the recursion holds at every step of 100-step SGD trajectories to 1e-10', (name) => {
-    const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
-    const rep = checkTrajectories(decl, d, { runs: 3, steps: 100, seed: 3 });
-    expect(rep.laws[0]!.verdict.kind).toBe('numerically-verified');
-    if (rep.laws[0]!.verdict.kind === 'numerically-verified') expect(rep.laws[0]!.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
-  });
+  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])(
+    '%s: the recursion holds at every step of 100-step SGD trajectories to 1e-10',
+    (name) => {
+      const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+      const rep = checkTrajectories(decl, d, { runs: 3, steps: 100, seed: 3 });
+      expect(rep.laws[0]!.verdict.kind).toBe('numerically-verified');
+      if (rep.laws[0]!.verdict.kind === 'numerically-verified')
+        expect(rep.laws[0]!.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
+    },
+  );
 
   it('negative twin: the recursion with (1 − ηλ) instead of (1 − ηλ)² is refuted', () => {
     const { decl, d } = dyn('rescale', 'sgd(lr=0.03, wd=0.05)');
     const l = law(d, 'exact-recursion');
     if (l.data.kind !== 'recursion') throw new Error('recursion expected');
-    const wrong: DynamicsLaw = { ...l, data: { ...l.data, cQ: { kind: 'add', terms: [{ kind: 'num', value: '1' }, { kind: 'mul', factors: [{ kind: 'num', value: '-1' }, { kind: 'sym', name: 'eta' }, { kind: 'sym', name: 'lambda' }] }] } } };
+    const wrong: DynamicsLaw = {
+      ...l,
+      data: {
+        ...l.data,
+        cQ: {
+          kind: 'add',
+          terms: [
+            { kind: 'num', value: '1' },
+            {
+              kind: 'mul',
+              factors: [
+                { kind: 'num', value: '-1' },
+                { kind: 'sym', name: 'eta' },
+                { kind: 'sym', name: 'lambda' },
+              ],
+            },
+          ],
+        },
+      },
+    };
     const rep = checkTrajectories(decl, { ...d, laws: [wrong] }, { runs: 3, steps: 20 });
     expect(rep.verdict.kind).toBe('refuted');
   });
@@ -65,38 +103,56 @@ describe('heavy-ball momentum [NM §3; derived]', () => {
     const { decl, d } = dyn('translation', 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)');
     const l = law(d, 'two-step-recursion');
     if (l.data.kind !== 'two-step') throw new Error('two-step expected');
-    expect(at(l.data.cur, { eta: 0.1, beta: 0.9, d: 0.2, lambda: 0.05 })).toBeCloseTo(1 + 0.9 - 0.1 * 0.8 * 0.05, 14);
+    expect(at(l.data.cur, { eta: 0.1, beta: 0.9, d: 0.2, lambda: 0.05 })).toBeCloseTo(
+      1 + 0.9 - 0.1 * 0.8 * 0.05,
+      14,
+    );
     expect(at(l.data.prev, { beta: 0.9 })).toBeCloseTo(-0.9, 14);
     const rep = checkTrajectories(decl, d, { runs: 3, steps: 100 });
     expect(rep.verdict.kind).toBe('numerically-verified');
   });
 
   it.each(['rescale', 'scale', 'gl'])('%s: no closed recursion for a quadratic charge, said so', (name) => {
-    expect(law(dyn(name, 'momentum(lr=eta, beta=beta)').d, 'no-closed-recursion').statement.text).toMatch(/quadratic/);
+    expect(law(dyn(name, 'momentum(lr=eta, beta=beta)').d, 'no-closed-recursion').statement.text).toMatch(
+      /quadratic/,
+    );
   });
 
   it('negative twin: a two-step recursion forced onto the quadratic scale charge is refuted', () => {
     const t = dyn('translation', 'momentum(lr=0.05, beta=0.9, wd=0.05)').d;
     const { decl, d } = dyn('scale', 'momentum(lr=0.05, beta=0.9, wd=0.05)');
-    const rep = checkTrajectories(decl, { ...d, laws: [law(t, 'two-step-recursion')] }, { runs: 3, steps: 30 });
+    const rep = checkTrajectories(
+      decl,
+      { ...d, laws: [law(t, 'two-step-recursion')] },
+      { runs: 3, steps: 30 },
+    );
     expect(rep.verdict.kind).toBe('refuted');
   });
 });
 
 describe('preconditioning and Adam: kinetic symmetry breaking [NLD]', () => {
-  it.each(['adam(lr=0.01)', 'precond(lr=0.02, wd=0.01)'])('scale under %s: the charge moves, by exactly the breaking terms −η⟨X, u⟩ plus η² Q₂(u)', (rule) => {
-    const { decl, d } = dyn('scale', rule);
-    expect(law(d, 'per-step-identity').statement.text).toContain('⟨u_theta, theta⟩');
-    const rep = checkTrajectories(decl, d, { runs: 3, steps: 100 });
-    expect(rep.verdict.kind).toBe('numerically-verified');
-    const { observed, breakingSum, secondOrderSum } = rep.drift!;
-    expect(Math.abs(breakingSum)).toBeGreaterThan(1e-6); // the charge is not conserved
-    expect(Math.abs(observed - breakingSum - secondOrderSum)).toBeLessThanOrEqual(1e-10 * (Math.abs(observed) + Math.abs(breakingSum) + Math.abs(secondOrderSum)));
-  });
+  it.each(['adam(lr=0.01)', 'precond(lr=0.02, wd=0.01)'])(
+    'scale under %s: the charge moves, by exactly the breaking terms −η⟨X, u⟩ plus η² Q₂(u)',
+    (rule) => {
+      const { decl, d } = dyn('scale', rule);
+      expect(law(d, 'per-step-identity').statement.text).toContain('⟨u_theta, theta⟩');
+      const rep = checkTrajectories(decl, d, { runs: 3, steps: 100 });
+      expect(rep.verdict.kind).toBe('numerically-verified');
+      const { observed, breakingSum, secondOrderSum } = rep.drift!;
+      expect(Math.abs(breakingSum)).toBeGreaterThan(1e-6); // the charge is not conserved
+      expect(Math.abs(observed - breakingSum - secondOrderSum)).toBeLessThanOrEqual(
+        1e-10 * (Math.abs(observed) + Math.abs(breakingSum) + Math.abs(secondOrderSum)),
+      );
+    },
+  );
 });
 
 describe('gradient flow with weight decay [NM §3]', () => {
-  it.each([['rescale', 2], ['translation', 1], ['gl', 2]] as const)('%s: dQ/dt = −%dλQ', (name, p) => {
+  it.each([
+    ['rescale', 2],
+    ['translation', 1],
+    ['gl', 2],
+  ] as const)('%s: dQ/dt = −%dλQ', (name, p) => {
     const l = law(dyn(name, 'gf(wd=lambda)').d, 'continuous-decay');
     if (l.data.kind !== 'decay') throw new Error('decay expected');
     expect(at(l.data.rate, { lambda: 0.37 })).toBeCloseTo(p * 0.37, 14);
@@ -105,8 +161,12 @@ describe('gradient flow with weight decay [NM §3]', () => {
 
 describe('a symmetry no catalog lists gets the same dynamics', () => {
   const cubic = readDeclaration({
-    name: 'cubic', kind: 'block', group: 'a', sites: ['poly-unit'],
-    blocks: { w_in: 'vector[n]', w_out: 'vector[m]' }, action: { w_in: 'exp(a)*w_in', w_out: 'exp(-3*a)*w_out' },
+    name: 'cubic',
+    kind: 'block',
+    group: 'a',
+    sites: ['poly-unit'],
+    blocks: { w_in: 'vector[n]', w_out: 'vector[m]' },
+    action: { w_in: 'exp(a)*w_in', w_out: 'exp(-3*a)*w_out' },
   }) as BlockDeclaration;
   it('degree-3 homogeneity: Q = ½‖w_in‖² − (3/2)‖w_out‖² obeys the SGD recursion on z³ networks', () => {
     const { d } = dyn(cubic, 'sgd(lr=eta, wd=lambda)');
@@ -116,7 +176,10 @@ describe('a symmetry no catalog lists gets the same dynamics', () => {
   });
   it('negative twin: on z² networks (not a symmetry there) the same recursion is refuted', () => {
     const { d } = dyn(cubic, 'sgd(lr=0.02, wd=0.01)');
-    expect(checkTrajectories(cubic, d, { runs: 4, steps: 30, arch: { acts: ['poly'], degrees: [2] } }).verdict.kind).toBe('refuted');
+    expect(
+      checkTrajectories(cubic, d, { runs: 4, steps: 30, arch: { acts: ['poly'], degrees: [2] } }).verdict
+        .kind,
+    ).toBe('refuted');
   });
 });
 
@@ -128,23 +191,30 @@ describe('finite learning rates: continuous forms and their convergence order [N
     expect(at(l.data.source, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(0.1, 14);
   });
 
-  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])('%s: GD − gradient flow shrinks by 2 and GD − modified flow by 4 as η halves (measured)', (name) => {
-    const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
-    const o = measureOrder(decl, d, { seed: 1 })!;
-    expect(o).toBeDefined();
-    const measured = (xs: readonly (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
-    expect(measured(o.flowRatios).length).toBeGreaterThan(0);
-    expect(measured(o.modifiedRatios).length).toBeGreaterThan(0);
-    for (const x of measured(o.flowRatios)) expect(Math.abs(x - 2)).toBeLessThan(0.3);
-    for (const x of measured(o.modifiedRatios)) expect(Math.abs(x - 4)).toBeLessThan(0.6);
-  });
+  it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])(
+    '%s: GD − gradient flow shrinks by 2 and GD − modified flow by 4 as η halves (measured)',
+    (name) => {
+      const { decl, d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+      const o = measureOrder(decl, d, { seed: 1 })!;
+      expect(o).toBeDefined();
+      const measured = (xs: readonly (number | null)[]): number[] =>
+        xs.filter((x): x is number => x !== null);
+      expect(measured(o.flowRatios).length).toBeGreaterThan(0);
+      expect(measured(o.modifiedRatios).length).toBeGreaterThan(0);
+      for (const x of measured(o.flowRatios)) expect(Math.abs(x - 2)).toBeLessThan(0.3);
+      for (const x of measured(o.modifiedRatios)) expect(Math.abs(x - 4)).toBeLessThan(0.6);
+    },
+  );
 });
 
 describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
   it('quadratic charges obey Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/2m, ω² = 2λ/m; linear charges ω² = λ/m', () => {
     const vals = { eta: 0.1, d: 0.2, beta: 0.8, lambda: 0.03 };
     const m = (0.1 * 0.8 * 1.8) / 2;
-    for (const [name, p] of [['rescale', 2], ['translation', 1]] as const) {
+    for (const [name, p] of [
+      ['rescale', 2],
+      ['translation', 1],
+    ] as const) {
       const l = law(dyn(name, 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)').d, 'oscillator');
       if (l.data.kind !== 'oscillator') throw new Error('oscillator expected');
       expect(at(l.data.m, vals)).toBeCloseTo(m, 14);
@@ -154,13 +224,16 @@ describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
     }
   });
 
-  it.each(['rescale', 'scale', 'translation', 'gl'])('%s: discrete heavy-ball approaches the oscillator limit at second order (measured ratio ≈ 4 as η halves)', (name) => {
-    const { decl, d } = dyn(name, 'momentum');
-    const o = measureMomentumOrder(decl, d, { seed: 1 })!;
-    const measured = o.modifiedRatios.filter((x): x is number => x !== null);
-    expect(measured.length).toBeGreaterThan(0);
-    for (const x of measured) expect(Math.abs(x - 4)).toBeLessThan(0.8);
-  });
+  it.each(['rescale', 'scale', 'translation', 'gl'])(
+    '%s: discrete heavy-ball approaches the oscillator limit at second order (measured ratio ≈ 4 as η halves)',
+    (name) => {
+      const { decl, d } = dyn(name, 'momentum');
+      const o = measureMomentumOrder(decl, d, { seed: 1 })!;
+      const measured = o.modifiedRatios.filter((x): x is number => x !== null);
+      expect(measured.length).toBeGreaterThan(0);
+      for (const x of measured) expect(Math.abs(x - 4)).toBeLessThan(0.8);
+    },
+  );
 });
 
 describe('normalisation as adaptive optimisation [NLD; derived]', () => {
@@ -188,12 +261,15 @@ describe('normalisation as adaptive optimisation [NLD; derived]', () => {
 });
 
 describe('constant preconditioning: the G-weighted charge [NLD]', () => {
-  it.each(['rescale', 'gl'])('%s: Q_G = Σ γ_B Q_B is conserved by θ̇ = −G⁻¹∇L to the integrator\'s tolerance, while the plain charge drifts', (name) => {
-    const { decl, d } = dyn(name, 'precond(lr=0.02)');
-    expect(law(d, 'metric-charge').statement.text).toContain('gamma_');
-    const rep = checkTrajectories(decl, d, { runs: 3, steps: 20 });
-    const m = rep.metricCharge!;
-    expect(m.weighted.relative).toBeLessThanOrEqual(1e-10 * m.weighted.steps);
-    expect(m.unweighted.relative).toBeGreaterThan(1e3 * 1e-10 * m.unweighted.steps);
-  });
+  it.each(['rescale', 'gl'])(
+    "%s: Q_G = Σ γ_B Q_B is conserved by θ̇ = −G⁻¹∇L to the integrator's tolerance, while the plain charge drifts",
+    (name) => {
+      const { decl, d } = dyn(name, 'precond(lr=0.02)');
+      expect(law(d, 'metric-charge').statement.text).toContain('gamma_');
+      const rep = checkTrajectories(decl, d, { runs: 3, steps: 20 });
+      const m = rep.metricCharge!;
+      expect(m.weighted.relative).toBeLessThanOrEqual(1e-10 * m.weighted.steps);
+      expect(m.unweighted.relative).toBeGreaterThan(1e3 * 1e-10 * m.unweighted.steps);
+    },
+  );
 });
