@@ -36,7 +36,7 @@ module.exports = tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['nerdamer-prime', 'nerdamer-prime/*'] }] },
   },
   {
-    files: ['*.js', 'bench/**/*.js'],
+    files: ['*.js', 'bench/**/*.js', 'scripts/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

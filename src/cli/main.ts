@@ -431,7 +431,6 @@ export function main(args: readonly string[], io: IO): number {
       }
       case 'prove': {
         // Loaded here so that other commands do not pay for the theorem modules at start-up.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const {
           THEOREMS,
           prove,
@@ -443,6 +442,7 @@ export function main(args: readonly string[], io: IO): number {
           proveDcs,
           GU_TIME_THEOREM,
           proveGuTime,
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
         } = require('../../proofs') as typeof import('../../proofs');
         const all = [
           ...THEOREMS.map((t) => ({
