@@ -1,23 +1,32 @@
 // @ts-check
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const importX = require('eslint-plugin-import-x');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver': { node: { extensions: ['.ts', '.js', '.json'] } },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='eval']", message: 'user expressions are data: never eval' },
       ],
+      // No import cycles, type-only imports included: every module can be read bottom-up.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'max-len': ['error', { code: 120, ignoreUrls: true }],
     },
   },
   {
-    // Layering: numeric/ never imports the CAS or the symbolic layer; proofs/ never imports the CLI.
+    // Layering: numeric/ never imports the CAS or the symbolic layer.
     files: ['numeric/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -27,12 +36,23 @@ module.exports = tseslint.config(
     },
   },
   {
+    // proofs/ never imports the CLI.
     files: ['proofs/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../src/cli/*', '../src/cli/**'] }] },
   },
   {
+    // src/ talks to nerdamer only through its adapter, and imports proofs/ only from the CLI.
     files: ['src/**/*.ts'],
-    ignores: ['src/cas/nerdamer.ts'],
+    ignores: ['src/cas/nerdamer.ts', 'src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['nerdamer-prime', 'nerdamer-prime/*', '**/proofs', '**/proofs/**'] },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['nerdamer-prime', 'nerdamer-prime/*'] }] },
   },
   {

@@ -5,8 +5,8 @@
  * compares: equations exactly (the derived rows span the stated ones), thresholds by decideZero.
  */
 import { loadCatalog } from '../src/catalog';
-import { deriveMirror } from '../src/derive/mirror';
-import { deriveBlockMirror } from '../src/derive/blockMirror';
+import { deriveMirror } from '../src/mirror/derive';
+import { deriveBlockMirror } from '../src/mirror/deriveBlock';
 import { parseExpr } from '../src/expr/parse';
 import { sub, type Expr } from '../src/expr/ast';
 import { exactZero } from '../src/expr/normal';

@@ -38,18 +38,13 @@ export { decideZero, type ZeroQuestion, type Variable } from './verify/zero';
 export { renderDerivation, type Format } from './render';
 export type { Letter, Word, WordSum, TraceSum } from './derive/words';
 export { main, type IO } from './cli/main';
-export {
-  checkDeclaration,
-  lawResiduals,
-  chargeDrift,
-  type CheckReport,
-  type CheckOptions,
-  type LawCheck,
-} from './check';
+export { checkDeclaration, lawResiduals } from './check/block';
+export { chargeDrift } from './check/drift';
+export type { CheckReport, CheckOptions, LawCheck } from './check/report';
 export { scan, type ScanReport } from './scan';
 export { parseRule, RuleError, type Rule } from './rules/rule';
 export { deriveDynamics, type Dynamics, type DynamicsLaw } from './rules/dynamics';
 export { checkTrajectories, type TrajectoryReport } from './rules/trajectory';
-export { deriveMirror, reflectionOf } from './derive/mirror';
-export { collapseExperiment, type CollapseReport } from './rules/collapse';
+export { deriveMirror, reflectionOf } from './mirror/derive';
+export { collapseExperiment, type CollapseReport } from './mirror/toyCollapse';
 export type { MirrorDeclaration } from './declaration/types';

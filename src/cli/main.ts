@@ -14,7 +14,7 @@ import { renderDerivation, FORMATS, type Format, verdictWord } from '../render';
 import { renderCertificate } from '../render/certificate';
 import type { Verdict } from '../verdict';
 import { renderCheck, renderScan } from '../render/reports';
-import type { CheckReport } from '../check';
+import type { CheckReport } from '../check/report';
 import { parseArch, archSpec, ArchError } from './arch';
 import type { ArchConstraints } from '../../numeric/arbitraries';
 import { SITE_KINDS, type SiteKind } from '../../numeric/sites';
@@ -23,7 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { parseRule, RuleError, type Rule } from '../rules/rule';
 import { deriveDynamics } from '../rules/dynamics';
 import { deriveBlock } from '../derive/block';
-import { reflectionOf } from '../derive/mirror';
+import { reflectionOf } from '../mirror/derive';
 import { renderDynamics, renderTrajectories, trajectoryCsv } from '../render/dynamics';
 
 export interface IO {
@@ -281,9 +281,10 @@ export function main(args: readonly string[], io: IO): number {
       case 'check': {
         // Sampling (fast-check) and the check runners load only for this command, not at every start-up.
         /* eslint-disable @typescript-eslint/no-require-imports */
-        const { checkDeclaration } = require('../check') as typeof import('../check');
+        const { checkDeclaration } = require('../check/block') as typeof import('../check/block');
         const { checkTrajectories } = require('../rules/trajectory') as typeof import('../rules/trajectory');
-        const { collapseExperiment } = require('../rules/collapse') as typeof import('../rules/collapse');
+        const { collapseExperiment } =
+          require('../mirror/toyCollapse') as typeof import('../mirror/toyCollapse');
         const { NoSuchSite } =
           require('../../numeric/arbitraries') as typeof import('../../numeric/arbitraries');
         /* eslint-enable @typescript-eslint/no-require-imports */
@@ -319,7 +320,7 @@ export function main(args: readonly string[], io: IO): number {
         };
         if (decl.kind === 'block-mirror') {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { checkBlockMirror } = require('../mirrorCheck') as typeof import('../mirrorCheck');
+          const { checkBlockMirror } = require('../check/mirror') as typeof import('../check/mirror');
           if (o.rule !== undefined)
             throw new UsageError(
               '--rule works with continuous block-level declarations (a mirror has no charge to follow)',

@@ -3,8 +3,8 @@ import type { Declaration } from '../declaration/types';
 import type { Derivation } from '../derivation';
 import { deriveConcrete, type DeriveOptions } from './concrete';
 import { deriveBlock } from './block';
-import { deriveMirror } from './mirror';
-import { deriveBlockMirror } from './blockMirror';
+import { deriveMirror } from '../mirror/derive';
+import { deriveBlockMirror } from '../mirror/deriveBlock';
 
 export type { DeriveOptions };
 

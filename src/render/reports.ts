@@ -1,5 +1,5 @@
 /** Rendering check and scan reports (JSON is the record itself). */
-import type { CheckReport } from '../check';
+import type { CheckReport } from '../check/report';
 import type { ScanReport } from '../scan';
 import { describeVerdict } from '../verdict';
 import { verdictWord, type Format } from './index';

@@ -11,8 +11,8 @@ import { evaluate, NetworkError } from '../../numeric/mlp';
 import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, siteBlocks } from '../check';
-import { WordEvaluator } from '../bind';
+import { resolveDims, caseValues, siteBlocks } from '../check/values';
+import { WordEvaluator } from '../check/bind';
 import type { Dynamics } from './dynamics';
 import type { SiteKind } from '../../numeric/sites';
 

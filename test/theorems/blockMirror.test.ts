@@ -7,12 +7,13 @@
 import fc from 'fast-check';
 import { readDeclaration } from '../../src/declaration/load';
 import { loadCatalog } from '../../src/catalog';
-import { deriveBlockMirror, reflectionSums } from '../../src/derive/blockMirror';
+import { deriveBlockMirror, reflectionSums } from '../../src/mirror/deriveBlock';
 import { Algebra, letter, type WordSum } from '../../src/derive/words';
 import type { BlockMirrorDeclaration, Declaration } from '../../src/declaration/types';
-import { checkBlockMirror, caseReflection } from '../../src/mirrorCheck';
-import { networkCollapse, thresholdAt } from '../../src/rules/networkCollapse';
-import { noiseExperiment } from '../../src/rules/noise';
+import { checkBlockMirror } from '../../src/check/mirror';
+import { caseReflection } from '../../src/check/reflection';
+import { networkCollapse, thresholdAt } from '../../src/mirror/threshold';
+import { noiseExperiment } from '../../src/mirror/noise';
 import { siteCase } from '../../numeric/arbitraries';
 import { evaluate } from '../../numeric/mlp';
 import { InputError } from '../../src/declaration/errors';

@@ -13,7 +13,9 @@
 import { test, fc } from '@fast-check/jest';
 import { loadCatalog } from '../../src/catalog';
 import { deriveBlock } from '../../src/derive/block';
-import { lawResiduals, chargeDrift, runSites, siteVerdict } from '../../src/check';
+import { lawResiduals } from '../../src/check/block';
+import { chargeDrift } from '../../src/check/drift';
+import { runSites, siteVerdict } from '../../src/check/runner';
 import type { Derivation, Law } from '../../src/derivation';
 import type { BlockDeclaration } from '../../src/declaration/types';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';

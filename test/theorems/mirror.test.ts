@@ -4,13 +4,13 @@
  * formulas and with gradient descent itself.
  */
 import { readDeclaration } from '../../src/declaration/load';
-import { deriveMirror } from '../../src/derive/mirror';
+import { deriveMirror } from '../../src/mirror/derive';
 import type { Derivation, Law } from '../../src/derivation';
 import type { MirrorDeclaration } from '../../src/declaration/types';
 import { compile } from '../../src/expr/evaluate';
 import { loadCatalog } from '../../src/catalog';
-import { reflectionOf } from '../../src/derive/mirror';
-import { collapseExperiment } from '../../src/rules/collapse';
+import { reflectionOf } from '../../src/mirror/derive';
+import { collapseExperiment } from '../../src/mirror/toyCollapse';
 
 const mirror = (o: Record<string, unknown>): MirrorDeclaration =>
   readDeclaration({ name: 'm', kind: 'mirror', data: ['x', 'y'], ...o }) as MirrorDeclaration;

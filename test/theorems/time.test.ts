@@ -13,7 +13,7 @@ import { dot } from '../../numeric/linalg';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
 import { loadCatalog } from '../../src/catalog';
 import { deriveBlock } from '../../src/derive/block';
-import { lawResiduals } from '../../src/check';
+import { lawResiduals } from '../../src/check/block';
 import type { BlockDeclaration } from '../../src/declaration/types';
 import { siteCase } from '../../numeric/arbitraries';
 import { mat } from '../../numeric/linalg';

@@ -24,7 +24,7 @@ import { InputError } from '../declaration/errors';
 import { decideZero, type Variable } from '../verify/zero';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, NORMALISATION } from '../derivation';
-import type { DeriveOptions } from './concrete';
+import type { DeriveOptions } from '../derive/concrete';
 
 type RMat = Rational[][];
 

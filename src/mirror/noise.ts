@@ -20,9 +20,8 @@ import fc from 'fast-check';
 import { siteCase, type NetworkCase } from '../../numeric/arbitraries';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
-import { caseReflection } from '../mirrorCheck';
-import { reflectionSums, type ReflectionSums } from '../derive/blockMirror';
-import { reflectedBasis, projectedHessian } from './networkCollapse';
+import { caseReflection, reflectedBasis, projectedHessian } from '../check/reflection';
+import { reflectionSums, type ReflectionSums } from './deriveBlock';
 
 export const NOISE_STEPS = 4000;
 /** Size of the starting perturbation along each reflected direction (times 1 + a uniform draw). */

@@ -4,10 +4,10 @@
  * which a residual is measured (a float64 evaluation errs by about 1e-16 of it). Coefficients are
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
-import { type Mat, mat } from '../numeric/linalg';
-import type { Expr } from './expr/ast';
-import { compile } from './expr/evaluate';
-import type { Letter, WordSum, TraceSum, Word } from './derive/words';
+import { type Mat, mat } from '../../numeric/linalg';
+import type { Expr } from '../expr/ast';
+import { compile } from '../expr/evaluate';
+import type { Letter, WordSum, TraceSum, Word } from '../derive/words';
 
 export interface Values {
   readonly blocks: Readonly<Record<string, Mat>>;

@@ -21,8 +21,14 @@ import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '
 import { rng } from '../../numeric/rng';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
-import { caseReflection, type CaseReflection } from '../mirrorCheck';
-import { reflectionSums, type ReflectionSums } from '../derive/blockMirror';
+import {
+  caseReflection,
+  orthonormal,
+  reflectedBasis,
+  projectedHessian,
+  type CaseReflection,
+} from '../check/reflection';
+import { reflectionSums, type ReflectionSums } from './deriveBlock';
 import { dot, minEigen } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
@@ -69,42 +75,6 @@ export interface NetworkCollapseReport {
 }
 
 const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
-
-/** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
-function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
-  const O: Float64Array[] = [];
-  for (const v0 of vs) {
-    const v = Float64Array.from(v0);
-    for (const o of O) {
-      const c = dot(o, v);
-      for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!;
-    }
-    const n = normv(v);
-    if (n > 1e-9) O.push(v.map((x) => x / n));
-  }
-  return O;
-}
-
-/** Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's indices), as full parameter vectors. */
-export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
-  return orthonormal(
-    R.indices.map((j) => {
-      const e = new Float64Array(size);
-      e[j] = 1;
-      const r = R.reflect(e);
-      return e.map((x, i) => (x - r[i]!) / 2);
-    }),
-  );
-}
-
-/** OᵀHO for an orthonormal O, from one Hessian-vector product per column (symmetrised against rounding). */
-export function projectedHessian(
-  O: readonly Float64Array[],
-  hv: (v: Float64Array) => Float64Array,
-): number[][] {
-  const HO = O.map(hv);
-  return O.map((a, i) => O.map((_, j) => (dot(a, HO[j]!) + dot(O[j]!, HO[i]!)) / 2));
-}
 
 /** Solve A x = b (Gaussian elimination with partial pivoting). */
 function solve(A: number[][], b: number[]): number[] {

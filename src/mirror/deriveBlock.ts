@@ -28,13 +28,21 @@ import * as Q from '../expr/rational';
 import type { BlockMirrorDeclaration, MirrorDeclaration, Shape } from '../declaration/types';
 import { ONES } from '../declaration/types';
 import { InputError } from '../declaration/errors';
-import { Algebra, letter, type WordSum, type Word, matrixText, matrixLatex, type LetterKind } from './words';
-import { Instance, flat } from './instantiate';
-import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from './block';
-import { deriveMirror } from './mirror';
+import {
+  Algebra,
+  letter,
+  type WordSum,
+  type Word,
+  matrixText,
+  matrixLatex,
+  type LetterKind,
+} from '../derive/words';
+import { Instance, flat } from '../derive/instantiate';
+import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from '../derive/block';
+import { deriveMirror } from './derive';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, NORMALISATION } from '../derivation';
-import type { DeriveOptions } from './concrete';
+import type { DeriveOptions } from '../derive/concrete';
 
 /** One term of a block's image: coef · left · θ_source · right. */
 export interface ReflectionTerm {

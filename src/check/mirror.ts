@@ -12,81 +12,24 @@
  * Each residual is relative to its rounding scale (the loss's magnitude; Σ |contributions| of
  * the gradient and H v entries from numeric/mlp's absolute-value passes), judged against
  * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
- * rules/networkCollapse.ts.
+ * mirror/threshold.ts.
  */
-import { evaluate, NetworkError, type Batch } from '../numeric/mlp';
-import { rng } from '../numeric/rng';
-import { scatter } from '../numeric/sites';
-import type { NetworkCase } from '../numeric/arbitraries';
-import { rowsOf } from '../numeric/sample';
-import type { BlockMirrorDeclaration } from './declaration/types';
-import {
-  type CheckOptions,
-  type CheckReport,
-  type LawCheck,
-  runSites,
-  siteVerdict,
-  selectedKinds,
-  siteBlocks,
-  resolveDims,
-  caseValues,
-} from './check';
-import { WordEvaluator } from './bind';
-import { requireReflection, type ReflectionSums } from './derive/blockMirror';
-import { weakest, IDENTITY_TOLERANCE } from './verdict';
-import { networkCollapse } from './rules/networkCollapse';
-import { noiseExperiment } from './rules/noise';
+import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
+import { rng } from '../../numeric/rng';
+import type { NetworkCase } from '../../numeric/arbitraries';
+import { rowsOf } from '../../numeric/sample';
+import type { BlockMirrorDeclaration } from '../declaration/types';
+import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
+import { networkCollapse } from '../mirror/threshold';
+import { noiseExperiment } from '../mirror/noise';
+import { weakest, IDENTITY_TOLERANCE } from '../verdict';
+import { runSites, siteVerdict, selectedKinds } from './runner';
+import { caseReflection } from './reflection';
+import type { CheckOptions, CheckReport, LawCheck } from './report';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
 export const STAY_STEPS = 200;
 export const STAY_TOLERANCE = 1e-12;
-
-/** The involution on full parameter vectors of one case (identity outside the site). */
-export interface CaseReflection {
-  readonly reflect: (v: Float64Array) => Float64Array;
-  /** (v + Rv)/2: the projection onto the symmetric set. */
-  readonly project: (v: Float64Array) => Float64Array;
-  /** ‖(v − Rv)/2‖ = ‖Oᵀv‖. */
-  readonly offSet: (v: Float64Array) => number;
-  /** Parameter indices the site's views cover. */
-  readonly indices: readonly number[];
-}
-
-export function caseReflection(
-  decl: BlockMirrorDeclaration,
-  sums: ReflectionSums,
-  c: NetworkCase,
-): CaseReflection {
-  const dims = resolveDims(decl, c);
-  const { consts, scalars } = caseValues(decl, c, dims);
-  const ev = new WordEvaluator();
-  const reflect = (v: Float64Array): Float64Array => {
-    const out = Float64Array.from(v);
-    const blocks = siteBlocks(decl, c, v);
-    for (const b of decl.blocks) {
-      const view = c.site.views[b.name]!;
-      scatter(
-        out,
-        view,
-        ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data,
-      );
-    }
-    return out;
-  };
-  const indices = [...new Set(decl.blocks.flatMap((b) => [...c.site.views[b.name]!.index]))];
-  return {
-    reflect,
-    project: (v) => {
-      const r = reflect(v);
-      return v.map((x, i) => (x + r[i]!) / 2);
-    },
-    offSet: (v) => {
-      const r = reflect(v);
-      return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0));
-    },
-    indices,
-  };
-}
 
 const norm = (x: ArrayLike<number>): number => {
   let s = 0;

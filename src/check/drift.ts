@@ -1,0 +1,79 @@
+/** How far a charge moves along an integrated gradient flow (optionally under a constant metric). */
+import { dot } from '../../numeric/linalg';
+import { evaluate, NetworkError } from '../../numeric/mlp';
+import type { NetworkCase } from '../../numeric/arbitraries';
+import { integrate } from '../../numeric/ode';
+import type { BlockDeclaration } from '../declaration/types';
+import type { Law } from '../derivation';
+import { WordEvaluator, type Values } from './bind';
+import { resolveDims, caseValues, siteBlocks } from './values';
+
+export interface Drift {
+  /** |Q(T) − Q(0)| (Frobenius norm for a matrix charge) relative to the charge's natural scale. */
+  readonly relative: number;
+  /** Integrator steps taken: its global error grows at most linearly in them. */
+  readonly steps: number;
+  readonly time: number;
+}
+
+/**
+ * Follow gradient flow θ̇ = −∇L on the case's batch with the adaptive integrator (rtol) and measure
+ * how much a charge moved. Undefined when the network is degenerate or the flow is too stiff for
+ * maxSteps. T defaults to the time in which θ would move by a third of its norm at the initial speed.
+ */
+export function chargeDrift(
+  decl: BlockDeclaration,
+  charge: Pick<Law, 'data' | 'parameter' | 'id'>,
+  c: NetworkCase,
+  opts: { rtol?: number; time?: number; maxSteps?: number; metric?: Readonly<Record<string, number>> } = {},
+): Drift | undefined {
+  const rtol = opts.rtol ?? 1e-10;
+  const dims = resolveDims(decl, c);
+  const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
+  // A constant per-block metric γ_B: the flow is θ̇ = −G⁻¹∇L, and metric-weighted charges read γ_B as gamma_<block>.
+  const metric = opts.metric ?? {};
+  const scalars = {
+    ...siteScalars,
+    ...Object.fromEntries(Object.entries(metric).map(([b, g]) => [`gamma_${b}`, g])),
+  };
+  const inverse = new Float64Array(c.net.size).fill(1);
+  for (const [b, g] of Object.entries(metric)) for (const i of c.site.views[b]!.index) inverse[i] = 1 / g;
+  const ev = new WordEvaluator();
+  const valuesAt = (theta: Float64Array): Values => ({ blocks: siteBlocks(decl, c, theta), consts, scalars });
+  const measure = (theta: Float64Array): { value: Float64Array; bound: number } => {
+    if (charge.data.kind === 'trace') {
+      const t = ev.trace(charge.data.sum, valuesAt(theta));
+      return { value: Float64Array.of(t.value), bound: t.bound };
+    }
+    if (charge.data.kind === 'matrix') {
+      const k = consts[charge.parameter] ?? Object.values(consts)[0]!;
+      const m = ev.matrix(charge.data.sum, valuesAt(theta), k.rows, k.cols);
+      return { value: m.value.data, bound: m.bound };
+    }
+    throw new Error(`law ${charge.id} has no value to follow`);
+  };
+  try {
+    const g0 = evaluate(c.net, c.theta, c.batch).grad;
+    const speed = Math.sqrt(dot(g0, g0)),
+      size = Math.sqrt(dot(c.theta, c.theta));
+    const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
+    const r = integrate(
+      (_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -x * inverse[i]!),
+      c.theta,
+      0,
+      time,
+      {
+        rtol,
+        atol: rtol * 1e-3 * (size / Math.sqrt(c.theta.length) + 1e-300),
+        maxSteps: opts.maxSteps ?? 4000,
+      },
+    );
+    if (!r.completed) return undefined;
+    const [q0, q1] = [measure(c.theta), measure(r.y)];
+    const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
+    return { relative: diff / (q0.bound + q1.bound || 1e-300), steps: r.steps, time };
+  } catch (err) {
+    if (err instanceof NetworkError) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * A block-level mirror on one sampled case: the involution R evaluated from its word sums on the
+ * site's blocks as a map on full parameter vectors, the projection onto the symmetric set, the
+ * distance from it, an orthonormal basis of the reflected directions and OᵀHO from Hessian-vector
+ * products.
+ */
+import { dot } from '../../numeric/linalg';
+import { scatter } from '../../numeric/sites';
+import type { NetworkCase } from '../../numeric/arbitraries';
+import type { BlockMirrorDeclaration } from '../declaration/types';
+import type { ReflectionSums } from '../mirror/deriveBlock';
+import { WordEvaluator } from './bind';
+import { resolveDims, caseValues, siteBlocks } from './values';
+
+const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
+
+/** The involution on full parameter vectors of one case (identity outside the site). */
+export interface CaseReflection {
+  readonly reflect: (v: Float64Array) => Float64Array;
+  /** (v + Rv)/2: the projection onto the symmetric set. */
+  readonly project: (v: Float64Array) => Float64Array;
+  /** ‖(v − Rv)/2‖ = ‖Oᵀv‖. */
+  readonly offSet: (v: Float64Array) => number;
+  /** Parameter indices the site's views cover. */
+  readonly indices: readonly number[];
+}
+
+export function caseReflection(
+  decl: BlockMirrorDeclaration,
+  sums: ReflectionSums,
+  c: NetworkCase,
+): CaseReflection {
+  const dims = resolveDims(decl, c);
+  const { consts, scalars } = caseValues(decl, c, dims);
+  const ev = new WordEvaluator();
+  const reflect = (v: Float64Array): Float64Array => {
+    const out = Float64Array.from(v);
+    const blocks = siteBlocks(decl, c, v);
+    for (const b of decl.blocks) {
+      const view = c.site.views[b.name]!;
+      scatter(
+        out,
+        view,
+        ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data,
+      );
+    }
+    return out;
+  };
+  const indices = [...new Set(decl.blocks.flatMap((b) => [...c.site.views[b.name]!.index]))];
+  return {
+    reflect,
+    project: (v) => {
+      const r = reflect(v);
+      return v.map((x, i) => (x + r[i]!) / 2);
+    },
+    offSet: (v) => {
+      const r = reflect(v);
+      return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0));
+    },
+    indices,
+  };
+}
+
+/** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
+export function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
+  const O: Float64Array[] = [];
+  for (const v0 of vs) {
+    const v = Float64Array.from(v0);
+    for (const o of O) {
+      const c = dot(o, v);
+      for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!;
+    }
+    const n = normv(v);
+    if (n > 1e-9) O.push(v.map((x) => x / n));
+  }
+  return O;
+}
+
+/** Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's indices), as full parameter vectors. */
+export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
+  return orthonormal(
+    R.indices.map((j) => {
+      const e = new Float64Array(size);
+      e[j] = 1;
+      const r = R.reflect(e);
+      return e.map((x, i) => (x - r[i]!) / 2);
+    }),
+  );
+}
+
+/** OᵀHO for an orthonormal O, from one Hessian-vector product per column (symmetrised against rounding). */
+export function projectedHessian(
+  O: readonly Float64Array[],
+  hv: (v: Float64Array) => Float64Array,
+): number[][] {
+  const HO = O.map(hv);
+  return O.map((a, i) => O.map((_, j) => (dot(a, HO[j]!) + dot(O[j]!, HO[i]!)) / 2));
+}

@@ -1,0 +1,151 @@
+/**
+ * The generic site runner: sample cases at each site kind with fast-check, evaluate relative
+ * residuals per key, stop at the first counterexample (with a replay path), and turn the run into
+ * a verdict per key.
+ */
+import fc from 'fast-check';
+import type { SiteKind } from '../../numeric/sites';
+import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
+import type { BlockShaped } from '../declaration/types';
+import { InputError } from '../declaration/errors';
+import { type Verdict, IDENTITY_TOLERANCE } from '../verdict';
+import type { CheckOptions, CheckCounterexample } from './report';
+
+/** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
+export interface SiteRun<K> {
+  readonly worst: Map<K, number>;
+  readonly count: number;
+  readonly skipped: number;
+  readonly counterexample?: CheckCounterexample;
+  /** The laws that fail at the counterexample, each with its own relative residual there. */
+  readonly failed: ReadonlyMap<K, number>;
+}
+
+/**
+ * Sample cases at each site kind with fast-check and evaluate `residuals` (relative, per key) on
+ * each; stop at the first case where one exceeds its tolerance (IDENTITY_TOLERANCE unless given; shrunk, with a replay path),
+ * otherwise re-run the cases deterministically to collect the worst residual of each key.
+ */
+export function runSites<K>(
+  kinds: readonly SiteKind[],
+  opts: CheckOptions,
+  keys: readonly K[],
+  title: (k: K) => string,
+  residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
+  tolerance: (k: K) => number = () => IDENTITY_TOLERANCE,
+): SiteRun<K> {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 100;
+  const worst = new Map<K, number>(keys.map((l) => [l, 0]));
+  let count = 0;
+  let skipped = 0;
+  let counterexample: CheckCounterexample | undefined;
+  let failed = new Map<K, number>();
+  for (const kind of kinds) {
+    const arb = siteCase(kind, opts.arch ?? {});
+    // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
+    let thrown: unknown;
+    const details = fc.check(
+      fc.property(arb, (c) => {
+        if (thrown !== undefined) return true;
+        try {
+          const res = residualsOf(c);
+          if (!res) {
+            skipped++;
+            return true;
+          }
+          return [...res].every(([k, x]) => x <= tolerance(k));
+        } catch (err) {
+          thrown = err;
+          return true;
+        }
+      }),
+      { seed, numRuns: runs, ...(opts.replay ? { path: opts.replay, endOnFailure: true } : {}) },
+    );
+    if (thrown !== undefined) throw thrown;
+    if (details.failed) {
+      const c = details.counterexample![0];
+      const res = residualsOf(c)!;
+      failed = new Map([...res].filter(([k, x]) => x > tolerance(k)));
+      const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
+      counterexample = {
+        site: c.site.label,
+        siteKind: kind,
+        architecture: describeSpec(c.spec),
+        dataSeed: c.seed,
+        law: title(law),
+        relativeResidual: x,
+        replay: { seed, path: details.counterexamplePath ?? '' },
+      };
+      break;
+    }
+  }
+  // Re-run the passing cases to collect the worst residual of each law (deterministic).
+  for (const kind of counterexample ? [] : kinds) {
+    for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+      const res = residualsOf(c);
+      if (!res) continue;
+      count++;
+      for (const [l, x] of res) worst.set(l, Math.max(worst.get(l)!, x));
+    }
+  }
+  return { worst, count, skipped, failed, ...(counterexample ? { counterexample } : {}) };
+}
+
+/** The verdict of one law after a sampling run. */
+export function siteVerdict<K>(
+  run: SiteRun<K>,
+  k: K,
+  kinds: readonly SiteKind[],
+  seed: number,
+  why: string,
+  tolerance = IDENTITY_TOLERANCE,
+): Verdict {
+  const c = run.counterexample;
+  if (c) {
+    const x = run.failed.get(k);
+    return x !== undefined
+      ? {
+          kind: 'refuted',
+          why: `the law fails at ${c.site} of a ${c.architecture} network`,
+          counterexample: {
+            point: {
+              site: c.site,
+              architecture: c.architecture,
+              dataSeed: String(c.dataSeed),
+              replayPath: c.replay.path,
+            },
+            values: { relativeResidual: x },
+            relativeResidual: x,
+            seed,
+          },
+        }
+      : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };
+  }
+  return {
+    kind: 'numerically-verified',
+    count: run.count,
+    worstRelative: run.worst.get(k)!,
+    tolerance,
+    seed,
+    why: `sampled networks at ${kinds.join(', ')} sites, ${why}`,
+  };
+}
+
+/** The site kinds a check runs on, or an input error when there are none. */
+export function selectedKinds(decl: BlockShaped, opts: CheckOptions): SiteKind[] {
+  const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
+  if (decl.sites.length === 0)
+    throw new InputError(
+      decl.origin,
+      'sites',
+      'the declaration names no site kinds, so there is nothing to check it on (add e.g. sites: [hidden-unit])',
+    );
+  if (kinds.length === 0)
+    throw new InputError(
+      decl.origin,
+      'sites',
+      `none of its site kinds (${decl.sites.join(', ')}) was selected`,
+    );
+  return kinds;
+}

@@ -1,0 +1,90 @@
+/**
+ * A sampled case's values for a declaration's letters: each block read from a parameter-sized
+ * vector, symbolic dimensions resolved against the site's views, and the constants and scalars
+ * drawn for the case (random matrices of the declared structure, a random rank-one projector).
+ */
+import { type Mat, mat } from '../../numeric/linalg';
+import { rng } from '../../numeric/rng';
+import { gather, type View } from '../../numeric/sites';
+import type { NetworkCase } from '../../numeric/arbitraries';
+import type { BlockShaped, Shape } from '../declaration/types';
+import { InputError } from '../declaration/errors';
+
+export const dimsOf = (s: Shape): [string, string] =>
+  s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols];
+export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
+
+/** Each declared block of the site, read from a full parameter-sized vector (θ, ∇L, a bound, an update). */
+export function siteBlocks(decl: BlockShaped, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
+  return Object.fromEntries(
+    decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]),
+  );
+}
+
+/** Resolve symbolic dimensions against a site's views. */
+export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, number> {
+  const dims = new Map<string, number>();
+  for (const b of decl.blocks) {
+    const view = c.site.views[b.name];
+    if (!view) throw new InputError(decl.origin, 'sites', `site kind ${c.site.kind} has no role '${b.name}'`);
+    const [r, k] = dimsOf(b.shape);
+    for (const [d, n] of [
+      [r, view.rows],
+      [k, view.cols],
+    ] as const) {
+      const fixed = /^\d+$/.test(d) ? Number(d) : dims.get(d);
+      if (fixed !== undefined && fixed !== n)
+        throw new InputError(
+          decl.origin,
+          `blocks.${b.name}`,
+          `shape ${b.shape.kind} does not fit the ${c.site.kind} site (${view.rows}×${view.cols})`,
+        );
+      if (!/^\d+$/.test(d)) dims.set(d, n);
+    }
+  }
+  return dims;
+}
+
+/** Values of the declaration's constants and scalars for one case. */
+export function caseValues(
+  decl: BlockShaped,
+  c: NetworkCase,
+  dims: Map<string, number>,
+): { consts: Record<string, Mat>; scalars: Record<string, number> } {
+  const r = rng(c.seed ^ 0x5bd1e995);
+  const consts: Record<string, Mat> = {};
+  for (const k of decl.constants) {
+    const fixed = c.site.constants?.[k.name];
+    if (fixed) {
+      consts[k.name] = mat(fixed.rows, fixed.cols, Float64Array.from(fixed.data));
+      continue;
+    }
+    const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
+    if (a === undefined || b === undefined)
+      throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
+    const m = mat(a, b);
+    if (k.structure === 'projector') {
+      // A random rank-one orthogonal projector v vᵀ, ‖v‖ = 1.
+      const v = Array.from({ length: a }, () => r.normal());
+      const nv = Math.hypot(...v);
+      for (let i = 0; i < a; i++) for (let j = 0; j < a; j++) m.data[i * a + j] = (v[i]! * v[j]!) / (nv * nv);
+      consts[k.name] = m;
+      continue;
+    }
+    for (let i = 0; i < m.data.length; i++) m.data[i] = r.normal();
+    if (k.structure !== 'general') {
+      for (let i = 0; i < a; i++)
+        for (let j = 0; j < i; j++) {
+          const [x, y] = [m.data[i * b + j]!, m.data[j * b + i]!];
+          const s = k.structure === 'symmetric' ? (x + y) / 2 : (x - y) / 2;
+          m.data[i * b + j] = s;
+          m.data[j * b + i] = k.structure === 'symmetric' ? s : -s;
+        }
+      if (k.structure === 'antisymmetric') for (let i = 0; i < a; i++) m.data[i * b + i] = 0;
+    }
+    consts[k.name] = m;
+  }
+  const scalars: Record<string, number> = {};
+  for (const s of decl.scalars) scalars[s] = c.site.scalars[s] ?? 0.5 + 2.5 * r.next();
+  return { consts, scalars };
+}
