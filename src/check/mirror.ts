@@ -14,6 +14,7 @@
  * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
  * mirror/threshold.ts.
  */
+import { gdStep } from '../../numeric/optim';
 import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import type { NetworkCase } from '../../numeric/arbitraries';
@@ -101,7 +102,7 @@ function residuals(
       worst = 0;
     for (let k = 0; k < STAY_STEPS; k++) {
       const g = evaluate(c.net, th, minibatch(c.batch, r, c.spec.norm === 'batch' ? 2 : 1)).grad;
-      th = th.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
+      th = gdStep(th, g, eta, 2 * gamma);
       if (!th.every(Number.isFinite)) break;
       worst = Math.max(worst, rel(R.offSet(th), norm(th)));
     }

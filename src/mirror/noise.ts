@@ -12,6 +12,7 @@
  * over K steps; samples whose criterion is within 3 standard errors of 0 are ambiguous.
  * Where no common fixed point or no commuting blocks exist, the case is skipped with the reason.
  */
+import { gdStep } from '../../numeric/optim';
 import { evaluate } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { dot, symmetricEigen } from '../../numeric/linalg';
@@ -109,7 +110,7 @@ export function noiseSample(
   let grew = false;
   for (let k = 0; k < NOISE_STEPS; k++) {
     const g = evaluate(c.net, p, rows[r.int(B)]!).grad;
-    p = p.map((x, i) => x - eta * (g[i]! + 2 * gamma * x));
+    p = gdStep(p, g, eta, 2 * gamma);
     const off = R.offSet(p);
     if (!(off < 1e-3)) {
       grew = true;

@@ -15,6 +15,7 @@
  * enough that far from the set nonlinear terms do not decide it. Samples with γ within 10% of γ*,
  * or whose perturbation neither halved nor doubled in the window, are counted as ambiguous.
  */
+import { descend } from '../../numeric/optim';
 import fc from 'fast-check';
 import { evaluate, NetworkError } from '../../numeric/mlp';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
@@ -229,7 +230,7 @@ export function collapseSample(
   let observed: boolean | undefined;
   for (let k = 0; k < window; k++) {
     const g = grad(p);
-    p = p.map((x, i) => x - eta * g[i]!);
+    p = descend(p, g, eta);
     const off = R.offSet(p);
     if (!Number.isFinite(off) || off > 2 * start) {
       observed = false;

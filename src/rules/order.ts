@@ -6,6 +6,7 @@
  * must shrink the errors by 2 and 4. η starts at 0.05/λ_max(H) (at most 0.02), so the expansions
  * in η·λ_max are in their asymptotic regime.
  */
+import { descend, optimiser } from '../../numeric/optim';
 import fc from 'fast-check';
 import { evaluate, NetworkError } from '../../numeric/mlp';
 import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
@@ -133,7 +134,7 @@ function orderFor(
       let th = Float64Array.from(c.theta);
       for (let k = 0; k < Math.round(T / eta); k++) {
         const dk = d(th);
-        th = th.map((x, i) => x - eta * dk[i]!);
+        th = descend(th, dk, eta);
       }
       const mf = integrate(
         (_, t) => {
@@ -209,12 +210,8 @@ export function measureMomentumOrder(
       for (const eta of etas) {
         const h = eta * (1 - damp);
         let th = Float64Array.from(c.theta);
-        const vel = new Float64Array(n);
-        for (let k = 0; k < Math.round(T / h); k++) {
-          const dk = d(th);
-          for (let i = 0; i < n; i++) vel[i] = beta * vel[i]! + (1 - damp) * dk[i]!;
-          th = th.map((x, i) => x - eta * vel[i]!);
-        }
+        const opt = optimiser({ kind: 'momentum', beta, dampening: damp }, n);
+        for (let k = 0; k < Math.round(T / h); k++) th = descend(th, opt.direction(d(th)), eta);
         const m = (eta * (1 - damp) * (1 + beta)) / 2;
         const y0 = new Float64Array(2 * n);
         y0.set(c.theta, 0);

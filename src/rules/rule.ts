@@ -14,8 +14,6 @@
  * `sgd(lr=0.05, wd=1e-3)`, `sgd(lr=eta)`. Omitted hyper-parameters take their neutral value
  * (wd = 0, dampening = 0) or a symbol of their own name (lr → eta, beta → beta, …).
  */
-export type RuleKind = 'gf' | 'sgd' | 'momentum' | 'precond' | 'adam';
-
 export interface HyperParameter {
   readonly name: string;
   /** The symbol that stands for it in derived formulas. */
@@ -24,18 +22,37 @@ export interface HyperParameter {
   readonly value?: number;
 }
 
-export interface Rule {
-  readonly kind: RuleKind;
-  readonly text: string;
-  readonly params: Readonly<Record<string, HyperParameter>>;
+/** The hyper-parameters of each rule, by name. */
+export interface RuleParameters {
+  readonly gf: 'wd';
+  readonly sgd: 'lr' | 'wd';
+  readonly momentum: 'lr' | 'beta' | 'dampening' | 'wd';
+  readonly precond: 'lr' | 'wd';
+  readonly adam: 'lr' | 'beta1' | 'beta2' | 'eps' | 'wd';
 }
+
+export type RuleKind = keyof RuleParameters;
+
+/** A rule of one kind with exactly its hyper-parameters. */
+export type RuleOf<K extends RuleKind> = {
+  readonly kind: K;
+  /** The rule as written. */
+  readonly text: string;
+  readonly params: { readonly [P in RuleParameters[K]]: HyperParameter };
+};
+
+/** A learning rule: a union over the kinds, each with its typed hyper-parameters. */
+export type Rule = { [K in RuleKind]: RuleOf<K> }[RuleKind];
 
 export class RuleError extends Error {}
 
-const SPEC: Record<
-  RuleKind,
-  Record<string, { symbol: string; neutral?: number; check: (x: number) => string | undefined }>
-> = {
+interface ParameterSpec {
+  readonly symbol: string;
+  readonly neutral?: number;
+  readonly check: (x: number) => string | undefined;
+}
+
+const SPEC: { readonly [K in RuleKind]: Readonly<Record<RuleParameters[K], ParameterSpec>> } = {
   gf: {
     wd: { symbol: 'lambda', neutral: 0, check: (x) => (x < 0 ? 'weight decay must be ≥ 0' : undefined) },
   },
@@ -80,9 +97,10 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseRule(text: string): Rule {
   const m = /^\s*([a-z]+)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
   if (!m) throw new RuleError(`malformed rule '${text}' (write e.g. sgd(lr=0.1, wd=1e-3))`);
+  if (!Object.hasOwn(SPEC, m[1]!))
+    throw new RuleError(`unknown rule '${m[1]}' (known: ${Object.keys(SPEC).join(', ')})`);
   const kind = m[1] as RuleKind;
-  const spec = SPEC[kind];
-  if (!spec) throw new RuleError(`unknown rule '${m[1]}' (known: ${Object.keys(SPEC).join(', ')})`);
+  const spec: Readonly<Record<string, ParameterSpec>> = SPEC[kind];
   const given = new Map<string, string>();
   for (const part of (m[2] ?? '')
     .split(',')
@@ -90,7 +108,7 @@ export function parseRule(text: string): Rule {
     .filter(Boolean)) {
     const kv = /^([a-z0-9_]+)\s*=\s*(\S+)$/i.exec(part);
     if (!kv) throw new RuleError(`malformed hyper-parameter '${part}' in ${kind} (write name=value)`);
-    if (!spec[kv[1]!])
+    if (!Object.hasOwn(spec, kv[1]!))
       throw new RuleError(
         `${kind} has no hyper-parameter '${kv[1]}' (it has: ${Object.keys(spec).join(', ')})`,
       );
@@ -116,8 +134,6 @@ export function parseRule(text: string): Rule {
     if (bad) throw new RuleError(`${kind}: ${name}=${raw}: ${bad}`);
     params[name] = { name, symbol: s.symbol, value: x };
   }
-  return { kind, text: text.trim(), params };
+  // params holds exactly SPEC[kind]'s names, which is what Rule's member of this kind requires.
+  return { kind, text: text.trim(), params } as Rule;
 }
-
-/** Numeric value of a hyper-parameter, or undefined when it was left symbolic. */
-export const valueOf = (r: Rule, name: string): number | undefined => r.params[name]?.value;

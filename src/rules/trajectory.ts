@@ -10,6 +10,7 @@ import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { sampleBatch, rowsOf } from '../../numeric/sample';
+import { optimiser, withDecay, descend, type OptimiserSpec } from '../../numeric/optim';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks } from '../check/values';
 import { chargeDrift, type Drift } from '../check/drift';
@@ -357,8 +358,9 @@ function runCase(
   };
   const data = sampleBatch(c.spec, 4 * c.batch.X.rows, r);
   const B = c.batch.X.rows;
-  const lr = hyper[dyn.rule.params['lr']?.symbol ?? ''] ?? 0;
-  const wd = hyper[dyn.rule.params['wd']?.symbol ?? ''] ?? 0;
+  const rule = dyn.rule;
+  const lr = 'lr' in rule.params ? hyper[rule.params.lr.symbol]! : 0;
+  const wd = hyper[rule.params.wd.symbol] ?? 0;
   const residuals = new Map<DynamicsLaw, { worst: number; at: number }>(
     laws.map((l) => [l, { worst: 0, at: 0 }]),
   );
@@ -369,10 +371,25 @@ function runCase(
   const points: TrajectoryPoint[] = [];
   const n = c.net.size;
   let theta = Float64Array.from(c.theta);
-  const vel = new Float64Array(n),
-    m1 = new Float64Array(n),
-    m2 = new Float64Array(n);
   const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
+  const h = (p: { readonly symbol: string }): number => hyper[p.symbol]!;
+  const spec: OptimiserSpec | undefined =
+    rule.kind === 'sgd'
+      ? { kind: 'sgd' }
+      : rule.kind === 'momentum'
+        ? { kind: 'momentum', beta: h(rule.params.beta), dampening: h(rule.params.dampening) }
+        : rule.kind === 'precond'
+          ? { kind: 'precond', diagonal: G }
+          : rule.kind === 'adam'
+            ? {
+                kind: 'adam',
+                beta1: h(rule.params.beta1),
+                beta2: h(rule.params.beta2),
+                eps: h(rule.params.eps),
+              }
+            : undefined;
+  if (!spec) return undefined;
+  const opt = optimiser(spec, n);
   const history: Measured[] = [];
   let breakingSum = 0,
     secondOrderSum = 0;
@@ -384,38 +401,8 @@ function runCase(
     for (let k = 0; k < steps; k++) {
       const mb = minibatch(data, B, r);
       const e = evaluate(c.net, theta, mb, undefined, { bound: true });
-      const d = e.grad.map((g, i) => g + wd * theta[i]!);
-      let u: Float64Array;
-      switch (dyn.rule.kind) {
-        case 'sgd':
-          u = d;
-          break;
-        case 'momentum': {
-          const beta = hyper[dyn.rule.params['beta']!.symbol]!,
-            damp = hyper[dyn.rule.params['dampening']!.symbol]!;
-          for (let i = 0; i < n; i++) vel[i] = beta * vel[i]! + (1 - damp) * d[i]!;
-          u = Float64Array.from(vel);
-          break;
-        }
-        case 'precond':
-          u = d.map((x, i) => x / G[i]!);
-          break;
-        case 'adam': {
-          const b1 = hyper[dyn.rule.params['beta1']!.symbol]!,
-            b2 = hyper[dyn.rule.params['beta2']!.symbol]!,
-            eps = hyper[dyn.rule.params['eps']!.symbol]!;
-          u = new Float64Array(n);
-          for (let i = 0; i < n; i++) {
-            m1[i] = b1 * m1[i]! + (1 - b1) * d[i]!;
-            m2[i] = b2 * m2[i]! + (1 - b2) * d[i]! * d[i]!;
-            u[i] = m1[i]! / (1 - b1 ** (k + 1)) / (Math.sqrt(m2[i]! / (1 - b2 ** (k + 1))) + eps);
-          }
-          break;
-        }
-        default:
-          return undefined;
-      }
-      const next = theta.map((x, i) => x - lr * u[i]!);
+      const u = opt.direction(withDecay(e.grad, theta, wd));
+      const next = descend(theta, u, lr);
       const vNow = values(theta, e.grad, e.gradBound, u);
       const Qk = measure(chargeSum, vNow);
       const Qn = measure(chargeSum, values(next));

@@ -1,0 +1,73 @@
+/** Records of a learning rule's effect on a charge: the laws, their data, and the whole derivation. */
+import type { Expr } from '../../expr/ast';
+import type { WordSum } from '../../derive/words';
+import type { Rendered } from '../../derivation';
+import type { Verdict } from '../../verdict';
+import type { Rule } from '../rule';
+
+export type DynamicsData =
+  /** Q_{k+1} = cQ · Q_k + cG · Q₂(g_k); the dropped term was cDropped × the gradient constraint. */
+  | {
+      readonly kind: 'recursion';
+      readonly cQ: Expr;
+      readonly cG: Expr;
+      readonly quadG: WordSum;
+      readonly cDropped: Expr;
+    }
+  /** s_{k+1} = cur · s_k + prev · s_{k−1}; the dropped term was cDropped × the gradient constraint at step k. */
+  | { readonly kind: 'two-step'; readonly cur: Expr; readonly prev: Expr; readonly cDropped: Expr }
+  /** Q_{k+1} = Q_k − η D_u Q + η² Q₂(u_k), exact for any update u. */
+  | { readonly kind: 'identity'; readonly linU: WordSum; readonly quadU: WordSum }
+  /** The continuous-time form of a recursion (t = ηk): dQ/dt = rate · Q + source · Q₂(g). */
+  | { readonly kind: 'continuous'; readonly rate: Expr; readonly source: Expr; readonly quadG: WordSum }
+  /** Momentum's continuous limit: Q̈ + 2γ Q̇ + ω² Q = 2 Q₂(θ̇), t = η(1−d)k, m = η(1−d)(1+β)/2. */
+  | {
+      readonly kind: 'oscillator';
+      readonly m: Expr;
+      readonly gamma: Expr;
+      readonly omega2: Expr;
+      readonly quadV: WordSum;
+    }
+  /** Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady state ρ⁴ = steady · ‖ĝ‖². */
+  | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady: Expr }
+  /** For a constant per-block metric G = diag(γ_B I): Q_G (with symbols γ_B) has ∇Q_G = G X, so θ̇ = −G⁻¹g conserves it. */
+  | {
+      readonly kind: 'metric-charge';
+      readonly sum: WordSum;
+      readonly gammas: Readonly<Record<string, string>>;
+    }
+  /** dQ/dt = −rate · Q, so Q(t) = e^{−rate t} Q(0). */
+  | { readonly kind: 'decay'; readonly rate: Expr }
+  | { readonly kind: 'none' };
+
+export interface DynamicsLaw {
+  readonly kind: 'dynamics-law';
+  readonly id:
+    | 'exact-recursion'
+    | 'continuous-form'
+    | 'normalisation'
+    | 'oscillator'
+    | 'metric-charge'
+    | 'two-step-recursion'
+    | 'per-step-identity'
+    | 'continuous-decay'
+    | 'no-closed-recursion';
+  readonly title: string;
+  readonly statement: Rendered;
+  readonly data: DynamicsData;
+  readonly verdict: Verdict;
+  readonly note?: string;
+}
+
+export interface Dynamics {
+  readonly kind: 'dynamics';
+  /** The gradient constraint in the charge's form (what the derivation dropped). */
+  readonly constraint: WordSum;
+  /** The charge's word sum (canonical), evaluated on trajectories. */
+  readonly chargeSum: WordSum;
+  readonly symmetry: string;
+  readonly rule: Rule;
+  /** The charge whose dynamics these are. */
+  readonly charge: { readonly statement: string; readonly kind: 'trace' | 'matrix' };
+  readonly laws: readonly DynamicsLaw[];
+}
