@@ -141,46 +141,113 @@ export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
 }
 
 /**
- * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations: the eigenvalues and
- * orthonormal eigenvectors, vectors[j] belonging to values[j].
+ * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations with threshold (Golub
+ * and Van Loan §8.5; Numerical Recipes `jacobi`): the eigenvalues and orthonormal eigenvectors,
+ * vectors[j] belonging to values[j] (in no particular order). Only the symmetric part (A + Aᵀ)/2 is
+ * read. Scale-invariant: the matrix is scaled by a power of two (exactly) to a largest entry in
+ * [1, 2), sweeps stop when the off-diagonal Frobenius norm falls to JACOBI_TOLERANCE·‖A‖_F, and an
+ * element negligible next to both its diagonal entries is set to 0 rather than rotated. A
+ * non-finite entry gives NaN values and vectors.
  */
 export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
+  /** Sweeps stop once the off-diagonal Frobenius norm is at most this fraction of ‖A‖_F. */
+  const JACOBI_TOLERANCE = Number.EPSILON;
+  /** Cyclic Jacobi converges quadratically: matrices of order ≤ 30 take at most about 11 sweeps. */
+  const JACOBI_MAX_SWEEPS = 60;
   const n = a.length;
-  const m = a.map((r) => [...r]);
-  const V: number[][] = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
-  for (let sweep = 0; sweep < 80; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p]![q]! ** 2;
-    if (off < 1e-30) break;
+  let big = 0,
+    finite = true;
+  for (const row of a)
+    for (let j = 0; j < n; j++) {
+      const x = Math.abs(row[j]!);
+      if (!Number.isFinite(x)) finite = false;
+      else if (x > big) big = x;
+    }
+  if (!finite) return { values: a.map(() => NaN), vectors: a.map(() => a.map(() => NaN)) };
+  const V = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) V[i * n + i] = 1;
+  const columns = (): number[][] => a.map((_, j) => a.map((__, k) => V[k * n + j]!));
+  if (big === 0) return { values: a.map(() => 0), vectors: columns() };
+  // Scale by 2^(-e) in two exact steps (2^1074 itself would overflow).
+  const e = Math.floor(Math.log2(big));
+  const up1 = 2 ** -Math.trunc(e / 2),
+    up2 = 2 ** (Math.trunc(e / 2) - e);
+  const m = new Float64Array(n * n);
+  let norm2 = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const x = 0.5 * (a[i]![j]! * up1 * up2 + a[j]![i]! * up1 * up2);
+      m[i * n + j] = x;
+      norm2 += x * x;
+    }
+  const d = new Float64Array(n),
+    b = new Float64Array(n),
+    z = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = b[i] = m[i * n + i]!;
+  const limit = (JACOBI_TOLERANCE * JACOBI_TOLERANCE * norm2) / 2;
+  for (let sweep = 0; sweep < JACOBI_MAX_SWEEPS; sweep++) {
+    let off2 = 0,
+      sum = 0;
     for (let p = 0; p < n; p++)
       for (let q = p + 1; q < n; q++) {
-        if (Math.abs(m[p]![q]!) < 1e-300) continue;
-        const th = (m[q]![q]! - m[p]![p]!) / (2 * m[p]![q]!);
-        const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
-        const c = 1 / Math.sqrt(t * t + 1),
-          s = t * c;
-        for (let k = 0; k < n; k++) {
-          const x = m[k]![p]!,
-            y = m[k]![q]!;
-          m[k]![p] = c * x - s * y;
-          m[k]![q] = s * x + c * y;
+        const x = m[p * n + q]!;
+        off2 += x * x;
+        sum += Math.abs(x);
+      }
+    if (off2 <= limit) break;
+    // The first sweeps rotate only the larger elements; then every element that is not negligible.
+    const threshold = sweep < 3 ? (0.2 * sum) / (n * n) : 0;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q]!;
+        const g = 100 * Math.abs(apq);
+        const dp = Math.abs(d[p]!),
+          dq = Math.abs(d[q]!);
+        if (sweep > 3 && dp + g === dp && dq + g === dq) {
+          m[p * n + q] = m[q * n + p] = 0;
+          continue;
         }
-        for (let k = 0; k < n; k++) {
-          const x = m[p]![k]!,
-            y = m[q]![k]!;
-          m[p]![k] = c * x - s * y;
-          m[q]![k] = s * x + c * y;
+        if (!(Math.abs(apq) > threshold)) continue;
+        let h = d[q]! - d[p]!;
+        let t: number;
+        if (Math.abs(h) + g === Math.abs(h)) t = apq / h;
+        else {
+          const theta = (0.5 * h) / apq;
+          t = 1 / (Math.abs(theta) + Math.sqrt(1 + theta * theta));
+          if (theta < 0) t = -t;
         }
+        const c = 1 / Math.sqrt(1 + t * t),
+          s = t * c,
+          tau = s / (1 + c);
+        h = t * apq;
+        z[p]! -= h;
+        z[q]! += h;
+        d[p]! -= h;
+        d[q]! += h;
+        m[p * n + q] = m[q * n + p] = 0;
         for (let k = 0; k < n; k++) {
-          const x = V[k]![p]!,
-            y = V[k]![q]!;
-          V[k]![p] = c * x - s * y;
-          V[k]![q] = s * x + c * y;
+          if (k !== p && k !== q) {
+            const x = m[k * n + p]!,
+              y = m[k * n + q]!;
+            m[k * n + p] = m[p * n + k] = x - s * (y + x * tau);
+            m[k * n + q] = m[q * n + k] = y + s * (x - y * tau);
+          }
+          const x = V[k * n + p]!,
+            y = V[k * n + q]!;
+          V[k * n + p] = x - s * (y + x * tau);
+          V[k * n + q] = y + s * (x - y * tau);
         }
       }
+    // Fold the sweep's diagonal updates in once (Numerical Recipes), for less rounding.
+    for (let i = 0; i < n; i++) {
+      b[i]! += z[i]!;
+      d[i] = b[i]!;
+      z[i] = 0;
+    }
   }
-  // V accumulates the rotations: its columns are the eigenvectors.
-  return { values: m.map((r, i) => r[i]!), vectors: m.map((_, j) => V.map((row) => row[j]!)) };
+  const down1 = 1 / up1,
+    down2 = 1 / up2;
+  return { values: Array.from(d, (x) => x * down2 * down1), vectors: columns() };
 }
 
 /** Smallest eigenvalue of a small symmetric matrix. */
