@@ -1,8 +1,10 @@
 /**
- * The only module that talks to the CAS (nerdamer-prime). It gives a *second opinion* on whether
- * an expression is zero; callers never accept its "0" without random-point confirmation
- * (nerdamer claims (x^a)^b - x^(ab) = 0, which is false for negative x). It is loaded lazily so
- * commands that do not need it start fast, and its global state is flushed after every call.
+ * The only module that talks to the CAS (nerdamer-prime). It gives an optional *second opinion* on
+ * whether an expression is zero, asked for with `decideZero({ …, cas: true })` (which requires this
+ * module only then); callers never accept its "0" without random-point confirmation (nerdamer
+ * claims (x^a)^b - x^(ab) = 0, which is false for negative x). nerdamer-prime itself is required
+ * on the first question only, so a missing package reads as 'unavailable', and its global state is
+ * flushed after every call.
  */
 import type { Expr } from '../expr/ast';
 import { numValue } from '../expr/ast';
@@ -35,7 +37,10 @@ const KNOWN: Partial<Record<string, string>> = {
   abs: 'abs',
 };
 
-/** Render e for nerdamer with every symbol renamed to a safe name; undefined if e uses a function nerdamer does not know. */
+/**
+ * Render e for nerdamer with every symbol renamed to a safe name; undefined if e uses a function
+ * nerdamer does not know.
+ */
 function toNerdamer(e: Expr, names: Map<string, string>): string | undefined {
   const go = (x: Expr): string | undefined => {
     switch (x.kind) {

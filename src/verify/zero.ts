@@ -4,7 +4,8 @@
  * 1. exact normal form reduces it to 0           → proved (confirmed at random points);
  * 2. a float64 evaluation at a random point exceeds REFUTATION_THRESHOLD relative to the scale of
  *    its terms                                     → refuted, with the exact point and the seed;
- * 3. the CAS (nerdamer-prime) reduces it to 0 and every point agrees → proved;
+ * 3. only if the caller asks for it (`cas: true`): the CAS (nerdamer-prime, loaded only then)
+ *    reduces it to 0 and every point agrees    → proved;
  * 4. every point within IDENTITY_TOLERANCE        → numerically verified (count, worst, seed);
  * 5. otherwise                                    → inconclusive, with the reason.
  *
@@ -14,9 +15,9 @@
 import { type Expr, add } from '../expr/ast';
 import { compile, UnboundSymbol } from '../expr/evaluate';
 import { exactZero } from '../expr/normal';
-import { casSaysZero } from '../cas/nerdamer';
+import type { CasOpinion } from '../cas/nerdamer';
 import { rng } from '../../numeric/rng';
-import { type Verdict, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
+import { type Verdict, type PointCounterexample, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
 
 export type Role = 'parameter' | 'data' | 'group' | 'constant';
 export interface Variable {
@@ -35,6 +36,19 @@ export interface ZeroQuestion {
   readonly report?: Readonly<Record<string, Expr>>;
   /** What the residual claims, for messages ("the action leaves the loss unchanged"). */
   readonly claim: string;
+  /**
+   * Ask the CAS (nerdamer-prime) for a second opinion when the exact normal form does not reduce
+   * the residual (default false: such a residual goes straight to sampling). The CAS is loaded only
+   * when asked; its "0" is trusted only where its known unsound rewrites cannot apply.
+   */
+  readonly cas?: boolean;
+}
+
+/** The CAS's opinion, loading the CAS module only now: nerdamer-prime is never loaded otherwise. */
+function askCas(e: Expr): CasOpinion {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { casSaysZero } = require('../cas/nerdamer') as typeof import('../cas/nerdamer');
+  return casSaysZero(e);
 }
 
 /** Sampling ranges by role: grid points exactly representable in float64 and printable exactly. */
@@ -51,7 +65,7 @@ function sample(role: Role, r: ReturnType<typeof rng>): number {
   }
 }
 
-export function decideZero(q: ZeroQuestion): Verdict {
+export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   const names = q.variables.map((v) => v.name);
   const residual = add(...q.terms);
   let fns: ((xs: ArrayLike<number>) => number)[];
@@ -85,13 +99,16 @@ export function decideZero(q: ZeroQuestion): Verdict {
       kind: 'inconclusive',
       reason: `no finite value at any of ${count} random points (seed ${q.seed})`,
     };
-  const evidence = `confirmed at ${valid} random points, worst relative residual ${worst.toExponential(2)}, seed ${q.seed}`;
+  const worstText = worst.toExponential(2);
+  const evidence = `confirmed at ${valid} random points, worst relative residual ${worstText}, seed ${q.seed}`;
 
   if (worst >= REFUTATION_THRESHOLD) {
     if (exact === 'zero')
       return {
         kind: 'inconclusive',
-        reason: `exact normal form is 0 but evaluation gives relative residual ${worst.toExponential(2)} (seed ${q.seed}): not certified`,
+        reason:
+          `exact normal form is 0 but evaluation gives relative residual ${worstText} (seed ${q.seed}): ` +
+          'not certified',
       };
     const pt = worstPoint!;
     const point = Object.fromEntries(names.map((n, i) => [n, String(pt[i])]));
@@ -101,7 +118,7 @@ export function decideZero(q: ZeroQuestion): Verdict {
     return {
       kind: 'refuted',
       why: `not true that ${q.claim}`,
-      counterexample: { point, values, relativeResidual: worst, seed: q.seed },
+      counterexample: { kind: 'point', point, values, relativeResidual: worst, seed: q.seed },
     };
   }
   if (exact === 'zero')
@@ -109,26 +126,32 @@ export function decideZero(q: ZeroQuestion): Verdict {
   if (worst > IDENTITY_TOLERANCE) {
     return {
       kind: 'inconclusive',
-      reason: `worst relative residual ${worst.toExponential(2)} lies between the identity tolerance ${IDENTITY_TOLERANCE} and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})`,
+      reason:
+        `worst relative residual ${worstText} lies between the identity tolerance ${IDENTITY_TOLERANCE} ` +
+        `and the refutation threshold ${REFUTATION_THRESHOLD} (seed ${q.seed})`,
     };
   }
   // The CAS's "0" is trusted only where its known unsound rewrites cannot apply: every sampled
   // point lies in the domain (no branch cuts met) and no power has a symbolic exponent
   // (nerdamer rewrites (x^a)^b to x^(ab), false for negative x).
   const casTrusted = valid === count && !hasSymbolicPower(residual);
-  const cas = casSaysZero(residual);
+  const cas = q.cas ? askCas(residual) : 'not asked';
   if (cas === 'zero' && casTrusted)
     return { kind: 'proved', method: 'CAS (nerdamer-prime) reduces the residual to 0', evidence };
   const why =
     exact === 'unknown'
       ? 'no exact normal form (budget or unsupported form)'
       : 'the exact normal form does not reduce it';
+  const distrust =
+    valid < count ? `${count - valid} of ${count} points outside the domain` : 'symbolic exponents';
   const casWhy =
     cas === 'zero'
-      ? `the CAS claims 0, not trusted here (${valid < count ? `${count - valid} of ${count} points outside the domain` : 'symbolic exponents'})`
+      ? `the CAS claims 0, not trusted here (${distrust})`
       : cas === 'nonzero'
         ? 'the CAS does not reduce it either'
-        : 'the CAS is unavailable for this expression';
+        : cas === 'unavailable'
+          ? 'the CAS is unavailable for this expression'
+          : 'no CAS cross-check was asked for';
   return {
     kind: 'numerically-verified',
     count: valid,
