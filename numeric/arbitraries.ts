@@ -4,6 +4,7 @@
  * so no case is filtered away. A case is reproduced from its fields (the seed fixes parameters and
  * data), and shrinks towards shallower, narrower networks.
  */
+import { UserInputError } from './errors';
 import fc from 'fast-check';
 import { rng } from './rng';
 import {
@@ -99,7 +100,10 @@ function requirements(kind: SiteKind): Requirements {
 const meet = <T>(xs: readonly T[], ys: readonly T[] | undefined): T[] =>
   ys ? xs.filter((x) => ys.includes(x)) : [...xs];
 
-export class NoSuchSite extends Error {}
+/** The user's architecture constraints admit no network with the requested site kind. */
+export class NoSuchSite extends UserInputError {
+  override readonly name: string = 'NoSuchSite';
+}
 
 /** Cases for one site kind under the user's constraints; throws NoSuchSite when they exclude it. */
 export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<NetworkCase> {

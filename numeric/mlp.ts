@@ -10,6 +10,7 @@
  * Linear → loss (½-mean squared error, or softmax cross-entropy). Normalisations use ε = 0 so that
  * their scale symmetry is exact (this requires batch ≥ 2 for BatchNorm and width ≥ 2 for LayerNorm).
  */
+import { UserInputError, DegenerateSample } from './errors';
 import { type Mat, mat, mulABt, addAtB, addAB } from './linalg';
 
 export type Activation =
@@ -80,18 +81,21 @@ export interface Evaluation {
   readonly lossDot?: number;
 }
 
-export class NetworkError extends Error {}
+/** An architecture that cannot be built from the spec the user gave. */
+export class ArchitectureError extends UserInputError {
+  override readonly name: string = 'ArchitectureError';
+}
 
 export function buildNetwork(spec: MlpSpec): Network {
   const { widths } = spec;
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1))
-    throw new NetworkError(`widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
+    throw new ArchitectureError(`widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
   if (spec.loss === 'ce' && widths[widths.length - 1]! < 2)
-    throw new NetworkError('softmax cross-entropy needs at least 2 outputs');
+    throw new ArchitectureError('softmax cross-entropy needs at least 2 outputs');
   if (spec.norm === 'layer' && widths.slice(1, -1).some((w) => w < 2))
-    throw new NetworkError('LayerNorm needs hidden widths ≥ 2');
+    throw new ArchitectureError('LayerNorm needs hidden widths ≥ 2');
   if (spec.act.kind === 'poly' && (!Number.isInteger(spec.act.degree) || spec.act.degree < 1))
-    throw new NetworkError('polynomial activation needs an integer degree ≥ 1');
+    throw new ArchitectureError('polynomial activation needs an integer degree ≥ 1');
   const blocks: Block[] = [];
   let offset = 0;
   const add = (name: string, rows: number, cols: number): void => {
@@ -112,7 +116,7 @@ export function buildNetwork(spec: MlpSpec): Network {
 
 export function blockOf(net: Network, name: string): Block {
   const b = net.blocks.find((x) => x.name === name);
-  if (!b) throw new NetworkError(`no block ${name}`);
+  if (!b) throw new Error(`internal: no block ${name}`);
   return b;
 }
 
@@ -195,7 +199,7 @@ function normForward(norm: Norm, Z: Mat, Zdot: Mat | undefined): NormCache {
     for (let t = 0; t < G.size; t++) big = Math.max(big, Math.abs(z[st + t * G.stride]!));
     // With ε = 0 a group whose spread is rounding noise has no meaningful normalisation.
     if (!(sg > DEGENERATE_SPREAD * big))
-      throw new NetworkError(
+      throw new DegenerateSample(
         `${norm === 'batch' ? 'BatchNorm' : 'LayerNorm'} of a group with (near-)zero variance is undefined (ε = 0)`,
       );
     s[g] = sg;
@@ -309,17 +313,17 @@ export function evaluate(
 ): Evaluation {
   const { spec } = net;
   if (theta.length !== net.size)
-    throw new NetworkError(`θ has ${theta.length} entries, the network ${net.size}`);
+    throw new Error(`internal: θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size)
-    throw new NetworkError(`direction has ${v.length} entries, the network ${net.size}`);
+    throw new Error(`internal: direction has ${v.length} entries, the network ${net.size}`);
   if (
     batch.X.cols !== spec.widths[0] ||
     batch.Y.cols !== spec.widths[spec.widths.length - 1] ||
     batch.X.rows !== batch.Y.rows
   )
-    throw new NetworkError('batch shape does not match the network');
+    throw new Error('internal: batch shape does not match the network');
   if (spec.norm === 'batch' && batch.X.rows < 2)
-    throw new NetworkError('BatchNorm needs a batch of at least 2');
+    throw new Error('internal: BatchNorm needs a batch of at least 2');
   const L = spec.widths.length - 1;
   const B = batch.X.rows;
   const [sigma, dsigma, d2sigma] = actFns(spec.act);
@@ -439,7 +443,7 @@ export function evaluate(
   // Backpropagating a given output adjoint instead (a row of the output Jacobian, for the NTK).
   if (opts.outputAdjoint) {
     if (opts.outputAdjoint.rows !== B || opts.outputAdjoint.cols !== out)
-      throw new NetworkError('output adjoint shape does not match the batch');
+      throw new Error('internal: output adjoint shape does not match the batch');
     Fbar.data.set(opts.outputAdjoint.data);
   }
   let lossDot: number | undefined;

@@ -4,6 +4,7 @@
  * Proof: the exact identity γ(u² + v²) − 2γ|uv| = γ(|u| − |v|)² ≥ 0 (exact normal form), so every
  * factorisation costs at least 2γ|w|, and u = v = √|w| (sign carried by one factor) attains it.
  */
+import { SCHEMA_VERSION } from '../src/derivation';
 import { parseExpr } from '../src/expr/parse';
 import { exactZero } from '../src/expr/normal';
 import { decideZero } from '../src/verify/zero';
@@ -43,6 +44,7 @@ export function proveDcs(): Certificate {
   exact('and costs exactly 2γ|w|', 'gamma*((sign(w)*sqrt(abs(w)))^2 + sqrt(abs(w))^2) - 2*gamma*abs(w)');
   return {
     kind: 'certificate',
+    schemaVersion: SCHEMA_VERSION,
     theorem: DCS_THEOREM.id,
     title: DCS_THEOREM.title,
     source: DCS_THEOREM.source,

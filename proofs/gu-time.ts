@@ -8,6 +8,7 @@
  * kind (Θ from one backward pass per output); and L(T) − L(0) = −∫ rᵀΘr dt along a flow integrated
  * with the adaptive Dormand–Prince integrator.
  */
+import { SCHEMA_VERSION } from '../src/derivation';
 import { type Expr, add, mul, num, sym, substitute } from '../src/expr/ast';
 import { diff } from '../src/expr/diff';
 import { rat } from '../src/expr/rational';
@@ -16,7 +17,8 @@ import { decideZero } from '../src/verify/zero';
 import type { Certificate, ProofStep } from '../src/certificate';
 import { weakest, IDENTITY_TOLERANCE, type Verdict } from '../src/verdict';
 import { rng } from '../numeric/rng';
-import { buildNetwork, evaluate, NetworkError } from '../numeric/mlp';
+import { buildNetwork, evaluate } from '../numeric/mlp';
+import { DegenerateSample } from '../numeric/errors';
 import { sampleSpec, sampleParams, sampleBatch } from '../numeric/sample';
 import { empiricalNtk, type Ntk } from '../numeric/ntk';
 import { integrate } from '../numeric/ode';
@@ -120,7 +122,7 @@ export function proveGuTime(seed = 1): Certificate {
       e = evaluate(net, theta, batch, undefined, { bound: true });
       q = quadratic(empiricalNtk(net, theta, batch));
     } catch (err) {
-      if (err instanceof NetworkError) continue;
+      if (err instanceof DegenerateSample) continue;
       throw err;
     }
     const rel = Math.abs(dot(e.grad, e.grad) - q.value) / (q.bound + dot(e.gradBound!, e.gradBound!) || 1);
@@ -131,7 +133,8 @@ export function proveGuTime(seed = 1): Certificate {
         kind: 'refuted',
         why: `‖∇L‖² ≠ rᵀΘr on network ${k}`,
         counterexample: {
-          point: { network: String(k) },
+          kind: 'sample',
+          where: `network ${k}`,
           values: { gradNormSquared: dot(e.grad, e.grad), rThetaR: q.value },
           relativeResidual: rel,
           seed,
@@ -198,7 +201,8 @@ export function proveGuTime(seed = 1): Certificate {
             kind: 'refuted',
             why: "the loss change differs from −∫rᵀΘr dt beyond the integrator's tolerance",
             counterexample: {
-              point: { T: '1' },
+              kind: 'sample',
+              where: 'the flow up to T = 1',
               values: { lossChange: L1 - L0, integral: sol.y[P]! },
               relativeResidual: drift,
               seed,
@@ -207,6 +211,7 @@ export function proveGuTime(seed = 1): Certificate {
   });
   return {
     kind: 'certificate',
+    schemaVersion: SCHEMA_VERSION,
     theorem: GU_TIME_THEOREM.id,
     title: GU_TIME_THEOREM.title,
     source: GU_TIME_THEOREM.source,

@@ -4,6 +4,7 @@
  * and shows, in the canonical word algebra, that the derived law is the stated one. The
  * derivation's own verdict (block algebra + exact instantiation check) is a step of the proof.
  */
+import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { derive } from '../src/derive';
 import type { LawId, Rendered, Law } from '../src/derivation';
@@ -64,6 +65,7 @@ export function prove(t: Theorem, seed = 1): Certificate {
     };
     return {
       kind: 'certificate',
+      schemaVersion: SCHEMA_VERSION,
       theorem: t.id,
       title: t.title,
       source: t.source,
@@ -109,6 +111,7 @@ export function prove(t: Theorem, seed = 1): Certificate {
     steps.push({ claim: `derive the laws of ${t.symmetry}`, verdict: v });
     return {
       kind: 'certificate',
+      schemaVersion: SCHEMA_VERSION,
       theorem: t.id,
       title: t.title,
       source: t.source,
@@ -138,11 +141,12 @@ export function prove(t: Theorem, seed = 1): Certificate {
     : {
         kind: 'refuted',
         why: `the derived law differs from the stated formula ${stated}`,
-        counterexample: { point: {}, values: {}, relativeResidual: 1, seed },
+        counterexample: { kind: 'mismatch', stated, derived: law.statement.text },
       };
   steps.push({ claim: `the derived law is the stated formula`, verdict: compare });
   return {
     kind: 'certificate',
+    schemaVersion: SCHEMA_VERSION,
     theorem: t.id,
     title: t.title,
     source: t.source,

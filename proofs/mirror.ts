@@ -4,6 +4,7 @@
  * attraction threshold); the proof derives them from the catalog declaration's involution and
  * compares: equations exactly (the derived rows span the stated ones), thresholds by decideZero.
  */
+import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { deriveMirror } from '../src/mirror/derive';
 import { deriveBlockMirror } from '../src/mirror/deriveBlock';
@@ -29,10 +30,10 @@ export interface MirrorTheorem {
 }
 
 /** A stated equation that differs from the derivation: exact, so the counterexample is the comparison itself. */
-const mismatch = (why: string): Verdict => ({
+const mismatch = (why: string, stated: string, derived: string): Verdict => ({
   kind: 'refuted',
   why,
-  counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 },
+  counterexample: { kind: 'mismatch', stated, derived },
 });
 
 export function proveMirror(t: MirrorTheorem): Certificate {
@@ -40,6 +41,7 @@ export function proveMirror(t: MirrorTheorem): Certificate {
   const decl = loadCatalog(t.symmetry);
   const cert = (): Certificate => ({
     kind: 'certificate',
+    schemaVersion: SCHEMA_VERSION,
     theorem: t.id,
     title: t.title,
     source: t.source,
@@ -59,7 +61,11 @@ export function proveMirror(t: MirrorTheorem): Certificate {
       claim: `the symmetric solutions are ${t.constraints.join(', ')}`,
       verdict:
         missing.length || extra.length
-          ? mismatch(`derived ${derived.join(', ')}; stated ${t.constraints.join(', ')}`)
+          ? mismatch(
+              'the derived constraints differ from the stated ones',
+              t.constraints.join(', '),
+              derived.join(', '),
+            )
           : {
               kind: 'proved',
               method: 'the derived block equations (canonical words) are the stated ones',
@@ -95,13 +101,17 @@ export function proveMirror(t: MirrorTheorem): Certificate {
             method: 'equal to a derived reduced constraint row (exact)',
             evidence: `${derived.length} derived rows`,
           }
-        : mismatch(`${text} = 0 is not among the derived constraints`),
+        : mismatch(`${text} = 0 is not among the derived constraints`, `${text} = 0`, derived.join(', ')),
     });
   }
   if (derived.length !== t.constraints.length)
     steps.push({
       claim: 'the stated equations are all of them',
-      verdict: mismatch(`${derived.length} derived constraints, ${t.constraints.length} stated`),
+      verdict: mismatch(
+        `${derived.length} derived constraints, ${t.constraints.length} stated`,
+        t.constraints.join(', '),
+        derived.join(', '),
+      ),
     });
   if (t.threshold) {
     const th = d.laws.find((l) => l.id === 'attraction-threshold');

@@ -10,6 +10,6 @@ export const theorem: Theorem = {
     latex: 'W_2^\\top g_{W_2} = g_{W_1} W_1^\\top',
   },
   symmetry: 'gl',
-  law: 'gradient-constraint',
+  law: 'gradient-constraint-matrix',
   expected: { kind: 'matrix', sum: [term(c(1), T(th('W2')), g('W2')), term(c(-1), g('W1'), T(th('W1')))] },
 };

@@ -4,6 +4,7 @@
  * symmetry under the rule (src/rules/dynamics.ts) and shows, by the exact normal form, that each
  * derived coefficient equals the stated one.
  */
+import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { deriveBlock } from '../src/derive/block';
 import { deriveDynamics, type DynamicsLaw } from '../src/rules/dynamics';
@@ -36,6 +37,7 @@ export function proveRule(t: RuleTheorem): Certificate {
     const v: Verdict = { kind: 'inconclusive', reason };
     return {
       kind: 'certificate',
+      schemaVersion: SCHEMA_VERSION,
       theorem: t.id,
       title: t.title,
       source: t.source,
@@ -73,12 +75,13 @@ export function proveRule(t: RuleTheorem): Certificate {
           : {
               kind: 'refuted',
               why: `derived ${toText(derived)} differs from stated ${text}`,
-              counterexample: { point: {}, values: {}, relativeResidual: 1, seed: 0 },
+              counterexample: { kind: 'mismatch', stated: text, derived: toText(derived) },
             },
     });
   }
   return {
     kind: 'certificate',
+    schemaVersion: SCHEMA_VERSION,
     theorem: t.id,
     title: t.title,
     source: t.source,

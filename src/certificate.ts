@@ -1,5 +1,5 @@
 /** Certificates: the record `noether prove` prints for a theorem. */
-import type { Rendered } from './derivation';
+import type { Rendered, SCHEMA_VERSION } from './derivation';
 import type { Verdict } from './verdict';
 
 export interface ProofStep {
@@ -9,6 +9,7 @@ export interface ProofStep {
 
 export interface Certificate {
   readonly kind: 'certificate';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly theorem: string;
   readonly title: string;
   readonly source: string;

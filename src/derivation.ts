@@ -5,58 +5,99 @@
 import type { Expr } from './expr/ast';
 import type { Verdict } from './verdict';
 import type { TraceSum, WordSum } from './derive/words';
+import type { Declaration } from './declaration/types';
 
 export interface Rendered {
   readonly text: string;
   readonly latex: string;
 }
 
-/** Machine-readable content of a law, by declaration kind. */
+/** Concrete: an expression in parameters (and ∂L/∂θ placeholders). */
+export interface ExprData {
+  readonly kind: 'expr';
+  readonly expr: Expr;
+}
+/** Concrete: one expression per parameter (or per constraint). */
+export interface VectorData {
+  readonly kind: 'vector';
+  readonly components: Readonly<Record<string, Expr>>;
+}
+/** Concrete: a matrix of expressions (e.g. the threshold's matrix along the reflected directions). */
+export interface ExprMatrixData {
+  readonly kind: 'expr-matrix';
+  readonly rows: readonly (readonly Expr[])[];
+}
+/** Block-level scalar: Σ coef · tr(word). */
+export interface TraceData {
+  readonly kind: 'trace';
+  readonly sum: TraceSum;
+}
+/** Block-level matrix-valued (for a generic matrix E: the law holds for every E). */
+export interface MatrixData {
+  readonly kind: 'matrix';
+  readonly sum: WordSum;
+}
+/** Block-level Hessian constraint: (H v)_B = rhs_B for each block B, with v the generator. */
+export interface HvpData {
+  readonly kind: 'hvp';
+  readonly direction: Readonly<Record<string, WordSum>>;
+  readonly rhs: Readonly<Record<string, WordSum>>;
+}
+/** Block-level mirror: one matrix per block (the reflected part of θ or of ∇L, or the reflection itself). */
+export interface BlocksData {
+  readonly kind: 'blocks';
+  readonly components: Readonly<Record<string, WordSum>>;
+}
+/** A law stated in words only (what obstructs a charge; an invariance shown by its proof). */
+export interface NoData {
+  readonly kind: 'none';
+}
+
+/** Machine-readable content of a law. */
 export type LawData =
-  /** Concrete: an expression in parameters (and ∂L/∂θ placeholders). */
-  | { readonly kind: 'expr'; readonly expr: Expr }
-  /** Concrete: one expression per parameter. */
-  | { readonly kind: 'vector'; readonly components: Readonly<Record<string, Expr>> }
-  /** Concrete: a matrix of expressions (e.g. the Hessian block along the reflected directions). */
-  | { readonly kind: 'expr-matrix'; readonly rows: readonly (readonly Expr[])[] }
-  /** Block-level scalar: Σ coef · tr(word). */
-  | { readonly kind: 'trace'; readonly sum: TraceSum }
-  /** Block-level matrix-valued (for a generic matrix E: the law holds for every E). */
-  | { readonly kind: 'matrix'; readonly sum: WordSum }
-  /** Block-level Hessian constraint: (H v)_B = rhs_B for each block B, with v the generator. */
-  | {
-      readonly kind: 'hvp';
-      readonly direction: Readonly<Record<string, WordSum>>;
-      readonly rhs: Readonly<Record<string, WordSum>>;
-    }
-  /** Block-level mirror: one matrix per block (the reflected part of θ or of ∇L, or the reflection itself). */
-  | { readonly kind: 'blocks'; readonly components: Readonly<Record<string, WordSum>> }
-  | { readonly kind: 'none' };
+  ExprData | VectorData | ExprMatrixData | TraceData | MatrixData | HvpData | BlocksData | NoData;
 
-export type LawId =
-  | 'invariance'
-  | 'gradient-constraint'
-  | 'hessian-constraint'
-  | 'charge'
-  | 'charge-matrix'
-  | 'no-charge'
-  | 'mirror-constraint'
-  | 'invariant-set'
-  | 'hessian-block'
-  | 'attraction-threshold';
+/** Which data each law carries: a law's id fixes the kinds of data it can have. */
+export interface LawDataById {
+  /** L(ψ(θ, a)) − L(θ) (concrete) or L(Rθ) − L(θ) (mirror). */
+  readonly invariance: ExprData;
+  /** ⟨g, X⟩ = 0: concrete expression or block-level trace sum. */
+  readonly 'gradient-constraint': ExprData | TraceData;
+  /** The matrix-valued gradient constraint of a whole Lie algebra (every E). */
+  readonly 'gradient-constraint-matrix': MatrixData;
+  /** H X + J_Xᵀ g = 0: per-parameter components (concrete) or H v per block (block-level). */
+  readonly 'hessian-constraint': VectorData | HvpData;
+  /** The charge Q with ∇Q = X; `none` when X is a gradient field whose potential has no closed form. */
+  readonly charge: ExprData | TraceData | NoData;
+  /** The matrix of charges of a whole Lie algebra (symmetric E). */
+  readonly 'charge-matrix': MatrixData;
+  readonly 'no-charge': NoData;
+  /** Oᵀθ = 0: its equations (concrete) or the reflected part per block. */
+  readonly 'mirror-constraint': VectorData | BlocksData;
+  readonly 'invariant-set': NoData | BlocksData;
+  readonly 'hessian-block': NoData | BlocksData;
+  /** γ* = −λ_min(OᵀHO)/2: a closed form, the matrix whose eigenvalue it is, or words. */
+  readonly 'attraction-threshold': ExprData | ExprMatrixData | NoData;
+}
 
-export interface Law {
+export type LawId = keyof LawDataById;
+
+/** One law of a kind, with the data that kind carries. */
+export type LawOf<Id extends LawId> = {
   readonly kind: 'law';
-  readonly id: LawId;
-  /** The group parameter (or generator) the law belongs to. */
+  readonly id: Id;
+  /** The group parameter (or generator) the law belongs to; (id, parameter) is unique in a derivation. */
   readonly parameter: string;
   readonly title: string;
   readonly statement: Rendered;
-  readonly data: LawData;
+  readonly data: LawDataById[Id];
   readonly verdict: Verdict;
   /** Further explanation (e.g. what obstructs a charge). */
   readonly note?: string;
-}
+};
+
+/** A derived law: a union keyed by its id. */
+export type Law = { [Id in LawId]: LawOf<Id> }[LawId];
 
 export interface GeneratorComponent {
   readonly target: string;
@@ -69,17 +110,24 @@ export interface Generator {
   readonly components: readonly GeneratorComponent[];
 }
 
+/** The version of the JSON records the toolkit prints; it changes when a record's shape does. */
+export const SCHEMA_VERSION = 1 as const;
+
+/** Where a derivation's declaration came from, with its exact kind. */
+export interface DeclarationRef {
+  readonly name: string;
+  readonly kind: Declaration['kind'];
+  readonly origin: string;
+  readonly description: string;
+  readonly source?: string;
+}
+
 export interface Derivation {
   readonly kind: 'derivation';
-  readonly declaration: {
-    readonly name: string;
-    readonly kind: 'block' | 'concrete';
-    readonly origin: string;
-    readonly description: string;
-    readonly source?: string;
-  };
-  /** How charges are normalised. */
-  readonly normalisation: string;
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly declaration: DeclarationRef;
+  /** How charges are normalised (continuous symmetries only: a mirror has no charge). */
+  readonly normalisation?: string;
   readonly seed: number;
   readonly generators: readonly Generator[];
   readonly laws: readonly Law[];
@@ -89,3 +137,25 @@ export interface Derivation {
 
 export const NORMALISATION =
   'a charge Q is the potential of the generator, ∇Q = X, so quadratic charges carry a factor 1/2';
+
+/** The reference to a declaration that a derivation carries. */
+export function declarationRef(d: Declaration): DeclarationRef {
+  return {
+    name: d.name,
+    kind: d.kind,
+    origin: d.origin,
+    description: d.description,
+    ...(d.source ? { source: d.source } : {}),
+  };
+}
+
+/** Laws are identified by (id, parameter): a derivation never states the same law twice. */
+export function assertUniqueLaws(laws: readonly Law[]): readonly Law[] {
+  const seen = new Set<string>();
+  for (const l of laws) {
+    const key = `${l.id}\u0000${l.parameter}`;
+    if (seen.has(key)) throw new Error(`internal: law ${l.id} [${l.parameter}] derived twice`);
+    seen.add(key);
+  }
+  return laws;
+}

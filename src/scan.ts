@@ -4,6 +4,7 @@ import { sites, type SiteKind } from '../numeric/sites';
 import { describeSpec } from '../numeric/arbitraries';
 import { catalogNames, loadCatalog } from './catalog';
 import { derive } from './derive';
+import { SCHEMA_VERSION } from './derivation';
 
 export interface ScanKind {
   readonly kind: SiteKind;
@@ -16,6 +17,7 @@ export interface ScanKind {
 
 export interface ScanReport {
   readonly kind: 'scan-report';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly architecture: string;
   readonly parameters: number;
   readonly siteKinds: readonly ScanKind[];
@@ -30,6 +32,7 @@ export function scan(spec: MlpSpec): ScanReport {
   const kinds = [...new Set(all.map((s) => s.kind))];
   return {
     kind: 'scan-report',
+    schemaVersion: SCHEMA_VERSION,
     architecture: describeSpec(spec),
     parameters: net.size,
     siteKinds: kinds.map((kind) => ({

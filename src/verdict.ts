@@ -9,7 +9,9 @@ export const IDENTITY_TOLERANCE = 1e-10;
 /** A float64 residual above this (relative) cannot be rounding error of an identity: it refutes. */
 export const REFUTATION_THRESHOLD = 1e-6;
 
-export interface Counterexample {
+/** A point of the symbols at which a law fails: exact values, reproducible as printed. */
+export interface PointCounterexample {
+  readonly kind: 'point';
   /** Exact values of every symbol at the failing point (decimal strings, exactly representable). */
   readonly point: Readonly<Record<string, string>>;
   /** Named values at that point, e.g. both sides of an equation. */
@@ -18,7 +20,38 @@ export interface Counterexample {
   readonly seed: number;
 }
 
-export type Verdict =
+/** A sampled network case (site, architecture, data), replayable with fast-check's seed and path. */
+export interface NetworkCounterexample {
+  readonly kind: 'network';
+  readonly site: string;
+  readonly architecture: string;
+  readonly dataSeed: number;
+  readonly replay: { readonly seed: number; readonly path: string };
+  readonly relativeResidual: number;
+}
+
+/** A sampled case described in words (a trajectory step, a network of a theorem's sample). */
+export interface SampleCounterexample {
+  readonly kind: 'sample';
+  readonly where: string;
+  readonly values: Readonly<Record<string, number>>;
+  readonly relativeResidual: number;
+  readonly seed: number;
+}
+
+/** Two exact forms that differ (a stated formula against the derived one): no point is involved. */
+export interface MismatchCounterexample {
+  readonly kind: 'mismatch';
+  readonly stated: string;
+  readonly derived: string;
+}
+
+/** What a refutation points at. */
+export type Counterexample =
+  PointCounterexample | NetworkCounterexample | SampleCounterexample | MismatchCounterexample;
+
+/** A verdict; `C` narrows what its counterexample can be (a point, for decisions over symbols). */
+export type Verdict<C extends Counterexample = Counterexample> =
   | { readonly kind: 'proved'; readonly method: string; readonly evidence: string }
   | {
       readonly kind: 'numerically-verified';
@@ -28,7 +61,7 @@ export type Verdict =
       readonly seed: number;
       readonly why: string;
     }
-  | { readonly kind: 'refuted'; readonly counterexample: Counterexample; readonly why: string }
+  | { readonly kind: 'refuted'; readonly counterexample: C; readonly why: string }
   | { readonly kind: 'inconclusive'; readonly reason: string };
 
 const RANK: Record<Verdict['kind'], number> = {
@@ -49,16 +82,36 @@ export function describeVerdict(v: Verdict): string {
       return `proved (${v.method}; ${v.evidence})`;
     case 'numerically-verified':
       return `numerically verified (${v.count} points, worst relative residual ${v.worstRelative.toExponential(2)} ≤ ${v.tolerance.toExponential(0)}, seed ${v.seed}; ${v.why})`;
-    case 'refuted': {
-      const pt = Object.entries(v.counterexample.point)
-        .map(([k, x]) => `${k}=${x}`)
-        .join(', ');
-      const vals = Object.entries(v.counterexample.values)
-        .map(([k, x]) => `${k}=${x.toPrecision(12)}`)
-        .join(', ');
-      return `refuted (${v.why}; counterexample ${pt}: ${vals}; relative residual ${v.counterexample.relativeResidual.toExponential(2)}; seed ${v.counterexample.seed})`;
-    }
+    case 'refuted':
+      return `refuted (${v.why}${describeCounterexample(v.counterexample)})`;
     case 'inconclusive':
       return `inconclusive (${v.reason})`;
+  }
+}
+
+const values = (vals: Readonly<Record<string, number>>): string =>
+  Object.entries(vals)
+    .map(([k, x]) => `${k}=${x.toPrecision(12)}`)
+    .join(', ');
+
+/** The counterexample's part of a refuted verdict's description (after its reason). */
+function describeCounterexample(c: Counterexample): string {
+  switch (c.kind) {
+    case 'point': {
+      const pt = Object.entries(c.point)
+        .map(([k, x]) => `${k}=${x}`)
+        .join(', ');
+      return `; counterexample ${pt}: ${values(c.values)}; relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.seed}`;
+    }
+    case 'network':
+      return (
+        `; counterexample site=${c.site}, architecture=${c.architecture}, dataSeed=${c.dataSeed}, ` +
+        `replayPath=${c.replay.path}: relativeResidual=${c.relativeResidual.toPrecision(12)}; ` +
+        `relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.replay.seed}`
+      );
+    case 'sample':
+      return `; counterexample at ${c.where}: ${values(c.values)}; relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.seed}`;
+    case 'mismatch':
+      return `; stated ${c.stated}, derived ${c.derived}`;
   }
 }

@@ -7,6 +7,7 @@ import katex from 'katex';
 import { main } from '../src/cli/main';
 import type { Derivation } from '../src/derivation';
 import { evalTrace, randMat, frob, relErr } from './helpers/numeric';
+import { parseJsonStream } from './helpers/jsonStream';
 
 function run(...args: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -41,7 +42,7 @@ describe('noether list', () => {
       'product-swap',
     ])
       expect(r.out).toContain(n);
-    expect(JSON.parse(run('list', '--format', 'json').out)).toHaveLength(
+    expect((JSON.parse(run('list', '--format', 'json').out) as { entries: unknown[] }).entries).toHaveLength(
       readdirSync('catalog').filter((f) => f.endsWith('.yaml')).length,
     );
   });
@@ -127,7 +128,7 @@ describe('noether prove', () => {
   it('prove --all prints a proved certificate for every theorem (the flow identity, integrated numerically, is verified)', () => {
     const r = run('prove', '--all', '--format', 'json');
     expect(r.code).toBe(0);
-    const certs = JSON.parse(r.out) as { theorem: string; verdict: { kind: string } }[];
+    const certs = parseJsonStream(r.out) as { theorem: string; verdict: { kind: string } }[];
     expect(certs.length).toBeGreaterThanOrEqual(10);
     expect(certs.filter((c) => c.verdict.kind !== 'proved').map((c) => [c.theorem, c.verdict.kind])).toEqual([
       ['gu-time-ntk', 'numerically-verified'],

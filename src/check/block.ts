@@ -11,22 +11,32 @@
  * re-runs exactly the failing case.
  */
 import { dot } from '../../numeric/linalg';
-import { evaluate, NetworkError } from '../../numeric/mlp';
+import { evaluate } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { scatter } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
-import type { Derivation, Law } from '../derivation';
+import { type Derivation, type Law, SCHEMA_VERSION } from '../derivation';
 import { deriveBlock } from '../derive/block';
 import { weakest } from '../verdict';
 import { WordEvaluator, frobenius, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks } from './values';
 import { runSites, siteVerdict, selectedKinds } from './runner';
-import type { CheckOptions, CheckReport, LawCheck } from './report';
+import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
   readonly laws: readonly Law[];
   readonly evaluator: WordEvaluator;
 }
+
+/** The laws a network check evaluates (the others are decided symbolically or say why there is no charge). */
+const CHECKABLE: ReadonlySet<Law['id']> = new Set([
+  'gradient-constraint',
+  'gradient-constraint-matrix',
+  'hessian-constraint',
+  'charge',
+  'charge-matrix',
+]);
 
 /** Relative residual of every checkable law on one case, or undefined for a degenerate network. */
 export function lawResiduals(
@@ -34,9 +44,7 @@ export function lawResiduals(
   d: Derivation,
   c: NetworkCase,
 ): Map<Law, number> | undefined {
-  const checkable = d.laws.filter((l) =>
-    ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id),
-  );
+  const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
   return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, c);
 }
 
@@ -61,7 +69,7 @@ function residuals(
   try {
     e = evaluate(c.net, c.theta, c.batch, v, { bound: true });
   } catch (err) {
-    if (err instanceof NetworkError) return undefined;
+    if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
   const grads = siteBlocks(decl, c, e.grad);
@@ -77,10 +85,10 @@ function residuals(
     scale === 0 ? (x === 0 ? 0 : Infinity) : Math.abs(x) / scale;
   for (const law of bound.laws) {
     const data = law.data;
-    if (law.id === 'gradient-constraint' && data.kind === 'trace') {
+    if (data.kind === 'trace' && law.id === 'gradient-constraint') {
       const t = ev.trace(data.sum, vals);
       out.set(law, rel(t.value, t.bound));
-    } else if (law.id === 'gradient-constraint' && data.kind === 'matrix') {
+    } else if (data.kind === 'matrix' && law.id === 'gradient-constraint-matrix') {
       const k = consts[law.parameter]!;
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
@@ -118,14 +126,12 @@ export function checkDeclaration(
   decl: BlockDeclaration,
   opts: CheckOptions = {},
   derivation?: Derivation,
-): CheckReport {
+): BlockCheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   const kinds = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
-  const checkable = d.laws.filter((l) =>
-    ['gradient-constraint', 'hessian-constraint', 'charge', 'charge-matrix'].includes(l.id),
-  );
+  const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
   const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
   const run = runSites(
     kinds,
@@ -142,7 +148,8 @@ export function checkDeclaration(
     verdict: siteVerdict(run, l, kinds, seed, 'exact float64 gradients and Hessian-vector products'),
   }));
   return {
-    kind: 'check-report',
+    kind: 'block-check',
+    schemaVersion: SCHEMA_VERSION,
     declaration: { name: decl.name, origin: decl.origin },
     seed,
     runs,

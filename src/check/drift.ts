@@ -1,6 +1,7 @@
 /** How far a charge moves along an integrated gradient flow (optionally under a constant metric). */
 import { dot } from '../../numeric/linalg';
-import { evaluate, NetworkError } from '../../numeric/mlp';
+import { evaluate } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
@@ -73,7 +74,7 @@ export function chargeDrift(
     const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
     return { relative: diff / (q0.bound + q1.bound || 1e-300), steps: r.steps, time };
   } catch (err) {
-    if (err instanceof NetworkError) return undefined;
+    if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
 }

@@ -15,7 +15,8 @@
  * mirror/threshold.ts.
  */
 import { gdStep } from '../../numeric/optim';
-import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
+import { evaluate, type Batch } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import { rowsOf } from '../../numeric/sample';
@@ -26,7 +27,8 @@ import { noiseExperiment } from '../mirror/noise';
 import { weakest, IDENTITY_TOLERANCE } from '../verdict';
 import { runSites, siteVerdict, selectedKinds } from './runner';
 import { caseReflection } from './reflection';
-import type { CheckOptions, CheckReport, LawCheck } from './report';
+import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
+import { SCHEMA_VERSION } from '../derivation';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
 export const STAY_STEPS = 200;
@@ -108,7 +110,7 @@ function residuals(
     }
     out.set('stays-on-set', worst);
   } catch (err) {
-    if (err instanceof NetworkError) return undefined;
+    if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
   return out;
@@ -117,7 +119,7 @@ function residuals(
 export function checkBlockMirror(
   decl: BlockMirrorDeclaration,
   opts: CheckOptions & { readonly collapseSamples?: number } = {},
-): CheckReport {
+): MirrorCheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
@@ -163,7 +165,8 @@ export function checkBlockMirror(
     ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: kinds })
     : undefined;
   return {
-    kind: 'check-report',
+    kind: 'mirror-check',
+    schemaVersion: SCHEMA_VERSION,
     declaration: { name: decl.name, origin: decl.origin },
     seed,
     runs,

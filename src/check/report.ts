@@ -1,8 +1,12 @@
 /** The records `noether check` returns: options, per-law results, counterexamples, reports. */
+import type { Progress } from './progress';
 import type { SiteKind } from '../../numeric/sites';
 import type { ArchConstraints } from '../../numeric/arbitraries';
-import type { Law } from '../derivation';
-import type { Verdict } from '../verdict';
+import type { Derivation, Law } from '../derivation';
+import { SCHEMA_VERSION } from '../derivation';
+import type { CollapseReport } from '../mirror/toyCollapse';
+import type { TrajectoryReport } from '../rules/trajectory';
+import type { Verdict, NetworkCounterexample } from '../verdict';
 import type { NetworkCollapseReport } from '../mirror/threshold';
 import type { NoiseReport } from '../mirror/noise';
 
@@ -15,6 +19,8 @@ export interface CheckOptions {
   readonly sites?: readonly SiteKind[];
   /** Replay one failing case: fast-check's path, printed with a counterexample. */
   readonly replay?: string;
+  /** Called as cases are evaluated: `done` of `total`, and what is being done. */
+  readonly progress?: Progress;
 }
 
 export interface LawCheck {
@@ -25,29 +31,54 @@ export interface LawCheck {
   readonly verdict: Verdict;
 }
 
-export interface CheckCounterexample {
-  readonly site: string;
+/** The first failing network case of a check, with the law that failed worst there. */
+export interface CheckCounterexample extends NetworkCounterexample {
   readonly siteKind: SiteKind;
-  readonly architecture: string;
-  readonly dataSeed: number;
+  /** The title of the law that fails worst at this case. */
   readonly law: string;
-  readonly relativeResidual: number;
-  readonly replay: { readonly seed: number; readonly path: string };
 }
 
-export interface CheckReport {
-  readonly kind: 'check-report';
+/** What a network check of a block-level declaration found, whatever its kind. */
+interface NetworkCheck {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly declaration: { readonly name: string; readonly origin: string };
   readonly seed: number;
+  /** Sampled networks per site kind. */
   readonly runs: number;
   readonly siteKinds: readonly SiteKind[];
   readonly laws: readonly LawCheck[];
   /** Cases skipped because a normalisation group was degenerate (the network is undefined there). */
   readonly skipped: number;
   readonly counterexample?: CheckCounterexample;
-  /** Mirrors: the attraction threshold predicted per network against observed collapse. */
-  readonly collapse?: NetworkCollapseReport;
-  /** Mirrors: SIS's gradient-noise criterion against one-sample SGD, beside the mean-field reading. */
-  readonly noise?: NoiseReport;
   readonly verdict: Verdict;
 }
+
+/** A continuous block-level symmetry's laws on sampled networks. */
+export interface BlockCheckReport extends NetworkCheck {
+  readonly kind: 'block-check';
+}
+
+/** A block-level mirror's laws on sampled networks, and the experiments its set supports. */
+export interface MirrorCheckReport extends NetworkCheck {
+  readonly kind: 'mirror-check';
+  /** The attraction threshold predicted per network against observed collapse. */
+  readonly collapse?: NetworkCollapseReport;
+  /** SIS's gradient-noise criterion against one-sample SGD, beside the mean-field reading. */
+  readonly noise?: NoiseReport;
+}
+
+/** A concrete (or concrete mirror) declaration re-derived with the check's points and seed. */
+export interface PointCheckReport {
+  readonly kind: 'point-check';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly derivation: Derivation;
+  /** Mirrors: the threshold prediction against gradient descent on sampled data sets. */
+  readonly collapse?: CollapseReport;
+  readonly verdict: Verdict;
+}
+
+/** A network check's report (block-level declarations). */
+export type NetworkCheckReport = BlockCheckReport | MirrorCheckReport;
+
+/** What `noether check` reports: one record kind per declaration kind, and per rule for trajectories. */
+export type CheckReport = NetworkCheckReport | PointCheckReport | TrajectoryReport;

@@ -41,6 +41,10 @@ export function runSites<K>(
   let skipped = 0;
   let counterexample: CheckCounterexample | undefined;
   let failed = new Map<K, number>();
+  // Each kind is sampled twice when every case passes (the property run, then the worst residuals).
+  const total = 2 * runs * kinds.length;
+  let done = 0;
+  const tick = (kind: SiteKind): void => opts.progress?.(++done, total, `checking ${kind} sites`);
   for (const kind of kinds) {
     const arb = siteCase(kind, opts.arch ?? {});
     // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
@@ -48,6 +52,7 @@ export function runSites<K>(
     const details = fc.check(
       fc.property(arb, (c) => {
         if (thrown !== undefined) return true;
+        tick(kind);
         try {
           const res = residualsOf(c);
           if (!res) {
@@ -69,6 +74,7 @@ export function runSites<K>(
       failed = new Map([...res].filter(([k, x]) => x > tolerance(k)));
       const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
       counterexample = {
+        kind: 'network',
         site: c.site.label,
         siteKind: kind,
         architecture: describeSpec(c.spec),
@@ -83,6 +89,7 @@ export function runSites<K>(
   // Re-run the passing cases to collect the worst residual of each law (deterministic).
   for (const kind of counterexample ? [] : kinds) {
     for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+      tick(kind);
       const res = residualsOf(c);
       if (!res) continue;
       count++;
@@ -109,15 +116,12 @@ export function siteVerdict<K>(
           kind: 'refuted',
           why: `the law fails at ${c.site} of a ${c.architecture} network`,
           counterexample: {
-            point: {
-              site: c.site,
-              architecture: c.architecture,
-              dataSeed: String(c.dataSeed),
-              replayPath: c.replay.path,
-            },
-            values: { relativeResidual: x },
+            kind: 'network',
+            site: c.site,
+            architecture: c.architecture,
+            dataSeed: c.dataSeed,
+            replay: c.replay,
             relativeResidual: x,
-            seed,
           },
         }
       : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };

@@ -1,7 +1,9 @@
 /** Input errors: one line naming what is wrong and where. The CLI maps them to exit code 2. */
 import type { Loc } from './types';
+import { UserInputError } from '../../numeric/errors';
 
-export class InputError extends Error {
+export class InputError extends UserInputError {
+  override readonly name: string = 'InputError';
   constructor(
     readonly origin: string,
     readonly field: string,
@@ -9,6 +11,5 @@ export class InputError extends Error {
     readonly at?: Loc,
   ) {
     super(`${origin}${at ? `:${at.line}:${at.column}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
-    this.name = 'InputError';
   }
 }

@@ -31,7 +31,14 @@ import {
 } from './words';
 import { Instance, generatorFromAction, flat } from './instantiate';
 import { type Verdict, weakest } from '../verdict';
-import { type Derivation, type Law, NORMALISATION } from '../derivation';
+import {
+  type Derivation,
+  type Law,
+  NORMALISATION,
+  SCHEMA_VERSION,
+  declarationRef,
+  assertUniqueLaws,
+} from '../derivation';
 import { add, mul, neg } from '../expr/ast';
 import type { DeriveOptions } from './concrete';
 import { latexName } from '../expr/print';
@@ -322,7 +329,7 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
     );
     laws.push({
       kind: 'law',
-      id: 'gradient-constraint',
+      id: 'gradient-constraint-matrix',
       parameter: c.name,
       title: `Gradient constraint for every ${c.name} (matrix form)`,
       statement: { text: `${matrixText(M)} = 0`, latex: `${matrixLatex(M)} = 0` },
@@ -391,13 +398,8 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
 
   return {
     kind: 'derivation',
-    declaration: {
-      name: decl.name,
-      kind: 'block',
-      origin: decl.origin,
-      description: decl.description,
-      ...(decl.source ? { source: decl.source } : {}),
-    },
+    schemaVersion: SCHEMA_VERSION,
+    declaration: declarationRef(decl),
     normalisation: NORMALISATION,
     seed,
     generators: [
@@ -410,7 +412,7 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
         })),
       },
     ],
-    laws,
+    laws: assertUniqueLaws(laws),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

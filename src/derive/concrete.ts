@@ -19,8 +19,16 @@ import { toLatex, toText, gradSymbol } from '../expr/print';
 import * as Q from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
 import { decideZero, type Variable } from '../verify/zero';
-import { type Verdict, weakest } from '../verdict';
-import { type Derivation, type Law, type Generator, NORMALISATION } from '../derivation';
+import { type Verdict, type PointCounterexample, weakest } from '../verdict';
+import {
+  type Derivation,
+  type Law,
+  type Generator,
+  NORMALISATION,
+  SCHEMA_VERSION,
+  declarationRef,
+  assertUniqueLaws,
+} from '../derivation';
 
 export interface DeriveOptions {
   /** Seed for every random-point check (default 1). */
@@ -140,17 +148,12 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
 
   return {
     kind: 'derivation',
-    declaration: {
-      name: d.name,
-      kind: 'concrete',
-      origin: d.origin,
-      description: d.description,
-      ...(d.source ? { source: d.source } : {}),
-    },
+    schemaVersion: SCHEMA_VERSION,
+    declaration: declarationRef(d),
     normalisation: NORMALISATION,
     seed,
     generators,
-    laws,
+    laws: assertUniqueLaws(laws),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }
@@ -205,7 +208,7 @@ function charge(
       note += ` X = Aθ + b is affine with antisymmetric part (A − Aᵀ)/2 = [${K.map((r) => r.map(toText).join(', ')).join('; ')}] ≠ 0 (antisymmetric generator): only the gradient constraint holds, no quantity is conserved by this generator under gradient flow.`;
     }
     // A counterexample to the symmetry of J_X proves that X is not a gradient field.
-    const first = broken[0]!.verdict as Extract<Verdict, { kind: 'refuted' }>;
+    const first = broken[0]!.verdict as Extract<Verdict<PointCounterexample>, { kind: 'refuted' }>;
     const pt = Object.entries(first.counterexample.point)
       .map(([k, x]) => `${k}=${x}`)
       .join(', ');

@@ -23,7 +23,7 @@ import type { MirrorDeclaration } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { decideZero, type Variable } from '../verify/zero';
 import { type Verdict, weakest } from '../verdict';
-import { type Derivation, type Law, NORMALISATION } from '../derivation';
+import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
 
 type RMat = Rational[][];
@@ -364,17 +364,11 @@ function inverse(G: RMat): RMat {
 function result(d: MirrorDeclaration, seed: number, laws: Law[]): Derivation {
   return {
     kind: 'derivation',
-    declaration: {
-      name: d.name,
-      kind: 'concrete',
-      origin: d.origin,
-      description: d.description,
-      ...(d.source ? { source: d.source } : {}),
-    },
-    normalisation: NORMALISATION,
+    schemaVersion: SCHEMA_VERSION,
+    declaration: declarationRef(d),
     seed,
     generators: [],
-    laws,
+    laws: assertUniqueLaws(laws),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

@@ -41,7 +41,7 @@ import { Instance, flat } from '../derive/instantiate';
 import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from '../derive/block';
 import { deriveMirror } from './derive';
 import { type Verdict, weakest } from '../verdict';
-import { type Derivation, type Law, NORMALISATION } from '../derivation';
+import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
 
 /** One term of a block's image: coef · left · θ_source · right. */
@@ -354,17 +354,11 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
 
   return {
     kind: 'derivation',
-    declaration: {
-      name: decl.name,
-      kind: 'block',
-      origin: decl.origin,
-      description: decl.description,
-      ...(decl.source ? { source: decl.source } : {}),
-    },
-    normalisation: NORMALISATION,
+    schemaVersion: SCHEMA_VERSION,
+    declaration: declarationRef(decl),
     seed,
     generators: [],
-    laws,
+    laws: assertUniqueLaws(laws),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
 }

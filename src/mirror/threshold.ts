@@ -17,7 +17,8 @@
  */
 import { descend } from '../../numeric/optim';
 import fc from 'fast-check';
-import { evaluate, NetworkError } from '../../numeric/mlp';
+import { evaluate } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { rng } from '../../numeric/rng';
 import type { SiteKind } from '../../numeric/sites';
@@ -288,7 +289,7 @@ export function networkCollapse(
       try {
         s = collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4);
       } catch (err) {
-        if (!(err instanceof NetworkError)) throw err;
+        if (!(err instanceof DegenerateSample)) throw err;
       }
       if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1);
       else out.push(s);

@@ -20,6 +20,7 @@ export interface CollapseSample {
   readonly observed: boolean;
 }
 export interface CollapseReport {
+  readonly kind: 'toy-collapse';
   readonly samples: readonly CollapseSample[];
   readonly agree: number;
   readonly decided: number;
@@ -103,6 +104,7 @@ export function collapseExperiment(
     (s) => Math.abs(s.gamma - s.threshold) > 0.1 * Math.max(Math.abs(s.threshold), 1e-3),
   );
   return {
+    kind: 'toy-collapse',
     samples: out,
     agree: clear.filter((s) => s.predicted === s.observed).length,
     decided: clear.length,

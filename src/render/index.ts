@@ -12,6 +12,14 @@ export function verdictWord(v: Verdict): string {
   return v.kind === 'numerically-verified' ? 'numerically verified' : v.kind;
 }
 
+/** How each declaration kind is named in reports. */
+const KIND_WORDS: Readonly<Record<Derivation['declaration']['kind'], string>> = {
+  block: 'block-level',
+  concrete: 'concrete',
+  mirror: 'mirror',
+  'block-mirror': 'block-level mirror',
+};
+
 const latexEscape = (s: string): string =>
   s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
 
@@ -33,8 +41,8 @@ export function renderDerivation(d: Derivation, format: Format): string {
     case 'text': {
       const out = [
         `${decl.name} — ${decl.description || '(no description)'}${decl.source ? `  [${decl.source}]` : ''}`,
-        `declared in ${decl.origin} (${decl.kind === 'block' ? 'block-level' : 'concrete'}); seed ${d.seed}`,
-        `normalisation: ${d.normalisation}`,
+        `declared in ${decl.origin} (${KIND_WORDS[decl.kind]}); seed ${d.seed}`,
+        ...(d.normalisation ? [`normalisation: ${d.normalisation}`] : []),
         '',
         ...d.generators.flatMap((g) => [
           `generator X = ∂ψ/∂${g.parameter} at ${g.parameter} = 0:`,
@@ -53,7 +61,7 @@ export function renderDerivation(d: Derivation, format: Format): string {
         '',
         decl.description,
         '',
-        `*Declared in* \`${decl.origin}\` (${decl.kind === 'block' ? 'block-level' : 'concrete'}), seed ${d.seed}. *Normalisation:* ${d.normalisation}.`,
+        `*Declared in* \`${decl.origin}\` (${KIND_WORDS[decl.kind]}), seed ${d.seed}.${d.normalisation ? ` *Normalisation:* ${d.normalisation}.` : ''}`,
         '',
         ...d.generators.flatMap((g) => [
           `**Generator** ($\\partial_{${g.parameter}}\\psi$ at ${g.parameter} = 0):`,

@@ -1,13 +1,13 @@
 /** Rendering check and scan reports (JSON is the record itself). */
-import type { CheckReport } from '../check/report';
+import type { NetworkCheckReport, PointCheckReport } from '../check/report';
 import type { ScanReport } from '../scan';
 import { describeVerdict } from '../verdict';
-import { verdictWord, type Format } from './index';
+import { verdictWord, renderDerivation, type Format } from './index';
 
 /** 1e-6 for a power of ten (1 stays 1). */
 const power = (x: number): string => (x === 1 ? '1' : x.toExponential(0).replace('e+', 'e'));
 
-export function renderCheck(r: CheckReport, format: Format, replay: string): string {
+export function renderCheck(r: NetworkCheckReport, format: Format, replay: string): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   const md = format === 'markdown';
   const out = [
@@ -27,7 +27,7 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
       `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`,
     );
   }
-  if (r.collapse) {
+  if (r.kind === 'mirror-check' && r.collapse) {
     const k = r.collapse;
     const stable = k.samples.filter((s) => s.predicted).length;
     const skipped = Object.entries(k.skipped)
@@ -40,7 +40,7 @@ export function renderCheck(r: CheckReport, format: Format, replay: string): str
       `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
     );
   }
-  if (r.noise) {
+  if (r.kind === 'mirror-check' && r.noise) {
     const n = r.noise;
     const skipped = Object.entries(n.skipped)
       .map(([why, k]) => `${k} ${why}`)
@@ -83,4 +83,18 @@ export function renderScan(r: ScanReport, format: Format): string {
     out.push('');
   }
   return out.join('\n').trimEnd();
+}
+
+/** A concrete declaration's check: its derivation, and for a mirror the threshold experiment's agreement. */
+export function renderPointCheck(r: PointCheckReport, format: Format): string {
+  if (format === 'json') return JSON.stringify(r, null, 2);
+  const text = renderDerivation(r.derivation, format);
+  const k = r.collapse;
+  if (!k) return text;
+  return (
+    `${text}\n\nthreshold prediction vs observed collapse (gradient descent on L + γ‖θ‖² from the stationary ` +
+    `point on the set, perturbed off it): agreement ${k.agree}/${k.decided} ` +
+    `(${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%); ${k.ambiguous} samples within 10% of γ* ` +
+    `set apart, ${k.skipped} diverged; seed ${r.derivation.seed}`
+  );
 }

@@ -8,7 +8,8 @@
  */
 import { descend, optimiser } from '../../numeric/optim';
 import fc from 'fast-check';
-import { evaluate, NetworkError } from '../../numeric/mlp';
+import { evaluate } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
@@ -167,7 +168,7 @@ function orderFor(
       floor,
     };
   } catch (err) {
-    if (err instanceof NetworkError) return undefined;
+    if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
 }
@@ -234,7 +235,7 @@ export function measureMomentumOrder(
           T,
           { rtol: 1e-12, atol: 1e-14, maxSteps: 50000 },
         );
-        if (!sol.completed) throw new NetworkError('stiff');
+        if (!sol.completed) throw new DegenerateSample('the flow is too stiff to integrate');
         errs.push(Math.abs(Q(th) - Q(sol.y.subarray(0, n) as Float64Array)));
       }
       const floor = 1e3 * Number.EPSILON * Math.abs(Q(c.theta));
@@ -253,7 +254,7 @@ export function measureMomentumOrder(
         floor,
       };
     } catch (err) {
-      if (err instanceof NetworkError) continue;
+      if (err instanceof DegenerateSample) continue;
       throw err;
     }
   }

@@ -14,6 +14,8 @@
  * `sgd(lr=0.05, wd=1e-3)`, `sgd(lr=eta)`. Omitted hyper-parameters take their neutral value
  * (wd = 0, dampening = 0) or a symbol of their own name (lr → eta, beta → beta, …).
  */
+import { UserInputError } from '../../numeric/errors';
+
 export interface HyperParameter {
   readonly name: string;
   /** The symbol that stands for it in derived formulas. */
@@ -44,7 +46,10 @@ export type RuleOf<K extends RuleKind> = {
 /** A learning rule: a union over the kinds, each with its typed hyper-parameters. */
 export type Rule = { [K in RuleKind]: RuleOf<K> }[RuleKind];
 
-export class RuleError extends Error {}
+/** A learning rule written wrongly or with nonsense values (exit 2). */
+export class RuleError extends UserInputError {
+  override readonly name: string = 'RuleError';
+}
 
 interface ParameterSpec {
   readonly symbol: string;

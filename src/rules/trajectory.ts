@@ -5,8 +5,11 @@
  * step against its rounding-aware scale. The first case's trajectory (predicted vs observed) is
  * kept for export.
  */
+import type { Progress } from '../check/progress';
+import { SCHEMA_VERSION } from '../derivation';
 import fc from 'fast-check';
-import { evaluate, NetworkError, type Batch } from '../../numeric/mlp';
+import { evaluate, type Batch } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { sampleBatch, rowsOf } from '../../numeric/sample';
@@ -30,6 +33,8 @@ export interface TrajectoryOptions {
   /** Steps per trajectory (default 100). */
   readonly steps?: number;
   readonly arch?: ArchConstraints;
+  /** Called after each trajectory: `done` of `total`, and what is being done. */
+  readonly progress?: Progress;
 }
 
 export interface TrajectoryPoint {
@@ -46,7 +51,8 @@ export interface TrajectoryLawCheck {
 }
 
 export interface TrajectoryReport {
-  readonly kind: 'trajectory-report';
+  readonly kind: 'trajectory-check';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly symmetry: string;
   readonly rule: string;
   readonly seed: number;
@@ -137,8 +143,10 @@ export function checkTrajectories(
   let steadyState: TrajectoryReport['steadyState'];
   const ev = new WordEvaluator();
 
+  let done = 0;
   for (const kind of decl.sites) {
     for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+      opts.progress?.(++done, runs * decl.sites.length, `trajectories at ${kind} sites`);
       const r = rng(c.seed ^ 0x27d4eb2d);
       const hyper = hyperValues(rule, r);
       const res = runCase(decl, dyn, c, hyper, steps, r, ev, laws, !first);
@@ -169,7 +177,8 @@ export function checkTrajectories(
           kind: 'refuted',
           why: `fails at ${f.where}`,
           counterexample: {
-            point: { where: f.where },
+            kind: 'sample',
+            where: f.where,
             values: { relativeResidual: f.residual },
             relativeResidual: f.residual,
             seed,
@@ -240,7 +249,8 @@ export function checkTrajectories(
             kind: 'refuted',
             why: 'the G-weighted charge moves along the preconditioned flow',
             counterexample: {
-              point: { metric: JSON.stringify(metricCharge.metric) },
+              kind: 'sample',
+              where: `the preconditioned flow with metric ${JSON.stringify(metricCharge.metric)}`,
               values: { relativeDrift: metricCharge.weighted.relative },
               relativeResidual: metricCharge.weighted.relative,
               seed,
@@ -253,7 +263,8 @@ export function checkTrajectories(
     ...(metricVerdict ? [metricVerdict] : []),
   ];
   return {
-    kind: 'trajectory-report',
+    kind: 'trajectory-check',
+    schemaVersion: SCHEMA_VERSION,
     symmetry: decl.name,
     rule: rule.text,
     seed,
@@ -465,7 +476,7 @@ function runCase(
       if (!theta.every(Number.isFinite)) return undefined;
     }
   } catch (err) {
-    if (err instanceof NetworkError) return undefined;
+    if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
   const drift =

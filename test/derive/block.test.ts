@@ -127,7 +127,7 @@ describe('catalog laws equal THEORY §2 at every size [NM]', () => {
         blocks: { W1: randMat(n, dd, r), W2: randMat(m, n, r) },
         grads: { W1: randMat(n, dd, r), W2: randMat(m, n, r) },
       };
-      const M = evalMatrix(matrix(law(gl, 'gradient-constraint', 'matrix')), v, n, n);
+      const M = evalMatrix(matrix(law(gl, 'gradient-constraint-matrix', 'matrix')), v, n, n);
       const expected = matmul(v.grads.W1, transpose(v.blocks.W1)).map((row, i) =>
         row.map((x, j) => x - matmul(transpose(v.blocks.W2), v.grads.W2)[i]![j]!),
       );

@@ -212,7 +212,7 @@ describe('refutation of near-miss actions, with counterexamples that reproduce',
     const d = deriveConcrete(decl(o), { seed: 5 });
     const v = law(d, 'invariance').verdict;
     expect(v.kind).toBe('refuted');
-    if (v.kind !== 'refuted') return;
+    if (v.kind !== 'refuted' || v.counterexample.kind !== 'point') throw new Error('a refutation at a point');
     const point = Object.fromEntries(Object.entries(v.counterexample.point).map(([k, x]) => [k, Number(x)]));
     const [before, after] = js(point);
     expect(before).toBeCloseTo(v.counterexample.values['L(θ)']!, 12);

@@ -4,7 +4,8 @@
  */
 import { test, fc } from '@fast-check/jest';
 import { rng } from '../../numeric/rng';
-import { buildNetwork, evaluate, NetworkError, type MlpSpec } from '../../numeric/mlp';
+import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
+import { DegenerateSample } from '../../numeric/errors';
 import { sampleSpec, sampleParams, sampleBatch, sampleDirection } from '../../numeric/sample';
 import { mat, dot } from '../../numeric/linalg';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
@@ -14,7 +15,7 @@ function tryEvaluate(...args: Parameters<typeof evaluate>): ReturnType<typeof ev
   try {
     return evaluate(...args);
   } catch (e) {
-    if (e instanceof NetworkError) return undefined;
+    if (e instanceof DegenerateSample) return undefined;
     throw e;
   }
 }

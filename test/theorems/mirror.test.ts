@@ -235,13 +235,10 @@ describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]
       }),
     );
     const v = law(d, 'invariance').verdict;
-    if (v.kind !== 'refuted') throw new Error(`refuted expected, got ${v.kind}`);
-    const [u, w, x, y] = ['u', 'w', 'x', 'y'].map((k) => Number(v.counterexample.point[k])) as [
-      number,
-      number,
-      number,
-      number,
-    ];
+    if (v.kind !== 'refuted' || v.counterexample.kind !== 'point')
+      throw new Error(`refuted expected, got ${v.kind}`);
+    const at = v.counterexample.point;
+    const [u, w, x, y] = ['u', 'w', 'x', 'y'].map((k) => Number(at[k])) as [number, number, number, number];
     const loss = (a: number, b: number): number => (y - x * (2 * a - b)) ** 2 + (a + 2 * b) ** 2 * x ** 2;
     expect(Math.abs(loss(u, w) - loss(-w, -u))).toBeGreaterThan(1e-6); // R swaps and negates: (u, w) → (−w, −u)
   });

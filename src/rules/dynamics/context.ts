@@ -145,8 +145,10 @@ export function chargeContext(
   const alg = new Algebra(structures, new Map());
   const S = new Sums(alg, charge.data.kind);
   const Q = S.canon(charge.data.sum);
-  const gcLaw: Law | undefined = d.laws.find(
-    (l) => l.id === 'gradient-constraint' && l.data.kind === charge.data.kind,
+  const gcLaw: Law | undefined = d.laws.find((l) =>
+    charge.data.kind === 'trace'
+      ? l.id === 'gradient-constraint' && l.data.kind === 'trace'
+      : l.id === 'gradient-constraint-matrix',
   );
   const GC: WordSum = !gcLaw
     ? []

@@ -14,7 +14,7 @@
  * One module per rule (gf, sgd, momentum, precond, adam) behind the exhaustive switch below.
  */
 import type { BlockDeclaration } from '../../declaration/types';
-import type { Derivation } from '../../derivation';
+import { type Derivation, SCHEMA_VERSION } from '../../derivation';
 import type { Rule } from '../rule';
 import type { Dynamics, DynamicsLaw } from './types';
 import { chargeContext, hasChargeSum, proved, type ChargeContext } from './context';
@@ -44,7 +44,7 @@ function lawsOf(c: ChargeContext, rule: Rule): DynamicsLaw[] {
 /** The laws by which `rule` moves the charge of a block-level derivation (or why there are none). */
 export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule): Dynamics {
   const charge = d.laws.find(hasChargeSum);
-  const base = { kind: 'dynamics' as const, symmetry: decl.name, rule };
+  const base = { kind: 'dynamics' as const, schemaVersion: SCHEMA_VERSION, symmetry: decl.name, rule };
   if (!charge) {
     return {
       ...base,

@@ -1,7 +1,7 @@
 /** Records of a learning rule's effect on a charge: the laws, their data, and the whole derivation. */
 import type { Expr } from '../../expr/ast';
 import type { WordSum } from '../../derive/words';
-import type { Rendered } from '../../derivation';
+import type { Rendered, SCHEMA_VERSION } from '../../derivation';
 import type { Verdict } from '../../verdict';
 import type { Rule } from '../rule';
 
@@ -61,6 +61,7 @@ export interface DynamicsLaw {
 
 export interface Dynamics {
   readonly kind: 'dynamics';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   /** The gradient constraint in the charge's form (what the derivation dropped). */
   readonly constraint: WordSum;
   /** The charge's word sum (canonical), evaluated on trajectories. */

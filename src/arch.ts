@@ -5,10 +5,14 @@
  *   norm     none | batch | layer (+affine)     loss  mse | ce        bias | nobias
  * What a spec leaves out is sampled by `check`, and defaulted by `scan`.
  */
-import type { ArchConstraints } from '../../numeric/arbitraries';
-import { activation, type MlpSpec, type Activation, type Norm, type Loss } from '../../numeric/mlp';
+import type { ArchConstraints } from '../numeric/arbitraries';
+import { UserInputError } from '../numeric/errors';
+import { activation, type MlpSpec, type Activation, type Norm, type Loss } from '../numeric/mlp';
 
-export class ArchError extends Error {}
+/** An architecture spec written wrongly (exit 2). */
+export class ArchError extends UserInputError {
+  override readonly name: string = 'ArchError';
+}
 
 export function parseArch(text: string): ArchConstraints {
   const c: { -readonly [K in keyof ArchConstraints]: ArchConstraints[K] } = {};

@@ -1,0 +1,164 @@
+/**
+ * Command-line options, parsed with node:util parseArgs, one option set per command: an option a
+ * command cannot honour is an error naming the command, never silently ignored, and so is a
+ * format it cannot write.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors';
+
+export type Format = 'text' | 'latex' | 'markdown' | 'json';
+
+/** Every option any command takes, with its type and what it means (the help text lists them). */
+export const OPTIONS = {
+  format: {
+    type: 'string',
+    short: 'f',
+    arg: 'FMT',
+    help: 'output format (each command lists the ones it writes)',
+  },
+  seed: { type: 'string', arg: 'N', help: 'seed of every random choice, 0 to 2^32 − 1 (default 1)' },
+  runs: {
+    type: 'string',
+    arg: 'N',
+    help: 'random points (derive) or sampled networks per site kind (check)',
+  },
+  rule: { type: 'string', arg: 'R', help: "a learning rule, e.g. 'sgd(lr=eta, wd=lambda)'" },
+  arch: { type: 'string', arg: 'SPEC', help: 'fix parts of the architecture, e.g. 4-8-3:relu:ce' },
+  site: { type: 'string', arg: 'KIND', help: 'check one site kind only' },
+  replay: { type: 'string', arg: 'PATH', help: 're-run one failing case (the path a counterexample prints)' },
+  steps: { type: 'string', arg: 'N', help: 'steps per trajectory with --rule (default 100)' },
+  export: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'write the first trajectory to FILE.csv or FILE.json (--rule)',
+  },
+  all: { type: 'boolean', help: 'every theorem (prove)' },
+  list: { type: 'boolean', help: 'list the theorems (prove)' },
+  progress: { type: 'boolean', help: 'progress on stderr even when it is not a terminal' },
+  quiet: { type: 'boolean', short: 'q', help: 'one summary line per input instead of the report' },
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** What each command accepts: its options and the formats it writes. */
+export const COMMAND_OPTIONS = {
+  list: { options: ['format'], formats: ['text', 'json'] },
+  derive: {
+    options: ['format', 'seed', 'runs', 'rule', 'quiet'],
+    formats: ['text', 'latex', 'markdown', 'json'],
+  },
+  check: {
+    options: [
+      'format',
+      'seed',
+      'runs',
+      'arch',
+      'site',
+      'replay',
+      'rule',
+      'steps',
+      'export',
+      'progress',
+      'quiet',
+    ],
+    formats: ['text', 'markdown', 'json'],
+  },
+  scan: { options: ['format'], formats: ['text', 'markdown', 'json'] },
+  prove: {
+    options: ['format', 'seed', 'all', 'list', 'quiet'],
+    formats: ['text', 'latex', 'markdown', 'json'],
+  },
+} as const satisfies Record<string, { options: readonly OptionName[]; formats: readonly Format[] }>;
+
+export type Command = keyof typeof COMMAND_OPTIONS;
+export const COMMANDS = Object.keys(COMMAND_OPTIONS) as Command[];
+
+/** Parsed options of a command: raw strings for values, booleans for flags. */
+export interface Parsed {
+  readonly values: Readonly<Partial<Record<OptionName, string | boolean>>>;
+  readonly positionals: readonly string[];
+  readonly help: boolean;
+}
+
+/** Parse a command's arguments against its option set. */
+export function parseCommand(command: Command, args: readonly string[]): Parsed {
+  const allowed = new Set<OptionName>([...COMMAND_OPTIONS[command].options, 'help']);
+  const options = Object.fromEntries(
+    (Object.keys(OPTIONS) as OptionName[]).map((n) => {
+      const o = OPTIONS[n];
+      return [n, 'short' in o ? { type: o.type, short: o.short } : { type: o.type }];
+    }),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(explain(err as Error & { code?: string }, args));
+  }
+  const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
+  for (const name of Object.keys(values) as OptionName[])
+    if (!allowed.has(name))
+      throw new UsageError(`${command} does not take --${name} (see 'noether help ${command}')`);
+  return { values, positionals: parsed.positionals, help: values.help === true };
+}
+
+/** parseArgs's errors in the CLI's words: the option as the user wrote it. */
+function explain(err: Error & { code?: string }, args: readonly string[]): string {
+  const quoted = /'(-[^']*)'/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${quoted ?? args.find((a) => a.startsWith('-')) ?? ''}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const name = /--([a-z]+)/.exec(err.message)?.[1] ?? '';
+      const o = OPTIONS[name as OptionName];
+      return o && o.type === 'string' ? `--${name} needs a value` : `--${name} takes no value`;
+    }
+    default:
+      return err.message.split('\n')[0]!;
+  }
+}
+
+const str = (p: Parsed, name: OptionName): string | undefined => {
+  const v = p.values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** A string option's value, if given. */
+export const optionValue = str;
+
+/** An integer option in [min, max], if given. */
+export function intOption(
+  p: Parsed,
+  name: OptionName,
+  min: number,
+  max: number,
+  maxText = String(max),
+): number | undefined {
+  const v = str(p, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  if (Number(v) > max)
+    throw new UsageError(
+      name === 'seed' ? '--seed must be below 2^32' : `--${name} must be at most ${maxText}`,
+    );
+  return Number(v);
+}
+
+/** The output format, checked against what the command writes. */
+export function formatOption(command: Command, p: Parsed): Format {
+  const f = str(p, 'format') ?? 'text';
+  const ok: readonly string[] = COMMAND_OPTIONS[command].formats;
+  if (!ok.includes(f)) {
+    const any: readonly string[] = ['text', 'latex', 'markdown', 'json'];
+    throw new UsageError(
+      any.includes(f)
+        ? `${command} cannot write ${f} (it writes ${ok.join(', ')})`
+        : `unknown format '${f}' (use ${ok.join(', ')})`,
+    );
+  }
+  return f as Format;
+}
+
+export const flag = (p: Parsed, name: OptionName): boolean => p.values[name] === true;

@@ -1,0 +1,184 @@
+/**
+ * `noether check <name|file|->...`: every derived law on sampled networks (block-level), at random
+ * points (concrete), or a learning rule's laws on minibatch trajectories (--rule).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Declaration } from '../../declaration/types';
+import { parseArch } from '../../arch';
+import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
+import type { ArchConstraints } from '../../../numeric/arbitraries';
+import { renderCheck, renderPointCheck } from '../../render/reports';
+import { renderTrajectories, trajectoryCsv } from '../../render/dynamics';
+import type { CheckReport } from '../../check/report';
+import type { TrajectoryReport } from '../../rules/trajectory';
+import type { Rule } from '../../rules/rule';
+import { formatOption, intOption, optionValue, flag, type Parsed, type Format } from '../args';
+import { UsageError } from '../errors';
+import { worstExit, type ExitCode, type IO } from '../io';
+import type { Output } from '../output';
+import { progressReporter } from '../term';
+import { resolveDeclaration, inputsOf } from '../resolve';
+import { exitFor, summaryLine } from '../verdictExit';
+import { parseRuleOption } from './derive';
+
+interface CheckSettings {
+  readonly format: Format;
+  readonly seed: number;
+  readonly runs: number | undefined;
+  readonly archText: string | undefined;
+  readonly arch: ArchConstraints | undefined;
+  readonly site: string | undefined;
+  readonly replay: string | undefined;
+  readonly rule: Rule | undefined;
+  readonly steps: number | undefined;
+  readonly exportTo: string | undefined;
+  readonly quiet: boolean;
+}
+
+function settings(p: Parsed): CheckSettings {
+  const replay = optionValue(p, 'replay');
+  if (replay !== undefined && !/^\d+(:\d+)*$/.test(replay))
+    throw new UsageError(`--replay takes a path like 3:1:0, got '${replay}'`);
+  const ruleText = optionValue(p, 'rule');
+  const steps = intOption(p, 'steps', 1, 100000);
+  const exportTo = optionValue(p, 'export');
+  if (ruleText === undefined && steps !== undefined)
+    throw new UsageError('--steps needs --rule (steps of a trajectory)');
+  if (ruleText === undefined && exportTo !== undefined)
+    throw new UsageError('--export needs --rule (it writes a trajectory)');
+  if (ruleText !== undefined && replay !== undefined)
+    throw new UsageError('--replay replays a network check, not --rule');
+  const archText = optionValue(p, 'arch');
+  return {
+    format: formatOption('check', p),
+    seed: intOption(p, 'seed', 0, 0xffffffff) ?? 1,
+    runs: intOption(p, 'runs', 1, 100000),
+    archText,
+    arch: archText === undefined ? undefined : parseArch(archText),
+    site: optionValue(p, 'site'),
+    replay,
+    rule: ruleText === undefined ? undefined : parseRuleOption(ruleText),
+    steps,
+    exportTo,
+    quiet: flag(p, 'quiet'),
+  };
+}
+
+export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
+  const s = settings(p);
+  // Sampling (fast-check) and the check runners load only for this command, not at every start-up.
+  const C = require('../../check') as typeof import('../../check'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const codes: ExitCode[] = [];
+  for (const ref of inputsOf('check', p.positionals)) {
+    const decl = resolveDeclaration(ref, io);
+    const progress = progressReporter(io, flag(p, 'progress') && !s.quiet);
+    let report: CheckReport;
+    try {
+      report = s.rule ? ruleCheck(C, decl, s.rule, s, progress.sink) : lawCheck(C, decl, s, progress.sink);
+    } finally {
+      progress.end();
+    }
+    if (report.kind === 'trajectory-check' && s.exportTo) exportTrajectory(report, s.exportTo);
+    codes.push(exitFor(report.verdict));
+    if (s.quiet) {
+      io.stdout(summaryLine(decl.name, report.verdict));
+      continue;
+    }
+    out.report(render(report, s, ref), s.format);
+    if (
+      report.verdict.kind === 'refuted' &&
+      (report.kind === 'block-check' || report.kind === 'mirror-check')
+    )
+      io.stderr(`noether: ${decl.name}: a law fails on a sampled network — see the counterexample above\n`);
+  }
+  return worstExit(codes);
+}
+
+type CheckModule = typeof import('../../check');
+
+function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress: CheckProgress): CheckReport {
+  if (decl.kind === 'concrete' || decl.kind === 'mirror') {
+    for (const [given, name] of [
+      [s.archText, 'arch'],
+      [s.site, 'site'],
+      [s.replay, 'replay'],
+    ] as const)
+      if (given !== undefined)
+        throw new UsageError(`--${name} applies to block-level declarations; ${decl.name} is ${decl.kind}`);
+    return C.checkConcrete(decl, { seed: s.seed, ...(s.runs ? { runs: s.runs } : {}) });
+  }
+  if (s.site !== undefined) {
+    if (decl.kind === 'block-mirror' && !(decl.sites as readonly string[]).includes(s.site))
+      throw new UsageError(
+        `unknown site kind '${s.site}' for ${decl.name} (its sites: ${decl.sites.join(', ')})`,
+      );
+    if (!(SITE_KINDS as readonly string[]).includes(s.site))
+      throw new UsageError(`unknown site kind '${s.site}' (known: ${SITE_KINDS.join(', ')})`);
+  }
+  const opts = {
+    seed: s.seed,
+    runs: s.runs ?? 100,
+    progress,
+    ...(s.arch ? { arch: s.arch } : {}),
+    ...(s.site ? { sites: [s.site as SiteKind] } : {}),
+    ...(s.replay ? { replay: s.replay } : {}),
+  };
+  return decl.kind === 'block' ? C.checkDeclaration(decl, opts) : C.checkBlockMirror(decl, opts);
+}
+
+type CheckProgress = (done: number, total: number, label: string) => void;
+
+function ruleCheck(
+  C: CheckModule,
+  decl: Declaration,
+  rule: Rule,
+  s: CheckSettings,
+  progress: CheckProgress,
+): TrajectoryReport {
+  if (decl.kind === 'block-mirror')
+    throw new UsageError(
+      '--rule works with continuous block-level declarations (a mirror has no charge to follow)',
+    );
+  if (decl.kind !== 'block')
+    throw new UsageError('--rule works with block-level declarations (their charges are width-independent)');
+  if (s.site !== undefined)
+    throw new UsageError('--site is not available with --rule (trajectories use every site kind)');
+  return C.checkRule(decl, rule, {
+    seed: s.seed,
+    runs: s.runs ?? 10,
+    steps: s.steps ?? 100,
+    progress,
+    ...(s.arch ? { arch: s.arch } : {}),
+  });
+}
+
+function render(report: CheckReport, s: CheckSettings, ref: string): string {
+  switch (report.kind) {
+    case 'block-check':
+    case 'mirror-check': {
+      const replay = [
+        'noether check',
+        ref,
+        ...(s.archText ? ['--arch', s.archText] : []),
+        ...(report.counterexample ? ['--site', report.counterexample.siteKind] : []),
+      ].join(' ');
+      return renderCheck(report, s.format, replay);
+    }
+    case 'point-check':
+      return renderPointCheck(report, s.format);
+    case 'trajectory-check':
+      return renderTrajectories(report, s.format);
+  }
+}
+
+function exportTrajectory(report: TrajectoryReport, path: string): void {
+  const text = path.endsWith('.json')
+    ? JSON.stringify(report.trajectory, null, 2) + '\n'
+    : trajectoryCsv(report);
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`--export: cannot write '${path}' (${code})`);
+  }
+}

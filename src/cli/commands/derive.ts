@@ -1,0 +1,55 @@
+/** `noether derive <name|file|->...`: the laws a declared symmetry implies, or how a rule moves its charge. */
+import { derive } from '../../derive';
+import { deriveDynamics } from '../../rules/dynamics';
+import { parseRule, RuleError } from '../../rules/rule';
+import { renderDerivation, verdictWord } from '../../render';
+import { renderDynamics } from '../../render/dynamics';
+import { formatOption, intOption, optionValue, flag, type Parsed } from '../args';
+import { UsageError } from '../errors';
+import { worstExit, type ExitCode, type IO } from '../io';
+import { resolveDeclaration, inputsOf } from '../resolve';
+import { exitFor, summaryLine } from '../verdictExit';
+import type { Output } from '../output';
+
+export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
+  const format = formatOption('derive', p);
+  const seed = intOption(p, 'seed', 0, 0xffffffff) ?? 1;
+  const runs = intOption(p, 'runs', 1, 100000);
+  const ruleText = optionValue(p, 'rule');
+  const quiet = flag(p, 'quiet');
+  const rule = ruleText === undefined ? undefined : parseRuleOption(ruleText);
+  const codes: ExitCode[] = [];
+  for (const ref of inputsOf('derive', p.positionals)) {
+    const decl = resolveDeclaration(ref, io);
+    const d = derive(decl, { seed, ...(runs ? { points: runs } : {}) });
+    if (rule) {
+      if (decl.kind !== 'block')
+        throw new UsageError(
+          '--rule works with block-level declarations (their charges are width-independent)',
+        );
+      if (quiet) io.stdout(summaryLine(decl.name, d.verdict));
+      else out.report(renderDynamics(deriveDynamics(decl, d, rule), format), format);
+      codes.push(exitFor(d.verdict));
+      continue;
+    }
+    if (quiet) io.stdout(summaryLine(d.declaration.name, d.verdict));
+    else out.report(renderDerivation(d, format), format);
+    const inconclusive = d.laws.filter((l) => l.verdict.kind === 'inconclusive').length;
+    if (inconclusive && !quiet)
+      io.stderr(`noether: ${inconclusive} law${inconclusive > 1 ? 's are' : ' is'} inconclusive\n`);
+    if (d.verdict.kind === 'refuted' && !quiet)
+      io.stderr(`noether: ${d.declaration.name}: ${verdictWord(d.verdict)} — see the refuted law above\n`);
+    codes.push(exitFor(d.verdict));
+  }
+  return worstExit(codes);
+}
+
+/** --rule's value as a rule; its errors are usage errors naming the option. */
+export function parseRuleOption(text: string): ReturnType<typeof parseRule> {
+  try {
+    return parseRule(text);
+  } catch (e) {
+    if (e instanceof RuleError) throw new UsageError(`--rule: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,94 @@
+/** Help texts: the main page lists every command and every option; each command has its own page. */
+import { OPTIONS, COMMAND_OPTIONS, type Command, type OptionName } from './args';
+
+const EXIT_CODES = `exit codes:
+  0  every law holds (proved or numerically verified)
+  1  a law was refuted
+  2  usage, input, path or I/O error (one line naming what and where)
+  3  internal error (a bug in noether)
+  4  inconclusive: nothing refuted, but at least one law could not be decided`;
+
+function optionLines(names: readonly OptionName[]): string {
+  return names
+    .map((n) => {
+      const o = OPTIONS[n];
+      const head = `${'short' in o ? `-${o.short}, ` : '    '}--${n}${'arg' in o ? ` ${o.arg}` : ''}`;
+      return `  ${head.padEnd(24)}${o.help}`;
+    })
+    .join('\n');
+}
+
+const MAIN = () => `noether — derive and verify the laws a loss symmetry implies for training
+
+usage: noether <command> [options]
+       noether help <command>      noether --version
+
+commands:
+  list                       the built-in catalog of symmetries
+  derive <name|file|->...    derive generator, gradient and Hessian constraints and the charge
+                             (--rule R: how the learning rule R moves the charge)
+  check <name|file|->...     check every derived law on sampled networks at the symmetry's sites
+                             (--rule R: the rule's laws on SGD/momentum/Adam trajectories)
+  scan <arch>                list the symmetry sites of an architecture and their laws
+  prove <id>... | --all      print the certificate of a theorem (see 'noether prove --list')
+
+options (each command takes the ones its help lists):
+${optionLines(Object.keys(OPTIONS) as OptionName[])}
+
+'-' reads a declaration from standard input. Several inputs give one report each; the exit code
+is the worst. Colours on a terminal (NO_COLOR turns them off).
+
+${EXIT_CODES}`;
+
+const PAGES: Readonly<Record<Command, string>> = {
+  list: `usage: noether list [--format text|json]
+
+Lists the built-in catalog (declaration files in the package's catalog/ folder).`,
+  derive: `usage: noether derive <name|file|->... [--format text|latex|markdown|json] [--seed N] [--runs N] [--rule R]
+
+Derives, from the declared action alone, the generator, the gradient constraint, the Hessian
+constraint and the gradient-flow charge (or what obstructs one), each with a verdict:
+proved, numerically verified (count, worst residual, seed), refuted (counterexample) or
+inconclusive (reason). <name> is a catalog entry ('noether list'); <file> a YAML or JSON
+declaration; '-' reads one from standard input. --seed fixes every random point (default 1);
+--runs sets the number of random points per check (default 48).
+
+--rule R derives how a learning rule moves the charge instead, e.g.
+  sgd(lr=eta, wd=lambda)        exact one-step recursion (any minibatch)
+  momentum(lr=eta, beta=beta, dampening=d, wd=lambda)
+  gf(wd=lambda)   precond(lr=eta, wd=lambda)   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
+Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
+  check: `usage: noether check <name|file|->... [--arch SPEC] [--site KIND] [--runs N] [--seed S] [--format text|markdown|json] [--replay PATH] [--progress]
+
+Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
+names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:
+the gradient constraint, the Hessian constraint and the charge's conservation (dQ/dt = 0 under
+gradient flow), each to a relative residual of 1e-10. --runs is networks per site kind (default
+100). A failure prints a replay command that reproduces the exact case. The same seed gives the
+same output. SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
+For a concrete declaration, check evaluates every law at --runs random points; for a mirror it
+also compares the predicted attraction threshold with what gradient descent does on --runs
+sampled data sets (default 50) and prints the agreement rate.
+With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
+(default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
+derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory
+(charge observed vs predicted).
+Progress goes to stderr after about 2 s when it is a terminal (--progress: always).`,
+  scan: `usage: noether scan <arch> [--format text|markdown|json]
+
+Lists every symmetry site of an architecture (widths required), e.g.
+  noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
+with the catalog symmetries that act there and their laws.`,
+  prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
+
+Prints the certificate of a theorem: its statement, source, and the derivation that proves it.
+JSON: one certificate record per theorem (several form a stream of records).`,
+};
+
+/** The main help page. */
+export const mainHelp = (): string => MAIN();
+
+/** A command's help page, with its options. */
+export function commandHelp(c: Command): string {
+  return `${PAGES[c]}\n\noptions:\n${optionLines([...COMMAND_OPTIONS[c].options, 'help'])}\n\n${EXIT_CODES}`;
+}
