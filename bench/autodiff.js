@@ -63,7 +63,8 @@ console.log(
   'loss + gradient + H v, ReLU MLP, softmax CE, batch 32 (ms per evaluation; ratio = noether / PyTorch float64)',
 );
 console.log(
-  `${'widths'.padEnd(22)} ${'params'.padStart(9)} ${'noether'.padStart(9)} ${'+bounds'.padStart(9)} ${'PyTorch'.padStart(9)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`,
+  `${'widths'.padEnd(22)} ${'params'.padStart(9)} ${'noether'.padStart(9)} ${'+bounds'.padStart(9)} ` +
+    `${'PyTorch'.padStart(9)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`,
 );
 for (const w of SHAPES) {
   const r = spawnSync(process.execPath, [__filename, '--child', JSON.stringify(w)], { encoding: 'utf8' });
@@ -74,6 +75,8 @@ for (const w of SHAPES) {
   const m = JSON.parse(r.stdout);
   const t = torch ? torch[w.join('-')] : undefined;
   console.log(
-    `${w.join('-').padEnd(22)} ${String(m.params).padStart(9)} ${m.plain.toFixed(2).padStart(9)} ${m.bounded.toFixed(2).padStart(9)} ${(t ? t.toFixed(2) : 'n/a').padStart(9)} ${(t ? (m.plain / t).toFixed(2) : 'n/a').padStart(7)} ${`${m.rssMiB.toFixed(0)} MiB`.padStart(10)}`,
+    `${w.join('-').padEnd(22)} ${String(m.params).padStart(9)} ${m.plain.toFixed(2).padStart(9)} ` +
+      `${m.bounded.toFixed(2).padStart(9)} ${(t ? t.toFixed(2) : 'n/a').padStart(9)} ` +
+      `${(t ? (m.plain / t).toFixed(2) : 'n/a').padStart(7)} ${`${m.rssMiB.toFixed(0)} MiB`.padStart(10)}`,
   );
 }

@@ -36,7 +36,8 @@ console.log(`${'node -e 0'.padEnd(42)} ${base.toFixed(1).padStart(8)} ${'1.00'.p
 for (const n of names) {
   const t = time([bin, 'derive', n]);
   console.log(
-    `${`noether derive ${n}`.padEnd(42)} ${t.toFixed(1).padStart(8)} ${(t / base).toFixed(2).padStart(12)}${t > TARGET_MS ? '   above target' : ''}`,
+    `${`noether derive ${n}`.padEnd(42)} ${t.toFixed(1).padStart(8)} ` +
+      `${(t / base).toFixed(2).padStart(12)}${t > TARGET_MS ? '   above target' : ''}`,
   );
 }
 for (const f of ['examples/relu-rescale.yaml', 'examples/tanh-rescale.yaml']) {

@@ -747,7 +747,10 @@ function hvBoundPass(
   return out;
 }
 
-/** |Q̄| = |σ'(Q)| |H̄| and, behind a normalisation, |N̄| = |γ| |Q̄|, |Z̄| = (|N̄| + mean |N̄| + |N| mean(|N̄| |N|)) / s. */
+/**
+ * |Q̄| = |σ'(Q)| |H̄| and, behind a normalisation, |N̄| = |γ| |Q̄|, |Z̄| = (|N̄| + mean |N̄| + |N|
+ * mean(|N̄| |N|)) / s.
+ */
 function absBackward(
   spec: MlpSpec,
   c: LayerCache,

@@ -16,7 +16,8 @@
  *   linear-layer           W1 = [W_l | b_l], W2 = W_{l+1} — every hidden layer of a linear activation
  *   augmented-input        W1 (the first weight matrix), with a data set invariant under x ↦ e^{εA}x and
  *                          that A fixed by the site (built by numeric/arbitraries, not found in a network)
- *   odd-unit               w_in, w_out as for hidden-unit — every hidden unit of an odd activation (tanh, linear, z^k for odd k)
+ *   odd-unit               w_in, w_out as for hidden-unit — every hidden unit of an odd activation
+ * (tanh, linear, z^k for odd k)
  *   unit-pair              w_in1, w_out1, w_in2, w_out2 — two hidden units of one layer (incoming weights, bias and
  *                          normalisation γ, β; outgoing column), any elementwise activation
  *   product-layer          u (the first weight column), w (the second weight row) of a linear 1-h-1 network without

@@ -6,7 +6,9 @@ export const theorem: Theorem = {
   title: 'Data augmentation: the first-layer gradient is orthogonal to W₁A',
   source: 'GU',
   statement: {
-    text: 'For a data set invariant under x ↦ e^{εA}x, the loss is invariant under W₁ ↦ W₁e^{aA}, and ⟨g_{W₁}, W₁A⟩ = 0 at every parameter.',
+    text:
+      'For a data set invariant under x ↦ e^{εA}x, the loss is invariant under W₁ ↦ W₁e^{aA}, ' +
+      'and ⟨g_{W₁}, W₁A⟩ = 0 at every parameter.',
     latex: '\\langle g_{W_1}, W_1 A \\rangle = \\operatorname{tr}(g_{W_1}^\\top W_1 A) = 0',
   },
   symmetry: 'augmentation',

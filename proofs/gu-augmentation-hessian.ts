@@ -6,7 +6,9 @@ export const theorem: Theorem = {
   title: 'Data augmentation: H(W₁A) = g_{W₁}A for a rotation A',
   source: 'GU; NM §3',
   statement: {
-    text: 'For a data set invariant under a rotation x ↦ e^{εA}x (A antisymmetric), the Hessian maps the generator W₁A to g_{W₁}A: H X = −J_Xᵀ g with J_Xᵀ g = g Aᵀ = −g A.',
+    text:
+      'For a data set invariant under a rotation x ↦ e^{εA}x (A antisymmetric), the Hessian maps ' +
+      'the generator W₁A to g_{W₁}A: H X = −J_Xᵀ g with J_Xᵀ g = g Aᵀ = −g A.',
     latex: 'H (W_1 A) = g_{W_1} A',
   },
   symmetry: 'augmentation',

@@ -29,7 +29,9 @@ export const GU_TIME_THEOREM = {
   title: 'Time symmetry: along gradient flow dL/dt = −‖∇L‖² = −rᵀΘr (Θ the empirical NTK)',
   source: 'GU',
   statement: {
-    text: 'Along gradient flow θ̇ = −∇L, dL/dt = −‖∇L‖² = −rᵀΘr, where r = ∂L/∂f and Θ = JJᵀ is the empirical neural tangent kernel of the batch.',
+    text:
+      'Along gradient flow θ̇ = −∇L, dL/dt = −‖∇L‖² = −rᵀΘr, where r = ∂L/∂f and Θ = JJᵀ is the ' +
+      'empirical neural tangent kernel of the batch.',
     latex: '\\frac{dL}{dt} = -\\lVert \\nabla L \\rVert^2 = -r^\\top \\Theta r, \\quad \\Theta = J J^\\top',
   },
 } as const;
@@ -91,7 +93,8 @@ export function proveGuTime(seed = 1): Certificate {
           kind: 'proved',
           method: 'exact normal form reduces ‖∇L‖² − rᵀΘr to 0',
           evidence:
-            "f(x) = v tanh(a x) + c, L = ½Σ_b (f(x_b) − y_b)², two samples, derivatives by the toolkit's symbolic differentiation",
+            'f(x) = v tanh(a x) + c, L = ½Σ_b (f(x_b) − y_b)², two samples, derivatives by the ' +
+            "toolkit's symbolic differentiation",
         }
       : decideZero({
           terms: [residual],
@@ -195,7 +198,9 @@ export function proveGuTime(seed = 1): Certificate {
             worstRelative: drift,
             tolerance: bound,
             seed,
-            why: `integrator steps; |L(T) − L(0) + ∫rᵀΘr dt| / L(0), L fell from ${L0.toPrecision(4)} to ${L1.toPrecision(4)}`,
+            why:
+              `integrator steps; |L(T) − L(0) + ∫rᵀΘr dt| / L(0), L fell from ` +
+              `${L0.toPrecision(4)} to ${L1.toPrecision(4)}`,
           }
         : {
             kind: 'refuted',

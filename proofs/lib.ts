@@ -34,7 +34,7 @@ export type Expected =
 export interface Theorem {
   readonly id: string;
   readonly title: string;
-  /** Short source name and section (THEORY.md's names). */
+  /** Short source name and section (docs/theory.md's references). */
   readonly source: string;
   readonly statement: Rendered;
   /** The catalog declaration whose derivation proves it. */

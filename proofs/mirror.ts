@@ -23,7 +23,10 @@ export interface MirrorTheorem {
   readonly source: string;
   readonly statement: Rendered;
   readonly symmetry: string;
-  /** The symmetric solutions: each an expression that vanishes on them (concrete), or a block equation such as 'P W1 = 0' (block level). */
+  /**
+   * The symmetric solutions: each an expression that vanishes on them (concrete), or a block
+   * equation such as 'P W1 = 0' (block level).
+   */
   readonly constraints: readonly string[];
   /** The attraction threshold γ*, as an expression in the data, when stated. */
   readonly threshold?: string;
@@ -143,7 +146,9 @@ export const MIRROR_THEOREMS: readonly MirrorTheorem[] = [
     title: 'Rescaling symmetry → sparsity',
     source: 'SIS §3',
     statement: {
-      text: 'for ℓ depending on u·w, the mirror (u, w) → (−u, −w) makes u = w = 0 invariant; with weight decay γ > |xy| it attracts',
+      text:
+        'for ℓ depending on u·w, the mirror (u, w) → (−u, −w) makes u = w = 0 invariant; with ' +
+        'weight decay γ > |xy| it attracts',
       latex: 'u = w = 0, \\quad \\gamma^\\ast = |x y|',
     },
     symmetry: 'mirror-sign-flip',
@@ -168,7 +173,9 @@ export const MIRROR_THEOREMS: readonly MirrorTheorem[] = [
     title: 'Odd activation → a dead unit is an invariant, possibly attracting, solution',
     source: 'GU; SIS §3',
     statement: {
-      text: 'for an odd activation the flip (w_in, w_out) → (−w_in, −w_out) of one unit makes the dead unit w_in = w_out = 0 invariant',
+      text:
+        'for an odd activation the flip (w_in, w_out) → (−w_in, −w_out) of one unit makes the ' +
+        'dead unit w_in = w_out = 0 invariant',
       latex: 'a_1 = v_1 = 0',
     },
     symmetry: 'mirror-odd',
@@ -180,7 +187,9 @@ export const MIRROR_THEOREMS: readonly MirrorTheorem[] = [
     title: 'Odd activation → dead units, for every width (block level)',
     source: 'GU; SIS §3',
     statement: {
-      text: 'flipping a hidden unit of an odd activation, (w_in, w_out) → (−w_in, −w_out), makes the dead unit w_in = 0, w_out = 0 invariant',
+      text:
+        'flipping a hidden unit of an odd activation, (w_in, w_out) → (−w_in, −w_out), makes the ' +
+        'dead unit w_in = 0, w_out = 0 invariant',
       latex: 'w_{in} = 0, \\; w_{out} = 0',
     },
     symmetry: 'unit-sign-flip',
@@ -204,7 +213,9 @@ export const MIRROR_THEOREMS: readonly MirrorTheorem[] = [
     title: 'Rotation symmetry → low rank (block level)',
     source: 'SIS §3',
     statement: {
-      text: 'the reflection R = I − 2P of a linear hidden layer (ℓ(W1, W2) = ℓ(R W1, W2 R)) makes P W1 = 0, W2 P = 0 invariant: the layer loses rank(P)',
+      text:
+        'the reflection R = I − 2P of a linear hidden layer (ℓ(W1, W2) = ℓ(R W1, W2 R)) makes P ' +
+        'W1 = 0, W2 P = 0 invariant: the layer loses rank(P)',
       latex: 'P W_1 = 0, \\; W_2 P = 0',
     },
     symmetry: 'rotation-reflection',

@@ -6,7 +6,9 @@ export const theorem: Theorem = {
   title: 'Rescale symmetry: the norm difference of a unit is conserved under gradient flow',
   source: 'NM §3',
   statement: {
-    text: 'Under gradient flow on a loss invariant under rescaling a homogeneous unit, Q = ½‖w_in‖² − ½‖w_out‖² is conserved.',
+    text:
+      'Under gradient flow on a loss invariant under rescaling a homogeneous unit, Q = ½‖w_in‖² ' +
+      '− ½‖w_out‖² is conserved.',
     latex: 'Q = \\tfrac12 \\lVert w_{\\mathrm{in}} \\rVert^2 - \\tfrac12 \\lVert w_{\\mathrm{out}} \\rVert^2',
   },
   symmetry: 'rescale',

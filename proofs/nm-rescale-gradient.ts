@@ -8,7 +8,8 @@ export const theorem: Theorem = {
   statement: {
     text: 'For a loss invariant under (w_in, w_out) ↦ (e^a w_in, e^−a w_out), ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩ = 0.',
     latex:
-      '\\langle g_{\\mathrm{in}}, w_{\\mathrm{in}} \\rangle - \\langle g_{\\mathrm{out}}, w_{\\mathrm{out}} \\rangle = 0',
+      '\\langle g_{\\mathrm{in}}, w_{\\mathrm{in}} \\rangle - \\langle g_{\\mathrm{out}}, ' +
+      'w_{\\mathrm{out}} \\rangle = 0',
   },
   symmetry: 'rescale',
   law: 'gradient-constraint',

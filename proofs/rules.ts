@@ -52,7 +52,8 @@ export function proveRule(t: RuleTheorem): Certificate {
   const law = dyn.laws.find((l) => l.id === t.law);
   if (!law)
     return fail(
-      `the dynamics of ${t.symmetry} under ${t.rule} have no ${t.law} law (${dyn.laws.map((l) => l.statement.text).join('; ')})`,
+      `the dynamics of ${t.symmetry} under ${t.rule} have no ${t.law} law ` +
+        `(${dyn.laws.map((l) => l.statement.text).join('; ')})`,
     );
   steps.push({
     claim: `derived for ${t.symmetry} under ${t.rule}: ${law.statement.text}`,

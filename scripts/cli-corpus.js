@@ -19,7 +19,9 @@ if (!out) {
 }
 const root = join(__dirname, '..');
 const catalog = readdirSync(join(root, 'catalog')).map((f) => f.replace(/\.yaml$/, ''));
-const examples = readdirSync(join(root, 'examples')).map((f) => `examples/${f}`);
+const examples = readdirSync(join(root, 'examples'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => `examples/${f}`);
 
 const commands = [
   [],

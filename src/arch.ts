@@ -39,7 +39,8 @@ export function parseArch(text: string): ArchConstraints {
     else if (t === 'bias' || t === 'nobias') c.bias = t === 'bias';
     else
       throw new ArchError(
-        `unknown architecture token '${raw}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; none, batch, layer, +affine; mse, ce; bias, nobias)`,
+        `unknown architecture token '${raw}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; ` +
+          `none, batch, layer, +affine; mse, ce; bias, nobias)`,
       );
   }
   return c;

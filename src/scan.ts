@@ -1,4 +1,7 @@
-/** `noether scan`: every symmetry site of an architecture, with the catalog symmetries that act there and their laws. */
+/**
+ * `noether scan`: every symmetry site of an architecture, with the catalog symmetries that act
+ * there and their laws.
+ */
 import { buildNetwork, type MlpSpec } from '../numeric/mlp';
 import { sites, type SiteKind } from '../numeric/sites';
 import { describeSpec } from '../numeric/arbitraries';

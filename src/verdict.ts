@@ -3,7 +3,7 @@
  * Plain readonly data (the `--json` output is these records).
  */
 
-/** Relative tolerance for identities in float64 (THEORY §7): the residual relative to the
+/** Relative tolerance for identities in float64 (docs/theory.md §7): the residual relative to the
  * natural scale of its terms. Identities evaluate to ~1e-15; anything looser hides bugs. */
 export const IDENTITY_TOLERANCE = 1e-10;
 /** A float64 residual above this (relative) cannot be rounding error of an identity: it refutes. */
@@ -81,7 +81,10 @@ export function describeVerdict(v: Verdict): string {
     case 'proved':
       return `proved (${v.method}; ${v.evidence})`;
     case 'numerically-verified':
-      return `numerically verified (${v.count} points, worst relative residual ${v.worstRelative.toExponential(2)} ≤ ${v.tolerance.toExponential(0)}, seed ${v.seed}; ${v.why})`;
+      return (
+        `numerically verified (${v.count} points, worst relative residual ` +
+        `${v.worstRelative.toExponential(2)} ≤ ${v.tolerance.toExponential(0)}, seed ${v.seed}; ${v.why})`
+      );
     case 'refuted':
       return `refuted (${v.why}${describeCounterexample(v.counterexample)})`;
     case 'inconclusive':
@@ -101,7 +104,10 @@ function describeCounterexample(c: Counterexample): string {
       const pt = Object.entries(c.point)
         .map(([k, x]) => `${k}=${x}`)
         .join(', ');
-      return `; counterexample ${pt}: ${values(c.values)}; relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.seed}`;
+      return (
+        `; counterexample ${pt}: ${values(c.values)}; relative residual ` +
+        `${c.relativeResidual.toExponential(2)}; seed ${c.seed}`
+      );
     }
     case 'network':
       return (
@@ -110,7 +116,10 @@ function describeCounterexample(c: Counterexample): string {
         `relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.replay.seed}`
       );
     case 'sample':
-      return `; counterexample at ${c.where}: ${values(c.values)}; relative residual ${c.relativeResidual.toExponential(2)}; seed ${c.seed}`;
+      return (
+        `; counterexample at ${c.where}: ${values(c.values)}; relative residual ` +
+        `${c.relativeResidual.toExponential(2)}; seed ${c.seed}`
+      );
     case 'mismatch':
       return `; stated ${c.stated}, derived ${c.derived}`;
   }

@@ -49,32 +49,36 @@ describe('noether list', () => {
 });
 
 describe('noether derive', () => {
-  it('derive rescale --format json gives the generator, both constraints and the charge ½‖w_in‖² − ½‖w_out‖², each with a verdict', () => {
-    const r = run('derive', 'rescale', '--format', 'json');
-    expect(r.code).toBe(0);
-    const d = JSON.parse(r.out) as Derivation;
-    expect(d.kind).toBe('derivation');
-    expect(d.generators[0]!.components.map((c) => `${c.target}:${c.value.text}`)).toEqual([
-      'w_in:w_in',
-      'w_out:-w_out',
-    ]);
-    expect(d.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'charge']);
-    expect(d.laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
-    expect(d.normalisation).toMatch(/1\/2/);
-    const charge = d.laws.find((l) => l.id === 'charge')!;
-    if (charge.data.kind !== 'trace') throw new Error('trace expected');
-    const rand = (
-      (s) => () =>
-        (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32
-    )(4);
-    const v = { blocks: { w_in: randMat(5, 1, rand), w_out: randMat(3, 1, rand) } };
-    expect(
-      relErr(
-        evalTrace(charge.data.sum, v),
-        frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2,
-      ),
-    ).toBeLessThan(1e-12);
-  });
+  it(
+    'derive rescale --format json gives the generator, both constraints and the charge ½‖w_in‖² − ' +
+      '½‖w_out‖², each with a verdict',
+    () => {
+      const r = run('derive', 'rescale', '--format', 'json');
+      expect(r.code).toBe(0);
+      const d = JSON.parse(r.out) as Derivation;
+      expect(d.kind).toBe('derivation');
+      expect(d.generators[0]!.components.map((c) => `${c.target}:${c.value.text}`)).toEqual([
+        'w_in:w_in',
+        'w_out:-w_out',
+      ]);
+      expect(d.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'charge']);
+      expect(d.laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
+      expect(d.normalisation).toMatch(/1\/2/);
+      const charge = d.laws.find((l) => l.id === 'charge')!;
+      if (charge.data.kind !== 'trace') throw new Error('trace expected');
+      const rand = (
+        (s) => () =>
+          (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32
+      )(4);
+      const v = { blocks: { w_in: randMat(5, 1, rand), w_out: randMat(3, 1, rand) } };
+      expect(
+        relErr(
+          evalTrace(charge.data.sum, v),
+          frob(v.blocks.w_in, v.blocks.w_in) / 2 - frob(v.blocks.w_out, v.blocks.w_out) / 2,
+        ),
+      ).toBeLessThan(1e-12);
+    },
+  );
 
   it.each([
     'translation',
@@ -125,16 +129,20 @@ describe('noether derive', () => {
 });
 
 describe('noether prove', () => {
-  it('prove --all prints a proved certificate for every theorem (the flow identity, integrated numerically, is verified)', () => {
-    const r = run('prove', '--all', '--format', 'json');
-    expect(r.code).toBe(0);
-    const certs = parseJsonStream(r.out) as { theorem: string; verdict: { kind: string } }[];
-    expect(certs.length).toBeGreaterThanOrEqual(10);
-    expect(certs.filter((c) => c.verdict.kind !== 'proved').map((c) => [c.theorem, c.verdict.kind])).toEqual([
-      ['gu-time-ntk', 'numerically-verified'],
-    ]);
-    expect(run('prove', 'nm-rescale-charge').out).toContain('certificate: PROVED');
-  });
+  it(
+    'prove --all prints a proved certificate for every theorem (the flow identity, integrated ' +
+      'numerically, is verified)',
+    () => {
+      const r = run('prove', '--all', '--format', 'json');
+      expect(r.code).toBe(0);
+      const certs = parseJsonStream(r.out) as { theorem: string; verdict: { kind: string } }[];
+      expect(certs.length).toBeGreaterThanOrEqual(10);
+      expect(
+        certs.filter((c) => c.verdict.kind !== 'proved').map((c) => [c.theorem, c.verdict.kind]),
+      ).toEqual([['gu-time-ntk', 'numerically-verified']]);
+      expect(run('prove', 'nm-rescale-charge').out).toContain('certificate: PROVED');
+    },
+  );
 });
 
 describe('usage and input errors: one line, exit 2, no stack trace', () => {
@@ -279,29 +287,33 @@ describe('noether check and scan', () => {
 });
 
 describe('learning rules on the command line', () => {
-  it('derive --rule prints the derived recursion; check --rule verifies it on trajectories and exports the first one', () => {
-    const d = run('derive', 'scale', '--rule', 'sgd(lr=eta, wd=lambda)');
-    expect(d.code).toBe(0);
-    expect(d.out).toContain('Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k');
-    const csv = join(tmp, 'traj.csv');
-    const c = run(
-      'check',
-      'translation',
-      '--rule',
-      'momentum(lr=0.05, beta=0.9, wd=0.01)',
-      '--runs',
-      '3',
-      '--steps',
-      '50',
-      '--export',
-      csv,
-    );
-    expect(c.code).toBe(0);
-    const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('step,observed,predicted');
-    expect(lines.length).toBeGreaterThan(40);
-    expect(run('derive', 'rescale', '--rule', 'momentum').out).toContain('no closed recursion');
-  });
+  it(
+    'derive --rule prints the derived recursion; check --rule verifies it on trajectories and ' +
+      'exports the first one',
+    () => {
+      const d = run('derive', 'scale', '--rule', 'sgd(lr=eta, wd=lambda)');
+      expect(d.code).toBe(0);
+      expect(d.out).toContain('Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k');
+      const csv = join(tmp, 'traj.csv');
+      const c = run(
+        'check',
+        'translation',
+        '--rule',
+        'momentum(lr=0.05, beta=0.9, wd=0.01)',
+        '--runs',
+        '3',
+        '--steps',
+        '50',
+        '--export',
+        csv,
+      );
+      expect(c.code).toBe(0);
+      const lines = readFileSync(csv, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe('step,observed,predicted');
+      expect(lines.length).toBeGreaterThan(40);
+      expect(run('derive', 'rescale', '--rule', 'momentum').out).toContain('no closed recursion');
+    },
+  );
 
   it.each<[string, RegExp]>([
     ['sgd(lr=-0.1)', /learning rate must be > 0/],
@@ -348,7 +360,8 @@ describe('mirror declarations on the command line', () => {
     const f = join(tmp, 'even.yaml');
     writeFileSync(
       f,
-      'name: even\nkind: mirror\nparameters: [a, v]\ndata: [x, y]\nloss: (y - v*cosh(a*x))^2\naction:\n  a: -a\n  v: -v\n',
+      'name: even\nkind: mirror\nparameters: [a, v]\ndata: [x, y]\nloss: (y - ' +
+        'v*cosh(a*x))^2\naction:\n  a: -a\n  v: -v\n',
     );
     const r = run('derive', f);
     expect(r.code).toBe(1);

@@ -122,7 +122,8 @@ describe('declaration files', () => {
   });
 
   const block = (action: string, extra = ''): string =>
-    `name: b\nkind: block\ngroup: a\nblocks:\n  W1: matrix[n, d]\n  w: vector[m]\nconstants:\n  E: { shape: "matrix[n, n]" }\n  F: { shape: "matrix[d, d]" }\n${extra}action:\n${action}`;
+    `name: b\nkind: block\ngroup: a\nblocks:\n  W1: matrix[n, d]\n  w: vector[m]\nconstants:\n  E: { ` +
+    `shape: "matrix[n, n]" }\n  F: { shape: "matrix[d, d]" }\n${extra}action:\n${action}`;
 
   it.each<[string, string, RegExp]>([
     [

@@ -111,24 +111,34 @@ describe('the differentiable-constraint recipe [SIS]', () => {
 });
 
 describe("GU's time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr", () => {
-  it('the chain-rule identity is proved exactly, then verified on sampled networks and along an integrated flow', () => {
-    const c = proveGuTime();
-    expect(c.steps.map((s) => s.verdict.kind)).toEqual([
-      'proved',
-      'numerically-verified',
-      'numerically-verified',
-    ]);
-    expect(c.verdict.kind).toBe('numerically-verified');
-    expect(() => katex.renderToString(GU_TIME_THEOREM.statement.latex, { throwOnError: true })).not.toThrow();
-  });
-  it('negative twin: rᵀr in place of rᵀΘr is not an identity for v tanh(a x) + c, and the normal form tells them apart', () => {
-    // One sample, L = ½(f − y)²: ‖∇L‖² = r²‖∇f‖², which is not r² for generic parameters.
-    expect(
-      exactZero(
-        parseExpr(
-          '(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2',
+  it(
+    'the chain-rule identity is proved exactly, then verified on sampled networks and along an ' +
+      'integrated flow',
+    () => {
+      const c = proveGuTime();
+      expect(c.steps.map((s) => s.verdict.kind)).toEqual([
+        'proved',
+        'numerically-verified',
+        'numerically-verified',
+      ]);
+      expect(c.verdict.kind).toBe('numerically-verified');
+      expect(() =>
+        katex.renderToString(GU_TIME_THEOREM.statement.latex, { throwOnError: true }),
+      ).not.toThrow();
+    },
+  );
+  it(
+    'negative twin: rᵀr in place of rᵀΘr is not an identity for v tanh(a x) + c, and the normal ' +
+      'form tells them apart',
+    () => {
+      // One sample, L = ½(f − y)²: ‖∇L‖² = r²‖∇f‖², which is not r² for generic parameters.
+      expect(
+        exactZero(
+          parseExpr(
+            '(v*tanh(a*x) + c - y)^2 * ((v*x*(1 - tanh(a*x)^2))^2 + tanh(a*x)^2 + 1) - (v*tanh(a*x) + c - y)^2',
+          ),
         ),
-      ),
-    ).not.toBe('zero');
-  });
+      ).not.toBe('zero');
+    },
+  );
 });

@@ -52,7 +52,8 @@ export function checkRule(decl: Declaration, rule: Rule, opts: TrajectoryOptions
       decl.origin,
       'kind',
       decl.kind === 'block-mirror'
-        ? 'a learning rule moves a charge, and a mirror has none (--rule works with continuous block-level declarations)'
+        ? 'a learning rule moves a charge, and a mirror has none (--rule works with continuous ' +
+            'block-level declarations)'
         : '--rule works with block-level declarations (their charges are width-independent)',
     );
   const block: BlockDeclaration = decl;

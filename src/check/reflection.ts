@@ -76,7 +76,10 @@ export function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
   return O;
 }
 
-/** Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's indices), as full parameter vectors. */
+/**
+ * Orthonormal basis of the reflected directions of a case ((e_j − R e_j)/2 over the site's
+ * indices), as full parameter vectors.
+ */
 export function reflectedBasis(R: CaseReflection, size: number): Float64Array[] {
   return orthonormal(
     R.indices.map((j) => {

@@ -23,7 +23,8 @@ export interface SiteRun<K> {
 
 /**
  * Sample cases at each site kind with fast-check and evaluate `residuals` (relative, per key) on
- * each; stop at the first case where one exceeds its tolerance (IDENTITY_TOLERANCE unless given; shrunk, with a replay path),
+ * each; stop at the first case where one exceeds its tolerance (IDENTITY_TOLERANCE unless given;
+ * shrunk, with a replay path),
  * otherwise re-run the cases deterministically to collect the worst residual of each key.
  */
 export function runSites<K>(

@@ -58,7 +58,9 @@ declaration; '-' reads one from standard input. --seed fixes every random point 
   momentum(lr=eta, beta=beta, dampening=d, wd=lambda)
   gf(wd=lambda)   precond(lr=eta, wd=lambda)   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
 Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
-  check: `usage: noether check <name|file|->... [--arch SPEC] [--site KIND] [--runs N] [--seed S] [--format text|markdown|json] [--replay PATH] [--progress]
+  check:
+    `usage: noether check <name|file|->... [--arch SPEC] [--site KIND] [--runs N] [--seed S] ` +
+    `[--format text|markdown|json] [--replay PATH] [--progress]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
 names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:

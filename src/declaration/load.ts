@@ -189,7 +189,8 @@ export function readDeclaration(
     if (group.length !== 1)
       r.fail(
         ['group'],
-        'a block-level declaration has one group parameter; a multi-parameter group is a matrix constant with structure general',
+        'a block-level declaration has one group parameter; a multi-parameter group is a matrix ' +
+          'constant with structure general',
       );
     const parameter = group[0]!;
     const parts = readBlockParts(r, o, actionRaw, [parameter]);
@@ -223,7 +224,8 @@ export function readDeclaration(
         .join(', ');
       r.fail(
         ['action', a.target],
-        `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it moves ${a.target} by ${v.counterexample.values['residual']}`,
+        `the action is not the identity at ${group.map((g) => `${g} = 0`).join(', ')}: at ${pt} it ` +
+          `moves ${a.target} by ${v.counterexample.values['residual']}`,
         a.at,
       );
     }
@@ -306,7 +308,8 @@ function readBlockParts(
         if (other.name !== target && symbols(e.expr).has(other.name))
           r.fail(
             ['action', target],
-            `mentions block '${other.name}': a block-level action acts on each block by itself (use a concrete declaration for coupled actions)`,
+            `mentions block '${other.name}': a block-level action acts on each block by itself (use ` +
+              `a concrete declaration for coupled actions)`,
             e.at,
           );
       }

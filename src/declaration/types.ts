@@ -46,7 +46,7 @@ export interface ActionEntry {
 interface Common {
   readonly name: string;
   readonly description: string;
-  /** Short source name (THEORY.md), e.g. "NM". */
+  /** Short source name (docs/theory.md's references), e.g. "NM". */
   readonly source?: string;
   /** Where it was read from, for messages. */
   readonly origin: string;
@@ -98,7 +98,10 @@ export interface ConcreteDeclaration extends Common, ScalarLoss {
 /** A discrete (mirror) symmetry of a scalar loss: a linear involution θ ↦ Rθ of the parameters (the action). */
 export interface MirrorDeclaration extends Common, ScalarLoss {
   readonly kind: 'mirror';
-  /** When declared by its surface: the reflected directions O (rational coefficients over the parameters), R = I − 2O(OᵀO)⁻¹Oᵀ. */
+  /**
+   * When declared by its surface: the reflected directions O (rational coefficients over the
+   * parameters), R = I − 2O(OᵀO)⁻¹Oᵀ.
+   */
   readonly surface?: readonly (readonly string[])[];
 }
 

@@ -98,7 +98,8 @@ export function shapeOf(ctx: Ctx, e: Expr): ShapeVal {
           if (x.dims[1] !== y.dims[0])
             fail(
               ctx,
-              `multiplies a ${dimsText(x.dims)} matrix by a ${dimsText(y.dims)} matrix: inner dimensions ${x.dims[1]} and ${y.dims[0]} differ`,
+              `multiplies a ${dimsText(x.dims)} matrix by a ${dimsText(y.dims)} matrix: inner ` +
+                `dimensions ${x.dims[1]} and ${y.dims[0]} differ`,
             );
           return { kind: 'matrix', dims: [x.dims[0], y.dims[1]] };
         });
@@ -269,12 +270,15 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
     v.kind === 'proved'
       ? {
           kind: 'proved',
-          method: `block algebra for every size (trace cyclicity, adjoints by transposition); exact check at sizes ${sizes} against a generic test function`,
+          method:
+            `block algebra for every size (trace cyclicity, adjoints by transposition); exact ` +
+            `check at sizes ${sizes} against a generic test function`,
           evidence: v.evidence,
         }
       : v;
   const given =
-    'holds for every loss invariant under the action (invariance is an assumption at block level: `noether check` tests it on networks)';
+    'holds for every loss invariant under the action (invariance is an assumption at block level: ' +
+    '`noether check` tests it on networks)';
   const laws: Law[] = [];
 
   // Entrywise generator, straight from the action (independent of the word algebra).
@@ -335,7 +339,9 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
       statement: { text: `${matrixText(M)} = 0`, latex: `${matrixLatex(M)} = 0` },
       data: { kind: 'matrix', sum: M },
       verdict: weakest([gradVerdict, v]),
-      note: `the gradient constraint equals ⟨${c.name}, M⟩ and holds for every ${c.name}, so M = 0 (${shapeText(c.shape)}); ${given}`,
+      note:
+        `the gradient constraint equals ⟨${c.name}, M⟩ and holds for every ${c.name}, so M = 0 ` +
+        `(${shapeText(c.shape)}); ${given}`,
     });
   }
 
@@ -505,7 +511,10 @@ function charges(
         },
         data: { kind: 'matrix', sum: Cs },
         verdict: v,
-        note: `for every symmetric ${names[0]} the potential of the generator is Q = ${traceText(Qs)} = ⟨${names[0]}, C⟩; as ${names[0]} ranges over symmetric matrices every entry of the symmetric matrix C is conserved under gradient flow`,
+        note:
+          `for every symmetric ${names[0]} the potential of the generator is Q = ` +
+          `${traceText(Qs)} = ⟨${names[0]}, C⟩; as ${names[0]} ranges over symmetric matrices every ` +
+          `entry of the symmetric matrix C is conserved under gradient flow`,
       });
     } else {
       out.push({
@@ -558,7 +567,10 @@ function noCharge(parameter: string, K: ReadonlyMap<string, WordSum>, genVerdict
       latex: '\\text{no gradient-flow charge (antisymmetric generator)}',
     },
     data: { kind: 'none' },
-    note: `the linear part A of the generator is not self-adjoint: (A − Aᵀ)/2 acts as (${parts}) ≠ 0, so X is not a gradient field and no quantity is conserved by it under gradient flow; only the gradient constraint holds`,
+    note:
+      `the linear part A of the generator is not self-adjoint: (A − Aᵀ)/2 acts as (${parts}) ≠ ` +
+      `0, so X is not a gradient field and no quantity is conserved by it under gradient flow; only ` +
+      `the gradient constraint holds`,
     verdict:
       genVerdict.kind === 'proved'
         ? {

@@ -205,7 +205,10 @@ function charge(
     if (affine) {
       const A = X.map((x) => params.map((p) => tidy(diff(x, p))));
       const K = A.map((row, i) => row.map((_, j) => tidy(mul(num(Q.rat(1, 2)), sub(A[i]![j]!, A[j]![i]!)))));
-      note += ` X = Aθ + b is affine with antisymmetric part (A − Aᵀ)/2 = [${K.map((r) => r.map(toText).join(', ')).join('; ')}] ≠ 0 (antisymmetric generator): only the gradient constraint holds, no quantity is conserved by this generator under gradient flow.`;
+      note +=
+        ` X = Aθ + b is affine with antisymmetric part (A − Aᵀ)/2 = ` +
+        `[${K.map((r) => r.map(toText).join(', ')).join('; ')}] ≠ 0 (antisymmetric generator): only ` +
+        `the gradient constraint holds, no quantity is conserved by this generator under gradient flow.`;
     }
     // A counterexample to the symmetry of J_X proves that X is not a gradient field.
     const first = broken[0]!.verdict as Extract<Verdict<PointCounterexample>, { kind: 'refuted' }>;

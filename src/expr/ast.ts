@@ -73,7 +73,10 @@ export function add(...terms: Expr[]): Expr {
   return out.length === 1 ? out[0]! : { kind: 'add', terms: out };
 }
 
-/** Product with light simplification: flattening, folding numbers to the front, 0 absorbs. Order of other factors is kept. */
+/**
+ * Product with light simplification: flattening, folding numbers to the front, 0 absorbs. Order of
+ * other factors is kept.
+ */
 export function mul(...factors: Expr[]): Expr {
   const out: Expr[] = [];
   let c = rat(1);

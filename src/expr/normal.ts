@@ -637,7 +637,10 @@ export function expanded(e: Expr, opts?: NormalizerOptions): Expr {
   }
 }
 
-/** Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form has terms: not a refutation) or 'unknown' (could not normalise). */
+/**
+ * Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form
+ * has terms: not a refutation) or 'unknown' (could not normalise).
+ */
 export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
   try {
     const n = new Normalizer(opts);

@@ -167,7 +167,12 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     verdict: {
       kind: 'proved',
       method: 'exact rational linear algebra: R² = I, R = Rᵀ, Oᵀθ = 0 ⟺ (I − R)θ/2 = 0 row-reduced',
-      evidence: `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]${d.surface ? ` = I − 2O(OᵀO)⁻¹Oᵀ from the declared surface O = [${d.surface.map((v) => v.join(', ')).join('; ')}] (rows: columns of O)` : ''}`,
+      evidence:
+        `R = [${R.map((r) => r.map(Q.toString).join(', ')).join('; ')}]` +
+        (d.surface
+          ? ` = I − 2O(OᵀO)⁻¹Oᵀ from the declared surface ` +
+            `O = [${d.surface.map((v) => v.join(', ')).join('; ')}] (rows: columns of O)`
+          : ''),
     },
     note: structure,
   });
@@ -199,7 +204,9 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     parameter: 'O',
     title: 'The symmetric set is invariant under GD and SGD with weight decay',
     statement: {
-      text: `on ${constraints.map((c) => `${toText(c)} = 0`).join(', ')}: Oᵀ∇(L + γ‖θ‖²) = 0, so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
+      text:
+        `on ${constraints.map((c) => `${toText(c)} = 0`).join(', ')}: Oᵀ∇(L + γ‖θ‖²) = 0, so θ − ` +
+        `η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
       latex: 'O^\\top \\nabla (L + \\gamma \\lVert\\theta\\rVert^2) = 0 \\text{ on } O^\\top\\theta = 0',
     },
     data: { kind: 'none' },
@@ -250,14 +257,17 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
       parameter: 'O',
       title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
       statement: {
-        text: `the set attracts gradient flow locally iff γ > γ* = −½ oᵀHo = ${toText(gstar)} (on the set, for the data at hand)`,
+        text:
+          `the set attracts gradient flow locally iff γ > γ* = −½ oᵀHo = ${toText(gstar)} (on ` +
+          `the set, for the data at hand)`,
         latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}`,
       },
       data: { kind: 'expr', expr: gstar },
       verdict: {
         kind: 'proved',
         method:
-          'linearisation on the set: the reflected coordinate obeys ż = −(oᵀHo + 2γ) z, since the Hessian is block-diagonal there',
+          'linearisation on the set: the reflected coordinate obeys ż = −(oᵀHo + 2γ) z, since the ' +
+          'Hessian is block-diagonal there',
         evidence: 'oᵀHo computed from the loss on the set',
       },
       note: 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]',
@@ -306,14 +316,17 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
         parameter: 'O',
         title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
         statement: {
-          text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ${toText(gstar)} (on the set, for the data at hand)`,
+          text:
+            `the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2 = ` +
+            `${toText(gstar)} (on the set, for the data at hand)`,
           latex: `\\gamma > \\gamma^\\ast = ${toLatex(gstar)}`,
         },
         data: { kind: 'expr', expr: gstar },
         verdict: {
           kind: 'proved',
           method:
-            'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 pencil (B H Bᵀ, B Bᵀ) in closed form',
+            'linearisation on the set (block-diagonal Hessian); the smaller eigenvalue of the 2×2 ' +
+            'pencil (B H Bᵀ, B Bᵀ) in closed form',
           evidence,
         },
         note,
@@ -327,13 +340,20 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
         parameter: 'O',
         title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
         statement: {
-          text: `the set attracts gradient flow locally iff γ > γ* = −λ_min(M)/2, M = (BBᵀ)⁻¹BHBᵀ = [${Mx.map((r) => r.map(toText).join(', ')).join('; ')}] (similar to the ${m}×${m} OᵀHO; on the set, for the data at hand)`,
-          latex: `\\gamma > -\\tfrac12 \\lambda_{\\min}(M), \\; M = \\begin{pmatrix} ${Mx.map((r) => r.map(toLatex).join(' & ')).join(' \\\\ ')} \\end{pmatrix}`,
+          text:
+            `the set attracts gradient flow locally iff γ > γ* = −λ_min(M)/2, M = (BBᵀ)⁻¹BHBᵀ = ` +
+            `[${Mx.map((r) => r.map(toText).join(', ')).join('; ')}] (similar to the ${m}×${m} OᵀHO; ` +
+            `on the set, for the data at hand)`,
+          latex:
+            `\\gamma > -\\tfrac12 \\lambda_{\\min}(M), \\; M = \\begin{pmatrix} ` +
+            `${Mx.map((r) => r.map(toLatex).join(' & ')).join(' \\\\ ')} \\end{pmatrix}`,
         },
         data: { kind: 'expr-matrix', rows: Mx },
         verdict: {
           kind: 'proved',
-          method: `linearisation on the set (block-diagonal Hessian); OᵀHO is similar to M = (BBᵀ)⁻¹BHBᵀ for the ${m} constraint rows B`,
+          method:
+            `linearisation on the set (block-diagonal Hessian); OᵀHO is similar to M = ` +
+            `(BBᵀ)⁻¹BHBᵀ for the ${m} constraint rows B`,
           evidence,
         },
         note: `${note}; noether check evaluates λ_min at sampled points`,

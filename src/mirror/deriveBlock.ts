@@ -223,10 +223,15 @@ export function requireReflection(
   const grad = lettersOf(decl, 'grad');
   const twice = applyReflection(alg, R, applyReflection(alg, R, theta));
   for (const [b, x] of twice)
-    if (!alg.equalMatrix(x, theta.get(b)!))
-      input(
-        `the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}${decl.constants.some((c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name))) ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''}`,
+    if (!alg.equalMatrix(x, theta.get(b)!)) {
+      const unprojected = decl.constants.some(
+        (c) => c.structure !== 'projector' && decl.action.some((a) => symbols(a.expr).has(c.name)),
       );
+      input(
+        `the action is not an involution: applying it twice maps ${b} to ${matrixText(x)}` +
+          (unprojected ? ' (a reflection I − 2P needs P declared with structure: projector)' : ''),
+      );
+    }
   const Rtheta = applyReflection(alg, R, theta),
     Rgrad = applyReflection(alg, R, grad);
   const left = alg.trace(decl.blocks.flatMap((b) => alg.inner(grad.get(b.name)!, Rtheta.get(b.name)!)));
@@ -254,12 +259,15 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
     check.kind === 'proved'
       ? {
           kind: 'proved',
-          method: `${method}; exact check at sizes ${sizes} (concrete mirror derivation on F(θ) + F(Rθ), F a generic polynomial)`,
+          method:
+            `${method}; exact check at sizes ${sizes} (concrete mirror derivation on F(θ) + ` +
+            `F(Rθ), F a generic polynomial)`,
           evidence,
         }
       : check;
   const given =
-    'holds for every loss invariant under the mirror (invariance is an assumption at block level: `noether check` tests it on networks)';
+    'holds for every loss invariant under the mirror (invariance is an assumption at block level: ' +
+    '`noether check` tests it on networks)';
 
   // The constraint set Oᵀθ = 0.
   const K = reflectedPart(alg, R, theta);
@@ -274,11 +282,15 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
       parts.some(([, s]) => s.some((t) => t.word.some((l) => l.kind === 'const' && l.name === c.name))),
   );
   const structure = single
-    ? `sparsity: the symmetric solutions set ${parts.map(([b]) => b).join(', ')} to zero (a dead unit when they are a unit's weights)`
+    ? `sparsity: the symmetric solutions set ${parts.map(([b]) => b).join(', ')} to zero (a dead ` +
+      `unit when they are a unit's weights)`
     : pairs
-      ? 'identical units: the symmetric solutions make the exchanged blocks equal (homogeneous ensembling; equal factors of a product)'
+      ? 'identical units: the symmetric solutions make the exchanged blocks equal (homogeneous ' +
+        'ensembling; equal factors of a product)'
       : projectors.length
-        ? `low rank: ${projectors.map((p) => p.name).join(', ')} annihilates ${parts.map(([b]) => b).join(', ')} on the set, so a product through the reflected space loses rank(${projectors.map((p) => p.name).join(', ')})`
+        ? `low rank: ${projectors.map((p) => p.name).join(', ')} annihilates ` +
+          `${parts.map(([b]) => b).join(', ')} on the set, so a product through the reflected space ` +
+          `loses rank(${projectors.map((p) => p.name).join(', ')})`
         : 'a structured subspace of the blocks';
   laws.push({
     kind: 'law',
@@ -303,7 +315,9 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
     parameter: 'O',
     title: 'The symmetric set is invariant under GD and SGD with weight decay',
     statement: {
-      text: `on ${eqs.join(', ')}: ${gparts.map(([, s]) => equationText(alg, s, false)).join(', ')}; so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
+      text:
+        `on ${eqs.join(', ')}: ${gparts.map(([, s]) => equationText(alg, s, false)).join(', ')}; ` +
+        `so θ − η(∇L + 2γθ) stays on the set for every minibatch, η and γ`,
       latex: `${gparts.map(([, s]) => equationText(alg, s, true)).join(', \\; ')} \\text{ on } O^\\top\\theta = 0`,
     },
     data: { kind: 'blocks', components: Object.fromEntries(G) },
@@ -321,7 +335,9 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
     parameter: 'O',
     title: 'On the set the Hessian is block-diagonal',
     statement: {
-      text: 'H R v = R H v for every direction v, on the set: curvature along the reflected directions decouples from the rest (OᵀH(I − OOᵀ) = 0)',
+      text:
+        'H R v = R H v for every direction v, on the set: curvature along the reflected ' +
+        'directions decouples from the rest (OᵀH(I − OOᵀ) = 0)',
       latex: 'H R = R H \\;\\Leftrightarrow\\; O^\\top H (I - O O^\\top) = 0',
     },
     data: { kind: 'blocks', components: Object.fromEntries(Rtheta) },
@@ -339,7 +355,9 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
     parameter: 'O',
     title: 'Local attraction threshold for weight decay γ (L + γ‖θ‖²)',
     statement: {
-      text: 'the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2, OᵀHO the Hessian along the reflected directions at the stationary point on the set (computed per network by `noether check`)',
+      text:
+        'the set attracts gradient flow locally iff γ > γ* = −λ_min(OᵀHO)/2, OᵀHO the Hessian ' +
+        'along the reflected directions at the stationary point on the set (computed per network by `noether check`)',
       latex: '\\gamma > \\gamma^\\ast = -\\tfrac12 \\lambda_{\\min}(O^\\top H O)',
     },
     data: { kind: 'none' },
@@ -402,7 +420,9 @@ function instantiationCheck(
     if (err instanceof InputError)
       return {
         kind: 'inconclusive',
-        reason: `the block algebra and the entrywise instantiation at sizes ${inst.describeSizes()} disagree: ${err.message}`,
+        reason:
+          `the block algebra and the entrywise instantiation at sizes ${inst.describeSizes()} ` +
+          `disagree: ${err.message}`,
       };
     throw err;
   }

@@ -59,7 +59,10 @@ export interface NetworkCollapseSample {
 export interface NetworkCollapseReport {
   readonly kind: 'collapse-report';
   readonly seed: number;
-  /** The design: weight decay drawn log-uniform in gammaRange; the perturbation off the set, relative to max(1, ‖θ*‖). */
+  /**
+   * The design: weight decay drawn log-uniform in gammaRange; the perturbation off the set,
+   * relative to max(1, ‖θ*‖).
+   */
   readonly gammaRange: readonly [number, number];
   readonly perturbation: number;
   readonly samples: readonly NetworkCollapseSample[];
@@ -268,7 +271,8 @@ export function networkCollapse(
   const skipped = new Map<string, number>();
   for (const kind of kinds) {
     // One hidden layer of h = 2–3 units with h − 1 or h inputs and h or h + 1 outputs (a 1-h-1 network
-    // for product layers), smooth activations, no normalisation, unless the user's constraints say otherwise: small enough
+    // for product layers), smooth activations, no normalisation, unless the user's constraints say
+    // otherwise: small enough
     // for Newton steps on dense Hessians, never a normalisation group without spread on the set, and
     // wide enough at both ends that a linear layer's rank constraint is a real one (with fewer outputs
     // than hidden units the set holds the unconstrained minima's orbit and is exactly marginal).

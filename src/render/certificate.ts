@@ -25,7 +25,8 @@ export function renderCertificate(c: Certificate, format: Exclude<Format, 'json'
     case 'latex':
       return [
         `% noether prove ${c.theorem}`,
-        `\\paragraph{${c.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}} \\[ ${c.statement.latex} \\] Certificate: ${verdictWord(c.verdict)}.`,
+        `\\paragraph{${c.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}} \\[ ${c.statement.latex} ` +
+          `\\] Certificate: ${verdictWord(c.verdict)}.`,
       ].join('\n');
   }
 }

@@ -34,7 +34,9 @@ export function renderDynamics(d: Dynamics, format: Format): string {
 export function renderTrajectories(r: TrajectoryReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   const out = [
-    `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, random minibatches; seed ${r.seed}${r.skipped ? `; ${r.skipped} trajectories skipped (degenerate or diverged)` : ''}`,
+    `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, ` +
+      `random minibatches; seed ${r.seed}` +
+      (r.skipped ? `; ${r.skipped} trajectories skipped (degenerate or diverged)` : ''),
     '',
     ...r.laws.map(
       (l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`,
@@ -44,20 +46,30 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
     const s = r.steadyState;
     out.push(
       '',
-      `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction for the mean, not an identity)`,
+      `steady state (first trajectory, last quarter, ${s.relaxationTimes.toFixed(1)} relaxation ` +
+        `times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ` +
+        `${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction ` +
+        `for the mean, not an identity)`,
     );
   }
   if (r.metricCharge) {
     const m = r.metricCharge;
+    const metric = Object.fromEntries(
+      Object.entries(m.metric).map(([b, g]) => [b, Number(g.toPrecision(3))]),
+    );
     out.push(
       '',
-      `constant metric ${JSON.stringify(Object.fromEntries(Object.entries(m.metric).map(([b, g]) => [b, Number(g.toPrecision(3))])))} along θ̇ = −G⁻¹∇L: the G-weighted charge moved by ${m.weighted.relative.toExponential(2)} (relative; ${m.weighted.steps} integrator steps), the plain charge by ${m.unweighted.relative.toExponential(2)}`,
+      `constant metric ${JSON.stringify(metric)} along θ̇ = −G⁻¹∇L: the G-weighted charge moved by ` +
+        `${m.weighted.relative.toExponential(2)} (relative; ${m.weighted.steps} integrator steps), ` +
+        `the plain charge by ${m.unweighted.relative.toExponential(2)}`,
     );
   }
   if (r.drift)
     out.push(
       '',
-      `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms (${r.drift.secondOrderSum.toPrecision(10)})`,
+      `drift of the charge over the first trajectory: ${r.drift.observed.toPrecision(10)} = Σ ` +
+        `breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms ` +
+        `(${r.drift.secondOrderSum.toPrecision(10)})`,
     );
   if (r.order) {
     const o = r.order;
@@ -66,15 +78,21 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
     if (o.kind === 'sgd') {
       out.push(
         '',
-        `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
-        `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
-        `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`,
+        `continuous forms, full-batch GD on ${o.architecture} (${o.site}) to t = ` +
+          `${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+        `  |Q_GD − Q_gradient-flow|: ${o.flowErrors.map((e) => e.toExponential(2)).join(', ')}; ` +
+          `ratios as η halves ${f(o.flowRatios)} (first order predicts 2)`,
+        `  |Q_GD − Q_modified-flow|: ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ` +
+          `ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`,
       );
     } else {
       out.push(
         '',
-        `continuous limit, full-batch heavy-ball on ${o.architecture} (${o.site}) to t = ${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
-        `  |Q_momentum − Q_oscillator limit| (θ̇(0) = −d₀/(1+β)): ${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ${f(o.modifiedRatios)} (second order predicts 4)`,
+        `continuous limit, full-batch heavy-ball on ${o.architecture} (${o.site}) to t = ` +
+          `${o.time.toPrecision(3)}, η = ${o.etas.map((e) => e.toPrecision(3)).join(', ')}:`,
+        `  |Q_momentum − Q_oscillator limit| (θ̇(0) = −d₀/(1+β)): ` +
+          `${o.modifiedErrors.map((e) => e.toExponential(2)).join(', ')}; ratios as η halves ` +
+          `${f(o.modifiedRatios)} (second order predicts 4)`,
       );
     }
   }

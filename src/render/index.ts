@@ -20,6 +20,9 @@ const KIND_WORDS: Readonly<Record<Derivation['declaration']['kind'], string>> = 
   'block-mirror': 'block-level mirror',
 };
 
+/** A block name inside \\mathrm{…}: underscores escaped. */
+const latexName = (name: string): string => name.replace(/_/g, '\\_');
+
 const latexEscape = (s: string): string =>
   s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
 
@@ -61,7 +64,8 @@ export function renderDerivation(d: Derivation, format: Format): string {
         '',
         decl.description,
         '',
-        `*Declared in* \`${decl.origin}\` (${KIND_WORDS[decl.kind]}), seed ${d.seed}.${d.normalisation ? ` *Normalisation:* ${d.normalisation}.` : ''}`,
+        `*Declared in* \`${decl.origin}\` (${KIND_WORDS[decl.kind]}), seed ` +
+          `${d.seed}.${d.normalisation ? ` *Normalisation:* ${d.normalisation}.` : ''}`,
         '',
         ...d.generators.flatMap((g) => [
           `**Generator** ($\\partial_{${g.parameter}}\\psi$ at ${g.parameter} = 0):`,
@@ -91,7 +95,11 @@ export function renderDerivation(d: Derivation, format: Format): string {
         '',
         ...d.generators.map(
           (g) =>
-            `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ${g.components.map((c) => `X_{\\mathrm{${c.target.replace(/_/g, '\\_')}}} = ${c.value.latex}`).join(', \\quad ')} \\]`,
+            `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ` +
+            g.components
+              .map((c) => `X_{\\mathrm{${latexName(c.target)}}} = ${c.value.latex}`)
+              .join(', \\quad ') +
+            ' \\]',
         ),
         '\\begin{enumerate}',
         ...d.laws.map(

@@ -12,7 +12,8 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
   const md = format === 'markdown';
   const out = [
     md ? `## check ${r.declaration.name}` : `check ${r.declaration.name} (${r.declaration.origin})`,
-    `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites; seed ${r.seed}${r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''}`,
+    `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites; seed ` +
+      `${r.seed}${r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''}`,
     '',
     ...r.laws.map(
       (l, i) =>
@@ -23,7 +24,8 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
     const c = r.counterexample;
     out.push(
       '',
-      `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`,
+      `counterexample: ${c.law} fails at ${c.site} (${c.siteKind}) of a ${c.architecture} network, ` +
+        `data seed ${c.dataSeed}: relative residual ${c.relativeResidual.toExponential(3)}`,
       `replay: ${replay} --seed ${c.replay.seed} --replay ${c.replay.path}`,
     );
   }
@@ -35,9 +37,16 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
       .join(', ');
     out.push(
       '',
-      `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay γ log-uniform in [${power(k.gammaRange[0])}, ${power(k.gammaRange[1])}]; per network γ* = −λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a ${power(k.perturbation)} perturbation off it):`,
-      `   agreement ${k.agree}/${k.decided} (${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
-      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous symmetry kept by weight decay rotates a live direction into the reflected one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
+      `attraction threshold vs observed collapse (${k.samples.length} sampled networks, weight decay ` +
+        `γ log-uniform in [${power(k.gammaRange[0])}, ${power(k.gammaRange[1])}]; per network γ* = ` +
+        `−λ_min(OᵀHO)/2 at the minimum on the set, then gradient descent from a ` +
+        `${power(k.perturbation)} perturbation off it):`,
+      `   agreement ${k.agree}/${k.decided} ` +
+        `(${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from ` +
+        `γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
+      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous ` +
+        `symmetry kept by weight decay rotates a live direction into the reflected ` +
+        `one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
     );
   }
   if (r.kind === 'mirror-check' && r.noise) {
@@ -48,8 +57,14 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
     out.push(
       '',
       n.decided === 0
-        ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here (${skipped || 'no case'})`
-        : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD (${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`,
+        ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here ` +
+            `(${skipped || 'no case'})`
+        : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD ` +
+            `(${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the ` +
+            `criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, ` +
+            `mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, ` +
+            `the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} ` +
+            `within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`,
     );
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);
@@ -63,7 +78,8 @@ export function renderScan(r: ScanReport, format: Format): string {
       ? labels.join('; ')
       : `${labels.slice(0, 3).join('; ')}; … ; ${labels[labels.length - 1]}`;
   const out = [
-    `${r.architecture}: ${r.parameters} parameters, ${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`,
+    `${r.architecture}: ${r.parameters} parameters, ` +
+      `${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`,
     '',
   ];
   for (const k of r.siteKinds) {

@@ -19,7 +19,10 @@ import type { Dynamics } from './dynamics';
 import type { SiteKind } from '../../numeric/sites';
 
 export interface OrderReport {
-  /** sgd: GD against gradient flow and the modified flow; momentum: heavy-ball against its oscillator limit (in modifiedErrors). */
+  /**
+   * sgd: GD against gradient flow and the modified flow; momentum: heavy-ball against its
+   * oscillator limit (in modifiedErrors).
+   */
   readonly kind: 'sgd' | 'momentum';
   readonly architecture: string;
   readonly site: string;

@@ -160,7 +160,9 @@ export function checkTrajectories(
         if (x.worst > IDENTITY_TOLERANCE && !failures.has(l))
           failures.set(l, {
             residual: x.worst,
-            where: `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ${x.at}, hyper-parameters ${JSON.stringify(hyper)}`,
+            where:
+              `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ` +
+              `${x.at}, hyper-parameters ${JSON.stringify(hyper)}`,
           });
       }
       if (!first) {
@@ -243,7 +245,9 @@ export function checkTrajectories(
             worstRelative: metricCharge.weighted.relative,
             tolerance: 1e-10 * metricCharge.weighted.steps,
             seed,
-            why: `Q_G along θ̇ = −G⁻¹∇L (adaptive RK45, rtol 1e-10, ${metricCharge.weighted.steps} steps); the plain charge moved by ${metricCharge.unweighted.relative.toExponential(2)}`,
+            why:
+              `Q_G along θ̇ = −G⁻¹∇L (adaptive RK45, rtol 1e-10, ${metricCharge.weighted.steps} ` +
+              `steps); the plain charge moved by ${metricCharge.unweighted.relative.toExponential(2)}`,
           }
         : {
             kind: 'refuted',
@@ -303,11 +307,15 @@ function verdictOfOrder(o: OrderReport, seed: number): Verdict {
         worstRelative: worst,
         tolerance: 0.2,
         seed,
-        why: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against the predicted ${measured.map(([, p]) => p).join(', ')} as η halves`,
+        why:
+          `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against ` +
+          `the predicted ${measured.map(([, p]) => p).join(', ')} as η halves`,
       }
     : {
         kind: 'inconclusive',
-        reason: `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%`,
+        reason:
+          `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} ` +
+          `differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%`,
       };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Block-level derivations: width-independent laws, checked at random sizes against the formulas
- * of THEORY §2 evaluated independently on plain arrays (test/helpers/numeric.ts).
+ * of docs/theory.md §2 evaluated independently on plain arrays (test/helpers/numeric.ts).
  */
 import { test, fc } from '@fast-check/jest';
 import { readDeclaration } from '../../src/declaration/load';
@@ -55,7 +55,7 @@ const sizes = fc.tuple(
 );
 const TOL = 1e-12; // float64 evaluation of the same polynomial two ways: rounding only.
 
-describe('catalog laws equal THEORY §2 at every size [NM]', () => {
+describe('catalog laws equal docs/theory.md §2 at every size [NM]', () => {
   const rescale = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
   test.prop([sizes])(
     'rescale: the charge is ½‖w_in‖² − ½‖w_out‖² and the gradient law is ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩',
@@ -272,34 +272,38 @@ describe('block actions no catalog lists', () => {
 });
 
 describe('block-level and concrete derivations agree', () => {
-  it('rescale instantiated as one ReLU unit (2 inputs, 1 output) gives the same charge as the concrete derivation', () => {
-    const concrete = deriveConcrete(
-      <ConcreteDeclaration>readDeclaration({
-        name: 'unit',
-        kind: 'concrete',
-        group: 'a',
-        parameters: ['u1', 'u2', 'v'],
-        data: ['x1', 'x2', 'y'],
-        loss: '(y - v*relu(u1*x1 + u2*x2))^2',
-        action: { u1: 'exp(a)*u1', u2: 'exp(a)*u2', v: 'exp(-a)*v' },
-      }),
-    );
-    expect(concrete.verdict.kind).toBe('proved');
-    const blockD = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
-    const qc = law(concrete, 'charge');
-    if (qc.data.kind !== 'expr') throw new Error('expected an expression');
-    const f = compile(qc.data.expr, ['u1', 'u2', 'v']);
-    const r = lcg(8);
-    for (let i = 0; i < 10; i++) {
-      const [u1, u2, vv] = [r() * 4 - 2, r() * 4 - 2, r() * 4 - 2];
-      expect(
-        relErr(
-          f([u1, u2, vv]),
-          evalTrace(trace(law(blockD, 'charge')), { blocks: { w_in: [[u1], [u2]], w_out: [[vv]] } }),
-        ),
-      ).toBeLessThan(TOL);
-    }
-  });
+  it(
+    'rescale instantiated as one ReLU unit (2 inputs, 1 output) gives the same charge as the ' +
+      'concrete derivation',
+    () => {
+      const concrete = deriveConcrete(
+        <ConcreteDeclaration>readDeclaration({
+          name: 'unit',
+          kind: 'concrete',
+          group: 'a',
+          parameters: ['u1', 'u2', 'v'],
+          data: ['x1', 'x2', 'y'],
+          loss: '(y - v*relu(u1*x1 + u2*x2))^2',
+          action: { u1: 'exp(a)*u1', u2: 'exp(a)*u2', v: 'exp(-a)*v' },
+        }),
+      );
+      expect(concrete.verdict.kind).toBe('proved');
+      const blockD = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
+      const qc = law(concrete, 'charge');
+      if (qc.data.kind !== 'expr') throw new Error('expected an expression');
+      const f = compile(qc.data.expr, ['u1', 'u2', 'v']);
+      const r = lcg(8);
+      for (let i = 0; i < 10; i++) {
+        const [u1, u2, vv] = [r() * 4 - 2, r() * 4 - 2, r() * 4 - 2];
+        expect(
+          relErr(
+            f([u1, u2, vv]),
+            evalTrace(trace(law(blockD, 'charge')), { blocks: { w_in: [[u1], [u2]], w_out: [[vv]] } }),
+          ),
+        ).toBeLessThan(TOL);
+      }
+    },
+  );
 });
 
 describe('the instantiation check can fail', () => {

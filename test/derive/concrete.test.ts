@@ -1,7 +1,7 @@
 /**
  * Concrete declarations: the engine derives laws for actions no table lists, and refutes
  * near-miss actions with counterexamples that reproduce. Expected answers are computed
- * independently inside the tests (THEORY §2: for an affine generator X = Aθ + b with A = Aᵀ,
+ * independently inside the tests (docs/theory.md §2: for an affine generator X = Aθ + b with A = Aᵀ,
  * Q = ½ θᵀAθ + bᵀθ), evaluated with plain JavaScript.
  */
 import { test, fc } from '@fast-check/jest';
@@ -113,27 +113,31 @@ describe('derivation from actions no catalog lists', () => {
     expect(chargeMatches(d, ['z1', 'z2'], ([x, y]) => x! + y!, lcg(11))).toBe(true);
   });
 
-  it('a rotation of a factorisation: invariance and constraints hold, and no charge is stated (antisymmetric generator)', () => {
-    const d = deriveConcrete(
-      decl({
-        parameters: ['u1', 'u2', 'w1', 'w2'],
-        data: ['y'],
-        loss: '(y - (u1*w1 + u2*w2))^2',
-        action: {
-          u1: 'cos(a)*u1 - sin(a)*u2',
-          u2: 'sin(a)*u1 + cos(a)*u2',
-          w1: 'cos(a)*w1 - sin(a)*w2',
-          w2: 'sin(a)*w1 + cos(a)*w2',
-        },
-      }),
-    );
-    expect(holds(law(d, 'invariance').verdict)).toBe(true);
-    expect(holds(law(d, 'gradient-constraint').verdict)).toBe(true);
-    expect(d.laws.some((l) => l.id === 'charge')).toBe(false);
-    const none = law(d, 'no-charge');
-    expect(none.statement.text).toContain('antisymmetric generator');
-    expect(none.note).toMatch(/not a gradient field/);
-  });
+  it(
+    'a rotation of a factorisation: invariance and constraints hold, and no charge is stated ' +
+      '(antisymmetric generator)',
+    () => {
+      const d = deriveConcrete(
+        decl({
+          parameters: ['u1', 'u2', 'w1', 'w2'],
+          data: ['y'],
+          loss: '(y - (u1*w1 + u2*w2))^2',
+          action: {
+            u1: 'cos(a)*u1 - sin(a)*u2',
+            u2: 'sin(a)*u1 + cos(a)*u2',
+            w1: 'cos(a)*w1 - sin(a)*w2',
+            w2: 'sin(a)*w1 + cos(a)*w2',
+          },
+        }),
+      );
+      expect(holds(law(d, 'invariance').verdict)).toBe(true);
+      expect(holds(law(d, 'gradient-constraint').verdict)).toBe(true);
+      expect(d.laws.some((l) => l.id === 'charge')).toBe(false);
+      const none = law(d, 'no-charge');
+      expect(none.statement.text).toContain('antisymmetric generator');
+      expect(none.note).toMatch(/not a gradient field/);
+    },
+  );
 
   it('a multi-parameter group gets laws per parameter', () => {
     const d = deriveConcrete(

@@ -87,7 +87,7 @@ test.prop([cases], { numRuns: 150 })(
     // mean of non-negative terms), divided by h — it dominates when |∇L · v| ≪ ε |L| / h.
     const noiseL = (1.5 * ROUNDING * Math.abs(e.loss)) / 2e-5;
     expect(Math.abs(e.lossDot! - a.dL)).toBeLessThan(FD_TOL * scaleL + noiseL);
-    // ⟨∇L, v⟩ from the backward pass equals L̇ from the forward tangents: an identity (THEORY §7).
+    // ⟨∇L, v⟩ from the backward pass equals L̇ from the forward tangents: an identity (docs/theory.md §7).
     expect(Math.abs(dot(e.grad, v) - e.lossDot!)).toBeLessThan(IDENTITY_TOLERANCE * scaleL);
     const err = Math.sqrt(e.hv!.reduce((s, x, i) => s + (x - a.dg[i]!) ** 2, 0));
     expect(err).toBeLessThan(FD_TOL * scaleH);

@@ -25,7 +25,8 @@ describe.each(
   fixtures.cases.map(
     (c) =>
       [
-        `${c.spec.act.kind}${'degree' in c.spec.act ? c.spec.act.degree : ''} / ${c.spec.norm}${c.spec.affine ? '+affine' : ''} / ${c.spec.loss}${c.spec.bias ? '' : ' / no bias'}`,
+        `${c.spec.act.kind}${'degree' in c.spec.act ? c.spec.act.degree : ''} / ` +
+          `${c.spec.norm}${c.spec.affine ? '+affine' : ''} / ${c.spec.loss}${c.spec.bias ? '' : ' / no bias'}`,
         c,
       ] as const,
   ),

@@ -136,40 +136,45 @@ describe('on sampled networks: symmetry, invariant set, Hessian block, SGD stayi
   });
 });
 
-describe('attraction threshold of a dead tanh unit: γ* = σ_max(B)/2, B = Σ_b (∂L/∂f_b) [x_b; 1]ᵀ [SIS, derived]', () => {
-  // At w_in = w_out = 0 the Hessian along the unit is [[0, Bᵀ], [B, 0]] (tanh(0) = 0, tanh'(0) = 1), eigenvalues ±σ(B).
-  const decl = blockMirror('unit-sign-flip');
-  const cases = fc.sample(
-    siteCase('odd-unit', { acts: ['tanh'], norms: ['none'], bias: true, widths: [3, 4, 2] }),
-    { seed: 11, numRuns: 6 },
-  );
-  it.each(cases.map((c, i) => [i, c] as const))('network %i', (_, c) => {
-    const R = caseReflection(decl, reflectionSums(decl), c);
-    const theta = R.project(c.theta);
-    const e = evaluate(c.net, theta, c.batch);
-    const out = e.outputAdjoint,
-      X = c.batch.X;
-    const B = Array.from({ length: out.cols }, (_, j) =>
-      Array.from({ length: X.cols + 1 }, (__, k) => {
-        let s = 0;
-        for (let b = 0; b < X.rows; b++)
-          s += out.data[b * out.cols + j]! * (k < X.cols ? X.data[b * X.cols + k]! : 1);
-        return s;
-      }),
+describe(
+  'attraction threshold of a dead tanh unit: γ* = σ_max(B)/2, B = Σ_b (∂L/∂f_b) [x_b; 1]ᵀ ' +
+    '[SIS, derived]',
+  () => {
+    // At w_in = w_out = 0 the Hessian along the unit is [[0, Bᵀ], [B, 0]] (tanh(0) = 0, tanh'(0) = 1),
+    // eigenvalues ±σ(B).
+    const decl = blockMirror('unit-sign-flip');
+    const cases = fc.sample(
+      siteCase('odd-unit', { acts: ['tanh'], norms: ['none'], bias: true, widths: [3, 4, 2] }),
+      { seed: 11, numRuns: 6 },
     );
-    // σ_max by power iteration on BᵀB.
-    let v = B[0]!.map(() => 1);
-    let sigma = 0;
-    for (let it = 0; it < 500; it++) {
-      const Bv = B.map((row) => row.reduce((s, x, k) => s + x * v[k]!, 0));
-      const w = v.map((_, k) => B.reduce((s, row, j) => s + row[k]! * Bv[j]!, 0));
-      const n = Math.hypot(...w);
-      sigma = Math.sqrt(n / Math.hypot(...v));
-      v = w.map((x) => x / n);
-    }
-    expect(thresholdAt(R, c, theta).threshold).toBeCloseTo(sigma / 2, 10);
-  });
-});
+    it.each(cases.map((c, i) => [i, c] as const))('network %i', (_, c) => {
+      const R = caseReflection(decl, reflectionSums(decl), c);
+      const theta = R.project(c.theta);
+      const e = evaluate(c.net, theta, c.batch);
+      const out = e.outputAdjoint,
+        X = c.batch.X;
+      const B = Array.from({ length: out.cols }, (_, j) =>
+        Array.from({ length: X.cols + 1 }, (__, k) => {
+          let s = 0;
+          for (let b = 0; b < X.rows; b++)
+            s += out.data[b * out.cols + j]! * (k < X.cols ? X.data[b * X.cols + k]! : 1);
+          return s;
+        }),
+      );
+      // σ_max by power iteration on BᵀB.
+      let v = B[0]!.map(() => 1);
+      let sigma = 0;
+      for (let it = 0; it < 500; it++) {
+        const Bv = B.map((row) => row.reduce((s, x, k) => s + x * v[k]!, 0));
+        const w = v.map((_, k) => B.reduce((s, row, j) => s + row[k]! * Bv[j]!, 0));
+        const n = Math.hypot(...w);
+        sigma = Math.sqrt(n / Math.hypot(...v));
+        v = w.map((x) => x / n);
+      }
+      expect(thresholdAt(R, c, theta).threshold).toBeCloseTo(sigma / 2, 10);
+    });
+  },
+);
 
 describe('prediction vs gradient descent on sampled networks [SIS, derived threshold]', () => {
   it('product-swap: every decided network agrees, and both outcomes occur', () => {
@@ -187,17 +192,21 @@ describe('prediction vs gradient descent on sampled networks [SIS, derived thres
   });
 });
 
-describe("SIS's gradient-noise criterion as a prediction, at the sparse point of a product layer [SIS §2.3, heuristic]", () => {
-  it('predicts one-sample SGD where the mean-field threshold does not', () => {
-    const r = noiseExperiment(blockMirror('product-sign-flip'), { samples: 40, seed: 4 });
-    expect(r.decided).toBeGreaterThanOrEqual(30);
-    expect(r.noiseAgree).toBe(r.decided);
-    expect(r.disagree).toBeGreaterThanOrEqual(5);
-    expect(r.noiseRightWhereTheyDisagree).toBe(r.disagree);
-  });
-  it('twin: where no common fixed point exists (u = w of a product layer) the criterion is not applied', () => {
-    const r = noiseExperiment(blockMirror('product-swap'), { samples: 5, seed: 4 });
-    expect(r.decided).toBe(0);
-    expect(Object.keys(r.skipped)).toEqual(["the set has no common fixed point of every sample's step"]);
-  });
-});
+describe(
+  "SIS's gradient-noise criterion as a prediction, at the sparse point of a product layer " +
+    '[SIS §2.3, heuristic]',
+  () => {
+    it('predicts one-sample SGD where the mean-field threshold does not', () => {
+      const r = noiseExperiment(blockMirror('product-sign-flip'), { samples: 40, seed: 4 });
+      expect(r.decided).toBeGreaterThanOrEqual(30);
+      expect(r.noiseAgree).toBe(r.decided);
+      expect(r.disagree).toBeGreaterThanOrEqual(5);
+      expect(r.noiseRightWhereTheyDisagree).toBe(r.disagree);
+    });
+    it('twin: where no common fixed point exists (u = w of a product layer) the criterion is not applied', () => {
+      const r = noiseExperiment(blockMirror('product-swap'), { samples: 5, seed: 4 });
+      expect(r.decided).toBe(0);
+      expect(Object.keys(r.skipped)).toEqual(["the set has no common fixed point of every sample's step"]);
+    });
+  },
+);

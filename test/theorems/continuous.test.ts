@@ -1,12 +1,12 @@
 /**
  * The laws of continuous symmetries, checked on sampled networks — one property per law, named
- * as its theorem, with its source (THEORY.md's short names). Each law comes from the toolkit's own
+ * as its theorem, with its source (docs/theory.md's references). Each law comes from the toolkit's own
  * derivation of the catalog declaration; the networks are real (exact float64 gradients and
  * Hessian-vector products, numeric/mlp.ts). Every property has negative twins that must fail: the
  * same law at a site where the action is not a symmetry, the law with a sign flipped, and a
  * quantity that is not a charge drifting under gradient flow.
  *
- * Tolerances (THEORY §7): identities hold to IDENTITY_TOLERANCE = 1e-10 relative to their natural
+ * Tolerances (docs/theory.md §7): identities hold to IDENTITY_TOLERANCE = 1e-10 relative to their natural
  * scale (src/check.ts); a charge followed with the adaptive integrator at per-step tolerance
  * RTOL may move by at most RTOL per accepted step (the global error of the integration).
  */
@@ -109,7 +109,8 @@ describe.each(THEOREMS.map((t) => [t.name, t] as const))('%s symmetry', (_, t) =
     const charge = laws.find((l) => l.id === 'charge' || l.id === 'charge-matrix');
     if (charge) {
       test.prop([cases(decl)], { numRuns: 5 })(
-        `the charge ${charge.statement.text.split('   (')[0]} stays constant along gradient flow θ̇ = −∇L (adaptive RK45), to the integrator's tolerance`,
+        `the charge ${charge.statement.text.split('   (')[0]} stays constant along gradient flow θ̇ ` +
+          `= −∇L (adaptive RK45), to the integrator's tolerance`,
         (c) => {
           const r = chargeDrift(decl, charge, c, { rtol: RTOL, maxSteps: 1500 });
           fc.pre(r !== undefined); // degenerate network, or a flow too stiff for the step budget

@@ -72,19 +72,23 @@ describe('rescaling → sparsity: the sign flip (u, w) → (−u, −w) of ℓ(u
 });
 
 describe('permutation → identical neurons; odd activation → dead unit [SIS, GU]', () => {
-  it('swapping two tanh units: the symmetric solutions have identical units, the set is invariant, the Hessian decouples', () => {
-    const d = deriveMirror(
-      mirror({
-        parameters: ['a1', 'a2', 'v1', 'v2'],
-        loss: '(y - v1*tanh(a1*x) - v2*tanh(a2*x))^2',
-        action: { a1: 'a2', a2: 'a1', v1: 'v2', v2: 'v1' },
-      }),
-    );
-    expect(law(d, 'mirror-constraint').statement.text).toBe('a1 - a2 = 0, v1 - v2 = 0');
-    expect(law(d, 'mirror-constraint').note).toMatch(/identical/);
-    for (const id of ['invariance', 'invariant-set', 'hessian-block'])
-      expect(law(d, id).verdict.kind).toBe('proved');
-  });
+  it(
+    'swapping two tanh units: the symmetric solutions have identical units, the set is invariant, ' +
+      'the Hessian decouples',
+    () => {
+      const d = deriveMirror(
+        mirror({
+          parameters: ['a1', 'a2', 'v1', 'v2'],
+          loss: '(y - v1*tanh(a1*x) - v2*tanh(a2*x))^2',
+          action: { a1: 'a2', a2: 'a1', v1: 'v2', v2: 'v1' },
+        }),
+      );
+      expect(law(d, 'mirror-constraint').statement.text).toBe('a1 - a2 = 0, v1 - v2 = 0');
+      expect(law(d, 'mirror-constraint').note).toMatch(/identical/);
+      for (const id of ['invariance', 'invariant-set', 'hessian-block'])
+        expect(law(d, id).verdict.kind).toBe('proved');
+    },
+  );
   it('flipping one tanh unit: the symmetric solution is a dead unit a1 = v1 = 0', () => {
     const d = deriveMirror(
       mirror({
@@ -156,7 +160,10 @@ describe('threshold prediction vs observed collapse on 50 sampled data sets [SIS
 describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]', () => {
   const toNum = (R: ReturnType<typeof reflectionOf>): number[][] =>
     R.map((r) => r.map((x) => Number(x.n) / Number(x.d)));
-  /** Householder reflection through the span of the vectors O (float64, by hand): I − 2Σ qqᵀ over their orthonormalisation q. */
+  /**
+   * Householder reflection through the span of the vectors O (float64, by hand): I − 2Σ qqᵀ over
+   * their orthonormalisation q.
+   */
   const householder = (O: number[][]): number[][] => {
     const qs = orthonormalRows(O),
       n = O[0]!.length;
@@ -198,50 +205,58 @@ describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]
     ]);
     R.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(H[i]![j]!, 14)));
   });
-  it('an oblique reflection no table lists: proved, its set u + 2w = 0, threshold −½ oᵀHo against finite differences', () => {
-    const loss = (u: number, w: number, x: number, y: number): number =>
-      (y - x * (2 * u - w)) ** 2 + (u + 2 * w) ** 2 * x ** 2;
-    const d = deriveMirror(
-      mirror({
-        parameters: ['u', 'w'],
-        loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2',
-        surface: [{ u: 1, w: 2 }],
-      }),
-    );
-    expect(d.verdict.kind).toBe('proved');
-    expect(law(d, 'mirror-constraint').statement.text).toBe('u + 2*w = 0');
-    const th = law(d, 'attraction-threshold');
-    if (th.data.kind !== 'expr') throw new Error('expression expected');
-    const f = compile(th.data.expr, ['u', 'w', 'x', 'y']);
-    const o = [1 / Math.sqrt(5), 2 / Math.sqrt(5)],
-      h = 1e-4;
-    for (const [s, x, y] of [
-      [0.3, 0.7, -1.1],
-      [-1.2, -0.4, 0.9],
-      [2.1, 1.3, 0.2],
-    ] as const) {
-      const [u, w] = [2 * s, -s]; // on the set u + 2w = 0
-      const at = (t: number): number => loss(u + t * o[0]!, w + t * o[1]!, x, y);
-      const curvature = (at(h) - 2 * at(0) + at(-h)) / (h * h);
-      expect(f([u, w, x, y])).toBeCloseTo(-curvature / 2, 5);
-    }
-  });
-  it('negative twin: the reflection through u + w = 0 is not a symmetry of that loss, refuted with a counterexample that replays', () => {
-    const d = deriveMirror(
-      mirror({
-        parameters: ['u', 'w'],
-        loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2',
-        surface: [{ u: 1, w: 1 }],
-      }),
-    );
-    const v = law(d, 'invariance').verdict;
-    if (v.kind !== 'refuted' || v.counterexample.kind !== 'point')
-      throw new Error(`refuted expected, got ${v.kind}`);
-    const at = v.counterexample.point;
-    const [u, w, x, y] = ['u', 'w', 'x', 'y'].map((k) => Number(at[k])) as [number, number, number, number];
-    const loss = (a: number, b: number): number => (y - x * (2 * a - b)) ** 2 + (a + 2 * b) ** 2 * x ** 2;
-    expect(Math.abs(loss(u, w) - loss(-w, -u))).toBeGreaterThan(1e-6); // R swaps and negates: (u, w) → (−w, −u)
-  });
+  it(
+    'an oblique reflection no table lists: proved, its set u + 2w = 0, threshold −½ oᵀHo against ' +
+      'finite differences',
+    () => {
+      const loss = (u: number, w: number, x: number, y: number): number =>
+        (y - x * (2 * u - w)) ** 2 + (u + 2 * w) ** 2 * x ** 2;
+      const d = deriveMirror(
+        mirror({
+          parameters: ['u', 'w'],
+          loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2',
+          surface: [{ u: 1, w: 2 }],
+        }),
+      );
+      expect(d.verdict.kind).toBe('proved');
+      expect(law(d, 'mirror-constraint').statement.text).toBe('u + 2*w = 0');
+      const th = law(d, 'attraction-threshold');
+      if (th.data.kind !== 'expr') throw new Error('expression expected');
+      const f = compile(th.data.expr, ['u', 'w', 'x', 'y']);
+      const o = [1 / Math.sqrt(5), 2 / Math.sqrt(5)],
+        h = 1e-4;
+      for (const [s, x, y] of [
+        [0.3, 0.7, -1.1],
+        [-1.2, -0.4, 0.9],
+        [2.1, 1.3, 0.2],
+      ] as const) {
+        const [u, w] = [2 * s, -s]; // on the set u + 2w = 0
+        const at = (t: number): number => loss(u + t * o[0]!, w + t * o[1]!, x, y);
+        const curvature = (at(h) - 2 * at(0) + at(-h)) / (h * h);
+        expect(f([u, w, x, y])).toBeCloseTo(-curvature / 2, 5);
+      }
+    },
+  );
+  it(
+    'negative twin: the reflection through u + w = 0 is not a symmetry of that loss, refuted with a ' +
+      'counterexample that replays',
+    () => {
+      const d = deriveMirror(
+        mirror({
+          parameters: ['u', 'w'],
+          loss: '(y - x*(2*u - w))^2 + (u + 2*w)^2*x^2',
+          surface: [{ u: 1, w: 1 }],
+        }),
+      );
+      const v = law(d, 'invariance').verdict;
+      if (v.kind !== 'refuted' || v.counterexample.kind !== 'point')
+        throw new Error(`refuted expected, got ${v.kind}`);
+      const at = v.counterexample.point;
+      const [u, w, x, y] = ['u', 'w', 'x', 'y'].map((k) => Number(at[k])) as [number, number, number, number];
+      const loss = (a: number, b: number): number => (y - x * (2 * a - b)) ** 2 + (a + 2 * b) ** 2 * x ** 2;
+      expect(Math.abs(loss(u, w) - loss(-w, -u))).toBeGreaterThan(1e-6); // R swaps and negates: (u, w) → (−w, −u)
+    },
+  );
   it.each<[string, Record<string, unknown>, RegExp]>([
     [
       'dependent vectors',
@@ -285,7 +300,8 @@ describe('a mirror declared by its surface O: R = I − 2O(OᵀO)⁻¹Oᵀ [SIS]
 });
 
 describe('three or more reflected directions: γ* = −λ_min(M)/2 with M similar to OᵀHO', () => {
-  // Reflection through span O, O = [e_p + e_q, e_r, e_p + e_s]: the loss sees c·θ (c = (1, −1, 0, −1) ⟂ O) and even products of O-components.
+  // Reflection through span O, O = [e_p + e_q, e_r, e_p + e_s]: the loss sees c·θ (c = (1, −1, 0,
+  // −1) ⟂ O) and even products of O-components.
   const lossText = '(y - x*(p - q - s))^2 + x*(p + q)*(p + s) + y*r^2';
   const loss = ([p, q, r, s]: readonly number[], x: number, y: number): number =>
     (y - x * (p! - q! - s!)) ** 2 + x * (p! + q!) * (p! + s!) + y * r! ** 2;
@@ -296,39 +312,43 @@ describe('three or more reflected directions: γ* = −λ_min(M)/2 with M simila
       surface: [{ p: 1, q: 1 }, { r: 1 }, { p: 1, s: 1 }],
     }),
   );
-  it('the 3×3 matrix M has the trace and determinant of OᵀHO from a finite-difference Hessian, at points on the set', () => {
-    expect(d.verdict.kind).toBe('proved');
-    const th = law(d, 'attraction-threshold');
-    if (th.data.kind !== 'expr-matrix') throw new Error('matrix expected');
-    const M = th.data.rows.map((r) => r.map((e) => compile(e, ['p', 'q', 'r', 's', 'x', 'y'])));
-    const O = orthonormalRows([
-      [1, 1, 0, 0],
-      [0, 0, 1, 0],
-      [1, 0, 0, 1],
-    ]);
-    const det3 = (A: number[][]): number =>
-      A[0]![0]! * (A[1]![1]! * A[2]![2]! - A[1]![2]! * A[2]![1]!) -
-      A[0]![1]! * (A[1]![0]! * A[2]![2]! - A[1]![2]! * A[2]![0]!) +
-      A[0]![2]! * (A[1]![0]! * A[2]![1]! - A[1]![1]! * A[2]![0]!);
-    for (const [t, x, y] of [
-      [0.4, 1.3, -0.7],
-      [-1.1, -0.6, 0.8],
-      [2.0, 0.9, 1.7],
-    ] as const) {
-      const theta = [t, -t, 0, -t]; // c = (1, −1, 0, −1) spans the set
-      const h = 1e-4;
-      const f = (a: readonly number[], b: readonly number[], sa: number, sb: number): number =>
-        loss(
-          theta.map((v, i) => v + sa * a[i]! + sb * b[i]!),
-          x,
-          y,
+  it(
+    'the 3×3 matrix M has the trace and determinant of OᵀHO from a finite-difference Hessian, at ' +
+      'points on the set',
+    () => {
+      expect(d.verdict.kind).toBe('proved');
+      const th = law(d, 'attraction-threshold');
+      if (th.data.kind !== 'expr-matrix') throw new Error('matrix expected');
+      const M = th.data.rows.map((r) => r.map((e) => compile(e, ['p', 'q', 'r', 's', 'x', 'y'])));
+      const O = orthonormalRows([
+        [1, 1, 0, 0],
+        [0, 0, 1, 0],
+        [1, 0, 0, 1],
+      ]);
+      const det3 = (A: number[][]): number =>
+        A[0]![0]! * (A[1]![1]! * A[2]![2]! - A[1]![2]! * A[2]![1]!) -
+        A[0]![1]! * (A[1]![0]! * A[2]![2]! - A[1]![2]! * A[2]![0]!) +
+        A[0]![2]! * (A[1]![0]! * A[2]![1]! - A[1]![1]! * A[2]![0]!);
+      for (const [t, x, y] of [
+        [0.4, 1.3, -0.7],
+        [-1.1, -0.6, 0.8],
+        [2.0, 0.9, 1.7],
+      ] as const) {
+        const theta = [t, -t, 0, -t]; // c = (1, −1, 0, −1) spans the set
+        const h = 1e-4;
+        const f = (a: readonly number[], b: readonly number[], sa: number, sb: number): number =>
+          loss(
+            theta.map((v, i) => v + sa * a[i]! + sb * b[i]!),
+            x,
+            y,
+          );
+        const OHO = O.map((a) =>
+          O.map((b) => (f(a, b, h, h) - f(a, b, h, -h) - f(a, b, -h, h) + f(a, b, -h, -h)) / (4 * h * h)),
         );
-      const OHO = O.map((a) =>
-        O.map((b) => (f(a, b, h, h) - f(a, b, h, -h) - f(a, b, -h, h) + f(a, b, -h, -h)) / (4 * h * h)),
-      );
-      const Mv = M.map((r) => r.map((g) => g([...theta, x, y])));
-      expect(Mv[0]![0]! + Mv[1]![1]! + Mv[2]![2]!).toBeCloseTo(OHO[0]![0]! + OHO[1]![1]! + OHO[2]![2]!, 5);
-      expect(det3(Mv)).toBeCloseTo(det3(OHO), 4);
-    }
-  });
+        const Mv = M.map((r) => r.map((g) => g([...theta, x, y])));
+        expect(Mv[0]![0]! + Mv[1]![1]! + Mv[2]![2]!).toBeCloseTo(OHO[0]![0]! + OHO[1]![1]! + OHO[2]![2]!, 5);
+        expect(det3(Mv)).toBeCloseTo(det3(OHO), 4);
+      }
+    },
+  );
 });

@@ -1,7 +1,7 @@
 /**
- * How learning rules move charges [NM §3, NLD; THEORY §3], derived by the toolkit from the charge
+ * How learning rules move charges [NM §3, NLD; docs/theory.md §3], derived by the toolkit from the charge
  * and the rule, and checked on trajectories of sampled networks with a random minibatch per step.
- * Coefficients are compared with THEORY's formulas evaluated numerically; negative twins (the
+ * Coefficients are compared with docs/theory.md's formulas evaluated numerically; negative twins (the
  * recursion with (1 − ηλ) instead of (1 − ηλ)², a two-step recursion forced onto a quadratic
  * charge) must be refuted.
  */
@@ -32,7 +32,7 @@ const at = (e: Expr, vals: Record<string, number>): number =>
 
 describe('SGD with weight decay: exact one-step recursions, any minibatch [NM §3; derived]', () => {
   it.each(['rescale', 'scale', 'homogeneity', 'gl'])(
-    '%s: Q_{k+1} = (1 − ηλ)² Q_k + η² Q₂(g_k) — coefficients equal THEORY §3 (½-normalised)',
+    '%s: Q_{k+1} = (1 − ηλ)² Q_k + η² Q₂(g_k) — coefficients equal docs/theory.md §3 (½-normalised)',
     (name) => {
       const { d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
       const data = law(d, 'exact-recursion').data;
@@ -208,21 +208,25 @@ describe('finite learning rates: continuous forms and their convergence order [N
 });
 
 describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
-  it('quadratic charges obey Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/2m, ω² = 2λ/m; linear charges ω² = λ/m', () => {
-    const vals = { eta: 0.1, d: 0.2, beta: 0.8, lambda: 0.03 };
-    const m = (0.1 * 0.8 * 1.8) / 2;
-    for (const [name, p] of [
-      ['rescale', 2],
-      ['translation', 1],
-    ] as const) {
-      const l = law(dyn(name, 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)').d, 'oscillator');
-      if (l.data.kind !== 'oscillator') throw new Error('oscillator expected');
-      expect(at(l.data.m, vals)).toBeCloseTo(m, 14);
-      expect(at(l.data.gamma, vals)).toBeCloseTo((1 - 0.8) / (2 * m), 12);
-      expect(at(l.data.omega2, vals)).toBeCloseTo((p * 0.03) / m, 12);
-      expect(l.data.quadV.length > 0).toBe(p === 2);
-    }
-  });
+  it(
+    'quadratic charges obey Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) with m = η(1−d)(1+β)/2, γ = (1−β)/2m, ω² = ' +
+      '2λ/m; linear charges ω² = λ/m',
+    () => {
+      const vals = { eta: 0.1, d: 0.2, beta: 0.8, lambda: 0.03 };
+      const m = (0.1 * 0.8 * 1.8) / 2;
+      for (const [name, p] of [
+        ['rescale', 2],
+        ['translation', 1],
+      ] as const) {
+        const l = law(dyn(name, 'momentum(lr=eta, beta=beta, dampening=d, wd=lambda)').d, 'oscillator');
+        if (l.data.kind !== 'oscillator') throw new Error('oscillator expected');
+        expect(at(l.data.m, vals)).toBeCloseTo(m, 14);
+        expect(at(l.data.gamma, vals)).toBeCloseTo((1 - 0.8) / (2 * m), 12);
+        expect(at(l.data.omega2, vals)).toBeCloseTo((p * 0.03) / m, 12);
+        expect(l.data.quadV.length > 0).toBe(p === 2);
+      }
+    },
+  );
 
   it.each(['rescale', 'scale', 'translation', 'gl'])(
     '%s: discrete heavy-ball approaches the oscillator limit at second order (measured ratio ≈ 4 as η halves)',
@@ -237,12 +241,18 @@ describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
 });
 
 describe('normalisation as adaptive optimisation [NLD; derived]', () => {
-  it('scale invariance: ρ²_{k+1} = (1−ηλ)²ρ²_k + η²‖ĝ‖²/ρ²_k, steady state ρ⁴ = η‖ĝ‖²/(λ(2 − ηλ)); not derived for rescale', () => {
-    const l = law(dyn('scale', 'sgd(lr=eta, wd=lambda)').d, 'normalisation');
-    if (l.data.kind !== 'normalisation') throw new Error('normalisation expected');
-    expect(at(l.data.steady, { eta: 0.05, lambda: 0.02 })).toBeCloseTo(0.05 / (0.02 * (2 - 0.001)), 10);
-    expect(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d.laws.some((x) => x.id === 'normalisation')).toBe(false);
-  });
+  it(
+    'scale invariance: ρ²_{k+1} = (1−ηλ)²ρ²_k + η²‖ĝ‖²/ρ²_k, steady state ρ⁴ = η‖ĝ‖²/(λ(2 − ηλ)); ' +
+      'not derived for rescale',
+    () => {
+      const l = law(dyn('scale', 'sgd(lr=eta, wd=lambda)').d, 'normalisation');
+      if (l.data.kind !== 'normalisation') throw new Error('normalisation expected');
+      expect(at(l.data.steady, { eta: 0.05, lambda: 0.02 })).toBeCloseTo(0.05 / (0.02 * (2 - 0.001)), 10);
+      expect(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d.laws.some((x) => x.id === 'normalisation')).toBe(
+        false,
+      );
+    },
+  );
 
   it('g(θ/ρ) = ρ·g(θ) holds at every SGD step at BatchNorm and LayerNorm sites', () => {
     const { decl, d } = dyn('scale', 'sgd(lr=0.05, wd=0.05)');

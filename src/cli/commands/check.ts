@@ -67,7 +67,8 @@ function settings(p: Parsed): CheckSettings {
 export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const s = settings(p);
   // Sampling (fast-check) and the check runners load only for this command, not at every start-up.
-  const C = require('../../check') as typeof import('../../check'); // eslint-disable-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const C = require('../../check') as typeof import('../../check');
   const codes: ExitCode[] = [];
   for (const ref of inputsOf('check', p.positionals)) {
     const decl = resolveDeclaration(ref, io);

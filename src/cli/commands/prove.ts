@@ -16,7 +16,8 @@ interface Entry {
 
 /** Every theorem, loaded only for this command (the others do not pay for the theorem modules). */
 function theorems(seed: number): Entry[] {
-  const P = require('../../../proofs') as typeof import('../../../proofs'); // eslint-disable-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const P = require('../../../proofs') as typeof import('../../../proofs');
   return [
     ...P.THEOREMS.map((t) => ({ id: t.id, title: t.title, source: t.source, run: () => P.prove(t, seed) })),
     ...P.RULE_THEOREMS.map((t) => ({

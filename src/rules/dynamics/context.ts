@@ -30,7 +30,10 @@ export const proved = (what: string): Verdict => ({
   evidence: what,
 });
 
-/** A display of a coefficient: the first candidate form the exact normal form confirms equal, else the expanded form. */
+/**
+ * A display of a coefficient: the first candidate form the exact normal form confirms equal, else
+ * the expanded form.
+ */
 export function tidyExpr(e: Expr, candidates: readonly Expr[] = []): Expr {
   return candidates.find((c) => exactZero(sub(c, e)) === 'zero') ?? expanded(e);
 }

@@ -22,17 +22,21 @@ export function gfLaws(c: ChargeContext, _rule: RuleOf<'gf'>): DynamicsLaw[] {
       title: 'Gradient flow with weight decay',
       statement: {
         text: `d${qn}/dt = −(${r.text})·${qn}, so ${qn}(t) = e^{−(${r.text}) t} ${qn}(0)`,
-        latex: `\\frac{d${qn}}{dt} = -\\left(${r.latex}\\right) ${qn}, \\quad ${qn}(t) = e^{-\\left(${r.latex}\\right) t}\\, ${qn}(0)`,
+        latex:
+          `\\frac{d${qn}}{dt} = -\\left(${r.latex}\\right) ${qn}, \\quad ${qn}(t) = ` +
+          `e^{-\\left(${r.latex}\\right) t}\\, ${qn}(0)`,
       },
       data: { kind: 'decay', rate },
       verdict: proved(
-        `⟨∇Q, g⟩ is a multiple of the gradient constraint; D_θ Q = ${homogeneous}·Q (every term has degree ${homogeneous})`,
+        `⟨∇Q, g⟩ is a multiple of the gradient constraint; D_θ Q = ${homogeneous}·Q (every term has ` +
+          `degree ${homogeneous})`,
       ),
     });
   } else
     laws.push(
       none(
-        `the charge mixes degrees ${[...degrees].join(' and ')} in θ, so D_θ Q is not a multiple of Q: no closed equation for Q alone`,
+        `the charge mixes degrees ${[...degrees].join(' and ')} in θ, so D_θ Q is not a multiple of ` +
+          `Q: no closed equation for Q alone`,
       ),
     );
   return laws;

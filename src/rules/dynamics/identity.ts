@@ -39,13 +39,25 @@ export function perStepIdentity(c: ChargeContext, rule: RuleOf<'precond'> | Rule
   return {
     kind: 'dynamics-law',
     id: 'per-step-identity',
-    title: `${rule.kind === 'adam' ? 'Adam' : 'Preconditioned GD'}: exact per-step change of the charge (kinetic symmetry breaking)`,
+    title:
+      `${rule.kind === 'adam' ? 'Adam' : 'Preconditioned GD'}: exact per-step change of the ` +
+      `charge (kinetic symmetry breaking)`,
     statement: {
-      text: `${qn}_{k+1} − ${qn}_k = −η·(${S.text(linU)})${quadU.length ? ` + η²·(${S.text(quadU)})` : ''}   with ${step}`,
-      latex: `${qn}_{k+1} - ${qn}_k = -\\eta \\left(${S.latex(linU)}\\right)${quadU.length ? ` + \\eta^2 \\left(${S.latex(quadU)}\\right)` : ''}`,
+      text:
+        `${qn}_{k+1} − ${qn}_k = −η·(${S.text(linU)})` +
+        `${quadU.length ? ` + η²·(${S.text(quadU)})` : ''}   with ${step}`,
+      latex:
+        `${qn}_{k+1} - ${qn}_k = -\\eta ` +
+        `\\left(${S.latex(linU)}\\right)${quadU.length ? ` + \\eta^2 \\left(${S.latex(quadU)}\\right)` : ''}`,
     },
     data: { kind: 'identity', linU, quadU },
     verdict: proved('Q(θ − ηu) expanded exactly; the first-order term is −η⟨∇Q, u⟩ = −η⟨X, u⟩'),
-    note: `the breaking term −η⟨X, u_k⟩ does not vanish because u_k is not along g_k; the drift of ${qn} over a trajectory is the sum of these terms${rule.kind === 'adam' ? ' (the preconditioner diag(√v̂ + ε) moves in time, so no reweighted charge is conserved either)' : ''}`,
+    note:
+      `the breaking term −η⟨X, u_k⟩ does not vanish because u_k is not along g_k; the drift of ` +
+      `${qn} over a trajectory is the sum of these ` +
+      'terms' +
+      (rule.kind === 'adam'
+        ? ' (the preconditioner diag(√v̂ + ε) moves in time, so no reweighted charge is conserved either)'
+        : ''),
   };
 }

@@ -47,16 +47,27 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
       title: 'Heavy-ball momentum, continuous limit: a damped, driven oscillator',
       statement: {
         text:
-          `${qn}'' + 2γ ${qn}' + ω² ${qn} = ${quadV.length ? `2·${qn}₂(θ') with ${qn}₂(u) = ${S.text(quadV)}` : '0'};  t = η(1−d)k, m = ${mt.text}, γ = ${gt.text}, ω² = ${wt.text}. ` +
-          `Homogeneous solutions: under-damped (ω > γ) e^{−γt}(A cos ω_d t + B sin ω_d t), ω_d = √(ω² − γ²); critically damped (ω = γ) e^{−γt}(A + B t); over-damped (ω < γ) A e^{−(γ−√(γ²−ω²))t} + B e^{−(γ+√(γ²−ω²))t}` +
+          `${qn}'' + 2γ ${qn}' + ω² ${qn} = ` +
+          `${quadV.length ? `2·${qn}₂(θ') with ${qn}₂(u) = ${S.text(quadV)}` : '0'};  t = η(1−d)k, ` +
+          `m = ${mt.text}, γ = ${gt.text}, ω² = ${wt.text}. ` +
+          `Homogeneous solutions: under-damped (ω > γ) e^{−γt}(A cos ω_d t + B sin ω_d t), ω_d = ` +
+          `√(ω² − γ²); critically damped (ω = γ) e^{−γt}(A + B t); over-damped (ω < γ) A ` +
+          `e^{−(γ−√(γ²−ω²))t} + B e^{−(γ+√(γ²−ω²))t}` +
           `${quadV.length ? `; driven part ∫₀ᵗ e^{−γ(t−τ)} sin(ω_d(t−τ))/ω_d · 2${qn}₂(θ'(τ)) dτ` : ''}`,
-        latex: `\\ddot ${qn} + 2\\gamma \\dot ${qn} + \\omega^2 ${qn} = ${quadV.length ? `2 ${qn}_2(\\dot\\theta)` : '0'}, \\quad m = ${mt.latex}, \\ \\gamma = ${gt.latex}, \\ \\omega^2 = ${wt.latex}`,
+        latex:
+          `\\ddot ${qn} + 2\\gamma \\dot ${qn} + \\omega^2 ${qn} = ` +
+          `${quadV.length ? `2 ${qn}_2(\\dot\\theta)` : '0'}, \\quad m = ${mt.latex}, \\ \\gamma = ` +
+          `${gt.latex}, \\ \\omega^2 = ${wt.latex}`,
       },
       data: { kind: 'oscillator', m, gamma, omega2, quadV },
       verdict: proved(
-        `along m θ̈ + (1 − β) θ̇ = −(g + λθ): Q̈ = 2Q₂(θ̇) + ⟨X, θ̈⟩; ⟨X, g⟩ = 0 (gradient constraint) and D_θ Q = ${homogeneous}·Q`,
+        `along m θ̈ + (1 − β) θ̇ = −(g + λθ): Q̈ = 2Q₂(θ̇) + ⟨X, θ̈⟩; ⟨X, g⟩ = 0 (gradient ` +
+          `constraint) and D_θ Q = ${homogeneous}·Q`,
       ),
-      note: 'started at θ̇(0) = −(g₀ + λθ₀)/(1 + β) (matching the displacement of the discrete parasitic mode β^k that v₀ = 0 excites), the limit is second order in η; `check --rule momentum(…)` measures the order',
+      note:
+        'started at θ̇(0) = −(g₀ + λθ₀)/(1 + β) (matching the displacement of the discrete ' +
+        'parasitic mode β^k that v₀ = 0 excites), the limit is second order in η; `check --rule ' +
+        'momentum(…)` measures the order',
     });
   }
   if (homogeneous === 1 && killedByConstraint) {
@@ -84,16 +95,22 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
       },
       data: { kind: 'two-step', cur, prev, cDropped: mul(cG, S.ratio(dgQ, GC) ?? num(0)) },
       verdict: proved(
-        `${qn} is linear and ${qn}(g) = ${S.text(dgQ)} is a multiple of the gradient constraint, so ${qn}(v_{k+1}) = β ${qn}(v_k) + (1 − d) λ ${qn}_k with ${qn}(v_k) = (${qn}_{k−1} − ${qn}_k)/η`,
+        `${qn} is linear and ${qn}(g) = ${S.text(dgQ)} is a multiple of the gradient constraint, so ` +
+          `${qn}(v_{k+1}) = β ${qn}(v_k) + (1 − d) λ ${qn}_k with ${qn}(v_k) = (${qn}_{k−1} − ${qn}_k)/η`,
       ),
-      note: 'v₀ = 0, v_{k+1} = β v_k + (1 − d)(g_k + λθ_k), θ_{k+1} = θ_k − η v_{k+1} (PyTorch sets v₁ = g₀ + λθ₀ without dampening; the two agree when d = 0)',
+      note:
+        'v₀ = 0, v_{k+1} = β v_k + (1 − d)(g_k + λθ_k), θ_{k+1} = θ_k − η v_{k+1} (PyTorch sets ' +
+        'v₁ = g₀ + λθ₀ without dampening; the two agree when d = 0)',
     });
   } else {
     laws.push(
       none(
         homogeneous === 1
           ? 'the charge is linear but its derivative along g is not a multiple of the gradient constraint'
-          : `the charge is quadratic: Q(θ_{k+1}) involves ⟨X(θ_k), v_{k+1}⟩, and v_{k+1} mixes gradients of earlier steps taken at other parameters, for which the gradient constraint at θ_k says nothing — no closed recursion in ${qn} (the continuous-time oscillator form is the approximation)`,
+          : `the charge is quadratic: Q(θ_{k+1}) involves ⟨X(θ_k), v_{k+1}⟩, and v_{k+1} mixes ` +
+              `gradients of earlier steps taken at other parameters, for which the gradient constraint ` +
+              `at θ_k says nothing — no closed recursion in ${qn} (the continuous-time oscillator ` +
+              `form is the approximation)`,
       ),
     );
   }

@@ -39,7 +39,11 @@ export function precondLaws(c: ChargeContext, rule: RuleOf<'precond'>): Dynamics
       id: 'metric-charge',
       title: 'Constant metric: the G-weighted charge',
       statement: {
-        text: `for θ̇ = −G⁻¹∇L with a constant metric G = diag(${blocks.map((b) => `γ_${b}`).join(', ')}) on the blocks, ${qn}_G = ${S.text(QG!)} is conserved (∇${qn}_G = G X, so d${qn}_G/dt = −⟨G X, G⁻¹ g⟩ = −⟨X, g⟩ = 0); the unweighted ${qn} moves by −⟨X, G⁻¹g⟩`,
+        text:
+          `for θ̇ = −G⁻¹∇L with a constant metric G = ` +
+          `diag(${blocks.map((b) => `γ_${b}`).join(', ')}) on the blocks, ${qn}_G = ${S.text(QG!)} ` +
+          `is conserved (∇${qn}_G = G X, so d${qn}_G/dt = −⟨G X, G⁻¹ g⟩ = −⟨X, g⟩ = 0); the ` +
+          `unweighted ${qn} moves by −⟨X, G⁻¹g⟩`,
         latex: `${qn}_G = ${S.latex(QG!)}`,
       },
       data: { kind: 'metric-charge', sum: QG!, gammas },
@@ -48,7 +52,9 @@ export function precondLaws(c: ChargeContext, rule: RuleOf<'precond'>): Dynamics
           ? 'the block gradient of Q_G equals γ_B X_B for every block'
           : 'the block gradient of ⟨E, C_G⟩ equals γ_B X_B for every block and every symmetric E',
       ),
-      note: 'a general constant metric admits such a charge when G X is a gradient field; a per-block scalar metric always does for these block-diagonal generators',
+      note:
+        'a general constant metric admits such a charge when G X is a gradient field; a ' +
+        'per-block scalar metric always does for these block-diagonal generators',
     });
   }
   laws.push(perStepIdentity(c, rule));

@@ -37,7 +37,8 @@ export function sgdLaws(c: ChargeContext, _rule: RuleOf<'sgd'>): DynamicsLaw[] {
   if (c1 === undefined)
     laws.push(
       none(
-        `the first-order term ${S.text(E1)} is not a multiple of the gradient constraint (a charge mixing degrees under weight decay)`,
+        `the first-order term ${S.text(E1)} is not a multiple of the gradient constraint (a charge ` +
+          `mixing degrees under weight decay)`,
       ),
     );
   else if (c0 === undefined)
@@ -63,14 +64,24 @@ export function sgdLaws(c: ChargeContext, _rule: RuleOf<'sgd'>): DynamicsLaw[] {
       id: 'exact-recursion',
       title: 'SGD with weight decay: exact one-step recursion (any minibatch)',
       statement: {
-        text: `${qn}_{k+1} = (${a.text})·${qn}_k${quadG.length ? ` + (${b.text})·${qn}₂(g_k),  ${qn}₂(g) = ${g2}` : ''}`,
-        latex: `${qn}_{k+1} = \\left(${a.latex}\\right) ${qn}_k${quadG.length ? ` + \\left(${b.latex}\\right) ${qn}_2(g_k), \\quad ${qn}_2(g) = ${S.latex(quadG)}` : ''}`,
+        text:
+          `${qn}_{k+1} = (${a.text})·${qn}_k` +
+          (quadG.length ? ` + (${b.text})·${qn}₂(g_k),  ${qn}₂(g) = ${g2}` : ''),
+        latex:
+          `${qn}_{k+1} = \\left(${a.latex}\\right) ` +
+          `${qn}_k` +
+          (quadG.length
+            ? ` + \\left(${b.latex}\\right) ${qn}_2(g_k), \\quad ${qn}_2(g) = ${S.latex(quadG)}`
+            : ''),
       },
       data: { kind: 'recursion', cQ: c0, cG: c2, quadG, cDropped: c1 },
       verdict: proved(
-        `Q((1 − ηλ)θ − ηg) expanded; its first-order part is (${tidy(c1).text}) × the gradient constraint, which vanishes on every minibatch`,
+        `Q((1 − ηλ)θ − ηg) expanded; its first-order part is (${tidy(c1).text}) × the gradient ` +
+          `constraint, which vanishes on every minibatch`,
       ),
-      note: 'g_k is the gradient of the minibatch loss used at step k; the recursion holds for every minibatch because the gradient constraint does',
+      note:
+        'g_k is the gradient of the minibatch loss used at step k; the recursion holds for every ' +
+        'minibatch because the gradient constraint does',
     });
     // A pure scale generator (X_B = c θ_B, one c for every block): the loss is invariant under θ ↦ sθ
     // (s > 0), so g(sθ) = g(θ)/s, and with Q = (c/2)ρ², Q₂(g) = (c/2)‖g‖² = (c/2)‖ĝ‖²/ρ² the recursion
@@ -97,14 +108,24 @@ export function sgdLaws(c: ChargeContext, _rule: RuleOf<'sgd'>): DynamicsLaw[] {
         id: 'normalisation',
         title: 'Normalisation as adaptive optimisation: effective learning rate and steady state',
         statement: {
-          text: `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = (${a.text})·ρ²_k + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective learning rate η/ρ²; steady state ρ⁴ = (${st.text})·‖ĝ‖²`,
-          latex: `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) \\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad \\rho^4_\\ast = \\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`,
+          text:
+            `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ` +
+            `(${a.text})·ρ²_k + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective ` +
+            `learning rate η/ρ²; steady state ρ⁴ = (${st.text})·‖ĝ‖²`,
+          latex:
+            `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) ` +
+            `\\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad \\rho^4_\\ast = ` +
+            `\\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`,
         },
         data: { kind: 'normalisation', cQ: c0, cG: c2, steady },
         verdict: proved(
-          'the generator is a pure scaling of every block, so the loss is invariant under θ ↦ sθ and g is homogeneous of degree −1; the exact recursion then closes in ρ²',
+          'the generator is a pure scaling of every block, so the loss is invariant under θ ↦ sθ and ' +
+            'g is homogeneous of degree −1; the exact recursion then closes in ρ²',
         ),
-        note: 'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² (with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every step and reports ρ⁴ against the prediction',
+        note:
+          'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² ' +
+          '(with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every ' +
+          'step and reports ρ⁴ against the prediction',
       });
     }
     // Continuous time t = ηk: (Q_{k+1} − Q_k)/η = ((cQ − 1)/η) Q_k + (cG/η) Q₂(g_k).
@@ -117,12 +138,19 @@ export function sgdLaws(c: ChargeContext, _rule: RuleOf<'sgd'>): DynamicsLaw[] {
       id: 'continuous-form',
       title: 'Finite learning rate, continuous time t = ηk (modified flow)',
       statement: {
-        text: `d${qn}/dt = (${rt.text})·${qn}${quadG.length ? ` + (${sc.text})·${qn}₂(g)` : ''}: to first order in η, ${qn}(t) = e^{(${rt.text}) t} ${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
-        latex: `\\frac{d${qn}}{dt} = \\left(${rt.latex}\\right) ${qn}${quadG.length ? ` + \\left(${sc.latex}\\right) ${qn}_2(g)` : ''}`,
+        text:
+          `d${qn}/dt = (${rt.text})·${qn}${quadG.length ? ` + (${sc.text})·${qn}₂(g)` : ''}: to ` +
+          `first order in η, ${qn}(t) = e^{(${rt.text}) t} ` +
+          `${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
+        latex:
+          `\\frac{d${qn}}{dt} = \\left(${rt.latex}\\right) ` +
+          `${qn}${quadG.length ? ` + \\left(${sc.latex}\\right) ${qn}_2(g)` : ''}`,
       },
       data: { kind: 'continuous', rate, source, quadG },
       verdict: proved('the exact recursion divided by η with t = ηk'),
-      note: 'discrete GD follows gradient flow to first order in η and the modified flow θ̇ = −d − (η/2)(H + λ)d, d = g + λθ, to second order; `check --rule sgd(…)` measures both orders',
+      note:
+        'discrete GD follows gradient flow to first order in η and the modified flow θ̇ = −d − ' +
+        '(η/2)(H + λ)d, d = g + λθ, to second order; `check --rule sgd(…)` measures both orders',
     });
   }
   return laws;

@@ -28,9 +28,15 @@ export type DynamicsData =
       readonly omega2: Expr;
       readonly quadV: WordSum;
     }
-  /** Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady state ρ⁴ = steady · ‖ĝ‖². */
+  /**
+   * Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady
+   * state ρ⁴ = steady · ‖ĝ‖².
+   */
   | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady: Expr }
-  /** For a constant per-block metric G = diag(γ_B I): Q_G (with symbols γ_B) has ∇Q_G = G X, so θ̇ = −G⁻¹g conserves it. */
+  /**
+   * For a constant per-block metric G = diag(γ_B I): Q_G (with symbols γ_B) has ∇Q_G = G X, so θ̇ =
+   * −G⁻¹g conserves it.
+   */
   | {
       readonly kind: 'metric-charge';
       readonly sum: WordSum;
