@@ -36,6 +36,7 @@ export const OPTIONS = {
   list: { type: 'boolean', help: 'list the theorems (prove)' },
   progress: { type: 'boolean', help: 'progress on stderr even when it is not a terminal' },
   quiet: { type: 'boolean', short: 'q', help: 'one summary line per input instead of the report' },
+  cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
 
@@ -45,7 +46,7 @@ export type OptionName = keyof typeof OPTIONS;
 export const COMMAND_OPTIONS = {
   list: { options: ['format'], formats: ['text', 'json'] },
   derive: {
-    options: ['format', 'seed', 'runs', 'rule', 'quiet'],
+    options: ['format', 'seed', 'runs', 'rule', 'quiet', 'cas'],
     formats: ['text', 'latex', 'markdown', 'json'],
   },
   check: {

@@ -35,6 +35,11 @@ export interface DeriveOptions {
   readonly seed?: number;
   /** Random points per check (default 48). */
   readonly points?: number;
+  /**
+   * Ask the CAS (nerdamer-prime) for a second opinion where the exact normal form cannot reduce a
+   * residual (default off: measured to decide no verdict on the catalog; loaded only when asked).
+   */
+  readonly cas?: boolean;
 }
 
 /** Expanded, canonical form for display; the input itself when no normal form exists. */
@@ -48,6 +53,7 @@ const column = (es: readonly Expr[]): string =>
 export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
   const points = opts.points ?? 48;
+  const cas = opts.cas ?? false;
   const params = d.parameters;
   const variables: Variable[] = [
     ...params.map((name) => ({ name, role: 'parameter' as const })),
@@ -66,7 +72,8 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
       claim: string,
       vars: readonly Variable[] = variables,
       report?: Record<string, Expr>,
-    ): Verdict => decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
+    ): Verdict =>
+      decideZero({ terms, variables: vars, seed, points, claim, cas, ...(report ? { report } : {}) });
     const others = new Map(d.group.filter((g) => g !== a).map((g) => [g, ZERO_E]));
     const psi = new Map(
       params.map((p) => {

@@ -92,6 +92,7 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
 export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
   const points = opts.points ?? 48;
+  const cas = opts.cas ?? false;
   const P = d.parameters;
   const n = P.length;
   const fail = (field: string, detail: string): never => {
@@ -116,7 +117,8 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     claim: string,
     vars: readonly Variable[] = variables,
     report?: Record<string, Expr>,
-  ): Verdict => decideZero({ terms, variables: vars, seed, points, claim, ...(report ? { report } : {}) });
+  ): Verdict =>
+    decideZero({ terms, variables: vars, seed, points, claim, cas, ...(report ? { report } : {}) });
   const laws: Law[] = [];
 
   // 1. The mirror is a symmetry of the loss.

@@ -138,6 +138,7 @@ describe('exact normal form', () => {
       variables: ['x', 'a', 'b'].map((name) => ({ name, role: 'parameter' as const })),
       seed: 7,
       claim: '(x^a)^b = x^(ab)',
+      cas: true,
     });
     expect(v.kind).not.toBe('proved');
   });

@@ -21,7 +21,7 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const codes: ExitCode[] = [];
   for (const ref of inputsOf('derive', p.positionals)) {
     const decl = resolveDeclaration(ref, io);
-    const d = derive(decl, { seed, ...(runs ? { points: runs } : {}) });
+    const d = derive(decl, { seed, cas: flag(p, 'cas'), ...(runs ? { points: runs } : {}) });
     if (rule) {
       if (decl.kind !== 'block')
         throw new UsageError(
