@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadDeclarationFile } from './declaration/load';
 import type { Declaration } from './declaration/types';
+import type { SCHEMA_VERSION } from './derivation';
 
 /** The catalog folder, found from this module whether run from src/ (ts) or dist/src/ (js). */
 export function catalogDir(): string {
@@ -35,4 +36,16 @@ export function catalogPath(name: string): string | undefined {
 export function loadCatalog(name: string): Declaration | undefined {
   const p = catalogPath(name);
   return p ? loadDeclarationFile(p, `catalog/${basename(p)}`) : undefined;
+}
+
+/** What `noether list --format json` prints: the catalog's entries. */
+export interface CatalogListing {
+  readonly kind: 'catalog';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly entries: readonly {
+    readonly name: string;
+    readonly kind: Declaration['kind'];
+    readonly description: string;
+    readonly source: string;
+  }[];
 }

@@ -1,5 +1,5 @@
 /** `noether list`: the built-in catalog. */
-import { catalogNames, loadCatalog } from '../../catalog';
+import { catalogNames, loadCatalog, type CatalogListing } from '../../catalog';
 import { SCHEMA_VERSION } from '../../derivation';
 import { formatOption, type Parsed } from '../args';
 import { UsageError } from '../errors';
@@ -12,9 +12,10 @@ export function listCommand(p: Parsed, io: IO): ExitCode {
     const d = loadCatalog(n)!;
     return { name: n, kind: d.kind, description: d.description, source: d.source ?? '' };
   });
-  if (format === 'json')
-    io.stdout(JSON.stringify({ kind: 'catalog', schemaVersion: SCHEMA_VERSION, entries }, null, 2) + '\n');
-  else {
+  if (format === 'json') {
+    const listing: CatalogListing = { kind: 'catalog', schemaVersion: SCHEMA_VERSION, entries };
+    io.stdout(JSON.stringify(listing, null, 2) + '\n');
+  } else {
     const w = Math.max(...entries.map((e) => e.name.length));
     io.stdout(
       entries
