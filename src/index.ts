@@ -1,50 +1,137 @@
 /**
- * Public API.
+ * noether's public API: declare a symmetry of a loss, derive the laws it implies (generator,
+ * gradient and Hessian constraints, Noether charge, or what obstructs one), each with a verdict, and
+ * check them on sampled networks, at random points or on learning-rule trajectories.
+ *
+ * Deriving never loads fast-check: the functions that sample networks ({@link check},
+ * {@link checkRule}, {@link checkDeclaration}, {@link checkBlockMirror}, {@link scan},
+ * {@link networkCollapse}, {@link noiseExperiment}) load it on their first call.
  *
  * @example
+ * ```ts
  * import { derive, loadCatalog } from 'noether';
  * const d = derive(loadCatalog('rescale')!);
  * d.laws.find((l) => l.id === 'charge')?.statement.text; // 'Q = 1/2 ‖w_in‖² - 1/2 ‖w_out‖²'
+ * ```
+ *
+ * @packageDocumentation
  */
+
+// Derivation: one entry point for every kind of declaration, and its records.
 export { derive, type DeriveOptions } from './derive';
-export { deriveBlock } from './derive/block';
-export { deriveConcrete } from './derive/concrete';
+export { deriveMirror, reflectionOf } from './mirror/derive';
+export { deriveBlockMirror } from './mirror/deriveBlock';
+export {
+  SCHEMA_VERSION,
+  type Derivation,
+  type DeclarationRef,
+  type Law,
+  type LawId,
+  type LawOf,
+  type LawData,
+  type LawDataById,
+  type ExprData,
+  type VectorData,
+  type ExprMatrixData,
+  type TraceData,
+  type MatrixData,
+  type HvpData,
+  type BlocksData,
+  type NoData,
+  type Generator,
+  type GeneratorComponent,
+  type Rendered,
+} from './derivation';
+export type { Letter, LetterKind, Word, WordTerm, WordSum, TraceSum } from './derive/words';
+
+// Declarations: files, text, plain objects, and the built-in catalog.
 export { readDeclaration, parseDeclarationText, loadDeclarationFile } from './declaration/load';
-export { InputError } from './declaration/errors';
+export { loadCatalog, catalogNames } from './catalog';
 export type {
   Declaration,
   BlockDeclaration,
   ConcreteDeclaration,
+  MirrorDeclaration,
+  BlockMirrorDeclaration,
+  BlockShaped,
   Shape,
+  Dim,
   Constant,
   Structure,
   ActionEntry,
+  Loc,
 } from './declaration/types';
-export { loadCatalog, catalogNames } from './catalog';
-export type { Derivation, Law, LawId, LawData, Generator, Rendered } from './derivation';
-export type { Certificate, ProofStep } from './certificate';
+
+// Verdicts and tolerances.
 export {
-  type Verdict,
-  type Counterexample,
   describeVerdict,
   weakest,
   IDENTITY_TOLERANCE,
   REFUTATION_THRESHOLD,
+  type Verdict,
+  type Counterexample,
+  type PointCounterexample,
+  type NetworkCounterexample,
+  type SampleCounterexample,
+  type MismatchCounterexample,
 } from './verdict';
-export { type Expr } from './expr/ast';
+
+// Errors: UserInputError and its subclasses are the user's input (the CLI exits 2).
+export { UserInputError, DegenerateSample } from '../numeric/errors';
+export { InputError } from './declaration/errors';
+
+// Checks: the functions that sample networks load fast-check on first call (src/lazy.ts).
+export { check, checkRule, checkDeclaration, checkBlockMirror, scan, networkCollapse, noiseExperiment } from './lazy';
+export { checkConcrete, type PointCheckOptions } from './check/concrete';
+export type {
+  CheckReport,
+  NetworkCheckReport,
+  BlockCheckReport,
+  MirrorCheckReport,
+  PointCheckReport,
+  CheckCounterexample,
+  CheckOptions,
+  LawCheck,
+} from './check/report';
+export type { Progress } from './check/progress';
+export type {
+  TrajectoryReport,
+  TrajectoryOptions,
+  TrajectoryLawCheck,
+  TrajectoryPoint,
+} from './check/trajectory';
+export type { Drift } from './check/drift';
+export type { OrderReport } from './check/order';
+export type { NetworkCollapseReport, NetworkCollapseSample } from './mirror/threshold';
+export type { NoiseReport, NoiseSample } from './mirror/noise';
+export { collapseExperiment, type CollapseReport, type CollapseSample } from './mirror/toyCollapse';
+export type { ScanReport, ScanKind } from './scan';
+export type { SiteKind } from '../numeric/sites';
+
+// Learning rules.
+export {
+  parseRule,
+  RuleError,
+  type Rule,
+  type RuleKind,
+  type RuleOf,
+  type RuleParameters,
+  type HyperParameter,
+} from './rules/rule';
+export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } from './rules/dynamics';
+
+// Architectures.
+export { parseArch, archSpec, ArchError } from './arch';
+export type { ArchConstraints } from '../numeric/sample';
+export type { MlpSpec, Activation, Norm, Loss } from '../numeric/mlp';
+
+// Certificates (what `noether prove` prints) and rendering.
+export type { Certificate, ProofStep } from './certificate';
+export { renderDerivation, type Format } from './render';
+
+// Expressions and deciding identities.
+export type { Expr, FnName } from './expr/ast';
+export type { Rational } from './expr/rational';
 export { parseExpr, ExprSyntaxError } from './expr/parse';
 export { toText, toLatex } from './expr/print';
-export { decideZero, type ZeroQuestion, type Variable } from './verify/zero';
-export { renderDerivation, type Format } from './render';
-export type { Letter, Word, WordSum, TraceSum } from './derive/words';
-export { main, type IO } from './cli/main';
-export { checkDeclaration, lawResiduals } from './check/block';
-export { chargeDrift } from './check/drift';
-export type { CheckReport, CheckOptions, LawCheck } from './check/report';
-export { scan, type ScanReport } from './scan';
-export { parseRule, RuleError, type Rule } from './rules/rule';
-export { deriveDynamics, type Dynamics, type DynamicsLaw } from './rules/dynamics';
-export { checkTrajectories, type TrajectoryReport } from './rules/trajectory';
-export { deriveMirror, reflectionOf } from './mirror/derive';
-export { collapseExperiment, type CollapseReport } from './mirror/toyCollapse';
-export type { MirrorDeclaration } from './declaration/types';
+export { decideZero, type ZeroQuestion, type Variable, type Role } from './verify/zero';

@@ -6,7 +6,7 @@ import type { Declaration, BlockDeclaration } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { deriveBlock } from '../derive/block';
 import { deriveDynamics } from '../rules/dynamics';
-import { checkTrajectories, type TrajectoryOptions, type TrajectoryReport } from '../rules/trajectory';
+import { checkTrajectories, type TrajectoryOptions, type TrajectoryReport } from './trajectory';
 import type { Rule } from '../rules/rule';
 import { checkDeclaration } from './block';
 import { checkBlockMirror } from './mirror';

@@ -5,7 +5,7 @@ import type { ArchConstraints } from '../../numeric/arbitraries';
 import type { Derivation, Law } from '../derivation';
 import { SCHEMA_VERSION } from '../derivation';
 import type { CollapseReport } from '../mirror/toyCollapse';
-import type { TrajectoryReport } from '../rules/trajectory';
+import type { TrajectoryReport } from './trajectory';
 import type { Verdict, NetworkCounterexample } from '../verdict';
 import type { NetworkCollapseReport } from '../mirror/threshold';
 import type { NoiseReport } from '../mirror/noise';

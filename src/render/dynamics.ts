@@ -1,6 +1,6 @@
 /** Rendering learning-rule dynamics and trajectory reports. */
 import type { Dynamics } from '../rules/dynamics';
-import type { TrajectoryReport } from '../rules/trajectory';
+import type { TrajectoryReport } from '../check/trajectory';
 import { describeVerdict } from '../verdict';
 import { verdictWord, type Format } from './index';
 

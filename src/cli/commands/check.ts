@@ -10,7 +10,7 @@ import type { ArchConstraints } from '../../../numeric/arbitraries';
 import { renderCheck, renderPointCheck } from '../../render/reports';
 import { renderTrajectories, trajectoryCsv } from '../../render/dynamics';
 import type { CheckReport } from '../../check/report';
-import type { TrajectoryReport } from '../../rules/trajectory';
+import type { TrajectoryReport } from '../../check/trajectory';
 import type { Rule } from '../../rules/rule';
 import { formatOption, intOption, optionValue, flag, type Parsed, type Format } from '../args';
 import { UsageError } from '../errors';

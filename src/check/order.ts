@@ -13,9 +13,9 @@ import { DegenerateSample } from '../../numeric/errors';
 import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, siteBlocks } from '../check/values';
-import { WordEvaluator } from '../check/bind';
-import type { Dynamics } from './dynamics';
+import { resolveDims, caseValues, siteBlocks } from './values';
+import { WordEvaluator } from './bind';
+import type { Dynamics } from '../rules/dynamics';
 import type { SiteKind } from '../../numeric/sites';
 
 export interface OrderReport {

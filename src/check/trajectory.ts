@@ -5,7 +5,7 @@
  * step against its rounding-aware scale. The first case's trajectory (predicted vs observed) is
  * kept for export.
  */
-import type { Progress } from '../check/progress';
+import type { Progress } from './progress';
 import { SCHEMA_VERSION } from '../derivation';
 import fc from 'fast-check';
 import { evaluate, type Batch } from '../../numeric/mlp';
@@ -15,15 +15,15 @@ import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '
 import { sampleBatch, rowsOf } from '../../numeric/sample';
 import { optimiser, withDecay, descend, type OptimiserSpec } from '../../numeric/optim';
 import type { BlockDeclaration } from '../declaration/types';
-import { resolveDims, caseValues, siteBlocks } from '../check/values';
-import { chargeDrift, type Drift } from '../check/drift';
-import { WordEvaluator, type Values } from '../check/bind';
+import { resolveDims, caseValues, siteBlocks } from './values';
+import { chargeDrift, type Drift } from './drift';
+import { WordEvaluator, type Values } from './bind';
 import { compile } from '../expr/evaluate';
 import type { Expr } from '../expr/ast';
 import type { WordSum } from '../derive/words';
 import { type Verdict, IDENTITY_TOLERANCE, weakest } from '../verdict';
-import type { Dynamics, DynamicsLaw } from './dynamics';
-import type { Rule } from './rule';
+import type { Dynamics, DynamicsLaw } from '../rules/dynamics';
+import type { Rule } from '../rules/rule';
 import { measureOrder, measureMomentumOrder, type OrderReport } from './order';
 
 export interface TrajectoryOptions {
