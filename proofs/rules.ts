@@ -163,16 +163,16 @@ export const RULE_THEOREMS: readonly RuleTheorem[] = [
   {
     kind: 'rule-theorem',
     id: 'nm-modified-flow-scale',
-    title: 'Finite learning rate: dQ/dt = −2λQ + ηQ₂(g) (+ηλ²Q)',
+    title: 'Finite learning rate: dQ/dt = −2λQ + ηQ₂(g) − ηλ²Q (the modified flow)',
     source: 'NM §3',
     statement: {
-      text: 'for the scale charge, dQ/dt = (−2λ + ηλ²) Q + η ½‖g‖² in time t = ηk',
-      latex: '\\dot Q = (-2\\lambda + \\eta\\lambda^2) Q + \\eta Q_2(g)',
+      text: 'for the scale charge, dQ/dt = (−2λ − ηλ²) Q + η ½‖g‖² in time t = ηk, to first order in η',
+      latex: '\\dot Q = (-2\\lambda - \\eta\\lambda^2) Q + \\eta Q_2(g)',
     },
     symmetry: 'scale',
     rule: 'sgd(lr=eta, wd=lambda)',
     law: 'continuous-form',
-    expected: { rate: '-2*lambda + eta*lambda^2', source: 'eta' },
+    expected: { rate: '-2*lambda - eta*lambda^2', source: 'eta' },
   },
   {
     kind: 'rule-theorem',

@@ -184,12 +184,32 @@ describe('a symmetry no catalog lists gets the same dynamics', () => {
 });
 
 describe('finite learning rates: continuous forms and their convergence order [NM §3]', () => {
-  it('the continuous form derived from the recursion is dQ/dt = (−2λ + ηλ²) Q + η Q₂(g)', () => {
+  it('the continuous form is the modified flow: dQ/dt = (−2λ − ηλ²) Q + η Q₂(g), translation (−λ − ηλ²/2) Q', () => {
+    // Along θ̇ = −d − (η/2)(H + λ)d with the Hessian constraint: dQ/dt = −2λQ + ηQ₂(g) − ηλ²Q.
     const l = law(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
     if (l.data.kind !== 'continuous') throw new Error('continuous expected');
-    expect(at(l.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.6 + 0.1 * 0.09, 14);
+    expect(at(l.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.6 - 0.1 * 0.09, 14);
     expect(at(l.data.source, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(0.1, 14);
+    const t = law(dyn('translation', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
+    if (t.data.kind !== 'continuous') throw new Error('continuous expected');
+    expect(at(t.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.3 - (0.1 * 0.09) / 2, 14);
   });
+
+  it.each(['rescale', 'translation', 'gl'])(
+    '%s: the rate matches the exact per-step decay ln(c_Q)/η to first order (error O(η²), not O(η))',
+    (name) => {
+      const { d } = dyn(name, 'sgd(lr=eta, wd=lambda)');
+      const rec = law(d, 'exact-recursion');
+      const cont = law(d, 'continuous-form');
+      if (rec.data.kind !== 'recursion' || cont.data.kind !== 'continuous') throw new Error('kinds');
+      const lambda = 0.7;
+      const gap = (eta: number): number =>
+        Math.abs(Math.log(at(rec.data.cQ, { eta, lambda })) / eta - at(cont.data.rate, { eta, lambda }));
+      // Second order: halving η divides the gap by 4 (a first-order error would divide it by 2).
+      expect(gap(0.02) / gap(0.01)).toBeCloseTo(4, 1);
+      expect(gap(0.01) / gap(0.005)).toBeCloseTo(4, 1);
+    },
+  );
 
   it.each(['rescale', 'scale', 'translation', 'homogeneity', 'gl'])(
     '%s: GD − gradient flow shrinks by 2 and GD − modified flow by 4 as η halves (measured)',

@@ -45,9 +45,19 @@ export function tidy(e: Expr, candidates: readonly Expr[] = []): Rendered {
 
 /** The coefficient of the symbol s in e, an expression linear in s (by the exact normal form). */
 export function linearCoefficient(e: Expr, s: string): Expr {
+  return polynomialCoefficients(e, s)?.[1] ?? num(0);
+}
+
+/** The coefficients [c₀, c₁, …] of e as a polynomial in the symbol s, or undefined if it is not one. */
+export function polynomialCoefficients(e: Expr, s: string): Expr[] | undefined {
   const n = new Normalizer();
-  const c = n.coefficientsIn(n.normalize(e), s)?.get(1);
-  return c ? n.toExpr(c) : num(0);
+  const cs = n.coefficientsIn(n.normalize(e), s);
+  if (!cs) return undefined;
+  const degree = Math.max(0, ...cs.keys());
+  return Array.from({ length: degree + 1 }, (_, k) => {
+    const c = cs.get(k);
+    return c ? n.toExpr(c) : num(0);
+  });
 }
 
 export class Sums {
