@@ -14,6 +14,24 @@ export class ArchError extends UserInputError {
   override readonly name: string = 'ArchError';
 }
 
+/**
+ * Parse an architecture spec: tokens joined by `:` in any order, each fixing one aspect of the
+ * networks `check` samples — widths `4-8-3` (input, hidden…, output), an activation (`relu leaky
+ * linear tanh poly<k>`), a normalisation (`none batch layer`, `+affine`), a loss (`mse ce`),
+ * `bias`/`nobias`. What the spec leaves out stays free.
+ *
+ * @param text - e.g. `'4-16-16-3:relu:batch+affine:ce'`, `'tanh:layer'`, `''` (no constraint).
+ * @returns The constraints, for `CheckOptions.arch` and `TrajectoryOptions.arch`.
+ * @throws {@link ArchError} on an unknown token or out-of-range widths or degree.
+ *
+ * @example
+ * ```ts
+ * import { check, loadCatalog, parseArch } from 'noether';
+ * const arch = parseArch('4-8-3:tanh:layer+affine:mse');
+ * // { widths: [4, 8, 3], acts: ['tanh'], norms: ['layer'], affine: true, losses: ['mse'] }
+ * check(loadCatalog('scale')!, { arch, runs: 10 });
+ * ```
+ */
 export function parseArch(text: string): ArchConstraints {
   const c: { -readonly [K in keyof ArchConstraints]: ArchConstraints[K] } = {};
   for (const raw of text.split(':')) {
@@ -46,7 +64,13 @@ export function parseArch(text: string): ArchConstraints {
   return c;
 }
 
-/** A concrete architecture for `scan`: widths are required, the rest defaults to relu, no norm, ce, biases. */
+/**
+ * A concrete architecture for {@link scan}: {@link parseArch}'s tokens with widths required and the
+ * rest defaulted (relu, no normalisation, cross-entropy, biases).
+ *
+ * @param text - e.g. `'4-8-8-3:relu:ce'`.
+ * @throws {@link ArchError} when the spec is malformed or has no widths.
+ */
 export function archSpec(text: string): MlpSpec {
   const c = parseArch(text);
   if (!c.widths) throw new ArchError(`scan needs widths, e.g. 4-8-3:${text || 'relu'}`);

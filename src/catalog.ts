@@ -17,6 +17,10 @@ export function catalogDir(): string {
   throw new Error('catalog folder not found next to the package');
 }
 
+/**
+ * The names of the built-in catalog's declarations (the files under the package's `catalog/`), sorted:
+ * what `noether list` shows and {@link loadCatalog} takes.
+ */
 export function catalogNames(): string[] {
   return readdirSync(catalogDir())
     .filter((f) => /\.(ya?ml|json)$/.test(f))
@@ -33,6 +37,22 @@ export function catalogPath(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Load a built-in catalog declaration by name (see {@link catalogNames}): the same files users
+ * write, shipped with the package under `catalog/`.
+ *
+ * @param name - A catalog name, e.g. `'rescale'`, `'scale'`, `'translation'`, `'mirror-sign-flip'`.
+ * @returns The declaration, or `undefined` when the catalog has no such name.
+ *
+ * @example
+ * ```ts
+ * import { catalogNames, derive, loadCatalog } from 'noether';
+ * catalogNames().includes('rescale'); // true
+ * const decl = loadCatalog('rescale')!;
+ * decl.kind; // 'block'
+ * derive(decl).verdict.kind; // 'proved'
+ * ```
+ */
 export function loadCatalog(name: string): Declaration | undefined {
   const p = catalogPath(name);
   return p ? loadDeclarationFile(p, `catalog/${basename(p)}`) : undefined;

@@ -7,6 +7,7 @@ import type { Verdict } from './verdict';
 import type { TraceSum, WordSum } from './derive/words';
 import type { Declaration } from './declaration/types';
 
+/** A statement rendered twice: plain text (for terminals) and a LaTeX fragment (KaTeX and LaTeX render it). */
 export interface Rendered {
   readonly text: string;
   readonly latex: string;
@@ -80,6 +81,7 @@ export interface LawDataById {
   readonly 'attraction-threshold': ExprData | ExprMatrixData | NoData;
 }
 
+/** Which law: the keys of {@link LawDataById}, e.g. `'gradient-constraint'`, `'charge'`, `'mirror-constraint'`. */
 export type LawId = keyof LawDataById;
 
 /** One law of a kind, with the data that kind carries. */
@@ -99,12 +101,14 @@ export type LawOf<Id extends LawId> = {
 /** A derived law: a union keyed by its id. */
 export type Law = { [Id in LawId]: LawOf<Id> }[LawId];
 
+/** The generator's component on one block or parameter: as text and LaTeX, and as data. */
 export interface GeneratorComponent {
   readonly target: string;
   readonly value: Rendered;
   readonly expr?: Expr;
   readonly sum?: WordSum;
 }
+/** The generator X = ∂ψ/∂a at a = 0 of one group parameter, component by component. */
 export interface Generator {
   readonly parameter: string;
   readonly components: readonly GeneratorComponent[];
@@ -122,6 +126,10 @@ export interface DeclarationRef {
   readonly source?: string;
 }
 
+/**
+ * What a declared symmetry implies: its generators and laws, each law with its verdict. Returned by
+ * {@link derive}; plain readonly JSON data, exactly what `noether derive --format json` prints.
+ */
 export interface Derivation {
   readonly kind: 'derivation';
   readonly schemaVersion: typeof SCHEMA_VERSION;

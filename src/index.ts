@@ -81,7 +81,15 @@ export { UserInputError, DegenerateSample } from '../numeric/errors';
 export { InputError } from './declaration/errors';
 
 // Checks: the functions that sample networks load fast-check on first call (src/lazy.ts).
-export { check, checkRule, checkDeclaration, checkBlockMirror, scan, networkCollapse, noiseExperiment } from './lazy';
+export {
+  check,
+  checkRule,
+  checkDeclaration,
+  checkBlockMirror,
+  scan,
+  networkCollapse,
+  noiseExperiment,
+} from './lazy';
 export { checkConcrete, type PointCheckOptions } from './check/concrete';
 export type {
   CheckReport,

@@ -9,6 +9,7 @@ import { catalogNames, loadCatalog } from './catalog';
 import { derive } from './derive';
 import { SCHEMA_VERSION } from './derivation';
 
+/** One site kind of a scanned architecture: its sites (with each role's shape) and the symmetries acting there. */
 export interface ScanKind {
   readonly kind: SiteKind;
   readonly sites: readonly { readonly label: string; readonly roles: Readonly<Record<string, string>> }[];
@@ -18,6 +19,7 @@ export interface ScanKind {
   }[];
 }
 
+/** What {@link scan} (and `noether scan`) reports for an architecture: its size and every site kind found. */
 export interface ScanReport {
   readonly kind: 'scan-report';
   readonly schemaVersion: typeof SCHEMA_VERSION;
@@ -26,6 +28,10 @@ export interface ScanReport {
   readonly siteKinds: readonly ScanKind[];
 }
 
+/**
+ * Every symmetry site of an architecture, with the catalog symmetries that act there and their laws.
+ * The public entry point exports a wrapper that loads this module on first call.
+ */
 export function scan(spec: MlpSpec): ScanReport {
   const net = buildNetwork(spec);
   const all = sites(net);

@@ -76,6 +76,11 @@ export function weakest(vs: readonly Verdict[]): Verdict {
   return vs.reduce((w, v) => (RANK[v.kind] < RANK[w.kind] ? v : w));
 }
 
+/**
+ * A verdict in one line of words, with its evidence: the method of a proof; the count, worst
+ * residual, tolerance and seed of a numerical verification; the reason and counterexample of a
+ * refutation; the reason of an inconclusive one. This is what `noether` prints after `verdict:`.
+ */
 export function describeVerdict(v: Verdict): string {
   switch (v.kind) {
     case 'proved':

@@ -8,7 +8,9 @@ import { SITE_KINDS } from '../numeric/sites';
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
 const files = [
   ...readdirSync('catalog').map((f) => `catalog/${f}`),
-  ...readdirSync('examples').map((f) => `examples/${f}`),
+  ...readdirSync('examples')
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `examples/${f}`),
 ];
 
 it.each(files)('%s conforms to schema/declaration.schema.json', (f) => {

@@ -129,7 +129,7 @@ export function checkDeclaration(
 ): BlockCheckReport {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
-  const kinds = selectedKinds(decl, opts);
+  const { kinds, excluded } = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
   const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
@@ -153,7 +153,9 @@ export function checkDeclaration(
     declaration: { name: decl.name, origin: decl.origin },
     seed,
     runs,
+    ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
     siteKinds: kinds,
+    ...(excluded.length ? { excludedSiteKinds: excluded } : {}),
     laws,
     skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),

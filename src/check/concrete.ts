@@ -10,6 +10,7 @@ import { reflectionOf } from '../mirror/derive';
 import { collapseExperiment } from '../mirror/toyCollapse';
 import type { PointCheckReport } from './report';
 
+/** Options of {@link checkConcrete}. */
 export interface PointCheckOptions {
   readonly seed?: number;
   /** Random points per law (default 100); for a mirror also the sampled data sets (default 50). */

@@ -9,6 +9,7 @@ import type { Law } from '../derivation';
 import { WordEvaluator, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks } from './values';
 
+/** How far a charge moved along an integrated flow, relative to its natural scale. */
 export interface Drift {
   /** |Q(T) − Q(0)| (Frobenius norm for a matrix charge) relative to the charge's natural scale. */
   readonly relative: number;

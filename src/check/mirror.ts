@@ -116,6 +116,10 @@ function residuals(
   return out;
 }
 
+/**
+ * Check a block-level mirror on sampled networks: the symmetry, its laws, SGD staying on the
+ * symmetric set, and (where the set exists) the attraction-threshold and gradient-noise experiments.
+ */
 export function checkBlockMirror(
   decl: BlockMirrorDeclaration,
   opts: CheckOptions & { readonly collapseSamples?: number } = {},
@@ -124,7 +128,7 @@ export function checkBlockMirror(
   const runs = opts.runs ?? 100;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
   const sums = requireReflection(decl);
-  const kinds = selectedKinds(decl, opts);
+  const { kinds, excluded } = selectedKinds(decl, opts);
   const keys = Object.keys(TITLES) as Key[];
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
   const run = runSites(
@@ -170,7 +174,9 @@ export function checkBlockMirror(
     declaration: { name: decl.name, origin: decl.origin },
     seed,
     runs,
+    ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
     siteKinds: kinds,
+    ...(excluded.length ? { excludedSiteKinds: excluded } : {}),
     laws,
     skipped: run.skipped,
     ...(run.counterexample ? { counterexample: run.counterexample } : {}),

@@ -18,6 +18,11 @@ import { WordEvaluator } from './bind';
 import type { Dynamics } from '../rules/dynamics';
 import type { SiteKind } from '../../numeric/sites';
 
+/**
+ * The measured convergence orders of a rule's continuous forms: the charge after time T under GD
+ * (or heavy-ball) at several step sizes η against gradient flow and the modified flow (or the
+ * oscillator limit), with the error ratios as η halves.
+ */
 export interface OrderReport {
   /**
    * sgd: GD against gradient flow and the modified flow; momentum: heavy-ball against its

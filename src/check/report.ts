@@ -10,6 +10,7 @@ import type { Verdict, NetworkCounterexample } from '../verdict';
 import type { NetworkCollapseReport } from '../mirror/threshold';
 import type { NoiseReport } from '../mirror/noise';
 
+/** Options of {@link check}, {@link checkDeclaration} and {@link checkBlockMirror}; every field is optional. */
 export interface CheckOptions {
   readonly seed?: number;
   /** Sampled networks per site kind (default 100). */
@@ -23,6 +24,7 @@ export interface CheckOptions {
   readonly progress?: Progress;
 }
 
+/** One law's result in a network check: which law, its statement, and the verdict over every sampled case. */
 export interface LawCheck {
   readonly id: Law['id'];
   readonly parameter: string;
@@ -45,7 +47,12 @@ interface NetworkCheck {
   readonly seed: number;
   /** Sampled networks per site kind. */
   readonly runs: number;
+  /** The fast-check path of the one case replayed (`--replay`), when it was a replay. */
+  readonly replayed?: string;
+  /** The site kinds checked. */
   readonly siteKinds: readonly SiteKind[];
+  /** The declaration's site kinds that no architecture allowed by `arch` has (not checked). */
+  readonly excludedSiteKinds?: readonly SiteKind[];
   readonly laws: readonly LawCheck[];
   /** Cases skipped because a normalisation group was degenerate (the network is undefined there). */
   readonly skipped: number;

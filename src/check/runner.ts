@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { SiteKind } from '../../numeric/sites';
-import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
+import { siteCase, describeSpec, NoSuchSite, type NetworkCase } from '../../numeric/arbitraries';
 import type { BlockShaped } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { type Verdict, IDENTITY_TOLERANCE } from '../verdict';
@@ -138,7 +138,10 @@ export function siteVerdict<K>(
 }
 
 /** The site kinds a check runs on, or an input error when there are none. */
-export function selectedKinds(decl: BlockShaped, opts: CheckOptions): SiteKind[] {
+export function selectedKinds(
+  decl: BlockShaped,
+  opts: CheckOptions,
+): { readonly kinds: SiteKind[]; readonly excluded: SiteKind[] } {
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
   if (decl.sites.length === 0)
     throw new InputError(
@@ -152,5 +155,17 @@ export function selectedKinds(decl: BlockShaped, opts: CheckOptions): SiteKind[]
       'sites',
       `none of its site kinds (${decl.sites.join(', ')}) was selected`,
     );
-  return kinds;
+  // Site kinds that no architecture allowed by --arch has (LayerNorm sites under a BatchNorm spec)
+  // are left out and reported; only when none is left is that an input error.
+  const possible = kinds.filter((k) => {
+    try {
+      siteCase(k, opts.arch ?? {});
+      return true;
+    } catch (err) {
+      if (err instanceof NoSuchSite) return false;
+      throw err;
+    }
+  });
+  if (possible.length === 0) siteCase(kinds[0]!, opts.arch ?? {}); // throws NoSuchSite: nothing to check
+  return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
 }

@@ -26,6 +26,7 @@ import type { Dynamics, DynamicsLaw } from '../rules/dynamics';
 import type { Rule } from '../rules/rule';
 import { measureOrder, measureMomentumOrder, type OrderReport } from './order';
 
+/** Options of {@link checkRule}: seed, networks per site kind, steps per trajectory, architecture, progress. */
 export interface TrajectoryOptions {
   readonly seed?: number;
   /** Networks per site kind (default 10). */
@@ -37,12 +38,14 @@ export interface TrajectoryOptions {
   readonly progress?: Progress;
 }
 
+/** One step of a trajectory: the charge observed and as the derived law predicts it. */
 export interface TrajectoryPoint {
   readonly step: number;
   readonly observed: number;
   readonly predicted: number;
 }
 
+/** One per-step law's result on trajectories: which law, its statement, its verdict over every step of every case. */
 export interface TrajectoryLawCheck {
   readonly id: DynamicsLaw['id'];
   readonly title: string;
@@ -50,6 +53,11 @@ export interface TrajectoryLawCheck {
   readonly verdict: Verdict;
 }
 
+/**
+ * What {@link checkRule} (and `noether check --rule`) reports: each per-step law's verdict on
+ * minibatch trajectories of sampled networks, the first trajectory predicted against observed, and
+ * per rule the steady state, metric-charge drift, total drift or convergence orders it measured.
+ */
 export interface TrajectoryReport {
   readonly kind: 'trajectory-check';
   readonly schemaVersion: typeof SCHEMA_VERSION;

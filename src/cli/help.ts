@@ -68,9 +68,10 @@ the gradient constraint, the Hessian constraint and the charge's conservation (d
 gradient flow), each to a relative residual of 1e-10. --runs is networks per site kind (default
 100). A failure prints a replay command that reproduces the exact case. The same seed gives the
 same output. SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
-For a concrete declaration, check evaluates every law at --runs random points; for a mirror it
-also compares the predicted attraction threshold with what gradient descent does on --runs
-sampled data sets (default 50) and prints the agreement rate.
+For a concrete declaration, check evaluates every law at --runs random points; for a concrete
+mirror it also compares the predicted attraction threshold with what gradient descent does on
+--runs sampled data sets (default 50) and prints the agreement rate. For a block-level mirror the
+threshold experiment and the noise criterion run on 50 sampled networks after the laws hold.
 With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
 derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory

@@ -2,6 +2,10 @@
 import type { Loc } from './types';
 import { UserInputError } from '../../numeric/errors';
 
+/**
+ * A declaration (or a request about one) that cannot be honoured: the message is one line naming
+ * the origin (file), line and column where known, the field and what is wrong. The CLI exits 2.
+ */
 export class InputError extends UserInputError {
   override readonly name: string = 'InputError';
   constructor(

@@ -127,7 +127,14 @@ function defineNames(
   return seen;
 }
 
-/** Validate a plain object as a declaration. */
+/**
+ * Validate a plain object (parsed JSON or YAML) as a declaration.
+ *
+ * @param raw - The object, e.g. `JSON.parse(text)`.
+ * @param origin - How messages name it.
+ * @param locate - Maps a field path to its line and column, for messages (default: none).
+ * @throws {@link InputError} naming the first invalid field.
+ */
 export function readDeclaration(
   raw: unknown,
   origin = '<declaration>',
@@ -564,7 +571,33 @@ function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number
   return { line: pos.line, column: pos.col + (quoted ? 1 : 0) };
 }
 
-/** Parse declaration text (YAML or JSON). */
+/**
+ * Parse a declaration from YAML or JSON text and validate it: every field, shape, expression and
+ * symbol is checked, and the first problem is thrown as one {@link InputError} naming the origin,
+ * line, column and field.
+ *
+ * @param text - The declaration, in the format of the files under `catalog/` and `examples/`.
+ * @param origin - How messages name the text (a file name, `'<stdin>'`, …).
+ * @throws {@link InputError} on malformed YAML or JSON, or an invalid declaration.
+ *
+ * @example
+ * ```ts
+ * import { derive, parseDeclarationText } from 'noether';
+ * const decl = parseDeclarationText(
+ *   [
+ *     'name: tanh-rescale',
+ *     'kind: concrete',
+ *     'parameters: [w1, w2]',
+ *     'data: [x, y]',
+ *     'group: a',
+ *     'loss: (y - w2*tanh(w1*x))^2',
+ *     'action: { w1: exp(a)*w1, w2: exp(-a)*w2 }',
+ *   ].join('\n'),
+ *   'tanh-rescale.yaml',
+ * );
+ * derive(decl).verdict.kind; // 'refuted': tanh is not positively homogeneous
+ * ```
+ */
 export function parseDeclarationText(text: string, origin: string): Declaration {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
@@ -585,7 +618,13 @@ export function parseDeclarationText(text: string, origin: string): Declaration 
   return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, path));
 }
 
-/** Read a declaration file; `origin` is how messages name it (default: the path). */
+/**
+ * Read and validate a declaration file (YAML or JSON).
+ *
+ * @param path - The file.
+ * @param origin - How messages name it (default: the path).
+ * @throws {@link InputError} when the file cannot be read or the declaration is invalid.
+ */
 export function loadDeclarationFile(path: string, origin: string = path): Declaration {
   let text: string;
   try {

@@ -10,7 +10,9 @@
 import type { Expr } from '../expr/ast';
 import type { SiteKind } from '../../numeric/sites';
 
+/** A dimension: a name (`"n"`) or a positive integer written as text (`"3"`). */
 export type Dim = string; // a dimension name ("n") or a positive integer written as text ("3")
+/** A block's (or constant's) symbolic shape: `scalar`, `vector[n]` or `matrix[rows, cols]`. */
 export type Shape =
   | { readonly kind: 'scalar' }
   | { readonly kind: 'vector'; readonly n: Dim }
@@ -21,6 +23,7 @@ export type Shape =
  * idempotent (P = Pᵀ = P²): an orthogonal projection, e.g. onto the reflected directions of a mirror. */
 export type Structure = 'general' | 'symmetric' | 'antisymmetric' | 'projector';
 
+/** A declared matrix constant of a block-level action (e.g. the E of `expm(a*E)*W1`): shape and structure. */
 export interface Constant {
   readonly name: string;
   readonly shape: Shape;
@@ -33,6 +36,7 @@ export interface Loc {
   readonly column: number;
 }
 
+/** The action on one block or parameter: the expression it maps to, parsed and as written. */
 export interface ActionEntry {
   /** Where the expression starts in its file, when read from one. */
   readonly at?: Loc;
@@ -89,6 +93,11 @@ interface ScalarLoss {
   readonly action: readonly ActionEntry[];
 }
 
+/**
+ * A continuous symmetry of a concrete scalar loss over scalar parameters and data: the action is an
+ * expression per parameter in the parameters and the group parameter(s); whether it is a symmetry
+ * at all is proved or refuted.
+ */
 export interface ConcreteDeclaration extends Common, ScalarLoss {
   readonly kind: 'concrete';
   /** Group parameters: one for a one-parameter group, several for a multi-parameter group. */
@@ -105,6 +114,11 @@ export interface MirrorDeclaration extends Common, ScalarLoss {
   readonly surface?: readonly (readonly string[])[];
 }
 
+/**
+ * A declared symmetry: one of four kinds, told apart by `kind` (`'block'`, `'concrete'`, `'mirror'`,
+ * `'block-mirror'`). Plain readonly data, read from YAML or JSON by {@link parseDeclarationText},
+ * {@link loadDeclarationFile}, {@link readDeclaration} or {@link loadCatalog}.
+ */
 export type Declaration = BlockDeclaration | ConcreteDeclaration | MirrorDeclaration | BlockMirrorDeclaration;
 
 /** The built-in symbol for the all-ones block in block-level translations. */

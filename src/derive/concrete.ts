@@ -30,6 +30,7 @@ import {
   assertUniqueLaws,
 } from '../derivation';
 
+/** Options of {@link derive} (and of the derivations it dispatches to). Every field is optional. */
 export interface DeriveOptions {
   /** Seed for every random-point check (default 1). */
   readonly seed?: number;

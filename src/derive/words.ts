@@ -21,12 +21,15 @@ import type { Shape, Structure } from '../declaration/types';
 
 /** block θ_B, gradient g_B, declared constant, all-ones block, or an optimiser's update u_B of block B. */
 export type LetterKind = 'block' | 'grad' | 'const' | 'ones' | 'step';
+/** One factor of a word: a block, gradient block, constant, all-ones block or update, possibly transposed (`t`). */
 export interface Letter {
   readonly kind: LetterKind;
   readonly name: string;
   readonly t: boolean;
 }
+/** An ordered product of letters (matrices do not commute); the empty word is the identity. */
 export type Word = readonly Letter[];
+/** One term `coef · word` of a {@link WordSum} or {@link TraceSum}: a scalar coefficient times a word. */
 export interface WordTerm {
   readonly coef: Expr;
   readonly word: Word;

@@ -16,6 +16,11 @@ import {
   add as radd,
 } from './rational';
 
+/**
+ * An expression: plain readonly JSON data (numbers are exact rationals written as strings, `"-1/2"`),
+ * never a CAS object. Products keep their factor order (block-level actions multiply matrices).
+ * Made by {@link parseExpr}, printed by {@link toText} and {@link toLatex}.
+ */
 export type Expr =
   | { readonly kind: 'num'; readonly value: string }
   | { readonly kind: 'sym'; readonly name: string }
@@ -45,6 +50,10 @@ export const FUNCTIONS = {
   /** Matrix exponential: block-level actions only. */
   expm: 1,
 } as const;
+/**
+ * The functions an expression may call: `exp log sqrt sin cos tan sinh cosh tanh sigmoid softplus relu
+ * leaky_relu abs step sign`, and `expm` in block-level actions.
+ */
 export type FnName = keyof typeof FUNCTIONS;
 export const isFnName = (s: string): s is FnName => Object.prototype.hasOwnProperty.call(FUNCTIONS, s);
 

@@ -88,6 +88,7 @@ function splitFraction(factors: readonly Expr[]): { numer: Expr[]; denom: Expr[]
 
 // ---------------- text ----------------
 
+/** An expression as plain text with the fewest parentheses that keep its meaning, e.g. `exp(a)*w^2/2`. */
 export function toText(e: Expr): string {
   return text(e, 0);
 }
@@ -161,6 +162,7 @@ const FN_LATEX: Record<string, string> = {
   expm: '\\exp',
 };
 
+/** An expression as a LaTeX fragment (KaTeX renders it), e.g. `\frac{\exp\left(a\right) \, w^{2}}{2}`. */
 export function toLatex(e: Expr): string {
   return latex(e, 0);
 }

@@ -89,6 +89,17 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
   return R;
 }
 
+/**
+ * Derive a concrete mirror's laws: that L(Rθ) = L(θ) (proved, or refuted with a counterexample), the
+ * symmetric set Oᵀθ = 0 row-reduced and classified (sparsity, identical units), its invariance under
+ * GD and SGD with weight decay, the block-diagonal Hessian on it, and the attraction threshold
+ * γ* = −λ_min(OᵀHO)/2 (in closed form for a single constraint). {@link derive} calls this for
+ * `kind: 'mirror'`.
+ *
+ * @param d - A mirror declaration (a linear involution of a scalar loss's parameters).
+ * @param opts - Seed and random points for the numeric confirmations.
+ * @throws {@link InputError} when the action is not linear, not an involution or not orthogonal.
+ */
 export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
   const points = opts.points ?? 48;

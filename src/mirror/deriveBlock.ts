@@ -243,6 +243,17 @@ export function requireReflection(
   return Rtheta;
 }
 
+/**
+ * Derive a block-level mirror's laws for every width at once: R² = I and R = Rᵀ decided in the block
+ * algebra, the symmetric set (θ − Rθ)/2 = 0 block by block and what it forces (zero blocks, equal
+ * blocks, low rank), the gradient law and invariance under GD/SGD there, and the Hessian block. The
+ * loss's invariance is an assumption bound to the sites; {@link check} tests it on sampled networks.
+ * {@link derive} calls this for `kind: 'block-mirror'`.
+ *
+ * @param decl - A block-level mirror declaration.
+ * @param opts - Seed for the independent confirmation at small sizes.
+ * @throws {@link InputError} when the action is not an orthogonal reflection or reflects nothing.
+ */
 export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOptions = {}): Derivation {
   const seed = opts.seed ?? 1;
   const alg = algebraOf(decl);

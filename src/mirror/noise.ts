@@ -28,6 +28,7 @@ export const NOISE_STEPS = 4000;
 /** Size of the starting perturbation along each reflected direction (times 1 + a uniform draw). */
 const PERTURBATION = 1e-8;
 
+/** One case of {@link noiseExperiment}: the criterion with its standard error, both predictions and the observation. */
 export interface NoiseSample {
   readonly gamma: number;
   readonly eta: number;
@@ -130,6 +131,7 @@ export function noiseSample(
   };
 }
 
+/** What {@link noiseExperiment} found: how often the noise criterion and the mean-field reading match observation. */
 export interface NoiseReport {
   readonly kind: 'noise-report';
   readonly seed: number;
@@ -147,6 +149,11 @@ export interface NoiseReport {
   readonly skipped: Readonly<Record<string, number>>;
 }
 
+/**
+ * SIS's gradient-noise criterion against one-sample SGD near a block-level mirror's set, beside the
+ * mean-field reading (see the module comment). The public entry point exports a wrapper that loads
+ * this module on first call.
+ */
 export function noiseExperiment(
   decl: BlockMirrorDeclaration,
   opts: { samples?: number; seed?: number; sites?: readonly SiteKind[] } = {},

@@ -42,6 +42,7 @@ const PERTURBATION = 1e-6;
 const SMOOTH = ['tanh', 'linear', 'poly'] as const;
 const MAX_NEWTON = 200;
 
+/** One sampled network of {@link networkCollapse}: the predicted threshold and weight decay, and what happened. */
 export interface NetworkCollapseSample {
   readonly siteKind: SiteKind;
   readonly site: string;
@@ -56,6 +57,10 @@ export interface NetworkCollapseSample {
   readonly window: number;
 }
 
+/**
+ * What {@link networkCollapse} found: every sample, how many were decided and agreed with the
+ * prediction, how many were ambiguous or marginal, and why networks were skipped.
+ */
 export interface NetworkCollapseReport {
   readonly kind: 'collapse-report';
   readonly seed: number;
@@ -258,6 +263,11 @@ export function collapseSample(
   };
 }
 
+/**
+ * The attraction threshold of a block-level mirror's set on sampled networks, predicted per network
+ * against what gradient descent with weight decay does to a perturbation off the set (see the module
+ * comment for the design). The public entry point exports a wrapper that loads this module on first call.
+ */
 export function networkCollapse(
   decl: BlockMirrorDeclaration,
   opts: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] } = {},

@@ -13,12 +13,14 @@ import { compile, type Compiled } from '../expr/evaluate';
 import { rng } from '../../numeric/rng';
 import { minEigen } from '../../numeric/linalg';
 
+/** One sample of {@link collapseExperiment}: weight decay γ, the threshold, the prediction and the observation. */
 export interface CollapseSample {
   readonly gamma: number;
   readonly threshold: number;
   readonly predicted: boolean;
   readonly observed: boolean;
 }
+/** What {@link collapseExperiment} found: every sample, agreement among the decided, ambiguous and skipped counts. */
 export interface CollapseReport {
   readonly kind: 'toy-collapse';
   readonly samples: readonly CollapseSample[];
@@ -28,6 +30,17 @@ export interface CollapseReport {
   readonly skipped: number;
 }
 
+/**
+ * A concrete mirror's attraction threshold against gradient descent: per sample, random data, a
+ * weight decay γ, the stationary point of L + γ‖θ‖² on the symmetric set, the prediction "stable iff
+ * λ_min(OᵀH(θ*)O) + 2γ > 0", and the observed fate of a small perturbation off the set. Samples with
+ * γ within 10% of the threshold are counted as ambiguous.
+ *
+ * @param d - A mirror declaration.
+ * @param reflection - Its reflection R as numbers, e.g.
+ *   `reflectionOf(d).map((r) => r.map((x) => Number(x.n) / Number(x.d)))`.
+ * @param opts - Samples (default 50), seed, batch size (default 8), gradient-descent steps (default 4000).
+ */
 export function collapseExperiment(
   d: MirrorDeclaration,
   reflection: number[][],

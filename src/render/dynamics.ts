@@ -36,7 +36,9 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
   const out = [
     `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, ` +
       `random minibatches; seed ${r.seed}` +
-      (r.skipped ? `; ${r.skipped} trajectories skipped (degenerate or diverged)` : ''),
+      (r.skipped
+        ? `; ${r.skipped} trajector${r.skipped === 1 ? 'y' : 'ies'} skipped (degenerate or diverged)`
+        : ''),
     '',
     ...r.laws.map(
       (l, i) => `${i + 1}. ${l.title}\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`,

@@ -5,6 +5,7 @@
 import type { Derivation, Law } from '../derivation';
 import { describeVerdict, type Verdict } from '../verdict';
 
+/** Output formats: plain text, a LaTeX fragment, Markdown with `$…$` math, or the JSON record itself. */
 export type Format = 'text' | 'latex' | 'markdown' | 'json';
 export const FORMATS: readonly Format[] = ['text', 'latex', 'markdown', 'json'];
 
@@ -36,6 +37,13 @@ function lawText(l: Law, i: number): string {
   return lines.join('\n');
 }
 
+/**
+ * Render a derivation as `noether derive --format …` prints it: text for terminals, LaTeX (a fragment
+ * that KaTeX and LaTeX both render), Markdown with `$…$` math, or the JSON record.
+ *
+ * @param d - A derivation, from {@link derive}.
+ * @param format - `'text'`, `'latex'`, `'markdown'` or `'json'`.
+ */
 export function renderDerivation(d: Derivation, format: Format): string {
   const decl = d.declaration;
   switch (format) {

@@ -12,8 +12,13 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
   const md = format === 'markdown';
   const out = [
     md ? `## check ${r.declaration.name}` : `check ${r.declaration.name} (${r.declaration.origin})`,
-    `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites; seed ` +
-      `${r.seed}${r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''}`,
+    (r.replayed !== undefined
+      ? `replaying case ${r.replayed} of ${r.runs} sampled networks per site kind at ` +
+        `${r.siteKinds.join(', ')} sites`
+      : `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites`) +
+      (r.excludedSiteKinds ? ` (not ${r.excludedSiteKinds.join(', ')}: no such site under --arch)` : '') +
+      `; seed ${r.seed}` +
+      (r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''),
     '',
     ...r.laws.map(
       (l, i) =>
@@ -52,13 +57,13 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
   if (r.kind === 'mirror-check' && r.noise) {
     const n = r.noise;
     const skipped = Object.entries(n.skipped)
-      .map(([why, k]) => `${k} ${why}`)
+      .map(([why, k]) => `${why} (${k} case${k === 1 ? '' : 's'})`)
       .join(', ');
     out.push(
       '',
       n.decided === 0
-        ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here ` +
-            `(${skipped || 'no case'})`
+        ? `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic]: not applicable here: ` +
+            `${skipped || 'no case'}`
         : `gradient-noise criterion E log|1 − η(h + 2γ)| < 0 [SIS, heuristic] vs one-sample SGD ` +
             `(${n.steps} steps from a ${power(n.perturbation)} perturbation, γ and η drawn where the ` +
             `criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, ` +

@@ -16,6 +16,7 @@
  */
 import { UserInputError } from '../../numeric/errors';
 
+/** One hyper-parameter of a learning rule: its name, the symbol derived formulas use, a value when one was given. */
 export interface HyperParameter {
   readonly name: string;
   /** The symbol that stands for it in derived formulas. */
@@ -33,6 +34,7 @@ export interface RuleParameters {
   readonly adam: 'lr' | 'beta1' | 'beta2' | 'eps' | 'wd';
 }
 
+/** The learning rules: `'gf'`, `'sgd'`, `'momentum'`, `'precond'`, `'adam'`. */
 export type RuleKind = keyof RuleParameters;
 
 /** A rule of one kind with exactly its hyper-parameters. */
@@ -98,7 +100,24 @@ const SPEC: { readonly [K in RuleKind]: Readonly<Record<RuleParameters[K], Param
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Parse a rule written as `kind(name=value, …)`. Throws RuleError naming the problem. */
+/**
+ * Parse a learning rule written as `kind(name=value, …)`: each value a symbol (kept symbolic by
+ * {@link deriveDynamics}) or a number (used by {@link checkRule} on trajectories). Omitted
+ * hyper-parameters take their neutral value (wd = 0, dampening = 0, Adam's β₁, β₂, ε) or a symbol of
+ * their own (lr → eta, beta → beta).
+ *
+ * @param text - e.g. `'gf(wd=lambda)'`, `'sgd(lr=0.05, wd=1e-3)'`, `'momentum(lr=eta, beta=0.9)'`, `'adam(lr=0.01)'`.
+ * @throws {@link RuleError} naming the problem (unknown rule or hyper-parameter, malformed, out of range).
+ *
+ * @example
+ * ```ts
+ * import { parseRule } from 'noether';
+ * const rule = parseRule('sgd(lr=eta, wd=lambda)');
+ * rule.kind; // 'sgd'
+ * rule.params.lr; // { name: 'lr', symbol: 'eta' }
+ * parseRule('sgd(lr=0.05)').params.wd; // { name: 'wd', symbol: 'lambda', value: 0 }
+ * ```
+ */
 export function parseRule(text: string): Rule {
   const m = /^\s*([a-z]+)\s*(?:\(([^)]*)\))?\s*$/.exec(text);
   if (!m) throw new RuleError(`malformed rule '${text}' (write e.g. sgd(lr=0.1, wd=1e-3))`);

@@ -19,12 +19,15 @@ import type { CasOpinion } from '../cas/nerdamer';
 import { rng } from '../../numeric/rng';
 import { type Verdict, type PointCounterexample, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
 
+/** What a symbol stands for; it decides the range random points are drawn from. */
 export type Role = 'parameter' | 'data' | 'group' | 'constant';
+/** A symbol of a {@link ZeroQuestion} and its role. */
 export interface Variable {
   readonly name: string;
   readonly role: Role;
 }
 
+/** Is the sum of these terms identically zero? What {@link decideZero} decides, with the symbols and seed to sample. */
 export interface ZeroQuestion {
   /** The residual is the sum of these terms; its scale is the sum of their magnitudes. */
   readonly terms: readonly Expr[];
@@ -65,6 +68,24 @@ function sample(role: Role, r: ReturnType<typeof rng>): number {
   }
 }
 
+/**
+ * Decide whether a residual is identically zero, with a sound verdict: proved when the exact normal
+ * form reduces it to 0 (confirmed at random points); refuted, with the exact point and seed, when a
+ * float64 evaluation exceeds {@link REFUTATION_THRESHOLD} relative to the scale of its terms;
+ * numerically verified when every point is within {@link IDENTITY_TOLERANCE}; inconclusive otherwise,
+ * with the reason. A normal-form or CAS "0" that random points contradict is inconclusive.
+ *
+ * @example
+ * ```ts
+ * import { decideZero, parseExpr } from 'noether';
+ * decideZero({
+ *   terms: [parseExpr('sin(x)^2'), parseExpr('cos(x)^2'), parseExpr('-1')],
+ *   variables: [{ name: 'x', role: 'parameter' }],
+ *   seed: 1,
+ *   claim: 'sin² + cos² = 1',
+ * }).kind; // 'proved'
+ * ```
+ */
 export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   const names = q.variables.map((v) => v.name);
   const residual = add(...q.terms);

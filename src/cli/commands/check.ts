@@ -48,6 +48,8 @@ function settings(p: Parsed): CheckSettings {
     throw new UsageError('--export needs --rule (it writes a trajectory)');
   if (ruleText !== undefined && replay !== undefined)
     throw new UsageError('--replay replays a network check, not --rule');
+  if (flag(p, 'quiet') && optionValue(p, 'format') !== undefined)
+    throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
   const archText = optionValue(p, 'arch');
   return {
     format: formatOption('check', p),

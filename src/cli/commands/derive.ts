@@ -17,6 +17,8 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const runs = intOption(p, 'runs', 1, 100000);
   const ruleText = optionValue(p, 'rule');
   const quiet = flag(p, 'quiet');
+  if (quiet && optionValue(p, 'format') !== undefined)
+    throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
   const rule = ruleText === undefined ? undefined : parseRuleOption(ruleText);
   const codes: ExitCode[] = [];
   for (const ref of inputsOf('derive', p.positionals)) {

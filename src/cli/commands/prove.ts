@@ -1,7 +1,7 @@
 /** `noether prove <id>... | --all | --list`: certificates of the theorems in proofs/. */
 import { renderCertificate } from '../../render/certificate';
 import type { Certificate } from '../../certificate';
-import { formatOption, intOption, flag, type Parsed } from '../args';
+import { formatOption, intOption, optionValue, flag, type Parsed } from '../args';
 import { UsageError } from '../errors';
 import { worstExit, EXIT, type ExitCode, type IO } from '../io';
 import type { Output } from '../output';
@@ -45,6 +45,8 @@ function theorems(seed: number): Entry[] {
 export function proveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const format = formatOption('prove', p);
   const seed = intOption(p, 'seed', 0, 0xffffffff) ?? 1;
+  if (flag(p, 'quiet') && optionValue(p, 'format') !== undefined)
+    throw new UsageError('--quiet prints one summary line per theorem; it cannot be combined with --format');
   const all = theorems(seed);
   if (flag(p, 'list')) {
     io.stdout(all.map((t) => `${t.id}  ${t.title}  [${t.source}]`).join('\n') + '\n');

@@ -41,7 +41,29 @@ function lawsOf(c: ChargeContext, rule: Rule): DynamicsLaw[] {
   }
 }
 
-/** The laws by which `rule` moves the charge of a block-level derivation (or why there are none). */
+/**
+ * The laws by which `rule` moves the charge of a block-level derivation, derived in the block
+ * algebra: SGD with weight decay gives an exact one-step recursion for any minibatch and its
+ * continuous form; momentum a two-step recursion (linear charges) and its oscillator limit; a constant
+ * preconditioner the metric charge it conserves; Adam and preconditioned steps the exact per-step
+ * identity with its breaking term; gradient flow with weight decay an exponential decay. Where a law
+ * does not exist, the record says which step fails.
+ *
+ * @param decl - A block-level declaration.
+ * @param d - Its derivation, `derive(decl)`.
+ * @param rule - The learning rule, from {@link parseRule}.
+ *
+ * @example
+ * ```ts
+ * import { derive, deriveDynamics, loadCatalog, parseRule } from 'noether';
+ * const decl = loadCatalog('rescale')!;
+ * if (decl.kind === 'block') {
+ *   const dyn = deriveDynamics(decl, derive(decl), parseRule('sgd(lr=eta, wd=lambda)'));
+ *   dyn.laws[0]?.statement.text;
+ *   // 'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 ‖∂L/∂w_in‖² - 1/2 ‖∂L/∂w_out‖²'
+ * }
+ * ```
+ */
 export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule): Dynamics {
   const charge = d.laws.find(hasChargeSum);
   const base = { kind: 'dynamics' as const, schemaVersion: SCHEMA_VERSION, symmetry: decl.name, rule };

@@ -6,7 +6,7 @@
  */
 import { num, mul, add, sub, neg, pow, ONE_E } from '../../expr/ast';
 import { toText } from '../../expr/print';
-import { exactZero } from '../../expr/normal';
+import { exactZero, expanded } from '../../expr/normal';
 import { letter, type WordSum } from '../../derive/words';
 import { proved, none, tidy, polynomialCoefficients, type ChargeContext } from './context';
 import type { RuleOf } from '../rule';
@@ -139,7 +139,7 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
       return laws;
     }
     const [a1, a2] = [cs[1] ?? num(0), cs[2] ?? num(0)];
-    const rate = add(a1, mul(sub(a2, mul(num({ n: 1n, d: 2n }), pow(a1, num(2)))), eta)),
+    const rate = expanded(add(a1, mul(sub(a2, mul(num({ n: 1n, d: 2n }), pow(a1, num(2)))), eta))),
       source = mul(c2, pow(eta, num(-1)));
     const [rt, sc] = [tidy(rate), tidy(source)];
     laws.push({

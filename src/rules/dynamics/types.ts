@@ -5,6 +5,7 @@ import type { Rendered, SCHEMA_VERSION } from '../../derivation';
 import type { Verdict } from '../../verdict';
 import type { Rule } from '../rule';
 
+/** Machine-readable content of a {@link DynamicsLaw}, by `kind`: the coefficients of its recursion, flow, identity. */
 export type DynamicsData =
   /** Q_{k+1} = cQ · Q_k + cG · Q₂(g_k); the dropped term was cDropped × the gradient constraint. */
   | {
@@ -46,6 +47,7 @@ export type DynamicsData =
   | { readonly kind: 'decay'; readonly rate: Expr }
   | { readonly kind: 'none' };
 
+/** One law by which a learning rule moves a charge: statement, data, verdict, and a note where useful. */
 export interface DynamicsLaw {
   readonly kind: 'dynamics-law';
   readonly id:
@@ -65,6 +67,11 @@ export interface DynamicsLaw {
   readonly note?: string;
 }
 
+/**
+ * How a learning rule moves a block-level symmetry's charge: the laws {@link deriveDynamics} derives
+ * (an exact recursion, its continuous form, the per-step identity, …), each with its verdict, and the
+ * word sums {@link checkRule} evaluates on trajectories.
+ */
 export interface Dynamics {
   readonly kind: 'dynamics';
   readonly schemaVersion: typeof SCHEMA_VERSION;
