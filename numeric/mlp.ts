@@ -13,12 +13,14 @@
 import { UserInputError, DegenerateSample } from './errors';
 import { type Mat, mat, mulABt, addAtB, addAB } from './linalg';
 
+/** A hidden layer's activation: ReLU, leaky ReLU (its slope), linear, tanh or zᵏ (its degree). */
 export type Activation =
   | { readonly kind: 'relu' }
   | { readonly kind: 'leaky'; readonly slope: number }
   | { readonly kind: 'linear' }
   | { readonly kind: 'tanh' }
   | { readonly kind: 'poly'; readonly degree: number };
+/** A hidden layer's normalisation: none, BatchNorm or LayerNorm (ε = 0, so their scale symmetry is exact). */
 export type Norm = 'none' | 'batch' | 'layer';
 
 /** The leaky ReLU slope used throughout. */
@@ -28,8 +30,10 @@ export const LEAKY_SLOPE = 0.1;
 export function activation(kind: Activation['kind'], degree = 2): Activation {
   return kind === 'leaky' ? { kind, slope: LEAKY_SLOPE } : kind === 'poly' ? { kind, degree } : { kind };
 }
+/** The loss: ½-mean squared error or softmax cross-entropy. */
 export type Loss = 'mse' | 'ce';
 
+/** A concrete multilayer perceptron: widths, activation, normalisation (with or without affine γ, β), loss, biases. */
 export interface MlpSpec {
   /** [input, hidden…, output]. */
   readonly widths: readonly number[];

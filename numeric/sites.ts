@@ -25,6 +25,11 @@
  */
 import { type Network, blockOf } from './mlp';
 
+/**
+ * Where in an architecture a kind of symmetry acts (a declaration's `sites:`): e.g. `'hidden-unit'`
+ * (rescaling), `'softmax-column'` (translation), `'linear-layer'` (gl(n)). See this module's comment
+ * for each kind's roles.
+ */
 export type SiteKind =
   | 'hidden-unit'
   | 'poly-unit'

@@ -202,9 +202,10 @@ describe('finite learning rates: continuous forms and their convergence order [N
       const rec = law(d, 'exact-recursion');
       const cont = law(d, 'continuous-form');
       if (rec.data.kind !== 'recursion' || cont.data.kind !== 'continuous') throw new Error('kinds');
+      const [cQ, rate] = [rec.data.cQ, cont.data.rate];
       const lambda = 0.7;
       const gap = (eta: number): number =>
-        Math.abs(Math.log(at(rec.data.cQ, { eta, lambda })) / eta - at(cont.data.rate, { eta, lambda }));
+        Math.abs(Math.log(at(cQ, { eta, lambda })) / eta - at(rate, { eta, lambda }));
       // Second order: halving η divides the gap by 4 (a first-order error would divide it by 2).
       expect(gap(0.02) / gap(0.01)).toBeCloseTo(4, 1);
       expect(gap(0.01) / gap(0.005)).toBeCloseTo(4, 1);
