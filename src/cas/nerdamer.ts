@@ -81,6 +81,16 @@ function toNerdamer(e: Expr, names: Map<string, string>): string | undefined {
 
 export type CasOpinion = 'zero' | 'nonzero' | 'unavailable';
 
+/** Whether the optional package nerdamer-prime is installed (without loading it). */
+export function casInstalled(): boolean {
+  try {
+    require.resolve('nerdamer-prime');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Ask the CAS whether e simplifies to 0. Never throws: failures and timeouts are 'unavailable'. */
 export function casSaysZero(e: Expr): CasOpinion {
   const text = toNerdamer(e, new Map());

@@ -1,5 +1,6 @@
 /** `noether derive <name|file|->...`: the laws a declared symmetry implies, or how a rule moves its charge. */
 import { derive } from '../../derive';
+import { casInstalled } from '../../cas/nerdamer';
 import { deriveDynamics } from '../../rules/dynamics';
 import { parseRule, RuleError } from '../../rules/rule';
 import { renderDerivation, verdictWord } from '../../render';
@@ -20,6 +21,8 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   if (quiet && optionValue(p, 'format') !== undefined)
     throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
   const rule = ruleText === undefined ? undefined : parseRuleOption(ruleText);
+  if (flag(p, 'cas') && !casInstalled())
+    throw new UsageError('--cas needs the optional package nerdamer-prime (npm install nerdamer-prime)');
   const codes: ExitCode[] = [];
   for (const ref of inputsOf('derive', p.positionals)) {
     const decl = resolveDeclaration(ref, io);
