@@ -1,6 +1,7 @@
 /** The CLI through main(args, io) with fake streams. */
 import { test, fc } from '@fast-check/jest';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import katex from 'katex';
@@ -366,5 +367,176 @@ describe('mirror declarations on the command line', () => {
     const r = run('derive', f);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/refuted .*counterexample/);
+  });
+});
+
+/** main() with a fuller fake IO: stdin, terminals, environment, a clock. */
+function runWith(
+  io: { stdin?: string; tty?: boolean; env?: Record<string, string>; now?: () => number },
+  ...args: string[]
+): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(args, {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    ...(io.stdin !== undefined ? { readStdin: () => io.stdin! } : {}),
+    ...(io.tty !== undefined ? { isTTY: { stdout: io.tty, stderr: io.tty } } : {}),
+    ...(io.env ? { env: io.env } : {}),
+    ...(io.now ? { now: io.now } : {}),
+  });
+  return { code, out, err };
+}
+
+describe('CLI conventions', () => {
+  it('--version prints the package version', () => {
+    const r = run('--version');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(
+      (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version,
+    );
+  });
+
+  it('noether help <cmd> prints the command page; the main help lists every option of every command', () => {
+    for (const c of ['list', 'derive', 'check', 'scan', 'prove']) {
+      const r = run('help', c);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`usage: noether ${c}`);
+      expect(r.out).toEqual(run(c, '--help').out);
+    }
+    const main = run('help').out;
+    for (const o of [
+      'format',
+      'seed',
+      'runs',
+      'rule',
+      'arch',
+      'site',
+      'replay',
+      'steps',
+      'export',
+      'all',
+      'list',
+    ])
+      expect(main).toContain(`--${o}`);
+    for (const o of ['progress', 'quiet', 'cas', 'help']) expect(main).toContain(`--${o}`);
+    expect(main).toMatch(/4 {2}inconclusive/);
+    expect(run('help', 'frobnicate').code).toBe(2);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['derive', 'rescale', '--arch', 'relu'], /^noether: derive does not take --arch/],
+    [['list', '--seed', '3'], /^noether: list does not take --seed/],
+    [['scan', '4-8-3', '--rule', 'sgd'], /^noether: scan does not take --rule/],
+    [
+      ['check', 'rescale', '--format', 'latex'],
+      /^noether: check cannot write latex \(it writes text, markdown, json\)/,
+    ],
+    [['list', '--format', 'markdown'], /^noether: list cannot write markdown/],
+    [['check', 'rescale', '--steps', '5'], /^noether: --steps needs --rule/],
+    [['check', 'rescale', '--export', 'x.csv'], /^noether: --export needs --rule/],
+    [['check', 'examples/tanh-rescale.yaml', '--arch', 'relu'], /^noether: --arch applies to block-level/],
+    [['derive', 'rescale', '--quiet', '--format', 'json'], /cannot be combined with --format/],
+    [['derive', 'rescale', '--seed'], /^noether: --seed needs a value/],
+    [['derive', '-'], /standard input, and there is none/],
+    [['derive', '-', '-'], /can be given once/],
+  ])('an option a command cannot honour is an error: %j', (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    noStackTrace(r.err);
+  });
+
+  it("'-' reads a declaration from standard input", () => {
+    const r = runWith({ stdin: readFileSync('catalog/rescale.yaml', 'utf8') }, 'derive', '-');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('declared in <stdin> (block-level)');
+    expect(r.out).toEqual(
+      run('derive', 'catalog/rescale.yaml').out.replace('catalog/rescale.yaml', '<stdin>'),
+    );
+  });
+
+  it('several inputs give one report each and the worst exit code; JSON is a stream of records', () => {
+    const both = run('derive', 'rescale', 'examples/tanh-rescale.yaml');
+    expect(both.code).toBe(1);
+    expect(both.out).toBe(
+      `${run('derive', 'rescale').out}\n${run('derive', 'examples/tanh-rescale.yaml').out}`,
+    );
+    const json = parseJsonStream(run('derive', 'rescale', 'scale', '--format', 'json').out) as {
+      declaration: { name: string };
+    }[];
+    expect(json.map((d) => d.declaration.name)).toEqual(['rescale', 'scale']);
+    const gf = run('check', 'rescale', '--rule', 'gf(wd=0.1)', '--steps', '20', '--runs', '2');
+    expect(gf.out).toMatch(/overall: inconclusive/);
+    expect(gf.code).toBe(4);
+    expect(run('derive', 'rescale', 'examples/tanh-rescale.yaml', '--quiet').out).toBe(
+      'rescale: proved\ntanh-rescale: refuted\n',
+    );
+  });
+
+  it('verdicts are coloured on a terminal, not with NO_COLOR, not in a pipe', () => {
+    const green = '\x1b[32mproved\x1b[0m';
+    expect(runWith({ tty: true }, 'derive', 'rescale').out).toContain(`overall: ${green}`);
+    expect(runWith({ tty: true, env: { NO_COLOR: '1' } }, 'derive', 'rescale').out).not.toContain('\x1b[');
+    expect(runWith({ tty: false }, 'derive', 'rescale').out).not.toContain('\x1b[');
+    expect(runWith({ tty: false, env: { FORCE_COLOR: '1' } }, 'derive', 'rescale').out).toContain(green);
+    expect(runWith({ tty: true }, 'derive', 'rescale', '--format', 'json').out).not.toContain('\x1b[');
+  });
+
+  it('progress goes to stderr only after two seconds, on a terminal or with --progress', () => {
+    let t = 0;
+    const clock = (): number => (t += 150); // every progress tick advances 150 ms
+    const tty = runWith({ tty: true, now: clock }, 'check', 'rescale', '--runs', '20');
+    expect(tty.err).toContain('\r\x1b[2Knoether: checking hidden-unit sites ');
+    expect(tty.err).toMatch(/noether: checking hidden-unit sites \d+\/40 \(\d+%\), \d+ s/);
+    expect(tty.out).not.toContain('noether: checking');
+    t = 0;
+    const piped = runWith({ tty: false, now: clock }, 'check', 'rescale', '--runs', '20');
+    expect(piped.err).toBe('');
+    t = 0;
+    const forced = runWith({ tty: false, now: clock }, 'check', 'rescale', '--runs', '20', '--progress');
+    expect(forced.err).toMatch(/^noether: checking hidden-unit sites \d+\/40/m);
+    expect(forced.err).not.toContain('\r');
+    t = 0;
+    const quick = runWith({ tty: true, now: () => 0 }, 'check', 'rescale', '--runs', '20');
+    expect(quick.err).toBe('');
+  });
+
+  it('--export to an unwritable path is an input error (exit 2), not a crash', () => {
+    const r = run(
+      'check',
+      'rescale',
+      '--rule',
+      'sgd(lr=0.05)',
+      '--steps',
+      '5',
+      '--runs',
+      '1',
+      '--export',
+      join(tmp, 'no', 'such', 'dir.csv'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^noether: --export: cannot write '.*dir\.csv' \(ENOENT\)/);
+  });
+});
+
+describe('the built CLI as a process', () => {
+  const bin = join(__dirname, '..', 'dist', 'src', 'bin.js');
+  const built = existsSync(bin);
+  (built ? it : it.skip)('a closed stdout ends quietly (no EPIPE trace)', () => {
+    const r = spawnSync('sh', ['-c', `node ${bin} prove --all --format json | head -c 10 >/dev/null`], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+  (built ? it : it.skip)('reads stdin for -', () => {
+    const r = spawnSync('node', [bin, 'derive', '-', '--quiet'], {
+      input: readFileSync('catalog/scale.yaml', 'utf8'),
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('scale: proved\n');
+    expect(r.status).toBe(0);
   });
 });
