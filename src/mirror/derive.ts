@@ -101,44 +101,91 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
  * @throws {@link InputError} when the action is not linear, not an involution or not orthogonal.
  */
 export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
+  const c = mirrorContext(d, opts);
+  const invariance = invarianceLaw(c);
+  // Nothing is derived from an involution that is not a symmetry.
+  if (invariance.verdict.kind === 'refuted') return result(d, c.seed, [invariance]);
+  const { law: constraint, constraints } = constraintLaw(c);
+  const set = onTheSet(c);
+  return result(d, c.seed, [
+    invariance,
+    constraint,
+    invariantSetLaw(c, constraints, set),
+    hessianBlockLaw(c, set),
+    thresholdLaw(c, set),
+  ]);
+}
+
+/** What every law of a mirror derivation starts from. */
+interface MirrorContext {
+  readonly d: MirrorDeclaration;
+  readonly seed: number;
+  /** The parameters, in order. */
+  readonly P: readonly string[];
+  readonly n: number;
+  /** The action: the image of each parameter. */
+  readonly psi: readonly Expr[];
+  /** The reflection R, exact. */
+  readonly R: RMat;
+  /** A = (I − R)/2 = OOᵀ, the projector onto the reflected directions. */
+  readonly A: RMat;
+  /** The row-reduced constraint rows (Oᵀθ = 0 ⟺ rows·θ = 0) and their pivot columns. */
+  readonly rows: Rational[][];
+  readonly pivots: readonly number[];
+  /** The number of reflected directions. */
+  readonly m: number;
+  readonly variables: readonly Variable[];
+  /** Decide that a sum of terms vanishes, with this derivation's seed, points and CAS choice. */
+  readonly ask: (
+    terms: readonly Expr[],
+    claim: string,
+    vars?: readonly Variable[],
+    report?: Record<string, Expr>,
+  ) => Verdict;
+}
+
+const identity = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
+
+function mirrorContext(d: MirrorDeclaration, opts: DeriveOptions): MirrorContext {
   const seed = opts.seed ?? 1;
   const points = opts.points ?? 48;
   const cas = opts.cas ?? false;
   const P = d.parameters;
-  const n = P.length;
-  const fail = (field: string, detail: string): never => {
-    throw new InputError(d.origin, field, detail);
-  };
-  const psi = P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p));
   const R = reflectionOf(d);
-  const I = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
-  // A = (I − R)/2 = OOᵀ, the projector onto the reflected directions.
-  const A: RMat = R.map((row, i) => row.map((x, j) => Q.div(Q.sub(I(i, j), x), Q.rat(2))));
+  const A: RMat = R.map((row, i) => row.map((x, j) => Q.div(Q.sub(identity(i, j), x), Q.rat(2))));
   const { rows, pivots } = rref(A);
-  const m = rows.length;
-  if (m === 0) fail('action', 'the action is the identity: it reflects nothing');
-
+  if (rows.length === 0)
+    throw new InputError(d.origin, 'action', 'the action is the identity: it reflects nothing');
   const variables: Variable[] = [
     ...P.map((name) => ({ name, role: 'parameter' as const })),
     ...d.data.map((name) => ({ name, role: 'data' as const })),
     ...d.constants.map((name) => ({ name, role: 'constant' as const })),
   ];
-  const ask = (
-    terms: readonly Expr[],
-    claim: string,
-    vars: readonly Variable[] = variables,
-    report?: Record<string, Expr>,
-  ): Verdict =>
-    decideZero({ terms, variables: vars, seed, points, claim, cas, ...(report ? { report } : {}) });
-  const laws: Law[] = [];
+  return {
+    d,
+    seed,
+    P,
+    n: P.length,
+    psi: P.map((p) => d.action.find((a) => a.target === p)?.expr ?? sym(p)),
+    R,
+    A,
+    rows,
+    pivots,
+    m: rows.length,
+    variables,
+    ask: (terms, claim, vars = variables, report) =>
+      decideZero({ terms, variables: vars, seed, points, claim, cas, ...(report ? { report } : {}) }),
+  };
+}
 
-  // 1. The mirror is a symmetry of the loss.
+/** 1. The mirror is a symmetry of the loss: L(Rθ) = L(θ). */
+function invarianceLaw({ d, P, psi, variables, ask }: MirrorContext): Law {
   const moved = substitute(d.loss, new Map(P.map((p, i) => [p, psi[i]!])));
   const inv = ask([moved, mul(num(-1), d.loss)], 'the reflection leaves the loss unchanged', variables, {
     'L(θ)': d.loss,
     'L(Rθ)': moved,
   });
-  laws.push({
+  return {
     kind: 'law',
     id: 'invariance',
     parameter: 'R',
@@ -146,10 +193,11 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     statement: { text: 'L(Rθ) = L(θ) for all θ and data', latex: 'L(R\\theta) = L(\\theta)' },
     data: { kind: 'expr', expr: sub(moved, d.loss) },
     verdict: inv,
-  });
-  if (inv.kind === 'refuted') return result(d, seed, laws);
+  };
+}
 
-  // 2. The constraint set Oᵀθ = 0, as independent linear equations.
+/** 2. The constraint set Oᵀθ = 0, as independent linear equations, and the structure it forces. */
+function constraintLaw({ d, P, R, rows, m }: MirrorContext): { law: Law; constraints: Expr[] } {
   const rowExpr = (r: Rational[]): Expr => add(...r.map((c, j) => mul(num(c), sym(P[j]!))));
   const constraints = rows.map(rowExpr);
   const kinds = rows.map((r) => {
@@ -167,7 +215,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
       : equal === m
         ? 'identical parameters: the symmetric solutions make them equal (homogeneous, identical units)'
         : 'a structured subspace (e.g. low rank for a reflection inside a rotation-symmetric factorisation)';
-  laws.push({
+  const law: Law = {
     kind: 'law',
     id: 'mirror-constraint',
     parameter: 'O',
@@ -188,9 +236,23 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
           : ''),
     },
     note: structure,
-  });
+  };
+  return { law, constraints };
+}
 
-  // The set, parametrised by the free parameters: each pivot parameter in terms of the free ones.
+/** The symmetric set parametrised by the free parameters, and the loss's derivatives there. */
+interface OnTheSet {
+  /** Each pivot parameter in terms of the free ones. */
+  readonly onSet: ReadonlyMap<string, Expr>;
+  /** The variables left free on the set. */
+  readonly setVars: readonly Variable[];
+  /** ∇L on the set. */
+  readonly gOnSet: readonly Expr[];
+  /** The Hessian on the set. */
+  readonly H: readonly (readonly Expr[])[];
+}
+
+function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
   const onSet = new Map<string, Expr>(
     rows.map((r, i) => {
       const p = pivots[i]!;
@@ -203,15 +265,23 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   const setVars = variables.filter((v) => !onSet.has(v.name));
   const grad = P.map((p) => diff(d.loss, p));
   const gOnSet = grad.map((g) => substitute(g, onSet));
+  const H = P.map((_, i) => P.map((q) => substitute(diff(grad[i]!, q), onSet)));
+  return { onSet, setVars, gOnSet, H };
+}
 
-  // 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0 there).
+/** 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0 there). */
+function invariantSetLaw(
+  { rows, ask }: MirrorContext,
+  constraints: readonly Expr[],
+  { setVars, gOnSet }: OnTheSet,
+): Law {
   const inset = rows.map((r, i) => {
     const terms = r.map((c, j) => mul(num(c), gOnSet[j]!)).filter((t) => !isNum(t, 0));
     return terms.length
       ? ask(terms, `constraint ${i + 1} of Oᵀ∇L vanishes on the set`, setVars)
       : ({ kind: 'proved', method: 'trivial', evidence: 'every term vanishes' } as Verdict);
   });
-  laws.push({
+  return {
     kind: 'law',
     id: 'invariant-set',
     parameter: 'O',
@@ -224,11 +294,12 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     },
     data: { kind: 'none' },
     verdict: weakest(inset),
-  });
+  };
+}
 
-  // 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there.
-  const H = P.map((_, i) => P.map((q) => substitute(diff(grad[i]!, q), onSet)));
-  const Ic = A.map((row, i) => row.map((x, j) => Q.sub(I(i, j), x)));
+/** 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there. */
+function hessianBlockLaw({ n, A, ask }: MirrorContext, { setVars, H }: OnTheSet): Law {
+  const Ic = A.map((row, i) => row.map((x, j) => Q.sub(identity(i, j), x)));
   const blocks: Verdict[] = [];
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
@@ -242,7 +313,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
       if (nonzero.length)
         blocks.push(ask(nonzero, `entry (${i + 1}, ${j + 1}) of OOᵀH(I − OOᵀ) vanishes on the set`, setVars));
     }
-  laws.push({
+  return {
     kind: 'law',
     id: 'hessian-block',
     parameter: 'O',
@@ -255,16 +326,18 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     verdict: blocks.length
       ? weakest(blocks)
       : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' },
-  });
+  };
+}
 
-  // 5. The attraction threshold.
+/** 5. The attraction threshold γ* = −λ_min(OᵀHO)/2: closed forms for one and two reflected directions. */
+function thresholdLaw({ P, A, rows, m }: MirrorContext, { H }: OnTheSet): Law {
   if (m === 1) {
     // One reflected direction o (A = o oᵀ): oᵀHo = tr(A H).
     const quad = add(
       ...A.flatMap((row, i) => row.map((a, j) => (Q.isZero(a) ? ZERO_E : mul(num(a), H[j]![i]!)))),
     );
     const gstar = mul(num(Q.rat(-1, 2)), expanded(quad));
-    laws.push({
+    return {
       kind: 'law',
       id: 'attraction-threshold',
       parameter: 'O',
@@ -284,7 +357,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
         evidence: 'oᵀHo computed from the loss on the set',
       },
       note: 'for a batch, H is the mean Hessian; with enough weight decay every global minimum lies on the set [SIS]',
-    });
+    };
   } else {
     // Reflected directions spanned by the constraint rows B (m×n): the eigenvalues of OᵀHO are those of
     // the pencil (B H Bᵀ, B Bᵀ), i.e. of M = (B Bᵀ)⁻¹ B H Bᵀ (exact rational G = B Bᵀ; B has full rank).
@@ -323,7 +396,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
         mul(num(-1), { kind: 'call', fn: 'sqrt', args: [disc] }),
       );
       const gstar = expanded(mul(num(Q.rat(-1, 2)), lmin));
-      laws.push({
+      return {
         kind: 'law',
         id: 'attraction-threshold',
         parameter: 'O',
@@ -343,11 +416,11 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
           evidence,
         },
         note,
-      });
+      };
     } else {
       // No closed form for the smallest eigenvalue: the m×m matrix itself, to evaluate at a point.
       const Mx = M.map((row) => row.map((e) => expanded(e)));
-      laws.push({
+      return {
         kind: 'law',
         id: 'attraction-threshold',
         parameter: 'O',
@@ -370,10 +443,9 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
           evidence,
         },
         note: `${note}; noether check evaluates λ_min at sampled points`,
-      });
+      };
     }
   }
-  return result(d, seed, laws);
 }
 
 /** The inverse of an invertible rational matrix (Gauss–Jordan, exact). */
