@@ -252,3 +252,38 @@ export function symmetricEigen(a: readonly (readonly number[])[]): { values: num
 
 /** Smallest eigenvalue of a small symmetric matrix. */
 export const minEigen = (a: readonly (readonly number[])[]): number => Math.min(...symmetricEigen(a).values);
+
+/** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
+export function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
+  const O: Float64Array[] = [];
+  for (const v0 of vs) {
+    const v = Float64Array.from(v0);
+    for (const o of O) {
+      const c = dot(o, v);
+      for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!;
+    }
+    const n = Math.sqrt(dot(v, v));
+    if (n > 1e-9) O.push(v.map((x) => x / n));
+  }
+  return O;
+}
+
+export /** Solve A x = b (Gaussian elimination with partial pivoting). */
+function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const a = A.map((row, i) => [...row, b[i]!]);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i;
+    [a[k], a[p]] = [a[p]!, a[k]!];
+    const piv = a[k]![k]!;
+    for (let i = k + 1; i < n; i++) {
+      const f = a[i]![k]! / piv;
+      if (f !== 0) for (let j = k; j <= n; j++) a[i]![j]! -= f * a[k]![j]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--)
+    x[i] = (a[i]![n]! - a[i]!.slice(i + 1, n).reduce((s, y, j) => s + y * x[i + 1 + j]!, 0)) / a[i]![i]!;
+  return x;
+}

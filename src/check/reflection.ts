@@ -4,15 +4,13 @@
  * distance from it, an orthonormal basis of the reflected directions and OᵀHO from Hessian-vector
  * products.
  */
-import { dot } from '../../numeric/linalg';
+import { dot, orthonormal } from '../../numeric/linalg';
 import { scatter } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import type { ReflectionSums } from '../mirror/deriveBlock';
 import { WordEvaluator } from './bind';
 import { resolveDims, caseValues, siteBlocks } from './values';
-
-const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
 
 /** The involution on full parameter vectors of one case (identity outside the site). */
 export interface CaseReflection {
@@ -59,21 +57,6 @@ export function caseReflection(
     },
     indices,
   };
-}
-
-/** Orthonormal basis of the span of some vectors (Gram–Schmidt, dropping dependent ones). */
-export function orthonormal(vs: readonly Float64Array[]): Float64Array[] {
-  const O: Float64Array[] = [];
-  for (const v0 of vs) {
-    const v = Float64Array.from(v0);
-    for (const o of O) {
-      const c = dot(o, v);
-      for (let i = 0; i < v.length; i++) v[i]! -= c * o[i]!;
-    }
-    const n = normv(v);
-    if (n > 1e-9) O.push(v.map((x) => x / n));
-  }
-  return O;
 }
 
 /**

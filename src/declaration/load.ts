@@ -3,6 +3,7 @@
  * plain objects (the TypeScript API). Every problem becomes an InputError naming the file, line,
  * column and field.
  */
+import { orthogonalPart } from '../expr/rmatrix';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
 import { type Expr, symbols, isFnName, substitute, sym, add, mul, num, callsFn } from '../expr/ast';
@@ -507,10 +508,7 @@ function readSurface(
       x[i] = q;
     }
     // What is left of x after removing its components along the earlier directions.
-    const u = basis.reduce((acc, b) => {
-      const f = Q.div(Q.dot(acc, b), Q.dot(b, b));
-      return acc.map((y, i) => Q.sub(y, Q.mul(f, b[i]!)));
-    }, x);
+    const u = orthogonalPart(x, basis);
     if (u.every(Q.isZero))
       r.fail(
         ['surface', k],

@@ -25,35 +25,12 @@ import { decideZero, type Variable } from '../verify/zero';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
-
-type RMat = Rational[][];
+import { rref, inverse, type RMat } from '../expr/rmatrix';
 
 /** The constant value of e, when its exact normal form is a number. */
 function constantOf(e: Expr): Rational | undefined {
   const x = expanded(e);
   return x.kind === 'num' ? Q.parseRational(x.value) : undefined;
-}
-
-/** Reduced row echelon form (exact); returns the non-zero rows and the pivot columns. */
-function rref(m: RMat): { rows: RMat; pivots: number[] } {
-  const a = m.map((r) => [...r]);
-  const pivots: number[] = [];
-  let row = 0;
-  for (let col = 0; col < (a[0]?.length ?? 0) && row < a.length; col++) {
-    const p = a.findIndex((r, i) => i >= row && !Q.isZero(r[col]!));
-    if (p < 0) continue;
-    [a[row], a[p]] = [a[p]!, a[row]!];
-    const piv = a[row]![col]!;
-    a[row] = a[row]!.map((x) => Q.div(x, piv));
-    for (let i = 0; i < a.length; i++) {
-      if (i === row || Q.isZero(a[i]![col]!)) continue;
-      const f = a[i]![col]!;
-      a[i] = a[i]!.map((x, j) => Q.sub(x, Q.mul(f, a[row]![j]!)));
-    }
-    pivots.push(col);
-    row++;
-  }
-  return { rows: a.slice(0, row), pivots };
 }
 
 /**
@@ -446,24 +423,6 @@ function thresholdLaw({ P, A, rows, m }: MirrorContext, { H }: OnTheSet): Law {
       };
     }
   }
-}
-
-/** The inverse of an invertible rational matrix (Gauss–Jordan, exact). */
-function inverse(G: RMat): RMat {
-  const n = G.length;
-  const a = G.map((row, i) => [...row, ...G.map((_, j) => (i === j ? Q.ONE : Q.ZERO))]);
-  for (let c = 0; c < n; c++) {
-    const p = a.findIndex((r, i) => i >= c && !Q.isZero(r[c]!));
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    const piv = a[c]![c]!;
-    a[c] = a[c]!.map((x) => Q.div(x, piv));
-    for (let i = 0; i < n; i++)
-      if (i !== c && !Q.isZero(a[i]![c]!)) {
-        const f = a[i]![c]!;
-        a[i] = a[i]!.map((x, j) => Q.sub(x, Q.mul(f, a[c]![j]!)));
-      }
-  }
-  return a.map((r) => r.slice(n));
 }
 
 function result(d: MirrorDeclaration, seed: number, laws: Law[]): Derivation {

@@ -23,15 +23,9 @@ import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '
 import { rng } from '../../numeric/rng';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
-import {
-  caseReflection,
-  orthonormal,
-  reflectedBasis,
-  projectedHessian,
-  type CaseReflection,
-} from '../check/reflection';
+import { caseReflection, reflectedBasis, projectedHessian, type CaseReflection } from '../check/reflection';
 import { reflectionSums, type ReflectionSums } from './deriveBlock';
-import { dot, minEigen } from '../../numeric/linalg';
+import { dot, minEigen, solve, orthonormal } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
 /** Weight decay is drawn log-uniform between these powers of ten: thresholds of sampled networks fall on both sides. */
@@ -85,26 +79,6 @@ export interface NetworkCollapseReport {
 }
 
 const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
-
-/** Solve A x = b (Gaussian elimination with partial pivoting). */
-function solve(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const a = A.map((row, i) => [...row, b[i]!]);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i;
-    [a[k], a[p]] = [a[p]!, a[k]!];
-    const piv = a[k]![k]!;
-    for (let i = k + 1; i < n; i++) {
-      const f = a[i]![k]! / piv;
-      if (f !== 0) for (let j = k; j <= n; j++) a[i]![j]! -= f * a[k]![j]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--)
-    x[i] = (a[i]![n]! - a[i]!.slice(i + 1, n).reduce((s, y, j) => s + y * x[i + 1 + j]!, 0)) / a[i]![i]!;
-  return x;
-}
 
 /**
  * The attraction threshold at parameters θ on the set: γ* = −λ_min(OᵀHO)/2, with OᵀHO from one
