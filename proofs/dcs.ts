@@ -4,12 +4,11 @@
  * Proof: the exact identity γ(u² + v²) − 2γ|uv| = γ(|u| − |v|)² ≥ 0 (exact normal form), so every
  * factorisation costs at least 2γ|w|, and u = v = √|w| (sign carried by one factor) attains it.
  */
-import { SCHEMA_VERSION } from '../src/derivation';
 import { parseExpr } from '../src/expr/parse';
 import { exactZero } from '../src/expr/normal';
 import { decideZero } from '../src/verify/zero';
-import type { Certificate, ProofStep } from '../src/certificate';
-import { weakest, type Verdict } from '../src/verdict';
+import { certificateOf, type Certificate, type ProofStep } from '../src/certificate';
+import type { Verdict } from '../src/verdict';
 
 export const DCS_THEOREM = {
   id: 'sis-dcs-l1',
@@ -42,14 +41,5 @@ export function proveDcs(): Certificate {
   );
   exact('the factorisation u = sign(w)·√|w|, v = √|w| has u·v = w', 'sign(w)*sqrt(abs(w))*sqrt(abs(w)) - w');
   exact('and costs exactly 2γ|w|', 'gamma*((sign(w)*sqrt(abs(w)))^2 + sqrt(abs(w))^2) - 2*gamma*abs(w)');
-  return {
-    kind: 'certificate',
-    schemaVersion: SCHEMA_VERSION,
-    theorem: DCS_THEOREM.id,
-    title: DCS_THEOREM.title,
-    source: DCS_THEOREM.source,
-    statement: DCS_THEOREM.statement,
-    steps,
-    verdict: weakest(steps.map((s) => s.verdict)),
-  };
+  return certificateOf(DCS_THEOREM, steps);
 }

@@ -8,14 +8,13 @@
  * kind (Θ from one backward pass per output); and L(T) − L(0) = −∫ rᵀΘr dt along a flow integrated
  * with the adaptive Dormand–Prince integrator.
  */
-import { SCHEMA_VERSION } from '../src/derivation';
 import { type Expr, add, mul, num, sym, substitute } from '../src/expr/ast';
 import { diff } from '../src/expr/diff';
 import { rat } from '../src/expr/rational';
 import { exactZero } from '../src/expr/normal';
 import { decideZero } from '../src/verify/zero';
-import type { Certificate, ProofStep } from '../src/certificate';
-import { weakest, IDENTITY_TOLERANCE, type Verdict } from '../src/verdict';
+import { certificateOf, type Certificate, type ProofStep } from '../src/certificate';
+import { IDENTITY_TOLERANCE, type Verdict } from '../src/verdict';
 import { rng } from '../numeric/rng';
 import { buildNetwork, evaluate } from '../numeric/mlp';
 import { DegenerateSample } from '../numeric/errors';
@@ -214,14 +213,5 @@ export function proveGuTime(seed = 1): Certificate {
             },
           },
   });
-  return {
-    kind: 'certificate',
-    schemaVersion: SCHEMA_VERSION,
-    theorem: GU_TIME_THEOREM.id,
-    title: GU_TIME_THEOREM.title,
-    source: GU_TIME_THEOREM.source,
-    statement: GU_TIME_THEOREM.statement,
-    steps,
-    verdict: weakest(steps.map((s) => s.verdict)),
-  };
+  return certificateOf(GU_TIME_THEOREM, steps);
 }

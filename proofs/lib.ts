@@ -4,11 +4,10 @@
  * and shows, in the canonical word algebra, that the derived law is the stated one. The
  * derivation's own verdict (block algebra + exact instantiation check) is a step of the proof.
  */
-import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { derive } from '../src/derive';
 import type { LawId, Rendered, Law } from '../src/derivation';
-import type { Certificate, ProofStep } from '../src/certificate';
+import { certificateOf, type Certificate, type ProofStep } from '../src/certificate';
 import {
   Algebra,
   letter,
@@ -20,7 +19,7 @@ import {
 } from '../src/derive/words';
 import { num, type Expr } from '../src/expr/ast';
 import { rat } from '../src/expr/rational';
-import { weakest, type Verdict } from '../src/verdict';
+import type { Verdict } from '../src/verdict';
 
 export type Expected =
   | { readonly kind: 'trace'; readonly sum: TraceSum }
@@ -63,16 +62,7 @@ export function prove(t: Theorem, seed = 1): Certificate {
       kind: 'inconclusive',
       reason: `catalog declaration '${t.symmetry}' is missing or not block-level`,
     };
-    return {
-      kind: 'certificate',
-      schemaVersion: SCHEMA_VERSION,
-      theorem: t.id,
-      title: t.title,
-      source: t.source,
-      statement: t.statement,
-      steps: [{ claim: `read catalog/${t.symmetry}`, verdict: v }],
-      verdict: v,
-    };
+    return certificateOf(t, [{ claim: `read catalog/${t.symmetry}`, verdict: v }]);
   }
   const d = derive(decl, { seed });
   const candidates = d.laws.filter((l) => l.id === t.law && l.data.kind === t.expected.kind);
@@ -109,16 +99,7 @@ export function prove(t: Theorem, seed = 1): Certificate {
       reason: `the derivation of '${t.symmetry}' has no ${t.law} law of kind ${t.expected.kind}`,
     };
     steps.push({ claim: `derive the laws of ${t.symmetry}`, verdict: v });
-    return {
-      kind: 'certificate',
-      schemaVersion: SCHEMA_VERSION,
-      theorem: t.id,
-      title: t.title,
-      source: t.source,
-      statement: t.statement,
-      steps,
-      verdict: v,
-    };
+    return certificateOf(t, steps);
   }
   steps.push({
     claim: `derived from the action of ${t.symmetry} (${decl.origin}): ${law.statement.text}`,
@@ -144,14 +125,5 @@ export function prove(t: Theorem, seed = 1): Certificate {
         counterexample: { kind: 'mismatch', stated, derived: law.statement.text },
       };
   steps.push({ claim: `the derived law is the stated formula`, verdict: compare });
-  return {
-    kind: 'certificate',
-    schemaVersion: SCHEMA_VERSION,
-    theorem: t.id,
-    title: t.title,
-    source: t.source,
-    statement: t.statement,
-    steps,
-    verdict: weakest(steps.map((s) => s.verdict)),
-  };
+  return certificateOf(t, steps);
 }

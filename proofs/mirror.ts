@@ -4,7 +4,6 @@
  * attraction threshold); the proof derives them from the catalog declaration's involution and
  * compares: equations exactly (the derived rows span the stated ones), thresholds by decideZero.
  */
-import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { deriveMirror } from '../src/mirror/derive';
 import { deriveBlockMirror } from '../src/mirror/deriveBlock';
@@ -13,8 +12,8 @@ import { sub, type Expr } from '../src/expr/ast';
 import { exactZero } from '../src/expr/normal';
 import { decideZero } from '../src/verify/zero';
 import type { Rendered } from '../src/derivation';
-import type { Certificate, ProofStep } from '../src/certificate';
-import { weakest, type Verdict } from '../src/verdict';
+import { certificateOf, type Certificate, type ProofStep } from '../src/certificate';
+import type { Verdict } from '../src/verdict';
 
 export interface MirrorTheorem {
   readonly kind: 'mirror-theorem';
@@ -42,16 +41,7 @@ const mismatch = (why: string, stated: string, derived: string): Verdict => ({
 export function proveMirror(t: MirrorTheorem): Certificate {
   const steps: ProofStep[] = [];
   const decl = loadCatalog(t.symmetry);
-  const cert = (): Certificate => ({
-    kind: 'certificate',
-    schemaVersion: SCHEMA_VERSION,
-    theorem: t.id,
-    title: t.title,
-    source: t.source,
-    statement: t.statement,
-    steps,
-    verdict: weakest(steps.map((s) => s.verdict)),
-  });
+  const cert = (): Certificate => certificateOf(t, steps);
   if (decl && decl.kind === 'block-mirror') {
     // Block level: the stated equations (in the derivation's canonical word form) must be exactly the derived ones.
     const d = deriveBlockMirror(decl);

@@ -4,7 +4,6 @@
  * symmetry under the rule (src/rules/dynamics.ts) and shows, by the exact normal form, that each
  * derived coefficient equals the stated one.
  */
-import { SCHEMA_VERSION } from '../src/derivation';
 import { loadCatalog } from '../src/catalog';
 import { deriveBlock } from '../src/derive/block';
 import { deriveDynamics, type DynamicsLaw } from '../src/rules/dynamics';
@@ -14,8 +13,8 @@ import { sub, type Expr } from '../src/expr/ast';
 import { exactZero } from '../src/expr/normal';
 import { toText } from '../src/expr/print';
 import type { Rendered } from '../src/derivation';
-import type { Certificate, ProofStep } from '../src/certificate';
-import { weakest, type Verdict } from '../src/verdict';
+import { certificateOf, type Certificate, type ProofStep } from '../src/certificate';
+import type { Verdict } from '../src/verdict';
 
 export interface RuleTheorem {
   readonly kind: 'rule-theorem';
@@ -35,16 +34,7 @@ export function proveRule(t: RuleTheorem): Certificate {
   const decl = loadCatalog(t.symmetry);
   const fail = (reason: string): Certificate => {
     const v: Verdict = { kind: 'inconclusive', reason };
-    return {
-      kind: 'certificate',
-      schemaVersion: SCHEMA_VERSION,
-      theorem: t.id,
-      title: t.title,
-      source: t.source,
-      statement: t.statement,
-      steps: [...steps, { claim: reason, verdict: v }],
-      verdict: v,
-    };
+    return certificateOf(t, [...steps, { claim: reason, verdict: v }]);
   };
   if (!decl || decl.kind !== 'block')
     return fail(`catalog declaration '${t.symmetry}' is missing or not block-level`);
@@ -80,16 +70,7 @@ export function proveRule(t: RuleTheorem): Certificate {
             },
     });
   }
-  return {
-    kind: 'certificate',
-    schemaVersion: SCHEMA_VERSION,
-    theorem: t.id,
-    title: t.title,
-    source: t.source,
-    statement: t.statement,
-    steps,
-    verdict: weakest(steps.map((s) => s.verdict)),
-  };
+  return certificateOf(t, steps);
 }
 
 export const RULE_THEOREMS: readonly RuleTheorem[] = [

@@ -16,12 +16,12 @@ import { DegenerateSample } from '../../numeric/errors';
 import { scatter } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
-import { type Derivation, type Law, SCHEMA_VERSION } from '../derivation';
+import type { Derivation, Law } from '../derivation';
 import { deriveBlock } from '../derive/block';
 import { weakest } from '../verdict';
 import { WordEvaluator, frobenius, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks } from './values';
-import { runSites, siteVerdict, selectedKinds } from './runner';
+import { runSites, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
@@ -128,7 +128,6 @@ export function checkDeclaration(
   derivation?: Derivation,
 ): BlockCheckReport {
   const seed = opts.seed ?? 1;
-  const runs = opts.runs ?? 100;
   const { kinds, excluded } = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
@@ -149,16 +148,7 @@ export function checkDeclaration(
   }));
   return {
     kind: 'block-check',
-    schemaVersion: SCHEMA_VERSION,
-    declaration: { name: decl.name, origin: decl.origin },
-    seed,
-    runs,
-    ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
-    siteKinds: kinds,
-    ...(excluded.length ? { excludedSiteKinds: excluded } : {}),
-    laws,
-    skipped: run.skipped,
-    ...(run.counterexample ? { counterexample: run.counterexample } : {}),
+    ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),
     verdict: laws.length
       ? weakest(laws.map((l) => l.verdict))
       : { kind: 'inconclusive', reason: 'no law can be checked numerically' },

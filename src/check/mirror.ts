@@ -25,10 +25,9 @@ import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
 import { networkCollapse } from '../mirror/threshold';
 import { noiseExperiment } from '../mirror/noise';
 import { weakest, IDENTITY_TOLERANCE } from '../verdict';
-import { runSites, siteVerdict, selectedKinds } from './runner';
+import { runSites, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import { caseReflection } from './reflection';
 import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
-import { SCHEMA_VERSION } from '../derivation';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
 export const STAY_STEPS = 200;
@@ -125,7 +124,6 @@ export function checkBlockMirror(
   opts: CheckOptions & { readonly collapseSamples?: number } = {},
 ): MirrorCheckReport {
   const seed = opts.seed ?? 1;
-  const runs = opts.runs ?? 100;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
   const sums = requireReflection(decl);
   const { kinds, excluded } = selectedKinds(decl, opts);
@@ -170,16 +168,7 @@ export function checkBlockMirror(
     : undefined;
   return {
     kind: 'mirror-check',
-    schemaVersion: SCHEMA_VERSION,
-    declaration: { name: decl.name, origin: decl.origin },
-    seed,
-    runs,
-    ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
-    siteKinds: kinds,
-    ...(excluded.length ? { excludedSiteKinds: excluded } : {}),
-    laws,
-    skipped: run.skipped,
-    ...(run.counterexample ? { counterexample: run.counterexample } : {}),
+    ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),
     ...(collapse ? { collapse } : {}),
     ...(noise ? { noise } : {}),
     verdict: weakest(laws.map((l) => l.verdict)),

@@ -9,7 +9,8 @@ import { siteCase, describeSpec, NoSuchSite, type NetworkCase } from '../../nume
 import type { BlockShaped } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { type Verdict, IDENTITY_TOLERANCE } from '../verdict';
-import type { CheckOptions, CheckCounterexample } from './report';
+import type { CheckOptions, CheckCounterexample, LawCheck, NetworkCheckReport } from './report';
+import { SCHEMA_VERSION } from '../derivation';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -168,4 +169,26 @@ export function selectedKinds(
   });
   if (possible.length === 0) siteCase(kinds[0]!, opts.arch ?? {}); // throws NoSuchSite: nothing to check
   return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
+}
+
+/** The fields every network check report has, from the run over its site kinds. */
+export function networkCheckFields<K>(
+  decl: BlockShaped & { readonly name: string },
+  opts: CheckOptions,
+  selected: { readonly kinds: readonly SiteKind[]; readonly excluded: readonly SiteKind[] },
+  run: SiteRun<K>,
+  laws: readonly LawCheck[],
+): Omit<NetworkCheckReport, 'kind' | 'verdict' | 'collapse' | 'noise'> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    declaration: { name: decl.name, origin: decl.origin },
+    seed: opts.seed ?? 1,
+    runs: opts.runs ?? 100,
+    ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
+    siteKinds: selected.kinds,
+    ...(selected.excluded.length ? { excludedSiteKinds: selected.excluded } : {}),
+    laws,
+    skipped: run.skipped,
+    ...(run.counterexample ? { counterexample: run.counterexample } : {}),
+  };
 }
