@@ -18,6 +18,8 @@ export interface PointCounterexample {
   readonly values: Readonly<Record<string, number>>;
   readonly relativeResidual: number;
   readonly seed: number;
+  /** When decided exactly: the residual's exact value at the point (a nonzero rational). */
+  readonly exact?: string;
 }
 
 /** A sampled network case (site, architecture, data), replayable with fast-check's seed and path. */

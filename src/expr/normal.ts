@@ -126,6 +126,12 @@ const polyKey = (p: Poly): string =>
 const sortedTerms = (p: Poly): Term[] =>
   [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
 
+/** A term of a polynomial in plain symbols: coefficient × Π symbol^power. */
+export interface SymbolTerm {
+  readonly coef: Rational;
+  readonly powers: readonly (readonly [string, number])[];
+}
+
 export interface NormalizerOptions {
   /** Maximum number of terms in any intermediate polynomial. */
   readonly maxTerms?: number;
@@ -582,6 +588,51 @@ export class Normalizer {
       out.set(deg, bucket);
     }
     return new Map([...out].map(([d, p]) => [d, this.make(p, x.den)]));
+  }
+
+  /**
+   * When x is a rational function of plain symbols and of exponentials exp(c·s) of single symbols
+   * (c rational, each such s appearing in no other way and in one exponential only): its numerator
+   * and denominator as lists of terms — a rational coefficient and powers of symbols or of those
+   * exponentials (keyed as in `exps`). Such a normal form is canonical: since s ↦ exp(c·s) maps
+   * onto (0, ∞), the function is zero exactly when this rational function of the symbols and the
+   * exponentials is.
+   */
+  symbolRational(x: Normal):
+    | {
+        readonly num: SymbolTerm[];
+        readonly den: SymbolTerm[];
+        /** exponential atom key → the symbol s and the rational c of exp(c·s). */
+        readonly exps: ReadonlyMap<string, { readonly symbol: string; readonly c: Rational }>;
+      }
+    | undefined {
+    const exps = new Map<string, { symbol: string; c: Rational }>();
+    const plain = new Set<string>();
+    const terms = (p: Poly): SymbolTerm[] | undefined => {
+      const out: SymbolTerm[] = [];
+      for (const t of p.values()) {
+        for (const [k] of t.mono) {
+          const atom = this.atoms.get(k);
+          if (atom?.display.kind === 'sym') {
+            plain.add(k);
+            continue;
+          }
+          const arg = atom?.expOf && atom.expOf.size === 1 ? [...atom.expOf.values()][0]! : undefined;
+          const [m] = arg?.mono ?? [];
+          if (!arg || arg.mono.length !== 1 || m![1] !== 1 || this.atoms.get(m![0])?.display.kind !== 'sym')
+            return undefined;
+          exps.set(k, { symbol: m![0], c: arg.coef });
+        }
+        out.push({ coef: t.coef, powers: t.mono });
+      }
+      return out;
+    };
+    const num = terms(x.num);
+    const den = terms(x.den);
+    if (!num || !den) return undefined;
+    const through = [...exps.values()].map((e) => e.symbol);
+    if (new Set(through).size !== through.length || through.some((sy) => plain.has(sy))) return undefined;
+    return { num, den, exps };
   }
 
   fromConst(c: Rational): Normal {

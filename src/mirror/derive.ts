@@ -150,8 +150,19 @@ function mirrorContext(d: MirrorDeclaration, opts: DeriveOptions): MirrorContext
     pivots,
     m: rows.length,
     variables,
+    // Only the invariance of the loss (asked with a report) holds pointwise; the other laws involve
+    // derivatives and are decided almost everywhere.
     ask: (terms, claim, vars = variables, report) =>
-      decideZero({ terms, variables: vars, seed, points, claim, cas, ...(report ? { report } : {}) }),
+      decideZero({
+        terms,
+        variables: vars,
+        seed,
+        points,
+        claim,
+        cas,
+        almostEverywhere: report === undefined,
+        ...(report ? { report } : {}),
+      }),
   };
 }
 

@@ -1,26 +1,32 @@
 /**
  * Deciding whether a residual (a sum of terms) is identically zero, with a sound verdict:
  *
- * 1. exact normal form reduces it to 0           → proved (confirmed at random points);
- * 2. a float64 evaluation at a random point exceeds REFUTATION_THRESHOLD relative to the scale of
+ * 1. exact normal form reduces it to 0           → proved (confirmed at sampled points);
+ * 2. its normal form is a nonzero rational function of the symbols → refuted *exactly*, at an
+ *    exact point where it is nonzero, whatever the residual's size;
+ * 3. a float64 evaluation at a sampled point exceeds REFUTATION_THRESHOLD relative to the scale of
  *    its terms                                     → refuted, with the exact point and the seed;
- * 3. only if the caller asks for it (`cas: true`): the CAS (nerdamer-prime, loaded only then)
+ * 4. only if the caller asks for it (`cas: true`): the CAS (nerdamer-prime, loaded only then)
  *    reduces it to 0 and every point agrees    → proved;
- * 4. every point within IDENTITY_TOLERANCE        → numerically verified (count, worst, seed);
- * 5. otherwise                                    → inconclusive, with the reason.
+ * 5. every point within IDENTITY_TOLERANCE, at enough points with finite values → numerically
+ *    verified (count, worst, seed);
+ * 6. otherwise                                    → inconclusive, with the reason.
  *
- * A CAS or normal-form "0" that random points contradict is reported as inconclusive: the
- * toolkit never certifies what its own evaluation disputes.
+ * Points follow points.ts (grid, wide magnitudes, arbitrary doubles, on and next to kinks). A
+ * residual within a few ε of its terms' rounding magnitude (what cancelled inside them included)
+ * is rounding, not a failure. A CAS or normal-form "0" that points contradict is inconclusive:
+ * the toolkit never certifies what its own evaluation disputes.
  */
 import { type Expr, add } from '../expr/ast';
-import { compile, UnboundSymbol } from '../expr/evaluate';
+import { compile, compileMagnitude, UnboundSymbol } from '../expr/evaluate';
 import { exactZero } from '../expr/normal';
 import type { CasOpinion } from '../cas/nerdamer';
-import { rng } from '../../numeric/rng';
+import { designPoints, kinkArguments, type Role } from './points';
+import { exactWitness, type ExactWitness } from './exact';
 import { type Verdict, type PointCounterexample, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
 
-/** What a symbol stands for; it decides the range random points are drawn from. */
-export type Role = 'parameter' | 'data' | 'group' | 'constant';
+export type { Role } from './points';
+
 /** A symbol of a {@link ZeroQuestion} and its role. */
 export interface Variable {
   readonly name: string;
@@ -45,27 +51,23 @@ export interface ZeroQuestion {
    * when asked; its "0" is trusted only where its known unsound rewrites cannot apply.
    */
   readonly cas?: boolean;
+  /**
+   * The law involves derivatives, which need not exist on a kink: it is decided almost everywhere,
+   * and no point exactly on a kink surface is used.
+   */
+  readonly almostEverywhere?: boolean;
 }
+
+/** Float64 rounding of a residual is within this many ε of its terms' rounding magnitude. */
+const ROUNDING_ULPS = 64;
+/** Fewer finite values than this fraction of the points leaves a sampled decision inconclusive. */
+const MIN_VALID_FRACTION = 0.5;
 
 /** The CAS's opinion, loading the CAS module only now: nerdamer-prime is never loaded otherwise. */
 function askCas(e: Expr): CasOpinion {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { casSaysZero } = require('../cas/nerdamer') as typeof import('../cas/nerdamer');
   return casSaysZero(e);
-}
-
-/** Sampling ranges by role: grid points exactly representable in float64 and printable exactly. */
-function sample(role: Role, r: ReturnType<typeof rng>): number {
-  switch (role) {
-    case 'group': {
-      const v = r.grid(-1.5, 1.5, 16);
-      return v === 0 ? 0.5 : v;
-    }
-    case 'constant':
-      return r.grid(0.5, 3, 8);
-    default:
-      return r.grid(-2, 2, 32);
-  }
 }
 
 /**
@@ -97,23 +99,42 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     throw err;
   }
   const exact = exactZero(residual);
+  const finiteAt = (xs: readonly number[]): boolean => fns.every((f) => Number.isFinite(f(xs)));
+  if (exact === 'nonzero') {
+    const w = exactWitness(residual, names, q.seed, finiteAt);
+    if (w) return refutedExactly(q, w, names, fns);
+  }
+  const mags = q.terms.map((t) => compileMagnitude(t, names));
   const count = q.points ?? 48;
-  const r = rng(q.seed);
+  const points = designPoints({
+    roles: q.variables.map((v) => v.role),
+    names,
+    terms: q.terms,
+    count,
+    seed: q.seed,
+    almostEverywhere: q.almostEverywhere ?? false,
+  });
   let worst = 0;
   let valid = 0;
   let worstPoint: number[] | undefined;
-  for (let i = 0; i < count; i++) {
-    const xs = q.variables.map((v) => sample(v.role, r));
+  // The counterexample shown is the simplest refuting point: a grid point before an arbitrary
+  // double, a kink point, then a wide-magnitude one (the design's order is grid, wide, uniform, kink).
+  const RANK = [0, 3, 1, 2];
+  let shown: { rank: number; xs: number[]; rel: number } | undefined;
+  for (const [i, xs] of points.entries()) {
     const vals = fns.map((f) => f(xs));
     if (!vals.every(Number.isFinite)) continue;
     valid++;
     const sum = vals.reduce((s, x) => s + x, 0);
     const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
-    const rel = scale === 0 ? 0 : Math.abs(sum) / scale;
+    const noise = ROUNDING_ULPS * Number.EPSILON * mags.reduce((s, m) => s + m(xs), 0);
+    const rel = Math.abs(sum) <= noise || scale === 0 ? 0 : Math.abs(sum) / scale;
     if (worstPoint === undefined || rel > worst) {
       worst = rel;
       worstPoint = xs;
     }
+    if (rel >= REFUTATION_THRESHOLD && (!shown || RANK[i % 4]! < shown.rank))
+      shown = { rank: RANK[i % 4]!, xs, rel };
   }
   if (valid === 0)
     return {
@@ -121,7 +142,9 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
       reason: `no finite value at any of ${count} random points (seed ${q.seed})`,
     };
   const worstText = worst.toExponential(2);
-  const evidence = `confirmed at ${valid} random points, worst relative residual ${worstText}, seed ${q.seed}`;
+  const ae =
+    q.almostEverywhere && kinkArguments(q.terms).length > 0 ? '; almost everywhere (off the kinks)' : '';
+  const evidence = `confirmed at ${valid} random points, worst relative residual ${worstText}, seed ${q.seed}${ae}`;
 
   if (worst >= REFUTATION_THRESHOLD) {
     if (exact === 'zero')
@@ -131,7 +154,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
           `exact normal form is 0 but evaluation gives relative residual ${worstText} (seed ${q.seed}): ` +
           'not certified',
       };
-    const pt = worstPoint!;
+    const pt = shown?.xs ?? worstPoint!;
     const point = Object.fromEntries(names.map((n, i) => [n, String(pt[i])]));
     const values: Record<string, number> = {};
     for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(pt);
@@ -139,11 +162,18 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     return {
       kind: 'refuted',
       why: `not true that ${q.claim}`,
-      counterexample: { kind: 'point', point, values, relativeResidual: worst, seed: q.seed },
+      counterexample: { kind: 'point', point, values, relativeResidual: shown?.rel ?? worst, seed: q.seed },
     };
   }
   if (exact === 'zero')
     return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
+  if (valid < MIN_VALID_FRACTION * count)
+    return {
+      kind: 'inconclusive',
+      reason:
+        `only ${valid} of ${count} points gave finite values (the others overflowed or left the domain; ` +
+        `seed ${q.seed}), too few to verify numerically`,
+    };
   if (worst > IDENTITY_TOLERANCE) {
     return {
       kind: 'inconclusive',
@@ -179,7 +209,36 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     worstRelative: worst,
     tolerance: IDENTITY_TOLERANCE,
     seed: q.seed,
-    why: `${why}; ${casWhy}`,
+    why: `${why}; ${casWhy}${ae}${valid < count ? `; ${count - valid} of ${count} points had no finite value` : ''}`,
+  };
+}
+
+/** The verdict of a residual whose normal form is a nonzero rational function of the symbols. */
+function refutedExactly(
+  q: ZeroQuestion,
+  w: ExactWitness,
+  names: readonly string[],
+  fns: readonly ((xs: ArrayLike<number>) => number)[],
+): Verdict<PointCounterexample> {
+  const vals = fns.map((f) => f(w.values));
+  const sum = vals.reduce((s, x) => s + x, 0);
+  const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
+  const values: Record<string, number> = {};
+  for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(w.values);
+  values['residual'] = sum;
+  return {
+    kind: 'refuted',
+    why:
+      `not true that ${q.claim}: the residual's exact normal form is a nonzero rational function of ` +
+      `the symbols (exactly ${w.exact} at this point)`,
+    counterexample: {
+      kind: 'point',
+      point: w.point,
+      values,
+      relativeResidual: scale === 0 ? 0 : Math.abs(sum) / scale,
+      seed: q.seed,
+      exact: w.exact,
+    },
   };
 }
 
