@@ -15,7 +15,8 @@
  */
 import { type Expr, add, mul, num, sym, sub, substitute, ZERO_E, isNum } from '../expr/ast';
 import { diff } from '../expr/diff';
-import { expanded } from '../expr/normal';
+import { expanded, exactZero } from '../expr/normal';
+import { kinkArguments } from '../verify/points';
 import * as Q from '../expr/rational';
 import type { Rational } from '../expr/rational';
 import { toText, toLatex } from '../expr/print';
@@ -84,12 +85,25 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
   if (invariance.verdict.kind === 'refuted') return result(d, c.seed, [invariance]);
   const { law: constraint, constraints } = constraintLaw(c);
   const set = onTheSet(c);
+  // On a set that lies on a kink of the loss, the derivatives these laws need do not exist.
+  const onSet = (l: Law): Law =>
+    set.kink === undefined
+      ? l
+      : {
+          ...l,
+          verdict: {
+            kind: 'inconclusive',
+            reason:
+              `the set lies on a kink of the loss (${toText(set.kink)} = 0 there), where ∇L and H need not ` +
+              'exist: one-sided derivatives decide nothing',
+          },
+        };
   return result(d, c.seed, [
     invariance,
     constraint,
-    invariantSetLaw(c, constraints, set),
-    hessianBlockLaw(c, set),
-    thresholdLaw(c, set),
+    onSet(invariantSetLaw(c, constraints, set)),
+    onSet(hessianBlockLaw(c, set)),
+    onSet(thresholdLaw(c, set)),
   ]);
 }
 
@@ -238,6 +252,8 @@ interface OnTheSet {
   readonly gOnSet: readonly Expr[];
   /** The Hessian on the set. */
   readonly H: readonly (readonly Expr[])[];
+  /** An argument of a kinked function in the loss that vanishes identically on the set, if any. */
+  readonly kink?: Expr;
 }
 
 function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
@@ -254,7 +270,8 @@ function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
   const grad = P.map((p) => diff(d.loss, p));
   const gOnSet = grad.map((g) => substitute(g, onSet));
   const H = P.map((_, i) => P.map((q) => substitute(diff(grad[i]!, q), onSet)));
-  return { onSet, setVars, gOnSet, H };
+  const kink = kinkArguments([d.loss]).find((k) => exactZero(substitute(k, onSet)) === 'zero');
+  return { onSet, setVars, gOnSet, H, ...(kink ? { kink } : {}) };
 }
 
 /** 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0 there). */

@@ -19,7 +19,8 @@
  */
 import { type Expr, add } from '../expr/ast';
 import { compile, compileMagnitude, UnboundSymbol } from '../expr/evaluate';
-import { exactZero } from '../expr/normal';
+import { exactZero, Normalizer, NormalFormError } from '../expr/normal';
+import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
 import { designPoints, kinkArguments, type Role } from './points';
 import { exactWitness, type ExactWitness } from './exact';
@@ -104,7 +105,29 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     const w = exactWitness(residual, names, q.seed, finiteAt);
     if (w) return refutedExactly(q, w, names, fns);
   }
-  const mags = q.terms.map((t) => compileMagnitude(t, names));
+  // A derivative law evaluated where a kink argument vanishes identically (a mirror's set lying
+  // on the kink of |w·x|) asks for derivatives that do not exist there: it is not decided.
+  if (q.almostEverywhere) {
+    const onKink = kinkArguments(q.terms).find((k) => exactZero(k) === 'zero');
+    if (onKink)
+      return {
+        kind: 'inconclusive',
+        reason:
+          `the law is evaluated on a kink surface (the kink argument ${toText(onKink)} vanishes identically ` +
+          'there), where the derivatives it involves need not exist',
+      };
+  }
+  // Judge the residual by what is left after exact cancellation: the terms of its normal form, when
+  // it has one. 1e-300·(exp(u) − exp(v)) is then of relative size 1, not lost beside the rest of a loss.
+  const judged = exact === 'nonzero' ? (normalFormTerms(residual) ?? q.terms) : q.terms;
+  let judgedFns: ((xs: ArrayLike<number>) => number)[];
+  try {
+    judgedFns = judged === q.terms ? fns : judged.map((t) => compile(t, names));
+  } catch (err) {
+    if (!(err instanceof UnboundSymbol)) throw err;
+    judgedFns = fns;
+  }
+  const mags = (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names));
   const count = q.points ?? 48;
   const points = designPoints({
     roles: q.variables.map((v) => v.role),
@@ -122,7 +145,8 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   const RANK = [0, 3, 1, 2];
   let shown: { rank: number; xs: number[]; rel: number } | undefined;
   for (const [i, xs] of points.entries()) {
-    const vals = fns.map((f) => f(xs));
+    if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
+    const vals = judgedFns.map((f) => f(xs));
     if (!vals.every(Number.isFinite)) continue;
     valid++;
     const sum = vals.reduce((s, x) => s + x, 0);
@@ -159,6 +183,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     const values: Record<string, number> = {};
     for (const [k, e] of Object.entries(q.report ?? {})) values[k] = compile(e, names)(pt);
     values['residual'] = fns.reduce((s, f) => s + f(pt), 0);
+    if (judgedFns !== fns) values['residual (normal form)'] = judgedFns.reduce((s, f) => s + f(pt), 0);
     return {
       kind: 'refuted',
       why: `not true that ${q.claim}`,
@@ -254,5 +279,17 @@ function hasSymbolicPower(e: Expr): boolean {
       return e.args.some(hasSymbolicPower);
     default:
       return false;
+  }
+}
+
+/** The terms of e's exact normal form (what is left after exact cancellation), or undefined. */
+function normalFormTerms(e: Expr): Expr[] | undefined {
+  try {
+    const n = new Normalizer();
+    const x = n.toExpr(n.normalize(e));
+    return x.kind === 'add' ? [...x.terms] : [x];
+  } catch (err) {
+    if (err instanceof NormalFormError) return undefined;
+    throw err;
   }
 }
