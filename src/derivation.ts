@@ -60,8 +60,11 @@ export type LawData =
 
 /** Which data each law carries: a law's id fixes the kinds of data it can have. */
 export interface LawDataById {
-  /** L(ψ(θ, a)) − L(θ) (concrete) or L(Rθ) − L(θ) (mirror). */
-  readonly invariance: ExprData;
+  /**
+   * L(ψ(θ, a)) − L(θ) (concrete) or L(Rθ) − L(θ) (mirror); at block level `none`: invariance is
+   * tested on sampled networks at the declared sites, or stated as the assumption it is.
+   */
+  readonly invariance: ExprData | NoData;
   /** ⟨g, X⟩ = 0: concrete expression or block-level trace sum. */
   readonly 'gradient-constraint': ExprData | TraceData;
   /** The matrix-valued gradient constraint of a whole Lie algebra (every E). */
@@ -156,6 +159,33 @@ export function declarationRef(d: Declaration): DeclarationRef {
     ...(d.source ? { source: d.source } : {}),
   };
 }
+
+/**
+ * A block-level declaration's invariance as a law: the derivation assumes it (there is no loss at
+ * block level); `verdict` is what testing it found, or why it is only assumed.
+ */
+export function blockInvariance(parameter: string, verdict: Verdict): Law {
+  return {
+    kind: 'law',
+    id: 'invariance',
+    parameter,
+    title: 'The action is a symmetry of the loss at the declared sites',
+    statement: {
+      text: 'L(ψ(θ, a)) = L(θ) for every network at the declared sites (the laws below are derived from it)',
+      latex: 'L(\\psi(\\theta, a)) = L(\\theta)',
+    },
+    data: { kind: 'none' },
+    verdict,
+  };
+}
+
+/** The verdict of a block-level invariance that nothing tests (a declaration without sites). */
+export const ASSUMED_INVARIANCE: Verdict = {
+  kind: 'inconclusive',
+  reason:
+    'assumed: a block-level declaration without sites has no network to test it on, so every law ' +
+    'below is conditional on it',
+};
 
 /** Laws are identified by (id, parameter): a derivation never states the same law twice. */
 export function assertUniqueLaws(laws: readonly Law[]): readonly Law[] {

@@ -84,6 +84,7 @@ export { InputError } from './declaration/errors';
 export {
   check,
   checkRule,
+  withTestedInvariance,
   checkDeclaration,
   checkBlockMirror,
   scan,

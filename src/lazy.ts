@@ -82,6 +82,26 @@ export function checkRule(decl: Declaration, rule: Rule, opts?: TrajectoryOption
 }
 
 /**
+ * The derivation of a block-level declaration with its invariance tested on a few sampled networks
+ * at the declaration's sites, as the first law (what `noether derive` prints): `derive` alone
+ * assumes invariance at block level. Loads fast-check on first call.
+ *
+ * @example
+ * ```ts
+ * import { derive, withTestedInvariance, loadCatalog } from 'noether';
+ * const decl = loadCatalog('rescale')!;
+ * if (decl.kind === 'block') withTestedInvariance(decl, derive(decl)).laws[0]!.verdict.kind; // 'numerically-verified'
+ * ```
+ */
+export function withTestedInvariance(
+  decl: BlockDeclaration | BlockMirrorDeclaration,
+  d: Derivation,
+  opts?: { readonly seed?: number; readonly runs?: number },
+): Derivation {
+  return checks().withTestedInvariance(decl, d, opts);
+}
+
+/**
  * Check a continuous block-level declaration's laws on sampled networks at its sites. Loads
  * fast-check on first call.
  *

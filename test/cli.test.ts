@@ -62,8 +62,15 @@ describe('noether derive', () => {
         'w_in:w_in',
         'w_out:-w_out',
       ]);
-      expect(d.laws.map((l) => l.id)).toEqual(['gradient-constraint', 'hessian-constraint', 'charge']);
-      expect(d.laws.every((l) => l.verdict.kind === 'proved')).toBe(true);
+      expect(d.laws.map((l) => l.id)).toEqual([
+        'invariance',
+        'gradient-constraint',
+        'hessian-constraint',
+        'charge',
+      ]);
+      // Invariance is tested on sampled networks at the sites; the laws derived from it are proved.
+      expect(d.laws[0]!.verdict.kind).toBe('numerically-verified');
+      expect(d.laws.slice(1).every((l) => l.verdict.kind === 'proved')).toBe(true);
       expect(d.normalisation).toMatch(/1\/2/);
       const charge = d.laws.find((l) => l.id === 'charge')!;
       if (charge.data.kind !== 'trace') throw new Error('trace expected');
@@ -471,13 +478,13 @@ describe('CLI conventions', () => {
     expect(gf.out).toMatch(/overall: inconclusive/);
     expect(gf.code).toBe(4);
     expect(run('derive', 'rescale', 'examples/tanh-rescale.yaml', '--quiet').out).toBe(
-      'rescale: proved\ntanh-rescale: refuted\n',
+      'rescale: numerically verified\ntanh-rescale: refuted\n',
     );
   });
 
   it('verdicts are coloured on a terminal, not with NO_COLOR, not in a pipe', () => {
     const green = '\x1b[32mproved\x1b[0m';
-    expect(runWith({ tty: true }, 'derive', 'rescale').out).toContain(`overall: ${green}`);
+    expect(runWith({ tty: true }, 'derive', 'rescale').out).toContain(`verdict: ${green}`);
     expect(runWith({ tty: true, env: { NO_COLOR: '1' } }, 'derive', 'rescale').out).not.toContain('\x1b[');
     expect(runWith({ tty: false }, 'derive', 'rescale').out).not.toContain('\x1b[');
     expect(runWith({ tty: false, env: { FORCE_COLOR: '1' } }, 'derive', 'rescale').out).toContain(green);
@@ -536,7 +543,7 @@ describe('the built CLI as a process', () => {
       input: readFileSync('catalog/scale.yaml', 'utf8'),
       encoding: 'utf8',
     });
-    expect(r.stdout).toBe('scale: proved\n');
+    expect(r.stdout).toBe('scale: numerically verified\n');
     expect(r.status).toBe(0);
   });
 });

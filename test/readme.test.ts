@@ -28,6 +28,7 @@ const FUNCTIONS = [
   'weakest',
   'check',
   'checkRule',
+  'withTestedInvariance',
   'checkDeclaration',
   'checkBlockMirror',
   'checkConcrete',
@@ -72,13 +73,14 @@ it('the lazy wrappers have exactly the signatures of the functions they load (ch
   const same: readonly true[] = [
     true satisfies Same<typeof pkg.check, typeof checkModule.check>,
     true satisfies Same<typeof pkg.checkRule, typeof checkModule.checkRule>,
+    true satisfies Same<typeof pkg.withTestedInvariance, typeof checkModule.withTestedInvariance>,
     true satisfies Same<typeof pkg.checkDeclaration, typeof checkModule.checkDeclaration>,
     true satisfies Same<typeof pkg.checkBlockMirror, typeof checkModule.checkBlockMirror>,
     true satisfies Same<typeof pkg.scan, typeof scanModule.scan>,
     true satisfies Same<typeof pkg.networkCollapse, typeof thresholdModule.networkCollapse>,
     true satisfies Same<typeof pkg.noiseExperiment, typeof noiseModule.noiseExperiment>,
   ];
-  expect(same).toHaveLength(7);
+  expect(same).toHaveLength(8);
 });
 
 it('requiring the entry point loads no fast-check until a check function is called', () => {

@@ -18,6 +18,7 @@ export { checkDeclaration, lawResiduals } from './block';
 export { checkBlockMirror } from './mirror';
 export { checkConcrete, type PointCheckOptions } from './concrete';
 export { chargeDrift, type Drift } from './drift';
+export { withTestedInvariance } from './invariance';
 
 /**
  * Check every law a declaration implies: on sampled networks at its sites (block-level), at random

@@ -24,7 +24,7 @@ import type { BlockMirrorDeclaration } from '../declaration/types';
 import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
 import { networkCollapse } from '../mirror/threshold';
 import { noiseExperiment } from '../mirror/noise';
-import { weakest, IDENTITY_TOLERANCE } from '../verdict';
+import { type Verdict, weakest, IDENTITY_TOLERANCE } from '../verdict';
 import { runSites, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import { caseReflection } from './reflection';
 import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
@@ -78,6 +78,7 @@ function residuals(
   decl: BlockMirrorDeclaration,
   sums: ReflectionSums,
   c: NetworkCase,
+  symmetryOnly = false,
 ): Map<Key, number> | undefined {
   const R = caseReflection(decl, sums, c);
   const out = new Map<Key, number>();
@@ -87,6 +88,7 @@ function residuals(
     const lossRes = rel(Math.abs(e1.loss - e2.loss), Math.abs(e1.loss) + Math.abs(e2.loss));
     const gradRes = rel(distance(e2.grad, R.reflect(e1.grad)), norm(e1.gradBound!) + norm(e2.gradBound!));
     out.set('symmetry', Math.max(lossRes, gradRes));
+    if (symmetryOnly) return out;
 
     const ts = R.project(c.theta);
     const r = rng(c.seed ^ 0x2545f491);
@@ -173,4 +175,21 @@ export function checkBlockMirror(
     ...(noise ? { noise } : {}),
     verdict: weakest(laws.map((l) => l.verdict)),
   };
+}
+
+/**
+ * Only the symmetry of the networks, L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ), on sampled networks at the
+ * declaration's sites: what `noether derive` tests before stating a block-level mirror's laws.
+ */
+export function mirrorSymmetryVerdict(decl: BlockMirrorDeclaration, opts: CheckOptions = {}): Verdict {
+  const sums = requireReflection(decl);
+  const { kinds } = selectedKinds(decl, opts);
+  const run = runSites(
+    kinds,
+    opts,
+    ['symmetry'] as Key[],
+    (k) => TITLES[k][0],
+    (c) => residuals(decl, sums, c, true),
+  );
+  return siteVerdict(run, 'symmetry', kinds, opts.seed ?? 1, 'exact float64 gradients');
 }

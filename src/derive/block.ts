@@ -38,6 +38,8 @@ import {
   SCHEMA_VERSION,
   declarationRef,
   assertUniqueLaws,
+  blockInvariance,
+  ASSUMED_INVARIANCE,
 } from '../derivation';
 import { add, mul, neg } from '../expr/ast';
 import type { DeriveOptions } from './concrete';
@@ -277,9 +279,10 @@ export function deriveBlock(decl: BlockDeclaration, opts: DeriveOptions = {}): D
         }
       : v;
   const given =
-    'holds for every loss invariant under the action (invariance is an assumption at block level: ' +
-    '`noether check` tests it on networks)';
-  const laws: Law[] = [];
+    'holds for every loss invariant under the action (at block level invariance is tested on ' +
+    'sampled networks: by `noether derive` at the declared sites, and further by `noether check`)';
+  // Without sites nothing can test invariance: the laws are conditional on it, never plainly proved.
+  const laws: Law[] = decl.sites.length === 0 ? [blockInvariance(a, ASSUMED_INVARIANCE)] : [];
 
   // Entrywise generator, straight from the action (independent of the word algebra).
   const direct = new Map(

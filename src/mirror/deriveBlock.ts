@@ -41,7 +41,15 @@ import { Instance, flat } from '../derive/instantiate';
 import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from '../derive/block';
 import { deriveMirror } from './derive';
 import { type Verdict, weakest } from '../verdict';
-import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
+import {
+  type Derivation,
+  type Law,
+  SCHEMA_VERSION,
+  declarationRef,
+  assertUniqueLaws,
+  blockInvariance,
+  ASSUMED_INVARIANCE,
+} from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
 
 /** One term of a block's image: coef · left · θ_source · right. */
@@ -260,7 +268,8 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
   const R = blockReflection(decl, alg);
   const theta = lettersOf(decl, 'block');
   const grad = lettersOf(decl, 'grad');
-  const laws: Law[] = [];
+  // Without sites nothing can test invariance: the laws are conditional on it, never plainly proved.
+  const laws: Law[] = decl.sites.length === 0 ? [blockInvariance('R', ASSUMED_INVARIANCE)] : [];
   const Rtheta = requireReflection(decl, alg, R);
 
   const inst = new Instance(decl, seed);
@@ -277,8 +286,8 @@ export function deriveBlockMirror(decl: BlockMirrorDeclaration, opts: DeriveOpti
         }
       : check;
   const given =
-    'holds for every loss invariant under the mirror (invariance is an assumption at block level: ' +
-    '`noether check` tests it on networks)';
+    'holds for every loss invariant under the mirror (at block level invariance is tested on ' +
+    'sampled networks: by `noether derive` at the declared sites, and further by `noether check`)';
 
   // The constraint set Oᵀθ = 0.
   const K = reflectedPart(alg, R, theta);

@@ -26,7 +26,16 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const codes: ExitCode[] = [];
   for (const ref of inputsOf('derive', p.positionals)) {
     const decl = resolveDeclaration(ref, io);
-    const d = derive(decl, { seed, cas: flag(p, 'cas'), ...(runs ? { points: runs } : {}) });
+    const derived = derive(decl, { seed, cas: flag(p, 'cas'), ...(runs ? { points: runs } : {}) });
+    // A block-level derivation assumes invariance; with sites, it is tested on sampled networks
+    // (loading the check machinery only then).
+    const d =
+      decl.kind === 'block' || decl.kind === 'block-mirror'
+        ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+          (require('../../check') as typeof import('../../check')).withTestedInvariance(decl, derived, {
+            seed,
+          })
+        : derived;
     if (rule) {
       if (decl.kind !== 'block')
         throw new UsageError(
