@@ -24,6 +24,7 @@ import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
 import { designPoints, kinkArguments, type Role } from './points';
 import { exactWitness, type ExactWitness } from './exact';
+import { branchProof } from './branches';
 import { type Verdict, type PointCounterexample, IDENTITY_TOLERANCE, REFUTATION_THRESHOLD } from '../verdict';
 
 export type { Role } from './points';
@@ -144,7 +145,23 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   // double, a kink point, then a wide-magnitude one (the design's order is grid, wide, uniform, kink).
   const RANK = [0, 3, 1, 2];
   let shown: { rank: number; xs: number[]; rel: number } | undefined;
+  // A law about derivatives says nothing exactly on a kink: such points (a grid value 0, say) are
+  // left out of its decision rather than counted against it.
+  const kinksAt = q.almostEverywhere
+    ? kinkArguments(q.terms).flatMap((k) => {
+        try {
+          return [compile(k, names)];
+        } catch {
+          return [];
+        }
+      })
+    : [];
+  let onKinks = 0;
   for (const [i, xs] of points.entries()) {
+    if (kinksAt.some((k) => k(xs) === 0)) {
+      onKinks++;
+      continue;
+    }
     if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
     const vals = judgedFns.map((f) => f(xs));
     if (!vals.every(Number.isFinite)) continue;
@@ -170,7 +187,19 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     q.almostEverywhere && kinkArguments(q.terms).length > 0 ? '; almost everywhere (off the kinks)' : '';
   const evidence = `confirmed at ${valid} random points, worst relative residual ${worstText}, seed ${q.seed}${ae}`;
 
+  // Piecewise residuals: zero on every branch of the kinks (everywhere, or almost everywhere for a
+  // law about derivatives) is a proof.
+  const branches = exact === 'nonzero' ? branchProof(residual) : undefined;
+  const byBranches =
+    branches && (branches.scope === 'everywhere' || q.almostEverywhere) ? branches : undefined;
   if (worst >= REFUTATION_THRESHOLD) {
+    if (byBranches)
+      return {
+        kind: 'inconclusive',
+        reason:
+          `the normal form vanishes on every branch of the kinks, but evaluation gives relative residual ` +
+          `${worstText} (seed ${q.seed}): not certified`,
+      };
     if (exact === 'zero')
       return {
         kind: 'inconclusive',
@@ -192,7 +221,15 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   }
   if (exact === 'zero')
     return { kind: 'proved', method: 'exact normal form reduces the residual to 0', evidence };
-  if (valid < MIN_VALID_FRACTION * count)
+  if (byBranches)
+    return {
+      kind: 'proved',
+      method:
+        `case analysis on the kinks of ${byBranches.args.join(', ')}: the exact normal form vanishes on ` +
+        `every one of ${byBranches.branches} branches (${byBranches.scope})`,
+      evidence,
+    };
+  if (valid < MIN_VALID_FRACTION * (count - onKinks))
     return {
       kind: 'inconclusive',
       reason:
