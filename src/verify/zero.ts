@@ -18,7 +18,7 @@
  * the toolkit never certifies what its own evaluation disputes.
  */
 import { type Expr, add } from '../expr/ast';
-import { compile, compileMagnitude, UnboundSymbol } from '../expr/evaluate';
+import { compile, compileMagnitude, UnboundSymbol, type Compiled } from '../expr/evaluate';
 import { exactZero, Normalizer, NormalFormError } from '../expr/normal';
 import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
@@ -128,55 +128,14 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     if (!(err instanceof UnboundSymbol)) throw err;
     judgedFns = fns;
   }
-  const mags = (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names));
   const count = q.points ?? 48;
-  const points = designPoints({
-    roles: q.variables.map((v) => v.role),
+  const { worst, worstPoint, shown, valid, onKinks } = sampleResidual(
+    q,
     names,
-    terms: q.terms,
-    count,
-    seed: q.seed,
-    almostEverywhere: q.almostEverywhere ?? false,
-  });
-  let worst = 0;
-  let valid = 0;
-  let worstPoint: number[] | undefined;
-  // The counterexample shown is the simplest refuting point: a grid point before an arbitrary
-  // double, a kink point, then a wide-magnitude one (the design's order is grid, wide, uniform, kink).
-  const RANK = [0, 3, 1, 2];
-  let shown: { rank: number; xs: number[]; rel: number } | undefined;
-  // A law about derivatives says nothing exactly on a kink: such points (a grid value 0, say) are
-  // left out of its decision rather than counted against it.
-  const kinksAt = q.almostEverywhere
-    ? kinkArguments(q.terms).flatMap((k) => {
-        try {
-          return [compile(k, names)];
-        } catch {
-          return [];
-        }
-      })
-    : [];
-  let onKinks = 0;
-  for (const [i, xs] of points.entries()) {
-    if (kinksAt.some((k) => k(xs) === 0)) {
-      onKinks++;
-      continue;
-    }
-    if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
-    const vals = judgedFns.map((f) => f(xs));
-    if (!vals.every(Number.isFinite)) continue;
-    valid++;
-    const sum = vals.reduce((s, x) => s + x, 0);
-    const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
-    const noise = ROUNDING_ULPS * Number.EPSILON * mags.reduce((s, m) => s + m(xs), 0);
-    const rel = Math.abs(sum) <= noise || scale === 0 ? 0 : Math.abs(sum) / scale;
-    if (worstPoint === undefined || rel > worst) {
-      worst = rel;
-      worstPoint = xs;
-    }
-    if (rel >= REFUTATION_THRESHOLD && (!shown || RANK[i % 4]! < shown.rank))
-      shown = { rank: RANK[i % 4]!, xs, rel };
-  }
+    fns,
+    judgedFns,
+    (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names)),
+  );
   if (valid === 0)
     return {
       kind: 'inconclusive',
@@ -329,4 +288,79 @@ function normalFormTerms(e: Expr): Expr[] | undefined {
     if (err instanceof NormalFormError) return undefined;
     throw err;
   }
+}
+
+/** What evaluating a residual at the design's points found. */
+interface Sampled {
+  readonly worst: number;
+  readonly worstPoint: number[] | undefined;
+  /** The simplest refuting point, if any. */
+  readonly shown: { readonly rank: number; readonly xs: number[]; readonly rel: number } | undefined;
+  /** Points with finite values (and off the kinks, for a derivative law). */
+  readonly valid: number;
+  /** Points left out because they lie exactly on a kink (derivative laws only). */
+  readonly onKinks: number;
+}
+
+/**
+ * Evaluate the residual at the design's points: the relative residual of the judged terms (the
+ * normal form's, when there is one) at each point with finite values, zero where it is within the
+ * rounding of its terms' magnitudes.
+ */
+function sampleResidual(
+  q: ZeroQuestion,
+  names: readonly string[],
+  fns: readonly Compiled[],
+  judgedFns: readonly Compiled[],
+  mags: readonly Compiled[],
+): Sampled {
+  const count = q.points ?? 48;
+  const points = designPoints({
+    roles: q.variables.map((v) => v.role),
+    names,
+    terms: q.terms,
+    count,
+    seed: q.seed,
+    almostEverywhere: q.almostEverywhere ?? false,
+  });
+  let worst = 0;
+  let valid = 0;
+  let worstPoint: number[] | undefined;
+  // The counterexample shown is the simplest refuting point: a grid point before an arbitrary
+  // double, a kink point, then a wide-magnitude one (the design's order is grid, wide, uniform, kink).
+  const RANK = [0, 3, 1, 2];
+  let shown: Sampled['shown'];
+  // A law about derivatives says nothing exactly on a kink: such points (a grid value 0, say) are
+  // left out of its decision rather than counted against it.
+  const kinksAt = q.almostEverywhere
+    ? kinkArguments(q.terms).flatMap((k) => {
+        try {
+          return [compile(k, names)];
+        } catch {
+          return [];
+        }
+      })
+    : [];
+  let onKinks = 0;
+  for (const [i, xs] of points.entries()) {
+    if (kinksAt.some((k) => k(xs) === 0)) {
+      onKinks++;
+      continue;
+    }
+    if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
+    const vals = judgedFns.map((f) => f(xs));
+    if (!vals.every(Number.isFinite)) continue;
+    valid++;
+    const sum = vals.reduce((s, x) => s + x, 0);
+    const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
+    const noise = ROUNDING_ULPS * Number.EPSILON * mags.reduce((s, m) => s + m(xs), 0);
+    const rel = Math.abs(sum) <= noise || scale === 0 ? 0 : Math.abs(sum) / scale;
+    if (worstPoint === undefined || rel > worst) {
+      worst = rel;
+      worstPoint = xs;
+    }
+    if (rel >= REFUTATION_THRESHOLD && (!shown || RANK[i % 4]! < shown.rank))
+      shown = { rank: RANK[i % 4]!, xs, rel };
+  }
+  return { worst, worstPoint, shown, valid, onKinks };
 }
