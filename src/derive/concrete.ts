@@ -18,7 +18,7 @@ import { Normalizer, NormalFormError, expanded, exactZero } from '../expr/normal
 import { toLatex, toText, gradSymbol } from '../expr/print';
 import * as Q from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
-import { decideZero, type Variable } from '../verify/zero';
+import { zeroAsker, type Variable } from '../verify/zero';
 import { type Verdict, type PointCounterexample, weakest } from '../verdict';
 import {
   type Derivation,
@@ -68,24 +68,7 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
   const generators: Generator[] = [];
 
   for (const a of d.group) {
-    const ask = (
-      terms: readonly Expr[],
-      claim: string,
-      vars: readonly Variable[] = variables,
-      report?: Record<string, Expr>,
-    ): Verdict =>
-      // Only the invariance of the loss (asked with a report) holds pointwise; every other law of
-      // the derivation involves derivatives and is decided almost everywhere.
-      decideZero({
-        terms,
-        variables: vars,
-        seed,
-        points,
-        claim,
-        cas,
-        almostEverywhere: report === undefined,
-        ...(report ? { report } : {}),
-      });
+    const ask = zeroAsker({ seed, points, cas }, variables);
     const others = new Map(d.group.filter((g) => g !== a).map((g) => [g, ZERO_E]));
     const psi = new Map(
       params.map((p) => {

@@ -22,7 +22,7 @@ import type { Rational } from '../expr/rational';
 import { toText, toLatex } from '../expr/print';
 import type { MirrorDeclaration } from '../declaration/types';
 import { InputError } from '../declaration/errors';
-import { decideZero, type Variable } from '../verify/zero';
+import { zeroAsker, type Variable } from '../verify/zero';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
@@ -164,19 +164,7 @@ function mirrorContext(d: MirrorDeclaration, opts: DeriveOptions): MirrorContext
     pivots,
     m: rows.length,
     variables,
-    // Only the invariance of the loss (asked with a report) holds pointwise; the other laws involve
-    // derivatives and are decided almost everywhere.
-    ask: (terms, claim, vars = variables, report) =>
-      decideZero({
-        terms,
-        variables: vars,
-        seed,
-        points,
-        claim,
-        cas,
-        almostEverywhere: report === undefined,
-        ...(report ? { report } : {}),
-      }),
+    ask: zeroAsker({ seed, points, cas }, variables),
   };
 }
 

@@ -364,3 +364,31 @@ function sampleResidual(
   }
   return { worst, worstPoint, shown, valid, onKinks };
 }
+
+/** Asks whether a sum of terms vanishes, with a derivation's settings fixed. */
+export type ZeroAsker = (
+  terms: readonly Expr[],
+  claim: string,
+  vars?: readonly Variable[],
+  report?: Readonly<Record<string, Expr>>,
+) => Verdict<PointCounterexample>;
+
+/**
+ * A derivation's way of asking {@link decideZero}: its seed, points and CAS choice fixed, and its
+ * convention for what holds where — the invariance of the loss (asked with a `report` of both loss
+ * values) holds pointwise; every other law involves derivatives and is decided almost everywhere.
+ */
+export function zeroAsker(
+  settings: { readonly seed: number; readonly points: number; readonly cas: boolean },
+  variables: readonly Variable[],
+): ZeroAsker {
+  return (terms, claim, vars = variables, report) =>
+    decideZero({
+      terms,
+      variables: vars,
+      ...settings,
+      claim,
+      almostEverywhere: report === undefined,
+      ...(report ? { report } : {}),
+    });
+}
