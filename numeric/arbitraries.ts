@@ -109,8 +109,12 @@ export class NoSuchSite extends UserInputError {
 export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<NetworkCase> {
   const req = requirements(kind);
   const acts = meet(req.acts, c.acts);
-  const norms = meet(req.norms, c.norms);
-  const losses = meet(req.losses, c.losses);
+  // LayerNorm needs every hidden width ≥ 2: fixed widths with a width-1 layer rule it out.
+  const narrow = c.widths !== undefined && c.widths.slice(1, -1).some((w) => w < 2);
+  const norms = meet(req.norms, c.norms).filter((n) => !(narrow && n === 'layer'));
+  // Cross-entropy needs 2 outputs: fixed widths with one output rule it out (never widen them).
+  const oneOutput = c.widths !== undefined && c.widths[c.widths.length - 1]! < 2;
+  const losses = meet(req.losses, c.losses).filter((l) => !(oneOutput && l === 'ce'));
   const biases = meet(req.bias, c.bias === undefined ? undefined : [c.bias]);
   // A homogeneity site behind a normalisation acts on its affine γ, β, so it needs them.
   const needsAffine = kind === 'hidden-unit' || kind === 'poly-unit' || kind === 'odd-unit';
@@ -249,4 +253,23 @@ export function describeSpec(s: MlpSpec): string {
   ]
     .filter(Boolean)
     .join(':');
+}
+
+/**
+ * Whether fast-check's replay `path` (the `3:1:0` a counterexample prints) names a case of
+ * `siteCase(kind, c)` at `seed`. A path past the end of a shrink list names nothing: fast-check
+ * then runs no case at all (or throws "Unable to replay" when steps remain), so a replay of it
+ * would check nothing. Building the named case costs one network.
+ */
+export function hasReplayCase(kind: SiteKind, c: ArchConstraints, seed: number, path: string): boolean {
+  try {
+    const details = fc.check(
+      fc.property(siteCase(kind, c), () => true),
+      { seed, numRuns: 1, path },
+    );
+    return details.numRuns > 0;
+  } catch (err) {
+    if (err instanceof Error && /^Unable to replay/.test(err.message)) return false;
+    throw err;
+  }
 }

@@ -90,10 +90,37 @@ export class ArchitectureError extends UserInputError {
   override readonly name: string = 'ArchitectureError';
 }
 
+/**
+ * The largest network built (`check --arch`, `scan`). Each sampled network builds all its
+ * symmetry sites (every pair of units of a hidden layer is one), so the work per network grows
+ * with parameters × widest hidden layer; trace products of a unit's weights take (fan-in)² memory.
+ * Measured at the limits (one network per site kind, single-threaded; `check` time grows with
+ * --runs): 4-350-3 (2,803 parameters × 350): scan 0.9 s / 190 MB, `check translation --runs 1`
+ * 4.1 s / 480 MB; 4-96-96-3 and 64 layers of width 25: at most 3.2 s / 280 MB. Beyond them,
+ * 4-250-250-3 took 8 s / 380 MB per case, 4-1000-3 900 MB for scan alone, 10000-8-3 1.7 GB for five
+ * cases, and 4-100000-3 ran V8 out of memory.
+ */
+export const NETWORK_LIMITS = {
+  /** Widths (input, hidden…, output). */
+  widths: 64,
+  /** Units in a layer. */
+  width: 1000,
+  /** Parameters. */
+  parameters: 100_000,
+  /** Parameters × the widest hidden layer. */
+  size: 1_000_000,
+} as const;
+
 export function buildNetwork(spec: MlpSpec): Network {
   const { widths } = spec;
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1))
-    throw new ArchitectureError(`widths must be ≥ 2 positive integers, got [${widths.join(', ')}]`);
+    throw new ArchitectureError(
+      `widths must be ≥ 2 positive integers, got [${widths.slice(0, 8).join(', ')}${widths.length > 8 ? ', …' : ''}]`,
+    );
+  if (widths.length > NETWORK_LIMITS.widths)
+    throw new ArchitectureError(
+      `a network has at most ${NETWORK_LIMITS.widths} layers (widths), got ${widths.length} (the limit)`,
+    );
   if (spec.loss === 'ce' && widths[widths.length - 1]! < 2)
     throw new ArchitectureError('softmax cross-entropy needs at least 2 outputs');
   if (spec.norm === 'layer' && widths.slice(1, -1).some((w) => w < 2))
@@ -115,6 +142,22 @@ export function buildNetwork(spec: MlpSpec): Network {
       add(`beta${l}`, 1, widths[l]!);
     }
   }
+  const name =
+    widths.length > 8 ? `${widths.slice(0, 4).join('-')}-…-${widths.slice(-2).join('-')}` : widths.join('-');
+  const tooLarge = (what: string): never => {
+    throw new ArchitectureError(`${name} is too large: ${what}`);
+  };
+  const widest = Math.max(...widths);
+  if (widest > NETWORK_LIMITS.width)
+    tooLarge(`a layer of ${widest} units, above the limit ${NETWORK_LIMITS.width}`);
+  if (offset > NETWORK_LIMITS.parameters)
+    tooLarge(`${offset} parameters, above the limit ${NETWORK_LIMITS.parameters}`);
+  const hidden = Math.max(0, ...widths.slice(1, -1));
+  if (offset * hidden > NETWORK_LIMITS.size)
+    tooLarge(
+      `${offset} parameters × widest hidden layer ${hidden} = ${offset * hidden}, ` +
+        `above the limit ${NETWORK_LIMITS.size}`,
+    );
   return { spec, blocks, size: offset };
 }
 

@@ -7,7 +7,16 @@
  */
 import type { ArchConstraints } from '../numeric/arbitraries';
 import { UserInputError } from '../numeric/errors';
-import { activation, type MlpSpec, type Activation, type Norm, type Loss } from '../numeric/mlp';
+import {
+  activation,
+  buildNetwork,
+  NETWORK_LIMITS,
+  type MlpSpec,
+  type Activation,
+  type Norm,
+  type Loss,
+} from '../numeric/mlp';
+import { excerpt } from './declaration/errors';
 
 /** An architecture spec written wrongly (exit 2). */
 export class ArchError extends UserInputError {
@@ -22,7 +31,10 @@ export class ArchError extends UserInputError {
  *
  * @param text - e.g. `'4-16-16-3:relu:batch+affine:ce'`, `'tanh:layer'`, `''` (no constraint).
  * @returns The constraints, for `CheckOptions.arch` and `TrajectoryOptions.arch`.
- * @throws {@link ArchError} on an unknown token or out-of-range widths or degree.
+ * @throws {@link ArchError} on an unknown token or out-of-range widths or degree, and an
+ *   ArchitectureError for widths whose network is beyond `NETWORK_LIMITS` (at most 64 widths of at
+ *   most 1000 units, 100,000 parameters, parameters × widest hidden layer 1,000,000; biases and
+ *   affine parameters counted unless the spec rules them out).
  *
  * @example
  * ```ts
@@ -33,7 +45,16 @@ export class ArchError extends UserInputError {
  * ```
  */
 export function parseArch(text: string): ArchConstraints {
+  const c = parseTokens(text);
+  if (c.widths) withinLimits(c.widths, c);
+  return c;
+}
+
+/** The constraints a spec's tokens fix, without the size check (archSpec checks its exact network). */
+function parseTokens(text: string): ArchConstraints {
   const c: { -readonly [K in keyof ArchConstraints]: ArchConstraints[K] } = {};
+  if (text.length > 1000)
+    throw new ArchError(`an architecture spec is at most 1000 characters, got ${text.length}`);
   for (const raw of text.split(':')) {
     const t = raw.trim().toLowerCase();
     if (t === '') continue;
@@ -41,14 +62,18 @@ export function parseArch(text: string): ArchConstraints {
     if ((m = /^(\d+)(-\d+)+$/.exec(t))) {
       const ws = t.split('-').map(Number);
       if (ws.some((w) => w < 1 || w > 100000))
-        throw new ArchError(`widths must be between 1 and 100000 in '${t}'`);
+        throw new ArchError(`widths must be between 1 and 100000 in '${excerpt(t)}'`);
+      if (ws.length > NETWORK_LIMITS.widths)
+        throw new ArchError(
+          `a network has at most ${NETWORK_LIMITS.widths} layers (widths), got ${ws.length} (the limit)`,
+        );
       c.widths = ws;
     } else if (['relu', 'leaky', 'linear', 'tanh'].includes(t)) c.acts = [t as Activation['kind']];
     else if ((m = /^poly(\d+)$/.exec(t))) {
       c.acts = ['poly'];
       c.degrees = [Number(m[1])];
       if (Number(m[1]) < 1 || Number(m[1]) > 9)
-        throw new ArchError(`polynomial degree must be 1 to 9 in '${t}'`);
+        throw new ArchError(`polynomial degree must be 1 to 9 in '${excerpt(t)}'`);
     } else if ((m = /^(none|batch|layer)(\+affine)?$/.exec(t))) {
       c.norms = [m[1] as Norm];
       if (m[2]) c.affine = true;
@@ -57,11 +82,27 @@ export function parseArch(text: string): ArchConstraints {
     else if (t === 'bias' || t === 'nobias') c.bias = t === 'bias';
     else
       throw new ArchError(
-        `unknown architecture token '${raw}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; ` +
+        `unknown architecture token '${excerpt(raw)}' (widths like 4-8-3; relu, leaky, linear, tanh, poly<k>; ` +
           `none, batch, layer, +affine; mse, ce; bias, nobias)`,
       );
   }
   return c;
+}
+
+/**
+ * Refuse widths whose largest network the constraints allow (biases and affine parameters
+ * counted unless ruled out) is over `NETWORK_LIMITS`, before anything is sampled.
+ */
+function withinLimits(widths: readonly number[], c: ArchConstraints): void {
+  const normalised = (c.norms ?? ['batch']).some((n) => n !== 'none');
+  buildNetwork({
+    widths,
+    act: activation('relu'),
+    norm: normalised ? 'batch' : 'none',
+    affine: normalised && c.affine !== false,
+    loss: 'mse',
+    bias: c.bias ?? true,
+  });
 }
 
 /**
@@ -72,12 +113,12 @@ export function parseArch(text: string): ArchConstraints {
  * @throws {@link ArchError} when the spec is malformed or has no widths.
  */
 export function archSpec(text: string): MlpSpec {
-  const c = parseArch(text);
+  const c = parseTokens(text);
   if (!c.widths) throw new ArchError(`scan needs widths, e.g. 4-8-3:${text || 'relu'}`);
   const kind = c.acts?.[0] ?? 'relu';
   const act = activation(kind, c.degrees?.[0] ?? 2);
   const norm = c.norms?.[0] ?? 'none';
-  return {
+  const spec: MlpSpec = {
     widths: c.widths,
     act,
     norm,
@@ -85,4 +126,6 @@ export function archSpec(text: string): MlpSpec {
     loss: c.losses?.[0] ?? 'ce',
     bias: c.bias ?? true,
   };
+  buildNetwork(spec); // within NETWORK_LIMITS, or an ArchitectureError (exit 2)
+  return spec;
 }

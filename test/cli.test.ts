@@ -496,14 +496,14 @@ describe('CLI conventions', () => {
     const clock = (): number => (t += 150); // every progress tick advances 150 ms
     const tty = runWith({ tty: true, now: clock }, 'check', 'rescale', '--runs', '20');
     expect(tty.err).toContain('\r\x1b[2Knoether: checking hidden-unit sites ');
-    expect(tty.err).toMatch(/noether: checking hidden-unit sites \d+\/40 \(\d+%\), \d+ s/);
+    expect(tty.err).toMatch(/noether: checking hidden-unit sites \d+\/20 \(\d+%\), \d+ s/);
     expect(tty.out).not.toContain('noether: checking');
     t = 0;
     const piped = runWith({ tty: false, now: clock }, 'check', 'rescale', '--runs', '20');
     expect(piped.err).toBe('');
     t = 0;
     const forced = runWith({ tty: false, now: clock }, 'check', 'rescale', '--runs', '20', '--progress');
-    expect(forced.err).toMatch(/^noether: checking hidden-unit sites \d+\/40/m);
+    expect(forced.err).toMatch(/^noether: checking hidden-unit sites \d+\/20/m);
     expect(forced.err).not.toContain('\r');
     t = 0;
     const quick = runWith({ tty: true, now: () => 0 }, 'check', 'rescale', '--runs', '20');

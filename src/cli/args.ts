@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
+import { excerpt } from '../declaration/errors';
 
 export type Format = 'text' | 'latex' | 'markdown' | 'json';
 
@@ -109,14 +110,14 @@ function explain(err: Error & { code?: string }, args: readonly string[]): strin
   const quoted = /'(-[^']*)'/.exec(err.message)?.[1];
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option '${quoted ?? args.find((a) => a.startsWith('-')) ?? ''}'`;
+      return `unknown option '${excerpt(quoted ?? args.find((a) => a.startsWith('-')) ?? '')}'`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const name = /--([a-z]+)/.exec(err.message)?.[1] ?? '';
       const o = OPTIONS[name as OptionName];
       return o && o.type === 'string' ? `--${name} needs a value` : `--${name} takes no value`;
     }
     default:
-      return err.message.split('\n')[0]!;
+      return excerpt(err.message.split('\n')[0]!, 200);
   }
 }
 
@@ -139,7 +140,7 @@ export function intOption(
   const v = str(p, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v)))
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${excerpt(v)}'`);
   if (Number(v) > max)
     throw new UsageError(
       name === 'seed' ? '--seed must be below 2^32' : `--${name} must be at most ${maxText}`,
@@ -156,7 +157,7 @@ export function formatOption(command: Command, p: Parsed): Format {
     throw new UsageError(
       any.includes(f)
         ? `${command} cannot write ${f} (it writes ${ok.join(', ')})`
-        : `unknown format '${f}' (use ${ok.join(', ')})`,
+        : `unknown format '${excerpt(f)}' (use ${ok.join(', ')})`,
     );
   }
   return f as Format;

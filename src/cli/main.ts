@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserInputError } from '../../numeric/errors';
+import { excerpt } from '../declaration/errors';
 import { COMMANDS, parseCommand, type Command, type Parsed } from './args';
 import { UsageError } from './errors';
 import { mainHelp, commandHelp } from './help';
@@ -62,11 +63,11 @@ export function main(args: readonly string[], io: IO): number {
       const topic = rest[0];
       if (topic === undefined) io.stdout(mainHelp() + '\n');
       else if (isCommand(topic)) io.stdout(commandHelp(topic) + '\n');
-      else throw new UsageError(`no help for '${topic}' (commands: ${COMMANDS.join(', ')})`);
+      else throw new UsageError(`no help for '${excerpt(topic)}' (commands: ${COMMANDS.join(', ')})`);
       return EXIT.ok;
     }
     if (!isCommand(command))
-      throw new UsageError(`unknown command '${command}' (commands: ${COMMANDS.join(', ')})`);
+      throw new UsageError(`unknown command '${excerpt(command)}' (commands: ${COMMANDS.join(', ')})`);
     const parsed = parseCommand(command, rest);
     if (parsed.help) {
       io.stdout(commandHelp(command) + '\n');
@@ -78,13 +79,31 @@ export function main(args: readonly string[], io: IO): number {
       io.stderr(`noether: ${oneLine(err.message)}\n`);
       return EXIT.input;
     }
+    if (isSystemError(err)) {
+      // A file or stream the system could not read or write: an I/O error, not a bug.
+      io.stderr(`noether: I/O error: ${oneLine(err.message)}\n`);
+      return EXIT.input;
+    }
     io.stderr(`noether: internal error: ${oneLine((err as Error)?.message ?? String(err))}\n`);
     return EXIT.internal;
   }
 }
 
+/** The longest diagnostic line (after `noether: `): messages quote excerpts, this is the backstop. */
+const MAX_MESSAGE = 260;
+
 /** A message as one line of bounded length (never the whole input echoed back). */
 function oneLine(message: string): string {
-  const line = message.replace(/\s*\n\s*/g, ' ');
-  return line.length > 400 ? `${line.slice(0, 400)}…` : line;
+  return excerpt(message, MAX_MESSAGE);
+}
+
+/** An error from a system call (open, read, write…): Node gives it a code like EACCES and the call. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return (
+    e instanceof Error &&
+    typeof e.code === 'string' &&
+    /^E[A-Z]+$/.test(e.code) &&
+    typeof e.syscall === 'string'
+  );
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { catalogNames, loadCatalog } from '../catalog';
 import { loadDeclarationFile, parseDeclarationText } from '../declaration/load';
+import { InputError, excerpt } from '../declaration/errors';
 import type { Declaration } from '../declaration/types';
 import { UsageError } from './errors';
 import type { IO } from './io';
@@ -9,7 +10,7 @@ import type { IO } from './io';
 export function resolveDeclaration(ref: string, io: IO): Declaration {
   if (ref === '-') {
     if (!io.readStdin) throw new UsageError("'-' reads a declaration from standard input, and there is none");
-    return parseDeclarationText(io.readStdin(), '<stdin>');
+    return parseDeclarationText(readStdin(io.readStdin), '<stdin>');
   }
   const looksLikePath = /[/\\]|\.(ya?ml|json)$/i.test(ref);
   if (!looksLikePath) {
@@ -17,10 +18,26 @@ export function resolveDeclaration(ref: string, io: IO): Declaration {
     if (d) return d;
     if (!existsSync(ref))
       throw new UsageError(
-        `unknown symmetry '${ref}' (catalog: ${catalogNames().join(', ')}; or give a path to a declaration file)`,
+        `unknown symmetry '${excerpt(ref)}' (catalog: ${catalogNames().join(', ')}; or give a path to a ` +
+          `declaration file)`,
       );
   }
   return loadDeclarationFile(ref);
+}
+
+/** Standard input, read through the IO; a failed read is an input error naming it (exit 2). */
+function readStdin(read: () => string): string {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException)?.code;
+    throw new InputError(
+      '<stdin>',
+      '',
+      `cannot read (${code ?? excerpt(String((err as Error)?.message ?? err))})`,
+    );
+  }
 }
 
 /** The inputs of derive/check: at least one, '-' at most once. */

@@ -2,9 +2,32 @@
 import type { Loc } from './types';
 import { UserInputError } from '../../numeric/errors';
 
+/** C0 and C1 control characters and DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A short excerpt of user text for a message: at most `max` characters (the rest replaced by
+ * `…`), line breaks shown as spaces, other control characters escaped (`\u001b`). Messages quote
+ * input through this, never whole.
+ */
+export function excerpt(text: string, max = 40): string {
+  const one = text
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    // Control characters (a NUL, a terminal escape) are shown, never sent to the terminal.
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+/** A file name for a message: its last `max` characters when longer (the name is at the end). */
+function clipOrigin(origin: string, max = 120): string {
+  return origin.length > max ? `…${origin.slice(origin.length - max)}` : origin;
+}
+
 /**
  * A declaration (or a request about one) that cannot be honoured: the message is one line naming
  * the origin (file), line and column where known, the field and what is wrong. The CLI exits 2.
+ * The origin and field are cut short when long (a field path holds the user's keys).
  */
 export class InputError extends UserInputError {
   override readonly name: string = 'InputError';
@@ -14,6 +37,7 @@ export class InputError extends UserInputError {
     readonly detail: string,
     readonly at?: Loc,
   ) {
-    super(`${origin}${at ? `:${at.line}:${at.column}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
+    const where = `${clipOrigin(origin)}${at ? `:${at.line}:${at.column}` : ''}`;
+    super(`${where}: ${field ? `${excerpt(field, 80)}: ` : ''}${detail}`);
   }
 }

@@ -1,15 +1,24 @@
 /**
  * Reading declarations from YAML or JSON text (JSON is read by the same YAML 1.2 parser) or from
  * plain objects (the TypeScript API). Every problem becomes an InputError naming the file, line,
- * column and field.
+ * column and field, quoting at most a short excerpt of the input.
+ *
+ * Hostile input is bounded ({@link DECLARATION_LIMITS}): files are read up to a size limit before
+ * anything is parsed, reading is linear in the size of the text, user keys are looked up in maps
+ * (never through an object's prototype), and every list of names is bounded.
  */
 import { orthogonalPart } from '../expr/rmatrix';
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { openSync, readSync, closeSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import { type Expr, symbols, isFnName, substitute, sym, add, mul, num, callsFn } from '../expr/ast';
 import { toText } from '../expr/print';
-import { parseExpr, ExprSyntaxError } from '../expr/parse';
-import { InputError } from './errors';
+import {
+  parseExprWithin,
+  ExprSyntaxError,
+  DECLARATION_LIMITS as EXPRESSION_LIMITS,
+  type ExprLimits,
+} from '../expr/parse';
+import { InputError, excerpt } from './errors';
 import {
   type Declaration,
   type MirrorDeclaration,
@@ -29,8 +38,42 @@ import * as Q from '../expr/rational';
 
 type Locate = (path: readonly (string | number)[]) => Loc | undefined;
 
+/**
+ * What a declaration may be. Declarations are small (the catalog's largest is under 2 kB with a
+ * handful of names); these bound the work a hostile file can cause, measured with `noether derive`
+ * (with every expression at its limits): a concrete declaration with 16 parameters 3.8 s, with 32
+ * 8.4 s; 64 mirror parameters 3.8 s (16: 0.5 s); 31 surface vectors over 32 parameters 8.4 s (8
+ * dense vectors over 16 parameters: 0.7 s). Reading 40,000 keys took 10 s before reading was made
+ * linear (the YAML parser's own duplicate-key check is quadratic); a 50 MB file ran past 60 s.
+ */
+export const DECLARATION_LIMITS = {
+  /** Bytes of a declaration file or of standard input, refused before parsing. */
+  bytes: 1 << 20,
+  /** Names in each list: parameters, data, constants, scalars, blocks, group parameters, action entries. */
+  names: 16,
+  /** Vectors of a mirror's surface. */
+  surface: 8,
+  /** Characters of a symbol or declaration name. */
+  nameLength: 64,
+  /** Nesting of mappings and lists in the file (a declaration needs 3). */
+  nesting: 8,
+  /** Each expression: {@link EXPRESSION_LIMITS}. */
+  expression: EXPRESSION_LIMITS,
+  /**
+   * A block-level action: the same, with products of at most 6 factors. Its derivation works
+   * with words of matrices, whose number grows exponentially with their length: `expm(a*E1*…*Ek)*w`
+   * took 1.7 s for k = 5, 2.7 s for 6, 5.8 s for 7, 15 s for 8, 39 s for 9 (2.2 GB).
+   */
+  blockAction: { ...EXPRESSION_LIMITS, factors: 6 },
+} as const;
+
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = new Set([ONES]);
+
+/** A field of a parsed object: own properties only, never one inherited from Object.prototype. */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
 
 class Reader {
   constructor(
@@ -52,6 +95,17 @@ class Reader {
       this.fail(path, `expected a mapping, got ${describe(v)}`);
     return v as Record<string, unknown>;
   }
+  /** A mapping's entries (own, enumerable), at most `max` of them. */
+  entries(
+    v: Record<string, unknown>,
+    path: (string | number)[],
+    max: number,
+    what: string,
+  ): [string, unknown][] {
+    const es = Object.entries(v);
+    if (es.length > max) this.fail(path, `more than ${max} ${what} (the limit)`);
+    return es;
+  }
   str(v: unknown, path: (string | number)[]): string {
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     if (typeof v !== 'string') this.fail(path, `expected text, got ${describe(v)}`);
@@ -60,7 +114,12 @@ class Reader {
   ident(v: unknown, path: (string | number)[]): string {
     const s = this.str(v, path);
     if (!IDENT.test(s))
-      this.fail(path, `'${s}' is not a valid name (letters, digits, _; not starting with a digit)`);
+      this.fail(path, `'${excerpt(s)}' is not a valid name (letters, digits, _; not starting with a digit)`);
+    if (s.length > DECLARATION_LIMITS.nameLength)
+      this.fail(
+        path,
+        `'${excerpt(s)}' is longer than ${DECLARATION_LIMITS.nameLength} characters (the limit)`,
+      );
     if (isFnName(s)) this.fail(path, `'${s}' is a function name and cannot name a symbol`);
     if (RESERVED.has(s)) this.fail(path, `'${s}' is reserved`);
     return s;
@@ -69,13 +128,19 @@ class Reader {
     if (v === undefined) return [];
     if (typeof v === 'string') return [this.ident(v, path)];
     if (!Array.isArray(v)) this.fail(path, `expected a list of names, got ${describe(v)}`);
+    if (v.length > DECLARATION_LIMITS.names)
+      this.fail(path, `more than ${DECLARATION_LIMITS.names} names (the limit)`);
     return v.map((x, i) => this.ident(x, [...path, i]));
   }
-  expr(v: unknown, path: (string | number)[]): { expr: Expr; text: string; at?: Loc } {
+  expr(
+    v: unknown,
+    path: (string | number)[],
+    limits: ExprLimits = DECLARATION_LIMITS.expression,
+  ): { expr: Expr; text: string; at?: Loc } {
     const text = this.str(v, path);
     const at = this.locate(path);
     try {
-      return { expr: parseExpr(text), text, ...(at ? { at } : {}) };
+      return { expr: parseExprWithin(text, limits), text, ...(at ? { at } : {}) };
     } catch (err) {
       if (err instanceof ExprSyntaxError) {
         this.fail(path, err.detail, at ? { line: at.line, column: at.column + err.column - 1 } : undefined);
@@ -88,18 +153,23 @@ class Reader {
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+    return `${typeof v} ${String(v)}`;
+  return `${typeof v} ${excerpt(JSON.stringify(v) ?? String(v))}`;
 }
 
 const DIM = /^(?:[A-Za-z_][A-Za-z0-9_]*|[1-9]\d*)$/;
 function parseShape(r: Reader, v: unknown, path: (string | number)[]): Shape {
   const s = r.str(v, path).replace(/\s+/g, '');
+  if (s.length > 200)
+    return r.fail(path, `unknown shape '${excerpt(s)}' (use scalar, vector[n] or matrix[n, m])`);
   if (s === 'scalar') return { kind: 'scalar' };
   const vm = /^vector\[([^\]]+)\]$/.exec(s);
   if (vm && DIM.test(vm[1]!)) return { kind: 'vector', n: vm[1]! };
   const mm = /^matrix\[([^,\]]+),([^\]]+)\]$/.exec(s);
   if (mm && DIM.test(mm[1]!) && DIM.test(mm[2]!)) return { kind: 'matrix', rows: mm[1]!, cols: mm[2]! };
-  return r.fail(path, `unknown shape '${s}' (use scalar, vector[n] or matrix[n, m])`);
+  return r.fail(path, `unknown shape '${excerpt(s)}' (use scalar, vector[n] or matrix[n, m])`);
 }
 
 function checkSymbols(
@@ -161,39 +231,50 @@ export function readDeclaration(
   ]);
   for (const k of Object.keys(o))
     if (!known.has(k)) r.fail([k], `unknown field (known: ${[...known].join(', ')})`);
-  if (o['name'] === undefined) r.fail([], "missing field 'name'");
-  const name = r.str(o['name'], ['name']);
+  if (own(o, 'name') === undefined) r.fail([], "missing field 'name'");
+  const name = r.str(own(o, 'name'), ['name']);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
-    r.fail(['name'], `'${name}' is not a valid declaration name`);
+    r.fail(['name'], `'${excerpt(name)}' is not a valid declaration name`);
+  if (name.length > DECLARATION_LIMITS.nameLength)
+    r.fail(
+      ['name'],
+      `'${excerpt(name)}' is longer than ${DECLARATION_LIMITS.nameLength} characters (the limit)`,
+    );
   const kind =
-    o['kind'] === undefined ? (o['loss'] !== undefined ? 'concrete' : 'block') : r.str(o['kind'], ['kind']);
+    own(o, 'kind') === undefined
+      ? own(o, 'loss') !== undefined
+        ? 'concrete'
+        : 'block'
+      : r.str(own(o, 'kind'), ['kind']);
   if (kind !== 'block' && kind !== 'concrete' && kind !== 'mirror')
-    r.fail(['kind'], `unknown kind '${kind}' (use block, concrete or mirror)`);
-  const description = o['description'] === undefined ? '' : r.str(o['description'], ['description']);
-  const source = o['source'] === undefined ? undefined : r.str(o['source'], ['source']);
+    r.fail(['kind'], `unknown kind '${excerpt(kind)}' (use block, concrete or mirror)`);
+  const description =
+    own(o, 'description') === undefined ? '' : r.str(own(o, 'description'), ['description']);
+  const source = own(o, 'source') === undefined ? undefined : r.str(own(o, 'source'), ['source']);
   const common = { name, description, origin, ...(source !== undefined ? { source } : {}) };
 
   if (kind === 'mirror') return readMirror(r, o, common);
-  if (o['surface'] !== undefined)
+  if (own(o, 'surface') !== undefined)
     r.fail(['surface'], 'only mirror declarations have a surface (kind: mirror)');
-  if (o['group'] === undefined) r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
-  const groupRaw = o['group'];
+  if (own(o, 'group') === undefined)
+    r.fail([], "missing field 'group' (name the group parameter, e.g. group: a)");
+  const groupRaw = own(o, 'group');
   const group =
     typeof groupRaw === 'object' && groupRaw !== null && !Array.isArray(groupRaw)
       ? r.list(
-          (groupRaw as Record<string, unknown>)['parameter'] ??
-            (groupRaw as Record<string, unknown>)['parameters'],
+          own(groupRaw as Record<string, unknown>, 'parameter') ??
+            own(groupRaw as Record<string, unknown>, 'parameters'),
           ['group', 'parameter'],
         )
       : r.list(groupRaw, ['group']);
   if (group.length === 0) r.fail(['group'], 'no group parameter named');
-  if (o['action'] === undefined) r.fail([], "missing field 'action'");
-  const actionRaw = r.obj(o['action'], ['action']);
+  if (own(o, 'action') === undefined) r.fail([], "missing field 'action'");
+  const actionRaw = r.obj(own(o, 'action'), ['action']);
   if (Object.keys(actionRaw).length === 0) r.fail(['action'], 'the action acts on nothing');
 
   if (kind === 'block') {
     for (const k of ['parameters', 'data', 'loss'])
-      if (o[k] !== undefined) r.fail([k], 'only concrete declarations have this field');
+      if (own(o, k) !== undefined) r.fail([k], 'only concrete declarations have this field');
     if (group.length !== 1)
       r.fail(
         ['group'],
@@ -208,8 +289,13 @@ export function readDeclaration(
   }
 
   for (const k of ['blocks', 'scalars', 'sites'])
-    if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
-  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, group);
+    if (own(o, k) !== undefined) r.fail([k], 'only block-level declarations have this field');
+  const { parameters, data, constants, loss, action } = readScalarLoss(
+    r,
+    o,
+    () => Object.entries(actionRaw),
+    group,
+  );
   for (const g of group)
     if (!action.some((a) => symbols(a.expr).has(g)))
       r.fail(['action'], `no component uses the group parameter '${g}'`);
@@ -263,73 +349,90 @@ function readBlockParts(
   group: readonly string[],
   coupled = false,
 ): BlockShaped {
-  const blocksRaw = r.obj(o['blocks'], ['blocks']);
-  const blocks = Object.entries(blocksRaw).map(([b, v]) => {
+  const blocksRaw = r.obj(own(o, 'blocks'), ['blocks']);
+  const blocks = r.entries(blocksRaw, ['blocks'], DECLARATION_LIMITS.names, 'blocks').map(([b, v]) => {
     r.ident(b, ['blocks', b]);
     const shapeRaw =
-      typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['shape'] : v;
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? own(v as Record<string, unknown>, 'shape')
+        : v;
     return { name: b, shape: parseShape(r, shapeRaw, ['blocks', b]) };
   });
   if (blocks.length === 0) r.fail(['blocks'], 'no blocks declared');
-  const constants: Constant[] = Object.entries(
-    o['constants'] === undefined ? {} : r.obj(o['constants'], ['constants']),
-  ).map(([c, v]) => {
-    r.ident(c, ['constants', c]);
-    const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
-    const shape = parseShape(r, cv['shape'], ['constants', c, 'shape']);
-    const structure = (
-      cv['structure'] === undefined ? 'general' : r.str(cv['structure'], ['constants', c, 'structure'])
-    ) as Structure;
-    if (!['general', 'symmetric', 'antisymmetric', 'projector'].includes(structure))
-      r.fail(
-        ['constants', c, 'structure'],
-        `unknown structure '${structure}' (use general, symmetric, antisymmetric or projector)`,
-      );
-    if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols))
-      r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
-    return { name: c, shape, structure };
-  });
-  const scalars = r.list(o['scalars'], ['scalars']);
+  const constants: Constant[] = r
+    .entries(
+      own(o, 'constants') === undefined ? {} : r.obj(own(o, 'constants'), ['constants']),
+      ['constants'],
+      DECLARATION_LIMITS.names,
+      'constants',
+    )
+    .map(([c, v]) => {
+      r.ident(c, ['constants', c]);
+      const cv = typeof v === 'string' ? { shape: v } : r.obj(v, ['constants', c]);
+      const shape = parseShape(r, own(cv, 'shape'), ['constants', c, 'shape']);
+      const structure = (
+        own(cv, 'structure') === undefined
+          ? 'general'
+          : r.str(own(cv, 'structure'), ['constants', c, 'structure'])
+      ) as Structure;
+      if (!['general', 'symmetric', 'antisymmetric', 'projector'].includes(structure))
+        r.fail(
+          ['constants', c, 'structure'],
+          `unknown structure '${excerpt(structure)}' (use general, symmetric, antisymmetric or projector)`,
+        );
+      if (structure !== 'general' && !(shape.kind === 'matrix' && shape.rows === shape.cols))
+        r.fail(['constants', c, 'structure'], `a ${structure} constant must be a square matrix`);
+      return { name: c, shape, structure };
+    });
+  const scalars = r.list(own(o, 'scalars'), ['scalars']);
   const roles = defineNames(r, [
     ['group parameter', group, ['group']],
     ['block', blocks.map((b) => b.name), ['blocks']],
     ['constant', constants.map((c) => c.name), ['constants']],
     ['scalar', scalars, ['scalars']],
   ]);
-  const action: ActionEntry[] = Object.entries(actionRaw).map(([target, v]) => {
-    if (!blocks.some((b) => b.name === target))
-      r.fail(
+  // Block name → its position: lookups in constant time, messages in declaration order.
+  const blockIndex = new Map(blocks.map((b, i) => [b.name, i]));
+  const allowed = new Map([...roles, [ONES, 'ones']]);
+  const action: ActionEntry[] = r
+    .entries(actionRaw, ['action'], DECLARATION_LIMITS.names, 'action entries')
+    .map(([target, v]) => {
+      if (!blockIndex.has(target))
+        r.fail(
+          ['action', target],
+          `unknown block '${excerpt(target)}' (declared blocks: ${nameList(blocks.map((b) => b.name))})`,
+        );
+      const e = r.expr(v, ['action', target], DECLARATION_LIMITS.blockAction);
+      checkSymbols(
+        r,
+        e,
+        allowed,
         ['action', target],
-        `unknown block '${target}' (declared blocks: ${blocks.map((b) => b.name).join(', ')})`,
+        `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`,
       );
-    const e = r.expr(v, ['action', target]);
-    const allowed = new Map([...roles, [ONES, 'ones']]);
-    checkSymbols(
-      r,
-      e,
-      allowed,
-      ['action', target],
-      `declare it under blocks, constants or scalars; ${ONES} is the all-ones block`,
-    );
-    if (!coupled) {
-      for (const other of blocks) {
-        if (other.name !== target && symbols(e.expr).has(other.name))
+      if (!coupled) {
+        const others = [...symbols(e.expr)].filter((n) => n !== target && blockIndex.has(n));
+        const first = others.sort((x, y) => blockIndex.get(x)! - blockIndex.get(y)!)[0];
+        if (first !== undefined)
           r.fail(
             ['action', target],
-            `mentions block '${other.name}': a block-level action acts on each block by itself (use ` +
+            `mentions block '${first}': a block-level action acts on each block by itself (use ` +
               `a concrete declaration for coupled actions)`,
             e.at,
           );
       }
-    }
-    return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
-  });
-  const sitesRaw = o['sites'] === undefined ? [] : Array.isArray(o['sites']) ? o['sites'] : [o['sites']];
+      return { target, expr: e.expr, text: e.text, ...(e.at ? { at: e.at } : {}) };
+    });
+  const sitesField = own(o, 'sites');
+  const sitesRaw: unknown[] =
+    sitesField === undefined ? [] : Array.isArray(sitesField) ? sitesField : [sitesField];
+  if (sitesRaw.length > SITE_KINDS.length)
+    r.fail(['sites'], `more than ${SITE_KINDS.length} site kinds (there are ${SITE_KINDS.length})`);
   const sites = sitesRaw
     .map((x, i) => r.str(x, ['sites', i]))
     .map((k, i) => {
       if (!(SITE_KINDS as readonly string[]).includes(k))
-        r.fail(['sites', i], `unknown site kind '${k}' (known: ${SITE_KINDS.join(', ')})`);
+        r.fail(['sites', i], `unknown site kind '${excerpt(k)}' (known: ${SITE_KINDS.join(', ')})`);
       const siteRoles = SITE_ROLES[k as SiteKind];
       for (const b of blocks)
         if (!siteRoles.includes(b.name))
@@ -350,38 +453,44 @@ function readBlockParts(
 function readScalarLoss(
   r: Reader,
   o: Record<string, unknown>,
-  actionOf: (parameters: readonly string[]) => Record<string, unknown>,
+  actionOf: (parameters: readonly string[]) => readonly (readonly [string, unknown])[],
   group: readonly string[],
+  actionLimits: ExprLimits = DECLARATION_LIMITS.expression,
 ) {
-  const parameters = r.list(o['parameters'], ['parameters']);
+  const parameters = r.list(own(o, 'parameters'), ['parameters']);
   if (parameters.length === 0) r.fail(['parameters'], 'no parameters declared');
-  const data = r.list(o['data'], ['data']);
-  const constants = r.list(o['constants'], ['constants']);
+  const data = r.list(own(o, 'data'), ['data']);
+  const constants = r.list(own(o, 'constants'), ['constants']);
   const roles = defineNames(r, [
     ['group parameter', group, ['group']],
     ['parameter', parameters, ['parameters']],
     ['data', data, ['data']],
     ['constant', constants, ['constants']],
   ]);
-  if (o['loss'] === undefined) r.fail([], "missing field 'loss'");
-  const loss = r.expr(o['loss'], ['loss']);
+  if (own(o, 'loss') === undefined) r.fail([], "missing field 'loss'");
+  const loss = r.expr(own(o, 'loss'), ['loss']);
   const lossAllowed = new Map([...roles].filter(([, role]) => role !== 'group parameter'));
+  const lossSymbols = symbols(loss.expr);
   for (const g of group)
-    if (symbols(loss.expr).has(g)) r.fail(['loss'], `the loss mentions the group parameter '${g}'`, loss.at);
+    if (lossSymbols.has(g)) r.fail(['loss'], `the loss mentions the group parameter '${g}'`, loss.at);
   checkSymbols(r, loss, lossAllowed, ['loss'], 'declare it under parameters, data or constants');
   noExpm(r, loss, ['loss']);
   const actionAllowed = new Map([...roles].filter(([, role]) => role !== 'data'));
-  const action: ActionEntry[] = Object.entries(actionOf(parameters)).map(([target, v]) => {
-    if (!parameters.includes(target))
+  const entries = actionOf(parameters);
+  if (entries.length > DECLARATION_LIMITS.names)
+    r.fail(['action'], `more than ${DECLARATION_LIMITS.names} action entries (the limit)`);
+  const action: ActionEntry[] = entries.map(([target, v]) => {
+    if (roles.get(target) !== 'parameter')
       r.fail(
         ['action', target],
         roles.get(target) === 'data'
           ? `'${target}' is data: actions act on parameters`
-          : `unknown parameter '${target}' (declared: ${parameters.join(', ')})`,
+          : `unknown parameter '${excerpt(target)}' (declared: ${nameList(parameters)})`,
       );
-    const e = r.expr(v, ['action', target]);
+    const e = r.expr(v, ['action', target], actionLimits);
+    const mentioned = symbols(e.expr);
     for (const d of data)
-      if (symbols(e.expr).has(d))
+      if (mentioned.has(d))
         r.fail(['action', target], `mentions data '${d}': actions act on parameters only`, e.at);
     checkSymbols(
       r,
@@ -408,46 +517,50 @@ function readMirror(
   o: Record<string, unknown>,
   common: { name: string; description: string; origin: string; source?: string },
 ): MirrorDeclaration | BlockMirrorDeclaration {
-  if (o['group'] !== undefined)
+  if (own(o, 'group') !== undefined)
     r.fail(['group'], 'a mirror symmetry is an involution: it has no group parameter');
-  if (o['action'] !== undefined && o['surface'] !== undefined)
+  if (own(o, 'action') !== undefined && own(o, 'surface') !== undefined)
     r.fail(['surface'], 'give the mirror either by its action or by its surface, not both');
-  if (o['blocks'] !== undefined && o['surface'] !== undefined)
+  if (own(o, 'blocks') !== undefined && own(o, 'surface') !== undefined)
     r.fail(
       ['surface'],
       'a block-level mirror is given by its action (e.g. W1: W1 - 2*P*W1 with P a projector)',
     );
-  if (o['action'] === undefined && (o['surface'] === undefined || o['blocks'] !== undefined))
+  if (own(o, 'action') === undefined && (own(o, 'surface') === undefined || own(o, 'blocks') !== undefined))
     r.fail(
       [],
       "missing field 'action' (the involution, e.g. u: -u)" +
-        (o['blocks'] === undefined ? " or 'surface' (the reflected directions, e.g. [{u: 1, w: -1}])" : ''),
+        (own(o, 'blocks') === undefined
+          ? " or 'surface' (the reflected directions, e.g. [{u: 1, w: -1}])"
+          : ''),
     );
-  if (o['blocks'] !== undefined) {
+  if (own(o, 'blocks') !== undefined) {
     // Block level: blocks bound to sites, an involution of the blocks (it may exchange them).
     for (const k of ['parameters', 'data', 'loss'])
-      if (o[k] !== undefined)
+      if (own(o, k) !== undefined)
         r.fail(
           [k],
           'a block-level mirror has blocks, not parameters, data or a loss (the loss is the network at its sites)',
         );
-    const parts = readBlockParts(r, o, r.obj(o['action'], ['action']), [], true);
+    const parts = readBlockParts(r, o, r.obj(own(o, 'action'), ['action']), [], true);
     if (parts.action.length === 0) r.fail(['action'], 'the involution acts on nothing');
     return { kind: 'block-mirror', ...common, ...parts };
   }
   for (const k of ['scalars', 'sites'])
-    if (o[k] !== undefined) r.fail([k], 'only block-level declarations have this field');
-  if (o['surface'] !== undefined) {
+    if (own(o, k) !== undefined) r.fail([k], 'only block-level declarations have this field');
+  if (own(o, 'surface') !== undefined) {
     let surface: Q.Rational[][] = [];
     const { parameters, data, constants, loss, action } = readScalarLoss(
       r,
       o,
       (ps) => {
-        const { vectors, basis } = readSurface(r, o['surface'], ps);
+        const { vectors, basis } = readSurface(r, own(o, 'surface'), ps);
         surface = vectors;
         return surfaceAction(basis, ps);
       },
       [],
+      // The reflection is written out by the reader, one term per parameter: only its length grows.
+      { ...DECLARATION_LIMITS.expression, length: 200_000 },
     );
     const at = r.locate(['surface']);
     return {
@@ -462,8 +575,13 @@ function readMirror(
       surface: surface.map((x) => x.map(Q.toString)),
     };
   }
-  const actionRaw = r.obj(o['action'], ['action']);
-  const { parameters, data, constants, loss, action } = readScalarLoss(r, o, () => actionRaw, []);
+  const actionRaw = r.obj(own(o, 'action'), ['action']);
+  const { parameters, data, constants, loss, action } = readScalarLoss(
+    r,
+    o,
+    () => Object.entries(actionRaw),
+    [],
+  );
   if (action.length === 0) r.fail(['action'], 'the involution acts on nothing');
   return {
     kind: 'mirror',
@@ -489,22 +607,32 @@ function readSurface(
 ): { vectors: Q.Rational[][]; basis: Q.Rational[][] } {
   if (!Array.isArray(v) || v.length === 0)
     r.fail(['surface'], `expected a non-empty list of vectors such as {u: 1, w: -1}, got ${describe(v)}`);
+  if (v.length > DECLARATION_LIMITS.surface)
+    r.fail(['surface'], `more than ${DECLARATION_LIMITS.surface} vectors (the limit)`);
+  const index = new Map(parameters.map((p, i) => [p, i]));
   const vectors: Q.Rational[][] = [],
     basis: Q.Rational[][] = [];
   v.forEach((row, k) => {
     const m = r.obj(row, ['surface', k]);
     const x = parameters.map(() => Q.ZERO);
-    for (const [p, c] of Object.entries(m)) {
-      const i = parameters.indexOf(p);
-      if (i < 0) r.fail(['surface', k, p], `unknown parameter '${p}' (declared: ${parameters.join(', ')})`);
+    for (const [p, c] of r.entries(m, ['surface', k], DECLARATION_LIMITS.names, 'coefficients')) {
+      const i = index.get(p);
+      if (i === undefined)
+        r.fail(['surface', k, p], `unknown parameter '${excerpt(p)}' (declared: ${nameList(parameters)})`);
+      // Numbers read from a file arrive as their text (exact); from the API, as doubles.
+      const text = typeof c === 'string' ? c.trim() : undefined;
       const q =
         typeof c === 'number' && Number.isFinite(c)
           ? Q.fromNumber(c)
-          : typeof c === 'string'
-            ? Q.parseRational(c.trim())
+          : text !== undefined && text.length <= SURFACE_COEFFICIENT_LENGTH
+            ? Q.parseRational(text)
             : undefined;
       if (!q)
-        r.fail(['surface', k, p], `expected a rational coefficient such as 1, -2 or 1/2, got ${describe(c)}`);
+        r.fail(
+          ['surface', k, p],
+          `expected a rational coefficient such as 1, -2 or 1/2 (at most ${SURFACE_COEFFICIENT_LENGTH} ` +
+            `characters), got ${describe(c)}`,
+        );
       x[i] = q;
     }
     // What is left of x after removing its components along the earlier directions.
@@ -529,7 +657,7 @@ function readSurface(
 function surfaceAction(
   basis: readonly (readonly Q.Rational[])[],
   parameters: readonly string[],
-): Record<string, string> {
+): [string, string][] {
   const R = parameters.map((_, i) =>
     parameters.map((__, j) =>
       basis.reduce(
@@ -538,26 +666,83 @@ function surfaceAction(
       ),
     ),
   );
-  const out: Record<string, string> = {};
+  // Entries, not an object keyed by parameter names: a parameter may be called __proto__.
+  const out: [string, string][] = [];
   parameters.forEach((p, i) => {
     if (R[i]!.every((x, j) => Q.cmp(x, i === j ? Q.ONE : Q.ZERO) === 0)) return;
-    out[p] = toText(add(...R[i]!.flatMap((x, j) => (Q.isZero(x) ? [] : [mul(num(x), sym(parameters[j]!))]))));
+    out.push([
+      p,
+      toText(add(...R[i]!.flatMap((x, j) => (Q.isZero(x) ? [] : [mul(num(x), sym(parameters[j]!))])))),
+    ]);
   });
   return out;
 }
+
+/** Characters of one surface coefficient (`-12345/678`): the reflection's rationals grow from these. */
+const SURFACE_COEFFICIENT_LENGTH = 16;
+
+/** Names for a message: as many as fit in a short line. */
+const nameList = (names: readonly string[]): string => excerpt(names.join(', '), 120);
 
 function noExpm(r: Reader, e: { expr: Expr; at?: Loc }, path: (string | number)[]): void {
   if (callsFn(e.expr, 'expm'))
     r.fail(path, 'expm is a matrix function: use it in block-level declarations', e.at);
 }
 
-function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Loc | undefined {
+/** Every mapping's keys → value nodes, for locating fields in constant time. */
+type KeyIndex = WeakMap<object, Map<string, unknown>>;
+
+/**
+ * Check the parsed document's shape in one pass over its nodes (iteratively, so nesting cannot
+ * exhaust the stack): keys are scalars and unique within their mapping, nesting is bounded. Index
+ * every mapping's keys, and turn numbers into their source text, so that `0.1` stays exactly 1/10
+ * and `1e400` is not infinity (fields are read as text anyway). Aliases are not followed here;
+ * expanding them is bounded by `maxAliasCount`.
+ */
+function checkDocument(doc: Document, lc: LineCounter, origin: string): KeyIndex {
+  const index: KeyIndex = new WeakMap();
+  function fail(node: unknown, detail: string): never {
+    const range = (node as Node | undefined)?.range;
+    const pos = range ? lc.linePos(range[0]) : undefined;
+    throw new InputError(origin, '', `malformed file: ${detail}`, pos && { line: pos.line, column: pos.col });
+  }
+  const stack: [unknown, number][] = [[doc.contents, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth >= DECLARATION_LIMITS.nesting)
+        fail(node, `nested more than ${DECLARATION_LIMITS.nesting} levels deep (the limit)`);
+    }
+    if (isMap(node)) {
+      const keys = new Map<string, unknown>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) fail(pair.key ?? node, 'a key must be a name, not a list or mapping');
+        const key = String(pair.key.value);
+        if (keys.has(key)) fail(pair.key, `the key '${excerpt(key)}' appears twice in one mapping`);
+        keys.set(key, pair.value);
+        stack.push([pair.value, depth + 1]);
+      }
+      index.set(node, keys);
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push([item, depth + 1]);
+    } else if (isPair(node)) {
+      stack.push([node.key, depth], [node.value, depth]);
+    } else if (isScalar(node) && typeof node.value === 'number') {
+      node.value = typeof node.source === 'string' && node.source !== '' ? node.source : String(node.value);
+    }
+  }
+  return index;
+}
+
+function nodeLoc(
+  doc: Document,
+  lc: LineCounter,
+  index: KeyIndex,
+  path: readonly (string | number)[],
+): Loc | undefined {
   let node: unknown = doc.contents;
   for (const key of path) {
-    if (isMap(node))
-      node = node.items.find(
-        (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key),
-      )?.value;
+    if (isMap(node)) node = index.get(node)?.get(String(key));
     else if (isSeq(node)) node = node.items[Number(key)];
     else return undefined;
   }
@@ -597,47 +782,145 @@ function nodeLoc(doc: Document, lc: LineCounter, path: readonly (string | number
  * ```
  */
 export function parseDeclarationText(text: string, origin: string): Declaration {
+  checkSize(text.length > DECLARATION_LIMITS.bytes ? Buffer.byteLength(text) : text.length, origin);
+  checkFlowNesting(text, origin);
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  let doc: Document;
+  try {
+    // uniqueKeys is checked by checkDocument in linear time (the parser's own check is quadratic).
+    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    throw new InputError(origin, '', `malformed file: ${parserMessage(err)}`);
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = lc.linePos(e.pos[0]);
-    throw new InputError(origin, '', `malformed file: ${e.message.split('\n')[0]}`, {
+    throw new InputError(origin, '', `malformed file: ${parserMessage(e)}`, {
       line: pos.line,
       column: pos.col,
     });
   }
+  const index = checkDocument(doc, lc, origin);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    throw new InputError(origin, '', `malformed file: ${(err as Error).message.split('\n')[0]}`);
+    throw new InputError(origin, '', `malformed file: ${parserMessage(err)}`);
   }
-  return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, path));
+  return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, index, path));
 }
 
 /**
- * Read and validate a declaration file (YAML or JSON).
+ * Refuse text whose flow collections (`[…]`, `{…}`) nest far deeper than a declaration's before
+ * the YAML parser sees it: the parser recurses on them (a megabyte of `[` took it 3.6 s and
+ * 985 MB to fail). One pass, skipping quoted text and comments; brackets inside plain text
+ * (`vector[n]`) are balanced and stay shallow.
+ */
+function checkFlowNesting(text: string, origin: string): void {
+  const limit = 64;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '[' || ch === '{') {
+      if (++depth > limit)
+        throw new InputError(origin, '', `malformed file: brackets nested more than ${limit} deep`);
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if ((ch === '"' || ch === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) {
+      // A quoted scalar: skip to its closing quote ('' and \" are escapes).
+      for (i++; i < text.length; i++) {
+        if (ch === '"' && text[i] === '\\') i++;
+        else if (text[i] === ch) {
+          if (ch === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    }
+  }
+}
+
+/** The YAML parser's message as one short line ("nested too deeply" for a stack overflow). */
+function parserMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError || /call stack/i.test(message)) return 'nested too deeply';
+  return excerpt(message.split('\n')[0]!, 160);
+}
+
+/** Refuse a declaration of more than DECLARATION_LIMITS.bytes bytes. */
+function checkSize(bytes: number, origin: string): void {
+  if (bytes > DECLARATION_LIMITS.bytes)
+    throw new InputError(
+      origin,
+      '',
+      `larger than ${DECLARATION_LIMITS.bytes} bytes (the limit for a declaration: declarations are small)`,
+    );
+}
+
+/**
+ * Read a declaration's text from an open file descriptor (a file, or 0 for standard input): at
+ * most {@link DECLARATION_LIMITS}.bytes + 1 bytes are read, so an endless source (`/dev/zero`, a
+ * pipe that never closes after the limit) is refused without reading it all.
+ *
+ * @throws {@link InputError} naming `origin` when the text is over the limit or cannot be read.
+ */
+export function readDeclarationSource(fd: number, origin: string): string {
+  const limit = DECLARATION_LIMITS.bytes;
+  const buf = Buffer.alloc(limit + 1);
+  let n = 0;
+  try {
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > limit) checkSize(n, origin);
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw ioError(err, origin);
+  }
+  return buf.toString('utf8', 0, n);
+}
+
+/** A failed read as an input error naming the file. */
+function ioError(err: unknown, origin: string): InputError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const detail: Readonly<Record<string, string>> = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is not a directory',
+    ENAMETOOLONG: 'the path is too long',
+  };
+  return new InputError(
+    origin,
+    '',
+    code !== undefined && Object.hasOwn(detail, code) ? detail[code]! : `cannot read (${code ?? 'error'})`,
+  );
+}
+
+/**
+ * Read and validate a declaration file (YAML or JSON). Files over the size limit are refused
+ * before they are parsed (and read no further than the limit).
  *
  * @param path - The file.
  * @param origin - How messages name it (default: the path).
  * @throws {@link InputError} when the file cannot be read or the declaration is invalid.
  */
 export function loadDeclarationFile(path: string, origin: string = path): Declaration {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw ioError(err, origin);
+  }
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(
-      origin,
-      '',
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : `cannot read (${code ?? 'error'})`,
-    );
+    text = readDeclarationSource(fd, origin);
+  } finally {
+    closeSync(fd);
   }
   return parseDeclarationText(text, origin);
 }

@@ -104,12 +104,18 @@ describe('known derivatives, worked out by hand', () => {
 
   it('refuses a leaky_relu whose slope depends on the variable (no derivative rule for it)', () => {
     expect(() => diff(parseExpr('leaky_relu(y, x)'), 'x')).toThrow(UnsupportedDerivative);
-    expect(() => diff(parseExpr('leaky_relu(x, x)'), 'x')).toThrow(UnsupportedDerivative);
+    expect(() => diff(parseExpr('leaky_relu(x, x)'), 'x')).toThrow('leaky_relu slope depends on x');
     expect(derivative('leaky_relu(y, x)', [1, 2, 0], 'y')).toBe(1);
   });
 
   it('refuses the matrix exponential (block-level actions are differentiated by the block algebra)', () => {
     expect(() => diff(parseExpr('expm(x)'), 'x')).toThrow(UnsupportedDerivative);
+    expect(() => diff(parseExpr('expm(x)'), 'x')).toThrow('expm is a matrix function');
+  });
+
+  it('anything that does not depend on the variable has derivative 0, even where no rule applies (expm)', () => {
+    expect(diff(parseExpr('expm(y)'), 'x')).toEqual(parseExpr('0'));
+    expect(diff(parseExpr('leaky_relu(y, x)'), 'z')).toEqual(parseExpr('0'));
   });
 });
 

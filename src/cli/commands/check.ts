@@ -7,9 +7,11 @@ import type { Declaration } from '../../declaration/types';
 import { parseArch } from '../../arch';
 import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
+import type { BlockShaped } from '../../declaration/types';
+import { excerpt } from '../../declaration/errors';
 import { renderCheck, renderPointCheck } from '../../render/reports';
 import { renderTrajectories, trajectoryCsv } from '../../render/dynamics';
-import type { CheckReport } from '../../check/report';
+import type { CheckReport, CheckOptions } from '../../check/report';
 import type { TrajectoryReport } from '../../check/trajectory';
 import type { Rule } from '../../rules/rule';
 import { formatOption, intOption, optionValue, flag, type Parsed, type Format } from '../args';
@@ -35,10 +37,32 @@ interface CheckSettings {
   readonly quiet: boolean;
 }
 
-function settings(p: Parsed): CheckSettings {
+/**
+ * What a --replay path may be: fast-check's path is the index of the failing run (below --runs,
+ * at most 100000) and then one index per shrinking step (about 15 in practice). Larger numbers
+ * would make fast-check skip through that many cases before it starts (10^20 never ends).
+ */
+const REPLAY_LIMITS = { numbers: 1000, value: 100_000 } as const;
+
+function replayOption(p: Parsed): string | undefined {
   const replay = optionValue(p, 'replay');
-  if (replay !== undefined && !/^\d+(:\d+)*$/.test(replay))
-    throw new UsageError(`--replay takes a path like 3:1:0, got '${replay}'`);
+  if (replay === undefined) return undefined;
+  if (!/^\d+(:\d+)*$/.test(replay))
+    throw new UsageError(`--replay takes a path like 3:1:0, got '${excerpt(replay)}'`);
+  const steps = replay.split(':');
+  if (
+    steps.length > REPLAY_LIMITS.numbers ||
+    steps.some((x) => x.length > 6 || Number(x) > REPLAY_LIMITS.value)
+  )
+    throw new UsageError(
+      `--replay: a path has at most ${REPLAY_LIMITS.numbers} numbers, each at most ${REPLAY_LIMITS.value} ` +
+        `(use the path a counterexample prints), got '${excerpt(replay)}'`,
+    );
+  return replay;
+}
+
+function settings(p: Parsed): CheckSettings {
+  const replay = replayOption(p);
   const ruleText = optionValue(p, 'rule');
   const steps = intOption(p, 'steps', 1, 100000);
   const exportTo = optionValue(p, 'export');
@@ -82,6 +106,7 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
       progress.end();
     }
     if (report.kind === 'trajectory-check' && s.exportTo) exportTrajectory(report, s.exportTo);
+    selfConsistent(report);
     codes.push(exitFor(report.verdict));
     if (s.quiet) {
       io.stdout(summaryLine(decl.name, report.verdict));
@@ -99,6 +124,25 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
 
 type CheckModule = typeof import('../../check');
 
+/**
+ * A network check's verdicts must agree with their own numbers: "numerically verified" with a worst
+ * residual above its tolerance would exit 0 on a law that failed. Such a report is a bug (it
+ * happens when a --replay case passes and the worst residuals come from other cases): exit 3,
+ * never a pass.
+ */
+function selfConsistent(report: CheckReport): void {
+  if (report.kind !== 'block-check' && report.kind !== 'mirror-check') return;
+  for (const law of report.laws) {
+    const v = law.verdict;
+    if (v.kind === 'numerically-verified' && !(v.worstRelative <= v.tolerance))
+      throw new Error(
+        `${law.title}: reported numerically verified with a worst relative residual ` +
+          `${v.worstRelative.toExponential(2)} above its tolerance ${v.tolerance.toExponential(0)}` +
+          `${report.replayed !== undefined ? ` (replaying ${excerpt(report.replayed)})` : ''}`,
+      );
+  }
+}
+
 function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress: CheckProgress): CheckReport {
   if (decl.kind === 'concrete' || decl.kind === 'mirror') {
     for (const [given, name] of [
@@ -113,10 +157,10 @@ function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress:
   if (s.site !== undefined) {
     if (decl.kind === 'block-mirror' && !(decl.sites as readonly string[]).includes(s.site))
       throw new UsageError(
-        `unknown site kind '${s.site}' for ${decl.name} (its sites: ${decl.sites.join(', ')})`,
+        `unknown site kind '${excerpt(s.site)}' for ${decl.name} (its sites: ${decl.sites.join(', ')})`,
       );
     if (!(SITE_KINDS as readonly string[]).includes(s.site))
-      throw new UsageError(`unknown site kind '${s.site}' (known: ${SITE_KINDS.join(', ')})`);
+      throw new UsageError(`unknown site kind '${excerpt(s.site)}' (known: ${SITE_KINDS.join(', ')})`);
   }
   const opts = {
     seed: s.seed,
@@ -126,10 +170,30 @@ function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress:
     ...(s.site ? { sites: [s.site as SiteKind] } : {}),
     ...(s.replay ? { replay: s.replay } : {}),
   };
+  if (s.replay !== undefined) replayable(decl, opts, s.replay);
   return decl.kind === 'block' ? C.checkDeclaration(decl, opts) : C.checkBlockMirror(decl, opts);
 }
 
 type CheckProgress = (done: number, total: number, label: string) => void;
+
+/**
+ * A --replay path must name a case at every site kind the check runs (with the same seed and
+ * --arch): otherwise fast-check would run nothing there, or throw. Refused as a usage error.
+ */
+function replayable(decl: BlockShaped & { readonly name: string }, opts: CheckOptions, path: string): void {
+  // Loaded only here, as for the check itself (fast-check is not loaded at every start-up).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { selectedKinds } = require('../../check/runner') as typeof import('../../check/runner');
+  type Arbitraries = typeof import('../../../numeric/arbitraries');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { hasReplayCase } = require('../../../numeric/arbitraries') as Arbitraries;
+  for (const kind of selectedKinds(decl, opts).kinds)
+    if (!hasReplayCase(kind, opts.arch ?? {}, opts.seed ?? 1, path))
+      throw new UsageError(
+        `--replay: the path '${excerpt(path)}' names no case at ${kind} sites with seed ${opts.seed ?? 1}` +
+          `${opts.arch ? ' and this --arch' : ''} (use the path, --seed and --site a counterexample prints)`,
+      );
+}
 
 function ruleCheck(
   C: CheckModule,
@@ -182,6 +246,6 @@ function exportTrajectory(report: TrajectoryReport, path: string): void {
     writeFileSync(path, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(`--export: cannot write '${path}' (${code})`);
+    throw new UsageError(`--export: cannot write '${excerpt(path, 120)}' (${code})`);
   }
 }

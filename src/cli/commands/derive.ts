@@ -60,6 +60,7 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
 
 /** --rule's value as a rule; its errors are usage errors naming the option. */
 export function parseRuleOption(text: string): ReturnType<typeof parseRule> {
+  if (text.length > 500) throw new UsageError(`--rule: a rule is at most 500 characters, got ${text.length}`);
   try {
     return parseRule(text);
   } catch (e) {

@@ -3,6 +3,7 @@ import { renderCertificate } from '../../render/certificate';
 import type { Certificate } from '../../certificate';
 import { formatOption, intOption, optionValue, flag, type Parsed } from '../args';
 import { UsageError } from '../errors';
+import { excerpt } from '../../declaration/errors';
 import { worstExit, EXIT, type ExitCode, type IO } from '../io';
 import type { Output } from '../output';
 import { exitFor, summaryLine } from '../verdictExit';
@@ -55,9 +56,10 @@ export function proveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   if (!flag(p, 'all') && p.positionals.length === 0)
     throw new UsageError("prove needs a theorem id or --all (see 'noether prove --list')");
   if (flag(p, 'all') && p.positionals.length)
-    throw new UsageError(`prove --all takes no theorem ids, got '${p.positionals[0]}'`);
+    throw new UsageError(`prove --all takes no theorem ids, got '${excerpt(p.positionals[0]!)}'`);
   const unknown = p.positionals.filter((id) => !all.some((t) => t.id === id));
-  if (unknown.length) throw new UsageError(`unknown theorem '${unknown[0]}' (see 'noether prove --list')`);
+  if (unknown.length)
+    throw new UsageError(`unknown theorem '${excerpt(unknown[0]!)}' (see 'noether prove --list')`);
   const chosen = flag(p, 'all') ? all : all.filter((t) => p.positionals.includes(t.id));
   const codes: ExitCode[] = [];
   const texts: string[] = [];
