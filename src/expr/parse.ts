@@ -141,8 +141,8 @@ const quoteTok = (v: string): string => `'${v.length > 40 ? `${v.slice(0, 40)}â€
 
 /**
  * Parse an expression. Throws ExprSyntaxError (with a column) on malformed input, an unknown
- * function, or an expression beyond {@link STRUCTURAL_LIMITS} (declarations are read with the
- * tighter {@link DECLARATION_LIMITS}, by {@link parseExprWithin}).
+ * function, or an expression beyond the structural limits (`STRUCTURAL_LIMITS`; declarations are
+ * read with the tighter `DECLARATION_LIMITS`, by `parseExprWithin`).
  */
 export function parseExpr(src: string): Expr {
   return parseExprWithin(src, STRUCTURAL_LIMITS);
