@@ -20,7 +20,7 @@ import {
 import { sampleParams, sampleBatch, type ArchConstraints } from './sample';
 
 export type { ArchConstraints };
-import { sites, type Site, type SiteKind } from './sites';
+import { siteAt, siteCount, type Site, type SiteKind } from './sites';
 import { mat } from './linalg';
 
 export interface NetworkCase {
@@ -189,8 +189,8 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
         return { spec, net, theta, batch, site, seed: f.seed };
       }
       const batch = base;
-      const matching = sites(net).filter((s) => s.kind === kind);
-      const site = matching[f.pick % matching.length]!;
+      // Only the picked site is built: a layer of n units has n(n − 1)/2 unit pairs.
+      const site = siteAt(net, kind, f.pick % siteCount(net, kind));
       return { spec, net, theta, batch, site, seed: f.seed };
     });
 }

@@ -106,140 +106,209 @@ const allOf = (net: Network, name: string): number[] => {
 };
 const vec = (idx: number[]): View => ({ rows: idx.length, cols: 1, index: Int32Array.from(idx) });
 
-/** Every symmetry site of a network. */
-export function sites(net: Network): Site[] {
+/**
+ * The sites of one kind in one place of a network (a hidden layer, or the output layer): how many
+ * there are, and the i-th of them, built only when asked for. A layer of n units has n(n − 1)/2
+ * unit pairs; holding them all would take O(n³) memory per layer, asking for one takes O(n).
+ */
+export interface SiteGroup {
+  readonly kind: SiteKind;
+  /** Where, e.g. "layer 2" or "output layer". */
+  readonly place: string;
+  readonly count: number;
+  /** Site i (0 ≤ i < count), in the order a scan lists them. */
+  readonly site: (i: number) => Site;
+}
+
+/** The i-th pair (k1 < k2) of n units, pairs listed (0,1), (0,2)…, (1,2)… */
+function pairAt(n: number, i: number): readonly [number, number] {
+  let k1 = 0;
+  let rest = i;
+  while (rest >= n - 1 - k1) {
+    rest -= n - 1 - k1;
+    k1++;
+  }
+  return [k1, k1 + 1 + rest];
+}
+
+/** The groups of sites of a hidden layer l. */
+function layerGroups(net: Network, l: number): SiteGroup[] {
   const { spec } = net;
   const L = spec.widths.length - 1;
-  const out: Site[] = [];
-  const bias = (l: number, k: number): number[] => (spec.bias ? [blockOf(net, `b${l}`).offset + k] : []);
-  for (let l = 1; l < L; l++) {
-    const n = spec.widths[l]!;
-    const homogeneous =
-      spec.act.kind === 'relu' ||
-      spec.act.kind === 'leaky' ||
-      spec.act.kind === 'linear' ||
-      (spec.act.kind === 'poly' && spec.act.degree === 1);
-    const poly = spec.act.kind === 'poly';
-    const odd =
-      spec.act.kind === 'tanh' ||
-      spec.act.kind === 'linear' ||
-      (spec.act.kind === 'poly' && spec.act.degree % 2 === 1);
-    // A unit's own parameters before the activation, as exchanged with another unit's.
-    const unitIn = (k: number): number[] => [
-      ...rowOf(net, `W${l}`, k),
-      ...bias(l, k),
-      ...(spec.norm !== 'none' && spec.affine
-        ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k]
-        : []),
-    ];
-    for (let k1 = 0; k1 < n; k1++)
-      for (let k2 = k1 + 1; k2 < n; k2++) {
-        out.push({
-          kind: 'unit-pair',
-          label: `layer ${l}, units ${k1 + 1} and ${k2 + 1}`,
-          views: {
-            w_in1: vec(unitIn(k1)),
-            w_in2: vec(unitIn(k2)),
-            w_out1: vec(colOf(net, `W${l + 1}`, k1)),
-            w_out2: vec(colOf(net, `W${l + 1}`, k2)),
-          },
-          scalars: {},
-        });
-      }
-    if (
-      L === 2 &&
-      spec.widths[0] === 1 &&
-      spec.widths[2] === 1 &&
-      spec.act.kind === 'linear' &&
-      spec.norm === 'none' &&
-      !spec.bias
-    ) {
-      out.push({
-        kind: 'product-layer',
-        label: 'hidden layer (β = ⟨w, u⟩)',
-        views: { u: vec(allOf(net, 'W1')), w: vec(allOf(net, 'W2')) },
-        scalars: {},
-      });
-    }
-    for (let k = 0; k < n; k++) {
-      const label = `layer ${l}, unit ${k + 1}`;
-      const win =
-        spec.norm === 'none'
-          ? [...rowOf(net, `W${l}`, k), ...bias(l, k)]
-          : spec.affine
-            ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k]
-            : undefined;
-      const wout = colOf(net, `W${l + 1}`, k);
-      if (win && homogeneous)
-        out.push({ kind: 'hidden-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
-      if (win && poly && spec.act.kind === 'poly')
-        out.push({
-          kind: 'poly-unit',
-          label,
-          views: { w_in: vec(win), w_out: vec(wout) },
-          scalars: { k: spec.act.degree },
-        });
-      if (win && odd)
-        out.push({ kind: 'odd-unit', label, views: { w_in: vec(win), w_out: vec(wout) }, scalars: {} });
-      if (spec.norm === 'batch') {
-        out.push({
-          kind: 'normalised-unit',
-          label,
-          views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(l, k)]) },
-          scalars: {},
-        });
-        if (spec.bias)
-          out.push({ kind: 'bias-before-batchnorm', label, views: { theta: vec(bias(l, k)) }, scalars: {} });
-      }
-    }
-    if (spec.norm === 'layer') {
-      out.push({
-        kind: 'normalised-layer',
-        label: `layer ${l}`,
-        views: { theta: vec([...allOf(net, `W${l}`), ...(spec.bias ? allOf(net, `b${l}`) : [])]) },
-        scalars: {},
-      });
-      if (spec.bias)
-        out.push({
-          kind: 'bias-before-layernorm',
-          label: `layer ${l}`,
-          views: { theta: vec(allOf(net, `b${l}`)) },
-          scalars: {},
-        });
-    }
-    if (spec.act.kind === 'linear' && spec.norm === 'none') {
-      const W = blockOf(net, `W${l}`);
-      const cols = W.cols + (spec.bias ? 1 : 0);
-      const idx: number[] = [];
-      for (let i = 0; i < W.rows; i++) idx.push(...rowOf(net, `W${l}`, i), ...bias(l, i));
-      out.push({
-        kind: 'linear-layer',
-        label: `layer ${l}`,
-        views: {
-          W1: { rows: W.rows, cols, index: Int32Array.from(idx) },
-          W2: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) },
-        },
-        scalars: {},
-      });
-    }
-  }
-  if (spec.loss === 'ce') {
-    for (let k = 0; k < spec.widths[L - 1]!; k++)
-      out.push({
+  const n = spec.widths[l]!;
+  const out: SiteGroup[] = [];
+  const place = `layer ${l}`;
+  const group = (kind: SiteKind, count: number, site: (i: number) => Site): void => {
+    if (count > 0) out.push({ kind, place, count, site });
+  };
+  const bias = (k: number): number[] => (spec.bias ? [blockOf(net, `b${l}`).offset + k] : []);
+  const homogeneous =
+    spec.act.kind === 'relu' ||
+    spec.act.kind === 'leaky' ||
+    spec.act.kind === 'linear' ||
+    (spec.act.kind === 'poly' && spec.act.degree === 1);
+  const odd =
+    spec.act.kind === 'tanh' ||
+    spec.act.kind === 'linear' ||
+    (spec.act.kind === 'poly' && spec.act.degree % 2 === 1);
+  // A unit's own parameters before the activation, as exchanged with another unit's.
+  const unitIn = (k: number): number[] => [
+    ...rowOf(net, `W${l}`, k),
+    ...bias(k),
+    ...(spec.norm !== 'none' && spec.affine
+      ? [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k]
+      : []),
+  ];
+  group('unit-pair', (n * (n - 1)) / 2, (i) => {
+    const [k1, k2] = pairAt(n, i);
+    return {
+      kind: 'unit-pair',
+      label: `layer ${l}, units ${k1 + 1} and ${k2 + 1}`,
+      views: {
+        w_in1: vec(unitIn(k1)),
+        w_in2: vec(unitIn(k2)),
+        w_out1: vec(colOf(net, `W${l + 1}`, k1)),
+        w_out2: vec(colOf(net, `W${l + 1}`, k2)),
+      },
+      scalars: {},
+    };
+  });
+  const product =
+    L === 2 &&
+    spec.widths[0] === 1 &&
+    spec.widths[2] === 1 &&
+    spec.act.kind === 'linear' &&
+    spec.norm === 'none' &&
+    !spec.bias;
+  group('product-layer', product ? 1 : 0, () => ({
+    kind: 'product-layer',
+    label: 'hidden layer (β = ⟨w, u⟩)',
+    views: { u: vec(allOf(net, 'W1')), w: vec(allOf(net, 'W2')) },
+    scalars: {},
+  }));
+  // A unit's homogeneity acts on its incoming weights and bias, or on γ, β after a normalisation.
+  const hasIn = spec.norm === 'none' || spec.affine;
+  const unitIn1 = (k: number): number[] =>
+    spec.norm === 'none'
+      ? [...rowOf(net, `W${l}`, k), ...bias(k)]
+      : [blockOf(net, `gamma${l}`).offset + k, blockOf(net, `beta${l}`).offset + k];
+  const unitSite = (kind: SiteKind, scalars: Readonly<Record<string, number>>) => (k: number) => ({
+    kind,
+    label: `layer ${l}, unit ${k + 1}`,
+    views: { w_in: vec(unitIn1(k)), w_out: vec(colOf(net, `W${l + 1}`, k)) },
+    scalars,
+  });
+  group('hidden-unit', hasIn && homogeneous ? n : 0, unitSite('hidden-unit', {}));
+  if (spec.act.kind === 'poly')
+    group('poly-unit', hasIn ? n : 0, unitSite('poly-unit', { k: spec.act.degree }));
+  group('odd-unit', hasIn && odd ? n : 0, unitSite('odd-unit', {}));
+  const batch = spec.norm === 'batch';
+  group('normalised-unit', batch ? n : 0, (k) => ({
+    kind: 'normalised-unit',
+    label: `layer ${l}, unit ${k + 1}`,
+    views: { theta: vec([...rowOf(net, `W${l}`, k), ...bias(k)]) },
+    scalars: {},
+  }));
+  group('bias-before-batchnorm', batch && spec.bias ? n : 0, (k) => ({
+    kind: 'bias-before-batchnorm',
+    label: `layer ${l}, unit ${k + 1}`,
+    views: { theta: vec(bias(k)) },
+    scalars: {},
+  }));
+  const layer = spec.norm === 'layer';
+  group('normalised-layer', layer ? 1 : 0, () => ({
+    kind: 'normalised-layer',
+    label: place,
+    views: { theta: vec([...allOf(net, `W${l}`), ...(spec.bias ? allOf(net, `b${l}`) : [])]) },
+    scalars: {},
+  }));
+  group('bias-before-layernorm', layer && spec.bias ? 1 : 0, () => ({
+    kind: 'bias-before-layernorm',
+    label: place,
+    views: { theta: vec(allOf(net, `b${l}`)) },
+    scalars: {},
+  }));
+  group('linear-layer', spec.act.kind === 'linear' && spec.norm === 'none' ? 1 : 0, () => {
+    const W = blockOf(net, `W${l}`);
+    const idx: number[] = [];
+    for (let i = 0; i < W.rows; i++) idx.push(...rowOf(net, `W${l}`, i), ...bias(i));
+    return {
+      kind: 'linear-layer',
+      label: place,
+      views: {
+        W1: { rows: W.rows, cols: W.cols + (spec.bias ? 1 : 0), index: Int32Array.from(idx) },
+        W2: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) },
+      },
+      scalars: {},
+    };
+  });
+  return out;
+}
+
+/** The groups of sites at the output layer (softmax translations). */
+function outputGroups(net: Network): SiteGroup[] {
+  const { spec } = net;
+  if (spec.loss !== 'ce') return [];
+  const L = spec.widths.length - 1;
+  const place = 'output layer';
+  const out: SiteGroup[] = [
+    {
+      kind: 'softmax-column',
+      place,
+      count: spec.widths[L - 1]!,
+      site: (k) => ({
         kind: 'softmax-column',
         label: `output layer, column ${k + 1}`,
         views: { theta: vec(colOf(net, `W${L}`, k)) },
         scalars: {},
-      });
-    if (spec.bias)
-      out.push({
+      }),
+    },
+  ];
+  if (spec.bias)
+    out.push({
+      kind: 'softmax-bias',
+      place,
+      count: 1,
+      site: () => ({
         kind: 'softmax-bias',
         label: 'output bias',
         views: { theta: vec(allOf(net, `b${L}`)) },
         scalars: {},
-      });
-  }
+      }),
+    });
   return out;
+}
+
+/**
+ * The symmetry sites of a network, grouped by kind and place (layer by layer, then the output
+ * layer), optionally of one kind only. Counting them costs nothing; each site is built on demand.
+ */
+export function siteGroups(net: Network, kind?: SiteKind): SiteGroup[] {
+  const L = net.spec.widths.length - 1;
+  const all: SiteGroup[] = [];
+  for (let l = 1; l < L; l++) all.push(...layerGroups(net, l));
+  all.push(...outputGroups(net));
+  return kind === undefined ? all : all.filter((g) => g.kind === kind);
+}
+
+/** How many sites of a kind a network has. */
+export function siteCount(net: Network, kind: SiteKind): number {
+  return siteGroups(net, kind).reduce((s, g) => s + g.count, 0);
+}
+
+/** The i-th site of a kind (0 ≤ i < siteCount), in the order a scan lists them. */
+export function siteAt(net: Network, kind: SiteKind, i: number): Site {
+  let rest = i;
+  for (const g of siteGroups(net, kind)) {
+    if (rest < g.count) return g.site(rest);
+    rest -= g.count;
+  }
+  throw new RangeError(`${kind} site ${i} of ${siteCount(net, kind)}`);
+}
+
+/** Every site of a kind, built one at a time as the caller goes (a small network's whole list). */
+export function* sitesOf(net: Network, kind: SiteKind): Generator<Site> {
+  for (const g of siteGroups(net, kind)) for (let i = 0; i < g.count; i++) yield g.site(i);
 }
 
 /** The roles (block names) each site kind offers, and the scalars it fixes. */

@@ -33,8 +33,8 @@ export class ArchError extends UserInputError {
  * @returns The constraints, for `CheckOptions.arch` and `TrajectoryOptions.arch`.
  * @throws {@link ArchError} on an unknown token or out-of-range widths or degree, and an
  *   ArchitectureError for widths whose network is beyond `NETWORK_LIMITS` (at most 64 widths of at
- *   most 1000 units, 100,000 parameters, parameters × widest hidden layer 1,000,000; biases and
- *   affine parameters counted unless the spec rules them out).
+ *   most 100,000 units, 5,000,000 parameters; biases and affine parameters counted unless the spec
+ *   rules them out).
  *
  * @example
  * ```ts

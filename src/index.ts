@@ -114,7 +114,7 @@ export type { OrderReport } from './check/order';
 export type { NetworkCollapseReport, NetworkCollapseSample } from './mirror/threshold';
 export type { NoiseReport, NoiseSample } from './mirror/noise';
 export { collapseExperiment, type CollapseReport, type CollapseSample } from './mirror/toyCollapse';
-export type { ScanReport, ScanKind } from './scan';
+export type { ScanReport, ScanKind, ScanOptions, RoleShapes } from './scan';
 export type { SiteKind } from '../numeric/sites';
 
 // Learning rules.

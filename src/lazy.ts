@@ -15,7 +15,7 @@ import type { BlockCheckReport, CheckOptions, CheckReport, MirrorCheckReport } f
 import type { TrajectoryOptions, TrajectoryReport } from './check/trajectory';
 import type { NetworkCollapseReport } from './mirror/threshold';
 import type { NoiseReport } from './mirror/noise';
-import type { ScanReport } from './scan';
+import type { ScanOptions, ScanReport } from './scan';
 
 type CheckModule = typeof import('./check');
 type ScanModule = typeof import('./scan');
@@ -141,8 +141,9 @@ export function checkBlockMirror(
  * architecture as `check` does).
  *
  * @param spec - A concrete architecture, from {@link archSpec}.
- * @returns The parameter count and the site kinds found, each with its sites and the laws of the
- *   symmetries acting there.
+ * @param opts - `sites: true` lists every site (up to a limit); by default they are counted by place.
+ * @returns The parameter count and the site kinds found, each with its sites counted by place and
+ *   the laws of the symmetries acting there.
  *
  * @example
  * ```ts
@@ -153,8 +154,8 @@ export function checkBlockMirror(
  * // ['unit-pair: ', 'hidden-unit: rescale', 'softmax-column: translation', 'softmax-bias: translation']
  * ```
  */
-export function scan(spec: MlpSpec): ScanReport {
-  return scans().scan(spec);
+export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
+  return scans().scan(spec, opts);
 }
 
 /**

@@ -3,16 +3,30 @@
  * there and their laws.
  */
 import { buildNetwork, type MlpSpec } from '../numeric/mlp';
-import { sites, type SiteKind } from '../numeric/sites';
+import { siteAt, siteCount, siteGroups, sitesOf, type Site, type SiteKind } from '../numeric/sites';
+import { UserInputError } from '../numeric/errors';
 import { describeSpec } from '../numeric/arbitraries';
 import { catalogNames, loadCatalog } from './catalog';
 import { derive } from './derive';
 import { SCHEMA_VERSION } from './derivation';
 
-/** One site kind of a scanned architecture: its sites (with each role's shape) and the symmetries acting there. */
+/** The shape of each role of a site (e.g. `w_in: '5×1'`). */
+export type RoleShapes = Readonly<Record<string, string>>;
+
+/**
+ * One site kind of a scanned architecture: its sites by place (with each role's shape) and the
+ * symmetries acting there.
+ */
 export interface ScanKind {
   readonly kind: SiteKind;
-  readonly sites: readonly { readonly label: string; readonly roles: Readonly<Record<string, string>> }[];
+  /** How many sites of this kind the architecture has. */
+  readonly count: number;
+  /** The sites by place (a hidden layer, the output layer): how many, and the shape of each role there. */
+  readonly groups: readonly { readonly place: string; readonly count: number; readonly roles: RoleShapes }[];
+  /** Labels of the first sites (all of them up to six; otherwise the first three and the last). */
+  readonly labels: readonly string[];
+  /** Every site, only when asked for ({@link ScanOptions.sites}). */
+  readonly sites?: readonly { readonly label: string; readonly roles: RoleShapes }[];
   readonly symmetries: readonly {
     readonly name: string;
     readonly laws: readonly { readonly id: string; readonly statement: string }[];
@@ -28,36 +42,68 @@ export interface ScanReport {
   readonly siteKinds: readonly ScanKind[];
 }
 
+/** Options of {@link scan}. */
+export interface ScanOptions {
+  /** List every site (at most 100,000 in all); by default sites are counted by place. */
+  readonly sites?: boolean;
+}
+
+/** How many sites a scan lists one by one (`--sites`); counting them has no limit. */
+export const SCAN_LIMITS = { sites: 100_000 } as const;
+
+/** A scan that cannot list its sites: more than {@link SCAN_LIMITS.sites}. */
+export class TooManySites extends UserInputError {
+  override readonly name: string = 'TooManySites';
+}
+
+const shapes = (s: Site): RoleShapes =>
+  Object.fromEntries(Object.entries(s.views).map(([r, v]) => [r, `${v.rows}×${v.cols}`]));
+
 /**
- * Every symmetry site of an architecture, with the catalog symmetries that act there and their laws.
+ * Every symmetry site of an architecture, counted by kind and place, with the catalog symmetries
+ * that act there and their laws. Only the sites shown are built (with `sites`, every one).
  * The public entry point exports a wrapper that loads this module on first call.
  */
-export function scan(spec: MlpSpec): ScanReport {
+export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
   const net = buildNetwork(spec);
-  const all = sites(net);
+  // In the order they first occur, layer by layer.
+  const kinds = [...new Set(siteGroups(net).map((g) => g.kind))];
+  const total = kinds.reduce((s, k) => s + siteCount(net, k), 0);
+  if (opts.sites && total > SCAN_LIMITS.sites)
+    throw new TooManySites(
+      `${describeSpec(spec)} has ${total} symmetry sites, too many to list (the limit for --sites is ` +
+        `${SCAN_LIMITS.sites}); without --sites they are counted by layer`,
+    );
   const catalog = catalogNames()
     .map((n) => loadCatalog(n)!)
     .filter((d) => d.kind === 'block');
-  const kinds = [...new Set(all.map((s) => s.kind))];
   return {
     kind: 'scan-report',
     schemaVersion: SCHEMA_VERSION,
     architecture: describeSpec(spec),
     parameters: net.size,
-    siteKinds: kinds.map((kind) => ({
-      kind,
-      sites: all
-        .filter((s) => s.kind === kind)
-        .map((s) => ({
-          label: s.label,
-          roles: Object.fromEntries(Object.entries(s.views).map(([r, v]) => [r, `${v.rows}×${v.cols}`])),
+    siteKinds: kinds.map((kind) => {
+      const count = siteCount(net, kind);
+      const shown = count <= 6 ? [...Array(count).keys()] : [0, 1, 2, count - 1];
+      return {
+        kind,
+        count,
+        groups: siteGroups(net, kind).map((g) => ({
+          place: g.place,
+          count: g.count,
+          roles: shapes(g.site(0)),
         })),
-      symmetries: catalog
-        .filter((d) => d.kind === 'block' && d.sites.includes(kind))
-        .map((d) => ({
-          name: d.name,
-          laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
-        })),
-    })),
+        labels: shown.map((i) => siteAt(net, kind, i).label),
+        ...(opts.sites
+          ? { sites: [...sitesOf(net, kind)].map((s) => ({ label: s.label, roles: shapes(s) })) }
+          : {}),
+        symmetries: catalog
+          .filter((d) => d.kind === 'block' && d.sites.includes(kind))
+          .map((d) => ({
+            name: d.name,
+            laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
+          })),
+      };
+    }),
   };
 }

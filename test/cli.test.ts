@@ -263,10 +263,28 @@ describe('noether check and scan', () => {
     for (const k of ['hidden-unit', 'linear-layer', 'softmax-column', 'softmax-bias'])
       expect(r.out).toContain(k);
     expect(r.out).toContain('C = 1/2 W1 W1ᵀ - 1/2 W2ᵀ W2');
-    const j = JSON.parse(run('scan', '3-4-4-2:relu:batch+affine:mse', '--format', 'json').out) as {
-      siteKinds: { kind: string; sites: unknown[] }[];
+    type Scan = {
+      siteKinds: {
+        kind: string;
+        count: number;
+        groups: { place: string; count: number }[];
+        sites?: unknown[];
+      }[];
     };
-    expect(j.siteKinds.find((k) => k.kind === 'normalised-unit')!.sites).toHaveLength(8);
+    const j = JSON.parse(run('scan', '3-4-4-2:relu:batch+affine:mse', '--format', 'json').out) as Scan;
+    const units = j.siteKinds.find((k) => k.kind === 'normalised-unit')!;
+    expect(units.count).toBe(8);
+    expect(units.groups).toEqual([
+      { place: 'layer 1', count: 4, roles: { theta: '4×1' } },
+      { place: 'layer 2', count: 4, roles: { theta: '5×1' } },
+    ]);
+    expect(units.sites).toBeUndefined();
+    const all = JSON.parse(
+      run('scan', '3-4-4-2:relu:batch+affine:mse', '--sites', '--format', 'json').out,
+    ) as Scan;
+    expect(all.siteKinds.find((k) => k.kind === 'normalised-unit')!.sites).toHaveLength(8);
+    // 4 units per layer: 6 pairs in each of 2 layers.
+    expect(all.siteKinds.find((k) => k.kind === 'unit-pair')!.sites).toHaveLength(12);
   });
 
   it.each<[string[], RegExp]>([

@@ -5,6 +5,7 @@
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
 import { type Mat, mat } from '../../numeric/linalg';
+import { withinMatrixLimit } from './values';
 import type { Expr } from '../expr/ast';
 import { compile } from '../expr/evaluate';
 import type { Letter, WordSum, TraceSum, Word } from '../derive/words';
@@ -51,6 +52,72 @@ const eye = (n: number): Mat => {
   return m;
 };
 
+/**
+ * The cheapest parenthesisation of a matrix chain (letters i…j of shapes dims[i] × dims[i+1]):
+ * cost[i][j] multiply-adds and the split k of the last product (i…k)(k+1…j). Words are short (a
+ * handful of letters), so the O(k³) table is nothing; the order matters when a site is wide — a
+ * left-to-right W1 g1ᵀ E forms an n × n product that g1ᵀ (E W1) never does.
+ */
+function chainTable(dims: readonly number[]): { cost: number[][]; split: number[][] } {
+  const k = dims.length - 1;
+  const cost = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const split = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let len = 1; len < k; len++)
+    for (let i = 0; i + len < k; i++) {
+      const j = i + len;
+      cost[i]![j] = Infinity;
+      for (let m = i; m < j; m++) {
+        const c = cost[i]![m]! + cost[m + 1]![j]! + dims[i]! * dims[m + 1]! * dims[j + 1]!;
+        if (c < cost[i]![j]!) {
+          cost[i]![j] = c;
+          split[i]![j] = m;
+        }
+      }
+    }
+  return { cost, split };
+}
+
+const dimsOf = (mats: readonly Mat[]): number[] => [mats[0]!.rows, ...mats.map((m) => m.cols)];
+
+/** The product of a chain of matrices, multiplied in the cheapest order. */
+export function chainProduct(mats: readonly Mat[]): Mat {
+  const { split } = chainTable(dimsOf(mats));
+  const go = (i: number, j: number): Mat =>
+    i === j ? mats[i]! : matmul(go(i, split[i]![j]!), go(split[i]![j]! + 1, j));
+  return go(0, mats.length - 1);
+}
+
+/**
+ * tr(M1 M2 … Mk) in the cheapest way: over the cyclic rotations of the word (the trace is the same)
+ * and the place where it is cut into X = M_r…M_s and Y = the rest, the cost of both chains plus
+ * the rows(X)·cols(X) multiply-adds of tr(XY) = Σ X_ij Y_ji, which never forms XY.
+ */
+export function chainTrace(mats: readonly Mat[]): number {
+  const k = mats.length;
+  if (k === 1) {
+    const m = mats[0]!;
+    let tr = 0;
+    for (let i = 0; i < Math.min(m.rows, m.cols); i++) tr += m.data[i * m.cols + i]!;
+    return tr;
+  }
+  let best = { cost: Infinity, rot: 0, cut: 0 };
+  for (let rot = 0; rot < k; rot++) {
+    const word = [...mats.slice(rot), ...mats.slice(0, rot)];
+    const { cost } = chainTable(dimsOf(word));
+    for (let cut = 0; cut < k - 1; cut++) {
+      const c = cost[0]![cut]! + cost[cut + 1]![k - 1]! + word[0]!.rows * word[cut]!.cols;
+      if (c < best.cost) best = { cost: c, rot, cut };
+    }
+  }
+  const word = [...mats.slice(best.rot), ...mats.slice(0, best.rot)];
+  const X = chainProduct(word.slice(0, best.cut + 1));
+  const Y = chainProduct(word.slice(best.cut + 1));
+  let tr = 0;
+  for (let i = 0; i < X.rows; i++)
+    for (let j = 0; j < X.cols; j++) tr += X.data[i * X.cols + j]! * Y.data[j * Y.cols + i]!;
+  return tr;
+}
+
 /** Evaluates word sums against values; coefficient closures are cached per expression. */
 export class WordEvaluator {
   private readonly coefs = new Map<Expr, (s: Readonly<Record<string, number>>) => number>();
@@ -83,16 +150,14 @@ export class WordEvaluator {
     return l.t ? transpose(m) : m;
   }
 
-  private word(
+  /** The matrices of a word's letters (one replaced by `override`), and the word's bound Π ‖letter‖_F. */
+  private letters(
     w: Word,
     v: Values,
-    identity: number,
     override?: { index: number; value: Mat; bound?: Mat },
-  ): { m: Mat; bound: number } {
-    if (w.length === 0) return { m: eye(identity), bound: Math.sqrt(identity) };
-    let m: Mat | undefined;
+  ): { mats: Mat[]; bound: number } {
     let bound = 1;
-    w.forEach((l, i) => {
+    const mats = w.map((l, i) => {
       const x =
         override && override.index === i
           ? l.t
@@ -106,19 +171,21 @@ export class WordEvaluator {
             ? v.gradBounds?.[l.name]
             : undefined;
       bound *= gb ? frob(gb) : frob(x);
-      m = m ? matmul(m, x) : x;
+      return x;
     });
-    return { m: m!, bound };
+    return { mats, bound };
   }
 
   matrix(s: WordSum, v: Values, rows: number, cols: number): Bounded<Mat> {
+    withinMatrixLimit('a matrix law', rows, cols, 'this site');
     const out = mat(rows, cols);
     let bound = 0;
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
-      const { m, bound: b } = this.word(t.word, v, rows);
+      const { mats, bound: b } = this.letters(t.word, v);
+      const m = mats.length ? chainProduct(mats) : eye(rows);
       for (let i = 0; i < out.data.length; i++) out.data[i]! += c * m.data[i]!;
-      bound += Math.abs(c) * b;
+      bound += Math.abs(c) * (mats.length ? b : Math.sqrt(rows));
     }
     return { value: out, bound };
   }
@@ -128,24 +195,21 @@ export class WordEvaluator {
       bound = 0;
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
-      const { m, bound: b } = this.word(t.word, v, 1);
-      let tr = 0;
-      for (let i = 0; i < Math.min(m.rows, m.cols); i++) tr += m.data[i * m.cols + i]!;
-      value += c * tr;
-      bound += Math.abs(c) * b;
+      const { mats, bound: b } = this.letters(t.word, v);
+      value += c * (mats.length ? chainTrace(mats) : 1);
+      bound += Math.abs(c) * (mats.length ? b : 1);
     }
     return { value, bound };
   }
 
   /** The product-rule terms of d/dt Σ c · word as each block moves with velocity dir[block]:
-   * calls f(c, word with one block letter replaced by its velocity, bound) for each. */
+   * calls f(c, the word's letters with one block letter replaced by its velocity, bound) for each. */
   private derivativeTerms(
     s: WordSum,
     v: Values,
     dir: Readonly<Record<string, Mat>>,
     dirBound: Readonly<Record<string, Mat>> | undefined,
-    identity: number,
-    f: (c: number, m: Mat, bound: number) => void,
+    f: (c: number, mats: Mat[], bound: number) => void,
   ): void {
     for (const t of s) {
       const c = this.coef(t.coef, v.scalars);
@@ -153,12 +217,12 @@ export class WordEvaluator {
         const d = l.kind === 'block' ? dir[l.name] : undefined;
         if (!d) return;
         const bd = dirBound?.[l.name];
-        const { m, bound } = this.word(t.word, v, identity, {
+        const { mats, bound } = this.letters(t.word, v, {
           index: i,
           value: d,
           ...(bd ? { bound: bd } : {}),
         });
-        f(c, m, bound);
+        f(c, mats, bound);
       });
     }
   }
@@ -173,10 +237,8 @@ export class WordEvaluator {
   ): Bounded<number> {
     let value = 0,
       bound = 0;
-    this.derivativeTerms(s, v, dir, dirBound, 1, (c, m, b) => {
-      let tr = 0;
-      for (let k = 0; k < Math.min(m.rows, m.cols); k++) tr += m.data[k * m.cols + k]!;
-      value += c * tr;
+    this.derivativeTerms(s, v, dir, dirBound, (c, mats, b) => {
+      value += c * chainTrace(mats);
       bound += Math.abs(c) * b;
     });
     return { value, bound };
@@ -193,7 +255,8 @@ export class WordEvaluator {
   ): Bounded<Mat> {
     const out = mat(rows, cols);
     let bound = 0;
-    this.derivativeTerms(s, v, dir, dirBound, rows, (c, m, b) => {
+    this.derivativeTerms(s, v, dir, dirBound, (c, mats, b) => {
+      const m = chainProduct(mats);
       for (let k = 0; k < out.data.length; k++) out.data[k]! += c * m.data[k]!;
       bound += Math.abs(c) * b;
     });

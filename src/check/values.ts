@@ -3,6 +3,7 @@
  * vector, symbolic dimensions resolved against the site's views, and the constants and scalars
  * drawn for the case (random matrices of the declared structure, a random rank-one projector).
  */
+import { UserInputError } from '../../numeric/errors';
 import { type Mat, mat } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { gather, type View } from '../../numeric/sites';
@@ -45,6 +46,21 @@ export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, numb
   return dims;
 }
 
+/**
+ * The largest matrix a check forms: a constant such as gl's E at a linear-layer site is n × n for a
+ * layer of n units, as is a matrix law's value (W1 W1ᵀ). 2·10⁷ float64 entries are 160 MB.
+ */
+export const CHECK_LIMITS = { matrixEntries: 20_000_000 } as const;
+
+/** Refuse (as input: the --arch is too wide for the law) a matrix of more entries than CHECK_LIMITS allows. */
+export function withinMatrixLimit(what: string, rows: number, cols: number, site: string): void {
+  if (rows * cols > CHECK_LIMITS.matrixEntries)
+    throw new UserInputError(
+      `${what} is ${rows}×${cols} at ${site}: above the ${CHECK_LIMITS.matrixEntries} entries a check forms ` +
+        `(use narrower --arch widths)`,
+    );
+}
+
 /** Values of the declaration's constants and scalars for one case. */
 export function caseValues(
   decl: BlockShaped,
@@ -62,6 +78,12 @@ export function caseValues(
     const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
     if (a === undefined || b === undefined)
       throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
+    withinMatrixLimit(
+      `constant ${k.name}`,
+      a,
+      b,
+      `${c.site.kind} sites of a ${c.spec.widths.join('-')} network`,
+    );
     const m = mat(a, b);
     if (k.structure === 'projector') {
       // A random rank-one orthogonal projector v vᵀ, ‖v‖ = 1.

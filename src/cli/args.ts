@@ -37,6 +37,7 @@ export const OPTIONS = {
   list: { type: 'boolean', help: 'list the theorems (prove)' },
   progress: { type: 'boolean', help: 'progress on stderr even when it is not a terminal' },
   quiet: { type: 'boolean', short: 'q', help: 'one summary line per input instead of the report' },
+  sites: { type: 'boolean', help: 'list every site, not only their count by layer (scan)' },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -66,7 +67,7 @@ export const COMMAND_OPTIONS = {
     ],
     formats: ['text', 'markdown', 'json'],
   },
-  scan: { options: ['format'], formats: ['text', 'markdown', 'json'] },
+  scan: { options: ['format', 'sites'], formats: ['text', 'markdown', 'json'] },
   prove: {
     options: ['format', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],

@@ -77,11 +77,12 @@ With --rule R (see 'noether derive --help'), check runs the rule on --runs netwo
 derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory
 (charge observed vs predicted).
 Progress goes to stderr after about 2 s when it is a terminal (--progress: always).`,
-  scan: `usage: noether scan <arch> [--format text|markdown|json]
+  scan: `usage: noether scan <arch> [--sites] [--format text|markdown|json]
 
-Lists every symmetry site of an architecture (widths required), e.g.
+Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
-with the catalog symmetries that act there and their laws.`,
+with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
+n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000).`,
   prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
 
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.

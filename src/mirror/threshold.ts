@@ -28,6 +28,16 @@ import { reflectionSums, type ReflectionSums } from './deriveBlock';
 import { dot, minEigen, solve, orthonormal } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
+/**
+ * The experiment's Newton steps form the dense Hessian (P Hessian-vector products, P² entries,
+ * O(P³) to solve): --arch widths with more parameters than this are left to the laws' check, and
+ * the experiment runs on its own small networks (with the other --arch constraints).
+ */
+export const COLLAPSE_MAX_PARAMETERS = 300;
+
+/** Parameters of a network with these widths, counting a bias and an affine γ, β for every unit (an upper bound). */
+const parametersAtMost = (w: readonly number[]): number =>
+  w.slice(1).reduce((s, n, l) => s + n * (w[l]! + 1) + (l < w.length - 2 ? 2 * n : 0), 0);
 /** Weight decay is drawn log-uniform between these powers of ten: thresholds of sampled networks fall on both sides. */
 const GAMMA_EXPONENTS = [-3, 0] as const;
 /** Size of the perturbation off the set, relative to max(1, ‖θ*‖). */
@@ -76,6 +86,8 @@ export interface NetworkCollapseReport {
   readonly marginal: number;
   /** Networks where no minimum on the set was reached (no convergence, divergence, or a saddle). */
   readonly skipped: Readonly<Record<string, number>>;
+  /** Set when --arch widths were too large for the experiment, which then ran on its own small networks. */
+  readonly ownNetworks?: { readonly given: string; readonly parameters: number; readonly limit: number };
 }
 
 const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
@@ -131,16 +143,12 @@ export function collapseSample(
     return R.project(e);
   });
   const symmetricBasis = orthonormal(Pset);
-  const lminSet = (H: number[][]): number =>
-    symmetricBasis.length
-      ? minEigen(
-          symmetricBasis.map((a) =>
-            symmetricBasis.map((b) =>
-              a.reduce((s, x, i) => s + x * H[i]!.reduce((t, h, j) => t + h * b[j]!, 0), 0),
-            ),
-          ),
-        )
-      : 0;
+  // λ_min of H restricted to the set: BᵀHB with H·b formed once per basis vector (O(P²k), not O(P²k²)).
+  const lminSet = (H: number[][]): number => {
+    if (!symmetricBasis.length) return 0;
+    const HB = symmetricBasis.map((b) => H.map((row) => row.reduce((t, h, j) => t + h * b[j]!, 0)));
+    return minEigen(symmetricBasis.map((a) => HB.map((hb) => a.reduce((s, x, i) => s + x * hb[i]!, 0))));
+  };
   const g0 = normv(R.project(grad(th)));
   let mu = 1e-3;
   let converged = false;
@@ -253,6 +261,9 @@ export function networkCollapse(
   const sums = reflectionSums(decl);
   const out: NetworkCollapseSample[] = [];
   const skipped = new Map<string, number>();
+  const given = opts.arch?.widths;
+  const tooLarge = given !== undefined && parametersAtMost(given) > COLLAPSE_MAX_PARAMETERS;
+  const widthsGiven = tooLarge ? undefined : given;
   for (const kind of kinds) {
     // One hidden layer of h = 2–3 units with h − 1 or h inputs and h or h + 1 outputs (a 1-h-1 network
     // for product layers), smooth activations, no normalisation, unless the user's constraints say
@@ -263,7 +274,7 @@ export function networkCollapse(
     const cases = Array.from({ length: n }, (_, k) => {
       const h = 2 + r.int(2);
       const widths =
-        opts.arch?.widths ??
+        widthsGiven ??
         (kind === 'product-layer' ? [1, 1 + r.int(4), 1] : [h - 1 + r.int(2), h, h + r.int(2)]);
       return fc.sample(siteCase(kind, { norms: ['none'], acts: SMOOTH, ...opts.arch, widths }), {
         seed: seed + 7919 * k,
@@ -298,5 +309,14 @@ export function networkCollapse(
     ambiguous: out.length - clear.length,
     marginal,
     skipped: Object.fromEntries(skipped),
+    ...(tooLarge
+      ? {
+          ownNetworks: {
+            given: given.join('-'),
+            parameters: parametersAtMost(given),
+            limit: COLLAPSE_MAX_PARAMETERS,
+          },
+        }
+      : {}),
   };
 }

@@ -53,6 +53,11 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
         `symmetry kept by weight decay rotates a live direction into the reflected ` +
         `one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
     );
+    if (k.ownNetworks)
+      out.push(
+        `   (on the experiment's own small networks: --arch ${k.ownNetworks.given} has up to ` +
+          `${k.ownNetworks.parameters} parameters, above the ${k.ownNetworks.limit} its dense Newton steps take)`,
+      );
   }
   if (r.kind === 'mirror-check' && r.noise) {
     const n = r.noise;
@@ -78,24 +83,24 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
 
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
-  const compress = (labels: readonly string[]): string =>
-    labels.length <= 6
-      ? labels.join('; ')
-      : `${labels.slice(0, 3).join('; ')}; … ; ${labels[labels.length - 1]}`;
   const out = [
     `${r.architecture}: ${r.parameters} parameters, ` +
-      `${r.siteKinds.reduce((s, k) => s + k.sites.length, 0)} symmetry sites`,
+      `${r.siteKinds.reduce((s, k) => s + k.count, 0)} symmetry sites`,
     '',
   ];
   for (const k of r.siteKinds) {
+    // Up to six labels are all of them; beyond, the first three and the last.
+    const labels =
+      k.count <= 6 ? k.labels.join('; ') : `${k.labels.slice(0, 3).join('; ')}; … ; ${k.labels[3]}`;
+    out.push(`${k.kind} (${k.count} site${k.count === 1 ? '' : 's'}: ${labels})`);
+    if (k.groups.length > 1 || k.count > 6)
+      out.push(`  by place: ${k.groups.map((g) => `${g.place} ${g.count}`).join(', ')}`);
     out.push(
-      `${k.kind} (${k.sites.length} site${k.sites.length === 1 ? '' : 's'}: ${compress(k.sites.map((s) => s.label))})`,
-    );
-    out.push(
-      `  roles (first site): ${Object.entries(k.sites[0]!.roles)
+      `  roles (first site): ${Object.entries(k.groups[0]!.roles)
         .map(([n, s]) => `${n} ${s}`)
         .join(', ')}`,
     );
+    if (k.sites) for (const s of k.sites) out.push(`  site ${s.label}`);
     for (const s of k.symmetries) {
       out.push(`  ${s.name}:`);
       for (const l of s.laws) out.push(`    ${l.id}: ${l.statement}`);
