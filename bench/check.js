@@ -1,0 +1,77 @@
+// Benchmark: how `noether check` scales with the network's width and the number of sampled
+// networks. For each case: wall time, peak RSS, and the share of the CPU profile spent in the
+// autodiff (numeric/mlp.js, numeric/bounds.js, numeric/linalg.js) against everything else
+// (sampling, sites, binding laws, GC). The reference measured in the same run is `node -e 0`
+// (start-up) and the autodiff share itself: a check that scales with the network spends its time
+// in gradients and Hessian-vector products. Prints a table; asserts nothing.
+//
+//   node bench/check.js            (after npm run build; BENCH_QUICK=1 for the small cases only)
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+
+const root = join(__dirname, '..');
+const bin = join(root, 'dist', 'src', 'bin.js');
+const quick = process.env.BENCH_QUICK === '1';
+
+const CASES = [
+  ['rescale', '64-16-16-10', 100],
+  ['rescale', '64-64-64-10', 100],
+  ['rescale', '64-256-256-10', 10],
+  ['rescale', '64-256-256-10', 100],
+  ['translation', '64-256-256-10', 100],
+  ['rescale', '4-100000-3', 1],
+  ['scale', '4-3000-3:relu:layer:mse', 1],
+  ['gl', '4-3000-3:linear:mse', 1],
+].filter((c) => !quick || c[2] <= 10 || c[1].startsWith('64-16'));
+
+const AUTODIFF = /numeric\/(mlp|bounds|linalg)\.js$/;
+
+/** Self time per category from a V8 CPU profile. */
+function shares(dir) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const p = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const url = new Map(p.nodes.map((n) => [n.id, n.callFrame.url]));
+  let total = 0;
+  let autodiff = 0;
+  p.samples.forEach((id, i) => {
+    const dt = p.timeDeltas[i] ?? 0;
+    total += dt;
+    if (AUTODIFF.test(url.get(id) ?? '')) autodiff += dt;
+  });
+  return autodiff / Math.max(total, 1);
+}
+
+function run(args, profile) {
+  const dir = mkdtempSync(join(tmpdir(), 'noether-bench-'));
+  const nodeArgs = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), bin, ...args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...nodeArgs], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-300)}`);
+  const rssKb = Number(r.stderr.trim().split('\n').pop());
+  const share = profile ? shares(dir) : undefined;
+  rmSync(dir, { recursive: true, force: true });
+  return { ms, rssKb, share };
+}
+
+const base = run(['--version'], false);
+console.log('check scaling: wall time (unprofiled), peak RSS, autodiff share of the CPU profile');
+console.log(`reference: noether --version ${base.ms.toFixed(0)} ms, ${(base.rssKb / 1024).toFixed(0)} MB`);
+console.log(`${'command'.padEnd(64)} ${'time'.padStart(9)} ${'RSS'.padStart(8)} ${'autodiff'.padStart(9)}`);
+for (const [decl, arch, runs] of CASES) {
+  const args = ['check', decl, '--arch', arch, '--runs', String(runs)];
+  const plain = run(args, false);
+  const prof = run(args, true);
+  console.log(
+    `${`noether ${args.join(' ')}`.padEnd(64)} ${`${(plain.ms / 1000).toFixed(2)} s`.padStart(9)} ` +
+      `${`${(plain.rssKb / 1024).toFixed(0)} MB`.padStart(8)} ${`${(100 * prof.share).toFixed(0)}%`.padStart(9)}`,
+  );
+}
