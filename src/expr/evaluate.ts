@@ -211,3 +211,67 @@ export function compileMagnitude(e: Expr, vars: readonly string[]): Compiled {
   };
   return go(e).mag;
 }
+
+/** The smallest positive normal double: below it a result keeps fewer than 53 significant bits. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * Compile a test for *underflow* in evaluating e: whether some product, power or function value
+ * is subnormal, or a product of nonzero factors came out 0. There the rounding model behind
+ * {@link compileMagnitude} (a relative error ε per operation) fails — exp(u)·exp(u) at u = −360 is
+ * subnormal with about ten significant bits — so a point where it happens has left the range in
+ * which float64 can judge the residual, as an overflow has.
+ */
+export function compileUnderflow(e: Expr, vars: readonly string[]): (values: ArrayLike<number>) => boolean {
+  const tiny = (v: number): boolean => v !== 0 && Math.abs(v) < MIN_NORMAL;
+  const go = (x: Expr): { value: Compiled; under: (vs: ArrayLike<number>) => boolean } => {
+    switch (x.kind) {
+      case 'num':
+      case 'sym':
+        return { value: compile(x, vars), under: () => false };
+      case 'add': {
+        const ts = x.terms.map(go);
+        return { value: compile(x, vars), under: (vs) => ts.some((t) => t.under(vs)) };
+      }
+      case 'mul': {
+        const fs = x.factors.map(go);
+        const value = compile(x, vars);
+        return {
+          value,
+          under: (vs) => {
+            if (fs.some((f) => f.under(vs))) return true;
+            const v = value(vs);
+            return tiny(v) || (v === 0 && fs.every((f) => f.value(vs) !== 0));
+          },
+        };
+      }
+      case 'pow': {
+        const b = go(x.base);
+        const ex = go(x.exp);
+        const value = compile(x, vars);
+        return {
+          value,
+          under: (vs) => {
+            if (b.under(vs) || ex.under(vs)) return true;
+            const v = value(vs);
+            return tiny(v) || (v === 0 && b.value(vs) !== 0);
+          },
+        };
+      }
+      case 'call': {
+        const args = x.args.map(go);
+        const value = compile(x, vars);
+        return {
+          value,
+          under: (vs) => {
+            if (args.some((a) => a.under(vs))) return true;
+            const v = value(vs);
+            // exp, sinh… of a large negative argument: 0 or subnormal in place of a tiny positive value.
+            return tiny(v) || (v === 0 && (x.fn === 'exp' || x.fn === 'sigmoid'));
+          },
+        };
+      }
+    }
+  };
+  return go(e).under;
+}

@@ -18,7 +18,7 @@
  * the toolkit never certifies what its own evaluation disputes.
  */
 import { type Expr, add } from '../expr/ast';
-import { compile, compileMagnitude, UnboundSymbol, type Compiled } from '../expr/evaluate';
+import { compile, compileMagnitude, compileUnderflow, UnboundSymbol, type Compiled } from '../expr/evaluate';
 import { exactZero, Normalizer, NormalFormError } from '../expr/normal';
 import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
@@ -135,6 +135,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     fns,
     judgedFns,
     (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names)),
+    (judgedFns === fns ? q.terms : judged).map((t) => compileUnderflow(t, names)),
   );
   if (valid === 0)
     return {
@@ -192,7 +193,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     return {
       kind: 'inconclusive',
       reason:
-        `only ${valid} of ${count} points gave finite values (the others overflowed or left the domain; ` +
+        `only ${valid} of ${count} points gave finite values (the others overflowed, underflowed or left the domain; ` +
         `seed ${q.seed}), too few to verify numerically`,
     };
   if (worst > IDENTITY_TOLERANCE) {
@@ -313,6 +314,7 @@ function sampleResidual(
   fns: readonly Compiled[],
   judgedFns: readonly Compiled[],
   mags: readonly Compiled[],
+  underflows: readonly ((xs: ArrayLike<number>) => boolean)[],
 ): Sampled {
   const count = q.points ?? 48;
   const points = designPoints({
@@ -349,7 +351,8 @@ function sampleResidual(
     }
     if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
     const vals = judgedFns.map((f) => f(xs));
-    if (!vals.every(Number.isFinite)) continue;
+    // Overflow, a value outside the domain, or underflow: float64 cannot judge the residual here.
+    if (!vals.every(Number.isFinite) || underflows.some((u) => u(xs))) continue;
     valid++;
     const sum = vals.reduce((s, x) => s + x, 0);
     const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
