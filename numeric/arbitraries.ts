@@ -105,8 +105,35 @@ export class NoSuchSite extends UserInputError {
   override readonly name: string = 'NoSuchSite';
 }
 
+/** The fields a case is built from: small plain data (a worker rebuilds the case from them). */
+export interface CaseFields {
+  readonly widths: readonly number[];
+  readonly act: Activation['kind'];
+  readonly degree: number;
+  readonly norm: Norm;
+  readonly loss: Loss;
+  readonly bias: boolean;
+  readonly affine: boolean;
+  readonly batch: number;
+  readonly seed: number;
+  readonly pick: number;
+}
+
 /** Cases for one site kind under the user's constraints; throws NoSuchSite when they exclude it. */
 export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<NetworkCase> {
+  const { fields, build } = siteCaseParts(kind, c);
+  return fields.map(build);
+}
+
+/**
+ * {@link siteCase} in two parts: the arbitrary of a case's fields (cheap to sample) and the build
+ * of the case from them (the network, its parameters and data, the site). Sampling the fields with
+ * a seed gives the same sequence as sampling the cases: mapping consumes no randomness.
+ */
+export function siteCaseParts(
+  kind: SiteKind,
+  c: ArchConstraints = {},
+): { readonly fields: fc.Arbitrary<CaseFields>; readonly build: (f: CaseFields) => NetworkCase } {
   const req = requirements(kind);
   const acts = meet(req.acts, c.acts);
   // LayerNorm needs every hidden width ≥ 2: fixed widths with a width-1 layer rule it out.
@@ -147,52 +174,52 @@ export function siteCase(kind: SiteKind, c: ArchConstraints = {}): fc.Arbitrary<
             fc.array(fc.integer({ min: Math.max(2, req.minWidth), max: 6 }), { minLength: 5, maxLength: 5 }),
           )
           .map(([depth, ws]) => ws.slice(0, depth + 2));
-  return fc
-    .record({
-      widths: widthsArb,
-      act: fc.constantFrom(...acts),
-      degree: fc.constantFrom(...degrees),
-      norm: fc.constantFrom(...norms),
-      loss: fc.constantFrom(...losses),
-      bias: fc.constantFrom(...biases),
-      affine: c.affine !== undefined ? fc.constant(c.affine) : fc.boolean(),
-      batch: c.batch !== undefined ? fc.constant(c.batch) : fc.integer({ min: 2, max: 8 }),
-      seed: fc.integer({ min: 0, max: 0x7fffffff }),
-      pick: fc.nat(),
-    })
-    .map((f) => {
-      const act = activation(f.act, f.degree);
-      const widths = [...f.widths];
-      if (f.loss === 'ce') widths[widths.length - 1] = Math.max(2, widths[widths.length - 1]!);
-      const affine = f.norm !== 'none' && (needsAffine || f.affine);
-      const spec: MlpSpec = { widths, act, norm: f.norm, affine, loss: f.loss, bias: f.bias };
-      const net = buildNetwork(spec);
-      const r = rng(f.seed);
-      const theta = sampleParams(net, r);
-      const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
-      if (kind === 'augmented-input') {
-        const { batch, A } = augment(base, spec.widths[0]!, r);
-        const W1 = net.blocks.find((b) => b.name === 'W1')!;
-        const site: Site = {
-          kind,
-          label: 'input layer (augmented data)',
-          views: {
-            W1: {
-              rows: W1.rows,
-              cols: W1.cols,
-              index: Int32Array.from({ length: W1.rows * W1.cols }, (_, i) => W1.offset + i),
-            },
+  const fields = fc.record({
+    widths: widthsArb,
+    act: fc.constantFrom(...acts),
+    degree: fc.constantFrom(...degrees),
+    norm: fc.constantFrom(...norms),
+    loss: fc.constantFrom(...losses),
+    bias: fc.constantFrom(...biases),
+    affine: c.affine !== undefined ? fc.constant(c.affine) : fc.boolean(),
+    batch: c.batch !== undefined ? fc.constant(c.batch) : fc.integer({ min: 2, max: 8 }),
+    seed: fc.integer({ min: 0, max: 0x7fffffff }),
+    pick: fc.nat(),
+  });
+  const build = (f: CaseFields): NetworkCase => {
+    const act = activation(f.act, f.degree);
+    const widths = [...f.widths];
+    if (f.loss === 'ce') widths[widths.length - 1] = Math.max(2, widths[widths.length - 1]!);
+    const affine = f.norm !== 'none' && (needsAffine || f.affine);
+    const spec: MlpSpec = { widths, act, norm: f.norm, affine, loss: f.loss, bias: f.bias };
+    const net = buildNetwork(spec);
+    const r = rng(f.seed);
+    const theta = sampleParams(net, r);
+    const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
+    if (kind === 'augmented-input') {
+      const { batch, A } = augment(base, spec.widths[0]!, r);
+      const W1 = net.blocks.find((b) => b.name === 'W1')!;
+      const site: Site = {
+        kind,
+        label: 'input layer (augmented data)',
+        views: {
+          W1: {
+            rows: W1.rows,
+            cols: W1.cols,
+            index: Int32Array.from({ length: W1.rows * W1.cols }, (_, i) => W1.offset + i),
           },
-          scalars: {},
-          constants: { A },
-        };
-        return { spec, net, theta, batch, site, seed: f.seed };
-      }
-      const batch = base;
-      // Only the picked site is built: a layer of n units has n(n − 1)/2 unit pairs.
-      const site = siteAt(net, kind, f.pick % siteCount(net, kind));
+        },
+        scalars: {},
+        constants: { A },
+      };
       return { spec, net, theta, batch, site, seed: f.seed };
-    });
+    }
+    const batch = base;
+    // Only the picked site is built: a layer of n units has n(n − 1)/2 unit pairs.
+    const site = siteAt(net, kind, f.pick % siteCount(net, kind));
+    return { spec, net, theta, batch, site, seed: f.seed };
+  };
+  return { fields, build };
 }
 
 /** Copies of every sample rotated by 2πk/N (N = 8) in a random plane, and the plane's generator A. */

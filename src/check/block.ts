@@ -118,6 +118,16 @@ function residuals(
   return out;
 }
 
+/** The residual function of a block check, with its keys (the checkable laws, in order). */
+export function blockResidualFunction(
+  decl: BlockDeclaration,
+  d: Derivation,
+): { readonly keys: readonly Law[]; readonly residualsOf: (c: NetworkCase) => Map<Law, number> | undefined } {
+  const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
+  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
+  return { keys: checkable, residualsOf: (c) => residuals(decl, d, bound, c) };
+}
+
 /**
  * Check a block-level declaration's laws on sampled networks at its sites. `derivation` defaults
  * to the declaration's own; passing another (e.g. a deliberately wrong law) checks that instead.
@@ -130,15 +140,12 @@ export function checkDeclaration(
   const seed = opts.seed ?? 1;
   const { kinds, excluded } = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
-  const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
-  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
-  const run = runSites(
-    kinds,
-    opts,
-    checkable,
-    (l) => l.title,
-    (c) => residuals(decl, d, bound, c),
-  );
+  const { keys: checkable, residualsOf } = blockResidualFunction(decl, d);
+  const run = runSites(kinds, opts, checkable, (l) => l.title, residualsOf, undefined, {
+    kind: 'block',
+    decl,
+    derivation: d,
+  });
   const laws: LawCheck[] = checkable.map((l) => ({
     id: l.id,
     parameter: l.parameter,

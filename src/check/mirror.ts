@@ -117,6 +117,15 @@ function residuals(
   return out;
 }
 
+/** The residual function of a mirror check, with its keys in order. */
+export function mirrorResidualFunction(decl: BlockMirrorDeclaration): {
+  readonly keys: readonly Key[];
+  readonly residualsOf: (c: NetworkCase) => Map<Key, number> | undefined;
+} {
+  const sums = requireReflection(decl);
+  return { keys: Object.keys(TITLES) as Key[], residualsOf: (c) => residuals(decl, sums, c) };
+}
+
 /**
  * Check a block-level mirror on sampled networks: the symmetry, its laws, SGD staying on the
  * symmetric set, and (where the set exists) the attraction-threshold and gradient-noise experiments.
@@ -127,18 +136,13 @@ export function checkBlockMirror(
 ): MirrorCheckReport {
   const seed = opts.seed ?? 1;
   // A declaration that is not an orthogonal reflection is refused as input, as by `noether derive`.
-  const sums = requireReflection(decl);
+  const { keys, residualsOf } = mirrorResidualFunction(decl);
   const { kinds, excluded } = selectedKinds(decl, opts);
-  const keys = Object.keys(TITLES) as Key[];
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
-  const run = runSites(
-    kinds,
-    opts,
-    keys,
-    (k) => TITLES[k][0],
-    (c) => residuals(decl, sums, c),
-    tolerance,
-  );
+  const run = runSites(kinds, opts, keys, (k) => TITLES[k][0], residualsOf, tolerance, {
+    kind: 'mirror',
+    decl,
+  });
   const laws: LawCheck[] = keys.map((k) => ({
     id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k,
     parameter: 'R',

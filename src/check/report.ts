@@ -22,6 +22,8 @@ export interface CheckOptions {
   readonly replay?: string;
   /** Called as cases are evaluated: `done` of `total`, and what is being done. */
   readonly progress?: Progress;
+  /** Worker threads to evaluate sampled networks on (default 1); the report is the same for any number. */
+  readonly jobs?: number;
 }
 
 /** One law's result in a network check: which law, its statement, and the verdict over every sampled case. */

@@ -11,6 +11,8 @@ import { InputError } from '../declaration/errors';
 import { type Verdict, IDENTITY_TOLERANCE } from '../verdict';
 import type { CheckOptions, CheckCounterexample, LawCheck, NetworkCheckReport } from './report';
 import { SCHEMA_VERSION } from '../derivation';
+import { UserInputError } from '../../numeric/errors';
+import { WorkerPool, type SiteJob } from './parallel';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -34,6 +36,7 @@ export function runSites<K>(
   title: (k: K) => string,
   residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
   tolerance: (k: K) => number = () => IDENTITY_TOLERANCE,
+  job?: SiteJob,
 ): SiteRun<K> {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 100;
@@ -47,51 +50,96 @@ export function runSites<K>(
   const total = runs * kinds.length;
   let done = 0;
   const tick = (kind: SiteKind): void => opts.progress?.(++done, total, `checking ${kind} sites`);
-  for (const kind of kinds) {
-    const arb = siteCase(kind, opts.arch ?? {});
-    // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
-    let thrown: unknown;
-    const details = fc.check(
-      fc.property(arb, (c) => {
-        if (thrown !== undefined) return true;
-        tick(kind);
-        try {
-          const res = residualsOf(c);
-          if (!res) {
+  const pool =
+    job && (opts.jobs ?? 1) > 1 && opts.replay === undefined
+      ? new WorkerPool(job, Math.min(opts.jobs!, runs))
+      : undefined;
+  try {
+    return sampleKinds();
+  } finally {
+    pool?.close();
+  }
+
+  function sampleKinds(): SiteRun<K> {
+    for (const kind of kinds) {
+      const arb = siteCase(kind, opts.arch ?? {});
+      // On worker threads: the outcomes in case order, then the first failing case (if any) is shrunk
+      // here by fast-check from its index, as the sequential run would have shrunk it.
+      let firstFailure: number | undefined;
+      if (pool) {
+        const outcomes = pool.evaluate({ siteKind: kind, arch: opts.arch ?? {}, seed, runs }, (n) =>
+          opts.progress?.(done + n, total, `checking ${kind} sites`),
+        );
+        done += runs;
+        for (const o of outcomes) {
+          if (o.kind === 'error') throw o.input ? new UserInputError(o.message) : new Error(o.message);
+          if (o.kind === 'skipped') {
             skipped++;
-            return true;
+            continue;
           }
-          if ([...res].some(([k, x]) => !(x <= tolerance(k)))) return false;
+          const res = new Map<K, number>();
+          o.values.forEach((x, i) => x !== null && res.set(keys[i]!, x));
+          if ([...res].some(([k, x]) => !(x <= tolerance(k)))) {
+            firstFailure = o.index;
+            break;
+          }
           count++;
           for (const [l, x] of res) worst.set(l, Math.max(worst.get(l)!, x));
-          return true;
-        } catch (err) {
-          thrown = err;
-          return true;
         }
-      }),
-      { seed, numRuns: runs, ...(opts.replay ? { path: opts.replay, endOnFailure: true } : {}) },
-    );
-    if (thrown !== undefined) throw thrown;
-    if (details.failed) {
-      const c = details.counterexample![0];
-      const res = residualsOf(c)!;
-      failed = new Map([...res].filter(([k, x]) => !(x <= tolerance(k))));
-      const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
-      counterexample = {
-        kind: 'network',
-        site: c.site.label,
-        siteKind: kind,
-        architecture: describeSpec(c.spec),
-        dataSeed: c.seed,
-        law: title(law),
-        relativeResidual: x,
-        replay: { seed, path: details.counterexamplePath ?? '' },
-      };
-      break;
+        if (firstFailure === undefined) continue;
+      }
+      // A thrown error is an input problem or a bug, not a counterexample: keep it and re-throw.
+      let thrown: unknown;
+      const details = fc.check(
+        fc.property(arb, (c) => {
+          if (thrown !== undefined) return true;
+          tick(kind);
+          try {
+            const res = residualsOf(c);
+            if (!res) {
+              skipped++;
+              return true;
+            }
+            if ([...res].some(([k, x]) => !(x <= tolerance(k)))) return false;
+            count++;
+            for (const [l, x] of res) worst.set(l, Math.max(worst.get(l)!, x));
+            return true;
+          } catch (err) {
+            thrown = err;
+            return true;
+          }
+        }),
+        {
+          seed,
+          numRuns: runs,
+          ...(opts.replay
+            ? { path: opts.replay, endOnFailure: true }
+            : firstFailure !== undefined
+              ? { path: String(firstFailure) }
+              : {}),
+        },
+      );
+      if (thrown !== undefined) throw thrown;
+      if (details.failed) {
+        const c = details.counterexample![0];
+        const res = residualsOf(c)!;
+        failed = new Map([...res].filter(([k, x]) => !(x <= tolerance(k))));
+        const [law, x] = [...res].sort((p, q) => q[1] / tolerance(q[0]) - p[1] / tolerance(p[0]))[0]!;
+        counterexample = {
+          kind: 'network',
+          site: c.site.label,
+          siteKind: kind,
+          architecture: describeSpec(c.spec),
+          dataSeed: c.seed,
+          law: title(law),
+          relativeResidual: x,
+          replay: { seed, path: details.counterexamplePath ?? '' },
+        };
+        break;
+      }
     }
+    return { worst, count, skipped, failed, ...(counterexample ? { counterexample } : {}) };
   }
-  return { worst, count, skipped, failed, ...(counterexample ? { counterexample } : {}) };
 }
 
 /** The verdict of one law after a sampling run. */

@@ -38,6 +38,11 @@ export const OPTIONS = {
   progress: { type: 'boolean', help: 'progress on stderr even when it is not a terminal' },
   quiet: { type: 'boolean', short: 'q', help: 'one summary line per input instead of the report' },
   sites: { type: 'boolean', help: 'list every site, not only their count by layer (scan)' },
+  jobs: {
+    type: 'string',
+    arg: 'N',
+    help: "worker threads for sampled networks (check; default 1, 'auto' one per core; same report for any N)",
+  },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -64,6 +69,7 @@ export const COMMAND_OPTIONS = {
       'export',
       'progress',
       'quiet',
+      'jobs',
     ],
     formats: ['text', 'markdown', 'json'],
   },

@@ -60,14 +60,15 @@ declaration; '-' reads one from standard input. --seed fixes every random point 
 Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
   check:
     `usage: noether check <name|file|->... [--arch SPEC] [--site KIND] [--runs N] [--seed S] ` +
-    `[--format text|markdown|json] [--replay PATH] [--progress]
+    `[--format text|markdown|json] [--replay PATH] [--jobs N|auto] [--progress]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
 names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:
 the gradient constraint, the Hessian constraint and the charge's conservation (dQ/dt = 0 under
 gradient flow), each to a relative residual of 1e-10. --runs is networks per site kind (default
 100). A failure prints a replay command that reproduces the exact case. The same seed gives the
-same output. SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
+same output, whatever --jobs (worker threads for the sampled networks of a block-level check).
+SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
 For a concrete declaration, check evaluates every law at --runs random points; for a concrete
 mirror it also compares the predicted attraction threshold with what gradient descent does on
 --runs sampled data sets (default 50) and prints the agreement rate. For a block-level mirror the

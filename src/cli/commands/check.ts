@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Declaration } from '../../declaration/types';
+import { availableParallelism } from 'node:os';
 import { parseArch } from '../../arch';
 import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
@@ -35,6 +36,7 @@ interface CheckSettings {
   readonly steps: number | undefined;
   readonly exportTo: string | undefined;
   readonly quiet: boolean;
+  readonly jobs: number;
 }
 
 /**
@@ -87,6 +89,7 @@ function settings(p: Parsed): CheckSettings {
     steps,
     exportTo,
     quiet: flag(p, 'quiet'),
+    jobs: optionValue(p, 'jobs') === 'auto' ? availableParallelism() : (intOption(p, 'jobs', 1, 64) ?? 1),
   };
 }
 
@@ -169,6 +172,7 @@ function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress:
     ...(s.arch ? { arch: s.arch } : {}),
     ...(s.site ? { sites: [s.site as SiteKind] } : {}),
     ...(s.replay ? { replay: s.replay } : {}),
+    ...(s.jobs > 1 ? { jobs: s.jobs } : {}),
   };
   if (s.replay !== undefined) replayable(decl, opts, s.replay);
   return decl.kind === 'block' ? C.checkDeclaration(decl, opts) : C.checkBlockMirror(decl, opts);

@@ -1,0 +1,17 @@
+/**
+ * A parallel check's residual function, rebuilt from its job in a worker thread: the block check's
+ * or the mirror check's, with residuals in the order of the keys the caller holds.
+ */
+import type { NetworkCase } from '../../numeric/arbitraries';
+import { blockResidualFunction } from './block';
+import { mirrorResidualFunction } from './mirror';
+import type { SiteJob } from './parallel';
+
+export function jobResiduals(job: SiteJob): (c: NetworkCase) => (number | null)[] | undefined {
+  const { keys, residualsOf } =
+    job.kind === 'block' ? blockResidualFunction(job.decl, job.derivation) : mirrorResidualFunction(job.decl);
+  return (c) => {
+    const m = (residualsOf as (c: NetworkCase) => Map<unknown, number> | undefined)(c);
+    return m && (keys as readonly unknown[]).map((k) => m.get(k) ?? null);
+  };
+}

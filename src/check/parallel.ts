@@ -1,0 +1,112 @@
+/**
+ * Sampled cases evaluated on worker threads, synchronously for the caller. A check's residual
+ * function is rebuilt in each worker from a {@link SiteJob} (plain data); worker w evaluates the
+ * cases i ≡ w (mod jobs) of fast-check's sequence for the seed, and the caller reads the outcomes
+ * back in case order, so a report is byte-identical whatever the number of threads: the same worst
+ * residuals, the same first failing case (shrunk afterwards by fast-check, on the caller's thread).
+ *
+ * The caller blocks on Atomics.wait (waking every 100 ms to report progress) and reads results
+ * with receiveMessageOnPort: the CLI stays synchronous. Every error a worker meets is sent back as
+ * an outcome (an input error stays one); a worker killed outright (out of memory) would leave the
+ * caller waiting, so checks whose networks approach the memory limits run with --jobs 1.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchConstraints } from '../../numeric/arbitraries';
+import type { SiteKind } from '../../numeric/sites';
+import type { BlockDeclaration, BlockMirrorDeclaration } from '../declaration/types';
+import type { Derivation } from '../derivation';
+
+/** What a worker needs to rebuild a check's residual function. */
+export type SiteJob =
+  | { readonly kind: 'block'; readonly decl: BlockDeclaration; readonly derivation: Derivation }
+  | { readonly kind: 'mirror'; readonly decl: BlockMirrorDeclaration };
+
+/** One case's outcome: its residuals in the job's key order (null where a law gave none), or why not. */
+export type CaseOutcome =
+  | { readonly kind: 'residuals'; readonly index: number; readonly values: readonly (number | null)[] }
+  | { readonly kind: 'skipped'; readonly index: number }
+  | { readonly kind: 'error'; readonly index: number; readonly input: boolean; readonly message: string };
+
+/** What a worker starts with: the job, its port back to the caller, and the shared counters. */
+export interface WorkerSetup {
+  readonly job: SiteJob;
+  readonly worker: number;
+  readonly workers: number;
+  readonly port: MessagePort;
+  /** Int32 slots: [0] tasks finished (over all workers), [1] cases evaluated. */
+  readonly counters: SharedArrayBuffer;
+}
+
+/** One site kind's cases, sent to every worker. */
+export interface WorkerTask {
+  readonly siteKind: SiteKind;
+  readonly arch: ArchConstraints;
+  readonly seed: number;
+  readonly runs: number;
+}
+
+/** The worker's entry: compiled JavaScript next to this module, or the TypeScript source under ts-node. */
+function workerScript(): { file: string; execArgv: string[] } {
+  const js = join(__dirname, 'worker.js');
+  if (existsSync(js)) return { file: js, execArgv: [] };
+  return { file: join(__dirname, 'worker.ts'), execArgv: ['--require', 'ts-node/register/transpile-only'] };
+}
+
+/**
+ * Worker threads for one check: started once (each rebuilds the job's residual function), then
+ * given one site kind's cases at a time. Close it when done.
+ */
+export class WorkerPool {
+  private readonly count: Int32Array;
+  private readonly ports: MessagePort[] = [];
+  private readonly threads: Worker[] = [];
+  private finished = 0;
+
+  constructor(job: SiteJob, workers: number) {
+    const counters = new SharedArrayBuffer(8);
+    this.count = new Int32Array(counters);
+    const { file, execArgv } = workerScript();
+    for (let w = 0; w < workers; w++) {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      const setup: WorkerSetup = { job, worker: w, workers, port: port2, counters };
+      this.threads.push(new Worker(file, { execArgv, workerData: setup, transferList: [port2] }));
+    }
+  }
+
+  /** Evaluate one site kind's `runs` cases; the outcomes in case order. `progress(done)` as cases finish. */
+  evaluate(task: WorkerTask, progress: (done: number) => void): CaseOutcome[] {
+    const start = Atomics.load(this.count, 1);
+    for (const t of this.threads) t.postMessage(task);
+    const outcomes: CaseOutcome[] = [];
+    const drain = (): void => {
+      for (const p of this.ports)
+        for (let m = receiveMessageOnPort(p); m; m = receiveMessageOnPort(p))
+          outcomes.push(...(m.message as CaseOutcome[]));
+    };
+    const target = this.finished + this.threads.length;
+    let reported = 0;
+    for (;;) {
+      const finished = Atomics.load(this.count, 0);
+      const done = Atomics.load(this.count, 1) - start;
+      if (done > reported) progress((reported = done));
+      drain();
+      if (finished >= target) break;
+      Atomics.wait(this.count, 0, finished, 100);
+    }
+    drain();
+    this.finished = target;
+    if (outcomes.length !== task.runs)
+      throw new Error(
+        `parallel check: ${outcomes.length} outcomes for ${task.runs} cases (a worker failed?)`,
+      );
+    return outcomes.sort((x, y) => x.index - y.index);
+  }
+
+  close(): void {
+    for (const t of this.threads) void t.terminate();
+    for (const p of this.ports) p.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Checks on worker threads (src/check/parallel.ts): the report is the same whatever the number of
+ * threads — the same worst residuals, counts, skipped cases and the same shrunk counterexample —
+ * and an input error met in a worker is an input error for the caller. Under jest the workers run
+ * the TypeScript sources through ts-node, so each test starts threads that compile for a few seconds.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCatalog } from '../../src/catalog';
+import { parseDeclarationText } from '../../src/declaration/load';
+import { checkDeclaration, checkBlockMirror } from '../../src/check';
+import type { BlockDeclaration, BlockMirrorDeclaration } from '../../src/declaration/types';
+import { UserInputError } from '../../numeric/errors';
+
+const block = (name: string): BlockDeclaration => loadCatalog(name) as BlockDeclaration;
+
+describe('a check on worker threads gives the report of the sequential check', () => {
+  it.each([
+    ['rescale', {}],
+    ['translation', { arch: { losses: ['ce' as const] } }],
+    ['scale', {}],
+  ])(
+    '%s: jobs 1, 2 and 3 give the same report',
+    (name, extra) => {
+      const opts = { seed: 5, runs: 12, ...extra };
+      const one = checkDeclaration(block(name), opts);
+      expect(one.verdict.kind).toBe('numerically-verified');
+      for (const jobs of [2, 3]) expect(checkDeclaration(block(name), { ...opts, jobs })).toEqual(one);
+    },
+    60_000,
+  );
+
+  it('a refuted declaration: the same first failing case, shrunk to the same replay path', () => {
+    const decl = parseDeclarationText(
+      readFileSync(join(__dirname, '../../examples/rescale-wrong-exponent.yaml'), 'utf8'),
+      'examples/rescale-wrong-exponent.yaml',
+    ) as BlockDeclaration;
+    const one = checkDeclaration(decl, { seed: 1, runs: 30 });
+    expect(one.verdict.kind).toBe('refuted');
+    expect(one.counterexample).toBeDefined();
+    expect(checkDeclaration(decl, { seed: 1, runs: 30, jobs: 2 })).toEqual(one);
+  }, 60_000);
+
+  it('a block-level mirror: the same laws (the threshold experiment stays on the caller)', () => {
+    const decl = loadCatalog('unit-swap') as BlockMirrorDeclaration;
+    const opts = { seed: 2, runs: 6, collapseSamples: 0 };
+    expect(checkBlockMirror(decl, { ...opts, jobs: 2 })).toEqual(checkBlockMirror(decl, opts));
+  }, 60_000);
+
+  it('an input error met in a worker is an input error for the caller (exit 2, not a bug)', () => {
+    const gl = block('gl');
+    const run = (): unknown =>
+      checkDeclaration(gl, {
+        runs: 2,
+        jobs: 2,
+        arch: { widths: [4, 10000, 3], acts: ['linear'], norms: ['none'] },
+      });
+    expect(run).toThrow(UserInputError);
+    expect(run).toThrow(/constant E is 10000×10000 at linear-layer sites/);
+  }, 60_000);
+});
