@@ -12,6 +12,14 @@
  */
 import { UserInputError, DegenerateSample } from './errors';
 import { type Mat, mat, mulABt, addAtB, addAB } from './linalg';
+import {
+  type ActivationDerivatives,
+  type LayerAdjoints,
+  type LayerCache,
+  type NormCache,
+  groups,
+  roundingBounds,
+} from './bounds';
 
 /** A hidden layer's activation: ReLU, leaky ReLU (its slope), linear, tanh or zᵏ (its degree). */
 export type Activation =
@@ -73,11 +81,13 @@ export interface Evaluation {
   readonly outputAdjoint: Mat;
   /**
    * With `bound`: for every gradient entry, the sum of the magnitudes of the contributions that
-   * make it up (an absolute-value backward pass). Rounding errs by about 1e-16 of this, so it is
-   * the scale against which a gradient that should cancel is measured.
+   * make it up (an absolute-value backward pass), each forward value in it taken at its own
+   * magnitude — the sum of what cancelled inside it — so that the forward pass's rounding, however
+   * amplified by cancellation, is counted too (numeric/bounds.ts). Rounding errs by about 1e-16 of
+   * this, so it is the scale against which a gradient that should cancel is measured.
    */
   readonly gradBound?: Float64Array;
-  /** With `bound` and a direction: the same for every entry of H v. */
+  /** With `bound` and a direction: the same for every entry of H v (tangents and R-adjoints). */
   readonly hvBound?: Float64Array;
   /** H v, when a direction was given. */
   readonly hv?: Float64Array;
@@ -162,29 +172,107 @@ const view = (v: Float64Array, b: Block): Mat =>
 
 // ---------------- activations: σ, σ', σ'' ----------------
 
-function actFns(a: Activation): [(z: number) => number, (z: number) => number, (z: number) => number] {
+/** |C(m, j)| a^(m−j) h^(j−1) summed over j = 1 … m: ((a + h)^m − a^m)/h without the cancellation. */
+function binomialGrowth(m: number, a: number, h: number): number {
+  let s = 0,
+    c = 1;
+  for (let j = 1; j <= m; j++) {
+    c = (c * (m - j + 1)) / j;
+    s += c * a ** (m - j) * h ** (j - 1);
+  }
+  return s;
+}
+
+/** Writes the five factors of ActivationDerivatives.factors. */
+function put(out: Float64Array, s1: number, s2: number, m0: number, m1: number, m2: number): void {
+  out[0] = s1;
+  out[1] = s2;
+  out[2] = m0;
+  out[3] = m1;
+  out[4] = m2;
+}
+
+/** σ, σ', σ'', and the factors the rounding bounds need (`factors`, for numeric/bounds.ts). */
+function actFns(a: Activation): ActivationDerivatives {
+  const E = Number.EPSILON;
   switch (a.kind) {
     case 'relu':
-      return [(z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0), () => 0];
-    case 'leaky':
-      return [(z) => (z > 0 ? z : a.slope * z), (z) => (z > 0 ? 1 : a.slope), () => 0];
+      return {
+        sigma: (z) => (z > 0 ? z : 0),
+        d1: (z) => (z > 0 ? 1 : 0),
+        d2: () => 0,
+        factors: (z, M, out) => (z > 0 ? put(out, 1, 0, M, 0, 0) : put(out, 0, 0, 0, 0, 0)),
+      };
+    case 'leaky': {
+      const s = Math.abs(a.slope);
+      return {
+        sigma: (z) => (z > 0 ? z : a.slope * z),
+        d1: (z) => (z > 0 ? 1 : a.slope),
+        d2: () => 0,
+        factors: (z, M, out) => (z > 0 ? put(out, 1, 0, M, 0, 0) : put(out, s, 0, s * M, 0, 0)),
+      };
+    }
     case 'linear':
-      return [(z) => z, () => 1, () => 0];
+      return { sigma: (z) => z, d1: () => 1, d2: () => 0, factors: (_z, M, out) => put(out, 1, 0, M, 0, 0) };
     case 'tanh':
-      return [
-        Math.tanh,
-        (z) => {
+      return {
+        sigma: Math.tanh,
+        d1: (z) => {
           const t = Math.tanh(z);
           return 1 - t * t;
         },
-        (z) => {
+        d2: (z) => {
           const t = Math.tanh(z);
           return -2 * t * (1 - t * t);
         },
-      ];
+        // First order, plus the remainder ½ sup|σ^(d+2)| δ² (sup|σ''| = 4/(3√3) < 0.77, sup|σ'''| = 2,
+        // sup|σ''''| < 4.09), and never more than σ^(d) can move at all, 2 sup|σ^(d)|. And the
+        // evaluation's own error, absolute: σ' = 1 − t·t cancels where tanh saturates (t = tanh z,
+        // itself within an ulp): ε(1 + 2t²), 130 ε relative at t = 0.996; σ'' = −2t(1 − t·t): 8|t| ε.
+        factors: (z, M, out) => {
+          const t = Math.tanh(z),
+            u = 1 - t * t,
+            at = Math.abs(t);
+          const s1 = u,
+            s2 = 2 * at * u,
+            s3 = Math.abs(u * (6 * t * t - 2));
+          const r = E * M * M;
+          put(
+            out,
+            s1,
+            s2,
+            Math.min(s1 * M + 0.385 * r, 2 / E),
+            Math.min(s2 * M + r, 2 / E) + 1 + 2 * t * t,
+            Math.min(s3 * M + 2.045 * r, 1.54 / E) + 8 * at,
+          );
+        },
+      };
     case 'poly': {
       const k = a.degree;
-      return [(z) => z ** k, (z) => k * z ** (k - 1), (z) => (k >= 2 ? k * (k - 1) * z ** (k - 2) : 0)];
+      // σ^(d) = c z^m, m = k − d, moves by at most c ((|z| + εM)^m − |z|^m): every order counted; and
+      // its evaluation (z ** m, times c) errs by a few ulps: m + 1 of them counted.
+      const coef = [1, k, k * (k - 1)] as const;
+      const moved = (x: number, M: number, d: 0 | 1 | 2): number => {
+        const m = k - d;
+        if (m < 1) return 0;
+        return coef[d] * (binomialGrowth(m, x, E * M) * M + (d > 0 ? (m + 1) * x ** m : 0));
+      };
+      return {
+        sigma: (z) => z ** k,
+        d1: (z) => k * z ** (k - 1),
+        d2: (z) => (k >= 2 ? k * (k - 1) * z ** (k - 2) : 0),
+        factors: (z, M, out) => {
+          const x = Math.abs(z);
+          put(
+            out,
+            k * x ** (k - 1),
+            k >= 2 ? k * (k - 1) * x ** (k - 2) : 0,
+            moved(x, M, 0),
+            moved(x, M, 1),
+            moved(x, M, 2),
+          );
+        },
+      };
     }
   }
 }
@@ -194,24 +282,6 @@ function actFns(a: Activation): [(z: number) => number, (z: number) => number, (
 /** A normalisation group whose standard deviation is below this fraction of its largest value is
  * refused: its normalised output would be rounding noise amplified. */
 export const DEGENERATE_SPREAD = 1e-6;
-
-/** Groups of a B×n matrix normalised together: columns (BatchNorm) or rows (LayerNorm). */
-function groups(
-  norm: Norm,
-  rows: number,
-  cols: number,
-): { count: number; size: number; start: (g: number) => number; stride: number } {
-  return norm === 'batch'
-    ? { count: cols, size: rows, start: (g) => g, stride: cols }
-    : { count: rows, size: cols, start: (g) => g * cols, stride: 1 };
-}
-
-interface NormCache {
-  readonly N: Mat;
-  readonly s: Float64Array;
-  readonly Ndot?: Mat;
-  readonly sdot?: Float64Array;
-}
 
 function normForward(norm: Norm, Z: Mat, Zdot: Mat | undefined): NormCache {
   const G = groups(norm, Z.rows, Z.cols);
@@ -327,16 +397,6 @@ const colSumInto = (M: Mat, out: Float64Array): void => {
   for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) out[j]! += M.data[i * M.cols + j]!;
 };
 
-interface LayerCache {
-  readonly A: Mat;
-  readonly Adot?: Mat; // input
-  readonly Z: Mat;
-  readonly Zdot?: Mat; // pre-normalisation
-  readonly norm?: NormCache;
-  readonly Q: Mat;
-  readonly Qdot?: Mat; // pre-activation
-}
-
 /**
  * Loss, gradient and (with a direction v) H v and ⟨∇L, v⟩ at parameters θ on a batch.
  * For softmax cross-entropy Y holds class probabilities per row (one-hot labels).
@@ -363,7 +423,8 @@ export function evaluate(
     throw new Error('internal: BatchNorm needs a batch of at least 2');
   const L = spec.widths.length - 1;
   const B = batch.X.rows;
-  const [sigma, dsigma, d2sigma] = actFns(spec.act);
+  const act = actFns(spec.act);
+  const { sigma, d1: dsigma, d2: d2sigma } = act;
   const P = (name: string): Mat => view(theta, blockOf(net, name));
   const V = (name: string): Mat | undefined => (v ? view(v, blockOf(net, name)) : undefined);
   const caches: LayerCache[] = [];
@@ -442,7 +503,6 @@ export function evaluate(
   const Fbar = mat(B, out);
   const FbarR = v ? mat(B, out) : undefined;
   const prob = new Float64Array(out);
-  const FbarAbs = opts.bound ? mat(B, out) : undefined;
   for (let i = 0; i < B; i++) {
     const r = i * out;
     if (spec.loss === 'mse') {
@@ -450,7 +510,6 @@ export function evaluate(
         const d = F.data[r + j]! - Y.data[r + j]!;
         loss += (d * d) / (2 * B);
         Fbar.data[r + j] = d / B;
-        if (FbarAbs) FbarAbs.data[r + j] = (Math.abs(F.data[r + j]!) + Math.abs(Y.data[r + j]!)) / B;
         if (FbarR) FbarR.data[r + j] = Fdot!.data[r + j]! / B;
       }
     } else {
@@ -466,7 +525,6 @@ export function evaluate(
         let d = 0;
         for (let j = 0; j < out; j++) if (j !== c) d += prob[c]! * Y.data[r + j]! - Y.data[r + c]! * prob[j]!;
         Fbar.data[r + c] = d / B;
-        if (FbarAbs) FbarAbs.data[r + c] = (prob[c]! + Math.abs(Y.data[r + c]!)) / B;
         if (FbarR) {
           // R(P_c) = P_c Σ_j P_j (Ḟ_c − Ḟ_j).
           let q = 0;
@@ -492,12 +550,8 @@ export function evaluate(
   // Backward, with R-adjoints.
   const grad = new Float64Array(net.size);
   const hv = v ? new Float64Array(net.size) : undefined;
-  const gradBound = opts.bound ? new Float64Array(net.size) : undefined;
-  const GB = (name: string): Mat => view(gradBound!, blockOf(net, name));
-  const absMat = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map(Math.abs));
-  let HbarAbs = FbarAbs;
-  const hAbs: Mat[] = [];
-  const zAbs: Mat[] = [];
+  // With `bound`, the adjoints as computed, for the first-order terms of the bounds (numeric/bounds.ts).
+  const adjoints: LayerAdjoints[] = [];
   const G = (name: string): Mat => view(grad, blockOf(net, name));
   const HV = (name: string): Mat | undefined => (hv ? view(hv, blockOf(net, name)) : undefined);
   let Hbar = Fbar,
@@ -505,25 +559,22 @@ export function evaluate(
   for (let l = L; l >= 1; l--) {
     const c = caches[l - 1]!;
     let Zbar: Mat, ZbarR: Mat | undefined;
-    let ZbarAbs: Mat | undefined;
-    if (HbarAbs) hAbs[l] = HbarAbs;
+    let Qbar: Mat | undefined, QbarR: Mat | undefined, Nbar: Mat | undefined, NbarR: Mat | undefined;
     if (l === L) {
       Zbar = Hbar;
       ZbarR = HbarR;
-      ZbarAbs = HbarAbs;
     } else {
-      if (HbarAbs) ZbarAbs = absBackward(spec, c, HbarAbs, dsigma, opts.bound ? P : undefined, l);
       // Activation: Q̄ = σ'(Q) H̄;  R(Q̄) = σ'(Q) R(H̄) + σ''(Q) Q̇ H̄.
-      const Qbar = mat(c.Q.rows, c.Q.cols);
-      const QbarR = HbarR ? mat(c.Q.rows, c.Q.cols) : undefined;
+      Qbar = mat(c.Q.rows, c.Q.cols);
+      QbarR = HbarR ? mat(c.Q.rows, c.Q.cols) : undefined;
       for (let k = 0; k < Qbar.data.length; k++) {
         const q = c.Q.data[k]!;
         Qbar.data[k] = dsigma(q) * Hbar.data[k]!;
         if (QbarR)
           QbarR.data[k] = dsigma(q) * HbarR!.data[k]! + d2sigma(q) * c.Qdot!.data[k]! * Hbar.data[k]!;
       }
-      let Nbar = Qbar,
-        NbarR = QbarR;
+      Nbar = Qbar;
+      NbarR = QbarR;
       if (c.norm) {
         if (spec.affine) {
           const g = P(`gamma${l}`).data,
@@ -567,19 +618,14 @@ export function evaluate(
       if (c.Adot) addAtB(Zbar, c.Adot, WH);
       if (spec.bias) colSumInto(ZbarR, HV(`b${l}`)!.data);
     }
-    if (ZbarAbs) {
-      zAbs[l] = ZbarAbs;
-      addAtB(ZbarAbs, absMat(c.A), GB(`W${l}`));
-      if (spec.bias) colSumInto(ZbarAbs, GB(`b${l}`).data);
-      if (spec.norm !== 'none' && spec.affine && l < L)
-        absAffineGrads(c, HbarAbs!, dsigma, GB(`gamma${l}`).data, GB(`beta${l}`).data);
-    }
+    if (opts.bound)
+      adjoints[l - 1] = {
+        Zbar,
+        ...(l < L ? { Hbar, Qbar: Qbar!, Nbar: Nbar! } : {}),
+        ...(ZbarR ? { ZbarR } : {}),
+        ...(l < L && HbarR ? { HbarR, QbarR: QbarR!, NbarR: NbarR! } : {}),
+      };
     if (l > 1) {
-      if (ZbarAbs) {
-        const Ab = mat(c.A.rows, c.A.cols);
-        addAB(ZbarAbs, absMat(W), Ab);
-        HbarAbs = Ab;
-      }
       const Abar = mat(c.A.rows, c.A.cols);
       addAB(Zbar, W, Abar);
       let AbarR: Mat | undefined;
@@ -592,8 +638,26 @@ export function evaluate(
       HbarR = AbarR;
     }
   }
-  const hvBound =
-    opts.bound && v ? hvBoundPass(net, theta, v, batch, caches, hAbs, zAbs, dsigma, d2sigma) : undefined;
+  // Rounding bounds: what every gradient and H v entry is made of, in magnitudes (numeric/bounds.ts).
+  const gradBound = opts.bound ? new Float64Array(net.size) : undefined;
+  const hvBound = opts.bound && v ? new Float64Array(net.size) : undefined;
+  if (gradBound)
+    roundingBounds({
+      norm: spec.norm,
+      affine: spec.affine,
+      bias: spec.bias,
+      loss: spec.loss,
+      act,
+      X: batch.X,
+      Y: batch.Y,
+      caches,
+      adjoints,
+      ...(opts.outputAdjoint ? { outputAdjoint: opts.outputAdjoint } : {}),
+      param: P,
+      ...(v ? { direction: (name: string) => view(v, blockOf(net, name)) } : {}),
+      gradBound: (name) => view(gradBound, blockOf(net, name)),
+      ...(hvBound ? { hvBound: (name: string) => view(hvBound, blockOf(net, name)) } : {}),
+    });
   return {
     loss,
     grad,
@@ -604,242 +668,4 @@ export function evaluate(
     ...(gradBound ? { gradBound } : {}),
     ...(hvBound ? { hvBound } : {}),
   };
-}
-
-/**
- * Rounding scale of H v: the R-operator's computation repeated in absolute values (tangents
- * forward, R-adjoints backward), so every entry is the sum of the magnitudes of its contributions.
- * hAbs[l] / zAbs[l] are the absolute adjoints of layer l's output and pre-normalisation values.
- */
-function hvBoundPass(
-  net: Network,
-  theta: Float64Array,
-  v: Float64Array,
-  batch: Batch,
-  caches: readonly LayerCache[],
-  hAbs: readonly Mat[],
-  zAbs: readonly Mat[],
-  dsigma: (z: number) => number,
-  d2sigma: (z: number) => number,
-): Float64Array {
-  const { spec } = net;
-  const L = spec.widths.length - 1;
-  const B = batch.X.rows;
-  const abs = (m: Mat): Mat => mat(m.rows, m.cols, m.data.map(Math.abs));
-  const P = (name: string): Mat => abs(view(theta, blockOf(net, name)));
-  const V = (name: string): Mat => abs(view(v, blockOf(net, name)));
-  const out = new Float64Array(net.size);
-  const O = (name: string): Mat => view(out, blockOf(net, name));
-  // Forward: absolute tangents.
-  const tA: (Mat | undefined)[] = [];
-  const tQ: Mat[] = [];
-  const tN: Mat[] = [];
-  const tS: Float64Array[] = [];
-  let TA: Mat | undefined;
-  for (let l = 1; l <= L; l++) {
-    const c = caches[l - 1]!;
-    tA[l] = TA;
-    const TZ = mulABt(abs(c.A), V(`W${l}`));
-    if (TA) mulABt(TA, P(`W${l}`), TZ, true);
-    if (spec.bias) addRow(TZ, V(`b${l}`).data);
-    if (l === L) {
-      TA = TZ;
-      break;
-    }
-    let TQ = TZ;
-    if (c.norm) {
-      const G = groups(spec.norm, TZ.rows, TZ.cols);
-      const TNl = mat(TZ.rows, TZ.cols);
-      const ts = new Float64Array(G.count);
-      const n = c.norm.N.data;
-      for (let g = 0; g < G.count; g++) {
-        const st = G.start(g);
-        const sg = c.norm.s[g]!;
-        let mt = 0;
-        for (let t = 0; t < G.size; t++) mt += TZ.data[st + t * G.stride]!;
-        mt /= G.size;
-        let cc = 0;
-        for (let t = 0; t < G.size; t++) {
-          const i = st + t * G.stride;
-          cc += Math.abs(n[i]! * sg) * (TZ.data[i]! + mt);
-        }
-        ts[g] = cc / G.size / sg;
-        for (let t = 0; t < G.size; t++) {
-          const i = st + t * G.stride;
-          TNl.data[i] = (TZ.data[i]! + mt + Math.abs(n[i]!) * ts[g]!) / sg;
-        }
-      }
-      tN[l] = TNl;
-      tS[l] = ts;
-      TQ = TNl;
-      if (spec.affine) {
-        const g = P(`gamma${l}`).data,
-          gd = V(`gamma${l}`).data,
-          bd = V(`beta${l}`).data;
-        TQ = mat(TZ.rows, TZ.cols);
-        for (let i = 0; i < TZ.rows; i++)
-          for (let j = 0; j < TZ.cols; j++) {
-            const k = i * TZ.cols + j;
-            TQ.data[k] = gd[j]! * Math.abs(n[k]!) + g[j]! * TNl.data[k]! + bd[j]!;
-          }
-      }
-    }
-    tQ[l] = TQ;
-    const TH = mat(TQ.rows, TQ.cols);
-    for (let k = 0; k < TH.data.length; k++) TH.data[k] = Math.abs(dsigma(c.Q.data[k]!)) * TQ.data[k]!;
-    TA = TH;
-  }
-  // The loss's R-adjoint in absolute values.
-  const F = caches[L - 1]!.Z,
-    TF = TA!;
-  const outW = F.cols;
-  let RH = mat(B, outW);
-  for (let i = 0; i < B; i++) {
-    const r = i * outW;
-    if (spec.loss === 'mse') for (let j = 0; j < outW; j++) RH.data[r + j] = TF.data[r + j]! / B;
-    else {
-      let mx = -Infinity;
-      for (let j = 0; j < outW; j++) mx = Math.max(mx, F.data[r + j]!);
-      let se = 0;
-      for (let j = 0; j < outW; j++) se += Math.exp(F.data[r + j]! - mx);
-      const lse = mx + Math.log(se);
-      const p = Array.from({ length: outW }, (_, j) => Math.exp(F.data[r + j]! - lse));
-      for (let c2 = 0; c2 < outW; c2++) {
-        let q = 0;
-        for (let j = 0; j < outW; j++) if (j !== c2) q += p[j]! * (TF.data[r + c2]! + TF.data[r + j]!);
-        RH.data[r + c2] = (p[c2]! * q) / B;
-      }
-    }
-  }
-  // Backward: absolute R-adjoints.
-  for (let l = L; l >= 1; l--) {
-    const c = caches[l - 1]!;
-    let RZ = RH;
-    if (l < L) {
-      const Hb = hAbs[l]!;
-      const RQ = mat(RH.rows, RH.cols);
-      const Qb = mat(RH.rows, RH.cols);
-      for (let k = 0; k < RQ.data.length; k++) {
-        const q = c.Q.data[k]!;
-        Qb.data[k] = Math.abs(dsigma(q)) * Hb.data[k]!;
-        RQ.data[k] = Math.abs(dsigma(q)) * RH.data[k]! + Math.abs(d2sigma(q)) * tQ[l]!.data[k]! * Hb.data[k]!;
-      }
-      RZ = RQ;
-      if (c.norm) {
-        const n = c.norm.N.data;
-        let RN = RQ,
-          Nb = Qb;
-        if (spec.affine) {
-          const g = P(`gamma${l}`).data,
-            gd = V(`gamma${l}`).data;
-          const og = O(`gamma${l}`).data,
-            ob = O(`beta${l}`).data;
-          RN = mat(RQ.rows, RQ.cols);
-          Nb = mat(RQ.rows, RQ.cols);
-          for (let i = 0; i < RQ.rows; i++)
-            for (let j = 0; j < RQ.cols; j++) {
-              const k = i * RQ.cols + j;
-              og[j]! += RQ.data[k]! * Math.abs(n[k]!) + Qb.data[k]! * tN[l]!.data[k]!;
-              ob[j]! += RQ.data[k]!;
-              RN.data[k] = g[j]! * RQ.data[k]! + gd[j]! * Qb.data[k]!;
-              Nb.data[k] = g[j]! * Qb.data[k]!;
-            }
-        }
-        const G = groups(spec.norm, RN.rows, RN.cols);
-        RZ = mat(RN.rows, RN.cols);
-        for (let gi = 0; gi < G.count; gi++) {
-          const st = G.start(gi);
-          const sg = c.norm.s[gi]!;
-          let m1r = 0,
-            m2 = 0,
-            m2r = 0;
-          for (let t = 0; t < G.size; t++) {
-            const i = st + t * G.stride;
-            m1r += RN.data[i]!;
-            m2 += Nb.data[i]! * Math.abs(n[i]!);
-            m2r += RN.data[i]! * Math.abs(n[i]!) + Nb.data[i]! * tN[l]!.data[i]!;
-          }
-          m1r /= G.size;
-          m2 /= G.size;
-          m2r /= G.size;
-          for (let t = 0; t < G.size; t++) {
-            const i = st + t * G.stride;
-            RZ.data[i] =
-              (tS[l]![gi]! / sg) * zAbs[l]!.data[i]! +
-              (RN.data[i]! + m1r + tN[l]!.data[i]! * m2 + Math.abs(n[i]!) * m2r) / sg;
-          }
-        }
-      }
-    }
-    addAtB(RZ, abs(c.A), O(`W${l}`));
-    if (tA[l]) addAtB(zAbs[l]!, tA[l]!, O(`W${l}`));
-    if (spec.bias) colSumInto(RZ, O(`b${l}`).data);
-    if (l > 1) {
-      const RA = mat(c.A.rows, c.A.cols);
-      addAB(RZ, P(`W${l}`), RA);
-      addAB(zAbs[l]!, V(`W${l}`), RA);
-      RH = RA;
-    }
-  }
-  return out;
-}
-
-/**
- * |Q̄| = |σ'(Q)| |H̄| and, behind a normalisation, |N̄| = |γ| |Q̄|, |Z̄| = (|N̄| + mean |N̄| + |N|
- * mean(|N̄| |N|)) / s.
- */
-function absBackward(
-  spec: MlpSpec,
-  c: LayerCache,
-  HbarAbs: Mat,
-  dsigma: (z: number) => number,
-  P: ((name: string) => Mat) | undefined,
-  l: number,
-): Mat {
-  const Q = mat(c.Q.rows, c.Q.cols);
-  for (let k = 0; k < Q.data.length; k++) Q.data[k] = Math.abs(dsigma(c.Q.data[k]!)) * HbarAbs.data[k]!;
-  if (!c.norm) return Q;
-  const Nb = mat(Q.rows, Q.cols);
-  const g = spec.affine && P ? P(`gamma${l}`).data : undefined;
-  for (let i = 0; i < Q.rows; i++)
-    for (let j = 0; j < Q.cols; j++)
-      Nb.data[i * Q.cols + j] = (g ? Math.abs(g[j]!) : 1) * Q.data[i * Q.cols + j]!;
-  const G = groups(spec.norm, Q.rows, Q.cols);
-  const Z = mat(Q.rows, Q.cols);
-  const n = c.norm.N.data;
-  for (let gi = 0; gi < G.count; gi++) {
-    const st = G.start(gi);
-    let m1 = 0,
-      m2 = 0;
-    for (let t = 0; t < G.size; t++) {
-      const i = st + t * G.stride;
-      m1 += Nb.data[i]!;
-      m2 += Nb.data[i]! * Math.abs(n[i]!);
-    }
-    m1 /= G.size;
-    m2 /= G.size;
-    for (let t = 0; t < G.size; t++) {
-      const i = st + t * G.stride;
-      Z.data[i] = (Nb.data[i]! + m1 + Math.abs(n[i]!) * m2) / c.norm.s[gi]!;
-    }
-  }
-  return Z;
-}
-
-/** |γ̄| += |Q̄| |N|, |β̄| += |Q̄| for the affine parameters behind a normalisation. */
-function absAffineGrads(
-  c: LayerCache,
-  HbarAbs: Mat,
-  dsigma: (z: number) => number,
-  gB: Float64Array,
-  bB: Float64Array,
-): void {
-  const n = c.norm!.N.data;
-  for (let i = 0; i < c.Q.rows; i++)
-    for (let j = 0; j < c.Q.cols; j++) {
-      const k = i * c.Q.cols + j;
-      const q = Math.abs(dsigma(c.Q.data[k]!)) * HbarAbs.data[k]!;
-      gB[j]! += q * Math.abs(n[k]!);
-      bB[j]! += q;
-    }
 }

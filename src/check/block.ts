@@ -3,8 +3,8 @@
  * declaration's sites, with exact float64 gradients and Hessian-vector products.
  *
  * Residuals are relative to the natural scale of their formula: Σ |c| Π ‖letter‖ (bind.ts), with
- * each gradient letter measured by its rounding bound (Σ |contributions|, from numeric/mlp's
- * absolute-value backward pass), and for H v its own such bound. So a law on a gradient that
+ * each gradient letter measured by its rounding bound (Σ |contributions|, forward rounding
+ * included: numeric/bounds.ts), and for H v its own such bound. So a law on a gradient that
  * truly vanishes is judged against the size of what cancelled, not against rounding noise.
  * Every law must hold to IDENTITY_TOLERANCE.
  * Sampling is fast-check's: a failure is reported with its seed and path, and `--replay path`

@@ -10,7 +10,7 @@
  *                   for every k ≤ 200
  *
  * Each residual is relative to its rounding scale (the loss's magnitude; Σ |contributions| of
- * the gradient and H v entries from numeric/mlp's absolute-value passes), judged against
+ * the gradient and H v entries, forward rounding included: numeric/bounds.ts), judged against
  * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
  * mirror/threshold.ts.
  */
