@@ -216,14 +216,15 @@ export function compileMagnitude(e: Expr, vars: readonly string[]): Compiled {
 const MIN_NORMAL = 2.2250738585072014e-308;
 
 /**
- * Compile a test for *underflow* in evaluating e: whether some product, power or function value
- * is subnormal, or a product of nonzero factors came out 0. There the rounding model behind
- * {@link compileMagnitude} (a relative error ε per operation) fails — exp(u)·exp(u) at u = −360 is
- * subnormal with about ten significant bits — so a point where it happens has left the range in
- * which float64 can judge the residual, as an overflow has.
+ * Compile a test for evaluating e *out of range*: whether some intermediate value overflows (is
+ * infinite or NaN, even where the final value comes out finite: (x^a)^b with x^a = ∞ gives ∞^b = 0)
+ * or underflows (a product, power or function value is subnormal, or nonzero factors multiply to
+ * 0). There the rounding model behind {@link compileMagnitude} (a relative error ε per operation)
+ * fails — exp(u)·exp(u) at u = −360 is subnormal with about ten significant bits — so such a point
+ * has left the range in which float64 can judge the residual.
  */
-export function compileUnderflow(e: Expr, vars: readonly string[]): (values: ArrayLike<number>) => boolean {
-  const tiny = (v: number): boolean => v !== 0 && Math.abs(v) < MIN_NORMAL;
+export function compileOutOfRange(e: Expr, vars: readonly string[]): (values: ArrayLike<number>) => boolean {
+  const tiny = (v: number): boolean => !Number.isFinite(v) || (v !== 0 && Math.abs(v) < MIN_NORMAL);
   const go = (x: Expr): { value: Compiled; under: (vs: ArrayLike<number>) => boolean } => {
     switch (x.kind) {
       case 'num':
@@ -231,7 +232,8 @@ export function compileUnderflow(e: Expr, vars: readonly string[]): (values: Arr
         return { value: compile(x, vars), under: () => false };
       case 'add': {
         const ts = x.terms.map(go);
-        return { value: compile(x, vars), under: (vs) => ts.some((t) => t.under(vs)) };
+        const value = compile(x, vars);
+        return { value, under: (vs) => ts.some((t) => t.under(vs)) || !Number.isFinite(value(vs)) };
       }
       case 'mul': {
         const fs = x.factors.map(go);

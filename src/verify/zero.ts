@@ -18,7 +18,7 @@
  * the toolkit never certifies what its own evaluation disputes.
  */
 import { type Expr, add } from '../expr/ast';
-import { compile, compileMagnitude, compileUnderflow, UnboundSymbol, type Compiled } from '../expr/evaluate';
+import { compile, compileMagnitude, compileOutOfRange, UnboundSymbol, type Compiled } from '../expr/evaluate';
 import { exactZero, Normalizer, NormalFormError } from '../expr/normal';
 import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
@@ -135,7 +135,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     fns,
     judgedFns,
     (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names)),
-    (judgedFns === fns ? q.terms : judged).map((t) => compileUnderflow(t, names)),
+    (judgedFns === fns ? q.terms : judged).map((t) => compileOutOfRange(t, names)),
   );
   if (valid === 0)
     return {
@@ -351,7 +351,8 @@ function sampleResidual(
     }
     if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
     const vals = judgedFns.map((f) => f(xs));
-    // Overflow, a value outside the domain, or underflow: float64 cannot judge the residual here.
+    // Overflow (at the end or on the way), a value outside the domain, or underflow: float64 cannot
+    // judge the residual here.
     if (!vals.every(Number.isFinite) || underflows.some((u) => u(xs))) continue;
     valid++;
     const sum = vals.reduce((s, x) => s + x, 0);
