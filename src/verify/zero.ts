@@ -231,7 +231,10 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
     worstRelative: worst,
     tolerance: IDENTITY_TOLERANCE,
     seed: q.seed,
-    why: `${why}; ${casWhy}${ae}${valid < count ? `; ${count - valid} of ${count} points had no finite value` : ''}`,
+    why:
+      `${why}; ${casWhy}${ae}` +
+      `${onKinks ? `; ${onKinks} of ${count} points on a kink left out` : ''}` +
+      `${valid < count - onKinks ? `; ${count - onKinks - valid} of ${count} points had no finite value` : ''}`,
   };
 }
 
@@ -304,6 +307,28 @@ interface Sampled {
 }
 
 /**
+ * Whether a kink argument k vanishes at xs on a surface (a set of measure zero), not on a region:
+ * relu(x) is 0 on all of x ≤ 0, and leaving that half-line out of an almost-everywhere law would
+ * hide a failure there (x²·(1 − step(relu(x))) = x² for x < 0). A point counts as on the kink only
+ * when k is nonzero at one of the points a small step away along each coordinate.
+ */
+function onKinkSurface(k: Compiled, xs: readonly number[]): boolean {
+  if (k(xs) !== 0) return false;
+  const ys = [...xs];
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j]!;
+    const step = Math.max(Math.abs(x) * 1e-7, 1e-7);
+    for (const y of [x - step, x + step]) {
+      ys[j] = y;
+      const v = k(ys);
+      if (v !== 0 && Number.isFinite(v)) return true;
+    }
+    ys[j] = x;
+  }
+  return false;
+}
+
+/**
  * Evaluate the residual at the design's points: the relative residual of the judged terms (the
  * normal form's, when there is one) at each point with finite values, zero where it is within the
  * rounding of its terms' magnitudes.
@@ -345,7 +370,7 @@ function sampleResidual(
     : [];
   let onKinks = 0;
   for (const [i, xs] of points.entries()) {
-    if (kinksAt.some((k) => k(xs) === 0)) {
+    if (kinksAt.some((k) => onKinkSurface(k, xs))) {
       onKinks++;
       continue;
     }
