@@ -816,14 +816,15 @@ function normTangentBound(
 }
 
 /**
- * R(Z̄) = −(ṡ/s) Z̄ + U/s per group, U = R(N̄) − mean R(N̄) − Ṅ m₂ − N R(m₂) = P R(N̄) − Ṅ m₂ −
- * N mean(N̄ Ṅ), m₂ = mean(N̄ N), R(m₂) = mean(R(N̄) N + N̄ Ṅ). Its magnitude, term by term:
+ * R(Z̄) = −(ṡ/s) Z̄ + U/s per group,
+ * U = R(N̄) − mean R(N̄) − Ṅ m₂ − N R(m₂) = P R(N̄) − Ṅ m₂ − N mean(N̄ Ṅ),
+ * m₂ = mean(N̄ N), R(m₂) = mean(R(N̄) N + N̄ Ṅ). Its magnitude, term by term:
  *
  * - the error R(N̄) carries, through P: Σ_k |P_ik| |R(N̄)_k|⁺ / s;
  * - of N̄ (in m₂ and R(m₂)): (|Ṅ_i| mean(|N̄|⁺|N|) + |N_i| mean(|N̄|⁺|Ṅ|))/s;
  * - of Ṅ: (|Ṅ_i|⁺ |m₂| + |N_i| mean(|N̄| |Ṅ|⁺))/s;
- * - of N (in P, in m₂, in the last term): (|N_i|⁺ (|mean(N R(N̄))| + |mean(N̄ Ṅ)|) + |N_i| mean(|N|⁺|R(N̄)|) +
- *   |Ṅ_i| mean(|N̄| |N|⁺))/s;
+ * - of N (in P, in m₂, in the last term):
+ *   (|N_i|⁺ (|mean(N R(N̄))| + |mean(N̄ Ṅ)|) + |N_i| mean(|N|⁺|R(N̄)|) + |Ṅ_i| mean(|N̄| |N|⁺))/s;
  * - of ṡ and Z̄: (|ṡ|⁺ |Z̄_i| + |ṡ| |Z̄_i|⁺)/s; of s, in both 1/s: (|R(Z̄)_i| + 2|ṡ Z̄_i|/s) |s|⁺/s;
  * - the rounding: (|R(N̄)_i| + |mean R(N̄)| + mean|R(N̄)| + |N_i| (|R(m₂)| + mean|R(N̄) N| + mean|N̄ Ṅ|) +
  *   |Ṅ_i| (|m₂| + mean|N̄ N|) + |ṡ Z̄_i|)/s + |R(Z̄)_i|.

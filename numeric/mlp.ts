@@ -41,7 +41,10 @@ export function activation(kind: Activation['kind'], degree = 2): Activation {
 /** The loss: ½-mean squared error or softmax cross-entropy. */
 export type Loss = 'mse' | 'ce';
 
-/** A concrete multilayer perceptron: widths, activation, normalisation (with or without affine γ, β), loss, biases. */
+/**
+ * A concrete multilayer perceptron: widths, activation, normalisation (with or without affine γ, β), loss,
+ * biases.
+ */
 export interface MlpSpec {
   /** [input, hidden…, output]. */
   readonly widths: readonly number[];
@@ -121,7 +124,8 @@ export function buildNetwork(spec: MlpSpec): Network {
   const { widths } = spec;
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1))
     throw new ArchitectureError(
-      `widths must be ≥ 2 positive integers, got [${widths.slice(0, 8).join(', ')}${widths.length > 8 ? ', …' : ''}]`,
+      `widths must be ≥ 2 positive integers, ` +
+        `got [${widths.slice(0, 8).join(', ')}${widths.length > 8 ? ', …' : ''}]`,
     );
   if (widths.length > NETWORK_LIMITS.widths)
     throw new ArchitectureError(
@@ -521,7 +525,8 @@ export function evaluate(
       for (let j = 0; j < out; j++) prob[j] = Math.exp(F.data[r + j]! - lse);
       for (let c = 0; c < out; c++) {
         loss += (Y.data[r + c]! * (lse - F.data[r + c]!)) / B;
-        // P_c − Y_c written as Σ_j (P_c Y_j − Y_c P_j) (Σ Y = Σ P = 1): no cancellation of P_c ≈ 1 against Y_c = 1.
+        // P_c − Y_c written as Σ_j (P_c Y_j − Y_c P_j) (Σ Y = Σ P = 1): no cancellation of P_c ≈ 1
+        // against Y_c = 1.
         let d = 0;
         for (let j = 0; j < out; j++) if (j !== c) d += prob[c]! * Y.data[r + j]! - Y.data[r + c]! * prob[j]!;
         Fbar.data[r + c] = d / B;
@@ -608,7 +613,8 @@ export function evaluate(
         ZbarR = NbarR;
       }
     }
-    // Linear: W̄ = Z̄ᵀ A, b̄ = Σ Z̄, Ā = Z̄ W; R: W̄' = Z̄'ᵀ A + Z̄ᵀ Ȧ, b̄' = Σ Z̄', Ā' = Z̄' W + Z̄ Ẇ.
+    // Linear: W̄ = Z̄ᵀ A, b̄ = Σ Z̄, Ā = Z̄ W;
+    // R: W̄' = Z̄'ᵀ A + Z̄ᵀ Ȧ, b̄' = Σ Z̄', Ā' = Z̄' W + Z̄ Ẇ.
     const W = P(`W${l}`);
     addAtB(Zbar, c.A, G(`W${l}`));
     if (spec.bias) colSumInto(Zbar, G(`b${l}`).data);

@@ -651,8 +651,9 @@ function readSurface(
 }
 
 /**
- * The action θ ↦ Rθ of the reflection through a surface, R = I − 2O(OᵀO)⁻¹Oᵀ = I − 2Σ uuᵀ/‖u‖² over an
- * orthogonal basis u of O's span, as expressions (parameters R leaves alone omitted).
+ * The action θ ↦ Rθ of the reflection through a surface,
+ * R = I − 2O(OᵀO)⁻¹Oᵀ = I − 2Σ uuᵀ/‖u‖² over an orthogonal basis u of O's span, as expressions
+ * (parameters R leaves alone omitted).
  */
 function surfaceAction(
   basis: readonly (readonly Q.Rational[])[],

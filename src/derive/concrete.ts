@@ -267,7 +267,9 @@ function charge(
       data: { kind: 'none' },
       verdict: {
         kind: 'inconclusive',
-        reason: `the potential ∫₀¹ ⟨X(tθ), θ⟩ dt is not polynomial in t (integrability: ${integrability.kind})`,
+        reason:
+          `the potential ∫₀¹ ⟨X(tθ), θ⟩ dt is not polynomial in t ` +
+          `(integrability: ${integrability.kind})`,
       },
     };
   }

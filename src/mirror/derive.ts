@@ -262,7 +262,10 @@ function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
   return { onSet, setVars, gOnSet, H, ...(kink ? { kink } : {}) };
 }
 
-/** 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0 there). */
+/**
+ * 3. Invariance of the set under GD/SGD with weight decay: (I − R)∇L = 0 on the set (and (I − R)θ = 0
+ * there).
+ */
 function invariantSetLaw(
   { rows, ask }: MirrorContext,
   constraints: readonly Expr[],

@@ -90,7 +90,8 @@ describe('the dynamics record', () => {
     expect(d.schemaVersion).toBe(SCHEMA_VERSION);
     expect(d.symmetry).toBe('rescale');
     expect(d.charge).toEqual({ statement: 'Q = 1/2 ‖w_in‖² - 1/2 ‖w_out‖²', kind: 'trace' });
-    // ½‖w_in‖² − ½‖w_out‖² and ⟨w_in, g_in⟩ − ⟨w_out, g_out⟩: two words each, coefficients ±1/2 and ±1.
+    // ½‖w_in‖² − ½‖w_out‖² and ⟨w_in, g_in⟩ − ⟨w_out, g_out⟩: two words each,
+    // coefficients ±1/2 and ±1.
     expect(d.chargeSum.map((t) => at(t.coef, {}))).toEqual([0.5, -0.5]);
     expect(d.constraint.map((t) => at(t.coef, {}))).toEqual([1, -1]);
     expect(d.constraint.map((t) => t.word.map((l) => l.kind))).toEqual([
@@ -132,7 +133,8 @@ describe('SGD with weight decay', () => {
     const l = law(d, 'exact-recursion');
     expect(l.title).toBe('SGD with weight decay: exact one-step recursion (any minibatch)');
     expect(l.statement.text).toBe(
-      'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 ‖∂L/∂w_in‖² - 1/2 ‖∂L/∂w_out‖²',
+      'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 ‖∂L/∂w_in‖² ' +
+        '- 1/2 ‖∂L/∂w_out‖²',
     );
     expect(l.statement.latex).toBe(
       'Q_{k+1} = \\left(\\left(-\\eta \\, \\lambda + 1\\right)^{2}\\right) Q_k + \\left(\\eta^{2}\\right) ' +
@@ -162,7 +164,8 @@ describe('SGD with weight decay', () => {
     expect(l.title).toBe('Finite learning rate, continuous time t = ηk (modified flow)');
     expect(l.statement.text).toBe(
       'dQ/dt = (-eta*lambda^2 - 2*lambda)·Q + (eta)·Q₂(g): to first order in η, Q(t) = ' +
-        'e^{(-eta*lambda^2 - 2*lambda) t} Q(0) + (eta) ∫₀ᵗ e^{(-eta*lambda^2 - 2*lambda)(t−τ)} Q₂(g(τ)) dτ',
+        'e^{(-eta*lambda^2 - 2*lambda) t} Q(0) + (eta) ∫₀ᵗ e^{(-eta*lambda^2 - ' +
+        '2*lambda)(t−τ)} Q₂(g(τ)) dτ',
     );
     expect(l.statement.latex).toBe(
       '\\frac{dQ}{dt} = \\left(-\\eta \\, \\lambda^{2} - 2 \\, \\lambda\\right) Q + \\left(\\eta\\right) Q_2(g)',
@@ -201,7 +204,8 @@ describe('SGD with weight decay', () => {
     const l = law(d, 'normalisation');
     expect(l.title).toBe('Normalisation as adaptive optimisation: effective learning rate and steady state');
     expect(l.statement.text).toBe(
-      'g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ((-eta*lambda + 1)^2)·ρ²_k + ' +
+      'g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ' +
+        '((-eta*lambda + 1)^2)·ρ²_k + ' +
         '(eta^2)·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective learning rate η/ρ²; steady state ' +
         'ρ⁴ = (eta/(lambda*(-eta*lambda + 2)))·‖ĝ‖²',
     );
@@ -225,7 +229,8 @@ describe('SGD with weight decay', () => {
   it('gl (a matrix charge): C_{k+1} = (1 − ηλ)² C_k + η² C₂(g_k)', () => {
     const l = law(dyn('gl', SGD), 'exact-recursion');
     expect(l.statement.text).toBe(
-      'C_{k+1} = ((-eta*lambda + 1)^2)·C_k + (eta^2)·C₂(g_k),  C₂(g) = 1/2 ∂L/∂W1 (∂L/∂W1)ᵀ - 1/2 (∂L/∂W2)ᵀ ∂L/∂W2',
+      'C_{k+1} = ((-eta*lambda + 1)^2)·C_k + (eta^2)·C₂(g_k),  C₂(g) = 1/2 ∂L/∂W1 ' +
+        '(∂L/∂W1)ᵀ - 1/2 (∂L/∂W2)ᵀ ∂L/∂W2',
     );
     if (l.data.kind !== 'recursion') throw new Error('recursion expected');
     close(at(l.data.cQ, VALS), (1 - 0.03) ** 2);
@@ -238,7 +243,8 @@ describe('SGD with weight decay', () => {
     expect(d.laws[0]!.title).toBe('No closed recursion');
     expect(d.laws[0]!.statement).toEqual({
       text:
-        'no closed recursion: the first-order term (eta^2*lambda - eta) ⟨∂L/∂theta, theta⟩ - eta ⟨1, ∂L/∂theta⟩ ' +
+        'no closed recursion: the first-order term (eta^2*lambda - eta) ⟨∂L/∂theta, theta⟩ - ' +
+        'eta ⟨1, ∂L/∂theta⟩ ' +
         'is not a multiple of the gradient constraint (a charge mixing degrees under weight decay)',
       latex: '\\text{no closed recursion}',
     });
@@ -304,52 +310,58 @@ describe('heavy-ball momentum', () => {
     expect(l.note).toMatch(/^v₀ = 0, v_\{k\+1\} = β v_k/);
   });
 
-  it('the oscillator: m = η(1 − d)(1 + β)/2, γ = (1 − β)/2m, ω² = pλ/m; driven only for quadratic charges', () => {
-    const m = (0.1 * 0.8 * 1.9) / 2;
-    const lin = law(dyn('translation', MOMENTUM), 'oscillator');
-    expect(lin.title).toBe('Heavy-ball momentum, continuous limit: a damped, driven oscillator');
-    expect(lin.statement.text).toBe(
-      "Q'' + 2γ Q' + ω² Q = 0;  t = η(1−d)k, m = eta*(-d + 1)*(beta + 1)/2, γ = (-beta + 1)/(2*m), " +
-        'ω² = lambda/m. Homogeneous solutions: under-damped (ω > γ) e^{−γt}(A cos ω_d t + B sin ω_d t), ' +
-        'ω_d = √(ω² − γ²); critically damped (ω = γ) e^{−γt}(A + B t); over-damped (ω < γ) A ' +
-        'e^{−(γ−√(γ²−ω²))t} + B e^{−(γ+√(γ²−ω²))t}',
-    );
-    expect(lin.statement.latex).toBe(
-      '\\ddot Q + 2\\gamma \\dot Q + \\omega^2 Q = 0, \\quad m = \\frac{\\eta \\, \\left(-d + 1\\right) \\, ' +
-        '\\left(\\beta + 1\\right)}{2}, \\ \\gamma = \\frac{\\left(-\\beta + 1\\right)}{2 \\, m}, \\ \\omega^2 = ' +
-        '\\frac{\\lambda}{m}',
-    );
-    if (lin.data.kind !== 'oscillator') throw new Error('oscillator expected');
-    close(at(lin.data.m, VALS), m);
-    close(at(lin.data.gamma, VALS), 0.1 / (2 * m));
-    close(at(lin.data.omega2, VALS), 0.3 / m);
-    expect(lin.data.quadV).toEqual([]);
-    expect(lin.verdict.kind === 'proved' && lin.verdict.evidence).toBe(
-      'along m θ̈ + (1 − β) θ̇ = −(g + λθ): Q̈ = 2Q₂(θ̇) + ⟨X, θ̈⟩; ⟨X, g⟩ = 0 (gradient constraint) and ' +
-        'D_θ Q = 1·Q',
-    );
-    expect(lin.note).toMatch(/^started at θ̇\(0\) = −\(g₀ \+ λθ₀\)\/\(1 \+ β\)/);
+  it(
+    'the oscillator: m = η(1 − d)(1 + β)/2, γ = (1 − β)/2m, ω² = pλ/m; ' +
+      'driven only for quadratic charges',
+    () => {
+      const m = (0.1 * 0.8 * 1.9) / 2;
+      const lin = law(dyn('translation', MOMENTUM), 'oscillator');
+      expect(lin.title).toBe('Heavy-ball momentum, continuous limit: a damped, driven oscillator');
+      expect(lin.statement.text).toBe(
+        "Q'' + 2γ Q' + ω² Q = 0;  t = η(1−d)k, m = eta*(-d + 1)*(beta + 1)/2, γ = (-beta + 1)/(2*m), " +
+          'ω² = lambda/m. Homogeneous solutions: under-damped (ω > γ) e^{−γt}(A cos ω_d t + B sin ω_d t), ' +
+          'ω_d = √(ω² − γ²); critically damped (ω = γ) e^{−γt}(A + B t); over-damped (ω < γ) A ' +
+          'e^{−(γ−√(γ²−ω²))t} + B e^{−(γ+√(γ²−ω²))t}',
+      );
+      expect(lin.statement.latex).toBe(
+        '\\ddot Q + 2\\gamma \\dot Q + \\omega^2 Q = 0, \\quad m = \\frac{\\eta \\, \\left(-d + 1\\right) \\, ' +
+          '\\left(\\beta + 1\\right)}{2}, \\ \\gamma = \\frac{\\left(-\\beta + 1\\right)}{2 \\, m}, \\ \\omega^2 = ' +
+          '\\frac{\\lambda}{m}',
+      );
+      if (lin.data.kind !== 'oscillator') throw new Error('oscillator expected');
+      close(at(lin.data.m, VALS), m);
+      close(at(lin.data.gamma, VALS), 0.1 / (2 * m));
+      close(at(lin.data.omega2, VALS), 0.3 / m);
+      expect(lin.data.quadV).toEqual([]);
+      expect(lin.verdict.kind === 'proved' && lin.verdict.evidence).toBe(
+        'along m θ̈ + (1 − β) θ̇ = −(g + λθ): Q̈ = 2Q₂(θ̇) + ⟨X, θ̈⟩; ⟨X, g⟩ ' +
+          '= 0 (gradient constraint) and ' +
+          'D_θ Q = 1·Q',
+      );
+      expect(lin.note).toMatch(/^started at θ̇\(0\) = −\(g₀ \+ λθ₀\)\/\(1 \+ β\)/);
 
-    const quad = law(dyn('rescale', MOMENTUM), 'oscillator');
-    expect(
-      quad.statement.text.startsWith(
-        "Q'' + 2γ Q' + ω² Q = 2·Q₂(θ') with Q₂(u) = 1/2 ‖u_w_in‖² - 1/2 ‖u_w_out‖²;  t = η(1−d)k, ",
-      ),
-    ).toBe(true);
-    expect(quad.statement.text).toContain('ω² = 2*lambda/m.');
-    expect(quad.statement.text).toMatch(
-      /; driven part ∫₀ᵗ e\^\{−γ\(t−τ\)\} sin\(ω_d\(t−τ\)\)\/ω_d · 2Q₂\(θ'\(τ\)\) dτ$/,
-    );
-    expect(quad.statement.latex).toMatch(
-      /^\\ddot Q \+ 2\\gamma \\dot Q \+ \\omega\^2 Q = 2 Q_2\(\\dot\\theta\), /,
-    );
-    if (quad.data.kind !== 'oscillator') throw new Error('oscillator expected');
-    close(at(quad.data.omega2, VALS), (2 * 0.3) / m);
-    expect(quad.data.quadV.map((t) => [at(t.coef, {}), t.word.map((x) => x.kind)])).toEqual([
-      [0.5, ['step', 'step']],
-      [-0.5, ['step', 'step']],
-    ]);
-  });
+      const quad = law(dyn('rescale', MOMENTUM), 'oscillator');
+      const equation = "Q'' + 2γ Q' + ω² Q = 2·Q₂(θ') ";
+      expect(
+        quad.statement.text.startsWith(
+          equation + 'with Q₂(u) = 1/2 ‖u_w_in‖² - 1/2 ‖u_w_out‖²;  t = η(1−d)k, ',
+        ),
+      ).toBe(true);
+      expect(quad.statement.text).toContain('ω² = 2*lambda/m.');
+      expect(quad.statement.text).toMatch(
+        /; driven part ∫₀ᵗ e\^\{−γ\(t−τ\)\} sin\(ω_d\(t−τ\)\)\/ω_d · 2Q₂\(θ'\(τ\)\) dτ$/,
+      );
+      expect(quad.statement.latex).toMatch(
+        /^\\ddot Q \+ 2\\gamma \\dot Q \+ \\omega\^2 Q = 2 Q_2\(\\dot\\theta\), /,
+      );
+      if (quad.data.kind !== 'oscillator') throw new Error('oscillator expected');
+      close(at(quad.data.omega2, VALS), (2 * 0.3) / m);
+      expect(quad.data.quadV.map((t) => [at(t.coef, {}), t.word.map((x) => x.kind)])).toEqual([
+        [0.5, ['step', 'step']],
+        [-0.5, ['step', 'step']],
+      ]);
+    },
+  );
 
   it('a quadratic charge has no two-step recursion, and says why', () => {
     const d = dyn('rescale', MOMENTUM);
@@ -408,7 +420,8 @@ describe('preconditioning and Adam', () => {
       'Preconditioned GD: exact per-step change of the charge (kinetic symmetry breaking)',
     );
     expect(p.statement.text).toBe(
-      'Q_{k+1} − Q_k = −η·(⟨u_w_in, w_in⟩ - ⟨u_w_out, w_out⟩) + η²·(1/2 ‖u_w_in‖² - 1/2 ‖u_w_out‖²)   ' +
+      'Q_{k+1} − Q_k = −η·(⟨u_w_in, w_in⟩ - ⟨u_w_out, w_out⟩) + η²·(1/2 ' +
+        '‖u_w_in‖² - 1/2 ‖u_w_out‖²)   ' +
         'with u_k = G⁻¹(g_k + λθ_k) with a constant diagonal G',
     );
     if (p.data.kind !== 'identity') throw new Error('identity expected');
@@ -444,9 +457,8 @@ describe('preconditioning and Adam', () => {
 
   it('a linear charge: no η² term', () => {
     const l = law(dyn('translation', 'adam(lr=eta)'), 'per-step-identity');
-    expect(l.statement.text).toBe(
-      "Q_{k+1} − Q_k = −η·(⟨u_theta, 1⟩)   with u_k = m̂_k / (√v̂_k + ε), Adam's moments of g_k + λθ_k",
-    );
+    const step = 'Q_{k+1} − Q_k = −η·(⟨u_theta, 1⟩)   ';
+    expect(l.statement.text).toBe(step + "with u_k = m̂_k / (√v̂_k + ε), Adam's moments of g_k + λθ_k");
     expect(l.statement.latex).toBe(
       'Q_{k+1} - Q_k = -\\eta \\left(\\langle u_{\\theta}, \\mathbf{1} \\rangle\\right)',
     );

@@ -99,7 +99,8 @@ describe('rational residuals: a dyadic point and the exact value there', () => {
   });
 
   it('a residual that vanishes at every first-range point is refuted at a wider one', () => {
-    // (x² − 1/16)(x² − 1/4)(x² − 9/16)(x² − 1)(x² − 9/4)(x² − 4)(x² − 9)(x² − 16) is 0 at ±k/2^j, k ≤ 4, j ≤ 2.
+    // (x² − 1/16)(x² − 1/4)(x² − 9/16)(x² − 1)(x² − 9/4)(x² − 4)(x² − 9)(x² − 16) is
+    // 0 at ±k/2^j, k ≤ 4, j ≤ 2.
     const roots = ['1/16', '1/4', '9/16', '1', '9/4', '4', '9', '16'];
     const src = roots.map((r) => `(x^2 - ${r})`).join('*');
     const w = witness(src, ['x'], 3)!;

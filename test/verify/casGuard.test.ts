@@ -29,24 +29,28 @@ describe('(x^a)^b = x^(ab): false for negative x, claimed 0 by nerdamer-prime', 
     expect(casSaysZero(residual)).toBe('zero');
   });
 
-  it('with x sampled positive (a constant), every point agrees — still not proved: its exponents are symbolic', () => {
-    const v = decideZero({
-      terms,
-      variables: [
-        { name: 'x', role: 'constant' },
-        { name: 'a', role: 'group' },
-        { name: 'b', role: 'group' },
-      ],
-      seed: 7,
-      claim: '(x^a)^b = x^(ab)',
-      cas: true,
-    });
-    // Every point finite (the domain guard has nothing to say) and within the identity tolerance.
-    expect(v.kind).toBe('numerically-verified');
-    if (v.kind !== 'numerically-verified') return;
-    expect(v.count).toBe(48);
-    expect(v.why).toMatch(/CAS claims 0, not trusted here \(symbolic exponents\)/);
-  });
+  it(
+    'with x sampled positive (a constant), every point agrees — ' +
+      'still not proved: its exponents are symbolic',
+    () => {
+      const v = decideZero({
+        terms,
+        variables: [
+          { name: 'x', role: 'constant' },
+          { name: 'a', role: 'group' },
+          { name: 'b', role: 'group' },
+        ],
+        seed: 7,
+        claim: '(x^a)^b = x^(ab)',
+        cas: true,
+      });
+      // Every point finite (the domain guard has nothing to say) and within the identity tolerance.
+      expect(v.kind).toBe('numerically-verified');
+      if (v.kind !== 'numerically-verified') return;
+      expect(v.count).toBe(48);
+      expect(v.why).toMatch(/CAS claims 0, not trusted here \(symbolic exponents\)/);
+    },
+  );
 });
 
 describe('log(x²) = 2 log(x): claimed 0 by nerdamer-prime, undefined for negative x', () => {

@@ -36,19 +36,23 @@ describe('compileOutOfRange', () => {
   });
 });
 
-it('an identity that overflows on the way is not refuted: (x^a)^b = x^(ab) for x > 0 (was refuted at x^a = ∞)', () => {
-  const v = decideZero({
-    terms: [parseExpr('(x^a)^b'), parseExpr('-x^(a*b)')],
-    variables: [
-      { name: 'x', role: 'constant' },
-      { name: 'a', role: 'parameter' },
-      { name: 'b', role: 'parameter' },
-    ],
-    seed: 1,
-    claim: '(x^a)^b = x^(ab)',
-  });
-  expect(v.kind).not.toBe('refuted');
-});
+it(
+  'an identity that overflows on the way is not refuted: ' +
+    '(x^a)^b = x^(ab) for x > 0 (was refuted at x^a = ∞)',
+  () => {
+    const v = decideZero({
+      terms: [parseExpr('(x^a)^b'), parseExpr('-x^(a*b)')],
+      variables: [
+        { name: 'x', role: 'constant' },
+        { name: 'a', role: 'parameter' },
+        { name: 'b', role: 'parameter' },
+      ],
+      seed: 1,
+      claim: '(x^a)^b = x^(ab)',
+    });
+    expect(v.kind).not.toBe('refuted');
+  },
+);
 
 it('a true law evaluated through subnormals is proved, not left inconclusive (softmax translation)', () => {
   const d = derive(
