@@ -1,46 +1,66 @@
 #!/usr/bin/env python3
 """PyTorch float64 reference for bench/autodiff.js: time of loss + gradient + H v (double backward)
-for the same MLP shapes, batch 32, softmax cross-entropy, ReLU. Prints one JSON object."""
+for the same MLP shapes, batch 32, softmax cross-entropy, ReLU.
+
+Written the way a PyTorch user would write it: one leaf tensor per weight and bias, F.linear,
+autograd.grad with create_graph for the gradient and a second grad of g·v for H v. Usage:
+
+    torch_ref.py SHAPES_JSON THREADS
+
+Prints one JSON object: {"blas": [shared objects mapped], "threads": N, "ms": {"8-8-4": ms, ...}}.
+Which BLAS the process uses is read from /proc/self/maps after a float64 matmul, not assumed.
+"""
 import json
 import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
-torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+threads = int(sys.argv[2])
+torch.set_num_threads(threads)
 shapes = json.loads(sys.argv[1])
-out = {}
+
+# Touch BLAS once so the library is mapped, then name it.
+torch.randn(64, 64) @ torch.randn(64, 64)
+try:
+    with open("/proc/self/maps") as maps:
+        blas = sorted({l.split()[-1] for l in maps if "blas" in l.split()[-1].lower()})
+except OSError:
+    blas = []
+
+ms = {}
 for widths in shapes:
     g = torch.Generator().manual_seed(0)
     params = []
     for a, b in zip(widths[:-1], widths[1:]):
-        params += [torch.randn(b, a, generator=g) / a ** 0.5, torch.zeros(b)]
-    theta = torch.cat([p.reshape(-1) for p in params]).requires_grad_(True)
+        params.append((torch.randn(b, a, generator=g) / a ** 0.5).requires_grad_(True))
+        params.append(torch.zeros(b).requires_grad_(True))
     X = torch.randn(32, widths[0], generator=g)
     y = torch.randint(widths[-1], (32,), generator=g)
-    v = torch.randn(theta.numel(), generator=g)
+    vs = [torch.randn(p.shape, generator=g) for p in params]
+    last = len(widths) - 2
 
-    def loss(th):
-        off, a = 0, X
-        for i, (m, n) in enumerate(zip(widths[:-1], widths[1:])):
-            W = th[off:off + m * n].reshape(n, m); off += m * n
-            b = th[off:off + n]; off += n
-            a = a @ W.T + b
-            if i < len(widths) - 2:
+    def loss():
+        a = X
+        for i in range(len(widths) - 1):
+            a = F.linear(a, params[2 * i], params[2 * i + 1])
+            if i < last:
                 a = torch.relu(a)
-        return torch.nn.functional.cross_entropy(a, y)
+        return F.cross_entropy(a, y)
 
     def step():
-        L = loss(theta)
-        (gr,) = torch.autograd.grad(L, theta, create_graph=True)
-        (hv,) = torch.autograd.grad(gr @ v, theta)
-        return float(L), float(hv.sum())
+        L = loss()
+        gs = torch.autograd.grad(L, params, create_graph=True)
+        gv = sum((gi * vi).sum() for gi, vi in zip(gs, vs))
+        hv = torch.autograd.grad(gv, params)
+        return float(L), float(sum(h.sum() for h in hv))
 
     step()
     reps, t0 = 0, time.perf_counter()
     while reps < 3 or (time.perf_counter() - t0 < 1.0 and reps < 200):
         step()
         reps += 1
-    out["-".join(map(str, widths))] = (time.perf_counter() - t0) / reps * 1000
-print(json.dumps(out))
+    ms["-".join(map(str, widths))] = (time.perf_counter() - t0) / reps * 1000
+print(json.dumps({"blas": blas, "threads": threads, "ms": ms}))
