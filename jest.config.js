@@ -12,4 +12,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/setup.ts'],
+  // Assembles numeric/kernels.wasm when it is missing or older than its source (numeric/kernels.wat).
+  globalSetup: '<rootDir>/scripts/build-wasm.js',
 };

@@ -1,7 +1,11 @@
 /**
  * Dense float64 matrices (row-major Float64Array) and the three products a dense layer needs,
- * each written so that its inner loop runs over contiguous memory.
+ * each written so that its inner loop runs over contiguous memory. Products large enough to repay
+ * the copies run on the WebAssembly SIMD kernels (numeric/kernels.ts), whose results are identical
+ * bit for bit to the JavaScript loops here (`jsKernels`, kept as the reference and the fallback).
  */
+import { simdAddAB, simdAddAtB, simdMulABt } from './kernels';
+
 export interface Mat {
   readonly rows: number;
   readonly cols: number;
@@ -14,9 +18,37 @@ export const mat = (rows: number, cols: number, data?: Float64Array): Mat => ({
   data: data ?? new Float64Array(rows * cols),
 });
 
-/** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. Four rows of B at a time, so
- * each element of A is loaded once per four dot products. */
+/**
+ * Below this many multiply-adds a product stays in JavaScript: copying the operands into the
+ * WebAssembly memory and the call cost more than they save (bench/kernels.js measures the crossover).
+ */
+const SIMD_MIN_WORK = 4096;
+
+/** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. */
 export function mulABt(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {
+  const work = A.rows * B.rows * A.cols;
+  if (work >= SIMD_MIN_WORK && simdMulABt(A.data, B.data, C.data, A.rows, B.rows, A.cols, accumulate))
+    return C;
+  return mulABtJs(A, B, C, accumulate);
+}
+
+/** C += Aᵀ B (A: n×m, B: n×k → m×k). */
+export function addAtB(A: Mat, B: Mat, C: Mat): Mat {
+  const work = A.rows * A.cols * B.cols;
+  if (work >= SIMD_MIN_WORK && simdAddAtB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
+  return addAtBJs(A, B, C);
+}
+
+/** C += A B (A: n×m, B: m×k → n×k). */
+export function addAB(A: Mat, B: Mat, C: Mat): Mat {
+  const work = A.rows * A.cols * B.cols;
+  if (work >= SIMD_MIN_WORK && simdAddAB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
+  return addABJs(A, B, C);
+}
+
+/** C = A Bᵀ in JavaScript. Four rows of B at a time, so each element of A is loaded once per four
+ * dot products. */
+function mulABtJs(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {
   const { rows: n, cols: k } = A;
   const m = B.rows;
   const a = A.data,
@@ -64,8 +96,8 @@ export function mulABt(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate 
   return C;
 }
 
-/** C += Aᵀ B (A: n×m, B: n×k → m×k). Four rows of A and B per pass over a row of C. */
-export function addAtB(A: Mat, B: Mat, C: Mat): Mat {
+/** C += Aᵀ B in JavaScript. Four rows of A and B per pass over a row of C. */
+function addAtBJs(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
   const a = A.data,
@@ -100,8 +132,8 @@ export function addAtB(A: Mat, B: Mat, C: Mat): Mat {
   return C;
 }
 
-/** C += A B (A: n×m, B: m×k → n×k). Four rows of B per pass over a row of C. */
-export function addAB(A: Mat, B: Mat, C: Mat): Mat {
+/** C += A B in JavaScript. Four rows of B per pass over a row of C. */
+function addABJs(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
   const a = A.data,
@@ -133,6 +165,9 @@ export function addAB(A: Mat, B: Mat, C: Mat): Mat {
   }
   return C;
 }
+
+/** The JavaScript products: the reference the WebAssembly kernels are tested against bit for bit. */
+export const jsKernels = { mulABt: mulABtJs, addAtB: addAtBJs, addAB: addABJs } as const;
 
 export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;

@@ -1,0 +1,120 @@
+/**
+ * The WebAssembly SIMD kernels give the JavaScript products' results bit for bit (the kernels keep
+ * every entry's operations and their order; only the loops around them change), on shapes that
+ * exercise every tail (row pairs, blocks of four, odd lengths), with zeros that take the skipped
+ * blocks, and with ∞ and NaN, whose propagation an order change or a wrong skip would alter.
+ */
+import fc from 'fast-check';
+import { jsKernels, mat, mulABt, addAtB, addAB, type Mat } from '../../numeric/linalg';
+import { kernelKind } from '../../numeric/kernels';
+
+const inCI = process.env['CI'] === 'true';
+
+/** Entries: mostly ordinary doubles over many magnitudes, some exact zeros, rarely ∞ or NaN. */
+const entry = fc.oneof(
+  { weight: 12, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) },
+  { weight: 4, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constantFrom(Infinity, -Infinity, NaN, -0, 1e300, 1e-300) },
+);
+const matrix = (rows: number, cols: number): fc.Arbitrary<Mat> =>
+  fc
+    .array(entry, { minLength: rows * cols, maxLength: rows * cols })
+    .map((xs) => mat(rows, cols, Float64Array.from(xs)));
+const dims = fc.tuple(
+  fc.integer({ min: 1, max: 11 }),
+  fc.integer({ min: 1, max: 11 }),
+  fc.integer({ min: 1, max: 13 }),
+);
+
+/** Same bits, NaN payloads aside (Object.is treats every NaN alike and tells −0 from 0). */
+function sameBits(x: Float64Array, y: Float64Array): void {
+  expect(x.length).toBe(y.length);
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) expect([i, x[i]]).toEqual([i, y[i]]);
+}
+
+const copy = (M: Mat): Mat => mat(M.rows, M.cols, Float64Array.from(M.data));
+
+describe('WebAssembly SIMD kernels', () => {
+  it('are in use where the binary is built (always in CI)', () => {
+    if (inCI) expect(kernelKind()).toBe('wasm-simd');
+    else if (kernelKind() === 'js')
+      console.warn('kernels.test: numeric/kernels.wasm not built; comparing JS with JS');
+  });
+
+  // The products below call the dispatching functions on shapes whose work may fall under the
+  // threshold for WebAssembly; each property therefore scales one dimension up past it too.
+  const scaled = (d: [number, number, number], f: number): [number, number, number] => [
+    d[0],
+    d[1] * f,
+    d[2] * f,
+  ];
+
+  it('mulABt: C = A Bᵀ and C += A Bᵀ identical to the JavaScript loop', () => {
+    fc.assert(
+      fc.property(
+        dims.chain(([n, m, k]) => fc.constantFrom(1, 8).map((f) => scaled([n, m, k], f))),
+        fc.boolean(),
+        fc.integer(),
+        ([n, m, k], acc, seed) => {
+          const [A, B, C0] = fc.sample(fc.tuple(matrix(n, k), matrix(m, k), matrix(n, m)), {
+            seed,
+            numRuns: 1,
+          })[0]!;
+          const want = jsKernels.mulABt(A, B, copy(C0), acc);
+          const got = mulABt(A, B, copy(C0), acc);
+          sameBits(got.data, want.data);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('addAtB: C += Aᵀ B identical to the JavaScript loop', () => {
+    fc.assert(
+      fc.property(
+        dims.chain(([n, m, k]) => fc.constantFrom(1, 8).map((f) => scaled([n, m, k], f))),
+        fc.integer(),
+        ([n, m, k], seed) => {
+          const [A, B, C0] = fc.sample(fc.tuple(matrix(n, m), matrix(n, k), matrix(m, k)), {
+            seed,
+            numRuns: 1,
+          })[0]!;
+          sameBits(addAtB(A, B, copy(C0)).data, jsKernels.addAtB(A, B, copy(C0)).data);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('addAB: C += A B identical to the JavaScript loop', () => {
+    fc.assert(
+      fc.property(
+        dims.chain(([n, m, k]) => fc.constantFrom(1, 8).map((f) => scaled([n, m, k], f))),
+        fc.integer(),
+        ([n, m, k], seed) => {
+          const [A, B, C0] = fc.sample(fc.tuple(matrix(n, m), matrix(m, k), matrix(n, k)), {
+            seed,
+            numRuns: 1,
+          })[0]!;
+          sameBits(addAB(A, B, copy(C0)).data, jsKernels.addAB(A, B, copy(C0)).data);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a product by hand: [1 2; 3 4] times its transpose', () => {
+    // Large enough in one dimension to run on the WebAssembly kernels: pad with zero columns.
+    const k = 4096;
+    const A = mat(2, k);
+    A.data.set([1, 2], 0);
+    A.data.set([3, 4], k);
+    expect(Array.from(mulABt(A, A).data)).toEqual([5, 11, 11, 25]);
+    const C = mat(2, k);
+    addAtB(mat(2, 2, Float64Array.from([1, 2, 3, 4])), A, C); // C = [1 3; 2 4] A
+    expect([C.data[0], C.data[1], C.data[k], C.data[k + 1]]).toEqual([10, 14, 14, 20]);
+    const D = mat(2, k);
+    addAB(mat(2, 2, Float64Array.from([1, 2, 3, 4])), A, D);
+    expect([D.data[0], D.data[1], D.data[k], D.data[k + 1]]).toEqual([7, 10, 15, 22]);
+  });
+});
