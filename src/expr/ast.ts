@@ -57,7 +57,18 @@ export const FUNCTIONS = {
 export type FnName = keyof typeof FUNCTIONS;
 export const isFnName = (s: string): s is FnName => Object.prototype.hasOwnProperty.call(FUNCTIONS, s);
 
-export const numValue = (e: Extract<Expr, { kind: 'num' }>): Rational => parseRational(e.value)!;
+/** Parsed number literals, shared (rationals are immutable); cleared when it grows past its cap. */
+const parsed = new Map<string, Rational>();
+const PARSED_CAP = 1 << 14;
+export const numValue = (e: Extract<Expr, { kind: 'num' }>): Rational => {
+  let r = parsed.get(e.value);
+  if (r === undefined) {
+    r = parseRational(e.value)!;
+    if (parsed.size >= PARSED_CAP) parsed.clear();
+    parsed.set(e.value, r);
+  }
+  return r;
+};
 export const num = (v: Rational | number): Expr => ({
   kind: 'num',
   value: ratToString(typeof v === 'number' ? rat(v) : v),

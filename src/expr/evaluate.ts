@@ -140,76 +140,146 @@ function slope(fn: string, a: number, b: number): number {
   }
 }
 
+/** An expression flattened in post-order: every node's operands come before it. */
+interface Flat {
+  readonly nodes: readonly FlatNode[];
+}
+type FlatNode =
+  | { readonly kind: 'const'; readonly value: number }
+  | { readonly kind: 'sym'; readonly slot: number }
+  | { readonly kind: 'add' | 'mul'; readonly args: readonly number[] }
+  | { readonly kind: 'pow'; readonly base: number; readonly exp: number }
+  | { readonly kind: 'call'; readonly fn: string; readonly a: number; readonly b: number | undefined };
+
+function flatten(e: Expr, vars: readonly string[]): Flat {
+  const slot = new Map(vars.map((v, i) => [v, i]));
+  const nodes: FlatNode[] = [];
+  const go = (x: Expr): number => {
+    let node: FlatNode;
+    switch (x.kind) {
+      case 'num':
+        node = { kind: 'const', value: toNumber(numValue(x)) };
+        break;
+      case 'sym': {
+        const i = slot.get(x.name);
+        if (i === undefined) throw new UnboundSymbol(`no value for symbol '${x.name}'`);
+        node = { kind: 'sym', slot: i };
+        break;
+      }
+      case 'add':
+        node = { kind: 'add', args: x.terms.map(go) };
+        break;
+      case 'mul':
+        node = { kind: 'mul', args: x.factors.map(go) };
+        break;
+      case 'pow': {
+        const base = go(x.base);
+        node = { kind: 'pow', base, exp: go(x.exp) };
+        break;
+      }
+      case 'call': {
+        const a = go(x.args[0]!);
+        node = { kind: 'call', fn: x.fn, a, b: x.args[1] ? go(x.args[1]) : undefined };
+        break;
+      }
+    }
+    nodes.push(node);
+    return nodes.length - 1;
+  };
+  go(e);
+  return { nodes };
+}
+
+/** Every node's float64 value, with the same operations in the same order as {@link compile}. */
+function valuesInto(f: Flat, vs: ArrayLike<number>, val: Float64Array): void {
+  const nodes = f.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const x = nodes[i]!;
+    switch (x.kind) {
+      case 'const':
+        val[i] = x.value;
+        break;
+      case 'sym':
+        val[i] = vs[x.slot]!;
+        break;
+      case 'add': {
+        let s = 0;
+        for (const j of x.args) s += val[j]!;
+        val[i] = s;
+        break;
+      }
+      case 'mul': {
+        let s = 1;
+        for (const j of x.args) s *= val[j]!;
+        val[i] = s;
+        break;
+      }
+      case 'pow':
+        val[i] = Math.pow(val[x.base]!, val[x.exp]!);
+        break;
+      case 'call':
+        val[i] = applyFn(x.fn, val[x.a]!, x.b === undefined ? 0 : val[x.b]!);
+        break;
+    }
+  }
+}
+
 /**
  * Compile the *rounding magnitude* of e: a value m(x) ≥ |e(x)| such that the float64 error of
  * evaluating e is a modest multiple of ε·m(x). Sums add their terms' magnitudes (what cancelled
  * still counts), products multiply them, and a function adds its slope times its argument's
  * magnitude. A residual that is within a few ε·m of zero cannot be told from zero in float64.
+ * One pass over the flattened tree: linear in its size.
  */
 export function compileMagnitude(e: Expr, vars: readonly string[]): Compiled {
-  const go = (x: Expr): { value: Compiled; mag: Compiled } => {
-    switch (x.kind) {
-      case 'num':
-      case 'sym': {
-        const value = compile(x, vars);
-        return { value, mag: (vs) => Math.abs(value(vs)) };
-      }
-      case 'add': {
-        const ts = x.terms.map(go);
-        return {
-          value: compile(x, vars),
-          mag: (vs) => {
-            let s = 0;
-            for (const t of ts) s += t.mag(vs);
-            return s;
-          },
-        };
-      }
-      case 'mul': {
-        const fs = x.factors.map(go);
-        return {
-          value: compile(x, vars),
-          mag: (vs) => {
-            let s = 1;
-            for (const f of fs) s *= f.mag(vs);
-            return s;
-          },
-        };
-      }
-      case 'pow': {
-        const b = go(x.base);
-        const ex = go(x.exp);
-        const value = compile(x, vars);
-        return {
-          value,
-          mag: (vs) => {
-            const bv = b.value(vs),
-              ev = ex.value(vs),
-              v = Math.abs(value(vs));
-            // d(b^e) = e b^(e−1) db + b^e ln|b| de
-            const dB = bv === 0 ? 0 : (Math.abs(ev) * v * b.mag(vs)) / Math.abs(bv);
-            const dE = bv === 0 ? 0 : v * Math.abs(Math.log(Math.abs(bv))) * ex.mag(vs);
-            return v + dB + dE;
-          },
-        };
-      }
-      case 'call': {
-        const a = go(x.args[0]!);
-        const b = x.args[1] ? go(x.args[1]) : undefined;
-        const value = compile(x, vars);
-        const fn = x.fn;
-        return {
-          value,
-          mag: (vs) => {
-            const av = a.value(vs);
-            const bv = b ? b.value(vs) : 0;
-            return Math.abs(value(vs)) + slope(fn, av, bv) * a.mag(vs) + (b ? Math.abs(av) * b.mag(vs) : 0);
-          },
-        };
+  const f = flatten(e, vars);
+  const n = f.nodes.length;
+  const val = new Float64Array(n),
+    mag = new Float64Array(n);
+  return (vs) => {
+    valuesInto(f, vs, val);
+    for (let i = 0; i < n; i++) {
+      const x = f.nodes[i]!;
+      switch (x.kind) {
+        case 'const':
+        case 'sym':
+          mag[i] = Math.abs(val[i]!);
+          break;
+        case 'add': {
+          let s = 0;
+          for (const j of x.args) s += mag[j]!;
+          mag[i] = s;
+          break;
+        }
+        case 'mul': {
+          let s = 1;
+          for (const j of x.args) s *= mag[j]!;
+          mag[i] = s;
+          break;
+        }
+        case 'pow': {
+          const bv = val[x.base]!,
+            ev = val[x.exp]!,
+            v = Math.abs(val[i]!);
+          // d(b^e) = e b^(e−1) db + b^e ln|b| de
+          const dB = bv === 0 ? 0 : (Math.abs(ev) * v * mag[x.base]!) / Math.abs(bv);
+          const dE = bv === 0 ? 0 : v * Math.abs(Math.log(Math.abs(bv))) * mag[x.exp]!;
+          mag[i] = v + dB + dE;
+          break;
+        }
+        case 'call': {
+          const av = val[x.a]!;
+          const bv = x.b === undefined ? 0 : val[x.b]!;
+          mag[i] =
+            Math.abs(val[i]!) +
+            slope(x.fn, av, bv) * mag[x.a]! +
+            (x.b === undefined ? 0 : Math.abs(av) * mag[x.b]!);
+          break;
+        }
       }
     }
+    return mag[n - 1]!;
   };
-  return go(e).mag;
 }
 
 /** The smallest positive normal double: below it a result keeps fewer than 53 significant bits. */
@@ -221,59 +291,36 @@ const MIN_NORMAL = 2.2250738585072014e-308;
  * or underflows (a product, power or function value is subnormal, or nonzero factors multiply to
  * 0). There the rounding model behind {@link compileMagnitude} (a relative error ε per operation)
  * fails — exp(u)·exp(u) at u = −360 is subnormal with about ten significant bits — so such a point
- * has left the range in which float64 can judge the residual.
+ * has left the range in which float64 can judge the residual. One pass over the flattened tree.
  */
 export function compileOutOfRange(e: Expr, vars: readonly string[]): (values: ArrayLike<number>) => boolean {
   const tiny = (v: number): boolean => !Number.isFinite(v) || (v !== 0 && Math.abs(v) < MIN_NORMAL);
-  const go = (x: Expr): { value: Compiled; under: (vs: ArrayLike<number>) => boolean } => {
-    switch (x.kind) {
-      case 'num':
-      case 'sym':
-        return { value: compile(x, vars), under: () => false };
-      case 'add': {
-        const ts = x.terms.map(go);
-        const value = compile(x, vars);
-        return { value, under: (vs) => ts.some((t) => t.under(vs)) || !Number.isFinite(value(vs)) };
-      }
-      case 'mul': {
-        const fs = x.factors.map(go);
-        const value = compile(x, vars);
-        return {
-          value,
-          under: (vs) => {
-            if (fs.some((f) => f.under(vs))) return true;
-            const v = value(vs);
-            return tiny(v) || (v === 0 && fs.every((f) => f.value(vs) !== 0));
-          },
-        };
-      }
-      case 'pow': {
-        const b = go(x.base);
-        const ex = go(x.exp);
-        const value = compile(x, vars);
-        return {
-          value,
-          under: (vs) => {
-            if (b.under(vs) || ex.under(vs)) return true;
-            const v = value(vs);
-            return tiny(v) || (v === 0 && b.value(vs) !== 0);
-          },
-        };
-      }
-      case 'call': {
-        const args = x.args.map(go);
-        const value = compile(x, vars);
-        return {
-          value,
-          under: (vs) => {
-            if (args.some((a) => a.under(vs))) return true;
-            const v = value(vs);
-            // exp, sinh… of a large negative argument: 0 or subnormal in place of a tiny positive value.
-            return tiny(v) || (v === 0 && (x.fn === 'exp' || x.fn === 'sigmoid'));
-          },
-        };
+  const f = flatten(e, vars);
+  const val = new Float64Array(f.nodes.length);
+  return (vs) => {
+    valuesInto(f, vs, val);
+    for (let i = 0; i < f.nodes.length; i++) {
+      const x = f.nodes[i]!;
+      const v = val[i]!;
+      switch (x.kind) {
+        case 'const':
+        case 'sym':
+          break;
+        case 'add':
+          if (!Number.isFinite(v)) return true;
+          break;
+        case 'mul':
+          if (tiny(v) || (v === 0 && x.args.every((j) => val[j] !== 0))) return true;
+          break;
+        case 'pow':
+          if (tiny(v) || (v === 0 && val[x.base] !== 0)) return true;
+          break;
+        case 'call':
+          // exp, sinh… of a large negative argument: 0 or subnormal in place of a tiny positive value.
+          if (tiny(v) || (v === 0 && (x.fn === 'exp' || x.fn === 'sigmoid'))) return true;
+          break;
       }
     }
+    return false;
   };
-  return go(e).under;
 }

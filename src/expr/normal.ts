@@ -692,8 +692,38 @@ export function expanded(e: Expr, opts?: NormalizerOptions): Expr {
  * Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form
  * has terms: not a refutation) or 'unknown' (could not normalise).
  */
+/** Normal forms (default options) by expression object: see {@link sharedNormalForm}. */
+const sharedForms = new WeakMap<Expr, { readonly n: Normalizer; readonly form: Normal } | NormalFormError>();
+
+/**
+ * The normal form of e under default options, computed once per expression object and shared: a
+ * decision asks several questions of one residual (is it zero, a witness, its terms, its branches),
+ * and each used to normalise it afresh. Expressions are immutable, so the object fixes the answer;
+ * the normaliser comes along because its atom table gives the form its meaning. Throws the
+ * {@link NormalFormError} the normalisation threw, every time it is asked.
+ */
+export function sharedNormalForm(e: Expr): { readonly n: Normalizer; readonly form: Normal } {
+  let r = sharedForms.get(e);
+  if (r === undefined) {
+    try {
+      const n = new Normalizer();
+      r = { n, form: n.normalize(e) };
+    } catch (err) {
+      if (!(err instanceof NormalFormError)) throw err;
+      r = err;
+    }
+    sharedForms.set(e, r);
+  }
+  if (r instanceof NormalFormError) throw r;
+  return r;
+}
+
 export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
   try {
+    if (opts === undefined) {
+      const { n, form } = sharedNormalForm(e);
+      return n.isZero(form) ? 'zero' : 'nonzero';
+    }
     const n = new Normalizer(opts);
     return n.isZero(n.normalize(e)) ? 'zero' : 'nonzero';
   } catch (err) {

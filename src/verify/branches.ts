@@ -7,7 +7,7 @@
  * the kinks' values proves it everywhere (branches that cannot occur only make the test stricter).
  */
 import { type Expr, num, neg } from '../expr/ast';
-import { Normalizer, NormalFormError, exactZero } from '../expr/normal';
+import { Normalizer, NormalFormError, exactZero, sharedNormalForm } from '../expr/normal';
 import { toText } from '../expr/print';
 
 /** At most this many kink groups are split (2–3 values each). */
@@ -74,8 +74,8 @@ export function branchProof(residual: Expr):
   | undefined {
   let form: Expr;
   try {
-    const n = new Normalizer();
-    form = n.toExpr(n.normalize(residual));
+    const { n, form: normal } = sharedNormalForm(residual);
+    form = n.toExpr(normal);
   } catch (err) {
     if (err instanceof NormalFormError) return undefined;
     throw err;

@@ -6,7 +6,7 @@
  * 2⁶¹ − 1 (a nonzero residue proves a nonzero value).
  */
 import type { Expr } from '../expr/ast';
-import { Normalizer, NormalFormError, type SymbolTerm } from '../expr/normal';
+import { NormalFormError, sharedNormalForm, type SymbolTerm } from '../expr/normal';
 import * as Q from '../expr/rational';
 import type { Rational } from '../expr/rational';
 import { rng } from '../../numeric/rng';
@@ -87,8 +87,7 @@ export function exactWitness(
 ): ExactWitness | undefined {
   let form;
   try {
-    const n = new Normalizer();
-    const x = n.normalize(residual);
+    const { n, form: x } = sharedNormalForm(residual);
     if (n.isZero(x)) return undefined;
     form = n.symbolRational(x);
   } catch (err) {

@@ -19,7 +19,7 @@
  */
 import { type Expr, add } from '../expr/ast';
 import { compile, compileMagnitude, compileOutOfRange, UnboundSymbol, type Compiled } from '../expr/evaluate';
-import { exactZero, Normalizer, NormalFormError } from '../expr/normal';
+import { exactZero, NormalFormError, sharedNormalForm } from '../expr/normal';
 import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
 import { designPoints, kinkArguments, type Role } from './points';
@@ -285,8 +285,8 @@ function hasSymbolicPower(e: Expr): boolean {
 /** The terms of e's exact normal form (what is left after exact cancellation), or undefined. */
 function normalFormTerms(e: Expr): Expr[] | undefined {
   try {
-    const n = new Normalizer();
-    const x = n.toExpr(n.normalize(e));
+    const { n, form } = sharedNormalForm(e);
+    const x = n.toExpr(form);
     return x.kind === 'add' ? [...x.terms] : [x];
   } catch (err) {
     if (err instanceof NormalFormError) return undefined;
