@@ -71,7 +71,7 @@ export function simdMulABt(
   const pB = align(8 * n * k),
     pC = pB + align(8 * m * k),
     pS = pC + align(8 * n * m);
-  const buf = memory(w, pS + 16 * k * Math.ceil(n / 2));
+  const buf = memory(w, pS + 32 * k * Math.ceil(n / 4));
   if (!buf) return false;
   new Float64Array(buf, 0, n * k).set(a.subarray(0, n * k));
   new Float64Array(buf, pB, m * k).set(b.subarray(0, m * k));

@@ -74,10 +74,9 @@ function residuals(
   }
   const grads = siteBlocks(decl, c, e.grad);
   const gradBounds = siteBlocks(decl, c, e.gradBound!);
-  const minusG = siteBlocks(
-    decl,
-    c,
-    e.grad.map((x) => -x),
+  // −∇L at the site only: negate the gathered blocks, not the whole gradient.
+  const minusG = Object.fromEntries(
+    Object.entries(grads).map(([name, m]) => [name, { ...m, data: m.data.map((x) => -x) }]),
   );
   const vals: Values = { ...base, grads, gradBounds };
   const out = new Map<Law, number>();

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD kernels give the JavaScript products' results bit for bit (the kernels keep
  * every entry's operations and their order; only the loops around them change), on shapes that
- * exercise every tail (row pairs, blocks of four, odd lengths), with zeros that take the skipped
+ * exercise every tail (rows packed by four, blocks of four, odd lengths), with zeros that take the skipped
  * blocks, and with ∞ and NaN, whose propagation an order change or a wrong skip would alter.
  */
 import fc from 'fast-check';
