@@ -104,6 +104,20 @@ describe('the dynamics record', () => {
   });
 });
 
+it("a derivation's other laws and their order do not matter (the CLI puts a tested invariance first)", () => {
+  // Each rule reads the charge and the gradient constraint of the charge's own form; a derivation
+  // with its laws reversed (or with another law in front) derives the same dynamics.
+  for (const name of ['rescale', 'translation', 'gl']) {
+    const { decl, d } = block(name);
+    const reversed = { ...d, laws: [...d.laws].reverse() };
+    for (const rule of [SGD, MOMENTUM, 'gf(wd=lambda)', 'precond(lr=eta, wd=lambda)']) {
+      const text = (x: Derivation) =>
+        deriveDynamics(decl, x, parseRule(rule)).laws.map((l) => `${l.id}: ${l.statement.text}`);
+      expect(text(reversed)).toEqual(text(d));
+    }
+  }
+});
+
 it('every law is a dynamics-law record', () => {
   for (const [name, rule] of [
     ['rescale', SGD],
@@ -224,6 +238,28 @@ describe('SGD with weight decay', () => {
     expect(dyn('rescale', SGD).laws.some((x) => x.id === 'normalisation')).toBe(false);
     expect(dyn('gl', SGD).laws.some((x) => x.id === 'normalisation')).toBe(false);
     expect(dyn('homogeneity', SGD).laws.some((x) => x.id === 'normalisation')).toBe(false);
+  });
+
+  it('the normalisation law comes exactly with a pure scaling: X_B = c θ_B, one c for every block', () => {
+    // What the law needs (docs/theory.md §3): invariance under θ ↦ sθ of every block at once.
+    const sgdLaws = (action: Record<string, string>, blocks = { w_in: 'vector[n]', w_out: 'vector[m]' }) => {
+      const decl = readDeclaration({
+        name: 'scaling',
+        kind: 'block',
+        group: 'a',
+        sites: ['hidden-unit'],
+        blocks,
+        action,
+      }) as BlockDeclaration;
+      return deriveDynamics(decl, deriveBlock(decl), parseRule(SGD)).laws.map((l) => l.id);
+    };
+    // Both blocks scaled alike: a pure scaling.
+    expect(sgdLaws({ w_in: 'exp(a)*w_in', w_out: 'exp(a)*w_out' })).toContain('normalisation');
+    // Scaled at different rates, or only one of two blocks: not a scaling of θ.
+    expect(sgdLaws({ w_in: 'exp(2*a)*w_in', w_out: 'exp(a)*w_out' })).not.toContain('normalisation');
+    expect(sgdLaws({ w_in: 'exp(a)*w_in' })).not.toContain('normalisation');
+    // A scaling plus a shift (X = θ + 1) is not a pure scaling either.
+    expect(dyn('mixed', SGD).laws.map((l) => l.id)).not.toContain('normalisation');
   });
 
   it('gl (a matrix charge): C_{k+1} = (1 − ηλ)² C_k + η² C₂(g_k)', () => {
