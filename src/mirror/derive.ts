@@ -79,6 +79,15 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
  * @throws {@link InputError} when the action is not linear, not an involution or not orthogonal.
  */
 export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
+  return deriveMirrorLaws(d, opts, true);
+}
+
+/**
+ * The mirror laws, with or without the stability threshold (the block-mirror derivation's
+ * instantiation check compares only invariance, the invariant set and the Hessian block, and
+ * leaves the threshold's eigenvalue experiment out).
+ */
+export function deriveMirrorLaws(d: MirrorDeclaration, opts: DeriveOptions, threshold: boolean): Derivation {
   const c = mirrorContext(d, opts);
   const invariance = invarianceLaw(c);
   // Nothing is derived from an involution that is not a symmetry.
@@ -103,7 +112,7 @@ export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): De
     constraint,
     onSet(invariantSetLaw(c, constraints, set)),
     onSet(hessianBlockLaw(c, set)),
-    onSet(thresholdLaw(c, set)),
+    ...(threshold ? [onSet(thresholdLaw(c, set))] : []),
   ]);
 }
 

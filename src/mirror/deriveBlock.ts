@@ -39,7 +39,7 @@ import {
 } from '../derive/words';
 import { Instance, flat } from '../derive/instantiate';
 import { shapeOf, dimsOf, dimsText, fail, hasExpm, type Ctx } from '../derive/block';
-import { deriveMirror } from './derive';
+import { deriveMirrorLaws } from './derive';
 import { type Verdict, weakest } from '../verdict';
 import {
   type Derivation,
@@ -435,7 +435,7 @@ function instantiationCheck(
   };
   let d: Derivation;
   try {
-    d = deriveMirror(concrete, { seed, points: Math.min(opts.points ?? 24, 24) });
+    d = deriveMirrorLaws(concrete, { seed, points: Math.min(opts.points ?? 24, 24) }, false);
   } catch (err) {
     if (err instanceof InputError)
       return {
