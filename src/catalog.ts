@@ -2,9 +2,9 @@
  * The built-in catalog: declaration files under catalog/, in the same format users write.
  * No catalog entry has a code path of its own.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadDeclarationFile } from './declaration/load';
+import { loadDeclarationFile, readDeclaration } from './declaration/load';
 import type { Declaration } from './declaration/types';
 import type { SCHEMA_VERSION } from './derivation';
 
@@ -55,7 +55,37 @@ export function catalogPath(name: string): string | undefined {
  */
 export function loadCatalog(name: string): Declaration | undefined {
   const p = catalogPath(name);
-  return p ? loadDeclarationFile(p, `catalog/${basename(p)}`) : undefined;
+  if (!p) return undefined;
+  const file = basename(p);
+  const hit = parsedCatalog()?.[file];
+  // The cached data serves only while the file still reads as the text it was parsed from.
+  if (hit && readFileSync(p, 'utf8') === hit.text) return readDeclaration(hit.raw, `catalog/${file}`);
+  return loadDeclarationFile(p, `catalog/${file}`);
+}
+
+/** A catalog file's text and its parsed data, as `npm run build` caches them (scripts/build-catalog.js). */
+interface CachedEntry {
+  readonly text: string;
+  readonly raw: unknown;
+}
+let parsed: Readonly<Record<string, CachedEntry>> | null | undefined;
+
+/**
+ * The build's cache of the catalog's parsed files (dist/src/catalog.json), or null when there is
+ * none (code run from source): a catalog command then starts without loading the YAML parser.
+ */
+function parsedCatalog(): Readonly<Record<string, CachedEntry>> | null {
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(readFileSync(join(__dirname, 'catalog.json'), 'utf8')) as Record<
+        string,
+        CachedEntry
+      >;
+    } catch {
+      parsed = null;
+    }
+  }
+  return parsed;
 }
 
 /** What `noether list --format json` prints: the catalog's entries. */

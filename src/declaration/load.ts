@@ -9,7 +9,7 @@
  */
 import { orthogonalPart } from '../expr/rmatrix';
 import { openSync, readSync, closeSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import { type Expr, symbols, isFnName, substitute, sym, add, mul, num, callsFn } from '../expr/ast';
 import { toText } from '../expr/print';
 import {
@@ -35,6 +35,11 @@ import { decideZero } from '../verify/zero';
 import { SITE_KINDS, SITE_ROLES, type SiteKind } from '../../numeric/sites';
 import { sub } from '../expr/ast';
 import * as Q from '../expr/rational';
+
+/** The YAML parser, loaded on the first text parsed (a catalog entry read from the build's cache needs none). */
+let yamlModule: typeof import('yaml') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof import('yaml') => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 type Locate = (path: readonly (string | number)[]) => Loc | undefined;
 
@@ -701,6 +706,7 @@ type KeyIndex = WeakMap<object, Map<string, unknown>>;
  * expanding them is bounded by `maxAliasCount`.
  */
 function checkDocument(doc: Document, lc: LineCounter, origin: string): KeyIndex {
+  const { isMap, isSeq, isScalar, isPair } = yaml();
   const index: KeyIndex = new WeakMap();
   function fail(node: unknown, detail: string): never {
     const range = (node as Node | undefined)?.range;
@@ -741,6 +747,7 @@ function nodeLoc(
   index: KeyIndex,
   path: readonly (string | number)[],
 ): Loc | undefined {
+  const { isMap, isSeq, isScalar } = yaml();
   let node: unknown = doc.contents;
   for (const key of path) {
     if (isMap(node)) node = index.get(node)?.get(String(key));
@@ -783,8 +790,20 @@ function nodeLoc(
  * ```
  */
 export function parseDeclarationText(text: string, origin: string): Declaration {
+  const { raw, locate } = parseDocumentChecked(text, origin);
+  return readDeclaration(raw, origin, locate);
+}
+
+/**
+ * The plain data of a declaration's YAML or JSON text, after the document-level checks (size, nesting,
+ * duplicate keys; numbers kept as the text that was written), with a map from field paths to
+ * positions for messages. What {@link parseDeclarationText} validates; the build caches it for the
+ * catalog's files (src/catalog.ts).
+ */
+export function parseDocumentChecked(text: string, origin: string): { raw: unknown; locate: Locate } {
   checkSize(text.length > DECLARATION_LIMITS.bytes ? Buffer.byteLength(text) : text.length, origin);
   checkFlowNesting(text, origin);
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   let doc: Document;
   try {
@@ -808,7 +827,7 @@ export function parseDeclarationText(text: string, origin: string): Declaration 
   } catch (err) {
     throw new InputError(origin, '', `malformed file: ${parserMessage(err)}`);
   }
-  return readDeclaration(raw, origin, (path) => nodeLoc(doc, lc, index, path));
+  return { raw, locate: (path) => nodeLoc(doc, lc, index, path) };
 }
 
 /**
