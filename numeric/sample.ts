@@ -61,8 +61,10 @@ export function sampleParams(net: Network, r: Rng): Float64Array {
   const theta = new Float64Array(net.size);
   for (const b of net.blocks) {
     const scale = Math.exp((r.next() - 0.5) * Math.log(100)) / Math.sqrt(b.cols);
-    for (let i = 0; i < b.rows * b.cols; i++)
-      theta[b.offset + i] = b.name.startsWith('gamma') ? 1 + 0.5 * r.normal() : scale * r.normal();
+    const gamma = b.name.startsWith('gamma');
+    const n = b.rows * b.cols;
+    for (let i = 0; i < n; i++)
+      theta[b.offset + i] = gamma ? 1 + 0.5 * r.normal() : scale * r.normal();
   }
   return theta;
 }
