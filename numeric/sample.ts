@@ -63,8 +63,7 @@ export function sampleParams(net: Network, r: Rng): Float64Array {
     const scale = Math.exp((r.next() - 0.5) * Math.log(100)) / Math.sqrt(b.cols);
     const gamma = b.name.startsWith('gamma');
     const n = b.rows * b.cols;
-    for (let i = 0; i < n; i++)
-      theta[b.offset + i] = gamma ? 1 + 0.5 * r.normal() : scale * r.normal();
+    for (let i = 0; i < n; i++) theta[b.offset + i] = gamma ? 1 + 0.5 * r.normal() : scale * r.normal();
   }
   return theta;
 }
