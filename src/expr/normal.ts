@@ -41,8 +41,8 @@ interface Atom {
   readonly key: string;
   readonly display: Expr;
   readonly positive: boolean;
-  /** For exp atoms: the exponent, as a polynomial. */
-  readonly expOf?: Poly;
+  /** For exp atoms: the exponent (a rational function: exp(1/(x + 1)) has one). */
+  readonly expOf?: Normal;
   /** For log atoms: the argument. */
   readonly logOf?: Normal;
   /** Replacement for atom^2, when a sound identity gives one. */
@@ -404,10 +404,7 @@ export class Normalizer {
         for (const t of p.num.values()) {
           if (!Q.isOne(t.coef)) r = this.addN(r, this.fnAtom('log', this.constN(t.coef)));
           for (const [k, e] of t.mono)
-            r = this.addN(
-              r,
-              this.mulN(this.constN(Q.rat(e)), { num: this.atoms.get(k)!.expOf!, den: ONE_P }),
-            );
+            r = this.addN(r, this.mulN(this.constN(Q.rat(e)), this.atoms.get(k)!.expOf!));
         }
         if (isConst(rest.num) && isConst(rest.den) && Q.isOne(Q.div(constOf(rest.num), constOf(rest.den))))
           return r;
@@ -549,7 +546,7 @@ export class Normalizer {
       key,
       display: call('exp', this.toExpr(arg)),
       positive: true,
-      expOf: isConst(den) ? numP : new Map(),
+      expOf: arg,
     });
   }
 
@@ -617,7 +614,11 @@ export class Normalizer {
             plain.add(k);
             continue;
           }
-          const arg = atom?.expOf && atom.expOf.size === 1 ? [...atom.expOf.values()][0]! : undefined;
+          const ex = atom?.expOf;
+          const arg =
+            ex && ex.num.size === 1 && isConst(ex.den) && Q.isOne(constOf(ex.den))
+              ? [...ex.num.values()][0]!
+              : undefined;
           const [m] = arg?.mono ?? [];
           if (!arg || arg.mono.length !== 1 || m![1] !== 1 || this.atoms.get(m![0])?.display.kind !== 'sym')
             return undefined;
@@ -644,17 +645,20 @@ export class Normalizer {
 }
 
 /** The integer square root of a non-negative BigInt when it is a perfect square. */
+/**
+ * The exact square root of n when n is a perfect square, else undefined. Newton's iteration on
+ * integers from a start above √n (2^⌈bits/2⌉) decreases to ⌊√n⌋ in O(log bits) steps, for any size
+ * (a float start overflows past 2¹⁰²⁴ and, a little below √n, left a unit-step loop of ~√n·2⁻⁵³).
+ */
 function isqrt(n: bigint): bigint | undefined {
   if (n < 0n) return undefined;
   if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
-  for (let i = 0; i < 100; i++) {
-    const y = (x + n / x) / 2n;
-    if (y >= x && x * x <= n) break;
+  let x = 1n << BigInt((n.toString(2).length + 1) >> 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) break;
     x = y;
   }
-  while (x * x > n) x--;
-  while ((x + 1n) * (x + 1n) <= n) x++;
   return x * x === n ? x : undefined;
 }
 
