@@ -134,6 +134,10 @@ describe('rational residuals: a dyadic point and the exact value there', () => {
     expect(witness('x - 5', ['x'], 1, () => false)).toBeUndefined();
   });
 
+  it('an expression that is not well formed is an error, not a missing witness', () => {
+    expect(() => exactWitness({ kind: 'num', value: 'one half' }, [], 1, always)).toThrow(TypeError);
+  });
+
   it('no witness for a residual that is zero, or not a rational function of the symbols', () => {
     expect(witness('x^2 - x*x', ['x'])).toBeUndefined();
     expect(witness('sin(x) - x', ['x'])).toBeUndefined();
@@ -268,6 +272,17 @@ describe('high degree: evaluated modulo 2⁶¹ − 1', () => {
       const r = /residue modulo 2\^61 − 1 is (\d+);/.exec(p.exact)!;
       expect(BigInt(r[1]!)).toBe(residue(v));
     }
+  });
+
+  it('a coefficient whose denominator is a multiple of 2⁶¹ − 1 has no residue: no witness is claimed', () => {
+    // In the numerator, and in the denominator (its constant term leads, so it stays 1 after scaling).
+    expect(witness(`${power('x', 401)}/${P} + x`, ['x'])).toBeUndefined();
+    expect(witness(`1/(${power('x', 401)} + x/${P} + 1)`, ['x'])).toBeUndefined();
+    // The same residuals with a denominator P + 2 (not a multiple) have witnesses, with their residues.
+    const w = witness(`${power('x', 401)}/${P + 2n} + x`, ['x'])!;
+    const x = dyadic(w.point['x']!);
+    const v = fadd(fmul(fpow(x, 401), { n: 1n, d: P + 2n }), x);
+    expect(BigInt(/residue modulo 2\^61 − 1 is (\d+);/.exec(w.exact)![1]!)).toBe(residue(v));
   });
 
   it('a high-degree residual through exp, modulo P too', () => {

@@ -32,21 +32,27 @@ describe('kinkArguments', () => {
     expect(new Set(args)).toEqual(new Set(['x', 'y', 'y - 1', 'relu(2*x)', '2*x']));
     expect(args).toHaveLength(5);
     expect(kinkArguments([parseExpr('exp(x) + x^2')])).toEqual([]);
+    // Inside a product, a power, a call: found at any depth.
+    expect(kinkArguments([parseExpr('2*relu(x - 1)')]).map(toText)).toEqual(['x - 1']);
+    expect(kinkArguments([parseExpr('y*(3 + sign(x))')]).map(toText)).toEqual(['x']);
+    expect(kinkArguments([parseExpr('exp(abs(x))^2')]).map(toText)).toEqual(['x']);
   });
 });
 
 describe('the four strategies, by index mod 4', () => {
   const roles: Role[] = ['parameter', 'data', 'group', 'constant'];
-  const ps = design({ roles, names: ['a', 'b', 'c', 'd'], terms: ['a*b*c*d'], count: 400, seed: 7 });
+  // Built inside each test (not while the file loads), so that each test is seen to depend on the design.
+  const ps = (): number[][] =>
+    design({ roles, names: ['a', 'b', 'c', 'd'], terms: ['a*b*c*d'], count: 400, seed: 7 });
 
   it('count points of the right dimension', () => {
-    expect(ps).toHaveLength(400);
-    for (const p of ps) expect(p).toHaveLength(4);
+    expect(ps()).toHaveLength(400);
+    for (const p of ps()) expect(p).toHaveLength(4);
     expect(design({ terms: ['x'], count: 5 })).toHaveLength(5);
   });
 
   it('grid: multiples of 1/32 in [−2, 2], of 1/16 in [−1.5, 1.5] but not 0 (group), of 1/8 in [0.5, 3]', () => {
-    const g = strategy(ps, 0);
+    const g = strategy(ps(), 0);
     for (const [p, q, s, c] of g) {
       for (const v of [p!, q!]) {
         expect(isMultiple(v, 32)).toBe(true);
@@ -74,12 +80,12 @@ describe('the four strategies, by index mod 4', () => {
   });
 
   it('group grid values that would be 0 become 1/2', () => {
-    const s = strategy(ps, 0).map((p) => p[2]!);
+    const s = strategy(ps(), 0).map((p) => p[2]!);
     expect(s.filter((v) => v === 0.5).length).toBeGreaterThan(s.filter((v) => v === 0.25).length);
   });
 
   it('wide: magnitudes over six decades with both signs; group in [−2, 2); constant in [0.1, 10)', () => {
-    const w = strategy(ps, 1);
+    const w = strategy(ps(), 1);
     for (const col of [0, 1]) {
       const vs = w.map((p) => p[col]!);
       for (const v of vs) {
@@ -109,7 +115,7 @@ describe('the four strategies, by index mod 4', () => {
 
   it('uniform: arbitrary doubles in [−2, 2), [−1.5, 1.5), [0.5, 3)', () => {
     // Without features (no call in the terms) the fourth strategy is uniform too.
-    for (const u of [strategy(ps, 2), strategy(ps, 3)]) {
+    for (const u of [strategy(ps(), 2), strategy(ps(), 3)]) {
       const col = (k: number): number[] => u.map((p) => p[k]!);
       const boxes: [number, number][] = [
         [-2, 2],
@@ -131,11 +137,11 @@ describe('the four strategies, by index mod 4', () => {
 
   it('is deterministic in the seed, and another seed gives other points', () => {
     expect(design({ roles, names: ['a', 'b', 'c', 'd'], terms: ['a*b*c*d'], count: 400, seed: 7 })).toEqual(
-      ps,
+      ps(),
     );
     expect(
       design({ roles, names: ['a', 'b', 'c', 'd'], terms: ['a*b*c*d'], count: 400, seed: 8 }),
-    ).not.toEqual(ps);
+    ).not.toEqual(ps());
   });
 });
 
@@ -286,6 +292,92 @@ describe('feature points', () => {
     // Parameters are searched in [−4, 4].
     const par = design({ terms: ['relu(x + 3.5)'], count: 40 });
     for (const [x] of strategy(par, 3).filter((_, j) => j % 3 === 0)) expect(x).toBe(-3.5);
+  });
+
+  it('the −δ point lies below the root and the +δ point above it, in that order', () => {
+    const pointwise = strategy(design({ terms: ['relu(x - 1/3)'], count: 96 }), 3).map(([x]) => x! - 1 / 3);
+    pointwise.forEach((d, j) => {
+      if (j % 3 === 1) expect(d).toBeLessThan(-0.9e-7 / 3);
+      if (j % 3 === 2) expect(d).toBeGreaterThan(0.9e-7 / 3);
+    });
+    const ae = strategy(design({ terms: ['relu(x - 1/3)'], count: 96, almostEverywhere: true }), 3).map(
+      ([x]) => x! - 1 / 3,
+    );
+    ae.forEach((d, j) => {
+      if (j % 2 === 0) expect(d).toBeLessThan(-0.9e-7 / 3);
+      else expect(d).toBeGreaterThan(0.9e-7 / 3);
+    });
+  });
+
+  it('bisection keeps the better double of the two bracketing an irrational root (x² = k, x³ = k)', () => {
+    const next = (x: number, dir: 1 | -1): number => {
+      const b = new Float64Array([x]);
+      const i = new BigInt64Array(b.buffer);
+      i[0] = i[0]! + BigInt(x > 0 ? dir : -dir);
+      return b[0]!;
+    };
+    for (const p of [2, 3])
+      for (const k of [2, 3, 5, 6, 7, 10, 11, 12, 13, 14, 15]) {
+        const g = (x: number): number => Math.abs(x ** p - k);
+        const [x] = strategy(design({ terms: [`relu(x^${p} - ${k})`], count: 4 }), 3)[0]!;
+        expect(Math.abs(Math.abs(x!) - k ** (1 / p))).toBeLessThanOrEqual(1e-14 * k);
+        expect(g(x!)).toBeLessThanOrEqual(g(next(x!, 1)));
+        expect(g(x!)).toBeLessThanOrEqual(g(next(x!, -1)));
+      }
+  });
+
+  it('a double root is found where the argument is undefined at the start of the scan', () => {
+    // (x − 3/10)² for x > −37/10, NaN below (a power 1/2 of a negative number; not itself a feature).
+    const ps = design({
+      terms: ['exp(-(x - 3/10)^2*(x + 37/10)^0.5/(x + 37/10)^0.5)'],
+      count: 40,
+      almostEverywhere: true,
+    });
+    for (const [x] of strategy(ps, 3)) expect(Math.abs(x! - 0.3)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a near-double root at the start of the scan, not on it (min 1e−9 at x = −4)', () => {
+    const ps = design({ terms: ['exp(-(x + 4)^2 - 1/1000000000)'], count: 40, almostEverywhere: true });
+    for (const [x] of strategy(ps, 3)) expect(Math.abs(x! + 4)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a near-double root at either end of the scan, with a shallower dip just inside it', () => {
+    // ((x ∓ 4)² + 1e−9)((x ∓ 3.69)² + 1/1000): |f| ≈ 1e−10 at ±4, ≈ 1e−4 at ±3.69.
+    for (const s of [1, -1]) {
+      const f = `-((x - ${4 * s})^2 + 1/1000000000)*((x - ${3.69 * s})^2 + 1/1000)`;
+      const ps = design({ terms: [`exp(${f})`], count: 40, almostEverywhere: true });
+      for (const [x] of strategy(ps, 3)) expect(Math.abs(x! - 4 * s)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('the golden-section search stays next to the scan minimum when |f| dips elsewhere too', () => {
+    // |(x − 3/10)²((x + 113/50)² + 1/10)| has a second, shallower dip near x = −2.26.
+    const ps = design({
+      terms: ['exp((x - 3/10)^2*((x + 113/50)^2 + 1/10))'],
+      count: 40,
+      almostEverywhere: true,
+    });
+    for (const [x] of strategy(ps, 3)) expect(Math.abs(x! - 0.3)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a near-double root is judged against the median |value| of the scan, not the value at one point', () => {
+    // −(x − 1/1000)² − 1e−9: least 1e−9 near x = 0, where the scan has ≈ 1e−6; its median is ≈ 4.
+    const ps = design({ terms: ['exp(-(x - 1/1000)^2 - 1/1000000000)'], count: 40, almostEverywhere: true });
+    for (const [x] of strategy(ps, 3)) expect(Math.abs(x! - 0.001)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('the symbol moved onto the surface is chosen at random: sometimes the parameter, sometimes the constant', () => {
+    // relu(x − c): moving x puts it at c ± δ, moving c puts it at x ± δ. Their own uniform boxes are
+    // [−2, 2) and [0.5, 3); a moved coordinate can leave its box (x up to 3, c down to 0.1).
+    const ps = design({
+      roles: ['parameter', 'constant'],
+      names: ['x', 'c'],
+      terms: ['relu(x - c)'],
+      count: 800,
+    });
+    const on = strategy(ps, 3).filter(([x, c]) => Math.abs(x! - c!) <= 1e-6 * Math.max(1, Math.abs(x!)));
+    expect(on.some(([x]) => x! >= 2)).toBe(true);
+    expect(on.some(([, c]) => c! < 0.5)).toBe(true);
   });
 
   it('features whose argument has a symbol outside the names are left out', () => {

@@ -188,6 +188,56 @@ describe('refuted by sampling', () => {
   });
 });
 
+describe('refuted by sampling: which point is shown, and the worst residual', () => {
+  it('the point shown is the first refuting grid point, even after a refuting wide one (relu(x − 1/2))', () => {
+    let checked = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const v = ask(['relu(x - 1/2)'], ['x'], { seed });
+      if (v.kind !== 'refuted' || v.counterexample.kind !== 'point') throw new Error('refuted expected');
+      const xs = designPoints({
+        roles: ['parameter'],
+        names: ['x'],
+        terms: [parseExpr('relu(x - 1/2)')],
+        count: 48,
+        seed,
+        almostEverywhere: false,
+      }).map(([x]) => x!);
+      // Judged by its normal form x·step(x − 1/2) − step(x − 1/2)/2: relative residual
+      // (x − 1/2)/(x + 1/2) for x > 1/2, 0 elsewhere.
+      const rel = (x: number): number => (x > 0.5 ? (x - 0.5) / (x + 0.5) : 0);
+      const refutes = (x: number): boolean => rel(x) >= REFUTATION_THRESHOLD;
+      const grid = xs.filter((x, i) => i % 4 === 0 && refutes(x));
+      if (grid.length === 0) continue;
+      if (xs.findIndex(refutes) % 4 !== 0) checked++;
+      expect(v.counterexample.point['x']).toBe(String(grid[0]));
+      expect(v.counterexample.relativeResidual).toBeCloseTo(rel(grid[0]!), 14);
+    }
+    // Some seeds have a refuting point of another strategy before the first refuting grid point.
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('a residual of one term after cancellation is judged by that term (2 sin x − sin x)', () => {
+    const v = ask(['2*sin(x)', '-sin(x)'], ['x']);
+    if (v.kind !== 'refuted' || v.counterexample.kind !== 'point') throw new Error('refuted expected');
+    const x = Number(v.counterexample.point['x']);
+    expect(v.counterexample.values['residual (normal form)']).toBe(Math.sin(x));
+    expect(v.counterexample.relativeResidual).toBe(1);
+  });
+
+  it('the worst residual over all points decides, not the first one (wrong by z²/10⁷, large only far out)', () => {
+    // Relative size z²/(2·10⁷ + z²): below 2e−7 on the grid (|z| ≤ 2), above 1e−6 for |z| > 4.5.
+    const v = ask(offBy('z^2/10000000'), LETTERS);
+    expect(v.kind).toBe('refuted');
+    if (v.kind !== 'refuted' || v.counterexample.kind !== 'point') return;
+    const z = Number(v.counterexample.point['z']);
+    expect(Math.abs(z)).toBeGreaterThan(4);
+    const k = z ** 2 / 1e7;
+    expect(Math.abs(v.counterexample.relativeResidual - k / (2 + k))).toBeLessThanOrEqual(
+      1e-6 * (k / (2 + k)),
+    );
+  });
+});
+
 describe('judged by what is left after exact cancellation', () => {
   it('x² + 1e−300·exp(y) against x² + 1e−300·exp(z): refuted, though tiny beside x²', () => {
     const v = ask(['x^2 + 1e-300*exp(y)', '-x^2 - 1e-300*exp(z)'], ['x', 'y', 'z']);
@@ -335,6 +385,150 @@ describe('numerically verified', () => {
     expect(v.why).toMatch(
       /^no exact normal form \(budget or unsupported form\); the CAS (does not|is unavailable)/,
     );
+  });
+});
+
+describe('what is confirmed, and what is an error', () => {
+  it('a proof is confirmed only at points where float64 can judge the terms (no overflow or underflow)', () => {
+    // exp(x)^64 = exp(64x) exactly; in float64 both leave the normal range for |64x| > 708.
+    const v = ask(['exp(x)^64', '-exp(64*x)'], ['x']);
+    const xs = designPoints({
+      roles: ['parameter'],
+      names: ['x'],
+      terms: [parseExpr('exp(x)^64'), parseExpr('-exp(64*x)')],
+      count: 48,
+      seed: 1,
+      almostEverywhere: false,
+    }).map(([x]) => x!);
+    const normal = (y: number): boolean => Number.isFinite(y) && y >= 2.2250738585072014e-308;
+    const inRange = xs.filter(
+      (x) => normal(Math.exp(x)) && normal(Math.exp(x) ** 64) && normal(Math.exp(64 * x)),
+    );
+    expect(inRange.length).toBeLessThan(48);
+    expect(inRange.length).toBeGreaterThan(24);
+    expect(v).toEqual({
+      kind: 'proved',
+      method: 'exact normal form reduces the residual to 0',
+      evidence: `confirmed at ${inRange.length} random points, worst relative residual 0.00e+0, seed 1`,
+    });
+  });
+
+  it('half the points with finite values is enough to verify numerically; fewer is not', () => {
+    // tanh(x) = 2σ(2x) − 1, with terms (x − t)^(1/2) that are finite only for x ≥ t (not a feature
+    // of the design, so t does not move the points). t is put between the design's sorted x values.
+    const identity = ['tanh(x)', '-2*sigmoid(2*x)', '1'];
+    const xs = designPoints({
+      roles: ['parameter'],
+      names: ['x'],
+      terms: identity.map(parseExpr),
+      count: 8,
+      seed: 1,
+      almostEverywhere: false,
+    })
+      .map(([x]) => x!)
+      .sort((a, b) => b - a);
+    const withCut = (k: number) => {
+      const t = (xs[k - 1]! + xs[k]!) / 2; // k points above t
+      return ask([...identity, `(x - ${t})^(1/2)`, `-(x - ${t})^(1/2)`], ['x'], { points: 8 });
+    };
+    const half = withCut(4);
+    expect(half.kind).toBe('numerically-verified');
+    if (half.kind === 'numerically-verified') {
+      expect(half.count).toBe(4);
+      expect(half.why).toBe(
+        'the exact normal form does not reduce it; no CAS cross-check was asked for; 4 of 8 points had no finite value',
+      );
+    }
+    expect(withCut(3)).toEqual({
+      kind: 'inconclusive',
+      reason:
+        'only 3 of 8 points gave finite values (the others overflowed, underflowed or left the domain; seed 1), ' +
+        'too few to verify numerically',
+    });
+  });
+
+  it('points on a kink are left out of the count that half of must be finite', () => {
+    // 4 points: the grid point g comes first whatever the terms; relu(x − g) puts it on a kink. Of
+    // the other 3, (x − t)^(1/2) leaves 2 finite: 2 ≥ (4 − 1)/2, so the law is verified.
+    const design = (terms: string[]) =>
+      designPoints({
+        roles: ['parameter'],
+        names: ['x'],
+        terms: terms.map(parseExpr),
+        count: 4,
+        seed: 1,
+        almostEverywhere: true,
+      }).map(([x]) => x!);
+    const g = design(['x'])[0]!;
+    const law = ['tanh(x)', '-2*sigmoid(2*x)', '1', `relu(x - ${g})`, `-relu(x - ${g})`];
+    const [, ...rest] = design(law);
+    const [hi, mid, lo] = rest.sort((a, b) => b - a);
+    expect(lo).toBeLessThan(mid!);
+    const t = (mid! + lo!) / 2;
+    const v = ask([...law, `(x - ${t})^(1/2)`, `-(x - ${t})^(1/2)`], ['x'], {
+      points: 4,
+      almostEverywhere: true,
+    });
+    expect(hi).toBeGreaterThan(t);
+    expect(v).toEqual({
+      kind: 'numerically-verified',
+      count: 2,
+      worstRelative: 0,
+      tolerance: IDENTITY_TOLERANCE,
+      seed: 1,
+      why:
+        'the exact normal form does not reduce it; no CAS cross-check was asked for; almost everywhere ' +
+        '(off the kinks); 1 of 4 points on a kink left out; 1 of 4 points had no finite value',
+    });
+  });
+
+  it('a point is on a kink when the kink argument is nonzero on either side of it, or on both', () => {
+    // K₊ = |x − g| + (x − g) is 0 for x ≤ g and positive above; K₋ = |x − g| − (x − g) the mirror image
+    // (written with sqrt, which is not a kink, so that x − g itself is no kink argument). The grid
+    // point g, which comes first in the design, is on either kink; no other point is.
+    const g = designPoints({
+      roles: ['parameter'],
+      names: ['x'],
+      terms: [parseExpr('x')],
+      count: 4,
+      seed: 1,
+      almostEverywhere: true,
+    })[0]![0]!;
+    for (const k of [`sqrt((x - ${g})^2) + x - ${g}`, `sqrt((x - ${g})^2) - x + ${g}`]) {
+      const v = ask(['tanh(x)', '-2*sigmoid(2*x)', '1', `step(${k})`, `-step(${k})`], ['x'], {
+        points: 4,
+        almostEverywhere: true,
+      });
+      expect(v).toEqual({
+        kind: 'numerically-verified',
+        count: 3,
+        worstRelative: 0,
+        tolerance: IDENTITY_TOLERANCE,
+        seed: 1,
+        why:
+          'the exact normal form does not reduce it; no CAS cross-check was asked for; almost everywhere ' +
+          '(off the kinks); 1 of 4 points on a kink left out',
+      });
+    }
+  });
+
+  it('a malformed expression is an error, not an inconclusive verdict', () => {
+    expect(() =>
+      decideZero({
+        terms: [
+          {
+            kind: 'mul',
+            factors: [
+              { kind: 'sym', name: 'x' },
+              { kind: 'num', value: 'one half' },
+            ],
+          },
+        ],
+        variables: vars('x'),
+        seed: 1,
+        claim: 'c',
+      }),
+    ).toThrow(TypeError);
   });
 });
 

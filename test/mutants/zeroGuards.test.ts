@@ -79,3 +79,13 @@ it('a case analysis claiming 0 everywhere for a true pointwise identity is a pro
     'case analysis on the kinks of -x: the exact normal form vanishes on every one of 3 branches (everywhere)',
   );
 });
+
+it('when the normal form claims 0, the case analysis is not consulted: the normal form is the one disputed', () => {
+  const terms = ['step(x)', '-step(-x)'];
+  mockLies.add(`normal:${residualText(terms)}`);
+  mockLies.add(`branches:${residualText(terms)}`);
+  const v = ask(terms);
+  expect(v.kind).toBe('inconclusive');
+  if (v.kind === 'inconclusive')
+    expect(v.reason).toMatch(/^exact normal form is 0 but evaluation gives relative residual/);
+});
