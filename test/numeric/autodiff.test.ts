@@ -83,9 +83,14 @@ test.prop([cases], { numRuns: 150 })(
       Math.abs(a.dL - b.dL) > 1e-4 * (Math.abs(a.dL) + Math.abs(b.dL) + l2(e.grad) * l2(v) + 1e-300) ||
       l2(a.dg.map((x, i) => x - b.dg[i]!)) > 1e-4 * (l2(a.dg) + l2(b.dg) + l2(e.hv!) + 1e-300);
     fc.pre(!kink);
-    // The loss stencil's own rounding: (8 + 8 + 1 + 1)/12 loss errors of ROUNDING · |L| each (the loss is a
-    // mean of non-negative terms), divided by h — it dominates when |∇L · v| ≪ ε |L| / h.
-    const noiseL = (1.5 * ROUNDING * Math.abs(e.loss)) / 2e-5;
+    // The loss stencil's own rounding: (8 + 8 + 1 + 1)/12 loss errors of ROUNDING · |L|⁺ each, divided by
+    // h — it dominates when |∇L · v| ≪ ε |L|⁺ / h. |L|⁺ is what the loss is computed from: for MSE a mean
+    // of squares, |L| itself; for cross-entropy, log Σ exp f − f_c cancels (a confident prediction
+    // computes L = 0 where it is 1e-164), so its rounding is relative to the logits:
+    // |log Σ exp f| + |f_c| ≤ 2 max |f| + log K.
+    const outs = e.outputs.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const lossMagnitude = Math.abs(e.loss) + (spec.loss === 'ce' ? 2 * outs + Math.log(e.outputs.cols) : 0);
+    const noiseL = (1.5 * ROUNDING * lossMagnitude) / 2e-5;
     expect(Math.abs(e.lossDot! - a.dL)).toBeLessThan(FD_TOL * scaleL + noiseL);
     // ⟨∇L, v⟩ from the backward pass equals L̇ from the forward tangents: an identity (docs/theory.md §7).
     expect(Math.abs(dot(e.grad, v) - e.lossDot!)).toBeLessThan(IDENTITY_TOLERANCE * scaleL);
