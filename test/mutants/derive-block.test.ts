@@ -410,6 +410,8 @@ describe('which constants act as operators, and which laws follow', () => {
     ]);
     allLaws(d);
     expect(derived(d)).toBe(true);
+    expect(law(d, 'gradient-constraint').title).toBe('Gradient constraint ⟨g, X⟩ = 0');
+    expect(law(d, 'hessian-constraint').title).toBe('Hessian constraint H X = −J_Xᵀ g');
     const q = law(d, 'charge');
     expect(q.title).toBe('Gradient-flow charge for symmetric generators');
     expect(q.statement.text).toBe('Q = 1/2 tr(W Wᵀ E) + 1/2 ‖u‖²');
@@ -636,6 +638,12 @@ describe('actions the derivation refuses, with the reason', () => {
     refused('W + a', 'adds a scalar to a [n, d] matrix: write a translation as a*ones');
     refused('W + a*Nt', 'adds matrices of shapes [n, d] and [d, n]', undefined, C);
     refused('W + a*N + a*Nt', 'adds matrices of shapes [n, d] and [d, n]', undefined, C);
+    // One dimension differing is enough.
+    refused('W + a*E*W + a*E', 'adds matrices of shapes [n, d] and [n, n]', undefined, C);
+    refused('W + a*Md', 'adds matrices of shapes [n, d] and [m, d]', undefined, {
+      Md: { shape: 'matrix[m, d]' },
+    });
+    refused('W + a', 'adds a scalar to a [n, 1] matrix: write a translation as a*ones', 'vector[n]');
     refused(
       'W + a*W*N',
       'multiplies a [n, d] matrix by a [n, d] matrix: inner dimensions d and n differ',
@@ -657,6 +665,12 @@ describe('actions the derivation refuses, with the reason', () => {
       C,
     );
     refused('a', 'the action changes the shape of block W: vector[n] becomes [1, 1]', 'vector[n]');
+    refused(
+      'W*R + a*W*R',
+      'the action changes the shape of block W: matrix[n, d] becomes [n, m]',
+      undefined,
+      { R: { shape: 'matrix[d, m]' } },
+    );
     refused('2*W + a*W', 'the action is not the identity at a = 0: it gives 2 W instead of W');
     refused(
       'W + E + a*W',
@@ -668,6 +682,23 @@ describe('actions the derivation refuses, with the reason', () => {
     refused('expm(E)*W + a*W', "expm's argument must vanish at a = 0 (it is E)", undefined, C);
     refused('exp(expm(a))*W', 'exp of a matrix is not supported');
     refused('expm(a)^2*W', 'unsupported form in a block-level action');
+  });
+
+  it('a scalar constant is a scalar: b ↦ b + a c on a scalar block', () => {
+    const d = deriveBlock(
+      block({ blocks: { b: 'scalar' }, constants: { c: 'scalar' }, action: { b: 'b + a*c' } }),
+    );
+    expect(derived(d)).toBe(true);
+    expect(d.generators[0]!.components[0]!.value.text).toBe('c');
+  });
+
+  it('a block the action leaves alone has no generator and H X = 0 there', () => {
+    const d = deriveBlock(
+      block({ blocks: { W: 'matrix[n, d]', u: 'vector[m]' }, action: { W: 'exp(a)*W' } }),
+    );
+    expect(derived(d)).toBe(true);
+    expect(d.generators[0]!.components.map((c) => c.target)).toEqual(['W']);
+    expect(law(d, 'hessian-constraint').statement.text).toBe('(H·X)_W = -∂L/∂W   where X = (W: W)');
   });
 
   it('a scalar block takes scalar actions, and a scalar times a matrix is a matrix', () => {

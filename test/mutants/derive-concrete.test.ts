@@ -12,6 +12,8 @@ import { type Derivation, type Law, NORMALISATION, SCHEMA_VERSION } from '../../
 import type { Expr } from '../../src/expr/ast';
 import { compile } from '../../src/expr/evaluate';
 import { toText, toLatex, gradSymbol } from '../../src/expr/print';
+import { Normalizer } from '../../src/expr/normal';
+import * as Q from '../../src/expr/rational';
 
 const decl = (o: Record<string, unknown>): ConcreteDeclaration =>
   readDeclaration({ name: 'test', kind: 'concrete', group: 'a', ...o }) as ConcreteDeclaration;
@@ -279,5 +281,112 @@ describe('trivially proved laws', () => {
     );
     expect(d.verdict.kind).toBe('proved');
     agrees(exprOf(law(d, 'charge')), ['u', 'v'], (p) => (p['u']! ** 2 - p['v']! ** 2) / 2 + p['u']!);
+  });
+});
+
+describe('more generators', () => {
+  const allLaws = (d: Derivation): void => expect(d.laws.every((l) => l.kind === 'law')).toBe(true);
+
+  it('a hyperbolic rotation of (u, v) on a loss of u² − v²: J_X symmetric but not zero, Q = u v', () => {
+    const d = deriveConcrete(
+      decl({
+        parameters: ['u', 'v'],
+        data: ['y'],
+        loss: '(y - u^2 + v^2)^2',
+        action: { u: 'cosh(a)*u + sinh(a)*v', v: 'sinh(a)*u + cosh(a)*v' },
+      }),
+    );
+    allLaws(d);
+    expect(d.laws.map((l) => [l.id, l.verdict.kind])).toEqual([
+      ['invariance', 'proved'],
+      ['gradient-constraint', 'proved'],
+      ['hessian-constraint', 'proved'],
+      ['charge', 'proved'],
+    ]);
+    expect(law(d, 'gradient-constraint').title).toBe('Gradient constraint ⟨∇L, X⟩ = 0');
+    expect(law(d, 'hessian-constraint').title).toBe('Hessian constraint H X = −J_Xᵀ ∇L');
+    agrees(exprOf(law(d, 'charge')), ['u', 'v'], (p) => p['u']! * p['v']!);
+  });
+
+  it('two obstructions are both named; an integrable X with a non-polynomial potential is inconclusive', () => {
+    const two = deriveConcrete(
+      decl({
+        parameters: ['u', 'v', 'w'],
+        data: ['x', 'y'],
+        loss: '(y - w*x)^2 + 0*u + 0*v',
+        action: { u: 'u + a*v^2', v: 'v + a*w^2' },
+      }),
+    );
+    allLaws(two);
+    expect(law(two, 'no-charge').note).toBe(
+      'the generator is not a gradient field: ∂X_u/∂v − ∂X_v/∂u = 2*v; ∂X_v/∂w − ∂X_w/∂v = 2*w.',
+    );
+    const sine = deriveConcrete(
+      decl({
+        parameters: ['u', 'v'],
+        data: ['x', 'y'],
+        loss: '(y - (u - v)*x)^2',
+        action: { u: 'u + a*sin(u + v)', v: 'v + a*sin(u + v)' },
+      }),
+    );
+    allLaws(sine);
+    expect(law(sine, 'charge').verdict).toEqual({
+      kind: 'inconclusive',
+      reason: 'the potential ∫₀¹ ⟨X(tθ), θ⟩ dt is not polynomial in t (integrability: proved)',
+    });
+  });
+
+  it('declared constants are symbols of the laws (role: constant)', () => {
+    const d = deriveConcrete(
+      decl({
+        parameters: ['w1', 'w2'],
+        data: ['x', 'y'],
+        constants: ['k'],
+        loss: '(y - w2*w1^k*x)^2',
+        action: { w1: 'exp(a)*w1', w2: 'exp(-k*a)*w2' },
+      }),
+    );
+    allLaws(d);
+    expect(d.verdict.kind === 'proved' || d.verdict.kind === 'numerically-verified').toBe(true);
+    const q = law(d, 'charge');
+    agrees(exprOf(q), ['w1', 'w2', 'k'], (p) => (p['w1']! ** 2 - p['k']! * p['w2']! ** 2) / 2);
+  });
+
+  it('an identity the exact normal form cannot reduce: numerically verified unless the CAS is asked', () => {
+    const o = {
+      parameters: ['u', 'v'],
+      data: ['y'],
+      loss: '(sigmoid(u) - 1/(1 + exp(-u)))*v + (y - u)^2',
+      action: { v: 'v + a' },
+    };
+    expect(law(deriveConcrete(decl(o)), 'invariance').verdict.kind).toBe('numerically-verified');
+    expect(law(deriveConcrete(decl(o), { cas: true }), 'invariance').verdict).toMatchObject({
+      kind: 'proved',
+      method: 'CAS (nerdamer-prime) reduces the residual to 0',
+    });
+  });
+});
+
+describe('the charge is checked, not taken on trust (a fault put into the integration)', () => {
+  afterEach(() => jest.restoreAllMocks());
+  it('a potential off by a factor 2 is refuted by ∂Q/∂θ = X', () => {
+    const coefficientsIn = Normalizer.prototype.coefficientsIn;
+    jest.spyOn(Normalizer.prototype, 'coefficientsIn').mockImplementation(function (
+      this: Normalizer,
+      ...args: Parameters<Normalizer['coefficientsIn']>
+    ) {
+      const c = coefficientsIn.apply(this, args);
+      return c && new Map([...c].map(([k, v]) => [k, this.scale(v, Q.rat(2))]));
+    });
+    const d = deriveConcrete(
+      decl({
+        parameters: ['w1', 'w2'],
+        data: ['x', 'y'],
+        loss: '(y - w2*w1*x)^2',
+        action: { w1: 'exp(a)*w1', w2: 'exp(-a)*w2' },
+      }),
+    );
+    agrees(exprOf(law(d, 'charge')), ['w1', 'w2'], (p) => p['w1']! ** 2 - p['w2']! ** 2);
+    expect(law(d, 'charge').verdict.kind).toBe('refuted');
   });
 });
