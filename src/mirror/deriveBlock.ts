@@ -5,14 +5,16 @@
  * assumption that `noether check` tests on sampled networks. From the action alone, in the word
  * algebra (every size at once):
  *
- *   reflection  R² = I (applying the action twice) and R = Rᵀ (Σ⟨φ_B, (Rθ)_B⟩ = Σ⟨(Rφ)_B, θ_B⟩ as traces)
+ *   reflection  R² = I (applying the action twice) and R = Rᵀ
+ *               (Σ⟨φ_B, (Rθ)_B⟩ = Σ⟨(Rφ)_B, θ_B⟩ as traces)
  *   constraint  Oᵀθ = 0 ⟺ (θ − Rθ)/2 = 0, block by block, and what it forces: blocks set to zero
  *               (sparsity, a dead unit), blocks made equal (identical units), a projector annihilating
  *               a factor (low rank)
  *   invariant   L(Rθ) = L(θ) ⇒ ∇L(Rθ) = Rᵀ∇L(θ) = R∇L(θ); on the set Rθ = θ, so (g − Rg)/2 = 0 and,
  *   set         with (θ − Rθ)/2 = 0, GD and SGD on L + γ‖θ‖² stay on it (every minibatch, η, γ)
  *   Hessian     H(Rθ) = R H(θ) R ⇒ on the set H R = R H: H is block-diagonal in (OOᵀ, I − OOᵀ)
- *   threshold   the set attracts gradient flow on L + γ‖θ‖² locally iff γ > −λ_min(OᵀHO)/2 (numeric per network)
+ *   threshold   the set attracts gradient flow on L + γ‖θ‖² locally iff γ > −λ_min(OᵀHO)/2
+ *               (numeric per network)
  *
  * Independent confirmation: the blocks are instantiated at small sizes (symbolic entries, a concrete
  * rational projector), the involution is read off entrywise, and the concrete mirror derivation is
