@@ -1,0 +1,264 @@
+/**
+ * The generating fields of a model: the gradients ∇φ_k of the polynomials φ_k(θ) through which the
+ * model (or the loss) depends on its parameters. A function of θ is conserved by gradient flow for
+ * every loss and every data set exactly when its gradient is orthogonal to all of them (docs/theory.md
+ * §12).
+ *
+ * - A concrete declaration: its loss, a polynomial in parameters and data, is Σ_α c_α(θ) d^α over
+ *   data monomials d^α; the span of ∇_θ L(θ, d) over all data is the span of the ∇c_α.
+ * - An MLP (`--arch`): the network's outputs as polynomials in θ and the input x, grouped by
+ *   monomials of x (and of the bias paths). Linear and zᵏ activations at any depth; ReLU and leaky
+ *   ReLU with one hidden layer, where every unit is active for some inputs and inactive for others
+ *   (its hyperplane crosses the input space), so the span over inputs is that of each unit's own
+ *   fields, W₂[:,k]·[W₁[k,:], b₁[k]] and b₂.
+ */
+import type { Expr } from '../expr/ast';
+import { parseRational, rat } from '../expr/rational';
+import type { ConcreteDeclaration } from '../declaration/types';
+import type { MlpSpec } from '../../numeric/mlp';
+import { UserInputError } from '../../numeric/errors';
+import {
+  addPoly,
+  addTerm,
+  constant,
+  gradient,
+  mulPoly,
+  powPoly,
+  variable,
+  type Field,
+  type Poly,
+  type Term,
+} from './poly';
+
+/** How big a model `laws` takes (each refused with exit 2, naming the limit). */
+export const LAWS_LIMITS = {
+  /** Parameters D. */
+  parameters: 4096,
+  /** Terms of all generating fields together. */
+  terms: 4_000_000,
+  /** Terms of one intermediate polynomial while expanding a loss or a network. */
+  polyTerms: 200_000,
+} as const;
+
+/** What the laws are computed for: D named parameters and their generating fields. */
+export interface FieldSource {
+  readonly names: readonly string[];
+  readonly fields: readonly Field[];
+  /** What the fields are, for the report. */
+  readonly model: string;
+}
+
+function checkSize(p: Poly, what: string): Poly {
+  if (p.size > LAWS_LIMITS.polyTerms)
+    throw new UserInputError(
+      `laws: ${what} expands to more than ${LAWS_LIMITS.polyTerms} terms (the limit); take a smaller model`,
+    );
+  return p;
+}
+
+/** Group a polynomial in (θ, d) by monomials of the data variables (indices ≥ dim): the c_α(θ). */
+function coefficientsByData(p: Poly, dim: number): Poly[] {
+  const groups = new Map<string, Map<string, Term>>();
+  for (const t of p.values()) {
+    const theta = t.m.filter((v) => v < dim);
+    const dataKey = t.m.filter((v) => v >= dim).join(',');
+    let g = groups.get(dataKey);
+    if (!g) groups.set(dataKey, (g = new Map()));
+    addTerm(g, theta, t.c);
+  }
+  return [...groups.values()];
+}
+
+function fieldsOf(coefficients: readonly Poly[]): Field[] {
+  const out: Field[] = [];
+  for (const c of coefficients) {
+    const g = gradient(c);
+    if (g.size > 0) out.push(g);
+  }
+  const terms = out.reduce((s, f) => s + [...f.values()].reduce((u, p) => u + p.size, 0), 0);
+  if (terms > LAWS_LIMITS.terms)
+    throw new UserInputError(
+      `laws: the generating fields have ${terms} terms, over the limit ${LAWS_LIMITS.terms}; take a smaller model`,
+    );
+  return out;
+}
+
+/** A user expression as a polynomial; anything else is refused by name. */
+export function exprToPoly(e: Expr, index: ReadonlyMap<string, number>, where: string): Poly {
+  const rec = (x: Expr): Poly => {
+    switch (x.kind) {
+      case 'num': {
+        const r = parseRational(x.value);
+        if (!r) throw new UserInputError(`laws: ${where}: the number ${x.value} is not exact`);
+        return constant(r);
+      }
+      case 'sym': {
+        const i = index.get(x.name);
+        if (i === undefined)
+          throw new UserInputError(
+            `laws: ${where} uses '${x.name}', which is neither a parameter nor data (give constants a value)`,
+          );
+        return variable(i);
+      }
+      case 'add':
+        return checkSize(
+          x.terms.reduce<Poly>((s, t) => addPoly(s, rec(t)), new Map()),
+          where,
+        );
+      case 'mul':
+        return checkSize(
+          x.factors.reduce<Poly>((s, f) => mulPoly(s, rec(f)), constant(rat(1))),
+          where,
+        );
+      case 'pow': {
+        const k = x.exp.kind === 'num' ? parseRational(x.exp.value) : undefined;
+        const base = rec(x.base);
+        if (k && k.d === 1n && k.n >= 0n && k.n <= 64n) return checkSize(powPoly(base, Number(k.n)), where);
+        const c = base.size === 1 ? base.get('') : undefined;
+        if (k && k.d === 1n && k.n < 0n && k.n >= -64n && c) {
+          const inv = rat(c.c.d, c.c.n);
+          return constant(powPoly(constant(inv), Number(-k.n)).get('')!.c);
+        }
+        throw new UserInputError(
+          `laws: ${where} is not a polynomial (a power with exponent other than 0…64)`,
+        );
+      }
+      case 'call':
+        throw new UserInputError(
+          `laws: ${where} is not a polynomial (${x.fn}); laws takes polynomial losses, ` +
+            `and ReLU networks through --arch`,
+        );
+    }
+  };
+  return rec(e);
+}
+
+/** The generating fields of a concrete declaration's loss, over all values of its data. */
+export function concreteFields(d: ConcreteDeclaration): FieldSource {
+  const index = new Map<string, number>();
+  d.parameters.forEach((p, i) => index.set(p, i));
+  d.data.forEach((x, i) => index.set(x, d.parameters.length + i));
+  if (d.parameters.length > LAWS_LIMITS.parameters)
+    throw new UserInputError(`laws: more than ${LAWS_LIMITS.parameters} parameters (the limit)`);
+  const loss = exprToPoly(d.loss, index, `the loss of '${d.name}'`);
+  return {
+    names: d.parameters,
+    fields: fieldsOf(coefficientsByData(loss, d.parameters.length)),
+    model: `the loss of '${d.name}' over all values of its data (${d.data.join(', ') || 'none'})`,
+  };
+}
+
+/** Parameter names of an MLP in the order W1, b1, W2, b2, …; and each layer's index arrays. */
+function layout(spec: MlpSpec): {
+  names: string[];
+  w: number[][][];
+  b: (number[] | undefined)[];
+} {
+  const names: string[] = [];
+  const w: number[][][] = [];
+  const b: (number[] | undefined)[] = [];
+  for (let l = 1; l < spec.widths.length; l++) {
+    const rows = spec.widths[l]!;
+    const cols = spec.widths[l - 1]!;
+    const m: number[][] = [];
+    for (let i = 0; i < rows; i++) {
+      const row: number[] = [];
+      for (let j = 0; j < cols; j++) {
+        row.push(names.length);
+        names.push(`W${l}[${i + 1},${j + 1}]`);
+      }
+      m.push(row);
+    }
+    w.push(m);
+    if (spec.bias) {
+      const v: number[] = [];
+      for (let i = 0; i < rows; i++) {
+        v.push(names.length);
+        names.push(`b${l}[${i + 1}]`);
+      }
+      b.push(v);
+    } else b.push(undefined);
+  }
+  return { names, w, b };
+}
+
+/**
+ * The outputs of an MLP as polynomials in θ and x (x's variables after θ's): `hidden` maps each
+ * hidden pre-activation to its activation (zᵏ, z, or 0 for a unit switched off).
+ */
+function forward(
+  spec: MlpSpec,
+  lay: ReturnType<typeof layout>,
+  hidden: (z: Poly, layer: number, unit: number) => Poly,
+): Poly[] {
+  const dim = lay.names.length;
+  let h: Poly[] = [];
+  for (let i = 0; i < spec.widths[0]!; i++) h.push(variable(dim + i));
+  const layers = spec.widths.length - 1;
+  for (let l = 0; l < layers; l++) {
+    const z = lay.w[l]!.map((row, i) => {
+      let s: Poly = lay.b[l] ? variable(lay.b[l]![i]!) : new Map();
+      row.forEach((wij, j) => {
+        s = addPoly(s, mulPoly(variable(wij), h[j]!));
+      });
+      return checkSize(s, 'the network');
+    });
+    h = l === layers - 1 ? z : z.map((zi, i) => checkSize(hidden(zi, l, i), 'the network'));
+  }
+  return h;
+}
+
+/** The generating fields of an MLP's outputs over all inputs (see the module comment). */
+export function archFields(spec: MlpSpec): FieldSource {
+  if (spec.norm !== 'none')
+    throw new UserInputError(
+      'laws: normalised layers are not polynomial; take an architecture without norms',
+    );
+  const act = spec.act;
+  if (act.kind === 'tanh')
+    throw new UserInputError('laws: tanh is not polynomial; take linear, relu, leaky or poly<k>');
+  const lay = layout(spec);
+  const dim = lay.names.length;
+  if (dim > LAWS_LIMITS.parameters)
+    throw new UserInputError(`laws: ${dim} parameters, over the limit ${LAWS_LIMITS.parameters}`);
+  const hiddenLayers = spec.widths.length - 2;
+  const bias = spec.bias ? '' : ', no biases';
+  if (act.kind === 'relu' || act.kind === 'leaky') {
+    if (hiddenLayers > 1)
+      throw new UserInputError(
+        `laws: ${act.kind} networks with one hidden layer only (d0-r-d2); ` +
+          `deeper ones need their activation regions`,
+      );
+    const coefficients: Poly[] = [];
+    const units = hiddenLayers === 1 ? spec.widths[1]! : 0;
+    for (let k = -1; k < units; k++) {
+      // k = −1: every unit off (the output bias alone); else unit k alone (its slope is a scale)
+      const out = forward(spec, lay, (z, _l, unit) => (unit === k ? z : new Map()));
+      for (const f of out) coefficients.push(...coefficientsByData(f, dim));
+    }
+    return {
+      names: lay.names,
+      fields: fieldsOf(dedupe(coefficients)),
+      model: `${spec.widths.join('-')} ${act.kind} network${bias}: each unit's paths, over all inputs`,
+    };
+  }
+  const k = act.kind === 'poly' ? act.degree : 1;
+  const out = forward(spec, lay, (z) => (k === 1 ? z : powPoly(z, k)));
+  const coefficients = out.flatMap((f) => coefficientsByData(f, dim));
+  return {
+    names: lay.names,
+    fields: fieldsOf(coefficients),
+    model: `${spec.widths.join('-')} ${act.kind === 'poly' ? `z^${k}` : 'linear'} network${bias}, over all inputs`,
+  };
+}
+
+/** Drop repeated polynomials (the output bias appears once per unit switched on). */
+function dedupe(ps: readonly Poly[]): Poly[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const key = [...p.entries()].map(([k, t]) => `${k}:${t.c.n}/${t.c.d}`).join(';');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

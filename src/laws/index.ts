@@ -1,0 +1,132 @@
+/**
+ * `noether laws`: how many conservation laws gradient flow has for every loss and data set, which
+ * they are, and whether the list is complete (docs/theory.md §12).
+ *
+ * Two bounds, each sound on its own: the laws found are proved identities (a lower bound once reduced
+ * to a functionally independent set), and D − rank of the generated Lie algebra at a random point mod p
+ * is an upper bound (the rank at a point never exceeds the generic rank, the rank mod p never exceeds
+ * the rank over ℚ, and brackets left untried only lower it). When they meet, the list is complete.
+ */
+import { archSpec } from '../arch';
+import type { ConcreteDeclaration } from '../declaration/types';
+import type { SCHEMA_VERSION } from '../derivation';
+import { rng } from '../../numeric/rng';
+import { archFields, concreteFields, type FieldSource } from './fields';
+import { lieRank } from './lie';
+import { P } from './modp';
+import { polyText } from './poly';
+import { searchLaws } from './search';
+import { discoverSymmetries, type SymmetryReport } from './symmetries';
+
+/** A law in a laws report: proved identically (⟨∇h, X⟩ ≡ 0 for every generating field, over ℚ). */
+export interface LawEntry {
+  readonly expression: string;
+  readonly degree: number;
+  readonly verdict: 'proved';
+}
+
+/** What `noether laws` reports. */
+export interface LawsReport {
+  readonly kind: 'laws';
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  /** The declaration's name or the architecture spec. */
+  readonly subject: string;
+  /** What the generating fields are. */
+  readonly model: string;
+  /** D, the number of parameters. */
+  readonly parameters: number;
+  /** Generating fields (nonzero gradients of the model's coefficient polynomials). */
+  readonly generators: number;
+  /** Rank of the generated Lie algebra at the point (mod p): a lower bound on its dimension. */
+  readonly lieDimension: number;
+  /** The rank after each bracket level (level 1: the generators). */
+  readonly lieLevels: readonly number[];
+  /** D − lieDimension: no more independent laws exist. */
+  readonly upperBound: number;
+  /** The functionally independent laws found (each proved). */
+  readonly laws: readonly LawEntry[];
+  /** How many independent laws are proved to exist: laws.length. */
+  readonly lowerBound: number;
+  /** The polynomial degree searched, and whether the search ran. */
+  readonly search:
+    | {
+        readonly kind: 'searched';
+        readonly degree: number;
+        readonly space: number;
+        readonly unconfirmed: number;
+      }
+    | { readonly kind: 'skipped'; readonly degree: number; readonly reason: string };
+  /** True only when lowerBound = upperBound: the list is complete (proved). */
+  readonly complete: boolean;
+  /** Why the list may be incomplete (absent when complete). */
+  readonly gap?: string;
+  /** Linear symmetries of the model, their charges and which laws they explain. */
+  readonly symmetries: SymmetryReport;
+  readonly prime: number;
+  readonly seed: number;
+}
+
+export interface LawsOptions {
+  /** Highest polynomial degree searched (default 2). */
+  readonly degree?: number;
+  readonly seed?: number;
+}
+
+/** The laws of a field source (the shared core of every entry point). */
+export function lawsOf(subject: string, src: FieldSource, opts: LawsOptions = {}): LawsReport {
+  const seed = opts.seed ?? 1;
+  const degree = opts.degree ?? 2;
+  const r = rng(seed);
+  const dim = src.names.length;
+  const theta = src.names.map(() => 1 + Math.floor(r.next() * (P - 1)));
+  const lie = lieRank(src.fields, dim, theta, r);
+  const upperBound = dim - lie.rank;
+  const search = searchLaws(src.fields, dim, degree, theta);
+  const found = search.kind === 'searched' ? search.laws : [];
+  const laws = found.map((l) => ({
+    expression: polyText(l.poly, src.names),
+    degree: l.degree,
+    verdict: 'proved' as const,
+  }));
+  const complete = laws.length === upperBound;
+  const gap = complete
+    ? undefined
+    : search.kind === 'skipped'
+      ? `the law search was skipped (${search.reason}); up to ${upperBound} laws may exist`
+      : `${upperBound - laws.length} more independent law${upperBound - laws.length === 1 ? '' : 's'} may exist: ` +
+        `of degree above ${degree}, not polynomial, or the Lie algebra's rank is higher than found at this point`;
+  return {
+    kind: 'laws',
+    schemaVersion: 1,
+    subject,
+    model: src.model,
+    parameters: dim,
+    generators: src.fields.length,
+    lieDimension: lie.rank,
+    lieLevels: lie.levels,
+    upperBound,
+    laws,
+    lowerBound: laws.length,
+    search:
+      search.kind === 'searched'
+        ? { kind: 'searched', degree, space: search.space, unconfirmed: search.unconfirmed }
+        : { kind: 'skipped', degree, reason: search.reason },
+    complete,
+    ...(gap ? { gap } : {}),
+    symmetries: discoverSymmetries(src, found, theta),
+    prime: P,
+    seed,
+  };
+}
+
+/** The laws of an architecture spec, e.g. `'4-3-5:linear'`, `'4-3-5:relu:nobias'`. */
+export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
+  // the fields are the model's, whatever the loss: a spec without one is read with mse (any output width)
+  const withLoss = spec.split(':').some((t) => /^(mse|ce)$/i.test(t.trim())) ? spec : `${spec}:mse`;
+  return lawsOf(spec, archFields(archSpec(withLoss)), opts);
+}
+
+/** The laws of a concrete declaration's (polynomial) loss over all its data. */
+export function lawsForDeclaration(d: ConcreteDeclaration, opts: LawsOptions = {}): LawsReport {
+  return lawsOf(d.name, concreteFields(d), opts);
+}

@@ -1,0 +1,196 @@
+/**
+ * Polynomial conservation laws up to a degree: h = Σ c_m m over the monomials m of degree 1…d with
+ * ⟨∇h, X⟩ ≡ 0 for every generating field X — a sparse linear system on the coefficients, one equation
+ * per (field, monomial of the product). It is solved modulo p; each solution is lifted to ℚ by
+ * rational reconstruction and kept only when the identity is then confirmed exactly over ℚ, so every
+ * law reported is proved. The laws are then reduced to a functionally independent set: ranks of
+ * their gradients at a point (mod p), a lower bound on their generic rank.
+ */
+import { gcd, rat } from '../expr/rational';
+import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
+import { kernel, type Row } from './sparse';
+import {
+  compareTerms,
+  gradient,
+  lieDerivative,
+  monoKey,
+  mulMono,
+  type Field,
+  type Monomial,
+  type Poly,
+  type Term,
+} from './poly';
+import { compile, evaluate, pointOf } from './jets';
+
+/** The largest system the search builds (unknown coefficients; equations' nonzeros). */
+export const SEARCH_LIMITS = { unknowns: 150_000, nonzeros: 12_000_000 } as const;
+
+export interface FoundLaw {
+  readonly poly: Poly;
+  readonly degree: number;
+}
+
+export type LawSearch =
+  | {
+      readonly kind: 'searched';
+      readonly degree: number;
+      /** Functionally independent laws (their gradients independent at the point), lowest degree first. */
+      readonly laws: readonly FoundLaw[];
+      /** Dimension of the space of polynomial laws of degree ≤ d (constants excluded). */
+      readonly space: number;
+      /** Solutions mod p that did not lift to an exact law (dropped; they only make the list shorter). */
+      readonly unconfirmed: number;
+    }
+  | { readonly kind: 'skipped'; readonly degree: number; readonly reason: string };
+
+/** All monomials of degree 1…d in `dim` variables, by degree then lexicographically. */
+function monomials(dim: number, d: number): Monomial[] {
+  const out: Monomial[] = [];
+  let layer: Monomial[] = [[]];
+  for (let k = 1; k <= d; k++) {
+    const next: Monomial[] = [];
+    for (const m of layer) for (let v = m.length ? m[m.length - 1]! : 0; v < dim; v++) next.push([...m, v]);
+    for (const m of next) out.push(m);
+    layer = next;
+  }
+  return out;
+}
+
+const countMonomials = (dim: number, d: number): number => {
+  let total = 0;
+  let c = 1; // C(dim + k − 1, k)
+  for (let k = 1; k <= d; k++) {
+    c = (c * (dim + k - 1)) / k;
+    total += c;
+  }
+  return total;
+};
+
+/**
+ * A key for the product of two sorted monomials: a number when the variables' indices pack into 52
+ * bits (the common case), else text.
+ */
+function monomialKeyer(dim: number): (a: Monomial, b: Monomial) => number | string {
+  const base = Math.max(2, dim + 1);
+  return (a, b) => {
+    const m = mulMono(a, b);
+    if (Math.pow(base, m.length) < 2 ** 52) {
+      let k = 0;
+      for (const v of m) k = k * base + (v + 1);
+      return k;
+    }
+    return monoKey(m);
+  };
+}
+
+/** Lift a solution mod p to ℚ (undefined when an entry does not reconstruct). */
+function lift(entries: ReadonlyMap<number, number>, unknowns: readonly Monomial[]): Poly | undefined {
+  const p = new Map<string, Term>();
+  for (const [u, x] of entries) {
+    const r = reconstruct(x);
+    if (!r) return undefined;
+    const m = unknowns[u]!;
+    p.set(monoKey(m), { m, c: rat(r.n, r.d) });
+  }
+  return normalise(p);
+}
+
+/** Integer coefficients with gcd 1, the leading term positive. */
+export function normalise(p: Poly): Poly {
+  const terms = [...p.values()];
+  if (terms.length === 0) return p;
+  let den = 1n;
+  for (const t of terms) den = (den * t.c.d) / gcd(den, t.c.d);
+  let g = 0n;
+  for (const t of terms) g = gcd(g, (t.c.n * den) / t.c.d);
+  const lead = [...terms].sort(compareTerms)[0]!;
+  const sign = lead.c.n < 0n ? -1n : 1n;
+  const out = new Map<string, Term>();
+  for (const t of terms) out.set(monoKey(t.m), { m: t.m, c: rat((sign * t.c.n * den) / t.c.d / g) });
+  return out;
+}
+
+/** Exactly: ⟨∇h, X⟩ ≡ 0 for every field. */
+export const conserved = (h: Poly, fields: readonly Field[]): boolean =>
+  fields.every((f) => lieDerivative(h, f).size === 0);
+
+/** Search for polynomial laws of degree 1…d and keep a functionally independent set. */
+export function searchLaws(
+  fields: readonly Field[],
+  dim: number,
+  degree: number,
+  theta: readonly number[],
+): LawSearch {
+  const count = countMonomials(dim, degree);
+  if (count > SEARCH_LIMITS.unknowns)
+    return {
+      kind: 'skipped',
+      degree,
+      reason: `${count} unknown coefficients at degree ${degree}, over the search limit ${SEARCH_LIMITS.unknowns}`,
+    };
+  const unknowns = monomials(dim, degree);
+  const byVar: number[][] = Array.from({ length: dim }, () => []);
+  unknowns.forEach((m, u) => {
+    for (const v of new Set(m)) byVar[v]!.push(u);
+  });
+  // one field at a time: its equations (keyed by the product's monomial) are its own
+  const rows: Row[] = [];
+  const zeros = new Set<number>();
+  let nonzeros = 0;
+  const key = monomialKeyer(dim);
+  for (let g = 0; g < fields.length; g++) {
+    const local = new Map<number | string, Row>();
+    for (const [a, fa] of fields[g]!) {
+      const terms = [...fa.values()].map((t) => ({ m: t.m, c: ratp(t.c)! }));
+      for (const u of byVar[a]!) {
+        const m = unknowns[u]!;
+        const e = m.filter((x) => x === a).length;
+        const at = m.indexOf(a);
+        const rest = [...m.slice(0, at), ...m.slice(at + 1)];
+        for (const t of terms) {
+          const k = key(rest, t.m);
+          let row = local.get(k);
+          if (!row) local.set(k, (row = new Map()));
+          const s = addp(row.get(u) ?? 0, mulp(e % P, t.c));
+          if (s === 0) row.delete(u);
+          else row.set(u, s);
+        }
+        nonzeros += terms.length;
+        if (nonzeros > SEARCH_LIMITS.nonzeros)
+          return {
+            kind: 'skipped',
+            degree,
+            reason: `the system has over ${SEARCH_LIMITS.nonzeros} nonzeros at degree ${degree} (the limit)`,
+          };
+      }
+    }
+    for (const row of local.values()) {
+      if (row.size === 1) zeros.add(row.keys().next().value as number);
+      else if (row.size > 1) rows.push(row);
+    }
+  }
+  const solutions = kernel(rows, unknowns.length, zeros);
+  const exact: FoundLaw[] = [];
+  let unconfirmed = 0;
+  for (const sol of solutions) {
+    const h = lift(sol, unknowns);
+    if (h && conserved(h, fields))
+      exact.push({ poly: h, degree: Math.max(...[...h.values()].map((t) => t.m.length)) });
+    else unconfirmed++;
+  }
+  exact.sort((a, b) => a.degree - b.degree || a.poly.size - b.poly.size);
+  return {
+    kind: 'searched',
+    degree,
+    laws: independent(exact, dim, theta),
+    space: solutions.length,
+    unconfirmed,
+  };
+}
+
+/** A maximal subset whose gradients are independent at θ (mod p), keeping the earlier ones. */
+export function independent(laws: readonly FoundLaw[], dim: number, theta: readonly number[]): FoundLaw[] {
+  const ech = new Echelon(dim);
+  const at = pointOf(theta);
+  return laws.filter((l) => ech.add(Int32Array.from(evaluate(compile([gradient(l.poly)]), at, dim))));
+}

@@ -1,0 +1,263 @@
+/**
+ * The linear (affine) symmetries of a model, discovered rather than declared: every generator
+ * X(θ) = Aθ + b with ⟨∇φ_k, X⟩ ≡ 0 for every generating field — a linear system on A and b, solved mod p,
+ * lifted to ℚ and confirmed exactly. They form a Lie algebra g ([X, Y] = DY·X − DX·Y stays linear).
+ *
+ * Noether's charge of X exists for gradient flow exactly when A is symmetric (then X = ∇Q with
+ * Q = ½θᵀAθ + bᵀθ); an antisymmetric part gives a constraint on the gradient and no charge. Conversely
+ * every law h of degree ≤ 2 is the charge of the symmetric linear symmetry ∇h; a law of higher degree
+ * is explained by no linear symmetry.
+ */
+import * as Q from '../expr/rational';
+import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
+import { kernel } from './sparse';
+import { addPoly, lieDerivative, monoKey, mulPoly, polyText, type Field, type Poly, type Term } from './poly';
+import { normalise, type FoundLaw } from './search';
+import type { FieldSource } from './fields';
+
+/** The largest system the discovery builds (unknowns D² + D; the exact basis size). */
+export const SYMMETRY_LIMITS = { unknowns: 20_000, nonzeros: 4_000_000, basis: 200 } as const;
+
+export type SymmetryReport =
+  | {
+      readonly kind: 'found';
+      /** dim g: the linear symmetries (constant translations included). */
+      readonly dimension: number;
+      /** dim [g, g]: 0 when g is abelian. */
+      readonly derivedDimension: number;
+      /** Generators with a symmetric A: one Noether charge each. */
+      readonly symmetricDimension: number;
+      /** A basis of the charges ½θᵀAθ + bᵀθ (written with integer coefficients). */
+      readonly charges: readonly string[];
+      /** Indices (into the report's laws) of laws that are charges of a linear symmetry. */
+      readonly explained: readonly number[];
+      /** Indices of laws no linear symmetry explains (degree above 2). */
+      readonly unexplained: readonly number[];
+    }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+interface Affine {
+  readonly a: Q.Rational[][];
+  readonly b: Q.Rational[];
+}
+
+function affineField(x: Affine): Field {
+  const f = new Map<number, Poly>();
+  x.a.forEach((row, i) => {
+    const p = new Map<string, Term>();
+    row.forEach((c, j) => {
+      if (!Q.isZero(c)) p.set(String(j), { m: [j], c });
+    });
+    if (!Q.isZero(x.b[i]!)) p.set('', { m: [], c: x.b[i]! });
+    if (p.size > 0) f.set(i, p);
+  });
+  return f;
+}
+
+/** ⟨F, X⟩ as a polynomial. */
+function pairing(f: Field, x: Field): Poly {
+  let out: Poly = new Map();
+  for (const [a, fa] of f) {
+    const xa = x.get(a);
+    if (xa) out = addPoly(out, mulPoly(fa, xa));
+  }
+  return out;
+}
+
+/** Discover g, its charges, and which of the laws they explain. */
+export function discoverSymmetries(
+  src: FieldSource,
+  laws: readonly FoundLaw[],
+  _theta: readonly number[],
+): SymmetryReport {
+  const dim = src.names.length;
+  const unknowns = dim * dim + dim;
+  if (unknowns > SYMMETRY_LIMITS.unknowns)
+    return {
+      kind: 'skipped',
+      reason: `${unknowns} unknowns (A and b), over the discovery limit ${SYMMETRY_LIMITS.unknowns}`,
+    };
+  // unknown u < D²: A[a][b] with u = a·D + b (the θ_b term of X_a); u ≥ D²: b[a]
+  const equations = new Map<string, Map<number, number>>();
+  let nonzeros = 0;
+  for (let g = 0; g < src.fields.length; g++)
+    for (const [a, fa] of src.fields[g]!)
+      for (const t of fa.values()) {
+        const c = ratp(t.c)!;
+        for (let b = 0; b <= dim; b++) {
+          const u = b < dim ? a * dim + b : dim * dim + a;
+          const m = b < dim ? [...t.m, b].sort((x, y) => x - y) : t.m;
+          const key = `${g}|${monoKey(m)}`;
+          let row = equations.get(key);
+          if (!row) equations.set(key, (row = new Map()));
+          const s = addp(row.get(u) ?? 0, c);
+          if (s === 0) row.delete(u);
+          else row.set(u, s);
+          if (++nonzeros > SYMMETRY_LIMITS.nonzeros)
+            return {
+              kind: 'skipped',
+              reason: `over ${SYMMETRY_LIMITS.nonzeros} nonzeros (the discovery limit)`,
+            };
+        }
+      }
+  const basis = kernel(equations.values(), unknowns);
+  if (basis.length > SYMMETRY_LIMITS.basis)
+    return {
+      kind: 'skipped',
+      reason: `${basis.length} independent generators, over the limit ${SYMMETRY_LIMITS.basis}`,
+    };
+  const gens: Affine[] = [];
+  for (const v of basis) {
+    const x = toAffine(v, dim);
+    if (!x) continue;
+    const field = affineField(x);
+    if (src.fields.every((f) => pairing(f, field).size === 0)) gens.push(x);
+  }
+  // [X, Y] = (BA − AB)θ + (B a − A b) for X = Aθ + a, Y = Bθ + b; its span's rank mod p
+  const modp = gens.map((x) => toModp(x, dim));
+  const derived = new Echelon(dim * dim + dim);
+  for (let i = 0; i < modp.length; i++)
+    for (let j = i + 1; j < modp.length; j++) derived.add(flatBracket(modp[i]!, modp[j]!, dim));
+  // combinations Σ cᵢ Xᵢ whose A is symmetric: the kernel of the antisymmetric parts
+  const rows = new Map<number, Map<number, number>>();
+  modp.forEach((x, i) => {
+    for (const [key, c] of x.a) {
+      const [r, col] = [Math.floor(key / dim), key % dim];
+      if (r === col) continue;
+      const [lo, hi, sign] = r < col ? [r, col, 1] : [col, r, -1];
+      const k = lo * dim + hi;
+      let row = rows.get(k);
+      if (!row) rows.set(k, (row = new Map()));
+      const s0 = addp(row.get(i) ?? 0, sign > 0 ? c : P - c);
+      if (s0 === 0) row.delete(i);
+      else row.set(i, s0);
+    }
+  });
+  const charges: Poly[] = [];
+  for (const combo of kernel(rows.values(), gens.length)) {
+    const x = combine(gens, combo);
+    if (!x) continue;
+    const q = charge(x);
+    // a charge is a law: confirmed exactly, like every law
+    if (q.size > 0 && src.fields.every((f) => lieDerivative(q, f).size === 0)) charges.push(normalise(q));
+  }
+  // a law of degree ≤ 2 is the charge of the symmetric linear symmetry ∇h (its own identity proves it)
+  const explained: number[] = [];
+  const unexplained: number[] = [];
+  laws.forEach((l, i) => (l.degree <= 2 ? explained : unexplained).push(i));
+  return {
+    kind: 'found',
+    dimension: gens.length,
+    derivedDimension: derived.rank,
+    symmetricDimension: charges.length,
+    charges: charges.map((c) => polyText(c, src.names)),
+    explained,
+    unexplained,
+  };
+}
+
+/** A generator mod p, sparse: A's entries keyed row·D + column, and b. */
+interface SparseAffine {
+  readonly a: Map<number, number>;
+  readonly b: Map<number, number>;
+}
+
+function toModp(x: Affine, dim: number): SparseAffine {
+  const a = new Map<number, number>();
+  const b = new Map<number, number>();
+  x.a.forEach((row, i) =>
+    row.forEach((c, j) => {
+      if (!Q.isZero(c)) a.set(i * dim + j, ratp(c)!);
+    }),
+  );
+  x.b.forEach((c, i) => {
+    if (!Q.isZero(c)) b.set(i, ratp(c)!);
+  });
+  return { a, b };
+}
+
+/** [X, Y] mod p, flattened (A row-major, then b). */
+function flatBracket(x: SparseAffine, y: SparseAffine, dim: number): Int32Array {
+  const out = new Int32Array(dim * dim + dim);
+  const rowsOf = (m: Map<number, number>): Map<number, [number, number][]> => {
+    const r = new Map<number, [number, number][]>();
+    for (const [k, c] of m) {
+      const i = Math.floor(k / dim);
+      let l = r.get(i);
+      if (!l) r.set(i, (l = []));
+      l.push([k % dim, c]);
+    }
+    return r;
+  };
+  const xr = rowsOf(x.a);
+  const yr = rowsOf(y.a);
+  const acc = (i: number, v: number): void => {
+    out[i] = (out[i]! + v) % P;
+  };
+  // BA − AB: (BA)_ij = Σ_k B_ik A_kj
+  for (const [k, c] of y.a) {
+    const [i, kk] = [Math.floor(k / dim), k % dim];
+    for (const [j, a] of xr.get(kk) ?? []) acc(i * dim + j, mulp(c, a));
+    const bk = x.b.get(kk);
+    if (bk !== undefined) acc(dim * dim + i, mulp(c, bk));
+  }
+  for (const [k, c] of x.a) {
+    const [i, kk] = [Math.floor(k / dim), k % dim];
+    for (const [j, b] of yr.get(kk) ?? []) acc(i * dim + j, P - mulp(c, b));
+    const bk = y.b.get(kk);
+    if (bk !== undefined) acc(dim * dim + i, P - mulp(c, bk));
+  }
+  return out;
+}
+
+/** Σ cᵢ Xᵢ over ℚ from a combination mod p (undefined when it does not reconstruct). */
+function combine(gens: readonly Affine[], combo: ReadonlyMap<number, number>): Affine | undefined {
+  const dim = gens[0]!.b.length;
+  const a = Array.from({ length: dim }, () => Array.from({ length: dim }, () => Q.ZERO));
+  const b = Array.from({ length: dim }, () => Q.ZERO);
+  for (const [i, x] of combo) {
+    const r = reconstruct(x);
+    if (!r) return undefined;
+    const c = Q.rat(r.n, r.d);
+    const g = gens[i]!;
+    g.a.forEach((row, u) =>
+      row.forEach((v, w) => {
+        if (!Q.isZero(v)) a[u]![w] = Q.add(a[u]![w]!, Q.mul(c, v));
+      }),
+    );
+    g.b.forEach((v, u) => {
+      if (!Q.isZero(v)) b[u] = Q.add(b[u]!, Q.mul(c, v));
+    });
+  }
+  return { a, b };
+}
+
+/** Q with ∇Q = Aθ + b for symmetric A: ½θᵀAθ + bᵀθ. */
+function charge(x: Affine): Poly {
+  const p = new Map<string, Term>();
+  const half = Q.rat(1, 2);
+  x.a.forEach((row, i) =>
+    row.forEach((c, j) => {
+      if (Q.isZero(c) || j < i) return;
+      const m = [i, j];
+      p.set(monoKey(m), { m, c: i === j ? Q.mul(half, c) : c });
+    }),
+  );
+  x.b.forEach((c, i) => {
+    if (!Q.isZero(c)) p.set(String(i), { m: [i], c });
+  });
+  return p;
+}
+
+function toAffine(v: ReadonlyMap<number, number>, dim: number): Affine | undefined {
+  const a = Array.from({ length: dim }, () => Array.from({ length: dim }, () => Q.ZERO));
+  const b = Array.from({ length: dim }, () => Q.ZERO);
+  for (const [u, x] of v) {
+    const r = reconstruct(x);
+    if (!r) return undefined;
+    const q = Q.rat(r.n, r.d);
+    if (u < dim * dim) a[Math.floor(u / dim)]![u % dim] = q;
+    else b[u - dim * dim] = q;
+  }
+  return { a, b };
+}
