@@ -43,6 +43,11 @@ export const OPTIONS = {
     arg: 'N',
     help: "worker threads for sampled networks (check; default 1, 'auto' one per core; same report for any N)",
   },
+  degree: {
+    type: 'string',
+    arg: 'N',
+    help: 'highest degree of the polynomial laws searched, 1 to 6 (laws; default 2)',
+  },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -74,6 +79,7 @@ export const COMMAND_OPTIONS = {
     formats: ['text', 'markdown', 'json'],
   },
   scan: { options: ['format', 'sites'], formats: ['text', 'markdown', 'json'] },
+  laws: { options: ['format', 'seed', 'arch', 'degree'], formats: ['text', 'markdown', 'json'] },
   prove: {
     options: ['format', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],

@@ -30,6 +30,9 @@ commands:
   check <name|file|->...     check every derived law on sampled networks at the symmetry's sites
                              (--rule R: the rule's laws on SGD/momentum/Adam trajectories)
   scan <arch>                list the symmetry sites of an architecture and their laws
+  laws <name|file> | --arch SPEC
+                             count every conservation law of gradient flow, find them, prove
+                             the list complete, and the linear symmetries behind them
   prove <id>... | --all      print the certificate of a theorem (see 'noether prove --list')
 
 options (each command takes the ones its help lists):
@@ -84,6 +87,21 @@ Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
 with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
 n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000).`,
+  laws: `usage: noether laws --arch SPEC | <name|file|->... [--degree N] [--seed N] [--format text|markdown|json]
+
+Counts the conservation laws gradient flow has for every loss and every data set, and finds them.
+The generating fields are the gradients of the polynomials the model depends on its parameters
+through: for --arch, the network's outputs over all inputs (linear and poly<k> at any depth; relu
+and leaky with one hidden layer; biases unless nobias); for a concrete declaration, its loss over
+all values of its data (the loss must be a polynomial). Then:
+  upper bound  D − rank of the Lie algebra the fields generate, at a random point modulo a prime
+               (never below the true count)
+  laws         polynomial laws of degree ≤ N (default 2), each proved exactly over the rationals,
+               reduced to a functionally independent set
+  complete     when the two meet (exit 0); otherwise the gap and its reason (exit 4)
+and the linear symmetries X = Aθ + b of the model (discovered, not declared), with the charges of
+those with symmetric A and which laws they explain. For example
+  noether laws --arch 4-3-5:linear        noether laws --arch 4-3-5:relu        noether laws examples/shear.yaml`,
   prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
 
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.

@@ -18,6 +18,7 @@ import { deriveCommand } from './commands/derive';
 import { checkCommand } from './commands/check';
 import { scanCommand } from './commands/scan';
 import { proveCommand } from './commands/prove';
+import { lawsCommand } from './commands/laws';
 
 export type { IO } from './io';
 export { EXIT } from './io';
@@ -27,6 +28,7 @@ const RUN: Readonly<Record<Command, (p: Parsed, io: IO, out: Output) => ExitCode
   derive: deriveCommand,
   check: checkCommand,
   scan: scanCommand,
+  laws: lawsCommand,
   prove: proveCommand,
 };
 

@@ -13,7 +13,7 @@
  *   fields, W₂[:,k]·[W₁[k,:], b₁[k]] and b₂.
  */
 import type { Expr } from '../expr/ast';
-import { parseRational, rat } from '../expr/rational';
+import { parseRational, rat, type Rational } from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
 import type { MlpSpec } from '../../numeric/mlp';
 import { UserInputError } from '../../numeric/errors';
@@ -123,14 +123,48 @@ export function exprToPoly(e: Expr, index: ReadonlyMap<string, number>, where: s
           `laws: ${where} is not a polynomial (a power with exponent other than 0…64)`,
         );
       }
-      case 'call':
+      case 'call': {
+        // a function of an exact constant with an exact value (what a generator at a = 0 leaves)
+        const args = x.args.map(rec);
+        const c = args.length === 1 && args[0]!.size <= 1 ? (args[0]!.get('')?.c ?? rat(0)) : undefined;
+        const v = c && args[0]!.size === (c.n === 0n ? 0 : 1) ? atConstant(x.fn, c) : undefined;
+        if (v) return constant(v);
         throw new UserInputError(
           `laws: ${where} is not a polynomial (${x.fn}); laws takes polynomial losses, ` +
             `and ReLU networks through --arch`,
         );
+      }
     }
   };
   return rec(e);
+}
+
+/** f(c) for the functions whose value at a rational c is rational and known exactly. */
+function atConstant(fn: string, c: Rational): Rational | undefined {
+  const zero = c.n === 0n;
+  const positive = c.n > 0n;
+  switch (fn) {
+    case 'exp':
+    case 'cos':
+    case 'cosh':
+      return zero ? rat(1) : undefined;
+    case 'sin':
+    case 'tan':
+    case 'sinh':
+    case 'tanh':
+    case 'sqrt':
+      return zero ? rat(0) : undefined;
+    case 'log':
+      return c.n === 1n && c.d === 1n ? rat(0) : undefined;
+    case 'sigmoid':
+      return zero ? rat(1, 2) : undefined;
+    case 'relu':
+      return positive ? c : rat(0);
+    case 'abs':
+      return positive ? c : rat(-c.n, c.d);
+    default:
+      return undefined;
+  }
 }
 
 /** The generating fields of a concrete declaration's loss, over all values of its data. */

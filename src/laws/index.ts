@@ -17,6 +17,8 @@ import { P } from './modp';
 import { polyText } from './poly';
 import { searchLaws } from './search';
 import { discoverSymmetries, type SymmetryReport } from './symmetries';
+import { compareDeclared, type DeclaredReport } from './declared';
+import type { FoundLaw } from './search';
 
 /** A law in a laws report: proved identically (⟨∇h, X⟩ ≡ 0 for every generating field, over ℚ). */
 export interface LawEntry {
@@ -62,6 +64,8 @@ export interface LawsReport {
   readonly gap?: string;
   /** Linear symmetries of the model, their charges and which laws they explain. */
   readonly symmetries: SymmetryReport;
+  /** For a concrete declaration: its own generators' charges against the laws found. */
+  readonly declared?: DeclaredReport;
   readonly prime: number;
   readonly seed: number;
 }
@@ -73,7 +77,12 @@ export interface LawsOptions {
 }
 
 /** The laws of a field source (the shared core of every entry point). */
-export function lawsOf(subject: string, src: FieldSource, opts: LawsOptions = {}): LawsReport {
+export function lawsOf(
+  subject: string,
+  src: FieldSource,
+  opts: LawsOptions = {},
+  declared?: (laws: readonly FoundLaw[], theta: readonly number[]) => DeclaredReport,
+): LawsReport {
   const seed = opts.seed ?? 1;
   const degree = opts.degree ?? 2;
   const r = rng(seed);
@@ -88,6 +97,8 @@ export function lawsOf(subject: string, src: FieldSource, opts: LawsOptions = {}
     degree: l.degree,
     verdict: 'proved' as const,
   }));
+  if (laws.length > upperBound)
+    throw new Error(`laws: ${laws.length} independent laws found but at most ${upperBound} exist (a bug)`);
   const complete = laws.length === upperBound;
   const gap = complete
     ? undefined
@@ -114,6 +125,7 @@ export function lawsOf(subject: string, src: FieldSource, opts: LawsOptions = {}
     complete,
     ...(gap ? { gap } : {}),
     symmetries: discoverSymmetries(src, found, theta),
+    ...(declared ? { declared: declared(found, theta) } : {}),
     prime: P,
     seed,
   };
@@ -128,5 +140,6 @@ export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
 
 /** The laws of a concrete declaration's (polynomial) loss over all its data. */
 export function lawsForDeclaration(d: ConcreteDeclaration, opts: LawsOptions = {}): LawsReport {
-  return lawsOf(d.name, concreteFields(d), opts);
+  const src = concreteFields(d);
+  return lawsOf(d.name, src, opts, (laws, theta) => compareDeclared(d, src, laws, theta));
 }

@@ -9,6 +9,14 @@ import type { CheckReport } from '../check/report';
 import type { ScanReport } from '../scan';
 import type { Dynamics } from '../rules/dynamics';
 import type { CatalogListing } from '../catalog';
+import type { LawsReport } from '../laws';
 
 /** A record `noether … --format json` prints (several inputs print several records, one after another). */
-export type OutputRecord = Derivation | Dynamics | CheckReport | ScanReport | Certificate | CatalogListing;
+export type OutputRecord =
+  | Derivation
+  | Dynamics
+  | CheckReport
+  | ScanReport
+  | Certificate
+  | CatalogListing
+  | LawsReport;
