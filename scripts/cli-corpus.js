@@ -42,7 +42,7 @@ const commands = [
   ['prove', 'nm-rescale-charge', '--format', 'json'],
   ['prove', 'nm-rescale-charge', '--format', 'latex'],
   ['prove', 'nm-rescale-charge', '--format', 'markdown'],
-  ...['derive', 'check', 'scan', 'prove', 'list'].map((c) => [c, '--help']),
+  ...['derive', 'check', 'scan', 'laws', 'prove', 'list'].map((c) => [c, '--help']),
   ...catalog.flatMap((n) => ['text', 'json', 'latex', 'markdown'].map((f) => ['derive', n, '--format', f])),
   ...examples.flatMap((e) => [
     ['derive', e],
@@ -58,6 +58,11 @@ const commands = [
   ['scan', '3-5-2:linear:mse', '--format', 'json'],
   ['scan', '4-6-3:tanh:batch+affine', '--format', 'markdown'],
   ['scan', '4-x'],
+  ['laws', '--arch', '4-3-5:linear'],
+  ['laws', '--arch', '4-3-5:relu', '--format', 'json'],
+  ['laws', '--arch', '1-2-2-1:linear:nobias', '--format', 'markdown'],
+  ['laws', 'examples/shear.yaml'],
+  ['laws', 'rescale'],
   ...[
     'gf(wd=lambda)',
     'sgd(lr=eta, wd=lambda)',

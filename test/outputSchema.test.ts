@@ -35,6 +35,9 @@ const commands: string[][] = [
   ['check', 'examples/rescale-wrong-exponent.yaml', '--runs', '5'],
   ['check', 'scale', '--rule', 'adam(lr=0.01)', '--steps', '10', '--runs', '1'],
   ['scan', '4-6-3:relu:ce'],
+  ['laws', '--arch', '4-3-5:linear'],
+  ['laws', '--arch', '1-2-2-1:linear:nobias'],
+  ['laws', 'examples/shear.yaml', 'examples/rotation-factorisation.yaml'],
   ['prove', 'nm-rescale-charge', 'sis-rescaling-sparsity', 'nm-sgd-scale-recursion'],
 ];
 
