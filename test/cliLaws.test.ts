@@ -33,8 +33,8 @@ describe('noether laws', () => {
     ) as LawsReport[];
     expect(rec).toMatchObject({
       kind: 'laws',
-      parameters: 16,
-      lieDimension: 14,
+      parameters: 14,
+      lieDimension: 12,
       upperBound: 2,
       complete: true,
     });
