@@ -2,7 +2,7 @@
  * The generating fields of a model: the gradients ∇φ_k of the polynomials φ_k(θ) through which the
  * model (or the loss) depends on its parameters. A function of θ is conserved by gradient flow for
  * every loss and every data set exactly when its gradient is orthogonal to all of them (docs/theory.md
- * §12).
+ * §6).
  *
  * - A concrete declaration: its loss, a polynomial in parameters and data, is Σ_α c_α(θ) d^α over
  *   data monomials d^α; the span of ∇_θ L(θ, d) over all data is the span of the ∇c_α.

@@ -1,6 +1,6 @@
 /**
  * `noether laws`: how many conservation laws gradient flow has for every loss and data set, which
- * they are, and whether the list is complete (docs/theory.md §12).
+ * they are, and whether the list is complete (docs/theory.md §6).
  *
  * Two bounds, each sound on its own: the laws found are proved identities (a lower bound once reduced
  * to a functionally independent set), and D − rank of the generated Lie algebra at a random point mod p

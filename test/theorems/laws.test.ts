@@ -1,6 +1,6 @@
 /**
  * How many conservation laws gradient flow has, and which [MGP] — `noether laws` against closed
- * forms derived here, independently of the toolkit's computation (docs/theory.md §12):
+ * forms derived here, independently of the toolkit's computation (docs/theory.md §6):
  *
  * - Two-layer linear network x ↦ W₂W₁x (input m, hidden r, output n). Stack Z = [W₂ᵀ; W₁] (its r
  *   columns are vectors of ℝⁿ⁺ᵐ). The generating fields ∇(W₂W₁)ᵢⱼ are Z ↦ M Z for the symmetric
