@@ -13,10 +13,4 @@ import type { LawsReport } from '../laws';
 
 /** A record `noether … --format json` prints (several inputs print several records, one after another). */
 export type OutputRecord =
-  | Derivation
-  | Dynamics
-  | CheckReport
-  | ScanReport
-  | Certificate
-  | CatalogListing
-  | LawsReport;
+  Derivation | Dynamics | CheckReport | ScanReport | Certificate | CatalogListing | LawsReport;
