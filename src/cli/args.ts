@@ -48,6 +48,10 @@ export const OPTIONS = {
     arg: 'N',
     help: 'highest degree of the polynomial laws searched, 1 to 6 (laws; default 2)',
   },
+  momentum: {
+    type: 'boolean',
+    help: 'the laws of heavy-ball momentum, time-dependent, on (θ, θ̇, e^t) (laws; default degree 3)',
+  },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -79,7 +83,7 @@ export const COMMAND_OPTIONS = {
     formats: ['text', 'markdown', 'json'],
   },
   scan: { options: ['format', 'sites'], formats: ['text', 'markdown', 'json'] },
-  laws: { options: ['format', 'seed', 'arch', 'degree'], formats: ['text', 'markdown', 'json'] },
+  laws: { options: ['format', 'seed', 'arch', 'degree', 'momentum'], formats: ['text', 'markdown', 'json'] },
   prove: {
     options: ['format', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],

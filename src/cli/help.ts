@@ -87,7 +87,9 @@ Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
 with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
 n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000).`,
-  laws: `usage: noether laws --arch SPEC | <name|file|->... [--degree N] [--seed N] [--format text|markdown|json]
+  laws:
+    'usage: noether laws --arch SPEC | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
+    `[--format text|markdown|json]
 
 Counts the conservation laws gradient flow has for every loss and every data set, and finds them.
 The generating fields are the gradients of the polynomials the model depends on its parameters
@@ -100,7 +102,9 @@ all values of its data (the loss must be a polynomial). Then:
                reduced to a functionally independent set
   complete     when the two meet (exit 0); otherwise the gap and its reason (exit 4)
 and the linear symmetries X = Aθ + b of the model (discovered, not declared), with the charges of
-those with symmetric A and which laws they explain. For example
+those with symmetric A and which laws they explain. --momentum counts instead the laws of heavy-ball
+momentum θ̈ + θ̇ = −∇L: functions of (θ, v = θ̇, s = e^t), so they may depend on time (default degree 3).
+For example
   noether laws --arch 4-3-5:linear        noether laws --arch 4-3-5:relu        noether laws examples/shear.yaml`,
   prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
 

@@ -18,6 +18,7 @@ import { polyText } from './poly';
 import { searchLaws } from './search';
 import { discoverSymmetries, type SymmetryReport } from './symmetries';
 import { compareDeclared, type DeclaredReport } from './declared';
+import { momentumFields } from './momentum';
 import type { FoundLaw } from './search';
 
 /** A law in a laws report: proved identically (⟨∇h, X⟩ ≡ 0 for every generating field, over ℚ). */
@@ -35,7 +36,9 @@ export interface LawsReport {
   readonly subject: string;
   /** What the generating fields are. */
   readonly model: string;
-  /** D, the number of parameters. */
+  /** The dynamics counted: gradient flow, or momentum on phase space. */
+  readonly flow: 'gradient' | 'momentum';
+  /** D, the number of coordinates the laws are functions of: the parameters (2D + 1 with momentum). */
   readonly parameters: number;
   /** Generating fields (nonzero gradients of the model's coefficient polynomials). */
   readonly generators: number;
@@ -74,6 +77,8 @@ export interface LawsOptions {
   /** Highest polynomial degree searched (default 2). */
   readonly degree?: number;
   readonly seed?: number;
+  /** The dynamics: gradient flow (default) or heavy-ball momentum lifted to (θ, v, s = e^t). */
+  readonly flow?: 'gradient' | 'momentum';
 }
 
 /** The laws of a field source (the shared core of every entry point). */
@@ -84,7 +89,8 @@ export function lawsOf(
   declared?: (laws: readonly FoundLaw[], theta: readonly number[]) => DeclaredReport,
 ): LawsReport {
   const seed = opts.seed ?? 1;
-  const degree = opts.degree ?? 2;
+  // time-dependent momentum laws carry a factor s = e^t: one degree more than their gradient-flow kin
+  const degree = opts.degree ?? (opts.flow === 'momentum' ? 3 : 2);
   const r = rng(seed);
   const dim = src.names.length;
   const theta = src.names.map(() => 1 + Math.floor(r.next() * (P - 1)));
@@ -111,6 +117,7 @@ export function lawsOf(
     schemaVersion: 1,
     subject,
     model: src.model,
+    flow: opts.flow ?? 'gradient',
     parameters: dim,
     generators: src.fields.length,
     lieDimension: lie.rank,
@@ -124,7 +131,13 @@ export function lawsOf(
         : { kind: 'skipped', degree, reason: search.reason },
     complete,
     ...(gap ? { gap } : {}),
-    symmetries: discoverSymmetries(src, found, theta),
+    symmetries:
+      opts.flow === 'momentum'
+        ? {
+            kind: 'skipped',
+            reason: 'not computed for momentum dynamics (a phase-space flow, not a gradient field)',
+          }
+        : discoverSymmetries(src, found, theta),
     ...(declared ? { declared: declared(found, theta) } : {}),
     prime: P,
     seed,
@@ -135,11 +148,15 @@ export function lawsOf(
 export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
   // the fields are the model's, whatever the loss: a spec without one is read with mse (any output width)
   const withLoss = spec.split(':').some((t) => /^(mse|ce)$/i.test(t.trim())) ? spec : `${spec}:mse`;
-  return lawsOf(spec, archFields(archSpec(withLoss)), opts);
+  return lawsOf(spec, lifted(archFields(archSpec(withLoss)), opts), opts);
 }
 
 /** The laws of a concrete declaration's (polynomial) loss over all its data. */
 export function lawsForDeclaration(d: ConcreteDeclaration, opts: LawsOptions = {}): LawsReport {
   const src = concreteFields(d);
+  if (opts.flow === 'momentum') return lawsOf(d.name, momentumFields(src), opts);
   return lawsOf(d.name, src, opts, (laws, theta) => compareDeclared(d, src, laws, theta));
 }
+
+const lifted = (src: FieldSource, opts: LawsOptions): FieldSource =>
+  opts.flow === 'momentum' ? momentumFields(src) : src;

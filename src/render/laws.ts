@@ -20,7 +20,12 @@ export function renderLaws(r: LawsReport, format: Format): string {
     md ? `## laws of ${r.subject}` : `laws of ${r.subject}`,
     md ? `${r.model}.` : `  ${r.model}`,
     '',
-    item(`parameters: D = ${r.parameters}; generating fields: ${r.generators}`),
+    item(
+      r.flow === 'momentum'
+        ? `coordinates (θ, v, s): D = 2·${(r.parameters - 1) / 2} + 1 = ${r.parameters}; ` +
+            `generating fields: ${r.generators} (F₀ and one per model field)`
+        : `parameters: D = ${r.parameters}; generating fields: ${r.generators}`,
+    ),
     item(
       `Lie algebra they generate: rank ${r.lieDimension} at a random point mod ${r.prime} ` +
         `(by bracket level: ${r.lieLevels.join(' → ')}; seed ${r.seed})`,

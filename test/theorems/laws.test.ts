@@ -238,6 +238,65 @@ describe('Every law found holds on real networks: ⟨∇h, ∇L⟩ = 0 with exac
   });
 });
 
+describe('Momentum θ̈ + θ̇ = −∇L: no law left for ReLU, fewer (time-dependent) for linear networks [MGP24]', () => {
+  test.each([
+    ['2-2-1', 'relu:nobias'],
+    ['3-2-2', 'relu'],
+    ['2-3-2', 'leaky'],
+    ['2-1-2', 'linear:nobias'],
+  ])('%s %s: zero laws, proved (the Lie algebra fills phase space)', (w, rest) => {
+    const rep = lawsForArch(`${w}:${rest}`, { flow: 'momentum' });
+    expect([rep.upperBound, rep.lowerBound, rep.complete]).toEqual([0, 0, true]);
+  });
+  // Two-layer linear with r ≤ min(m, n): the time-dependent charges e^t⟨θ̇, Kθ⟩ of the damped
+  // Lagrangian e^t(½|θ̇|² − L) for the hidden layer's rotations K ∈ so(r) — r(r−1)/2 of the r(r+1)/2
+  // gradient-flow laws survive (a symmetric generator does not preserve the kinetic term).
+  test.each([
+    [2, 2, 2],
+    [3, 3, 3],
+    [2, 3, 4],
+    [4, 3, 5],
+  ])('%i-%i-%i linear: r(r−1)/2 laws, proved complete', (m, r, n) => {
+    const rep = lawsForArch(`${m}-${r}-${n}:linear:nobias`, { flow: 'momentum' });
+    const expected = (r * (r - 1)) / 2;
+    expect([rep.upperBound, rep.lowerBound, rep.complete]).toEqual([expected, expected, true]);
+    expect(lawsForArch(`${m}-${r}-${n}:linear:nobias`).upperBound).toBeGreaterThan(expected);
+  });
+  it('each momentum law is constant along the lifted flow of a real network: ⟨∇h, (v, −v − ∇L, s)⟩ = 0', () => {
+    const spec = '2-3-2:linear:bias';
+    const src = archFields(archSpec(`${spec}:mse`));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { momentumFields } = require('../../src/laws/momentum') as typeof import('../../src/laws/momentum');
+    const lifted = momentumFields(src);
+    const theta0 = lifted.names.map((_, i) => 11 + 7 * i * i);
+    const s = searchLaws(lifted.fields, lifted.names.length, 3, theta0);
+    if (s.kind !== 'searched') throw new Error('search skipped');
+    expect(s.laws).toHaveLength(3);
+    const net = buildNetwork({ ...archSpec(`${spec}:mse`), loss: 'mse' } as MlpSpec);
+    const r = rng(5);
+    for (let trial = 0; trial < 5; trial++) {
+      const theta = Float64Array.from({ length: net.size }, () => r.normal());
+      const v = Float64Array.from({ length: net.size }, () => r.normal());
+      const sv = Math.exp(r.normal());
+      const B = 4;
+      const batch = {
+        X: { rows: B, cols: 2, data: Float64Array.from({ length: 2 * B }, () => r.normal()) },
+        Y: { rows: B, cols: 2, data: Float64Array.from({ length: 2 * B }, () => r.normal()) },
+      };
+      const g = evaluate(net, theta, batch).grad;
+      const z = Float64Array.from([...theta, ...v, sv]);
+      const flow = Float64Array.from([...v, ...v.map((x, i) => -x - g[i]!), sv]);
+      for (const h of s.laws)
+        expect(relativePairing(h.poly, z, flow)).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
+      // negative twin: the same law without its time factor is not conserved
+      const untimed = new Map(
+        [...s.laws[0]!.poly].map(([k, t]) => [k, { ...t, m: t.m.filter((x) => x !== z.length - 1) }]),
+      );
+      expect(relativePairing(untimed, z, flow)).toBeGreaterThan(IDENTITY_TOLERANCE);
+    }
+  });
+});
+
 // ---------------------------------------------------------------- helpers (independent of src/laws)
 
 function lawPolys(spec: string): Poly[] {
