@@ -248,7 +248,7 @@ describe('Momentum θ̈ + θ̇ = −∇L: no law left for ReLU, fewer (time-depe
     const rep = lawsForArch(`${w}:${rest}`, { flow: 'momentum' });
     expect([rep.upperBound, rep.lowerBound, rep.complete]).toEqual([0, 0, true]);
   });
-  // Two-layer linear with r ≤ min(m, n): the time-dependent charges e^t⟨θ̇, Kθ⟩ of the damped
+  // Two-layer linear networks of these shapes: the time-dependent charges e^t⟨θ̇, Kθ⟩ of the damped
   // Lagrangian e^t(½|θ̇|² − L) for the hidden layer's rotations K ∈ so(r) — r(r−1)/2 of the r(r+1)/2
   // gradient-flow laws survive (a symmetric generator does not preserve the kinetic term).
   test.each([
