@@ -144,7 +144,27 @@ export interface Derivation {
   readonly laws: readonly Law[];
   /** The weakest verdict among the laws. */
   readonly verdict: Verdict;
+  /** For a concrete declaration (`noether derive`): how many laws the loss has in all, next to the declared ones. */
+  readonly allLaws?: LawCount;
 }
+
+/**
+ * All the conservation laws of gradient flow a model has (`noether laws`), against those a declaration
+ * explains: the count's bounds, and the laws the declared charges leave unexplained.
+ */
+export type LawCount =
+  | {
+      readonly kind: 'counted';
+      readonly lowerBound: number;
+      readonly upperBound: number;
+      /** lowerBound = upperBound: the list is proved complete. */
+      readonly complete: boolean;
+      /** Independent laws the declared charges (symmetric parts included) account for. */
+      readonly explained: number;
+      /** The laws found that no declared charge explains. */
+      readonly unexplained: readonly string[];
+    }
+  | { readonly kind: 'not-counted'; readonly reason: string };
 
 export const NORMALISATION =
   'a charge Q is the potential of the generator, ∇Q = X, so quadratic charges carry a factor 1/2';

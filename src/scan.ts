@@ -40,7 +40,21 @@ export interface ScanReport {
   readonly architecture: string;
   readonly parameters: number;
   readonly siteKinds: readonly ScanKind[];
+  /** How many conservation laws gradient flow has in all (`noether laws`; the CLI adds it). */
+  readonly allLaws?: ArchLawCount;
 }
+
+/** The count of `noether laws --arch` for a scanned architecture, or why it was not made. */
+export type ArchLawCount =
+  | {
+      readonly kind: 'counted';
+      readonly lowerBound: number;
+      readonly upperBound: number;
+      readonly complete: boolean;
+      /** Laws of degree > 2: charges of no linear symmetry, so of no catalog symmetry either. */
+      readonly beyondLinearSymmetries: number;
+    }
+  | { readonly kind: 'not-counted'; readonly reason: string };
 
 /** Options of {@link scan}. */
 export interface ScanOptions {

@@ -9,7 +9,8 @@
  */
 import { archSpec } from '../arch';
 import type { ConcreteDeclaration } from '../declaration/types';
-import type { SCHEMA_VERSION } from '../derivation';
+import type { LawCount, SCHEMA_VERSION } from '../derivation';
+import { UserInputError } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import { archFields, concreteFields, type FieldSource } from './fields';
 import { lieRank } from './lie';
@@ -160,3 +161,25 @@ export function lawsForDeclaration(d: ConcreteDeclaration, opts: LawsOptions = {
 
 const lifted = (src: FieldSource, opts: LawsOptions): FieldSource =>
   opts.flow === 'momentum' ? momentumFields(src) : src;
+
+/** How many laws a concrete declaration's loss has in all, and what its declared charges explain. */
+export function lawCount(d: ConcreteDeclaration, opts: LawsOptions = {}): LawCount {
+  let r: LawsReport;
+  try {
+    r = lawsForDeclaration(d, opts);
+  } catch (e) {
+    if (e instanceof UserInputError) return { kind: 'not-counted', reason: e.message.replace(/^laws: /, '') };
+    throw e;
+  }
+  const c = r.declared;
+  if (!c || c.kind !== 'compared')
+    return { kind: 'not-counted', reason: c?.reason ?? 'no declared generator' };
+  return {
+    kind: 'counted',
+    lowerBound: r.lowerBound,
+    upperBound: r.upperBound,
+    complete: r.complete,
+    explained: c.explained,
+    unexplained: c.unexplained.map((i) => r.laws[i]!.expression),
+  };
+}

@@ -2,7 +2,7 @@
  * Renderers for derivations and certificates: text (terminals), Markdown (notes, with $…$ math),
  * LaTeX (a fragment that KaTeX and LaTeX both render) and JSON (exactly the records).
  */
-import type { Derivation, Law } from '../derivation';
+import type { Derivation, Law, LawCount } from '../derivation';
 import { describeVerdict, type Verdict } from '../verdict';
 
 /** Output formats: plain text, a LaTeX fragment, Markdown with `$…$` math, or the JSON record itself. */
@@ -37,6 +37,18 @@ function lawText(l: Law, i: number): string {
   return lines.join('\n');
 }
 
+/** The line `derive` adds for a concrete declaration: every law the loss has, and what the declaration explains. */
+export function allLawsText(c: LawCount): string {
+  if (c.kind === 'not-counted') return `all conservation laws (noether laws): not counted — ${c.reason}`;
+  const n = c.complete ? `${c.upperBound}, proved complete` : `between ${c.lowerBound} and ${c.upperBound}`;
+  const found = c.lowerBound;
+  return (
+    `all conservation laws of this loss (noether laws): ${n}; the declared charges explain ${c.explained} ` +
+    `of the ${found} found` +
+    (c.unexplained.length ? ` — not explained: ${c.unexplained.join('; ')}` : '')
+  );
+}
+
 /**
  * Render a derivation as `noether derive --format …` prints it: text for terminals, LaTeX (a fragment
  * that KaTeX and LaTeX both render), Markdown with `$…$` math, or the JSON record.
@@ -61,6 +73,7 @@ export function renderDerivation(d: Derivation, format: Format): string {
         ]),
         '',
         ...d.laws.map(lawText),
+        ...(d.allLaws ? ['', allLawsText(d.allLaws)] : []),
         '',
         `overall: ${verdictWord(d.verdict)}`,
       ];
@@ -90,6 +103,7 @@ export function renderDerivation(d: Derivation, format: Format): string {
         ...d.laws.map(
           (l, i) => `${i + 1}. **${l.title}** — ${describeVerdict(l.verdict)}${l.note ? `. ${l.note}` : ''}`,
         ),
+        ...(d.allLaws ? ['', allLawsText(d.allLaws)] : []),
         '',
         `**Overall:** ${verdictWord(d.verdict)}`,
       ];

@@ -83,9 +83,23 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
 
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
+  const c = r.allLaws;
+  const count =
+    c === undefined
+      ? []
+      : c.kind === 'not-counted'
+        ? [`conservation laws of gradient flow (noether laws): not counted — ${c.reason}`]
+        : [
+            `conservation laws of gradient flow, for every loss and data set (noether laws): ` +
+              (c.complete
+                ? `${c.upperBound}, proved complete`
+                : `between ${c.lowerBound} and ${c.upperBound}`) +
+              (c.beyondLinearSymmetries ? `; ${c.beyondLinearSymmetries} beyond every linear symmetry` : ''),
+          ];
   const out = [
     `${r.architecture}: ${r.parameters} parameters, ` +
       `${r.siteKinds.reduce((s, k) => s + k.count, 0)} symmetry sites`,
+    ...count,
     '',
   ];
   for (const k of r.siteKinds) {

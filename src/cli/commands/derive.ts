@@ -46,8 +46,17 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
       codes.push(exitFor(d.verdict));
       continue;
     }
+    // a concrete declaration: how many laws its loss has in all, and how many its charges explain
+    const full =
+      decl.kind === 'concrete' && !quiet
+        ? {
+            ...d,
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            allLaws: (require('../../laws') as typeof import('../../laws')).lawCount(decl, { seed }),
+          }
+        : d;
     if (quiet) io.stdout(summaryLine(d.declaration.name, d.verdict));
-    else out.report(renderDerivation(d, format), format);
+    else out.report(renderDerivation(full, format), format);
     const inconclusive = d.laws.filter((l) => l.verdict.kind === 'inconclusive').length;
     if (inconclusive && !quiet)
       io.stderr(`noether: ${inconclusive} law${inconclusive > 1 ? 's are' : ' is'} inconclusive\n`);

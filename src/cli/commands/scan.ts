@@ -1,5 +1,7 @@
 /** `noether scan <arch>`: the symmetry sites of an architecture and the catalog laws at each. */
 import { archSpec } from '../../arch';
+import { UserInputError } from '../../../numeric/errors';
+import type { ArchLawCount } from '../../scan';
 import { scan } from '../../scan';
 import { renderScan } from '../../render/reports';
 import { flag, formatOption, type Parsed } from '../args';
@@ -10,6 +12,37 @@ import type { Output } from '../output';
 export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
   const format = formatOption('scan', p);
   if (p.positionals.length !== 1) throw new UsageError('scan needs one architecture, e.g. 4-8-3:relu:ce');
-  out.report(renderScan(scan(archSpec(p.positionals[0]!), { sites: flag(p, 'sites') }), format), format);
+  const spec = archSpec(p.positionals[0]!);
+  const report = scan(spec, { sites: flag(p, 'sites') });
+  out.report(
+    renderScan({ ...report, allLaws: countLaws(p.positionals[0]!, report.parameters) }, format),
+    format,
+  );
   return EXIT.ok;
+}
+
+/** Beyond this many parameters scan leaves the count to `noether laws` (it keeps scan quick). */
+const SCAN_LAWS_PARAMETERS = 200;
+
+/** `noether laws --arch` for the scanned architecture, when it is polynomial and small. */
+function countLaws(spec: string, parameters: number): ArchLawCount {
+  if (parameters > SCAN_LAWS_PARAMETERS)
+    return {
+      kind: 'not-counted',
+      reason: `${parameters} parameters (scan counts up to ${SCAN_LAWS_PARAMETERS}; noether laws --arch goes further)`,
+    };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const r = (require('../../laws') as typeof import('../../laws')).lawsForArch(spec);
+    return {
+      kind: 'counted',
+      lowerBound: r.lowerBound,
+      upperBound: r.upperBound,
+      complete: r.complete,
+      beyondLinearSymmetries: r.laws.filter((l) => l.degree > 2).length,
+    };
+  } catch (e) {
+    if (e instanceof UserInputError) return { kind: 'not-counted', reason: e.message.replace(/^laws: /, '') };
+    throw e;
+  }
 }
