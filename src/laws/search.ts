@@ -7,7 +7,7 @@
  * their gradients at a point (mod p), a lower bound on their generic rank.
  */
 import { gcd, rat } from '../expr/rational';
-import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
+import { addp, Echelon, mulp, ratp, reconstruct } from './modp';
 import { kernel, type Row } from './sparse';
 import {
   compareTerms,
@@ -23,7 +23,7 @@ import {
 import { compile, evaluate, pointOf } from './jets';
 
 /** The largest system the search builds (unknown coefficients; equations' nonzeros). */
-export const SEARCH_LIMITS = { unknowns: 150_000, nonzeros: 12_000_000 } as const;
+export const SEARCH_LIMITS = { unknowns: 400_000, nonzeros: 12_000_000 } as const;
 
 export interface FoundLaw {
   readonly poly: Poly;
@@ -73,13 +73,17 @@ const countMonomials = (dim: number, d: number): number => {
 function monomialKeyer(dim: number): (a: Monomial, b: Monomial) => number | string {
   const base = Math.max(2, dim + 1);
   return (a, b) => {
-    const m = mulMono(a, b);
-    if (Math.pow(base, m.length) < 2 ** 52) {
-      let k = 0;
-      for (const v of m) k = k * base + (v + 1);
-      return k;
+    const n = a.length + b.length;
+    if (Math.pow(base, n) >= 2 ** 52) return monoKey(mulMono(a, b));
+    // the merged sorted monomial, packed in base dim + 1, without forming it
+    let k = 0;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+      k = k * base + (v + 1);
     }
-    return monoKey(m);
+    return k;
   };
 }
 
@@ -129,42 +133,68 @@ export function searchLaws(
       reason: `${count} unknown coefficients at degree ${degree}, over the search limit ${SEARCH_LIMITS.unknowns}`,
     };
   const unknowns = monomials(dim, degree);
-  const byVar: number[][] = Array.from({ length: dim }, () => []);
+  // for each variable a: the unknowns m containing it, with m/θ_a and the exponent of θ_a in m
+  const byVar: { u: number; e: number; rest: Monomial }[][] = Array.from({ length: dim }, () => []);
   unknowns.forEach((m, u) => {
-    for (const v of new Set(m)) byVar[v]!.push(u);
+    for (const a of new Set(m)) {
+      const at = m.indexOf(a);
+      byVar[a]!.push({
+        u,
+        e: m.filter((x) => x === a).length,
+        rest: [...m.slice(0, at), ...m.slice(at + 1)],
+      });
+    }
   });
-  // one field at a time: its equations (keyed by the product's monomial) are its own
+  // one field at a time: its equations (keyed by the product's monomial) are its own; entries are
+  // collected flat, sorted by key, and grouped — a group with one unknown says that coefficient is 0
   const rows: Row[] = [];
   const zeros = new Set<number>();
   let nonzeros = 0;
   const key = monomialKeyer(dim);
   for (let g = 0; g < fields.length; g++) {
-    const local = new Map<number | string, Row>();
+    // per key: the first unknown and its coefficient, and a row once a second unknown shows up
+    const index = new Map<number | string, number>();
+    const firstU: number[] = [];
+    const firstC: number[] = [];
+    const more: (Row | undefined)[] = [];
     for (const [a, fa] of fields[g]!) {
       const terms = [...fa.values()].map((t) => ({ m: t.m, c: ratp(t.c)! }));
-      for (const u of byVar[a]!) {
-        const m = unknowns[u]!;
-        const e = m.filter((x) => x === a).length;
-        const at = m.indexOf(a);
-        const rest = [...m.slice(0, at), ...m.slice(at + 1)];
+      for (const { u, e, rest } of byVar[a]!) {
         for (const t of terms) {
           const k = key(rest, t.m);
-          let row = local.get(k);
-          if (!row) local.set(k, (row = new Map()));
-          const s = addp(row.get(u) ?? 0, mulp(e % P, t.c));
-          if (s === 0) row.delete(u);
-          else row.set(u, s);
+          const c = mulp(e, t.c);
+          const i = index.get(k);
+          if (i === undefined) {
+            index.set(k, firstU.length);
+            firstU.push(u);
+            firstC.push(c);
+            more.push(undefined);
+          } else if (more[i]) {
+            const row = more[i]!;
+            row.set(u, addp(row.get(u) ?? 0, c));
+          } else if (firstU[i] === u) firstC[i] = addp(firstC[i]!, c);
+          else
+            more[i] = new Map([
+              [firstU[i]!, firstC[i]!],
+              [u, c],
+            ]);
         }
         nonzeros += terms.length;
-        if (nonzeros > SEARCH_LIMITS.nonzeros)
-          return {
-            kind: 'skipped',
-            degree,
-            reason: `the system has over ${SEARCH_LIMITS.nonzeros} nonzeros at degree ${degree} (the limit)`,
-          };
       }
+      if (nonzeros > SEARCH_LIMITS.nonzeros)
+        return {
+          kind: 'skipped',
+          degree,
+          reason: `the system has over ${SEARCH_LIMITS.nonzeros} nonzeros at degree ${degree} (the limit)`,
+        };
     }
-    for (const row of local.values()) {
+    for (let i = 0; i < firstU.length; i++) {
+      const row = more[i];
+      if (!row) {
+        if (firstC[i] !== 0) zeros.add(firstU[i]!);
+        continue;
+      }
+      for (const [u, c] of row) if (c === 0) row.delete(u);
       if (row.size === 1) zeros.add(row.keys().next().value as number);
       else if (row.size > 1) rows.push(row);
     }
