@@ -13,7 +13,7 @@
  *   fields, W₂[:,k]·[W₁[k,:], b₁[k]] and b₂.
  */
 import type { Expr } from '../expr/ast';
-import { parseRational, rat, type Rational } from '../expr/rational';
+import { gcd, parseRational, rat, type Rational } from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
 import type { MlpSpec } from '../../numeric/mlp';
 import { UserInputError } from '../../numeric/errors';
@@ -69,11 +69,28 @@ function coefficientsByData(p: Poly, dim: number): Poly[] {
   return [...groups.values()];
 }
 
+/**
+ * A field scaled to coprime integer coefficients (times the lcm of its denominators, divided by the
+ * gcd of its numerators): the span is the same, reduction mod p is defined for every coefficient, and a
+ * field is not lost to a common factor p. (A coefficient that is a multiple of p reduces to 0, which
+ * can only lower a rank: the sound direction.)
+ */
+function integral(f: Field): Field {
+  let den = 1n;
+  for (const p of f.values()) for (const t of p.values()) den = (den * t.c.d) / gcd(den, t.c.d);
+  let num = 0n;
+  for (const p of f.values()) for (const t of p.values()) num = gcd(num, (t.c.n * den) / t.c.d);
+  if (den === 1n && num === 1n) return f;
+  const out = new Map<number, Poly>();
+  for (const [a, p] of f) out.set(a, addPoly(new Map(), p, rat(den, num)));
+  return out;
+}
+
 function fieldsOf(coefficients: readonly Poly[]): Field[] {
   const out: Field[] = [];
   for (const c of coefficients) {
     const g = gradient(c);
-    if (g.size > 0) out.push(g);
+    if (g.size > 0) out.push(integral(g));
   }
   const terms = out.reduce((s, f) => s + [...f.values()].reduce((u, p) => u + p.size, 0), 0);
   if (terms > LAWS_LIMITS.terms)

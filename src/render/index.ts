@@ -41,11 +41,9 @@ function lawText(l: Law, i: number): string {
 export function allLawsText(c: LawCount): string {
   if (c.kind === 'not-counted') return `all conservation laws (noether laws): not counted — ${c.reason}`;
   const n = c.complete ? `${c.upperBound}, proved complete` : `between ${c.lowerBound} and ${c.upperBound}`;
-  const found = c.lowerBound;
   return (
-    `all conservation laws of this loss (noether laws): ${n}; the declared charges explain ${c.explained} ` +
-    `of the ${found} found` +
-    (c.unexplained.length ? ` — not explained: ${c.unexplained.join('; ')}` : '')
+    `all conservation laws of this loss (noether laws): ${n}; the declared charges give ${c.explained}` +
+    (c.unexplained.length ? ` — not explained by them: ${c.unexplained.join('; ')}` : '')
   );
 }
 

@@ -81,9 +81,9 @@ export function renderLaws(r: LawsReport, format: Format): string {
       const n = r.laws.length;
       out.push(
         item(
-          `the declared charges (symmetric parts included) explain ${d.explained} ` +
-            `of the ${n} law${n === 1 ? '' : 's'}` +
-            (d.unexplained.length ? `; not explained: ${lawNumbers(d.unexplained)}` : ''),
+          `the declared charges (symmetric parts included) are ${d.explained} independent law` +
+            `${d.explained === 1 ? '' : 's'}; laws found that they do not explain: ${lawNumbers(d.unexplained)}` +
+            ` (of ${n})`,
         ),
       );
     }
