@@ -94,8 +94,9 @@ n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000).`,
 Counts the conservation laws gradient flow has for every loss and every data set, and finds them.
 The generating fields are the gradients of the polynomials the model depends on its parameters
 through: for --arch, the network's outputs over all inputs (linear and poly<k> at any depth; relu
-and leaky with one hidden layer; biases unless nobias); for a concrete declaration, its loss over
-all values of its data (the loss must be a polynomial). Then:
+and leaky through their activation regions, exactly with one hidden layer, sampled at a point with
+more; biases unless nobias); for a concrete declaration, its loss over all values of its data (the
+loss must be a polynomial). Then:
   upper bound  D − rank of the Lie algebra the fields generate, at a random point modulo a prime
                (never below the true count)
   laws         polynomial laws of degree ≤ N (default 2), each proved exactly over the rationals,

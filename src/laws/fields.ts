@@ -10,13 +10,15 @@
  *   monomials of x (and of the bias paths). Linear and zᵏ activations at any depth; ReLU and leaky
  *   ReLU with one hidden layer, where every unit is active for some inputs and inactive for others
  *   (its hyperplane crosses the input space), so the span over inputs is that of each unit's own
- *   fields, W₂[:,k]·[W₁[k,:], b₁[k]] and b₂.
+ *   fields, W₂[:,k]·[W₁[k,:], b₁[k]] and b₂; with more hidden layers, the activation regions met by
+ *   sampled inputs at one point, with every path's field as the superset laws are confirmed against.
  */
 import type { Expr } from '../expr/ast';
 import { gcd, parseRational, rat, type Rational } from '../expr/rational';
 import type { ConcreteDeclaration } from '../declaration/types';
 import type { MlpSpec } from '../../numeric/mlp';
 import { UserInputError } from '../../numeric/errors';
+import { rng } from '../../numeric/rng';
 import {
   addPoly,
   addTerm,
@@ -44,6 +46,11 @@ export const LAWS_LIMITS = {
 export interface FieldSource {
   readonly names: readonly string[];
   readonly fields: readonly Field[];
+  /**
+   * Fields every law must also be orthogonal to, when `fields` may be only part of the model's (the
+   * activation regions sampled of a deep ReLU network: here every path's own field, a superset).
+   */
+  readonly verify?: readonly Field[];
   /** What the fields are, for the report. */
   readonly model: string;
 }
@@ -260,7 +267,7 @@ function forward(
 }
 
 /** The generating fields of an MLP's outputs over all inputs (see the module comment). */
-export function archFields(spec: MlpSpec): FieldSource {
+export function archFields(spec: MlpSpec, seed = 1): FieldSource {
   if (spec.norm !== 'none')
     throw new UserInputError(
       'laws: normalised layers are not polynomial; take an architecture without norms',
@@ -275,11 +282,7 @@ export function archFields(spec: MlpSpec): FieldSource {
   const hiddenLayers = spec.widths.length - 2;
   const bias = spec.bias ? '' : ', no biases';
   if (act.kind === 'relu' || act.kind === 'leaky') {
-    if (hiddenLayers > 1)
-      throw new UserInputError(
-        `laws: ${act.kind} networks with one hidden layer only (d0-r-d2); ` +
-          `deeper ones need their activation regions`,
-      );
+    if (hiddenLayers > 1) return regionFields(spec, lay, seed);
     const coefficients: Poly[] = [];
     const units = hiddenLayers === 1 ? spec.widths[1]! : 0;
     for (let k = -1; k < units; k++) {
@@ -301,6 +304,91 @@ export function archFields(spec: MlpSpec): FieldSource {
     fields: fieldsOf(coefficients),
     model: `${spec.widths.join('-')} ${act.kind === 'poly' ? `z^${k}` : 'linear'} network${bias}, over all inputs`,
   };
+}
+
+/** How many inputs are tried for new activation regions, and how many regions are kept. */
+export const REGION_SAMPLING = { inputs: 4000, quiet: 400, regions: 64 } as const;
+
+/**
+ * A ReLU or leaky ReLU network with several hidden layers: the fields of the activation regions met
+ * by sampled inputs at one integer point θ₀ (exact integer arithmetic; an input on a kink is skipped).
+ * A region met at θ₀ is met near θ₀ (its pre-activations are strictly signed), so these are fields of
+ * the model there: a subset of them, so D − rank stays an upper bound. Laws are then confirmed
+ * against every path's own field, a superset of every region's (a region's output is a sum of path
+ * products), so a law found is conserved in every region, sampled or not.
+ */
+function regionFields(spec: MlpSpec, lay: ReturnType<typeof layout>, seed: number): FieldSource {
+  const dim = lay.names.length;
+  const r = rng(seed);
+  // a few integer points; the one whose sampled inputs meet the most regions is kept
+  let patterns = new Map<string, boolean[][]>();
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const theta0 = lay.names.map(() => BigInt((r.int(9) + 1) * (r.next() < 0.5 ? -1 : 1)));
+    const met = regionsAt(spec, lay, theta0, r);
+    if (met.size > patterns.size) patterns = met;
+  }
+  const leaky = spec.act.kind === 'leaky';
+  const slope = rat(1, 10);
+  const coefficients: Poly[] = [];
+  for (const pattern of patterns.values()) {
+    const out = forward(spec, lay, (z, l, unit) =>
+      pattern[l]![unit] ? z : leaky ? addPoly(new Map(), z, slope) : new Map(),
+    );
+    for (const f of out) coefficients.push(...coefficientsByData(f, dim));
+  }
+  // every path's own field: the monomials of the all-active network's outputs
+  const paths: Poly[] = [];
+  for (const f of forward(spec, lay, (z) => z))
+    for (const t of f.values()) {
+      const m = t.m.filter((v) => v < dim);
+      if (m.length) paths.push(new Map([[m.join(','), { m, c: rat(1) }]]));
+    }
+  const bias = spec.bias ? '' : ', no biases';
+  return {
+    names: lay.names,
+    fields: fieldsOf(dedupe(coefficients)),
+    verify: fieldsOf(dedupe(paths)),
+    model:
+      `${spec.widths.join('-')} ${spec.act.kind} network${bias}: the ${patterns.size} activation regions ` +
+      `met by sampled inputs at an integer point (seed ${seed}); laws confirmed on every path`,
+  };
+}
+
+/** The activation patterns sampled inputs meet at θ₀ (inputs on a kink are skipped). */
+function regionsAt(
+  spec: MlpSpec,
+  lay: ReturnType<typeof layout>,
+  theta0: readonly bigint[],
+  r: ReturnType<typeof rng>,
+): Map<string, boolean[][]> {
+  const layers = spec.widths.length - 1;
+  const leaky = spec.act.kind === 'leaky';
+  const patterns = new Map<string, boolean[][]>();
+  let quiet = 0;
+  for (let n = 0; n < REGION_SAMPLING.inputs && quiet < REGION_SAMPLING.quiet; n++) {
+    const scale = [10, 100, 1000][n % 3]!;
+    let h = Array.from({ length: spec.widths[0]! }, () => BigInt(r.int(2 * scale + 1) - scale));
+    const pattern: boolean[][] = [];
+    let onKink = false;
+    for (let l = 0; l < layers - 1; l++) {
+      const z = lay.w[l]!.map((row, i) =>
+        row.reduce((s, wij, j) => s + theta0[wij]! * h[j]!, lay.b[l] ? theta0[lay.b[l]![i]!]! : 0n),
+      );
+      if (z.some((x) => x === 0n)) onKink = true;
+      pattern.push(z.map((x) => x > 0n));
+      // leaky: ×1/10 on the negative side, kept exact by scaling the positive side by 10 instead
+      h = z.map((x) => (x > 0n ? (leaky ? 10n * x : x) : leaky ? x : 0n));
+    }
+    const key = pattern.map((p) => p.map((b) => (b ? '1' : '0')).join('')).join('|');
+    if (onKink || patterns.has(key)) {
+      quiet++;
+      continue;
+    }
+    quiet = 0;
+    patterns.set(key, pattern);
+    if (patterns.size >= REGION_SAMPLING.regions) break;
+  }
+  return patterns;
 }
 
 /** Drop repeated polynomials (the output bias appears once per unit switched on). */

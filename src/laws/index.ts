@@ -97,7 +97,8 @@ export function lawsOf(
   const theta = src.names.map(() => 1 + Math.floor(r.next() * (P - 1)));
   const lie = lieRank(src.fields, dim, theta, r);
   const upperBound = dim - lie.rank;
-  const search = searchLaws(src.fields, dim, degree, theta);
+  // laws are sought against the superset of fields when there is one (each law then holds in every region)
+  const search = searchLaws(src.verify ?? src.fields, dim, degree, theta);
   const found = search.kind === 'searched' ? search.laws : [];
   const laws = found.map((l) => ({
     expression: polyText(l.poly, src.names),
@@ -149,7 +150,7 @@ export function lawsOf(
 export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
   // the fields are the model's, whatever the loss: a spec without one is read with mse (any output width)
   const withLoss = spec.split(':').some((t) => /^(mse|ce)$/i.test(t.trim())) ? spec : `${spec}:mse`;
-  return lawsOf(spec, lifted(archFields(archSpec(withLoss)), opts), opts);
+  return lawsOf(spec, lifted(archFields(archSpec(withLoss), opts.seed ?? 1), opts), opts);
 }
 
 /** The laws of a concrete declaration's (polynomial) loss over all its data. */

@@ -33,9 +33,15 @@ export function momentumFields(src: FieldSource): FieldSource {
       return out;
     }),
   ];
+  const liftField = (f: Field): Field => {
+    const out = new Map<number, Poly>();
+    for (const [i, p] of f) out.set(v(i), addPoly(new Map(), p, rat(-1)));
+    return out;
+  };
   return {
     names: [...src.names, ...src.names.map((n) => `v_${n}`), 's'],
     fields: lifted,
+    ...(src.verify ? { verify: [f0, ...src.verify.map(liftField)] } : {}),
     model:
       `momentum flow θ̈ + θ̇ = −∇L on (θ, v = θ̇, s = e^t) for ${src.model}; ` +
       `laws may depend on time through s`,

@@ -80,8 +80,10 @@ export function discoverSymmetries(
   // unknown u < D²: A[a][b] with u = a·D + b (the θ_b term of X_a); u ≥ D²: b[a]
   const equations = new Map<string, Map<number, number>>();
   let nonzeros = 0;
-  for (let g = 0; g < src.fields.length; g++)
-    for (const [a, fa] of src.fields[g]!)
+  // solved against the superset of fields when there is one (a symmetry of every region)
+  const eqFields = src.verify ?? src.fields;
+  for (let g = 0; g < eqFields.length; g++)
+    for (const [a, fa] of eqFields[g]!)
       for (const t of fa.values()) {
         const c = ratp(t.c)!;
         for (let b = 0; b <= dim; b++) {
@@ -111,7 +113,7 @@ export function discoverSymmetries(
     const x = toAffine(v, dim);
     if (!x) continue;
     const field = affineField(x);
-    if (src.fields.every((f) => pairing(f, field).size === 0)) gens.push(x);
+    if ([...src.fields, ...(src.verify ?? [])].every((f) => pairing(f, field).size === 0)) gens.push(x);
   }
   // [X, Y] = (BA − AB)θ + (B a − A b) for X = Aθ + a, Y = Bθ + b; its span's rank mod p
   const modp = gens.map((x) => toModp(x, dim));
@@ -139,7 +141,8 @@ export function discoverSymmetries(
     if (!x) continue;
     const q = charge(x);
     // a charge is a law: confirmed exactly, like every law
-    if (q.size > 0 && src.fields.every((f) => lieDerivative(q, f).size === 0)) charges.push(normalise(q));
+    if (q.size > 0 && [...src.fields, ...(src.verify ?? [])].every((f) => lieDerivative(q, f).size === 0))
+      charges.push(normalise(q));
   }
   // a law of degree ≤ 2 is the charge of the symmetric linear symmetry ∇h (its own identity proves it)
   const explained: number[] = [];

@@ -110,6 +110,23 @@ describe('Two-layer ReLU and leaky ReLU networks: one law per hidden unit [MGP]'
   });
 });
 
+describe('Deep ReLU networks: one law per hidden unit, from the activation regions met at a point', () => {
+  test.each([
+    ['3-3-3-2:relu', 6],
+    ['2-3-3-2:leaky', 6],
+    ['3-4-4-2:relu', 8],
+    ['2-2-2-1:relu:nobias', 4],
+  ])('%s: %i laws, proved complete', (spec, units) => {
+    const rep = lawsForArch(spec);
+    expect([rep.upperBound, rep.lowerBound, rep.complete]).toEqual([units, units, true]);
+  });
+  it('too few regions met (no biases, narrow input): the gap is reported, never a false "complete"', () => {
+    const rep = lawsForArch('2-2-2-2-2:relu:nobias');
+    expect(rep.lowerBound).toBe(6);
+    expect(rep.complete).toBe(rep.upperBound === 6);
+  });
+});
+
 describe('Deep linear networks: Σ rᵢ(rᵢ+1)/2 in the regime, something else outside it [MGP]', () => {
   test.each([
     ['2-2-2-2', 6],
@@ -211,7 +228,7 @@ describe('Every law found holds on real networks: ⟨∇h, ∇L⟩ = 0 with exac
     seed: fc.integer({ min: 1, max: 1e6 }),
   });
   test.prop([arch], { numRuns: 25 })('sampled architectures, random θ, data and targets', (a) => {
-    const widths = a.act === 'linear' || a.act === 'poly2' ? a.widths : a.widths.slice(0, 3);
+    const widths = a.widths;
     const spec = `${widths.join('-')}:${a.act}:${a.bias ? 'bias' : 'nobias'}`;
     const polys = lawPolys(spec);
     const net = buildNetwork({ ...archSpec(`${spec}:mse`), loss: 'mse' } as MlpSpec);
