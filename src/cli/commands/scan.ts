@@ -22,7 +22,7 @@ export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
 }
 
 /** Beyond this many parameters scan leaves the count to `noether laws` (it keeps scan quick). */
-const SCAN_LAWS_PARAMETERS = 200;
+const SCAN_LAWS_PARAMETERS = 64;
 
 /** `noether laws --arch` for the scanned architecture, when it is polynomial and small. */
 function countLaws(spec: string, parameters: number): ArchLawCount {
