@@ -320,7 +320,7 @@ function lawPolys(spec: string): Poly[] {
   const src = archFields(archSpec(`${spec}:mse`));
   const r = rng(7);
   const theta = src.names.map(() => 1 + Math.floor(r.next() * 1e7));
-  const s = searchLaws(src.fields, src.names.length, 2, theta);
+  const s = searchLaws(src.verify ?? src.fields, src.names.length, 2, theta);
   if (s.kind !== 'searched') throw new Error('search skipped');
   return s.laws.map((l) => l.poly);
 }
@@ -330,7 +330,7 @@ function lawPolysOfDeclaration(d: ConcreteDeclaration): Poly[] {
   const { concreteFields } = require('../../src/laws/fields') as typeof import('../../src/laws/fields');
   const src = concreteFields(d);
   const theta = src.names.map((_, i) => 1000 + 37 * i * i);
-  const s = searchLaws(src.fields, src.names.length, 2, theta);
+  const s = searchLaws(src.verify ?? src.fields, src.names.length, 2, theta);
   if (s.kind !== 'searched') throw new Error('search skipped');
   return s.laws.map((l) => l.poly);
 }
