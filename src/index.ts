@@ -7,6 +7,9 @@
  * {@link checkRule}, {@link checkDeclaration}, {@link checkBlockMirror}, {@link scan},
  * {@link networkCollapse}, {@link noiseExperiment}) load it on their first call.
  *
+ * {@link lawsForArch} and {@link lawsForDeclaration} count every conservation law of gradient flow
+ * (or momentum) a polynomial model has, find them, and prove the list complete when it is.
+ *
  * @example
  * ```ts
  * import { derive, loadCatalog } from 'noether';
@@ -41,6 +44,7 @@ export {
   type Generator,
   type GeneratorComponent,
   type Rendered,
+  type LawCount,
 } from './derivation';
 export type { Letter, LetterKind, Word, WordTerm, WordSum, TraceSum } from './derive/words';
 
@@ -114,7 +118,19 @@ export type { OrderReport } from './check/order';
 export type { NetworkCollapseReport, NetworkCollapseSample } from './mirror/threshold';
 export type { NoiseReport, NoiseSample } from './mirror/noise';
 export { collapseExperiment, type CollapseReport, type CollapseSample } from './mirror/toyCollapse';
-export type { ScanReport, ScanKind, ScanOptions, RoleShapes } from './scan';
+export type { ScanReport, ScanKind, ScanOptions, RoleShapes, ArchLawCount } from './scan';
+
+// Every conservation law of a polynomial model (noether laws), and whether that is all.
+export {
+  lawsForArch,
+  lawsForDeclaration,
+  lawCount,
+  type LawsReport,
+  type LawEntry,
+  type LawsOptions,
+} from './laws';
+export type { SymmetryReport } from './laws/symmetries';
+export type { DeclaredReport, DeclaredGenerator } from './laws/declared';
 export type { SiteKind } from '../numeric/sites';
 
 // Learning rules.

@@ -27,6 +27,7 @@ import {
 } from './poly';
 import { normalise, type FoundLaw } from './search';
 
+/** One declared generator: its charge, or its obstruction and what its symmetric part gives. */
 export interface DeclaredGenerator {
   readonly parameter: string;
   /** The generator's charge, when it is a gradient field. */
@@ -37,6 +38,7 @@ export interface DeclaredGenerator {
   readonly symmetricPart?: { readonly symmetry: boolean; readonly charge?: string };
 }
 
+/** A concrete declaration's generators against the laws found, or why they were not compared. */
 export type DeclaredReport =
   | {
       readonly kind: 'compared';

@@ -74,6 +74,7 @@ export interface LawsReport {
   readonly seed: number;
 }
 
+/** Options of {@link lawsForArch} and {@link lawsForDeclaration}. */
 export interface LawsOptions {
   /** Highest polynomial degree searched (default 2). */
   readonly degree?: number;

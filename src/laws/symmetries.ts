@@ -18,6 +18,7 @@ import type { FieldSource } from './fields';
 /** The largest system the discovery builds (unknowns D² + D; the exact basis size). */
 export const SYMMETRY_LIMITS = { unknowns: 20_000, nonzeros: 4_000_000, basis: 200 } as const;
 
+/** The linear symmetries discovered for a laws report, or why they were not sought. */
 export type SymmetryReport =
   | {
       readonly kind: 'found';
