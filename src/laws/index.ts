@@ -81,6 +81,8 @@ export interface LawsOptions {
   readonly seed?: number;
   /** The dynamics: gradient flow (default) or heavy-ball momentum lifted to (θ, v, s = e^t). */
   readonly flow?: 'gradient' | 'momentum';
+  /** Discover the model's linear symmetries (default true). */
+  readonly symmetries?: boolean;
 }
 
 /** The laws of a field source (the shared core of every entry point). */
@@ -140,7 +142,9 @@ export function lawsOf(
             kind: 'skipped',
             reason: 'not computed for momentum dynamics (a phase-space flow, not a gradient field)',
           }
-        : discoverSymmetries(src, found, theta),
+        : opts.symmetries === false
+          ? { kind: 'skipped', reason: 'not asked for' }
+          : discoverSymmetries(src, found, theta),
     ...(declared ? { declared: declared(found, theta) } : {}),
     prime: P,
     seed,
