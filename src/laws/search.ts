@@ -23,7 +23,7 @@ import {
 import { compile, evaluate, pointOf } from './jets';
 
 /** The largest system the search builds (unknown coefficients; equations' nonzeros). */
-export const SEARCH_LIMITS = { unknowns: 400_000, nonzeros: 12_000_000 } as const;
+export const SEARCH_LIMITS = { unknowns: 600_000, nonzeros: 12_000_000 } as const;
 
 export interface FoundLaw {
   readonly poly: Poly;
