@@ -1,12 +1,17 @@
 /** The README's library example runs as written (imported from the package entry point); the entry point's shape. */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { derive, loadCatalog } from '../src';
+import { derive, lawsForArch, loadCatalog } from '../src';
 import * as pkg from '../src';
 import type * as checkModule from '../src/check';
 import type * as scanModule from '../src/scan';
 import type * as thresholdModule from '../src/mirror/threshold';
 import type * as noiseModule from '../src/mirror/noise';
+
+it('the library counts laws: lawsForArch("4-3-5:relu") proves its 3 laws complete', () => {
+  const r = lawsForArch('4-3-5:relu', { symmetries: false });
+  expect([r.lowerBound, r.upperBound, r.complete]).toEqual([3, 3, true]);
+});
 
 it('README: derive(loadCatalog("rescale")) gives the charge 1/2 ‖w_in‖² - 1/2 ‖w_out‖²', () => {
   const d = derive(loadCatalog('rescale')!);
@@ -33,6 +38,9 @@ const FUNCTIONS = [
   'checkBlockMirror',
   'checkConcrete',
   'scan',
+  'lawsForArch',
+  'lawsForDeclaration',
+  'lawCount',
   'networkCollapse',
   'noiseExperiment',
   'collapseExperiment',
