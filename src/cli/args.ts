@@ -46,7 +46,7 @@ export const OPTIONS = {
   degree: {
     type: 'string',
     arg: 'N',
-    help: 'highest degree of the polynomial laws searched, 1 to 6 (laws; default 2)',
+    help: 'highest degree of the polynomial laws searched, 1 to 4 (laws; default 2)',
   },
   momentum: {
     type: 'boolean',

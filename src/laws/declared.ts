@@ -138,6 +138,13 @@ export function compareDeclared(
         const xi = exprToPoly(substitute(diff(psi, a), atZero), index, `the generator's ${p} component`);
         if (xi.size > 0) x.set(i, xi);
       });
+      if (x.size === 0) {
+        generators.push({
+          parameter: a,
+          obstruction: 'the generator vanishes at the identity (no law from it)',
+        });
+        continue;
+      }
       if (!symmetryOf(x, src)) {
         generators.push({ parameter: a, obstruction: 'not a symmetry of the model: ⟨∇φ, X⟩ ≢ 0' });
         continue;

@@ -26,6 +26,7 @@ import {
   gradient,
   mulPoly,
   powPoly,
+  PolynomialTooLarge,
   variable,
   type Field,
   type Poly,
@@ -35,11 +36,11 @@ import {
 /** How big a model `laws` takes (each refused with exit 2, naming the limit). */
 export const LAWS_LIMITS = {
   /** Parameters D. */
-  parameters: 4096,
+  parameters: 1200,
   /** Terms of all generating fields together. */
   terms: 4_000_000,
   /** Terms of one intermediate polynomial while expanding a loss or a network. */
-  polyTerms: 200_000,
+  polyTerms: 50_000,
 } as const;
 
 /** What the laws are computed for: D named parameters and their generating fields. */
@@ -53,6 +54,8 @@ export interface FieldSource {
   readonly verify?: readonly Field[];
   /** What the fields are, for the report. */
   readonly model: string;
+  /** Where the count holds, when only near a point (a ReLU network's activation region). */
+  readonly scope?: string;
 }
 
 function checkSize(p: Poly, what: string): Poly {
@@ -137,7 +140,8 @@ export function exprToPoly(e: Expr, index: ReadonlyMap<string, number>, where: s
       case 'pow': {
         const k = x.exp.kind === 'num' ? parseRational(x.exp.value) : undefined;
         const base = rec(x.base);
-        if (k && k.d === 1n && k.n >= 0n && k.n <= 64n) return checkSize(powPoly(base, Number(k.n)), where);
+        if (k && k.d === 1n && k.n >= 0n && k.n <= 64n)
+          return checkSize(powPoly(base, Number(k.n), LAWS_LIMITS.polyTerms), where);
         const c = base.size === 1 ? base.get('') : undefined;
         if (k && k.d === 1n && k.n < 0n && k.n >= -64n && c) {
           const inv = rat(c.c.d, c.c.n);
@@ -198,7 +202,7 @@ export function concreteFields(d: ConcreteDeclaration): FieldSource {
   d.data.forEach((x, i) => index.set(x, d.parameters.length + i));
   if (d.parameters.length > LAWS_LIMITS.parameters)
     throw new UserInputError(`laws: more than ${LAWS_LIMITS.parameters} parameters (the limit)`);
-  const loss = exprToPoly(d.loss, index, `the loss of '${d.name}'`);
+  const loss = sized(() => exprToPoly(d.loss, index, `the loss of '${d.name}'`), `the loss of '${d.name}'`);
   return {
     names: d.parameters,
     fields: fieldsOf(coefficientsByData(loss, d.parameters.length)),
@@ -268,6 +272,24 @@ function forward(
 
 /** The generating fields of an MLP's outputs over all inputs (see the module comment). */
 export function archFields(spec: MlpSpec, seed = 1): FieldSource {
+  return sized(() => archFieldsOf(spec, seed), `the ${spec.widths.join('-')} network`);
+}
+
+/** Run an expansion, turning a polynomial past the limits into an input error naming it. */
+function sized<T>(f: () => T, what: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PolynomialTooLarge)
+      throw new UserInputError(
+        `laws: ${what} expands past the limits (${e.message}; at most ${LAWS_LIMITS.polyTerms} terms); ` +
+          `take a smaller model`,
+      );
+    throw e;
+  }
+}
+
+function archFieldsOf(spec: MlpSpec, seed: number): FieldSource {
   if (spec.norm !== 'none')
     throw new UserInputError(
       'laws: normalised layers are not polynomial; take an architecture without norms',
@@ -282,7 +304,9 @@ export function archFields(spec: MlpSpec, seed = 1): FieldSource {
   const hiddenLayers = spec.widths.length - 2;
   const bias = spec.bias ? '' : ', no biases';
   if (act.kind === 'relu' || act.kind === 'leaky') {
-    if (hiddenLayers > 1) return regionFields(spec, lay, seed);
+    // unit by unit only where every unit's hyperplane is its own: with one input and no bias they all
+    // are x = 0, units of one sign act as one, and the count depends on the region (sampled instead)
+    if (hiddenLayers > 1 || (spec.widths[0] === 1 && !spec.bias)) return regionFields(spec, lay, seed);
     const coefficients: Poly[] = [];
     const units = hiddenLayers === 1 ? spec.widths[1]! : 0;
     for (let k = -1; k < units; k++) {
@@ -297,7 +321,7 @@ export function archFields(spec: MlpSpec, seed = 1): FieldSource {
     };
   }
   const k = act.kind === 'poly' ? act.degree : 1;
-  const out = forward(spec, lay, (z) => (k === 1 ? z : powPoly(z, k)));
+  const out = forward(spec, lay, (z) => (k === 1 ? z : powPoly(z, k, LAWS_LIMITS.polyTerms)));
   const coefficients = out.flatMap((f) => coefficientsByData(f, dim));
   return {
     names: lay.names,
@@ -348,6 +372,9 @@ function regionFields(spec: MlpSpec, lay: ReturnType<typeof layout>, seed: numbe
     names: lay.names,
     fields: fieldsOf(dedupe(coefficients)),
     verify: fieldsOf(dedupe(paths)),
+    scope:
+      `near the sampled point θ₀ (seed ${seed}): a ReLU network's laws can differ between ` +
+      `activation regions of the parameters`,
     model:
       `${spec.widths.join('-')} ${spec.act.kind} network${bias}: the ${patterns.size} activation regions ` +
       `met by sampled inputs at an integer point (seed ${seed}); laws confirmed on every path`,

@@ -64,6 +64,8 @@ export interface LawsReport {
     | { readonly kind: 'skipped'; readonly degree: number; readonly reason: string };
   /** True only when lowerBound = upperBound: the list is complete (proved). */
   readonly complete: boolean;
+  /** Where the bounds hold when only near a point (a ReLU network's activation region). */
+  readonly scope?: string;
   /** Why the list may be incomplete (absent when complete). */
   readonly gap?: string;
   /** Linear symmetries of the model, their charges and which laws they explain. */
@@ -114,8 +116,12 @@ export function lawsOf(
   const gap = complete
     ? undefined
     : search.kind === 'skipped'
-      ? `the law search was skipped (${search.reason}); up to ${upperBound} laws may exist`
+      ? `the law search was skipped (${search.reason}); up to ${upperBound} law${upperBound === 1 ? '' : 's'} may exist`
       : `${upperBound - laws.length} more independent law${upperBound - laws.length === 1 ? '' : 's'} may exist: ` +
+        (search.unconfirmed
+          ? `${search.unconfirmed} solution${search.unconfirmed === 1 ? '' : 's'} mod p did not lift to an ` +
+            `exact law (coefficients too large to reconstruct), or `
+          : '') +
         `of degree above ${degree}, not polynomial, or the Lie algebra's rank is higher than found at this point`;
   return {
     kind: 'laws',
@@ -135,6 +141,7 @@ export function lawsOf(
         ? { kind: 'searched', degree, space: search.space, unconfirmed: search.unconfirmed }
         : { kind: 'skipped', degree, reason: search.reason },
     complete,
+    ...(src.scope ? { scope: src.scope } : {}),
     ...(gap ? { gap } : {}),
     symmetries:
       opts.flow === 'momentum'
@@ -155,6 +162,8 @@ export function lawsOf(
 export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
   // the fields are the model's, whatever the loss: a spec without one is read with mse (any output width)
   const withLoss = spec.split(':').some((t) => /^(mse|ce)$/i.test(t.trim())) ? spec : `${spec}:mse`;
+  if (!spec.split(':').some((t) => /^\d+(-\d+)+$/.test(t.trim())))
+    throw new UserInputError(`laws --arch needs widths, e.g. 4-3-5:linear (got '${spec.slice(0, 40)}')`);
   return lawsOf(spec, lifted(archFields(archSpec(withLoss), opts.seed ?? 1), opts), opts);
 }
 

@@ -56,15 +56,30 @@ export function addPoly(a: Poly, b: Poly, scaleB: Rational = rat(1)): Poly {
 
 export const negPoly = (a: Poly): Poly => addPoly(new Map(), a, rat(-1));
 
+/** The most term products one multiplication may take (a guard against expansions that would hang). */
+export const PRODUCT_LIMIT = 5_000_000;
+
+/** Thrown by {@link mulPoly} and {@link powPoly} past {@link PRODUCT_LIMIT} or a term limit. */
+export class PolynomialTooLarge extends Error {}
+
 export function mulPoly(a: Poly, b: Poly): Poly {
+  if (a.size * b.size > PRODUCT_LIMIT) throw new PolynomialTooLarge(`${a.size} × ${b.size} term products`);
   const p = new Map<string, Term>();
   for (const s of a.values()) for (const t of b.values()) addTerm(p, mulMono(s.m, t.m), mul(s.c, t.c));
   return p;
 }
 
-export function powPoly(a: Poly, k: number): Poly {
+/** aᵏ, refusing (PolynomialTooLarge) once an intermediate power passes `maxTerms` terms. */
+export function powPoly(a: Poly, k: number, maxTerms = Infinity): Poly {
+  // (n terms)ᵏ has at most C(n + k − 1, k) terms: refuse before expanding what would pass the limit
+  let bound = 1;
+  for (let i = 1; i <= k && bound <= maxTerms; i++) bound = (bound * (a.size + i - 1)) / i;
+  if (bound > maxTerms) throw new PolynomialTooLarge(`a power that may reach ${Math.round(bound)} terms`);
   let r = constant(rat(1));
-  for (let i = 0; i < k; i++) r = mulPoly(r, a);
+  for (let i = 0; i < k; i++) {
+    r = mulPoly(r, a);
+    if (r.size > maxTerms) throw new PolynomialTooLarge(`a power with more than ${maxTerms} terms`);
+  }
   return r;
 }
 

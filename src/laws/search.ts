@@ -7,7 +7,7 @@
  * their gradients at a point (mod p), a lower bound on their generic rank.
  */
 import { gcd, rat } from '../expr/rational';
-import { addp, Echelon, mulp, ratp, reconstruct } from './modp';
+import { addp, Echelon, invp, mulp, P, ratp, reconstruct } from './modp';
 import { kernel, type Row } from './sparse';
 import {
   compareTerms,
@@ -85,6 +85,41 @@ function monomialKeyer(dim: number): (a: Monomial, b: Monomial) => number | stri
     }
     return k;
   };
+}
+
+/**
+ * The same solution space in an echelon form whose columns run from the highest degree down: each
+ * vector's leading unknown has its top degree, and the vectors led by degree ≤ k span every solution of
+ * degree ≤ k — so a law of low degree is found as itself, not mixed with higher-degree ones.
+ */
+function byDegree(solutions: readonly Row[], unknowns: readonly Monomial[]): Row[] {
+  const before = (u: number, w: number): boolean =>
+    unknowns[u]!.length !== unknowns[w]!.length ? unknowns[u]!.length > unknowns[w]!.length : u < w;
+  const lead = (r: Row): number => {
+    let best = -1;
+    for (const u of r.keys()) if (best < 0 || before(u, best)) best = u;
+    return best;
+  };
+  const pivots = new Map<number, Row>();
+  const out: Row[] = [];
+  for (const sol of solutions) {
+    const r = new Map(sol);
+    for (let u = lead(r); u >= 0 && pivots.has(u); u = lead(r)) {
+      const c = r.get(u)!;
+      for (const [w, x] of pivots.get(u)!) {
+        const v = addp(r.get(w) ?? 0, mulp(P - c, x));
+        if (v === 0) r.delete(w);
+        else r.set(w, v);
+      }
+    }
+    if (r.size === 0) continue;
+    const u = lead(r);
+    const inv = invp(r.get(u)!);
+    for (const [w, x] of r) r.set(w, mulp(x, inv));
+    pivots.set(u, r);
+    out.push(r);
+  }
+  return out;
 }
 
 /** Lift a solution mod p to ℚ (undefined when an entry does not reconstruct). */
@@ -199,7 +234,7 @@ export function searchLaws(
       else if (row.size > 1) rows.push(row);
     }
   }
-  const solutions = kernel(rows, unknowns.length, zeros);
+  const solutions = byDegree(kernel(rows, unknowns.length, zeros), unknowns);
   const exact: FoundLaw[] = [];
   let unconfirmed = 0;
   for (const sol of solutions) {

@@ -22,8 +22,10 @@ export const SYMMETRY_LIMITS = { unknowns: 20_000, nonzeros: 4_000_000, basis: 2
 export type SymmetryReport =
   | {
       readonly kind: 'found';
-      /** dim g: the linear symmetries (constant translations included). */
+      /** dim g: the linear symmetries (constant translations included) — at least, when some were dropped. */
       readonly dimension: number;
+      /** Solutions mod p that did not lift to an exact symmetry (dropped: dim g may be larger). */
+      readonly unconfirmed: number;
       /** dim [g, g]: 0 when g is abelian. */
       readonly derivedDimension: number;
       /** Generators with a symmetric A: one Noether charge each. */
@@ -110,11 +112,16 @@ export function discoverSymmetries(
       reason: `${basis.length} independent generators, over the limit ${SYMMETRY_LIMITS.basis}`,
     };
   const gens: Affine[] = [];
+  let unconfirmed = 0;
   for (const v of basis) {
     const x = toAffine(v, dim);
-    if (!x) continue;
+    if (!x) {
+      unconfirmed++;
+      continue;
+    }
     const field = affineField(x);
     if ([...src.fields, ...(src.verify ?? [])].every((f) => pairing(f, field).size === 0)) gens.push(x);
+    else unconfirmed++;
   }
   // [X, Y] = (BA − AB)θ + (B a − A b) for X = Aθ + a, Y = Bθ + b; its span's rank mod p
   const modp = gens.map((x) => toModp(x, dim));
@@ -152,6 +159,7 @@ export function discoverSymmetries(
   return {
     kind: 'found',
     dimension: gens.length,
+    unconfirmed,
     derivedDimension: derived.rank,
     symmetricDimension: charges.length,
     charges: charges.map((c) => polyText(c, src.names)),

@@ -38,17 +38,19 @@ export function renderLaws(r: LawsReport, format: Format): string {
   );
   out.push(
     '',
-    r.complete
+    (r.complete
       ? `complete (proved): the ${r.laws.length} law${r.laws.length === 1 ? ' is' : 's are'} all ` +
-          `(${r.laws.length} found = ${r.upperBound} at most)`
-      : `incomplete: ${r.laws.length} found, at most ${r.upperBound} exist — ${r.gap}`,
+        `(${r.laws.length} found = ${r.upperBound} at most)`
+      : `incomplete: ${r.laws.length} found, at most ${r.upperBound} exist — ${r.gap}`) +
+      (r.scope ? `; ${r.scope}` : ''),
   );
   const s = r.symmetries;
   out.push('');
   if (s.kind === 'skipped') out.push(`linear symmetries: not searched (${s.reason})`);
   else {
     out.push(
-      `linear symmetries X = Aθ + b (discovered, each confirmed exactly): dim g = ${s.dimension}` +
+      `linear symmetries X = Aθ + b (discovered, each confirmed exactly): dim g ${s.unconfirmed ? '≥' : '='} ` +
+        `${s.dimension}${s.unconfirmed ? ` (${s.unconfirmed} solutions mod p did not lift)` : ''}` +
         `${s.dimension ? `, dim [g, g] = ${s.derivedDimension}${s.derivedDimension === 0 ? ' (abelian)' : ''}` : ''}`,
       item(
         `${s.symmetricDimension} independent generator${s.symmetricDimension === 1 ? '' : 's'} with symmetric A ` +

@@ -127,6 +127,27 @@ describe('Deep ReLU networks: one law per hidden unit, from the activation regio
   });
 });
 
+describe('Review regressions: where a claim would have been wrong', () => {
+  it('one input, no bias: every ReLU hyperplane is x = 0, so the count is local to a sign region, and says so', () => {
+    // units of one sign act as one (relu(w x) = w relu(x) for w > 0): 1-2-1 has 3 laws where both
+    // first-layer weights share a sign, 2 where they do not — no single global count exists
+    const rep = lawsForArch('1-2-1:relu:nobias');
+    expect(rep.scope).toMatch(/near the sampled point θ₀/);
+    expect([2, 3]).toContain(rep.upperBound);
+  });
+  it('a higher --degree keeps a low-degree law as itself (not its square)', () => {
+    const affine = concrete('affine', 'x*(u*w + u)', 'u, w', '  u: exp(a)*u\n  w: w + 0*a');
+    const rep = lawsForDeclaration(affine, { degree: 4 });
+    expect(rep.laws.map((l) => [l.expression, l.degree])).toEqual([['u^2 - w^2 - 2*w', 2]]);
+  });
+  it('a law whose coefficients do not reconstruct mod p is reported as such in the gap', () => {
+    const big = concrete('big', 'x*(u1 + 6001*u2)*w', 'u1, u2, w', '  u1: exp(a)*u1\n  u2: u2\n  w: w');
+    const rep = lawsForDeclaration(big, { degree: 1 });
+    expect(rep.complete).toBe(false);
+    expect(rep.gap).toMatch(/1 solution mod p did not lift to an exact law/);
+  });
+});
+
 describe('Deep linear networks: Σ rᵢ(rᵢ+1)/2 in the regime, something else outside it [MGP]', () => {
   test.each([
     ['2-2-2-2', 6],

@@ -12,7 +12,7 @@ export function lawsCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const format = formatOption('laws', p);
   const seed = intOption(p, 'seed', 0, 0xffffffff) ?? 1;
   const flow = flag(p, 'momentum') ? ('momentum' as const) : ('gradient' as const);
-  const degree = intOption(p, 'degree', 1, 6);
+  const degree = intOption(p, 'degree', 1, 4);
   const opts = { seed, flow, ...(degree !== undefined ? { degree } : {}) };
   const arch = optionValue(p, 'arch');
   if (arch !== undefined && p.positionals.length > 0)
