@@ -6,8 +6,9 @@
  * Level 1 is the generators themselves, tested one by one. Level ℓ ≥ 2 is spanned by right-normed
  * brackets [G₁, [G₂, … G_ℓ]] of generators; a random element of it, [G_α₁, [G_α₂, …]] with random
  * combinations G_α = Σ αᵢ Gᵢ, is drawn and kept when its value raises the rank. Draws continue until
- * `misses` in a row add nothing; levels continue until one adds nothing or the rank is D. Stopping
- * early can only make the rank smaller, never larger than the truth: the bound stays sound.
+ * `misses` in a row add nothing (default 2: a draw misses while the rank can still rise with
+ * probability about deg/p); levels continue until one adds nothing or the rank is D. Stopping early
+ * can only make the rank smaller, never larger than the truth: the bound stays sound.
  */
 import { Echelon, P } from './modp';
 import { compile, evaluateElement, pointOf, reweight, type CompiledField, type LieElement } from './jets';
@@ -38,7 +39,7 @@ export function lieRank(
   rng: Rng,
   opts: LieOptions = {},
 ): LieRank {
-  const misses = opts.misses ?? 3;
+  const misses = opts.misses ?? 2;
   const maxLevel = opts.maxLevel ?? 12;
   const ech = new Echelon(dim);
   const at = pointOf(theta);
