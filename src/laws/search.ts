@@ -6,7 +6,8 @@
  * law reported is proved. The laws are then reduced to a functionally independent set: ranks of
  * their gradients at a point (mod p), a lower bound on their generic rank.
  */
-import { gcd, rat } from '../expr/rational';
+import { add, gcd, mul, rat, type Rational } from '../expr/rational';
+import { rref } from '../expr/rmatrix';
 import { addp, Echelon, invp, mulp, P, ratp, reconstruct } from './modp';
 import { kernel, type Row } from './sparse';
 import {
@@ -134,6 +135,53 @@ function lift(entries: ReadonlyMap<number, number>, unknowns: readonly Monomial[
   return normalise(p);
 }
 
+/** The largest support solved exactly when reconstruction fails (unknowns). */
+const SUPPORT_LIMIT = 60;
+
+/**
+ * Laws supported on a set of monomials, solved exactly over ℚ: the equations ⟨∇h, X⟩ ≡ 0 restricted to
+ * those unknowns (the others 0), row-reduced with exact rationals; one candidate per free unknown.
+ * Used when a solution's residues do not reconstruct (coefficients above √(p/2)).
+ */
+function solveOnSupport(
+  fields: readonly Field[],
+  unknowns: readonly Monomial[],
+  support: readonly number[],
+): Poly[] {
+  if (support.length > SUPPORT_LIMIT) return [];
+  const col = new Map(support.map((u, j) => [u, j]));
+  const rows = new Map<string, Rational[]>();
+  fields.forEach((f, g) => {
+    for (const u of support) {
+      const m = unknowns[u]!;
+      for (const a of new Set(m)) {
+        const fa = f.get(a);
+        if (!fa) continue;
+        const at = m.indexOf(a);
+        const rest = [...m.slice(0, at), ...m.slice(at + 1)];
+        const e = rat(m.filter((x) => x === a).length);
+        for (const t of fa.values()) {
+          const key = `${g}|${monoKey(mulMono(rest, t.m))}`;
+          let row = rows.get(key);
+          if (!row) rows.set(key, (row = support.map(() => rat(0))));
+          row[col.get(u)!] = add(row[col.get(u)!]!, mul(e, t.c));
+        }
+      }
+    }
+  });
+  const { rows: reduced, pivots } = rref([...rows.values()]);
+  const free = support.map((_, j) => j).filter((j) => !pivots.includes(j));
+  return free.map((f) => {
+    const p = new Map<string, Term>();
+    const put = (j: number, c: Rational): void => {
+      if (c.n !== 0n) p.set(monoKey(unknowns[support[j]!]!), { m: unknowns[support[j]!]!, c });
+    };
+    put(f, rat(1));
+    reduced.forEach((row, i) => put(pivots[i]!, rat(-row[f]!.n, row[f]!.d)));
+    return normalise(p);
+  });
+}
+
 /** Integer coefficients with gcd 1, the leading term positive. */
 export function normalise(p: Poly): Poly {
   const terms = [...p.values()];
@@ -238,10 +286,13 @@ export function searchLaws(
   const exact: FoundLaw[] = [];
   let unconfirmed = 0;
   for (const sol of solutions) {
-    const h = lift(sol, unknowns);
-    if (h && conserved(h, fields))
+    // reconstruct from the residues; failing that, solve exactly over ℚ on the solution's support
+    const lifted = lift(sol, unknowns);
+    const candidates = lifted ? [lifted] : solveOnSupport(fields, unknowns, [...sol.keys()]);
+    const laws = candidates.filter((h) => conserved(h, fields));
+    if (laws.length === 0) unconfirmed++;
+    for (const h of laws)
       exact.push({ poly: h, degree: Math.max(...[...h.values()].map((t) => t.m.length)) });
-    else unconfirmed++;
   }
   exact.sort((a, b) => a.degree - b.degree || a.poly.size - b.poly.size);
   return {

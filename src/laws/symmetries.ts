@@ -9,6 +9,7 @@
  * is explained by no linear symmetry.
  */
 import * as Q from '../expr/rational';
+import { rref } from '../expr/rmatrix';
 import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
 import { kernel } from './sparse';
 import { addPoly, lieDerivative, monoKey, mulPoly, polyText, type Field, type Poly, type Term } from './poly';
@@ -114,15 +115,27 @@ export function discoverSymmetries(
   const gens: Affine[] = [];
   let unconfirmed = 0;
   for (const v of basis) {
-    const x = toAffine(v, dim);
-    if (!x) {
-      unconfirmed++;
-      continue;
-    }
-    const field = affineField(x);
-    if ([...src.fields, ...(src.verify ?? [])].every((f) => pairing(f, field).size === 0)) gens.push(x);
-    else unconfirmed++;
+    // reconstruct from the residues; failing that, solve exactly over ℚ on the solution's support
+    const lifted = toAffine(v, dim);
+    const candidates = lifted ? [lifted] : solveOnSupport(eqFields, [...v.keys()], dim);
+    const kept = candidates.filter((x) => {
+      const field = affineField(x);
+      return [...src.fields, ...(src.verify ?? [])].every((f) => pairing(f, field).size === 0);
+    });
+    if (kept.length === 0) unconfirmed++;
+    gens.push(...kept);
   }
+  // exact solves on supports can repeat a generator: keep an independent set (rank mod p, never above ℚ's)
+  const basisEch = new Echelon(dim * dim + dim);
+  const independentGens = gens.filter((x) => {
+    const m = toModp(x, dim);
+    const flat = new Int32Array(dim * dim + dim);
+    for (const [k, c] of m.a) flat[k] = c;
+    for (const [k, c] of m.b) flat[dim * dim + k] = c;
+    return basisEch.add(flat);
+  });
+  gens.length = 0;
+  gens.push(...independentGens);
   // [X, Y] = (BA − AB)θ + (B a − A b) for X = Aθ + a, Y = Bθ + b; its span's rank mod p
   const modp = gens.map((x) => toModp(x, dim));
   const derived = new Echelon(dim * dim + dim);
@@ -259,6 +272,51 @@ function charge(x: Affine): Poly {
     if (!Q.isZero(c)) p.set(String(i), { m: [i], c });
   });
   return p;
+}
+
+/** The largest support solved exactly when reconstruction fails (unknowns of A and b). */
+const SUPPORT_LIMIT = 60;
+
+/**
+ * Generators supported on a set of unknowns (u < D²: A[⌊u/D⌋][u mod D], else b[u − D²]), solved exactly
+ * over ℚ: ⟨∇φ_k, Aθ + b⟩ ≡ 0 restricted to them, row-reduced with exact rationals.
+ */
+function solveOnSupport(fields: readonly Field[], support: readonly number[], dim: number): Affine[] {
+  if (support.length > SUPPORT_LIMIT) return [];
+  const col = new Map(support.map((u, j) => [u, j]));
+  const rows = new Map<string, Q.Rational[]>();
+  fields.forEach((f, g) => {
+    for (const u of support) {
+      const a = u < dim * dim ? Math.floor(u / dim) : u - dim * dim;
+      const fa = f.get(a);
+      if (!fa) continue;
+      for (const t of fa.values()) {
+        const m = u < dim * dim ? [...t.m, u % dim].sort((x, y) => x - y) : t.m;
+        const key = `${g}|${monoKey(m)}`;
+        let row = rows.get(key);
+        if (!row) rows.set(key, (row = support.map(() => Q.ZERO)));
+        row[col.get(u)!] = Q.add(row[col.get(u)!]!, t.c);
+      }
+    }
+  });
+  const { rows: reduced, pivots } = rref([...rows.values()]);
+  return support
+    .map((_, j) => j)
+    .filter((j) => !pivots.includes(j))
+    .map((free) => {
+      const x: Affine = {
+        a: Array.from({ length: dim }, () => Array.from({ length: dim }, () => Q.ZERO)),
+        b: Array.from({ length: dim }, () => Q.ZERO),
+      };
+      const put = (j: number, c: Q.Rational): void => {
+        const u = support[j]!;
+        if (u < dim * dim) x.a[Math.floor(u / dim)]![u % dim] = c;
+        else x.b[u - dim * dim] = c;
+      };
+      put(free, Q.ONE);
+      reduced.forEach((row, i) => put(pivots[i]!, Q.neg(row[free]!)));
+      return x;
+    });
 }
 
 function toAffine(v: ReadonlyMap<number, number>, dim: number): Affine | undefined {

@@ -140,11 +140,15 @@ describe('Review regressions: where a claim would have been wrong', () => {
     const rep = lawsForDeclaration(affine, { degree: 4 });
     expect(rep.laws.map((l) => [l.expression, l.degree])).toEqual([['u^2 - w^2 - 2*w', 2]]);
   });
-  it('a law whose coefficients do not reconstruct mod p is reported as such in the gap', () => {
+  it('a law whose coefficients are too large to reconstruct mod p is solved exactly on its support', () => {
+    // φ = (u1 + 6001·u2)·w: the translation-like law 6001·u1 − u2 (coefficient above √(p/2)) and the
+    // balance u1² + u2² − w²; linear symmetries: X_w = αw, X_u1 + 6001·X_u2 = −α(u1 + 6001·u2), X_u2
+    // any affine function — dim g = 1 + 4 = 5
     const big = concrete('big', 'x*(u1 + 6001*u2)*w', 'u1, u2, w', '  u1: exp(a)*u1\n  u2: u2\n  w: w');
-    const rep = lawsForDeclaration(big, { degree: 1 });
-    expect(rep.complete).toBe(false);
-    expect(rep.gap).toMatch(/1 solution mod p did not lift to an exact law/);
+    const rep = lawsForDeclaration(big);
+    expect(rep.laws.map((l) => l.expression)).toEqual(['6001*u1 - u2', 'u1^2 + u2^2 - w^2']);
+    expect(rep.complete).toBe(true);
+    expect(rep.symmetries).toMatchObject({ kind: 'found', dimension: 5, unconfirmed: 0 });
   });
 });
 
