@@ -450,7 +450,9 @@ export class Normalizer {
             return out;
           }
         }
-        if (fn === 'sign' && this.leadSign(rest) < 0) return this.negN(this.fnAtom('sign', this.negN(rest)));
+        // sign(−w) = −sign(w), and sign(w) is registered below with its rules (sign³ = sign, sign² of a
+        // variable), whichever of sign(w) and sign(−w) is met first
+        if (fn === 'sign' && this.leadSign(rest) < 0) return this.negN(this.fn('sign', this.negN(rest)));
         // step(u)^2 = step(u) everywhere.
         if (fn === 'sign') {
           const key = `sign(${this.key(rest)})`;

@@ -52,3 +52,20 @@ describe('exact square roots of large integers', () => {
     expect(zero(`sqrt(${k * k + 1n}) - ${k}`)).toBe('nonzero');
   });
 });
+
+describe('sign of a negated argument: the same rules whichever sign atom is met first', () => {
+  // sign(−w) = −sign(w); sign(w)³ = sign(w); sign(x)² = 1 off x = 0, so x·sign(x)² = x everywhere
+  it.each([
+    'sign(-x)^3 - sign(-x)',
+    'abs(-x)*abs(-x) - x^2',
+    'sign(-x)*sign(x)^2 + sign(x)',
+    'x*sign(-x)^2 - x',
+    'sign(-x) + sign(x)',
+    'sign(-x - y)^3 + sign(x + y)',
+  ])('%s = 0', (src) => {
+    expect(zero(src)).toBe('zero');
+  });
+  it.each(['sign(-x) - sign(x)', 'sign(-x)^2 - sign(-x)', 'abs(-x) + x'])('%s ≠ 0', (src) => {
+    expect(zero(src)).toBe('nonzero');
+  });
+});
