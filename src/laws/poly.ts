@@ -114,12 +114,13 @@ export function gradient(p: Poly): Field {
   return f;
 }
 
-/** ⟨∇h, X⟩ = Σ_a ∂_a h · X_a, exactly. */
-export function lieDerivative(h: Poly, x: Field): Poly {
-  let out: Poly = new Map();
+/** ⟨∇h, X⟩ = Σ_a ∂_a h · X_a, exactly (∇h may be given, when pairing one h with many fields). */
+export function lieDerivative(h: Poly, x: Field, grad?: Field): Poly {
+  const out = new Map<string, Term>();
   for (const [a, xa] of x) {
-    const d = diffPoly(h, a);
-    if (d.size > 0) out = addPoly(out, mulPoly(d, xa));
+    const d = grad ? grad.get(a) : diffPoly(h, a);
+    if (!d) continue;
+    for (const s of d.values()) for (const t of xa.values()) addTerm(out, mulMono(s.m, t.m), mul(s.c, t.c));
   }
   return out;
 }

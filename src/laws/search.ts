@@ -198,8 +198,10 @@ export function normalise(p: Poly): Poly {
 }
 
 /** Exactly: ⟨∇h, X⟩ ≡ 0 for every field. */
-export const conserved = (h: Poly, fields: readonly Field[]): boolean =>
-  fields.every((f) => lieDerivative(h, f).size === 0);
+export function conserved(h: Poly, fields: readonly Field[]): boolean {
+  const grad = gradient(h);
+  return fields.every((f) => lieDerivative(h, f, grad).size === 0);
+}
 
 /** Search for polynomial laws of degree 1…d and keep a functionally independent set. */
 export function searchLaws(
