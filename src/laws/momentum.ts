@@ -1,13 +1,14 @@
 /**
  * Momentum dynamics lifted to phase space, so that the same machinery counts their laws [MGP24].
  *
- * The heavy-ball flow τθ̈ + θ̇ = −∇L(θ) is first order on (θ, v = θ̇): θ̇ = v, v̇ = −(v + ∇L)/τ. A law may
- * depend on time, so time is a coordinate too — through s = e^{t/τ} (ṡ = s/τ), which keeps every
- * field polynomial and turns the damping factors e^{t/τ} of time-dependent laws into polynomials.
- * For a loss through φ, ∇L = Σ_k c_k ∇φ_k with coefficients the loss can make anything at a point
- * (zero included), so a function of (θ, v, s) is conserved for every loss exactly when it is
- * conserved by F₀ = v·∂_θ − v·∂_v + s·∂_s and by every F_k = −∇φ_k·∂_v (τ = 1; another τ > 0 rescales
- * time and v and changes no count). The Lie algebra these generate in the 2D + 1 coordinates gives
+ * The heavy-ball flow τθ̈ + θ̇ = −∇L(θ) is first order on (θ, v = θ̇):
+ * θ̇ = v, v̇ = −(v + ∇L)/τ. A law may depend on time, so time is a coordinate too — through
+ * s = e^{t/τ} (ṡ = s/τ), which keeps every field polynomial and turns the damping factors e^{t/τ}
+ * of time-dependent laws into polynomials. For a loss through φ, ∇L = Σ_k c_k ∇φ_k with
+ * coefficients the loss can make anything at a point (zero included), so a function of (θ, v, s)
+ * is conserved for every loss exactly when it is conserved by F₀ = v·∂_θ − v·∂_v + s·∂_s and by
+ * every F_k = −∇φ_k·∂_v (τ = 1; another τ > 0 rescales time and v and changes no count). The Lie
+ * algebra these generate in the 2D + 1 coordinates gives
  * the count, as for gradient flow.
  */
 import { rat } from '../expr/rational';

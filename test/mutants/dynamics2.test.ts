@@ -11,7 +11,8 @@
  *   - a matrix charge shown in matrix form, and a block scaling next to a symmetric operator on
  *     another block (a closed recursion, but not a pure scaling: no normalisation law);
  *   - a learning rate and weight decay given the same symbol: the continuous rate from
- *     c_Q = (1 − η²)² = 1 − 2η² + η⁴, whose η¹ coefficient is absent: r = a₁ + (a₂ − a₁²/2)η = −2η.
+ *     c_Q = (1 − η²)² = 1 − 2η² + η⁴, whose η¹ coefficient is absent:
+ *     r = a₁ + (a₂ − a₁²/2)η = −2η.
  */
 import { loadCatalog } from '../../src/catalog';
 import { readDeclaration } from '../../src/declaration/load';
@@ -94,7 +95,8 @@ describe('notes and verdicts, in full', () => {
         'the order',
     );
     expect(law(d, 'two-step-recursion').note).toBe(
-      'v₀ = 0, v_{k+1} = β v_k + (1 − d)(g_k + λθ_k), θ_{k+1} = θ_k − η v_{k+1} (PyTorch sets v₁ = g₀ + ' +
+      'v₀ = 0, v_{k+1} = β v_k + (1 − d)(g_k + λθ_k), θ_{k+1} = θ_k − η v_{k+1} ' +
+        '(PyTorch sets v₁ = g₀ + ' +
         'λθ₀ without dampening; the two agree when d = 0)',
     );
   });
@@ -141,7 +143,8 @@ describe('a derivation without its gradient constraint: nothing can be dropped',
     // Q = ⟨1, θ⟩: the first-order part of Q((1 − ηλ)θ − ηg) is −η⟨1, g⟩ = D_g Q times −η.
     expect(
       dyn(unconstrained('translation'), SGD).laws[0]!.statement.text.startsWith(
-        'no closed recursion: the first-order term -eta ⟨1, ∂L/∂theta⟩ is not a multiple of the gradient constraint',
+        'no closed recursion: the first-order term -eta ⟨1, ∂L/∂theta⟩ is not a multiple ' +
+          'of the gradient constraint',
       ),
     ).toBe(true);
     expect(dyn(unconstrained('translation'), MOMENTUM).laws[0]!.statement.text).toBe(
@@ -154,7 +157,8 @@ describe('a derivation without its gradient constraint: nothing can be dropped',
       title: 'No closed recursion',
       statement: {
         text:
-          'no closed recursion: dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ⟨1, ∂L/∂theta⟩ is not a ' +
+          'no closed recursion: dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ' +
+          '⟨1, ∂L/∂theta⟩ is not a ' +
           'multiple of the gradient constraint',
         latex: '\\text{no closed recursion}',
       },
@@ -163,15 +167,17 @@ describe('a derivation without its gradient constraint: nothing can be dropped',
         kind: 'proved',
         method: PROVED_METHOD,
         evidence:
-          'dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ⟨1, ∂L/∂theta⟩ is not a multiple of the gradient ' +
+          'dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ⟨1, ∂L/∂theta⟩ is ' +
+          'not a multiple of the gradient ' +
           'constraint',
       },
     });
   });
 
-  it('rescale: ⟨∇Q, g⟩ = ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩; SGD’s first-order term is −η(1 − ηλ) times it', () => {
+  it('rescale: ⟨∇Q, g⟩ = ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩; SGD: −η(1 − ηλ) times it', () => {
     expect(dyn(unconstrained('rescale'), GF).laws[0]!.statement.text).toBe(
-      'no closed recursion: dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ⟨∂L/∂w_in, w_in⟩ - ⟨∂L/∂w_out, ' +
+      'no closed recursion: dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ' +
+        '⟨∂L/∂w_in, w_in⟩ - ⟨∂L/∂w_out, ' +
         'w_out⟩ is not a multiple of the gradient constraint',
     );
     expect(
@@ -251,7 +257,8 @@ it('a scaling of one block and a symmetric operator on another is not a pure sca
   );
   expect(d.laws.map((l) => l.id)).toEqual(['exact-recursion', 'continuous-form']);
   expect(law(d, 'exact-recursion').statement.text).toBe(
-    'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 tr(S ∂L/∂V (∂L/∂V)ᵀ) + 1/2 ‖∂L/∂W‖²',
+    'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 tr(S ∂L/∂V ' +
+      '(∂L/∂V)ᵀ) + 1/2 ‖∂L/∂W‖²',
   );
 });
 
@@ -283,7 +290,7 @@ describe('a charge whose term mixes two blocks: Q = ⟨u, v⟩', () => {
     expect(d.laws.map((l) => l.id)).toEqual(['per-step-identity']);
   });
 
-  it('the per-step identity Q(θ − ηU) − Q(θ) = −η(⟨U_u, v⟩ + ⟨u, U_v⟩) + η²⟨U_u, U_v⟩ holds on numbers', () => {
+  it('per-step identity Q(θ−ηU) − Q(θ) = −η(⟨U_u,v⟩ + ⟨u,U_v⟩) + η²⟨U_u,U_v⟩ holds', () => {
     const l = law(dyn(mixedBlocks(), 'adam(lr=eta)'), 'per-step-identity');
     if (l.data.kind !== 'identity') throw new Error('identity expected');
     const { linU, quadU } = l.data;
@@ -348,7 +355,8 @@ describe('a charge plus a constant: Q + ‖1‖² (= Q + n), still conserved und
 });
 
 it('learning rate and weight decay under one symbol: sgd(lr=eta, wd=eta)', () => {
-  // c_Q = (1 − η·η)², c_G = η²; rate a₁ + (a₂ − a₁²/2)η with a₁ = 0, a₂ = −2: −2η; source c_G/η = η.
+  // c_Q = (1 − η·η)², c_G = η²; rate a₁ + (a₂ − a₁²/2)η with a₁ = 0, a₂ =
+  // −2: −2η; source c_G/η = η.
   const d = dyn(catalog('rescale'), 'sgd(lr=eta, wd=eta)');
   expect(d.laws.map((l) => l.id)).toEqual(['exact-recursion', 'continuous-form']);
   const r = law(d, 'exact-recursion');

@@ -4,17 +4,19 @@
  *
  * - Two-layer linear network x ↦ W₂W₁x (input m, hidden r, output n). Stack Z = [W₂ᵀ; W₁] (its r
  *   columns are vectors of ℝⁿ⁺ᵐ). The generating fields ∇(W₂W₁)ᵢⱼ are Z ↦ M Z for the symmetric
- *   block matrices M = [[0, A], [Aᵀ, 0]]; their brackets fill the Lie algebra so(n, m) of the form
- *   J = diag(Iₙ, −Iₘ), whose invariants on r vectors are the Gram matrix ZᵀJZ = W₂ᵀW₂ − W₁W₁ᵀ. Its
- *   entries are independent while r ≤ n + m: r(r+1)/2 laws; beyond, the Gram matrix has rank n + m
+ *   block matrices M = [[0, A], [Aᵀ, 0]]; their brackets fill the Lie algebra so(n, m) of the
+ *   form J = diag(Iₙ, −Iₘ), whose invariants on r vectors are the Gram matrix
+ *   ZᵀJZ = W₂ᵀW₂ − W₁W₁ᵀ. Its entries are independent while r ≤ n + m: r(r+1)/2 laws; beyond,
+ *   the Gram matrix has rank n + m
  *   and the symmetric r × r matrices of rank ≤ N = n + m form a set of dimension N·r − N(N−1)/2.
  *   Biases: the hidden bias is one more input column of W₁ (m → m + 1); the output bias adds a
  *   translation and no law.
- * - Two-layer ReLU (and leaky ReLU) network: one law per hidden unit, ‖W₁[k,:]‖² + b₁[k]² − ‖W₂[:,k]‖².
+ * - Two-layer ReLU (and leaky ReLU) network: one law per hidden unit,
+ *   ‖W₁[k,:]‖² + b₁[k]² − ‖W₂[:,k]‖².
  * - Deep linear networks with no hidden layer wider than its two neighbours together: Σ rᵢ(rᵢ+1)/2.
  *   Outside that regime the count differs (in either direction), which is why the tool computes it.
- * - One neuron u·σ(v·x), σ(z) = zᵏ: φ = u vᵏ, one field (vᵏ, k u vᵏ⁻¹), and h = k u² − v² is its law;
- *   σ(z) = z + z² gives the fields of u v and u v², independent: no law.
+ * - One neuron u·σ(v·x), σ(z) = zᵏ: φ = u vᵏ, one field (vᵏ, k u vᵏ⁻¹), and h = k u² − v² is
+ *   its law; σ(z) = z + z² gives the fields of u v and u v², independent: no law.
  * - The shear of a rank-two factorisation: the three laws of u·w, one of them the charge of the shear's
  *   symmetric part.
  *
@@ -280,7 +282,7 @@ describe('Every law found holds on real networks: ⟨∇h, ∇L⟩ = 0 with exac
   });
 });
 
-describe('Momentum θ̈ + θ̇ = −∇L: no law left for ReLU, fewer (time-dependent) for linear networks [MGP24]', () => {
+describe('Momentum θ̈ + θ̇ = −∇L: no law left for ReLU, fewer for linear networks [MGP24]', () => {
   test.each([
     ['2-2-1', 'relu:nobias'],
     ['3-2-2', 'relu'],
@@ -304,7 +306,7 @@ describe('Momentum θ̈ + θ̇ = −∇L: no law left for ReLU, fewer (time-depe
     expect([rep.upperBound, rep.lowerBound, rep.complete]).toEqual([expected, expected, true]);
     expect(lawsForArch(`${m}-${r}-${n}:linear:nobias`).upperBound).toBeGreaterThan(expected);
   });
-  it('each momentum law is constant along the lifted flow of a real network: ⟨∇h, (v, −v − ∇L, s)⟩ = 0', () => {
+  it('each momentum law is constant along a real network’s lifted flow (v, −v − ∇L, s)', () => {
     const spec = '2-3-2:linear:bias';
     const src = archFields(archSpec(`${spec}:mse`));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
