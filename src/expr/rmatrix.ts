@@ -45,6 +45,21 @@ function inverse(G: RMat): RMat {
   return a.map((r) => r.slice(n));
 }
 
+/**
+ * A basis of the null space {x : M x = 0} of a matrix with `width` columns (exact): one vector per
+ * free column f, with x_f = 1, the other free columns 0 and each pivot column solved from its row.
+ */
+export function nullspace(m: RMat, width: number): Rational[][] {
+  const { rows, pivots } = rref(m);
+  const free = Array.from({ length: width }, (_, j) => j).filter((j) => !pivots.includes(j));
+  return free.map((f) => {
+    const x = Array.from({ length: width }, () => Q.ZERO);
+    x[f] = Q.ONE;
+    rows.forEach((row, i) => (x[pivots[i]!] = Q.neg(row[f]!)));
+    return x;
+  });
+}
+
 /** What is left of x after removing its components along the mutually orthogonal vectors of `basis` (exact). */
 export function orthogonalPart(x: readonly Rational[], basis: readonly (readonly Rational[])[]): Rational[] {
   return basis.reduce<Rational[]>(

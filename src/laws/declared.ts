@@ -26,6 +26,7 @@ import {
   type Term,
 } from './poly';
 import { normalise, type FoundLaw } from './search';
+import { pairing } from './symmetries';
 
 /** One declared generator: its charge, or its obstruction and what its symmetric part gives. */
 export interface DeclaredGenerator {
@@ -98,23 +99,7 @@ function symmetricPart(x: Field): Field | undefined {
   return out;
 }
 
-const symmetryOf = (x: Field, src: FieldSource): boolean => src.fields.every((f) => pairingZero(f, x));
-
-function pairingZero(f: Field, x: Field): boolean {
-  const s = new Map<string, Term>();
-  for (const [a, fa] of f) {
-    const xa = x.get(a);
-    if (!xa) continue;
-    for (const u of fa.values())
-      for (const v of xa.values())
-        addTerm(
-          s,
-          [...u.m, ...v.m].sort((p, q) => p - q),
-          Q.mul(u.c, v.c),
-        );
-  }
-  return s.size === 0;
-}
+const symmetryOf = (x: Field, src: FieldSource): boolean => src.fields.every((f) => pairing(f, x).size === 0);
 
 /** Compare a concrete declaration's generators with the laws found. */
 export function compareDeclared(

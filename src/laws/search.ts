@@ -7,7 +7,7 @@
  * their gradients at a point (mod p), a lower bound on their generic rank.
  */
 import { add, gcd, mul, rat, type Rational } from '../expr/rational';
-import { rref } from '../expr/rmatrix';
+import { nullspace } from '../expr/rmatrix';
 import { addp, Echelon, invp, mulp, P, ratp, reconstruct } from './modp';
 import { kernel, type Row } from './sparse';
 import {
@@ -169,15 +169,11 @@ function solveOnSupport(
       }
     }
   });
-  const { rows: reduced, pivots } = rref([...rows.values()]);
-  const free = support.map((_, j) => j).filter((j) => !pivots.includes(j));
-  return free.map((f) => {
+  return nullspace([...rows.values()], support.length).map((x) => {
     const p = new Map<string, Term>();
-    const put = (j: number, c: Rational): void => {
+    x.forEach((c, j) => {
       if (c.n !== 0n) p.set(monoKey(unknowns[support[j]!]!), { m: unknowns[support[j]!]!, c });
-    };
-    put(f, rat(1));
-    reduced.forEach((row, i) => put(pivots[i]!, rat(-row[f]!.n, row[f]!.d)));
+    });
     return normalise(p);
   });
 }

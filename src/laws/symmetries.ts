@@ -9,10 +9,10 @@
  * is explained by no linear symmetry.
  */
 import * as Q from '../expr/rational';
-import { rref } from '../expr/rmatrix';
+import { nullspace } from '../expr/rmatrix';
 import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
 import { kernel } from './sparse';
-import { addPoly, lieDerivative, monoKey, mulPoly, polyText, type Field, type Poly, type Term } from './poly';
+import { addTerm, lieDerivative, monoKey, mulMono, polyText, type Field, type Poly, type Term } from './poly';
 import { normalise, type FoundLaw } from './search';
 import type { FieldSource } from './fields';
 
@@ -58,12 +58,14 @@ function affineField(x: Affine): Field {
   return f;
 }
 
-/** ⟨F, X⟩ as a polynomial. */
-function pairing(f: Field, x: Field): Poly {
-  let out: Poly = new Map();
+/** ⟨F, X⟩ as a polynomial (exact). */
+export function pairing(f: Field, x: Field): Poly {
+  const out = new Map<string, Term>();
   for (const [a, fa] of f) {
     const xa = x.get(a);
-    if (xa) out = addPoly(out, mulPoly(fa, xa));
+    if (!xa) continue;
+    for (const u of fa.values())
+      for (const v of xa.values()) addTerm(out, mulMono(u.m, v.m), Q.mul(u.c, v.c));
   }
   return out;
 }
@@ -299,24 +301,18 @@ function solveOnSupport(fields: readonly Field[], support: readonly number[], di
       }
     }
   });
-  const { rows: reduced, pivots } = rref([...rows.values()]);
-  return support
-    .map((_, j) => j)
-    .filter((j) => !pivots.includes(j))
-    .map((free) => {
-      const x: Affine = {
-        a: Array.from({ length: dim }, () => Array.from({ length: dim }, () => Q.ZERO)),
-        b: Array.from({ length: dim }, () => Q.ZERO),
-      };
-      const put = (j: number, c: Q.Rational): void => {
-        const u = support[j]!;
-        if (u < dim * dim) x.a[Math.floor(u / dim)]![u % dim] = c;
-        else x.b[u - dim * dim] = c;
-      };
-      put(free, Q.ONE);
-      reduced.forEach((row, i) => put(pivots[i]!, Q.neg(row[free]!)));
-      return x;
+  return nullspace([...rows.values()], support.length).map((v) => {
+    const x: Affine = {
+      a: Array.from({ length: dim }, () => Array.from({ length: dim }, () => Q.ZERO)),
+      b: Array.from({ length: dim }, () => Q.ZERO),
+    };
+    v.forEach((c, j) => {
+      const u = support[j]!;
+      if (u < dim * dim) x.a[Math.floor(u / dim)]![u % dim] = c;
+      else x.b[u - dim * dim] = c;
     });
+    return x;
+  });
 }
 
 function toAffine(v: ReadonlyMap<number, number>, dim: number): Affine | undefined {

@@ -5,7 +5,7 @@
  */
 import * as Q from '../../src/expr/rational';
 import type { Rational } from '../../src/expr/rational';
-import { rref, inverse, orthogonalPart } from '../../src/expr/rmatrix';
+import { rref, inverse, orthogonalPart, nullspace } from '../../src/expr/rmatrix';
 
 const r = (n: number, d = 1): Rational => ({ n: BigInt(n), d: BigInt(d) });
 
@@ -307,5 +307,32 @@ describe('rmatrix', () => {
     // Along (1, 2): x = (1, 0) − (1/5)(1, 2) = (4/5, −2/5), orthogonal to (1, 2).
     expect(orthogonalPart([r(1), r(0)], [[r(1), r(2)]])).toEqual([r(4, 5), r(-2, 5)]);
     expect(orthogonalPart([r(1), r(2)], [])).toEqual([r(1), r(2)]);
+  });
+});
+
+describe('nullspace', () => {
+  it('x + 2y + 3z = 0 (twice over): two vectors, one per free column, each solving the system', () => {
+    // pivot column 0; free y and z: (−2, 1, 0) and (−3, 0, 1), worked by hand
+    const m = [
+      [r(1), r(2), r(3)],
+      [r(2), r(4), r(6)],
+    ];
+    expect(nullspace(m, 3)).toEqual([
+      [r(-2), r(1), r(0)],
+      [r(-3), r(0), r(1)],
+    ]);
+    expect(
+      nullspace(
+        [
+          [r(1), r(0)],
+          [r(0), r(1)],
+        ],
+        2,
+      ),
+    ).toEqual([]);
+    expect(nullspace([], 2)).toEqual([
+      [r(1), r(0)],
+      [r(0), r(1)],
+    ]);
   });
 });
