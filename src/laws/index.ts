@@ -181,7 +181,7 @@ const lifted = (src: FieldSource, opts: LawsOptions): FieldSource =>
 export function lawCount(d: ConcreteDeclaration, opts: LawsOptions = {}): LawCount {
   let r: LawsReport;
   try {
-    r = lawsForDeclaration(d, opts);
+    r = lawsForDeclaration(d, { ...opts, symmetries: false }); // the count needs no symmetry discovery
   } catch (e) {
     if (e instanceof UserInputError) return { kind: 'not-counted', reason: e.message.replace(/^laws: /, '') };
     throw e;
