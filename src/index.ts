@@ -150,6 +150,26 @@ export { parseArch, archSpec, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
 export type { MlpSpec, Activation, Norm, Loss } from '../numeric/mlp';
 
+// Charges on a user's own network: evaluated per site, residuals on a batch, predicted trajectories.
+export {
+  evaluator,
+  ruleValues,
+  type Evaluator,
+  type EvaluatorOptions,
+  type ChargeValue,
+  type SiteResiduals,
+  type SiteRef,
+  type Prediction,
+} from './evaluator/evaluator';
+export {
+  sequentialNames,
+  type NamedNetwork,
+  type ParameterName,
+  type Parameters,
+  type NamedArray,
+  type BatchInput,
+} from './evaluator/params';
+
 // Certificates (what `noether prove` prints) and rendering.
 export type { Certificate, ProofStep } from './certificate';
 export { renderDerivation, type Format } from './render';
