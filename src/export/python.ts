@@ -1,0 +1,497 @@
+/**
+ * `noether export --to numpy|pytorch`: a Python module with one function per law over a model's
+ * named parameters — the charge at a site from its roles, Q₂(g) (the SGD recursion's drive) from the
+ * gradient's roles, the predicted trajectories (gradient flow with weight decay, SGD's exact
+ * recursion) with coefficients printed from the derived expressions — the sites as slices of the
+ * named tensors, and for PyTorch a monitor that logs each charge beside its prediction while the
+ * user's own optimizer trains. Everything printed comes from the derivation and the network's views.
+ */
+import { UserInputError } from '../../numeric/errors';
+import { buildNetwork, type Network } from '../../numeric/mlp';
+import { siteGroups, type View } from '../../numeric/sites';
+import type { BlockDeclaration } from '../declaration/types';
+import type { Derivation, Law } from '../derivation';
+import { deriveBlock } from '../derive/block';
+import type { Letter, WordSum } from '../derive/words';
+import { numValue, type Expr } from '../expr/ast';
+import { deriveDynamics } from '../rules/dynamics';
+import { parseRule } from '../rules/rule';
+import { tidyExpr } from '../rules/dynamics/context';
+import { parameterNames, type NamedNetwork, type ParameterName } from '../evaluator/params';
+import {
+  affineText,
+  loopGroup,
+  viewShape,
+  withNumbers,
+  type Affine,
+  type PanelText,
+  type SegmentText,
+} from './views';
+
+export type PythonTarget = 'numpy' | 'pytorch';
+
+/** A coefficient as Python (floats; the rule's symbols eta, lambda as lr, wd). */
+export function pyExpr(e: Expr, names: Readonly<Record<string, string>> = {}): string {
+  const go = (x: Expr): string => {
+    switch (x.kind) {
+      case 'num': {
+        const r = numValue(x);
+        return r.d === 1n ? (r.n < 0n ? `(${r.n})` : `${r.n}`) : `(${r.n} / ${r.d})`;
+      }
+      case 'sym':
+        return names[x.name] ?? x.name;
+      case 'add':
+        return `(${x.terms.map(go).join(' + ')})`;
+      case 'mul':
+        return `(${x.factors.map(go).join(' * ')})`;
+      case 'pow':
+        return `(${go(x.base)} ** ${go(x.exp)})`;
+      case 'call': {
+        const fn = ['exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'sinh', 'cosh', 'tanh'].includes(x.fn)
+          ? `math.${x.fn}`
+          : x.fn === 'abs'
+            ? 'abs'
+            : undefined;
+        if (!fn)
+          throw new UserInputError(`export: a coefficient calls ${x.fn}, which has no Python form here`);
+        return `${fn}(${x.args.map(go).join(', ')})`;
+      }
+    }
+  };
+  return go(e);
+}
+
+/** A label's number inside a loop's f-string: constant, or {a + b·k}. */
+const labelNumber = (x: Affine): string => (x.b === 0 ? String(x.a) : `{${affineText(x)}}`);
+
+const ident = (role: string): string => role.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** A letter of a word as Python over the site's roles (g_<role> for gradient letters). */
+function pyLetter(l: Letter): string {
+  const base =
+    l.kind === 'block'
+      ? ident(l.name)
+      : l.kind === 'grad'
+        ? `g_${ident(l.name)}`
+        : l.kind === 'const'
+          ? ident(l.name)
+          : l.kind === 'ones'
+            ? `_ones(${ident(l.name)})`
+            : `u_${ident(l.name)}`;
+  return l.t ? `${base}.T` : base;
+}
+
+/** A trace sum (scalar) or word sum (matrix) as one Python expression. */
+function pySum(s: WordSum, trace: boolean, scalars: Readonly<Record<string, string>>): string {
+  if (s.length === 0) return '0.0';
+  return s
+    .map((t) => {
+      const c = pyExpr(t.coef, scalars);
+      const mats = t.word.map(pyLetter);
+      const w = trace
+        ? mats.length
+          ? `_tr(${mats.join(', ')})`
+          : '1.0'
+        : mats.length
+          ? `_mm(${mats.join(', ')})`
+          : '1.0';
+      return `${c} * ${w}`;
+    })
+    .join('\n        + ');
+}
+
+/** `return` of a possibly multi-line sum, parenthesised. */
+const pyReturn = (body: string): string =>
+  body.includes('\n') ? `    return (\n        ${body}\n    )` : `    return ${body}`;
+
+const slice = (from: string, to: string, dim: number): string =>
+  from === '0' && to === String(dim) ? ':' : `${from}:${to}`;
+
+/** A segment of a vector view as a 1-D slice of its tensor. */
+function pySegment(net: Network, names: Readonly<Record<string, ParameterName>>, s: SegmentText): string {
+  const b = net.blocks.find((x) => x.name === s.block)!;
+  const p = names[s.block]!;
+  const T = `P[${JSON.stringify(p.name)}]`;
+  const flat = p.shape.length === 1;
+  if (s.along === 'row') {
+    if (flat) return `${T}[${slice(s.from, s.to, b.cols)}]`;
+    return p.transposed
+      ? `${T}[${slice(s.from, s.to, b.cols)}, ${s.fixed}]`
+      : `${T}[${s.fixed}, ${slice(s.from, s.to, b.cols)}]`;
+  }
+  if (flat) return `${T}[${s.fixed}:${plusOne(s.fixed)}]`;
+  return p.transposed
+    ? `${T}[${s.fixed}, ${slice(s.from, s.to, b.rows)}]`
+    : `${T}[${slice(s.from, s.to, b.rows)}, ${s.fixed}]`;
+}
+
+const plusOne = (x: string): string => (/^\d+$/.test(x) ? String(Number(x) + 1) : `${x} + 1`);
+
+/** A panel of a matrix view as a 2-D slice of its tensor. */
+function pyPanel(net: Network, names: Readonly<Record<string, ParameterName>>, q: PanelText): string {
+  const b = net.blocks.find((x) => x.name === q.block)!;
+  const p = names[q.block]!;
+  const T = `P[${JSON.stringify(p.name)}]`;
+  const flat = p.shape.length === 1;
+  if (q.orient === 'direct') {
+    const [r, c] = [slice(q.from, q.to, b.rows), slice(q.first, q.last, b.cols)];
+    if (flat) return `${T}[None, ${c}]`;
+    return p.transposed ? `${T}[${c}, ${r}].T` : `${T}[${r}, ${c}]`;
+  }
+  const [r, c] = [slice(q.first, q.last, b.rows), slice(q.from, q.to, b.cols)];
+  if (flat) return `${T}[${c}][:, None]`;
+  return p.transposed ? `${T}[${c}, ${r}]` : `${T}[${r}, ${c}].T`;
+}
+
+function pyView(
+  net: Network,
+  names: Readonly<Record<string, ParameterName>>,
+  s: ReturnType<typeof withNumbers>,
+): string {
+  if (s.kind === 'vector') {
+    const parts = s.segments.map((x) => pySegment(net, names, x));
+    return parts.length === 1 ? `_col(${parts[0]})` : `_col(_cat([${parts.join(', ')}]))`;
+  }
+  const parts = s.panels.map((x) => pyPanel(net, names, x));
+  return parts.length === 1 ? parts[0]! : `_cat([${parts.join(', ')}], 1)`;
+}
+
+const numbersOf = (net: Network, v: View): string[] => {
+  const s = viewShape(net, v);
+  return (
+    s.kind === 'vector'
+      ? s.segments.flatMap((x) => [x.fixed, x.from, x.to])
+      : s.panels.flatMap((x) => [x.from, x.to, x.first, x.last])
+  ).map(String);
+};
+
+/** The `sites(P)` generator: every site of the declared kinds, its label and its roles as slices. */
+function pySites(
+  decl: BlockDeclaration,
+  net: Network,
+  names: Readonly<Record<string, ParameterName>>,
+): string {
+  const lines: string[] = [];
+  const roles = decl.blocks.map((b) => b.name);
+  for (const kind of decl.sites)
+    for (const g of siteGroups(net, kind)) {
+      const loop = g.count > 1 ? loopGroup(net, g) : undefined;
+      const scalars = (s: Readonly<Record<string, number>>): string =>
+        `{${Object.entries(s)
+          .filter(([k]) => decl.scalars.includes(k))
+          .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+          .join(', ')}}`;
+      if (loop) {
+        const label = loop.label.text
+          .map(
+            (t, i) =>
+              t.replace(/[{}]/g, (m) => m + m) +
+              (i < loop.label.numbers.length ? labelNumber(loop.label.numbers[i]!) : ''),
+          )
+          .join('');
+        lines.push(`    for k in range(${loop.count}):  # ${g.kind} sites, ${g.place}`);
+        lines.push(`        yield f${JSON.stringify(label)}, {`);
+        for (const r of roles) {
+          const { shape, numbers } = loop.roles[r]!;
+          lines.push(
+            `            ${JSON.stringify(r)}: ${pyView(
+              net,
+              names,
+              withNumbers(
+                shape,
+                numbers.map((x: Affine) => affineText(x)),
+              ),
+            )},`,
+          );
+        }
+        lines.push(`        }, ${scalars(g.site(0).scalars)}`);
+      } else
+        for (let i = 0; i < g.count; i++) {
+          const s = g.site(i);
+          lines.push(`    yield ${JSON.stringify(s.label)}, {`);
+          for (const r of roles) {
+            const v = s.views[r]!;
+            lines.push(
+              `        ${JSON.stringify(r)}: ${pyView(net, names, withNumbers(viewShape(net, v), numbersOf(net, v)))},`,
+            );
+          }
+          lines.push(`    }, ${scalars(s.scalars)}`);
+        }
+    }
+  return lines.join('\n');
+}
+
+const HEADER: Record<PythonTarget, string> = {
+  numpy: `import math
+
+import numpy as np
+
+
+def _params(P):
+    """Named parameters as float64 arrays (a dict of array-likes)."""
+    return {k: np.asarray(v, dtype=np.float64) for k, v in dict(P).items()}
+
+
+def _cat(xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _mm(*ms):
+    return ms[0] if len(ms) == 1 else np.linalg.multi_dot(ms)
+
+
+def _ones(x):
+    return np.ones_like(x)
+`,
+  pytorch: `import csv
+import math
+
+import torch
+
+
+def _params(P):
+    """Named parameters as detached float64 tensors: a module (its named_parameters()) or a dict."""
+    items = P.named_parameters() if hasattr(P, "named_parameters") else dict(P).items()
+    return {k: torch.as_tensor(v).detach().to(torch.float64) for k, v in items}
+
+
+def _grads(model):
+    """The gradients held by a module's parameters (p.grad), as float64 tensors by name."""
+    return {k: (p.grad if p.grad is not None else torch.zeros_like(p)).detach().to(torch.float64)
+            for k, p in model.named_parameters()}
+
+
+def _cat(xs, axis=0):
+    return torch.cat(xs, dim=axis)
+
+
+def _mm(*ms):
+    return ms[0] if len(ms) == 1 else torch.linalg.multi_dot(ms)
+
+
+def _ones(x):
+    return torch.ones_like(x)
+`,
+};
+
+const COMMON = `
+
+def _col(x):
+    return x.reshape(-1, 1)
+
+
+def _tr(*ms):
+    """tr(M1 … Mk) without forming the last product: Σ (M1 … Mk−1) ∘ Mkᵀ."""
+    if len(ms) == 1:
+        return ms[0].trace()
+    x = _mm(*ms[:-1])
+    return (x * ms[-1].T).sum()
+
+
+def _value(x):
+    """A scalar charge as a Python float; a matrix charge as it is."""
+    return float(x) if getattr(x, "ndim", 0) == 0 else x
+`;
+
+const docstring = (lines: readonly string[], indent = '    '): string =>
+  `${indent}"""${lines.join(`\n${indent}`).replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}\n${indent}"""`;
+
+/** Options of {@link exportPython}. */
+export interface ExportOptions {
+  readonly derivation?: Derivation;
+  readonly seed?: number;
+  /** How the network is named in the module's docstring (an arch spec or a model file). */
+  readonly source?: string;
+}
+
+const chargeOf = (d: Derivation): Law | undefined =>
+  d.laws.find((l) => (l.id === 'charge' && l.data.kind === 'trace') || l.id === 'charge-matrix');
+
+/** The Python module for a block-level declaration's charge on a network. */
+export function exportPython(
+  decl: BlockDeclaration,
+  network: NamedNetwork,
+  target: PythonTarget,
+  opts: ExportOptions = {},
+): string {
+  const d = opts.derivation ?? deriveBlock(decl, { seed: opts.seed ?? 1 });
+  const law = chargeOf(d);
+  if (!law || (law.data.kind !== 'trace' && law.data.kind !== 'matrix'))
+    throw new UserInputError(`export: ${decl.name} has no charge to export`);
+  const trace = law.data.kind === 'trace';
+  const net = buildNetwork(network.spec);
+  const names = parameterNames(network);
+  const sitesCode = pySites(decl, net, names);
+  if (!sitesCode)
+    throw new UserInputError(
+      `export: ${decl.name} acts at ${decl.sites.join(', ')} sites, and this network has none`,
+    );
+  const roles = decl.blocks.map((b) => ident(b.name));
+  const scalars = decl.scalars.map(ident);
+  const args = [...roles, ...scalars].join(', ');
+  const gargs = [...roles.map((r) => `g_${r}`), ...scalars].join(', ');
+  const sgd = deriveDynamics(decl, d, parseRule('sgd(lr=eta, wd=lambda)'));
+  const gf = deriveDynamics(decl, d, parseRule('gf(wd=lambda)'));
+  const rec = sgd.laws.find((l) => l.id === 'exact-recursion');
+  const decay = gf.laws.find((l) => l.id === 'continuous-decay');
+  const hyper = { eta: 'lr', lambda: 'wd' };
+  const out: string[] = [];
+  const source = opts.source ?? network.spec.widths.join('-');
+  const verdict = (l: { verdict: { kind: string } }): string => l.verdict.kind.replace(/-/g, ' ');
+  out.push(
+    `"""Conserved quantities of the symmetry '${decl.name}' on ${source} — generated by noether.`,
+    '',
+    `${decl.description}.`,
+    '',
+    `Charge (${verdict(law)}): ${law.statement.text}`,
+    `LaTeX: ${law.statement.latex}`,
+    ...(rec ? [`Under SGD (${verdict(rec)}): ${rec.statement.text}`] : []),
+    ...(decay ? [`Under gradient flow with weight decay (${verdict(decay)}): ${decay.statement.text}`] : []),
+    '',
+    'Parameters (tensor names, as in model.named_parameters() / the state_dict):',
+    ...net.blocks.map((b) => {
+      const p = names[b.name]!;
+      return `    ${p.name} [${p.shape.join(', ')}]${p.transposed ? ' (stored transposed)' : ''}`;
+    }),
+    '"""',
+  );
+  // The docstring's backslashes (LaTeX) must stay as written.
+  out[0] = `r${out[0]}`;
+  out.push(HEADER[target] + COMMON);
+  out.push(
+    '',
+    `def sites(P):`,
+    docstring([`Every ${decl.sites.join(' / ')} site: (label, {role: matrix}, {scalar: value}).`]),
+    sitesCode,
+    '',
+    '',
+    `def charge(${args}):`,
+    docstring([law.statement.text, '', `LaTeX: ${law.statement.latex}`]),
+    pyReturn(pySum(law.data.sum, trace, {})),
+    '',
+    '',
+    'def charges(P):',
+    docstring(['The charge at every site: {label: value} (a float, or a matrix for a matrix charge).']),
+    '    P = _params(P)',
+    '    return {label: _value(charge(**views, **scalars)) for label, views, scalars in sites(P)}',
+  );
+  if (rec && rec.data.kind === 'recursion') {
+    const { quadG } = rec.data;
+    const [cQ, cG] = [tidyExpr(rec.data.cQ), tidyExpr(rec.data.cG)];
+    out.push(
+      '',
+      '',
+      `def drive(${gargs}):`,
+      docstring([
+        "Q₂(g): the quadratic part of the charge at the gradient g (the SGD recursion's source).",
+        '',
+        rec.statement.text,
+      ]),
+      pyReturn(pySum(quadG, trace, {})),
+      '',
+      '',
+      'def drives(G):',
+      docstring([
+        'Q₂(g) at every site from the gradients G (named like the parameters; without weight decay).',
+      ]),
+      '    G = _params(G)',
+      '    return {label: _value(drive(**{"g_" + r: v for r, v in views.items()}, **scalars))',
+      '            for label, views, scalars in sites(G)}',
+      '',
+      '',
+      'def predict_sgd(q, d, lr, wd=0.0):',
+      docstring([
+        'One step of the exact SGD recursion: Q_{k+1} = cQ·Q_k + cG·Q₂(g_k), with',
+        `cQ = ${pyExpr(cQ, hyper)} and cG = ${pyExpr(cG, hyper)}.`,
+      ]),
+      `    return ${pyExpr(cQ, hyper)} * q + ${pyExpr(cG, hyper)} * d`,
+    );
+  }
+  if (decay && decay.data.kind === 'decay')
+    out.push(
+      '',
+      '',
+      'def predict_flow(q0, t, wd):',
+      docstring([decay.statement.text, '(t = lr · steps for gradient descent with a small learning rate)']),
+      `    return math.exp(-${pyExpr(tidyExpr(decay.data.rate), hyper)} * t) * q0`,
+    );
+  if (target === 'pytorch') out.push(monitor(Boolean(rec && rec.data.kind === 'recursion'), Boolean(decay)));
+  return out.join('\n') + '\n';
+}
+
+function monitor(recursion: boolean, flow: boolean): string {
+  return `
+
+def _norm(x):
+    return abs(x) if isinstance(x, float) else float(torch.linalg.norm(x))
+
+
+class Monitor:
+    """Logs each charge, its prediction from its initial value and their relative gap, every k steps.
+
+    The prediction is SGD's exact recursion (torch.optim.SGD without momentum, any minibatch, any
+    weight decay), driven by the gradients the optimizer steps with; with momentum or another
+    optimizer only the charges and the gradient-flow prediction are logged.
+    """
+
+    def __init__(self, model, optimizer, path="charges.csv", every=1):
+        self.model, self.optimizer, self.every = model, optimizer, every
+        self.step, self.q0, self.pred, self.drive, self.worst = 0, None, None, None, 0.0
+        self.file = open(path, "w", newline="")
+        self.csv = csv.writer(self.file)
+        self.csv.writerow(["step", "site", "charge", "predicted_sgd", "predicted_flow", "relative_error"])
+        # Wrap this optimizer's step (works with every torch version; close() restores it).
+        self._step = optimizer.step
+
+        def step(*args, **kwargs):
+            self._pre()
+            out = self._step(*args, **kwargs)
+            self._post()
+            return out
+
+        optimizer.step = step
+
+    def _hyper(self):
+        g = self.optimizer.param_groups[0]
+        sgd = isinstance(self.optimizer, torch.optim.SGD) and g.get("momentum", 0) == 0
+        return g["lr"], g.get("weight_decay", 0.0), sgd and ${recursion ? 'True' : 'False'}
+
+    def _pre(self):
+        if self.q0 is None:
+            self.q0 = charges(self.model)
+            self.pred = dict(self.q0)
+            self._log(self.q0)
+        lr, wd, exact = self._hyper()
+        self.drive = drives(_grads(self.model)) if exact else None
+
+    def _post(self):
+        self.step += 1
+        lr, wd, exact = self._hyper()
+        if self.drive is not None:
+            self.pred = {s: predict_sgd(self.pred[s], self.drive[s], lr, wd) for s in self.pred}
+        if self.step % self.every == 0:
+            self._log(charges(self.model))
+
+    def _log(self, q):
+        lr, wd, exact = self._hyper()
+        for s, v in q.items():
+            p = self.pred[s] if exact else float("nan")
+            f = ${flow ? 'predict_flow(self.q0[s], lr * self.step, wd)' : 'float("nan")'}
+            gap = _norm(v - p) / max(_norm(v), _norm(p), 1e-300) if exact else float("nan")
+            if exact:
+                self.worst = max(self.worst, gap)
+            self.csv.writerow([self.step, s, _norm(v) if not isinstance(v, float) else v,
+                               _norm(p) if exact and not isinstance(p, float) else p,
+                               _norm(f) if not isinstance(f, float) else f, gap])
+        self.file.flush()
+
+    def close(self):
+        self.optimizer.step = self._step
+        self.file.close()
+
+
+def attach(model, optimizer, path="charges.csv", every=1):
+    """Start logging the charges of \`model\` while \`optimizer\` trains it; returns the Monitor."""
+    return Monitor(model, optimizer, path, every)
+`;
+}
