@@ -129,3 +129,13 @@ export function archSpec(text: string): MlpSpec {
   buildNetwork(spec); // within NETWORK_LIMITS, or an ArchitectureError (exit 2)
   return spec;
 }
+
+/**
+ * The spec text of a concrete architecture, the inverse of {@link archSpec}: e.g.
+ * `4-8-3:relu:batch+affine:ce:bias` (a model read from ONNX, given to `check` or `laws` as --arch).
+ */
+export function specText(spec: MlpSpec): string {
+  const act = spec.act.kind === 'poly' ? `poly${spec.act.degree}` : spec.act.kind;
+  const norm = spec.norm === 'none' ? 'none' : `${spec.norm}${spec.affine ? '+affine' : ''}`;
+  return [spec.widths.join('-'), act, norm, spec.loss, spec.bias ? 'bias' : 'nobias'].join(':');
+}

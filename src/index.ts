@@ -146,7 +146,7 @@ export {
 export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } from './rules/dynamics';
 
 // Architectures.
-export { parseArch, archSpec, ArchError } from './arch';
+export { parseArch, archSpec, specText, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
 export type { MlpSpec, Activation, Norm, Loss } from '../numeric/mlp';
 
@@ -169,6 +169,9 @@ export {
   type NamedArray,
   type BatchInput,
 } from './evaluator/params';
+
+// Models read from ONNX (PyTorch nn.Sequential exports): the architecture and the tensor each block is.
+export { readOnnx, loadModel, ModelError, type Model, type ModelParameter } from './model/onnx';
 
 // Certificates (what `noether prove` prints) and rendering.
 export type { Certificate, ProofStep } from './certificate';

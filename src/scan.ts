@@ -22,7 +22,13 @@ export interface ScanKind {
   /** How many sites of this kind the architecture has. */
   readonly count: number;
   /** The sites by place (a hidden layer, the output layer): how many, and the shape of each role there. */
-  readonly groups: readonly { readonly place: string; readonly count: number; readonly roles: RoleShapes }[];
+  readonly groups: readonly {
+    readonly place: string;
+    readonly count: number;
+    readonly roles: RoleShapes;
+    /** With a model: the tensors (initializer names) each role of the place's first site reads. */
+    readonly tensors?: Readonly<Record<string, readonly string[]>>;
+  }[];
   /** Labels of the first sites (all of them up to six; otherwise the first three and the last). */
   readonly labels: readonly string[];
   /** Every site, only when asked for ({@link ScanOptions.sites}). */
@@ -39,6 +45,15 @@ export interface ScanReport {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly architecture: string;
   readonly parameters: number;
+  /** With a model: its file, and the tensor (ONNX initializer, PyTorch state_dict key) each block is. */
+  readonly model?: {
+    readonly file: string;
+    readonly tensors: readonly {
+      readonly block: string;
+      readonly name: string;
+      readonly transposed: boolean;
+    }[];
+  };
   readonly siteKinds: readonly ScanKind[];
   /** How many conservation laws gradient flow has in all (`noether laws`; the CLI adds it). */
   readonly allLaws?: ArchLawCount;
@@ -60,6 +75,11 @@ export type ArchLawCount =
 export interface ScanOptions {
   /** List every site (at most 100,000 in all); by default sites are counted by place. */
   readonly sites?: boolean;
+  /** The model the spec was read from: its file and the tensor each block is. */
+  readonly model?: {
+    readonly file: string;
+    readonly parameters: Readonly<Record<string, { readonly name: string; readonly transposed: boolean }>>;
+  };
 }
 
 /** How many sites a scan lists one by one (`--sites`); counting them has no limit. */
@@ -88,6 +108,19 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
       `${describeSpec(spec)} has ${total} symmetry sites, too many to list (the limit for --sites is ` +
         `${SCAN_LIMITS.sites}); without --sites they are counted by layer`,
     );
+  const model = opts.model;
+  // The tensors a site's roles read: the blocks their indices fall in, by the model's names.
+  const tensorsOf = model
+    ? (s: Site): Record<string, string[]> =>
+        Object.fromEntries(
+          Object.entries(s.views).map(([role, v]) => [
+            role,
+            net.blocks
+              .filter((b) => v.index.some((i) => i >= b.offset && i < b.offset + b.rows * b.cols))
+              .map((b) => model.parameters[b.name]!.name),
+          ]),
+        )
+    : undefined;
   const catalog = catalogNames()
     .map((n) => loadCatalog(n)!)
     .filter((d) => d.kind === 'block');
@@ -96,6 +129,18 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
     schemaVersion: SCHEMA_VERSION,
     architecture: describeSpec(spec),
     parameters: net.size,
+    ...(model
+      ? {
+          model: {
+            file: model.file,
+            tensors: net.blocks.map((b) => ({
+              block: b.name,
+              name: model.parameters[b.name]!.name,
+              transposed: model.parameters[b.name]!.transposed,
+            })),
+          },
+        }
+      : {}),
     siteKinds: kinds.map((kind) => {
       const count = siteCount(net, kind);
       const shown = count <= 6 ? [...Array(count).keys()] : [0, 1, 2, count - 1];
@@ -106,6 +151,7 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
           place: g.place,
           count: g.count,
           roles: shapes(g.site(0)),
+          ...(tensorsOf ? { tensors: tensorsOf(g.site(0)) } : {}),
         })),
         labels: shown.map((i) => siteAt(net, kind, i).label),
         ...(opts.sites

@@ -41,6 +41,12 @@ const FUNCTIONS = [
   'lawsForArch',
   'lawsForDeclaration',
   'lawCount',
+  'evaluator',
+  'ruleValues',
+  'sequentialNames',
+  'loadModel',
+  'readOnnx',
+  'specText',
   'networkCollapse',
   'noiseExperiment',
   'collapseExperiment',
@@ -61,6 +67,7 @@ const CLASSES = [
   'RuleError',
   'ArchError',
   'ExprSyntaxError',
+  'ModelError',
 ];
 const CONSTANTS = ['SCHEMA_VERSION', 'IDENTITY_TOLERANCE', 'REFUTATION_THRESHOLD'];
 
@@ -69,7 +76,7 @@ it('the package entry point exports exactly the public API (no CLI, no internals
   for (const name of [...FUNCTIONS, ...CLASSES]) expect(typeof api[name]).toBe('function');
   for (const name of CONSTANTS) expect(typeof api[name]).toBe('number');
   expect(Object.keys(api).sort()).toEqual([...FUNCTIONS, ...CLASSES, ...CONSTANTS].sort());
-  for (const name of ['InputError', 'RuleError', 'ArchError'])
+  for (const name of ['InputError', 'RuleError', 'ArchError', 'ModelError'])
     expect((api[name] as { prototype: unknown }).prototype).toBeInstanceOf(pkg.UserInputError);
 });
 

@@ -52,6 +52,9 @@ export const OPTIONS = {
     type: 'boolean',
     help: 'the laws of heavy-ball momentum, time-dependent, on (θ, θ̇, e^t) (laws; default degree 3)',
   },
+  model: { type: 'string', arg: 'FILE', help: 'the network of an ONNX model (scan, check, laws, export)' },
+  to: { type: 'string', arg: 'TARGET', help: 'what export writes: numpy, pytorch or sympy (export)' },
+  output: { type: 'string', short: 'o', arg: 'FILE', help: 'write to FILE instead of stdout (export)' },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -67,6 +70,7 @@ export const COMMAND_OPTIONS = {
   },
   check: {
     options: [
+      'model',
       'format',
       'seed',
       'runs',
@@ -83,7 +87,11 @@ export const COMMAND_OPTIONS = {
     formats: ['text', 'markdown', 'json'],
   },
   scan: { options: ['format', 'sites'], formats: ['text', 'markdown', 'json'] },
-  laws: { options: ['format', 'seed', 'arch', 'degree', 'momentum'], formats: ['text', 'markdown', 'json'] },
+  laws: {
+    options: ['format', 'seed', 'arch', 'model', 'degree', 'momentum'],
+    formats: ['text', 'markdown', 'json'],
+  },
+  export: { options: ['arch', 'model', 'to', 'output'], formats: ['text'] },
   prove: {
     options: ['format', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],

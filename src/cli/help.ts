@@ -33,6 +33,8 @@ commands:
   laws <name|file> | --arch SPEC
                              count every conservation law of gradient flow, find them, prove
                              the list complete, and the linear symmetries behind them
+  export <name|file> --to T  the charge as a Python module over a network's named parameters
+                             (numpy, pytorch with a training monitor, sympy)
   prove <id>... | --all      print the certificate of a theorem (see 'noether prove --list')
 
 options (each command takes the ones its help lists):
@@ -107,6 +109,24 @@ those with symmetric A and which laws they explain. --momentum counts instead th
 momentum θ̈ + θ̇ = −∇L: functions of (θ, v = θ̇, s = e^t), so they may depend on time (default degree 3).
 For example
   noether laws --arch 4-3-5:linear        noether laws --arch 4-3-5:relu        noether laws examples/shear.yaml`,
+  export:
+    'usage: noether export <name|file|-> (--arch SPEC | --model FILE.onnx) --to numpy|pytorch|sympy ' +
+    `[-o FILE]
+
+Writes the charge of a block-level symmetry on one network as a Python module (stdout, or FILE):
+  numpy, pytorch  sites(P) (every site as slices of the named tensors: a PyTorch model's
+                  named_parameters() / state_dict keys, or the ONNX initializer names), charge(),
+                  charges(P), drive()/drives(G) and predict_sgd() (SGD's exact recursion, any
+                  minibatch), predict_flow() (gradient flow with weight decay); the coefficients
+                  are the derived ones, the statements and their LaTeX in the docstrings
+  pytorch         also attach(model, optimizer, path, every): logs each charge, its prediction
+                  from its initial value and their relative gap to CSV while the optimizer trains
+  sympy           the charge and the generator over matrices of symbols shaped as one site's
+                  roles; gradient_is_generator() re-derives ∇Q = X
+Without --model, the parameter names are those of the nn.Sequential that builds the --arch network
+(Linear, [BatchNorm1d | LayerNorm], activation, …): 0.weight, 0.bias, …
+For example
+  noether export rescale --arch 4-8-3:relu:ce --to pytorch -o charges.py`,
   prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
 
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.

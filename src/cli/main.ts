@@ -19,6 +19,7 @@ import { checkCommand } from './commands/check';
 import { scanCommand } from './commands/scan';
 import { proveCommand } from './commands/prove';
 import { lawsCommand } from './commands/laws';
+import { exportCommand } from './commands/export';
 
 export type { IO } from './io';
 export { EXIT } from './io';
@@ -29,6 +30,7 @@ const RUN: Readonly<Record<Command, (p: Parsed, io: IO, out: Output) => ExitCode
   check: checkCommand,
   scan: scanCommand,
   laws: lawsCommand,
+  export: (p, io) => exportCommand(p, io),
   prove: proveCommand,
 };
 

@@ -19,7 +19,6 @@ import { deriveDynamics, type DynamicsLaw } from '../rules/dynamics';
 import type { Rule } from '../rules/rule';
 import { WordEvaluator, type Values } from '../check/bind';
 import { caseValues, resolveDims, siteBlocks } from '../check/values';
-import { lawResiduals } from '../check/block';
 import {
   batchOf,
   flatParameters,
@@ -190,11 +189,14 @@ export function evaluator(
     return sites.map((_, i) => valueOf(sum, values(i, th), i));
   };
   const residuals = (p: Parameters, b: BatchInput): SiteResiduals[] => {
+    // The check layer (and fast-check behind it) loads only when residuals are asked for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const residualsOf = (require('../check/block') as typeof import('../check/block')).lawResiduals;
     const th = theta(p);
     const { X, Y, rows } = batchOf(network.spec, b);
     const batch = { X: mat(rows, network.spec.widths[0]!, X), Y: mat(rows, network.spec.widths.at(-1)!, Y) };
     return sites.map((s, i) => {
-      const r = lawResiduals(decl, d, { ...context[i]!.c, theta: th, batch });
+      const r = residualsOf(decl, d, { ...context[i]!.c, theta: th, batch });
       if (!r)
         throw new UserInputError(
           `the batch is degenerate at ${s.label} (a normalisation group without spread): no residual is defined`,

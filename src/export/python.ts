@@ -294,7 +294,11 @@ def _value(x):
 `;
 
 const docstring = (lines: readonly string[], indent = '    '): string =>
-  `${indent}"""${lines.join(`\n${indent}`).replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}\n${indent}"""`;
+  `${indent}"""${lines
+    .map((l, i) => (i === 0 || l === '' ? l : indent + l))
+    .join('\n')
+    .replace(/\\/g, '\\\\')
+    .replace(/"""/g, '\\"\\"\\"')}\n${indent}"""`;
 
 /** Options of {@link exportPython}. */
 export interface ExportOptions {

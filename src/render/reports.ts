@@ -100,6 +100,13 @@ export function renderScan(r: ScanReport, format: Format): string {
     `${r.architecture}: ${r.parameters} parameters, ` +
       `${r.siteKinds.reduce((s, k) => s + k.count, 0)} symmetry sites`,
     ...count,
+    ...(r.model
+      ? [
+          `model ${r.model.file}: ${r.model.tensors
+            .map((t) => `${t.block} = ${t.name}${t.transposed ? 'ᵀ' : ''}`)
+            .join(', ')}`,
+        ]
+      : []),
     '',
   ];
   for (const k of r.siteKinds) {
@@ -114,6 +121,13 @@ export function renderScan(r: ScanReport, format: Format): string {
         .map(([n, s]) => `${n} ${s}`)
         .join(', ')}`,
     );
+    for (const g of k.groups)
+      if (g.tensors)
+        out.push(
+          `  tensors (${g.place}): ${Object.entries(g.tensors)
+            .map(([n, ts]) => `${n} ← ${ts.join(' + ')}`)
+            .join(', ')}`,
+        );
     if (k.sites) for (const s of k.sites) out.push(`  site ${s.label}`);
     for (const s of k.symmetries) {
       out.push(`  ${s.name}:`);

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { Declaration } from '../../declaration/types';
 import { availableParallelism } from 'node:os';
 import { parseArch } from '../../arch';
+import { archOrModel } from '../model';
 import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
 import type { BlockShaped } from '../../declaration/types';
@@ -76,7 +77,7 @@ function settings(p: Parsed): CheckSettings {
     throw new UsageError('--replay replays a network check, not --rule');
   if (flag(p, 'quiet') && optionValue(p, 'format') !== undefined)
     throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
-  const archText = optionValue(p, 'arch');
+  const archText = archOrModel(p, 'check');
   return {
     format: formatOption('check', p),
     seed: intOption(p, 'seed', 0, 0xffffffff) ?? 1,

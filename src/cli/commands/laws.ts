@@ -1,10 +1,11 @@
 /** `noether laws <name|file|-> | --arch SPEC`: every conservation law of gradient flow, and whether that is all. */
 import { lawsForArch, lawsForDeclaration } from '../../laws';
 import { renderLaws } from '../../render/laws';
-import { flag, formatOption, intOption, optionValue, type Parsed } from '../args';
+import { flag, formatOption, intOption, type Parsed } from '../args';
 import { UsageError } from '../errors';
 import { EXIT, worstExit, type ExitCode, type IO } from '../io';
 import { resolveDeclaration } from '../resolve';
+import { archOrModel } from '../model';
 import type { Output } from '../output';
 import type { LawsReport } from '../../laws';
 
@@ -14,7 +15,7 @@ export function lawsCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const flow = flag(p, 'momentum') ? ('momentum' as const) : ('gradient' as const);
   const degree = intOption(p, 'degree', 1, 4);
   const opts = { seed, flow, ...(degree !== undefined ? { degree } : {}) };
-  const arch = optionValue(p, 'arch');
+  const arch = archOrModel(p, 'laws');
   if (arch !== undefined && p.positionals.length > 0)
     throw new UsageError('laws takes either --arch SPEC or declarations, not both');
   if (arch === undefined && p.positionals.length === 0)

@@ -1,5 +1,6 @@
 /** `noether scan <arch>`: the symmetry sites of an architecture and the catalog laws at each. */
-import { archSpec } from '../../arch';
+import { archSpec, specText } from '../../arch';
+import { loadModelFile } from '../model';
 import { UserInputError } from '../../../numeric/errors';
 import type { ArchLawCount } from '../../scan';
 import { scan } from '../../scan';
@@ -11,11 +12,18 @@ import type { Output } from '../output';
 
 export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
   const format = formatOption('scan', p);
-  if (p.positionals.length !== 1) throw new UsageError('scan needs one architecture, e.g. 4-8-3:relu:ce');
-  const spec = archSpec(p.positionals[0]!);
-  const report = scan(spec, { sites: flag(p, 'sites') });
+  if (p.positionals.length !== 1)
+    throw new UsageError('scan needs one architecture or model, e.g. 4-8-3:relu:ce or model.onnx');
+  const input = p.positionals[0]!;
+  // A model file (ONNX) or an architecture spec.
+  const model = /\.onnx$/i.test(input) ? loadModelFile(input) : undefined;
+  const spec = model ? model.spec : archSpec(input);
+  const report = scan(spec, {
+    sites: flag(p, 'sites'),
+    ...(model ? { model: { file: input, ...model } } : {}),
+  });
   out.report(
-    renderScan({ ...report, allLaws: countLaws(p.positionals[0]!, report.parameters) }, format),
+    renderScan({ ...report, allLaws: countLaws(model ? specText(spec) : input, report.parameters) }, format),
     format,
   );
   return EXIT.ok;

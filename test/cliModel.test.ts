@@ -1,0 +1,80 @@
+/**
+ * Models and export on the command line: `scan model.onnx`, `check --model`, `laws --model`,
+ * `export --to …` (stdout and -o), and their refusals (one line, exit 2). The ONNX fixtures are
+ * PyTorch nn.Sequential exports (scripts/make-onnx-fixtures.py), read without Python.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/cli/main';
+import { parseJsonStream } from './helpers/jsonStream';
+import type { ScanReport } from '../src';
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
+  return { code, out, err };
+}
+const fixture = (name: string): string => join(__dirname, 'fixtures', 'onnx', `${name}.onnx`);
+
+describe('models read from ONNX', () => {
+  it('scan model.onnx: the architecture, the tensor of every block, and the tensors each site reads', () => {
+    const r = run('scan', fixture('tanh-batchnorm'), '--format', 'json');
+    expect(r.code).toBe(0);
+    const [s] = parseJsonStream(r.out) as ScanReport[];
+    expect(s!.architecture).toBe('4-6-3:tanh:batch+affine:mse');
+    expect(s!.model!.tensors.map((t) => `${t.block}=${t.name}`)).toEqual([
+      'W1=0.weight',
+      'b1=0.bias',
+      'gamma1=1.weight',
+      'beta1=1.bias',
+      'W2=3.weight',
+      'b2=3.bias',
+    ]);
+    const normalised = s!.siteKinds.find((k) => k.kind === 'normalised-unit')!;
+    expect(normalised.groups[0]!.tensors).toEqual({ theta: ['0.weight', '0.bias'] });
+    expect(run('scan', fixture('tanh-batchnorm')).out).toMatch(
+      /tensors \(layer 1\): theta ← 0\.weight \+ 0\.bias/,
+    );
+  });
+  it('check --model samples networks of the model architecture; laws --model counts its laws', () => {
+    const c = run('check', 'rescale', '--model', fixture('relu'), '--runs', '5', '--format', 'json');
+    expect(c.code).toBe(0);
+    // The model's architecture is fixed: scale needs a normalisation this model does not have.
+    const none = run('check', 'scale', '--model', fixture('relu'), '--runs', '5');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no architecture allowed by the constraints has a normalised-unit site/);
+    const l = run('laws', '--model', fixture('linear'));
+    expect(l.code).toBe(0);
+    expect(l.out).toMatch(/complete \(proved\)/);
+  });
+  it('refusals: an unsupported node named, a missing file, --arch with --model', () => {
+    for (const [args, msg] of [
+      [['scan', fixture('sigmoid')], /node '.*' \(Sigmoid\) is not supported/],
+      [['check', 'rescale', '--model', '/nonexistent.onnx'], /cannot read the model/],
+      [['check', 'rescale', '--model', fixture('relu'), '--arch', 'relu'], /not both/],
+      [['export', 'rescale', '--to', 'pytorch'], /needs one network/],
+      [['export', 'rescale', '--arch', '4-8-3:relu', '--to', 'julia'], /unknown export target 'julia'/],
+      [['export', 'rescale', '--arch', '4-8-3:tanh', '--to', 'numpy'], /has none/],
+      [['export', 'unit-swap', '--arch', '4-8-3:tanh', '--to', 'numpy'], /block-level/],
+    ] as const) {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(msg);
+    }
+  });
+});
+
+describe('noether export', () => {
+  it('writes a module over the model tensor names, to stdout or to -o FILE', () => {
+    const r = run('export', 'rescale', '--model', fixture('relu'), '--to', 'pytorch');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/P\["0\.weight"\]\[k, :\]/);
+    expect(r.out).toMatch(/def attach\(model, optimizer/);
+    const file = join(mkdtempSync(join(tmpdir(), 'noether-cli-export-')), 'charges.py');
+    expect(run('export', 'gl', '--arch', '3-4-2:linear:mse', '--to', 'sympy', '-o', file).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/def gradient_is_generator/);
+  });
+});
