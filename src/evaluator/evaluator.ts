@@ -112,7 +112,8 @@ export interface EvaluatorOptions {
   readonly seed?: number;
 }
 
-const chargeLaw = (d: Derivation): Law | undefined =>
+/** The derivation's gradient-flow charge (a trace) or matrix charge, if it has one. */
+export const chargeLaw = (d: Derivation): Law | undefined =>
   d.laws.find((l) => (l.id === 'charge' && l.data.kind === 'trace') || l.id === 'charge-matrix');
 
 /**

@@ -10,7 +10,7 @@ import { UserInputError } from '../../numeric/errors';
 import { buildNetwork, type Network } from '../../numeric/mlp';
 import { siteGroups, type View } from '../../numeric/sites';
 import type { BlockDeclaration } from '../declaration/types';
-import type { Derivation, Law } from '../derivation';
+import type { Derivation } from '../derivation';
 import { deriveBlock } from '../derive/block';
 import type { Letter, WordSum } from '../derive/words';
 import { numValue, type Expr } from '../expr/ast';
@@ -18,9 +18,11 @@ import { deriveDynamics } from '../rules/dynamics';
 import { parseRule } from '../rules/rule';
 import { tidyExpr } from '../rules/dynamics/context';
 import { parameterNames, type NamedNetwork, type ParameterName } from '../evaluator/params';
+import { chargeLaw } from '../evaluator/evaluator';
 import {
   affineText,
   loopGroup,
+  numbers,
   viewShape,
   withNumbers,
   type Affine,
@@ -156,14 +158,7 @@ function pyView(
   return parts.length === 1 ? parts[0]! : `_cat([${parts.join(', ')}], 1)`;
 }
 
-const numbersOf = (net: Network, v: View): string[] => {
-  const s = viewShape(net, v);
-  return (
-    s.kind === 'vector'
-      ? s.segments.flatMap((x) => [x.fixed, x.from, x.to])
-      : s.panels.flatMap((x) => [x.from, x.to, x.first, x.last])
-  ).map(String);
-};
+const numbersOf = (net: Network, v: View): string[] => numbers(viewShape(net, v)).map(String);
 
 /** The `sites(P)` generator: every site of the declared kinds, its label and its roles as slices. */
 function pySites(
@@ -308,9 +303,6 @@ export interface ExportOptions {
   readonly source?: string;
 }
 
-const chargeOf = (d: Derivation): Law | undefined =>
-  d.laws.find((l) => (l.id === 'charge' && l.data.kind === 'trace') || l.id === 'charge-matrix');
-
 /** The Python module for a block-level declaration's charge on a network. */
 export function exportPython(
   decl: BlockDeclaration,
@@ -319,7 +311,7 @@ export function exportPython(
   opts: ExportOptions = {},
 ): string {
   const d = opts.derivation ?? deriveBlock(decl, { seed: opts.seed ?? 1 });
-  const law = chargeOf(d);
+  const law = chargeLaw(d);
   if (!law || (law.data.kind !== 'trace' && law.data.kind !== 'matrix'))
     throw new UserInputError(`export: ${decl.name} has no charge to export`);
   const trace = law.data.kind === 'trace';

@@ -7,11 +7,12 @@ import { UserInputError } from '../../numeric/errors';
 import { buildNetwork } from '../../numeric/mlp';
 import { siteGroups } from '../../numeric/sites';
 import type { BlockDeclaration } from '../declaration/types';
-import type { Derivation, Law } from '../derivation';
+import type { Derivation } from '../derivation';
 import { deriveBlock } from '../derive/block';
 import type { Letter, WordSum } from '../derive/words';
 import { numValue, type Expr } from '../expr/ast';
 import type { NamedNetwork } from '../evaluator/params';
+import { chargeLaw } from '../evaluator/evaluator';
 import { dimsOf } from '../check/values';
 
 const ident = (role: string): string => role.replace(/[^A-Za-z0-9_]/g, '_');
@@ -62,9 +63,6 @@ function sympySum(
     .join('\n    + ');
 }
 
-const chargeOf = (d: Derivation): Law | undefined =>
-  d.laws.find((l) => (l.id === 'charge' && l.data.kind === 'trace') || l.id === 'charge-matrix');
-
 /** The SymPy module for a block-level declaration's charge at one site of a network. */
 export function exportSympy(
   decl: BlockDeclaration,
@@ -72,7 +70,7 @@ export function exportSympy(
   opts: { readonly derivation?: Derivation; readonly seed?: number; readonly source?: string } = {},
 ): string {
   const d = opts.derivation ?? deriveBlock(decl, { seed: opts.seed ?? 1 });
-  const law = chargeOf(d);
+  const law = chargeLaw(d);
   if (!law || (law.data.kind !== 'trace' && law.data.kind !== 'matrix'))
     throw new UserInputError(`export: ${decl.name} has no charge to export`);
   const net = buildNetwork(network.spec);

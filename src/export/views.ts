@@ -128,7 +128,8 @@ export interface Affine {
   readonly b: number;
 }
 
-const numbers = (s: ViewShape): number[] =>
+/** A shape's numbers in a fixed order (segments: fixed, from, to; panels: from, to, first, last). */
+export const numbers = (s: ViewShape): number[] =>
   s.kind === 'vector'
     ? s.segments.flatMap((x) => [x.fixed, x.from, x.to])
     : s.panels.flatMap((x) => [x.from, x.to, x.first, x.last]);
