@@ -56,6 +56,7 @@ export interface MlpSpec {
   readonly bias: boolean;
 }
 
+/** A named parameter block of a network (W1, b1, gamma1, …): its shape and offset in the flat θ. */
 export interface Block {
   readonly name: string;
   readonly rows: number;
@@ -63,6 +64,7 @@ export interface Block {
   readonly offset: number;
 }
 
+/** A built network: its spec, its parameter blocks in θ order, and the number of parameters. */
 export interface Network {
   readonly spec: MlpSpec;
   readonly blocks: readonly Block[];

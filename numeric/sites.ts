@@ -68,6 +68,7 @@ export interface View {
   readonly index: Int32Array;
 }
 
+/** One symmetry site: its kind, a label, its roles as views into θ, and the scalars and constants it fixes. */
 export interface Site {
   readonly kind: SiteKind;
   /** Human-readable place, e.g. "layer 1, unit 3". */

@@ -148,7 +148,8 @@ export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } fr
 // Architectures.
 export { parseArch, archSpec, specText, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
-export type { MlpSpec, Activation, Norm, Loss } from '../numeric/mlp';
+export type { MlpSpec, Activation, Norm, Loss, Network, Block } from '../numeric/mlp';
+export type { Site, View } from '../numeric/sites';
 
 // Charges on a user's own network: evaluated per site, residuals on a batch, predicted trajectories.
 export {
@@ -171,7 +172,15 @@ export {
 } from './evaluator/params';
 
 // Models read from ONNX (PyTorch nn.Sequential exports): the architecture and the tensor each block is.
-export { readOnnx, loadModel, ModelError, type Model, type ModelParameter } from './model/onnx';
+export {
+  readOnnx,
+  loadModel,
+  ModelError,
+  MODEL_BYTES_LIMIT,
+  type Model,
+  type ModelParameter,
+  type ModelOptions,
+} from './model/onnx';
 
 // Certificates (what `noether prove` prints) and rendering.
 export type { Certificate, ProofStep } from './certificate';

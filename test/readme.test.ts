@@ -69,7 +69,7 @@ const CLASSES = [
   'ExprSyntaxError',
   'ModelError',
 ];
-const CONSTANTS = ['SCHEMA_VERSION', 'IDENTITY_TOLERANCE', 'REFUTATION_THRESHOLD'];
+const CONSTANTS = ['SCHEMA_VERSION', 'IDENTITY_TOLERANCE', 'REFUTATION_THRESHOLD', 'MODEL_BYTES_LIMIT'];
 
 it('the package entry point exports exactly the public API (no CLI, no internals)', () => {
   const api = pkg as unknown as Record<string, unknown>;
