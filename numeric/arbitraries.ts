@@ -194,7 +194,10 @@ export function siteCaseParts(
     const spec: MlpSpec = { widths, act, norm: f.norm, affine, loss: f.loss, bias: f.bias };
     const net = buildNetwork(spec);
     const r = rng(f.seed);
-    const theta = sampleParams(net, r);
+    const sampled = sampleParams(net, r);
+    if (c.weights && c.weights.length !== net.size)
+      throw new UserInputError(`the given weights have ${c.weights.length} entries, the network ${net.size}`);
+    const theta = c.weights ? Float64Array.from(c.weights) : sampled;
     const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
     if (kind === 'augmented-input') {
       const { batch, A } = augment(base, spec.widths[0]!, r);
@@ -299,4 +302,31 @@ export function hasReplayCase(kind: SiteKind, c: ArchConstraints, seed: number, 
     if (err instanceof Error && /^Unable to replay/.test(err.message)) return false;
     throw err;
   }
+}
+
+/**
+ * The case fast-check's replay `path` names for `siteCase(kind, c)` at `seed` (what a counterexample
+ * prints), rebuilt exactly: its network, parameters, batch and site. Undefined when the path names
+ * no case.
+ */
+export function caseAt(
+  kind: SiteKind,
+  c: ArchConstraints,
+  seed: number,
+  path: string,
+): NetworkCase | undefined {
+  let found: NetworkCase | undefined;
+  try {
+    fc.check(
+      fc.property(siteCase(kind, c), (x) => {
+        found ??= x;
+        return true;
+      }),
+      { seed, numRuns: 1, path },
+    );
+  } catch (err) {
+    if (err instanceof Error && /^Unable to replay/.test(err.message)) return undefined;
+    throw err;
+  }
+  return found;
 }

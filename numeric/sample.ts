@@ -24,6 +24,11 @@ export interface ArchConstraints {
   readonly bias?: boolean;
   readonly affine?: boolean;
   readonly batch?: number;
+  /**
+   * Fixed parameters (a model's own weights, in the flat layout of the network the other fields fix
+   * exactly): only the data and the site are sampled.
+   */
+  readonly weights?: Float64Array;
 }
 
 export interface SpecConstraints extends ArchConstraints {

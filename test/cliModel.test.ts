@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main';
 import { parseJsonStream } from './helpers/jsonStream';
-import type { ScanReport } from '../src';
+import { loadModel, type ScanReport } from '../src';
+import type { SavedCase } from '../src/cli/caseFile';
 
 function run(...args: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -48,6 +49,30 @@ describe('models read from ONNX', () => {
     const l = run('laws', '--model', fixture('linear'));
     expect(l.code).toBe(0);
     expect(l.out).toMatch(/complete \(proved\)/);
+  });
+  it("check --model --weights: the laws at the model's own weights; a refuted case saved by tensor name", () => {
+    const ok = run('check', 'rescale', '--model', fixture('relu'), '--weights', '--runs', '10');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/\(the given weights; batches and sites sampled\)/);
+    const file = join(mkdtempSync(join(tmpdir(), 'noether-case-')), 'case.json');
+    const bad = run(
+      'check',
+      'examples/rescale-wrong-exponent.yaml',
+      ...['--model', fixture('matmul-float32'), '--weights', '--runs', '10', '--save-case', file],
+    );
+    expect(bad.code).toBe(1);
+    // The replay command reproduces the network: the model and its weights, not only its architecture.
+    expect(bad.out).toMatch(
+      /replay: noether check \S+ --model \S+matmul-float32\.onnx --weights --site hidden-unit/,
+    );
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedCase;
+    const m = loadModel(fixture('matmul-float32'));
+    const W1 = m.theta.subarray(0, 24); // the block W1 (6 × 4); the tensor holds it transposed (4 × 6)
+    expect(saved.parameters['fc1.weight_t']).toEqual(
+      Array.from({ length: 4 }, (_, j) => Array.from({ length: 6 }, (_, i) => W1[i * 4 + j])),
+    );
+    expect(saved.batch.X[0]).toHaveLength(4);
+    expect(run('check', 'rescale', '--weights').err).toMatch(/give --model FILE\.onnx/);
   });
   it('refusals: an unsupported node named, a missing file, --arch with --model', () => {
     for (const [args, msg] of [

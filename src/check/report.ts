@@ -53,6 +53,8 @@ interface NetworkCheck {
   readonly replayed?: string;
   /** The site kinds checked. */
   readonly siteKinds: readonly SiteKind[];
+  /** Checked at fixed parameters (a model's own weights, `--weights`): only batches and sites were sampled. */
+  readonly fixedWeights?: true;
   /** The declaration's site kinds that no architecture allowed by `arch` has (not checked). */
   readonly excludedSiteKinds?: readonly SiteKind[];
   readonly laws: readonly LawCheck[];

@@ -227,6 +227,7 @@ export function networkCheckFields<K>(
     runs: opts.runs ?? 100,
     ...(opts.replay !== undefined ? { replayed: opts.replay } : {}),
     siteKinds: selected.kinds,
+    ...(opts.arch?.weights ? { fixedWeights: true as const } : {}),
     ...(selected.excluded.length ? { excludedSiteKinds: selected.excluded } : {}),
     laws,
     skipped: run.skipped,

@@ -53,6 +53,12 @@ export const OPTIONS = {
     help: 'the laws of heavy-ball momentum, time-dependent, on (θ, θ̇, e^t) (laws; default degree 3)',
   },
   model: { type: 'string', arg: 'FILE', help: 'the network of an ONNX model (scan, check, laws, export)' },
+  weights: { type: 'boolean', help: "with --model: check at the model's own weights, sampling data (check)" },
+  'save-case': {
+    type: 'string',
+    arg: 'FILE',
+    help: "write a refuted network check's failing case (weights by tensor name, batch) to FILE.json (check)",
+  },
   to: { type: 'string', arg: 'TARGET', help: 'what export writes: numpy, pytorch or sympy (export)' },
   output: { type: 'string', short: 'o', arg: 'FILE', help: 'write to FILE instead of stdout (export)' },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
@@ -71,6 +77,8 @@ export const COMMAND_OPTIONS = {
   check: {
     options: [
       'model',
+      'weights',
+      'save-case',
       'format',
       'seed',
       'runs',

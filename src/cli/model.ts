@@ -23,6 +23,15 @@ export function networkOf(p: Parsed, command: string): { network: NamedNetwork; 
   return { network: { spec: m.spec, parameters: m.parameters }, source: model! };
 }
 
+/** With --weights: the --model file's own weights (to check the laws at, sampling only data and sites). */
+export function weightsOf(p: Parsed): { weights: Float64Array } | Record<string, never> {
+  if (p.values.weights !== true) return {};
+  const model = optionValue(p, 'model');
+  if (model === undefined)
+    throw new UsageError("--weights checks at a model's own weights: give --model FILE.onnx");
+  return { weights: loadModelFile(model).theta };
+}
+
 /** --arch SPEC as given, or --model FILE's architecture as a spec (not both); undefined without either. */
 export function archOrModel(p: Parsed, command: string): string | undefined {
   const arch = optionValue(p, 'arch');

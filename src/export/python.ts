@@ -237,6 +237,10 @@ def _mm(*ms):
 
 def _ones(x):
     return np.ones_like(x)
+
+
+def _array(v):
+    return np.asarray(v, dtype=np.float64)
 `,
   pytorch: `import csv
 import math
@@ -266,6 +270,10 @@ def _mm(*ms):
 
 def _ones(x):
     return torch.ones_like(x)
+
+
+def _array(v):
+    return torch.tensor(v, dtype=torch.float64)
 `,
 };
 
@@ -286,6 +294,28 @@ def _tr(*ms):
 def _value(x):
     """A scalar charge as a Python float; a matrix charge as it is."""
     return float(x) if getattr(x, "ndim", 0) == 0 else x
+
+
+def load_case(path):
+    """A case written by \`noether check … --save-case FILE.json\` (a refuted law's network).
+
+    Returns (P, X, Y, site): the parameters by tensor name, the batch and the site's label.
+    """
+    import json
+
+    with open(path) as f:
+        c = json.load(f)
+    P = {k: _array(v) for k, v in c["parameters"].items()}
+    return P, _array(c["batch"]["X"]), _array(c["batch"]["Y"]), c["site"]
+
+
+def save_npz(case_json, path):
+    """The saved case as a .npz: X, Y and every parameter by tensor name."""
+    import numpy
+
+    P, X, Y, site = load_case(case_json)
+    arrays = {k: numpy.asarray(v, dtype=numpy.float64) for k, v in {**P, "X": X, "Y": Y}.items()}
+    numpy.savez(path, **arrays)
 `;
 
 const docstring = (lines: readonly string[], indent = '    '): string =>

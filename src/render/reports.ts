@@ -16,6 +16,7 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
       ? `replaying case ${r.replayed} of ${r.runs} sampled networks per site kind at ` +
         `${r.siteKinds.join(', ')} sites`
       : `${r.runs} sampled networks per site kind at ${r.siteKinds.join(', ')} sites`) +
+      (r.fixedWeights ? ' (the given weights; batches and sites sampled)' : '') +
       (r.excludedSiteKinds ? ` (not ${r.excludedSiteKinds.join(', ')}: no such site under --arch)` : '') +
       `; seed ${r.seed}` +
       (r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''),

@@ -7,13 +7,21 @@
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archSpec, evaluator, loadCatalog, sequentialNames, type BlockDeclaration } from '../../src';
+import {
+  archSpec,
+  evaluator,
+  loadCatalog,
+  loadModel,
+  sequentialNames,
+  type BlockDeclaration,
+} from '../../src';
 import { exportPython } from '../../src/export/python';
 import { exportSympy } from '../../src/export/sympy';
 import { buildNetwork } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { sampleParams } from '../../numeric/sample';
 import { pythonHas, runPython } from '../helpers/python';
+import { main } from '../../src/cli/main';
 
 const block = (name: string): BlockDeclaration => {
   const d = loadCatalog(name)!;
@@ -107,6 +115,32 @@ print(json.dumps(res))
       }
   });
 
+  test('read slices of transposed tensors right (a MatMul model, weights stored in × out)', () => {
+    const m = loadModel(join(__dirname, '..', 'fixtures', 'onnx', 'matmul-float32.onnx'));
+    const net = buildNetwork(m.spec);
+    const stored: Record<string, number[] | number[][]> = {};
+    for (const b of net.blocks) {
+      const p = m.parameters[b.name]!;
+      const d = [...m.theta.slice(b.offset, b.offset + b.rows * b.cols)];
+      const rows = Array.from({ length: b.rows }, (_, i) => d.slice(i * b.cols, (i + 1) * b.cols));
+      stored[p.name] =
+        p.shape.length === 1 ? d : p.transposed ? rows[0]!.map((_, j) => rows.map((r) => r[j]!)) : rows;
+    }
+    const network = { spec: m.spec, parameters: m.parameters };
+    writeFileSync(join(dir, 'mm.py'), exportPython(block('rescale'), network, 'numpy'));
+    writeFileSync(join(dir, 'mm.json'), JSON.stringify(stored));
+    const out = runPython(
+      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'mm.py'))}).charges(json.load(open("mm.json")))\n` +
+        'print(json.dumps(q))',
+      dir,
+    );
+    const py = JSON.parse(out) as Record<string, number>;
+    const ts = evaluator(block('rescale'), network).charges(m.theta);
+    expect(Object.keys(py)).toHaveLength(ts.length);
+    for (const q of ts)
+      expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
+  });
+
   test('the PyTorch monitor logs charges that follow the exact SGD recursion on a real training run', () => {
     const spec = archSpec('4-8-3:relu:ce');
     writeFileSync(join(dir, 'monitor.py'), exportPython(block('rescale'), { spec }, 'pytorch'));
@@ -148,6 +182,53 @@ print(json.dumps({"worst": worst, "moved": moved, "rows": len(rows),
     expect(r.worst).toBeLessThan(1e-10);
     // With momentum there is no closed recursion: the monitor predicts nothing instead of something wrong.
     expect(r.momentum_predicted.every((x) => x === 'nan')).toBe(true);
+  });
+});
+
+(haveNumeric ? describe : describe.skip)('a refuted check, replayed in PyTorch', () => {
+  test('--save-case writes the failing network; PyTorch finds the wrong law false and the true one exact', () => {
+    const file = join(dir, 'case.json');
+    let err = '';
+    const code = main(
+      [
+        'check',
+        'examples/rescale-wrong-exponent.yaml',
+        '--arch',
+        '4-8-3:relu:mse',
+        '--runs',
+        '10',
+        '--save-case',
+        file,
+      ],
+      { stdout: () => undefined, stderr: (t) => void (err += t) },
+    );
+    expect(code).toBe(1);
+    expect(err).toMatch(/the failing case \(weights by tensor name, batch, site\) is in/);
+    writeFileSync(
+      join(dir, 'replay.py'),
+      exportPython(block('rescale'), { spec: archSpec('4-8-3:relu:mse') }, 'pytorch'),
+    );
+    const out = runPython(
+      `${LOAD}
+import torch
+m = load(${JSON.stringify(join(dir, 'replay.py'))})
+P, X, Y, site = m.load_case(${JSON.stringify(file)})
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
+model.load_state_dict(P)
+((model(X) - Y) ** 2).mean().backward()
+G = {k: p.grad for k, p in model.named_parameters()}
+views = dict((label, v) for label, v, _ in m.sites(P))[site]
+grads = dict((label, v) for label, v, _ in m.sites(G))[site]
+a = float((views["w_in"] * grads["w_in"]).sum())
+b = float((views["w_out"] * grads["w_out"]).sum())
+scale = abs(a) + abs(b)
+print(json.dumps({"true": abs(a - b) / scale, "wrong": abs(2 * a - b) / scale}))
+`,
+      dir,
+    );
+    const r = JSON.parse(out) as { true: number; wrong: number };
+    expect(r.true).toBeLessThan(1e-12);
+    expect(r.wrong).toBeGreaterThan(1e-3);
   });
 });
 

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import type { Declaration } from '../../declaration/types';
 import { availableParallelism } from 'node:os';
 import { parseArch } from '../../arch';
-import { archOrModel } from '../model';
+import { archOrModel, loadModelFile, weightsOf } from '../model';
+import { saveCase } from '../caseFile';
 import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
 import type { BlockShaped } from '../../declaration/types';
@@ -30,12 +31,16 @@ interface CheckSettings {
   readonly seed: number;
   readonly runs: number | undefined;
   readonly archText: string | undefined;
+  /** The options that reproduce the network in a replay command (--arch SPEC, or --model FILE [--weights]). */
+  readonly networkArgs: readonly string[];
   readonly arch: ArchConstraints | undefined;
   readonly site: string | undefined;
   readonly replay: string | undefined;
   readonly rule: Rule | undefined;
   readonly steps: number | undefined;
   readonly exportTo: string | undefined;
+  /** Where to write a refuted network check's failing case (--save-case). */
+  readonly saveCase: string | undefined;
   readonly quiet: boolean;
   readonly jobs: number;
 }
@@ -78,17 +83,25 @@ function settings(p: Parsed): CheckSettings {
   if (flag(p, 'quiet') && optionValue(p, 'format') !== undefined)
     throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
   const archText = archOrModel(p, 'check');
+  const weights = weightsOf(p);
   return {
     format: formatOption('check', p),
     seed: intOption(p, 'seed', 0, 0xffffffff) ?? 1,
     runs: intOption(p, 'runs', 1, 100000),
     archText,
-    arch: archText === undefined ? undefined : parseArch(archText),
+    networkArgs:
+      optionValue(p, 'model') !== undefined
+        ? ['--model', optionValue(p, 'model')!, ...(weights.weights ? ['--weights'] : [])]
+        : archText !== undefined
+          ? ['--arch', archText]
+          : [],
+    arch: archText === undefined ? undefined : { ...parseArch(archText), ...weights },
     site: optionValue(p, 'site'),
     replay,
     rule: ruleText === undefined ? undefined : parseRuleOption(ruleText),
     steps,
     exportTo,
+    saveCase: optionValue(p, 'save-case'),
     quiet: flag(p, 'quiet'),
     jobs: optionValue(p, 'jobs') === 'auto' ? availableParallelism() : (intOption(p, 'jobs', 1, 64) ?? 1),
   };
@@ -120,8 +133,27 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
     if (
       report.verdict.kind === 'refuted' &&
       (report.kind === 'block-check' || report.kind === 'mirror-check')
-    )
+    ) {
       io.stderr(`noether: ${decl.name}: a law fails on a sampled network — see the counterexample above\n`);
+      const cx = report.counterexample;
+      if (cx && s.saveCase !== undefined) {
+        const model = optionValue(p, 'model');
+        saveCase(
+          s.saveCase,
+          decl.name,
+          cx.siteKind,
+          cx,
+          s.arch ?? {},
+          model ? loadModelFile(model).parameters : undefined,
+        );
+        io.stderr(
+          `noether: ${decl.name}: the failing case (weights by tensor name, batch, site) is in ${s.saveCase}\n`,
+        );
+      } else if (cx)
+        io.stderr(
+          `noether: add --save-case FILE.json to the replay command to write its weights and batch\n`,
+        );
+    }
   }
   return worstExit(codes);
 }
@@ -231,7 +263,7 @@ function render(report: CheckReport, s: CheckSettings, ref: string): string {
       const replay = [
         'noether check',
         ref,
-        ...(s.archText ? ['--arch', s.archText] : []),
+        ...s.networkArgs,
         ...(report.counterexample ? ['--site', report.counterexample.siteKind] : []),
       ].join(' ');
       return renderCheck(report, s.format, replay);
