@@ -64,8 +64,9 @@ declaration; '-' reads one from standard input. --seed fixes every random point 
   gf(wd=lambda)   precond(lr=eta, wd=lambda)   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
 Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
   check:
-    `usage: noether check <name|file|->... [--arch SPEC] [--site KIND] [--runs N] [--seed S] ` +
-    `[--format text|markdown|json] [--replay PATH] [--jobs N|auto] [--progress]
+    `usage: noether check <name|file|->... [--arch SPEC | --model FILE.onnx [--weights]] [--site KIND] ` +
+    `[--runs N] [--seed S] [--format text|markdown|json] [--replay PATH] [--save-case FILE.json] ` +
+    `[--jobs N|auto] [--progress]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
 names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:
@@ -82,15 +83,20 @@ With --rule R (see 'noether derive --help'), check runs the rule on --runs netwo
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
 derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory
 (charge observed vs predicted).
+--model FILE.onnx samples networks of the model's architecture; with --weights the laws are checked
+at the model's own weights (batches and sites sampled). --save-case FILE.json writes a refuted
+law's network (parameters by tensor name, batch, site) for replay outside the toolkit.
 Progress goes to stderr after about 2 s when it is a terminal (--progress: always).`,
-  scan: `usage: noether scan <arch> [--sites] [--format text|markdown|json]
+  scan: `usage: noether scan <arch|model.onnx> [--sites] [--format text|markdown|json]
 
 Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
 with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
-n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000).`,
+n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000). A model.onnx (a
+PyTorch nn.Sequential export) is scanned as its architecture, with the tensor (initializer name)
+of every block and the tensors each site reads.`,
   laws:
-    'usage: noether laws --arch SPEC | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
+    'usage: noether laws --arch SPEC | --model FILE.onnx | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
     `[--format text|markdown|json]
 
 Counts the conservation laws gradient flow has for every loss and every data set, and finds them.
@@ -117,10 +123,13 @@ Writes the charge of a block-level symmetry on one network as a Python module (s
   numpy, pytorch  sites(P) (every site as slices of the named tensors: a PyTorch model's
                   named_parameters() / state_dict keys, or the ONNX initializer names), charge(),
                   charges(P), drive()/drives(G) and predict_sgd() (SGD's exact recursion, any
-                  minibatch), predict_flow() (gradient flow with weight decay); the coefficients
+                  minibatch), predict_flow() (gradient flow with weight decay), momentum_rate() and
+                  predict_momentum() (the damped, driven oscillator of heavy-ball momentum),
+                  load_case()/save_npz() (a case saved by check --save-case); the coefficients
                   are the derived ones, the statements and their LaTeX in the docstrings
   pytorch         also attach(model, optimizer, path, every): logs each charge, its prediction
                   from its initial value and their relative gap to CSV while the optimizer trains
+                  (SGD: exact recursion; SGD with momentum: the oscillator; others: none)
   sympy           the charge and the generator over matrices of symbols shaped as one site's
                   roles; gradient_is_generator() re-derives ∇Q = X
 Without --model, the parameter names are those of the nn.Sequential that builds the --arch network

@@ -19,6 +19,7 @@ import { deriveDynamics, type DynamicsLaw } from '../rules/dynamics';
 import type { Rule } from '../rules/rule';
 import { WordEvaluator, type Values } from '../check/bind';
 import { caseValues, resolveDims, siteBlocks } from '../check/values';
+import { oscillatorStep } from './oscillator';
 import {
   batchOf,
   flatParameters,
@@ -80,6 +81,23 @@ export type Prediction =
       readonly next: (q: ChargeValue, drive: ChargeValue) => ChargeValue;
       /** Q_0, Q_1, …, Q_K from Q_0 and the drives of steps 0 … K − 1. */
       readonly trajectory: (q0: ChargeValue, drives: readonly ChargeValue[]) => ChargeValue[];
+    }
+  | {
+      readonly kind: 'oscillator';
+      readonly law: Rendered;
+      /** Q̈ + 2γQ̇ + ω²Q = 2Q₂(θ̇) in time t = η(1 − d)k; `h` = η(1 − d) is one step. */
+      readonly gamma: number;
+      readonly omega2: number;
+      readonly h: number;
+      /** Q̇(0) per site: Q's derivative along θ̇(0) = −(g₀ + λθ₀)/(1 + β), the derivation's start. */
+      readonly rate0: (params: Parameters, grad: Parameters) => readonly ChargeValue[];
+      /** Q₂(θ̇) per site, from the velocity θ̇ = (θ_{k+1} − θ_k)/h over a step. */
+      readonly drive: (velocity: Parameters) => readonly ChargeValue[];
+      /** (Q, Q̇) one step on, the drive held constant over the step. */
+      readonly next: (
+        state: { readonly q: ChargeValue; readonly rate: ChargeValue },
+        drive: ChargeValue,
+      ) => { readonly q: ChargeValue; readonly rate: ChargeValue };
     }
   | { readonly kind: 'none'; readonly reason: string };
 
@@ -208,8 +226,28 @@ export function evaluator(
       };
     });
   };
-  const predict = (rule: Rule): Prediction =>
-    predictionOf(decl, d, rule, sites, context, theta, values, valueOf);
+  // The derivative of the charge along a direction v at site i (Q̇ = D_v Q).
+  const along = (i: number, th: Float64Array, v: Float64Array): ChargeValue => {
+    const vals = values(i, th);
+    const dir = siteBlocks(decl, context[i]!.c, v);
+    const label = sites[i]!.label;
+    if (!matrixCharge)
+      return { kind: 'scalar', site: label, value: ev.traceDerivative(sum, vals, dir).value };
+    const k = context[i]!.consts[law.parameter]!;
+    const m = ev.matrixDerivative(sum, vals, dir, k.rows, k.cols).value;
+    return { kind: 'matrix', site: label, rows: m.rows, cols: m.cols, value: m.data };
+  };
+  const bound: BoundSites = {
+    decl,
+    d,
+    sites,
+    scalars: context[0]?.scalars ?? {},
+    theta,
+    values,
+    valueOf,
+    along,
+  };
+  const predict = (rule: Rule): Prediction => predictionOf(bound, rule);
   return {
     kind: 'evaluator',
     symmetry: decl.name,
@@ -240,20 +278,25 @@ const lift = (q: ChargeValue, f: (x: number, i: number) => number): ChargeValue 
   q.kind === 'scalar' ? { ...q, value: f(q.value, 0) } : { ...q, value: q.value.map((x, i) => f(x, i)) };
 const entry = (q: ChargeValue, i: number): number => (q.kind === 'scalar' ? q.value : q.value[i]!);
 
-function predictionOf(
-  decl: BlockDeclaration,
-  d: Derivation,
-  rule: Rule,
-  sites: readonly SiteRef[],
-  context: readonly { readonly scalars: Readonly<Record<string, number>> }[],
-  theta: (p: Parameters) => Float64Array,
-  values: (i: number, th: Float64Array, grad?: Float64Array) => Values,
-  valueOf: (s: WordSum, v: Values, i: number) => ChargeValue,
-): Prediction {
+/** What a prediction needs of an evaluator: its sites and how to read values at them. */
+interface BoundSites {
+  readonly decl: BlockDeclaration;
+  readonly d: Derivation;
+  readonly sites: readonly SiteRef[];
+  /** The scalars the sites fix (the degree k of a polynomial activation). */
+  readonly scalars: Readonly<Record<string, number>>;
+  readonly theta: (p: Parameters) => Float64Array;
+  readonly values: (i: number, th: Float64Array, grad?: Float64Array) => Values;
+  readonly valueOf: (s: WordSum, v: Values, i: number) => ChargeValue;
+  readonly along: (i: number, th: Float64Array, v: Float64Array) => ChargeValue;
+}
+
+function predictionOf(b: BoundSites, rule: Rule): Prediction {
+  const { decl, d, sites, theta, values, valueOf, along } = b;
   const hyper = ruleValues(rule);
   const dyn = deriveDynamics(decl, d, rule);
   const coef = (e: Expr): number => {
-    const env = { ...(context[0]?.scalars ?? {}), ...hyper };
+    const env = { ...b.scalars, ...hyper };
     return compile(e, Object.keys(env))(Object.values(env));
   };
   const pick = (id: DynamicsLaw['id']): DynamicsLaw | undefined => dyn.laws.find((l) => l.id === id);
@@ -289,6 +332,36 @@ function predictionOf(
         for (const g of drives) out.push(next(out.at(-1)!, g));
         return out;
       },
+    };
+  }
+  const osc = pick('oscillator');
+  if (osc && osc.data.kind === 'oscillator' && rule.kind === 'momentum') {
+    const { quadV } = osc.data;
+    const [gamma, omega2] = [coef(osc.data.gamma), coef(osc.data.omega2)];
+    const h = hyper[rule.params.lr.symbol]! * (1 - hyper[rule.params.dampening.symbol]!);
+    const [beta, lambda] = [hyper[rule.params.beta.symbol]!, hyper[rule.params.wd.symbol]!];
+    const step = oscillatorStep(gamma, omega2, h);
+    return {
+      kind: 'oscillator',
+      law: osc.statement,
+      gamma,
+      omega2,
+      h,
+      rate0: (params, grad) => {
+        const th = theta(params);
+        const g = theta(grad);
+        const v = th.map((x, i) => -(g[i]! + lambda * x) / (1 + beta));
+        return sites.map((_, i) => along(i, th, v));
+      },
+      drive: (velocity) => {
+        const v = theta(velocity);
+        const zero = new Float64Array(v.length);
+        return sites.map((_, i) => valueOf(quadV, { ...values(i, zero), steps: values(i, v).blocks }, i));
+      },
+      next: (s, f) => ({
+        q: lift(s.q, (x, i) => step(x, entry(s.rate, i), entry(f, i))[0]),
+        rate: lift(s.rate, (x, i) => step(entry(s.q, i), x, entry(f, i))[1]),
+      }),
     };
   }
   const why = dyn.laws.find((l) => l.id === 'no-closed-recursion') ?? dyn.laws[0];

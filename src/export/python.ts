@@ -249,9 +249,9 @@ import torch
 
 
 def _params(P):
-    """Named parameters as detached float64 tensors: a module (its named_parameters()) or a dict."""
+    """Named parameters as detached float64 copies: a module (its named_parameters()) or a dict."""
     items = P.named_parameters() if hasattr(P, "named_parameters") else dict(P).items()
-    return {k: torch.as_tensor(v).detach().to(torch.float64) for k, v in items}
+    return {k: torch.as_tensor(v).detach().to(torch.float64).clone() for k, v in items}
 
 
 def _grads(model):
@@ -276,6 +276,33 @@ def _array(v):
     return torch.tensor(v, dtype=torch.float64)
 `,
 };
+
+const OSCILLATOR = `_EXPM = {}
+
+
+def _oscillator(gamma, omega2, h):
+    """[[E, e], [0, 1]] = exp(h·[[0, 1, 0], [−ω², −2γ, 1], [0, 0, 0]]).
+
+    (Q, Q̇) ← E (Q, Q̇) + e·2f solves Q̈ + 2γQ̇ + ω²Q = 2f over a time h with f constant.
+    """
+    key = (gamma, omega2, h)
+    if key not in _EXPM:
+        a = [[0.0, h, 0.0], [-omega2 * h, -2 * gamma * h, h], [0.0, 0.0, 0.0]]
+        s = max(0, math.ceil(math.log2(max(sum(abs(x) for x in row) for row in a) or 1)) + 1)
+        a = [[x / 2 ** s for x in row] for row in a]
+
+        def mm(x, y):
+            return [[sum(x[i][k] * y[k][j] for k in range(3)) for j in range(3)] for i in range(3)]
+
+        term = [[float(i == j) for j in range(3)] for i in range(3)]
+        total = [row[:] for row in term]
+        for k in range(1, 21):
+            term = [[x / k for x in row] for row in mm(term, a)]
+            total = [[total[i][j] + term[i][j] for j in range(3)] for i in range(3)]
+        for _ in range(s):
+            total = mm(total, total)
+        _EXPM[key] = total
+    return _EXPM[key]`;
 
 const COMMON = `
 
@@ -359,6 +386,14 @@ export function exportPython(
   const sgd = deriveDynamics(decl, d, parseRule('sgd(lr=eta, wd=lambda)'));
   const gf = deriveDynamics(decl, d, parseRule('gf(wd=lambda)'));
   const rec = sgd.laws.find((l) => l.id === 'exact-recursion');
+  const mom = deriveDynamics(decl, d, parseRule('momentum(lr=eta, beta=beta, dampening=d, wd=lambda)'));
+  const osc = mom.laws.find((l) => l.id === 'oscillator');
+  const quad =
+    rec?.data.kind === 'recursion'
+      ? rec.data.quadG
+      : osc?.data.kind === 'oscillator'
+        ? osc.data.quadV
+        : undefined;
   const decay = gf.laws.find((l) => l.id === 'continuous-decay');
   const hyper = { eta: 'lr', lambda: 'wd' };
   const out: string[] = [];
@@ -401,28 +436,35 @@ export function exportPython(
     '    P = _params(P)',
     '    return {label: _value(charge(**views, **scalars)) for label, views, scalars in sites(P)}',
   );
-  if (rec && rec.data.kind === 'recursion') {
-    const { quadG } = rec.data;
-    const [cQ, cG] = [tidyExpr(rec.data.cQ), tidyExpr(rec.data.cG)];
+  if (quad)
     out.push(
       '',
       '',
       `def drive(${gargs}):`,
       docstring([
-        "Q₂(g): the quadratic part of the charge at the gradient g (the SGD recursion's source).",
-        '',
-        rec.statement.text,
+        'Q₂(u): the quadratic part of the charge at u — the source of the SGD recursion (u = g, the',
+        'minibatch gradient) and of the momentum oscillator (u = θ̇, the velocity).',
       ]),
-      pyReturn(pySum(quadG, trace, {})),
+      pyReturn(
+        pySum(
+          quad.map((t) => ({ ...t, word: t.word.map((l) => ({ ...l, kind: 'grad' as const })) })),
+          trace,
+          {},
+        ),
+      ),
       '',
       '',
       'def drives(G):',
       docstring([
-        'Q₂(g) at every site from the gradients G (named like the parameters; without weight decay).',
+        'Q₂(u) at every site from u named like the parameters (gradients without weight decay, or velocities).',
       ]),
       '    G = _params(G)',
       '    return {label: _value(drive(**{"g_" + r: v for r, v in views.items()}, **scalars))',
       '            for label, views, scalars in sites(G)}',
+    );
+  if (rec && rec.data.kind === 'recursion') {
+    const [cQ, cG] = [tidyExpr(rec.data.cQ), tidyExpr(rec.data.cG)];
+    out.push(
       '',
       '',
       'def predict_sgd(q, d, lr, wd=0.0):',
@@ -441,11 +483,50 @@ export function exportPython(
       docstring([decay.statement.text, '(t = lr · steps for gradient descent with a small learning rate)']),
       `    return math.exp(-${pyExpr(tidyExpr(decay.data.rate), hyper)} * t) * q0`,
     );
-  if (target === 'pytorch') out.push(monitor(Boolean(rec && rec.data.kind === 'recursion'), Boolean(decay)));
+  if (osc && osc.data.kind === 'oscillator') {
+    const names = { eta: 'lr', beta: 'momentum', d: 'dampening', lambda: 'wd' };
+    out.push(
+      '',
+      '',
+      'def momentum_rate(P, G, lr, momentum, dampening=0.0, wd=0.0):',
+      docstring([
+        'Q̇(0) at every site: the derivative of the charge along θ̇(0) = −(g₀ + λθ₀)/(1 + β), the start',
+        'the oscillator law takes; (Q(θ + v) − Q(θ − v))/2 is that derivative exactly, the charge being of',
+        'degree ≤ 2.',
+      ]),
+      '    P, G = _params(P), _params(G)',
+      '    v = {k: -(G[k] + wd * P[k]) / (1 + momentum) for k in P}',
+      '    plus, minus = charges({k: P[k] + v[k] for k in P}), charges({k: P[k] - v[k] for k in P})',
+      '    return {s: (plus[s] - minus[s]) / 2 for s in plus}',
+      '',
+      '',
+      OSCILLATOR,
+      '',
+      '',
+      'def predict_momentum(q, rate, f, lr, momentum, dampening=0.0, wd=0.0):',
+      docstring([
+        "One step of heavy-ball momentum's continuous limit (time h = lr·(1 − dampening) per step):",
+        `${osc.statement.text.split('. Homogeneous')[0]}.`,
+        'The drive f = Q₂(θ̇) is held constant over the step; returns (Q, Q̇) one step on.',
+      ]),
+      `    gamma = ${pyExpr(tidyExpr(osc.data.gamma), names)}`,
+      `    omega2 = ${pyExpr(tidyExpr(osc.data.omega2), names)}`,
+      '    E = _oscillator(gamma, omega2, lr * (1 - dampening))',
+      '    return (E[0][0] * q + E[0][1] * rate + E[0][2] * 2 * f, E[1][0] * q + E[1][1] * rate + E[1][2] * 2 * f)',
+    );
+  }
+  if (target === 'pytorch')
+    out.push(
+      monitor(
+        Boolean(rec && rec.data.kind === 'recursion'),
+        Boolean(decay),
+        Boolean(osc && osc.data.kind === 'oscillator'),
+      ),
+    );
   return out.join('\n') + '\n';
 }
 
-function monitor(recursion: boolean, flow: boolean): string {
+function monitor(recursion: boolean, flow: boolean, oscillator: boolean): string {
   return `
 
 def _norm(x):
@@ -455,17 +536,20 @@ def _norm(x):
 class Monitor:
     """Logs each charge, its prediction from its initial value and their relative gap, every k steps.
 
-    The prediction is SGD's exact recursion (torch.optim.SGD without momentum, any minibatch, any
-    weight decay), driven by the gradients the optimizer steps with; with momentum or another
-    optimizer only the charges and the gradient-flow prediction are logged.
+    torch.optim.SGD without momentum: SGD's exact recursion (any minibatch, any weight decay),
+    driven by the gradients the optimizer steps with (law "sgd-recursion", exact up to rounding).
+    torch.optim.SGD with momentum (not Nesterov): the damped, driven oscillator, the continuous limit
+    (law "momentum-oscillator", second order in the learning rate), driven by the measured velocity.
+    Other optimizers: the charges and the gradient-flow prediction only (law "none").
     """
 
     def __init__(self, model, optimizer, path="charges.csv", every=1):
         self.model, self.optimizer, self.every = model, optimizer, every
-        self.step, self.q0, self.pred, self.drive, self.worst = 0, None, None, None, 0.0
+        self.step, self.q0, self.pred, self.rate, self.worst = 0, None, None, None, 0.0
+        self.drive, self.before, self.law = None, None, "none"
         self.file = open(path, "w", newline="")
         self.csv = csv.writer(self.file)
-        self.csv.writerow(["step", "site", "charge", "predicted_sgd", "predicted_flow", "relative_error"])
+        self.csv.writerow(["step", "site", "law", "charge", "predicted", "predicted_flow", "relative_error"])
         # Wrap this optimizer's step (works with every torch version; close() restores it).
         self._step = optimizer.step
 
@@ -479,34 +563,56 @@ class Monitor:
 
     def _hyper(self):
         g = self.optimizer.param_groups[0]
-        sgd = isinstance(self.optimizer, torch.optim.SGD) and g.get("momentum", 0) == 0
-        return g["lr"], g.get("weight_decay", 0.0), sgd and ${recursion ? 'True' : 'False'}
+        mom = g.get("momentum", 0.0)
+        law = "none"
+        if isinstance(self.optimizer, torch.optim.SGD) and len(self.optimizer.param_groups) == 1:
+            if mom == 0 and ${recursion ? 'True' : 'False'}:
+                law = "sgd-recursion"
+            elif mom > 0 and not g.get("nesterov", False) and ${oscillator ? 'True' : 'False'}:
+                law = "momentum-oscillator"
+        return g["lr"], g.get("weight_decay", 0.0), mom, g.get("dampening", 0.0), law
 
     def _pre(self):
+        lr, wd, mom, damp, law = self._hyper()
         if self.q0 is None:
             self.q0 = charges(self.model)
             self.pred = dict(self.q0)
+            self.law = law
+            if law == "momentum-oscillator":
+                self.rate = momentum_rate(self.model, _grads(self.model), lr, mom, damp, wd)
             self._log(self.q0)
-        lr, wd, exact = self._hyper()
-        self.drive = drives(_grads(self.model)) if exact else None
+        if law != self.law:
+            self.law = "none"
+        if self.law == "sgd-recursion":
+            self.drive = drives(_grads(self.model))
+        elif self.law == "momentum-oscillator":
+            self.before = _params(self.model)
 
     def _post(self):
         self.step += 1
-        lr, wd, exact = self._hyper()
-        if self.drive is not None:
+        lr, wd, mom, damp, law = self._hyper()
+        if self.law == "sgd-recursion":
             self.pred = {s: predict_sgd(self.pred[s], self.drive[s], lr, wd) for s in self.pred}
+        elif self.law == "momentum-oscillator":
+            h = lr * (1 - damp)
+            after = _params(self.model)
+            f = drives({k: (after[k] - self.before[k]) / h for k in after})
+            nxt = {s: predict_momentum(self.pred[s], self.rate[s], f[s], lr, mom, damp, wd) for s in f}
+            self.pred = {s: v[0] for s, v in nxt.items()}
+            self.rate = {s: v[1] for s, v in nxt.items()}
         if self.step % self.every == 0:
             self._log(charges(self.model))
 
     def _log(self, q):
-        lr, wd, exact = self._hyper()
+        lr, wd, mom, damp, law = self._hyper()
+        exact = self.law != "none"
         for s, v in q.items():
             p = self.pred[s] if exact else float("nan")
             f = ${flow ? 'predict_flow(self.q0[s], lr * self.step, wd)' : 'float("nan")'}
             gap = _norm(v - p) / max(_norm(v), _norm(p), 1e-300) if exact else float("nan")
             if exact:
                 self.worst = max(self.worst, gap)
-            self.csv.writerow([self.step, s, _norm(v) if not isinstance(v, float) else v,
+            self.csv.writerow([self.step, s, self.law, _norm(v) if not isinstance(v, float) else v,
                                _norm(p) if exact and not isinstance(p, float) else p,
                                _norm(f) if not isinstance(f, float) else f, gap])
         self.file.flush()

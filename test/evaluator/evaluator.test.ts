@@ -17,6 +17,7 @@ import { rng } from '../../numeric/rng';
 import { sampleBatch, sampleParams } from '../../numeric/sample';
 import { integrate } from '../../numeric/ode';
 import { UserInputError } from '../../numeric/errors';
+import { oscillatorStep } from '../../src/evaluator/oscillator';
 
 const block = (name: string): BlockDeclaration => {
   const d = loadCatalog(name)!;
@@ -156,6 +157,65 @@ describe('library evaluator', () => {
     for (let k = 0; k < 5; k++) expect(scalar(p.at(q0[k]!, 1))).toBeCloseTo(scalar(q1[k]!), 8);
   });
 
+  test('heavy-ball momentum follows the driven oscillator from Q₀, to second order in η', () => {
+    const s = archSpec('3-6-2:leaky:mse');
+    const n = buildNetwork(s);
+    const t0 = sampleParams(n, rng(4));
+    const b = sampleBatch(s, 16, rng(5));
+    const ev = evaluator(block('rescale'), { spec: s });
+    const [beta, wd, T] = [0.9, 0.05, 2];
+    /** Worst |Q − Q_predicted| / |Q₀| over the sites at time T, with and without the drive 2Q₂(θ̇). */
+    const run = (lr: number): { driven: number; undriven: number } => {
+      const p = ev.predict(parseRule(`momentum(lr=${lr}, beta=${beta}, wd=${wd})`));
+      if (p.kind !== 'oscillator') throw new Error(p.kind);
+      let th = Float64Array.from(t0);
+      const buf = new Float64Array(n.size);
+      const q0 = ev.charges(th);
+      const r0 = p.rate0(th, evaluate(n, th, b).grad);
+      let driven = q0.map((q, i) => ({ q, rate: r0[i]! }));
+      let undriven = driven;
+      for (let k = 0; k < Math.round(T / p.h); k++) {
+        // PyTorch's SGD with momentum (dampening 0): buf ← β buf + (g + λθ), θ ← θ − η buf.
+        const g = evaluate(n, th, b).grad;
+        for (let i = 0; i < n.size; i++) buf[i] = beta * buf[i]! + (g[i]! + wd * th[i]!);
+        const next = th.map((x, i) => x - lr * buf[i]!);
+        const f = p.drive(next.map((x, i) => (x - th[i]!) / p.h));
+        driven = driven.map((st, i) => p.next(st, f[i]!));
+        undriven = undriven.map((st) => p.next(st, { ...st.q, value: 0 } as ChargeValue));
+        th = next;
+      }
+      const q = ev.charges(th);
+      const gap = (pred: { q: ChargeValue }[]): number =>
+        Math.max(...q.map((x, i) => Math.abs(scalar(x) - scalar(pred[i]!.q)) / Math.abs(scalar(q0[i]!))));
+      return { driven: gap(driven), undriven: gap(undriven) };
+    };
+    const errs = [0.02, 0.01, 0.005].map(run);
+    expect(errs[0]!.driven).toBeLessThan(1e-4);
+    // Second order: each halving of η divides the error by about 4 (3 leaves room for the constant).
+    expect(errs[0]!.driven / errs[1]!.driven).toBeGreaterThan(3);
+    expect(errs[1]!.driven / errs[2]!.driven).toBeGreaterThan(3);
+    // Without the drive the prediction misses by orders of magnitude more.
+    expect(errs[2]!.undriven).toBeGreaterThan(100 * errs[0]!.driven);
+  });
+
+  test('the oscillator step is the exact solution (under-, over-damped, no decay) against closed forms', () => {
+    const close = (a: number, b: number): void =>
+      expect(Math.abs(a - b)).toBeLessThan(1e-13 * (1 + Math.abs(b)));
+    // Under-damped, undriven: x = e^{−γt}(cos ω_d t + γ/ω_d sin ω_d t) from (1, 0).
+    const [g, w2, h] = [0.3, 4, 0.7];
+    const wd = Math.sqrt(w2 - g * g);
+    close(
+      oscillatorStep(g, w2, h)(1, 0, 0)[0],
+      Math.exp(-g * h) * (Math.cos(wd * h) + (g / wd) * Math.sin(wd * h)),
+    );
+    // Over-damped: roots r± = −γ ± √(γ² − ω²); from (0, 1), x = (e^{r₊t} − e^{r₋t})/(r₊ − r₋).
+    const [rp, rm] = [-2 + Math.sqrt(3), -2 - Math.sqrt(3)];
+    close(oscillatorStep(2, 1, h)(0, 1, 0)[0], (Math.exp(rp * h) - Math.exp(rm * h)) / (rp - rm));
+    // No weight decay (ω = 0), constant drive f: ẍ + 2γẋ = 2f from rest gives
+    // x = (f/γ)(t − (1 − e^{−2γt})/(2γ)).
+    close(oscillatorStep(0.5, 0, 3)(0, 0, 0.25)[0], (0.25 / 0.5) * (3 - (1 - Math.exp(-3)) / 1));
+  });
+
   test('refusals: no charge, no site, missing or unknown parameter, symbolic rule, non-finite entries', () => {
     expect(() => evaluator(block('rescale'), { spec: archSpec('4-8-3:tanh') })).toThrow(/has none/);
     const ev = evaluator(block('rescale'), { spec });
@@ -165,6 +225,7 @@ describe('library evaluator', () => {
     expect(() => ev.charges({ ...sd, '0.bias': [1, 2] })).toThrow(/has 2 entries/);
     expect(() => ev.charges({ ...sd, '0.bias': new Float64Array(8).fill(NaN) })).toThrow(/finite/);
     expect(() => ev.predict(parseRule('sgd(lr=eta)'))).toThrow(/needs a number for lr/);
-    expect(ev.predict(parseRule('momentum(lr=0.1, beta=0.9)')).kind).toBe('none');
+    expect(ev.predict(parseRule('momentum(lr=0.1, beta=0.9)')).kind).toBe('oscillator');
+    expect(ev.predict(parseRule('adam(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)')).kind).toBe('none');
   });
 });
