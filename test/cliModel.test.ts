@@ -83,6 +83,11 @@ describe('models read from ONNX', () => {
       [['export', 'rescale', '--arch', '4-8-3:relu', '--to', 'julia'], /unknown export target 'julia'/],
       [['export', 'rescale', '--arch', '4-8-3:tanh', '--to', 'numpy'], /has none/],
       [['export', 'unit-swap', '--arch', '4-8-3:tanh', '--to', 'numpy'], /block-level/],
+      [
+        ['export', 'rescale', '--arch', '4-8-3:relu', '--loss', 'ce', '--to', 'numpy'],
+        /--loss applies to a model/,
+      ],
+      [['scan', fixture('relu'), '--loss', 'hinge'], /--loss is mse or ce, got 'hinge'/],
     ] as const) {
       const r = run(...args);
       expect(r.code).toBe(2);
@@ -93,6 +98,13 @@ describe('models read from ONNX', () => {
 });
 
 describe('noether export', () => {
+  it('--loss ce: a model that ends in its logits, trained with cross-entropy, has softmax translations', () => {
+    const mse = run('export', 'translation', '--model', fixture('relu'), '--to', 'numpy');
+    expect(mse.code).toBe(2);
+    const ce = run('export', 'translation', '--model', fixture('relu'), '--loss', 'ce', '--to', 'numpy');
+    expect(ce.code).toBe(0);
+    expect(ce.out).toMatch(/yield f"output layer, column \{k \+ 1\}"/);
+  });
   it('writes a module over the model tensor names, to stdout or to -o FILE', () => {
     const r = run('export', 'rescale', '--model', fixture('relu'), '--to', 'pytorch');
     expect(r.code).toBe(0);

@@ -53,6 +53,11 @@ export const OPTIONS = {
     help: 'the laws of heavy-ball momentum, time-dependent, on (θ, θ̇, e^t) (laws; default degree 3)',
   },
   model: { type: 'string', arg: 'FILE', help: 'the network of an ONNX model (scan, check, laws, export)' },
+  loss: {
+    type: 'string',
+    arg: 'mse|ce',
+    help: 'the loss a --model is trained with when the graph ends in its outputs (default: mse; a softmax head: ce)',
+  },
   weights: { type: 'boolean', help: "with --model: check at the model's own weights, sampling data (check)" },
   'save-case': {
     type: 'string',
@@ -77,6 +82,7 @@ export const COMMAND_OPTIONS = {
   check: {
     options: [
       'model',
+      'loss',
       'weights',
       'save-case',
       'format',
@@ -94,12 +100,12 @@ export const COMMAND_OPTIONS = {
     ],
     formats: ['text', 'markdown', 'json'],
   },
-  scan: { options: ['format', 'sites'], formats: ['text', 'markdown', 'json'] },
+  scan: { options: ['format', 'sites', 'loss'], formats: ['text', 'markdown', 'json'] },
   laws: {
-    options: ['format', 'seed', 'arch', 'model', 'degree', 'momentum'],
+    options: ['format', 'seed', 'arch', 'model', 'loss', 'degree', 'momentum'],
     formats: ['text', 'markdown', 'json'],
   },
-  export: { options: ['arch', 'model', 'to', 'output'], formats: ['text'] },
+  export: { options: ['arch', 'model', 'loss', 'to', 'output'], formats: ['text'] },
   prove: {
     options: ['format', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],

@@ -3,11 +3,19 @@ import { archSpec, specText } from '../arch';
 import type { NamedNetwork } from '../evaluator/params';
 import { optionValue, type Parsed } from './args';
 import { UsageError } from './errors';
+import { excerpt } from '../declaration/errors';
 
-/** The `--model` file read (the ONNX reader loads only then). */
-export function loadModelFile(path: string): import('../model/onnx').Model {
+/**
+ * A model file read (the ONNX reader loads only then), with `--loss mse|ce` when given: a model that
+ * ends in its logits is trained with a loss outside it (cross-entropy for a classifier).
+ */
+export function loadModelFile(p: Parsed, path: string): import('../model/onnx').Model {
+  const loss = optionValue(p, 'loss');
+  if (loss !== undefined && loss !== 'mse' && loss !== 'ce')
+    throw new UsageError(`--loss is mse or ce, got '${excerpt(loss)}'`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../model/onnx') as typeof import('../model/onnx')).loadModel(path);
+  const { loadModel } = require('../model/onnx') as typeof import('../model/onnx');
+  return loadModel(path, loss !== undefined ? { loss } : {});
 }
 
 /** Exactly one of --arch SPEC (widths required) and --model FILE, as a network with tensor names. */
@@ -18,8 +26,11 @@ export function networkOf(p: Parsed, command: string): { network: NamedNetwork; 
     throw new UsageError(
       `${command} needs one network: --arch SPEC (e.g. 4-8-3:relu:ce) or --model FILE.onnx`,
     );
-  if (arch !== undefined) return { network: { spec: archSpec(arch) }, source: arch };
-  const m = loadModelFile(model!);
+  if (arch !== undefined) {
+    noLoss(p);
+    return { network: { spec: archSpec(arch) }, source: arch };
+  }
+  const m = loadModelFile(p, model!);
   return { network: { spec: m.spec, parameters: m.parameters }, source: model! };
 }
 
@@ -29,7 +40,7 @@ export function weightsOf(p: Parsed): { weights: Float64Array } | Record<string,
   const model = optionValue(p, 'model');
   if (model === undefined)
     throw new UsageError("--weights checks at a model's own weights: give --model FILE.onnx");
-  return { weights: loadModelFile(model).theta };
+  return { weights: loadModelFile(p, model).theta };
 }
 
 /** --arch SPEC as given, or --model FILE's architecture as a spec (not both); undefined without either. */
@@ -38,5 +49,14 @@ export function archOrModel(p: Parsed, command: string): string | undefined {
   const model = optionValue(p, 'model');
   if (arch !== undefined && model !== undefined)
     throw new UsageError(`${command} takes --arch SPEC or --model FILE, not both`);
-  return model !== undefined ? specText(loadModelFile(model).spec) : arch;
+  if (model === undefined) noLoss(p);
+  return model !== undefined ? specText(loadModelFile(p, model).spec) : arch;
+}
+
+/** --loss belongs to a model; an --arch spec names its loss itself (…:ce, …:mse). */
+export function noLoss(p: Parsed): void {
+  if (optionValue(p, 'loss') !== undefined)
+    throw new UsageError(
+      '--loss applies to a model (--model FILE.onnx); an --arch spec names its loss: …:ce or …:mse',
+    );
 }

@@ -169,6 +169,11 @@ export function evaluator(
     throw new UserInputError(
       `${decl.name} acts at ${decl.sites.join(', ')} sites, and this ${network.spec.widths.join('-')} network has none`,
     );
+  const unfixed = decl.scalars.find((k) => sites.some((s) => !(k in s.site.scalars)));
+  if (unfixed !== undefined)
+    throw new UserInputError(
+      `${decl.name}: the charge depends on the scalar '${unfixed}', which ${sites[0]!.kind} sites do not fix`,
+    );
   const ev = new WordEvaluator();
   const matrixCharge = law.id === 'charge-matrix';
   const sum = law.data.kind === 'trace' || law.data.kind === 'matrix' ? law.data.sum : [];

@@ -12,6 +12,7 @@ import {
   evaluator,
   loadCatalog,
   loadModel,
+  parseDeclarationText,
   sequentialNames,
   type BlockDeclaration,
 } from '../../src';
@@ -206,6 +207,29 @@ print(json.dumps(res))
     // Adam has no closed law for the charge: the monitor predicts nothing rather than something wrong.
     expect(r.adam.laws).toEqual(['none']);
     expect(r.adam.predicted.every((x) => x === 'nan')).toBe(true);
+  });
+});
+
+(haveNumeric ? describe : describe.skip)('user text in generated code', () => {
+  test('a description or file name with quotes and backslashes stays inside the docstring', () => {
+    const q3 = '"'.repeat(3);
+    const text = readFileSync('catalog/rescale.yaml', 'utf8').replace(
+      /^description: .*$/m,
+      `description: 'evil ${q3} + __import__("sys").exit(7) + ${q3} \\ end'`,
+    );
+    const decl = parseDeclarationText(text, 'evil.yaml');
+    if (decl.kind !== 'block') throw new Error(decl.kind);
+    const file = join(dir, 'evil.py');
+    const spec = archSpec('4-8-3:relu');
+    const source = `a${q3}b\\.onnx`;
+    writeFileSync(file, exportPython(decl, { spec }, 'numpy', { source }));
+    writeFileSync(`${file}.sympy.py`, exportSympy(decl, { spec }, { source }));
+    const files = JSON.stringify([file, `${file}.sympy.py`]);
+    const out = runPython(
+      `${LOAD}\nfor f in ${files}:\n    print("exit(7)" in (load(f).__doc__ or ""))`,
+      dir,
+    );
+    expect(out.trim()).toBe('True\nTrue');
   });
 });
 

@@ -144,7 +144,7 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
           cx.siteKind,
           cx,
           s.arch ?? {},
-          model ? loadModelFile(model).parameters : undefined,
+          model ? loadModelFile(p, model).parameters : undefined,
         );
         io.stderr(
           `noether: ${decl.name}: the failing case (weights by tensor name, batch, site) is in ${s.saveCase}\n`,

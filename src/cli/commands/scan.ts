@@ -1,6 +1,6 @@
 /** `noether scan <arch>`: the symmetry sites of an architecture and the catalog laws at each. */
 import { archSpec, specText } from '../../arch';
-import { loadModelFile } from '../model';
+import { loadModelFile, noLoss } from '../model';
 import { UserInputError } from '../../../numeric/errors';
 import type { ArchLawCount } from '../../scan';
 import { scan } from '../../scan';
@@ -16,7 +16,8 @@ export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
     throw new UsageError('scan needs one architecture or model, e.g. 4-8-3:relu:ce or model.onnx');
   const input = p.positionals[0]!;
   // A model file (ONNX) or an architecture spec.
-  const model = /\.onnx$/i.test(input) ? loadModelFile(input) : undefined;
+  const model = /\.onnx$/i.test(input) ? loadModelFile(p, input) : undefined;
+  if (!model) noLoss(p);
   const spec = model ? model.spec : archSpec(input);
   const report = scan(spec, {
     sites: flag(p, 'sites'),
