@@ -4,7 +4,7 @@
  * real SGD run with weight decay within rounding of the exact recursion, and the SymPy module
  * re-derives ∇Q = X (and refuses a charge with a flipped sign).
  */
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,7 +21,7 @@ import { exportSympy } from '../../src/export/sympy';
 import { buildNetwork } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { sampleParams } from '../../numeric/sample';
-import { pythonHas, runPython } from '../helpers/python';
+import { pythonHas, runPython, runPythonFile } from '../helpers/python';
 import { main } from '../../src/cli/main';
 
 const block = (name: string): BlockDeclaration => {
@@ -208,6 +208,26 @@ print(json.dumps(res))
     expect(r.adam.laws).toEqual(['none']);
     expect(r.adam.predicted.every((x) => x === 'nan')).toBe(true);
   });
+});
+
+(haveNumeric ? describe : describe.skip)('examples/monitor_demo.py', () => {
+  const built = existsSync(join(__dirname, '..', '..', 'dist', 'src', 'bin.js'));
+  if (!built && process.env['CI'] !== 'true')
+    console.warn('SKIPPED: examples/monitor_demo.py needs `npm run build`');
+  (built || process.env['CI'] === 'true' ? test : test.skip)(
+    'ONNX export → noether export → training with the monitor: the recursion follows the charges',
+    () => {
+      // Its full 2000 steps, into a temporary folder.
+      const out = runPythonFile('examples/monitor_demo.py', [
+        '2000',
+        mkdtempSync(join(tmpdir(), 'noether-demo-')),
+      ]);
+      const moved = Number(/largest relative change of a charge: (\S+)/.exec(out)?.[1]);
+      const worst = Number(/exact recursion \(every 50 steps\): (\S+)/.exec(out)?.[1]);
+      expect(moved).toBeGreaterThan(0.1);
+      expect(worst).toBeLessThan(1e-10);
+    },
+  );
 });
 
 (haveNumeric ? describe : describe.skip)('user text in generated code', () => {

@@ -21,3 +21,8 @@ export function pythonHas(modules: readonly string[]): boolean {
 export function runPython(script: string, cwd: string, timeout = 120_000): string {
   return execFileSync(PYTHON, ['-c', script], { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
 }
+
+/** Run a Python script file with arguments, from the repository root; stdout. */
+export function runPythonFile(path: string, args: readonly string[], timeout = 300_000): string {
+  return execFileSync(PYTHON, [path, ...args], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+}
