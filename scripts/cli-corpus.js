@@ -81,6 +81,34 @@ const commands = [
   ['check', 'translation', '--rule', 'momentum(lr=0.05, beta=0.9)', '--steps', '30', '--runs', '2'],
   ['check', 'rescale', '--rule', 'sgd(lr=0.05, wd=0.01)', '--steps', '30', '--runs', '2', '--format', 'json'],
   ['check', 'rescale', '--rule', 'gf(wd=0.1)', '--steps', '20', '--runs', '2'],
+  // Models and export.
+  ['export', '--help'],
+  ['scan', 'examples/relu-mlp.onnx'],
+  ['scan', 'examples/relu-mlp.onnx', '--loss', 'ce', '--format', 'json'],
+  ['scan', 'test/fixtures/onnx/sigmoid.onnx'],
+  ['check', 'rescale', '--model', 'examples/relu-mlp.onnx', '--weights', '--runs', '10'],
+  [
+    'check',
+    'examples/rescale-wrong-exponent.yaml',
+    '--model',
+    'examples/relu-mlp.onnx',
+    '--weights',
+    '--runs',
+    '5',
+  ],
+  ['laws', '--model', 'examples/relu-mlp.onnx'],
+  ...['rescale', 'scale', 'translation', 'gl', 'homogeneity', 'unit-swap'].flatMap((n) =>
+    ['numpy', 'pytorch', 'sympy'].map((t) => [
+      'export',
+      n,
+      '--arch',
+      '4-6-3:linear:layer+affine:ce',
+      '--to',
+      t,
+    ]),
+  ),
+  ['export', 'rescale', '--model', 'test/fixtures/onnx/matmul-float32.onnx', '--to', 'numpy'],
+  ['export', 'rescale', '--to', 'numpy'],
 ];
 
 mkdirSync(out, { recursive: true });
