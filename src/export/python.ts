@@ -33,22 +33,70 @@ import {
 
 export type PythonTarget = 'numpy' | 'pytorch';
 
-/** A coefficient as Python (floats; the rule's symbols eta, lambda as lr, wd). */
-export function pyExpr(e: Expr, names: Readonly<Record<string, string>> = {}): string {
-  const go = (x: Expr): string => {
+/** Binding strength of a printed Python expression: a sum, a product or quotient, a unary minus, a power, an atom. */
+const PREC = { add: 1, mul: 2, neg: 3, pow: 4, atom: 5 } as const;
+
+/** x without its sign when it is written with a leading minus (a negative number, or a product led by one). */
+function magnitude(x: Expr): Expr | undefined {
+  if (x.kind === 'num') {
+    const r = numValue(x);
+    return r.n < 0n ? { kind: 'num', value: x.value.replace(/^-/, '') } : undefined;
+  }
+  if (x.kind === 'mul' && x.factors[0]?.kind === 'num') {
+    const lead = magnitude(x.factors[0]);
+    if (!lead) return undefined;
+    const rest = numValue(lead as Extract<Expr, { kind: 'num' }>);
+    const factors = rest.n === 1n && rest.d === 1n ? x.factors.slice(1) : [lead, ...x.factors.slice(1)];
+    return factors.length === 1 ? factors[0]! : { kind: 'mul', factors };
+  }
+  return undefined;
+}
+
+/** A coefficient as Python with the fewest parentheses that keep its meaning (the rule's symbols as lr, wd, …). */
+export function pyExpr(e: Expr, names: Readonly<Record<string, string>> = {}, outer = 0): string {
+  const wrap = (s: string, p: number, outer: number): string => (p < outer ? `(${s})` : s);
+  const go = (x: Expr, outer: number): string => {
+    const m = magnitude(x);
+    if (m) return wrap(`-${go(m, PREC.neg)}`, PREC.neg, outer);
     switch (x.kind) {
       case 'num': {
         const r = numValue(x);
-        return r.d === 1n ? (r.n < 0n ? `(${r.n})` : `${r.n}`) : `(${r.n} / ${r.d})`;
+        return r.d === 1n
+          ? `${r.n}`
+          : wrap(`${r.n} / ${r.d}`, PREC.mul, outer + (outer === PREC.mul ? 1 : 0));
       }
       case 'sym':
         return names[x.name] ?? pyIdent(x.name);
-      case 'add':
-        return `(${x.terms.map(go).join(' + ')})`;
-      case 'mul':
-        return `(${x.factors.map(go).join(' * ')})`;
-      case 'pow':
-        return `(${go(x.base)} ** ${go(x.exp)})`;
+      case 'add': {
+        const [first, ...rest] = x.terms;
+        const text = [
+          go(first!, PREC.add),
+          ...rest.map((t) => {
+            const tm = magnitude(t);
+            return tm ? `- ${go(tm, PREC.add + 1)}` : `+ ${go(t, PREC.add)}`;
+          }),
+        ].join(' ');
+        return wrap(text, PREC.add, outer);
+      }
+      case 'mul': {
+        const isInverse = (f: Expr): f is Extract<Expr, { kind: 'pow' }> =>
+          f.kind === 'pow' && f.exp.kind === 'num' && numValue(f.exp).n < 0n;
+        const num_ = x.factors.filter((f) => !isInverse(f));
+        const den = x.factors.filter(isInverse).map((f) => {
+          const k = numValue(f.exp as Extract<Expr, { kind: 'num' }>);
+          const pos: Expr = { kind: 'num', value: k.d === 1n ? String(-k.n) : `${-k.n}/${k.d}` };
+          return k.n === -1n && k.d === 1n ? f.base : ({ kind: 'pow', base: f.base, exp: pos } as Expr);
+        });
+        const top = num_.length ? num_.map((f) => go(f, PREC.mul)).join(' * ') : '1';
+        if (!den.length) return wrap(top, PREC.mul, outer);
+        const bottom =
+          den.length === 1 ? go(den[0]!, PREC.pow) : `(${den.map((f) => go(f, PREC.mul)).join(' * ')})`;
+        return wrap(`${top} / ${bottom}`, PREC.mul, outer + (outer === PREC.mul ? 1 : 0));
+      }
+      case 'pow': {
+        if (x.exp.kind === 'num' && numValue(x.exp).n < 0n) return go({ kind: 'mul', factors: [x] }, outer);
+        return wrap(`${go(x.base, PREC.pow + 1)} ** ${go(x.exp, PREC.pow)}`, PREC.pow, outer);
+      }
       case 'call': {
         const fn = ['exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'sinh', 'cosh', 'tanh'].includes(x.fn)
           ? `math.${x.fn}`
@@ -57,12 +105,16 @@ export function pyExpr(e: Expr, names: Readonly<Record<string, string>> = {}): s
             : undefined;
         if (!fn)
           throw new UserInputError(`export: a coefficient calls ${x.fn}, which has no Python form here`);
-        return `${fn}(${x.args.map(go).join(', ')})`;
+        return `${fn}(${x.args.map((a) => go(a, 0)).join(', ')})`;
       }
     }
   };
-  return go(e);
+  return go(e, outer);
 }
+
+/** A coefficient printed to be multiplied: a sum is parenthesised. */
+const pyFactor = (e: Expr, names: Readonly<Record<string, string>> = {}): string =>
+  pyExpr(e, names, PREC.mul);
 
 /** A label's number inside a loop's f-string: constant, or {a + b·k}. */
 const labelNumber = (x: Affine): string => (x.b === 0 ? String(x.a) : `{${affineText(x)}}`);
@@ -88,8 +140,10 @@ function pyLetter(l: Letter): string {
 function pySum(s: WordSum, trace: boolean, scalars: Readonly<Record<string, string>>): string {
   if (s.length === 0) return '0.0';
   return s
-    .map((t) => {
-      const c = pyExpr(t.coef, scalars);
+    .map((t, i) => {
+      const mag = magnitude(t.coef);
+      const sign = mag ? (i === 0 ? '-' : '- ') : i === 0 ? '' : '+ ';
+      const c = pyFactor(mag ?? t.coef, scalars);
       const mats = t.word.map(pyLetter);
       const w = trace
         ? mats.length
@@ -98,9 +152,9 @@ function pySum(s: WordSum, trace: boolean, scalars: Readonly<Record<string, stri
         : mats.length
           ? `_mm(${mats.join(', ')})`
           : '1.0';
-      return `${c} * ${w}`;
+      return `${sign}${c} * ${w}`;
     })
-    .join('\n        + ');
+    .join('\n        ');
 }
 
 /** `return` of a possibly multi-line sum, parenthesised. */
@@ -471,7 +525,7 @@ export function exportPython(
         'One step of the exact SGD recursion: Q_{k+1} = cQ·Q_k + cG·Q₂(g_k), with',
         `cQ = ${pyExpr(cQ, hyper)} and cG = ${pyExpr(cG, hyper)}.`,
       ]),
-      `    return ${pyExpr(cQ, hyper)} * q + ${pyExpr(cG, hyper)} * d`,
+      `    return ${pyFactor(cQ, hyper)} * q + ${pyFactor(cG, hyper)} * d`,
     );
   }
   if (decay && decay.data.kind === 'decay')
@@ -480,7 +534,7 @@ export function exportPython(
       '',
       'def predict_flow(q0, t, wd):',
       docstring([decay.statement.text, '(t = lr · steps for gradient descent with a small learning rate)']),
-      `    return math.exp(-${pyExpr(tidyExpr(decay.data.rate), hyper)} * t) * q0`,
+      `    return math.exp(-${pyExpr(tidyExpr(decay.data.rate), hyper, PREC.neg)} * t) * q0`,
     );
   if (osc && osc.data.kind === 'oscillator') {
     const names = { eta: 'lr', beta: 'momentum', d: 'dampening', lambda: 'wd' };
