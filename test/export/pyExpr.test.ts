@@ -45,10 +45,12 @@ const ok = pythonHas(['json', 'math']);
     'import json, math',
     `a, b, lambda_ = ${env.a}, ${env.b}, ${env.lambda}`,
     'out = []',
-    ...cases.map(
-      (e) =>
-        `try:\n    out.append(float(${pyExpr(e)}))\nexcept (ZeroDivisionError, OverflowError, ValueError):\n    out.append(None)`,
-    ),
+    'def value(f):',
+    '    try:',
+    '        return float(f())',
+    '    except (ZeroDivisionError, OverflowError, ValueError):',
+    '        return None',
+    ...cases.map((e) => `out.append(value(lambda: ${pyExpr(e)}))`),
     'print(json.dumps(out))',
   ].join('\n');
   const py = JSON.parse(runPython(script, process.cwd())) as (number | null)[];
