@@ -61,6 +61,18 @@ describe('models read from ONNX', () => {
       ...['--model', fixture('matmul-float32'), '--weights', '--runs', '10', '--save-case', file],
     );
     expect(bad.code).toBe(1);
+    const ce = run(
+      'check',
+      'examples/rescale-wrong-exponent.yaml',
+      '--model',
+      fixture('relu'),
+      '--loss',
+      'ce',
+      '--weights',
+    );
+    expect(ce.out).toMatch(
+      /replay: noether check \S+ --model \S+relu\.onnx --loss ce --weights --site hidden-unit/,
+    );
     // The replay command reproduces the network: the model and its weights, not only its architecture.
     expect(bad.out).toMatch(
       /replay: noether check \S+ --model \S+matmul-float32\.onnx --weights --site hidden-unit/,
@@ -88,6 +100,18 @@ describe('models read from ONNX', () => {
         /--loss applies to a model/,
       ],
       [['scan', fixture('relu'), '--loss', 'hinge'], /--loss is mse or ce, got 'hinge'/],
+      [
+        ['export', 'rescale', '--model', fixture('relu'), '--to', 'numpy', '-o', fixture('relu')],
+        /is an input of this/,
+      ],
+      [
+        ['check', 'rescale', '--model', fixture('relu'), '--save-case', fixture('relu')],
+        /is an input of this/,
+      ],
+      [['check', 'rescale', '--rule', 'sgd(lr=0.1)', '--save-case', 'x.json'], /not a --rule trajectory/],
+      [['check', 'rescale', 'scale', '--save-case', 'x.json'], /give one declaration/],
+      [['check', 'rescale', '--save-case'], /--save-case needs a value/],
+      [['check', 'examples/tanh-rescale.yaml', '--model', fixture('relu')], /--model applies to block-level/],
     ] as const) {
       const r = run(...args);
       expect(r.code).toBe(2);

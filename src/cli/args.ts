@@ -52,7 +52,11 @@ export const OPTIONS = {
     type: 'boolean',
     help: 'the laws of heavy-ball momentum, time-dependent, on (θ, θ̇, e^t) (laws; default degree 3)',
   },
-  model: { type: 'string', arg: 'FILE', help: 'the network of an ONNX model (scan, check, laws, export)' },
+  model: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'the network of an ONNX model (check, laws, export; scan takes the file itself)',
+  },
   loss: {
     type: 'string',
     arg: 'mse|ce',
@@ -151,7 +155,7 @@ function explain(err: Error & { code?: string }, args: readonly string[]): strin
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option '${excerpt(quoted ?? args.find((a) => a.startsWith('-')) ?? '')}'`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      const name = /--([a-z]+)/.exec(err.message)?.[1] ?? '';
+      const name = /--([a-z][a-z-]*)/.exec(err.message)?.[1] ?? '';
       const o = OPTIONS[name as OptionName];
       return o && o.type === 'string' ? `--${name} needs a value` : `--${name} takes no value`;
     }

@@ -1,4 +1,6 @@
 /** The network a command works on: an architecture spec (`--arch`), or a model read from ONNX (`--model`). */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { archSpec, specText } from '../arch';
 import type { NamedNetwork } from '../evaluator/params';
 import { optionValue, type Parsed } from './args';
@@ -59,4 +61,19 @@ export function noLoss(p: Parsed): void {
     throw new UsageError(
       '--loss applies to a model (--model FILE.onnx); an --arch spec names its loss: …:ce or …:mse',
     );
+}
+
+/** Refuse an output path that is one of the command's input files (it would overwrite the model or the declaration). */
+export function notAnInput(out: string, option: string, inputs: readonly (string | undefined)[]): void {
+  const real = (f: string): string => {
+    try {
+      return realpathSync(f);
+    } catch {
+      return resolve(f);
+    }
+  };
+  const target = real(out);
+  const hit = inputs.find((f) => f !== undefined && f !== '-' && existsSync(f) && real(f) === target);
+  if (hit !== undefined)
+    throw new UsageError(`${option} ${out} is an input of this command (${hit}); write elsewhere`);
 }

@@ -155,6 +155,11 @@ export function evaluator(
   opts: EvaluatorOptions = {},
 ): Evaluator {
   const seed = opts.seed ?? 1;
+  const kind = (decl as { kind: string }).kind;
+  if (kind !== 'block')
+    throw new UserInputError(
+      `${decl.name} is a ${kind} declaration; the evaluator takes a block-level symmetry`,
+    );
   const d = opts.derivation ?? deriveBlock(decl, { seed });
   const law = chargeLaw(d);
   if (!law) {

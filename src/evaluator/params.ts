@@ -69,21 +69,49 @@ export function parameterNames(n: NamedNetwork): Readonly<Record<string, Paramet
   return n.parameters ?? sequentialNames(n.spec);
 }
 
-const flatten = (a: NamedArray, what: string): Float64Array => {
+/**
+ * A tensor's entries, row-major: a flat array of its `size` numbers, or rows of numbers with the
+ * stored shape (`rows` × `size / rows`). Anything else — ragged or deeper rows, a wrong shape, an
+ * entry that is not a finite number — is an input error naming the tensor.
+ */
+const flatten = (a: unknown, what: string, shape: readonly number[]): Float64Array => {
   if (a instanceof Float64Array) return checked(a, what);
+  if (typeof a !== 'object' || a === null || typeof (a as { length?: unknown }).length !== 'number')
+    throw new UserInputError(`${what} is not an array`);
   const rows = a as ArrayLike<unknown>;
-  if (rows.length > 0 && typeof rows[0] === 'object' && rows[0] !== null) {
-    const out: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as ArrayLike<unknown>;
-      if (typeof r !== 'object' || r === null || typeof r.length !== 'number')
-        throw new UserInputError(`${what}: row ${i} is not an array`);
-      for (let j = 0; j < r.length; j++) out.push(r[j] as number);
-    }
-    return checked(Float64Array.from(out), what);
+  const nested = rows.length > 0 && typeof rows[0] === 'object' && rows[0] !== null;
+  if (!nested) return checked(numbers(rows, what), what);
+  const [r, c] = shape.length === 2 ? [shape[0]!, shape[1]!] : [1, shape[0] ?? 0];
+  if (shape.length !== 2 || rows.length !== r)
+    throw new UserInputError(
+      `${what} has ${rows.length} rows; as stored it is ${shape.length === 2 ? `${r}×${c}` : `a vector of ${c}`}`,
+    );
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    const row = rows[i] as ArrayLike<unknown>;
+    if (typeof row !== 'object' || row === null || row.length !== c)
+      throw new UserInputError(`${what}: row ${i} is not an array of ${c} numbers (the tensor is ${r}×${c})`);
+    out.set(numbers(row, `${what}, row ${i}`), i * c);
   }
-  return checked(Float64Array.from(a as ArrayLike<number>), what);
+  return checked(out, what);
 };
+
+/** Entries that must each be a number (not null, a string or a nested array). */
+const numbers = (xs: ArrayLike<unknown>, what: string): Float64Array => {
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (typeof x !== 'number')
+      throw new UserInputError(
+        `${what}: entry ${i} is ${typeof x === 'object' ? JSON.stringify(x)?.slice(0, 20) : String(x)}, not a number`,
+      );
+    out[i] = x;
+  }
+  return out;
+};
+
+/** Buffers of normalisation layers a state_dict carries beside the parameters (not parameters, ignored). */
+const BUFFER = /\.(running_mean|running_var|num_batches_tracked)$/;
 
 const checked = (x: Float64Array, what: string): Float64Array => {
   for (let i = 0; i < x.length; i++)
@@ -129,14 +157,25 @@ export function flatParameters(
   const theta = new Float64Array(net.size);
   const used = new Set<string>();
   for (const b of net.blocks) {
-    const p = names[b.name]!;
-    const key = Object.hasOwn(params, p.name) ? p.name : Object.hasOwn(params, b.name) ? b.name : undefined;
-    if (key === undefined)
+    const p = names[b.name];
+    if (!p) throw new UserInputError(`the network's parameter names have none for its block ${b.name}`);
+    // By tensor name: as that tensor is stored; by block name: in the block's own layout.
+    const byBlock: ParameterName = {
+      name: b.name,
+      shape: b.rows === 1 ? [b.cols] : [b.rows, b.cols],
+      transposed: false,
+    };
+    const [key, as] = Object.hasOwn(params, p.name)
+      ? [p.name, p]
+      : Object.hasOwn(params, b.name)
+        ? [b.name, byBlock]
+        : [];
+    if (key === undefined || as === undefined)
       throw new UserInputError(`parameter '${p.name}' (the network's ${b.name}) is missing`);
     used.add(key);
-    putBlock(theta, b, p, flatten(params[key]!, `parameter '${key}'`));
+    putBlock(theta, b, as, flatten(params[key], `parameter '${key}'`, as.shape));
   }
-  const extra = Object.keys(params).filter((k) => !used.has(k));
+  const extra = Object.keys(params).filter((k) => !used.has(k) && !BUFFER.test(k));
   if (extra.length)
     throw new UserInputError(
       `unknown parameter '${extra[0]}' (the network's are ${net.blocks.map((b) => names[b.name]!.name).join(', ')})`,
@@ -147,8 +186,10 @@ export function flatParameters(
 /** A batch as the numeric layer's matrices, its shape checked against the network. */
 export function batchOf(spec: MlpSpec, b: BatchInput): { X: Float64Array; Y: Float64Array; rows: number } {
   const [inw, outw] = [spec.widths[0]!, spec.widths[spec.widths.length - 1]!];
-  const X = flatten(b.X, 'batch X');
-  const Y = flatten(b.Y, 'batch Y');
+  // Nested rows are one sample each; a flat array is row-major.
+  const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+  const X = flatten(b.X, 'batch X', [count(b.X), inw]);
+  const Y = flatten(b.Y, 'batch Y', [count(b.Y), outw]);
   if (X.length % inw !== 0 || X.length === 0)
     throw new UserInputError(`batch X has ${X.length} entries, not a multiple of the ${inw} inputs`);
   const rows = X.length / inw;

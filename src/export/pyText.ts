@@ -19,12 +19,18 @@ export function pyIdent(name: string): string {
   return RESERVED.has(s) ? `${s}_` : s;
 }
 
+/** Control characters other than the newline, and DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/g;
+
 /** A docstring at an indent: backslashes and quotes escaped, continuation lines indented. */
 export function docstring(lines: readonly string[], indent = '    '): string {
   const body = lines
     .map((l, i) => (i === 0 || l === '' ? l : indent + l))
     .join('\n')
     .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"');
+    .replace(/"/g, '\\"')
+    // Control characters (a NUL, a terminal escape) as escapes: Python refuses a NUL in source.
+    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `${indent}"""${body}\n${indent}"""`;
 }

@@ -33,6 +33,14 @@ import {
 
 export type PythonTarget = 'numpy' | 'pytorch';
 
+/** Site kinds whose symmetry holds only with ε = 0 in the normalisation (the toolkit's convention). */
+const NORMALISED: readonly string[] = [
+  'normalised-unit',
+  'normalised-layer',
+  'bias-before-batchnorm',
+  'bias-before-layernorm',
+];
+
 /** Binding strength of a printed Python expression: a sum, a product or quotient, a unary minus, a power, an atom. */
 const PREC = { add: 1, mul: 2, neg: 3, pow: 4, atom: 5 } as const;
 
@@ -580,12 +588,13 @@ export function exportPython(
         Boolean(rec && rec.data.kind === 'recursion'),
         Boolean(decay),
         Boolean(osc && osc.data.kind === 'oscillator'),
+        decl.sites.some((k) => NORMALISED.includes(k)),
       ),
     );
   return out.join('\n') + '\n';
 }
 
-function monitor(recursion: boolean, flow: boolean, oscillator: boolean): string {
+function monitor(recursion: boolean, flow: boolean, oscillator: boolean, normalised: boolean): string {
   return `
 
 def _norm(x):
@@ -599,7 +608,10 @@ class Monitor:
     driven by the gradients the optimizer steps with (law "sgd-recursion", exact up to rounding).
     torch.optim.SGD with momentum (not Nesterov): the damped, driven oscillator, the continuous limit
     (law "momentum-oscillator", second order in the learning rate), driven by the measured velocity.
-    Other optimizers: the charges and the gradient-flow prediction only (law "none").
+    Other optimizers, several parameter groups, or a model parameter the optimizer does not step
+    (frozen, or left out of it): the charges and the gradient-flow prediction only (law "none").
+    With dampening > 0 PyTorch's first momentum step is undampened, which the oscillator's start
+    does not model: the prediction is then first order in the learning rate.
     """
 
     def __init__(self, model, optimizer, path="charges.csv", every=1):
@@ -619,6 +631,20 @@ class Monitor:
             return out
 
         optimizer.step = step
+        if ${normalised ? 'True' : 'False'}:
+            norms = (torch.nn.modules.batchnorm._BatchNorm, torch.nn.LayerNorm)
+            eps = {float(m.eps) for m in model.modules() if isinstance(m, norms) and m.eps}
+            if eps:
+                import warnings
+
+                warnings.warn(
+                    f"this symmetry is exact for normalisation layers with eps = 0; with eps = {max(eps):g} the "
+                    "charges drift from the prediction by about eps / (the layer's variance)", stacklevel=2)
+
+    def _stepped(self):
+        """Whether the optimizer steps every parameter of the model (the laws are about all of them)."""
+        ids = {id(p) for group in self.optimizer.param_groups for p in group["params"]}
+        return all(id(p) in ids and p.requires_grad and p.grad is not None for p in self.model.parameters())
 
     def _hyper(self):
         g = self.optimizer.param_groups[0]
@@ -636,11 +662,11 @@ class Monitor:
         if self.q0 is None:
             self.q0 = charges(self.model)
             self.pred = dict(self.q0)
-            self.law = law
-            if law == "momentum-oscillator":
+            self.law = law if self._stepped() else "none"
+            if self.law == "momentum-oscillator":
                 self.rate = momentum_rate(self.model, _grads(self.model), lr, mom, damp, wd)
             self._log(self.q0)
-        if law != self.law:
+        if law != self.law or not self._stepped():
             self.law = "none"
         if self.law == "sgd-recursion":
             self.drive = drives(_grads(self.model))

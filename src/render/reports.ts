@@ -82,6 +82,13 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
   return out.join('\n');
 }
 
+/** C0 and C1 control characters and DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** A name from a user's file as text for a terminal: control characters (escapes, newlines) shown, not sent. */
+const printable = (s: string): string =>
+  s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   const c = r.allLaws;
@@ -104,7 +111,7 @@ export function renderScan(r: ScanReport, format: Format): string {
     ...(r.model
       ? [
           `model ${r.model.file}: ${r.model.tensors
-            .map((t) => `${t.block} = ${t.name}${t.transposed ? 'ᵀ' : ''}`)
+            .map((t) => `${t.block} = ${printable(t.name)}${t.transposed ? 'ᵀ' : ''}`)
             .join(', ')}`,
         ]
       : []),
@@ -126,7 +133,7 @@ export function renderScan(r: ScanReport, format: Format): string {
       if (g.tensors)
         out.push(
           `  tensors (${g.place}): ${Object.entries(g.tensors)
-            .map(([n, ts]) => `${n} ← ${ts.join(' + ')}`)
+            .map(([n, ts]) => `${n} ← ${ts.map(printable).join(' + ')}`)
             .join(', ')}`,
         );
     if (k.sites) for (const s of k.sites) out.push(`  site ${s.label}`);

@@ -11,11 +11,13 @@ import {
   sequentialNames,
   type BlockDeclaration,
   type ChargeValue,
+  loadModel,
 } from '../../src';
 import { buildNetwork, evaluate } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { sampleBatch, sampleParams } from '../../numeric/sample';
 import { integrate } from '../../numeric/ode';
+import { join } from 'node:path';
 import { UserInputError } from '../../numeric/errors';
 import { oscillatorStep } from '../../src/evaluator/oscillator';
 
@@ -214,6 +216,49 @@ describe('library evaluator', () => {
     // No weight decay (ω = 0), constant drive f: ẍ + 2γẋ = 2f from rest gives
     // x = (f/γ)(t − (1 − e^{−2γt})/(2γ)).
     close(oscillatorStep(0.5, 0, 3)(0, 0, 0.25)[0], (0.25 / 0.5) * (3 - (1 - Math.exp(-3)) / 1));
+  });
+
+  test('named arrays: block names in the block layout, tensor names as stored; shapes and entries checked', () => {
+    const m = loadModel(join(__dirname, '..', 'fixtures', 'onnx', 'matmul-float32.onnx'));
+    const net = buildNetwork(m.spec);
+    const ev = evaluator(block('rescale'), m);
+    const want = ev.charges(m.theta).map(scalar);
+    const rowsOf = (d: Float64Array, r: number, c: number): number[][] =>
+      Array.from({ length: r }, (_, i) => [...d.slice(i * c, (i + 1) * c)]);
+    const byBlock = Object.fromEntries(
+      net.blocks.map((b) => {
+        const d = m.theta.slice(b.offset, b.offset + b.rows * b.cols);
+        return [b.name, b.rows === 1 ? [...d] : rowsOf(d, b.rows, b.cols)];
+      }),
+    );
+    expect(ev.charges(byBlock).map(scalar)).toEqual(want);
+    // By tensor name the weights are as the model stores them: in × out, the block transposed.
+    const W1 = byBlock['W1'] as number[][];
+    const stored = { ...byBlock, [m.parameters['W1']!.name]: W1[0]!.map((_, j) => W1.map((r) => r[j]!)) };
+    delete (stored as Record<string, unknown>)['W1'];
+    expect(ev.charges(stored).map(scalar)).toEqual(want);
+    // The block's layout under the tensor's name is a shape error, not a silent transpose.
+    expect(() => ev.charges({ ...stored, [m.parameters['W1']!.name]: W1 })).toThrow(
+      /rows; as stored it is 4×6/,
+    );
+    const bad = (v: unknown): Record<string, unknown> => ({ ...byBlock, b1: v });
+    for (const [v, msg] of [
+      [[0.1, null, 0.2, 0.3, 0.4, 0.5], /entry 1 is null, not a number/],
+      [[0.1, '0.2', 0.2, 0.3, 0.4, 0.5], /entry 1 is 0\.2, not a number/],
+      [undefined, /is not an array/],
+    ] as const)
+      expect(() => ev.charges(bad(v) as never)).toThrow(msg);
+    expect(() => ev.charges({ ...byBlock, W2: [[1, 2], [3]] })).toThrow(/rows|row 1 is not an array/);
+    // A state_dict's normalisation buffers are not parameters: ignored, not refused.
+    expect(
+      ev.charges({ ...byBlock, '1.running_mean': [0], '1.num_batches_tracked': [3] }).map(scalar),
+    ).toEqual(want);
+    expect(() =>
+      evaluator(block('rescale'), { spec: m.spec, parameters: {} }).charges(m.theta.slice()),
+    ).not.toThrow();
+    expect(() => evaluator(block('rescale'), { spec: m.spec, parameters: {} }).charges(byBlock)).toThrow(
+      /no names for its block W1|none for its block W1/,
+    );
   });
 
   test('refusals: no charge, no site, missing or unknown parameter, symbolic rule, non-finite entries', () => {

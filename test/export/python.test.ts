@@ -142,6 +142,30 @@ print(json.dumps(res))
       expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
   });
 
+  test('the monitor warns that a normalisation symmetry needs eps = 0, and says nothing when it is', () => {
+    const spec = archSpec('4-6-3:relu:batch');
+    writeFileSync(join(dir, 'scale.py'), exportPython(block('scale'), { spec }, 'pytorch'));
+    const out = runPython(
+      `${LOAD}
+import torch, warnings
+m = load(${JSON.stringify(join(dir, 'scale.py'))})
+res = []
+for eps in (1e-5, 0.0):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6, eps=eps, affine=False),
+                                torch.nn.ReLU(), torch.nn.Linear(6, 3)).double()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m.attach(model, torch.optim.SGD(model.parameters(), lr=0.1), ${JSON.stringify(join(dir, 'eps.csv'))}).close()
+    res.append([str(x.message) for x in w])
+print(json.dumps(res))
+`,
+      dir,
+    );
+    const [withEps, without] = JSON.parse(out) as [string[], string[]];
+    expect(withEps.join()).toMatch(/exact for normalisation layers with eps = 0; with eps = 1e-05/);
+    expect(without).toEqual([]);
+  });
+
   test('the PyTorch monitor follows real training: SGD exactly, momentum to second order, Adam not at all', () => {
     const spec = archSpec('4-8-3:relu:ce');
     writeFileSync(join(dir, 'monitor.py'), exportPython(block('rescale'), { spec }, 'pytorch'));
@@ -176,6 +200,8 @@ res = {
     "momentum": [run(lambda p, lr=lr: SGD(p, lr=lr, momentum=0.9, weight_decay=0.05), round(1.0 / lr), f"m{lr}.csv", 64)
                  for lr in (0.01, 0.005)],
     "adam": run(lambda p: torch.optim.Adam(p, lr=0.01), 10, "adam.csv"),
+    # The first layer's bias left out of the optimizer: it does not step, so no law holds for all.
+    "partial": run(lambda p: SGD(list(p)[1:], lr=0.05, weight_decay=0.01), 10, "partial.csv"),
 }
 print(json.dumps(res))
 `,
@@ -189,7 +215,7 @@ print(json.dumps(res))
       laws: string[];
       predicted: string[];
     };
-    const r = JSON.parse(out) as { sgd: Run; momentum: Run[]; adam: Run };
+    const r = JSON.parse(out) as { sgd: Run; momentum: Run[]; adam: Run; partial: Run };
     expect(r.sgd.rows).toBe(41 * 8);
     expect(r.sgd.laws).toEqual(['sgd-recursion']);
     // The charges moved (weight decay and the SGD drive), and the recursion followed them: the gap
@@ -207,6 +233,7 @@ print(json.dumps(res))
     // Adam has no closed law for the charge: the monitor predicts nothing rather than something wrong.
     expect(r.adam.laws).toEqual(['none']);
     expect(r.adam.predicted.every((x) => x === 'nan')).toBe(true);
+    expect(r.partial.laws).toEqual(['none']);
   });
 });
 

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { Declaration } from '../../declaration/types';
 import { availableParallelism } from 'node:os';
 import { parseArch } from '../../arch';
-import { archOrModel, loadModelFile, weightsOf } from '../model';
+import { archOrModel, loadModelFile, notAnInput, weightsOf } from '../model';
 import { saveCase } from '../caseFile';
 import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
@@ -91,7 +91,12 @@ function settings(p: Parsed): CheckSettings {
     archText,
     networkArgs:
       optionValue(p, 'model') !== undefined
-        ? ['--model', optionValue(p, 'model')!, ...(weights.weights ? ['--weights'] : [])]
+        ? [
+            '--model',
+            optionValue(p, 'model')!,
+            ...(optionValue(p, 'loss') !== undefined ? ['--loss', optionValue(p, 'loss')!] : []),
+            ...(weights.weights ? ['--weights'] : []),
+          ]
         : archText !== undefined
           ? ['--arch', archText]
           : [],
@@ -109,6 +114,12 @@ function settings(p: Parsed): CheckSettings {
 
 export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const s = settings(p);
+  if (s.saveCase !== undefined && s.rule !== undefined)
+    throw new UsageError('--save-case writes a refuted network check, not a --rule trajectory');
+  if (s.saveCase !== undefined && inputsOf('check', p.positionals).length > 1)
+    throw new UsageError('--save-case writes one case: give one declaration');
+  if (s.saveCase !== undefined)
+    notAnInput(s.saveCase, '--save-case', [optionValue(p, 'model'), ...p.positionals]);
   // Sampling (fast-check) and the check runners load only for this command, not at every start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const C = require('../../check') as typeof import('../../check');
@@ -182,7 +193,8 @@ function selfConsistent(report: CheckReport): void {
 function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress: CheckProgress): CheckReport {
   if (decl.kind === 'concrete' || decl.kind === 'mirror') {
     for (const [given, name] of [
-      [s.archText, 'arch'],
+      [s.archText, s.networkArgs.includes('--model') ? 'model' : 'arch'],
+      [s.saveCase, 'save-case'],
       [s.site, 'site'],
       [s.replay, 'replay'],
     ] as const)

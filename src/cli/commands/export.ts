@@ -8,7 +8,7 @@ import { optionValue, type Parsed } from '../args';
 import { UsageError } from '../errors';
 import { EXIT, type ExitCode, type IO } from '../io';
 import { resolveDeclaration } from '../resolve';
-import { networkOf } from '../model';
+import { networkOf, notAnInput } from '../model';
 
 const TARGETS = ['numpy', 'pytorch', 'sympy'] as const;
 type Target = (typeof TARGETS)[number];
@@ -40,6 +40,7 @@ export function exportCommand(p: Parsed, io: IO): ExitCode {
         );
   /* eslint-enable @typescript-eslint/no-require-imports */
   const file = optionValue(p, 'output');
+  if (file !== undefined) notAnInput(file, '-o', [optionValue(p, 'model'), ...p.positionals]);
   if (file === undefined) io.stdout(text);
   else
     try {
