@@ -4,10 +4,18 @@
 Writes test/fixtures/onnx/<name>.onnx for every model below and test/fixtures/onnx/reference.json:
 for every model the reader accepts, the spec it should read, the names of its parameters (PyTorch's
 named_parameters keys, in noether's block order W1, b1, gamma1, beta1, W2, ...), the ones stored
-transposed, a float64 batch X and the network's outputs on it. The outputs are noether's semantics:
+transposed, the tensors by those names (PyTorch's state_dict values: a Linear weight out x in), a
+float64 batch X and the network's outputs on it. The outputs are noether's semantics:
 normalisations with eps = 0 and BatchNorm on batch statistics (training mode), and for a model ending
 in Softmax/LogSoftmax the logits before it (noether's loss applies the softmax). The failure models
 come with the words their error message must contain.
+
+Norm parameters are perturbed away from their initial 1 / 0, except in `layernorm-dedup`,
+`batchnorm-dedup` and `nobias-layernorm-softmax`, which keep them so that the exporter deduplicates
+the equal initializers (the second norm's become Identity nodes on the first's); `nobias-matmul` and the Linear layers
+of `nobias-layernorm-softmax` and `matmul-dedup` are MatMuls on initializers the exporter names
+'onnx::MatMul_<n>' (the folded transposes of the weights), and `matmul-dedup` has two equal weights.
+`nested-nobias` has its Linear layers (without bias) in nested modules.
 
 Exported by TorchScript's exporter (torch.onnx.export) from nn.Sequential models in float64, except
 `matmul-float32`, written with onnx.helper: MatMul + Add with the weight stored in x out as float32
@@ -77,10 +85,11 @@ def export(model, name, in_shape, opset=17, **kw):
     (OUT / f"{name}.onnx").write_bytes(f.getvalue())
 
 
-def good(name, make, spec, in_shape=(4,), head=False, transposed=(), **kw):
+def good(name, make, spec, in_shape=(4,), head=False, transposed=(), perturb=True, **kw):
     torch.manual_seed(SEED)
     model = make()
-    perturb_norms(model)
+    if perturb:
+        perturb_norms(model)
     export(model, name, in_shape, **kw)
     X = torch.randn(BATCH, *in_shape)
     Y = reference_outputs(model, X, head)
@@ -89,6 +98,7 @@ def good(name, make, spec, in_shape=(4,), head=False, transposed=(), **kw):
         "spec": spec,
         "parameters": [k for k, _ in model.named_parameters()],
         "transposed": list(transposed),
+        "tensors": {k: v.tolist() for k, v in model.named_parameters()},
         "X": X.reshape(BATCH, -1).tolist(),
         "outputs": Y.tolist(),
     }
@@ -152,9 +162,35 @@ def matmul_float32():
         "spec": spec([4, 6, 3], RELU),
         "parameters": ["fc1.weight_t", "fc1.bias", "fc2.weight_t", "fc2.bias"],
         "transposed": ["fc1.weight_t", "fc2.weight_t"],
+        "tensors": {
+            "fc1.weight_t": W1.T.tolist(),
+            "fc1.bias": b1.tolist(),
+            "fc2.weight_t": W2.T.tolist(),
+            "fc2.bias": b2.tolist(),
+        },
         "X": X.tolist(),
         "outputs": (np.maximum(X @ W1.T + b1, 0) @ W2.T + b2).tolist(),
     }
+
+
+def equal_weights(model, i, j):
+    """Module j's weight set to module i's: the exporter keeps one initializer, and an Identity for j."""
+    with torch.no_grad():
+        model[j].weight.copy_(model[i].weight)
+    return model
+
+
+class Nested(nn.Module):
+    """Layers in nested modules: node names /features/features.0/features.0.0/MatMul, ..., /head/MatMul."""
+
+    def __init__(self):
+        super().__init__()
+        inner = nn.Sequential(nn.Linear(4, 5, bias=False), nn.Tanh())
+        self.features = nn.Sequential(inner, nn.Linear(5, 6, bias=False))
+        self.head = nn.Linear(6, 3, bias=False)
+
+    def forward(self, x):
+        return self.head(torch.tanh(self.features(x)))
 
 
 class Residual(nn.Module):
@@ -223,6 +259,49 @@ def main():
             spec([4, 5, 2], TANH),
             opset=9,
             keep_initializers_as_inputs=True,
+        ),
+        good(
+            "nobias-matmul",
+            lambda: S(L(4, 6, bias=False), nn.ReLU(), L(6, 3, bias=False)),
+            spec([4, 6, 3], RELU, bias=False),
+        ),
+        good(
+            "layernorm-dedup",
+            lambda: S(L(4, 6), nn.LayerNorm(6), nn.Tanh(), L(6, 6), nn.LayerNorm(6), nn.Tanh(), L(6, 3)),
+            spec([4, 6, 6, 3], TANH, "layer", True),
+            perturb=False,
+        ),
+        good(
+            "batchnorm-dedup",  # gamma and running_var are all ones, beta and running_mean all zeros
+            lambda: S(L(4, 5), nn.BatchNorm1d(5), nn.ReLU(), L(5, 5), nn.BatchNorm1d(5), nn.ReLU(), L(5, 2)),
+            spec([4, 5, 5, 2], RELU, "batch", True),
+            perturb=False,
+        ),
+        good("nested-nobias", Nested, spec([4, 5, 6, 3], TANH, bias=False)),
+        good(
+            "nobias-layernorm-softmax",
+            lambda: S(
+                L(4, 6, bias=False),
+                nn.LayerNorm(6),
+                nn.ReLU(),
+                L(6, 6, bias=False),
+                nn.LayerNorm(6),
+                nn.ReLU(),
+                L(6, 3, bias=False),
+                nn.Softmax(dim=1),
+            ),
+            spec([4, 6, 6, 3], RELU, "layer", True, loss="ce", bias=False),
+            head=True,
+            perturb=False,
+        ),
+        good(
+            "matmul-dedup",
+            lambda: equal_weights(
+                S(*(m for a, b in [(4, 5), (5, 5), (5, 5)] for m in (L(a, b, bias=False), nn.Tanh())), L(5, 2, False)),
+                2,
+                4,
+            ),
+            spec([4, 5, 5, 5, 2], TANH, bias=False),
         ),
         matmul_float32(),
     ]

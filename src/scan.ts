@@ -26,7 +26,7 @@ export interface ScanKind {
     readonly place: string;
     readonly count: number;
     readonly roles: RoleShapes;
-    /** With a model: the tensors (initializer names) each role of the place's first site reads. */
+    /** With a model: the tensors (state_dict keys) each role of the place's first site reads. */
     readonly tensors?: Readonly<Record<string, readonly string[]>>;
   }[];
   /** Labels of the first sites (all of them up to six; otherwise the first three and the last). */
@@ -45,7 +45,7 @@ export interface ScanReport {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly architecture: string;
   readonly parameters: number;
-  /** With a model: its file, and the tensor (ONNX initializer, PyTorch state_dict key) each block is. */
+  /** With a model: its file, and the tensor (its PyTorch state_dict key) each block is. */
   readonly model?: {
     readonly file: string;
     readonly tensors: readonly {

@@ -1,6 +1,6 @@
 /**
  * `check --save-case FILE.json`: a refuted network check's failing case written out exactly — the
- * parameters by tensor name (a model's initializer names, or the `nn.Sequential` names of the
+ * parameters by tensor name (a model's state_dict keys, or the `nn.Sequential` names of the
  * --arch network), the batch and the site — so that it can be replayed outside the toolkit
  * (`load_case` in an exported Python module reads it, `save_npz` turns it into a .npz).
  */

@@ -93,7 +93,7 @@ Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
 with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
 n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000). A model.onnx (a
-PyTorch nn.Sequential export) is scanned as its architecture, with the tensor (initializer name)
+PyTorch nn.Sequential export) is scanned as its architecture, with the tensor (its state_dict key)
 of every block and the tensors each site reads.`,
   laws:
     'usage: noether laws --arch SPEC | --model FILE.onnx | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
@@ -121,7 +121,7 @@ For example
 
 Writes the charge of a block-level symmetry on one network as a Python module (stdout, or FILE):
   numpy, pytorch  sites(P) (every site as slices of the named tensors: a PyTorch model's
-                  named_parameters() / state_dict keys, or the ONNX initializer names), charge(),
+                  named_parameters() / state_dict keys, read from the model), charge(),
                   charges(P), drive()/drives(G) and predict_sgd() (SGD's exact recursion, any
                   minibatch), predict_flow() (gradient flow with weight decay), momentum_rate() and
                   predict_momentum() (the damped, driven oscillator of heavy-ball momentum),

@@ -16,6 +16,10 @@
  * scale symmetry is exact), and BatchNorm normalises with the batch's statistics (training
  * semantics); the running mean and variance stored in the model are buffers and are ignored.
  *
+ * Each block is named after the PyTorch state_dict tensor it is ({@link ModelParameter}), also where
+ * the exporter renamed the initializer (a Linear without bias is a MatMul on 'onnx::MatMul_12'): the key
+ * is then read from the node's name, which the exporter sets to the module's path.
+ *
  * Every problem is a {@link ModelError}: one line naming the file and the node or value at fault.
  * The bytes are data: malformed protobuf, truncated files and hostile shapes are refused, never
  * followed (decoding is linear in the file's size and every shape is checked against the data before
@@ -66,18 +70,40 @@ export class ModelError extends UserInputError {
   }
 }
 
-/** Where a toolkit block's values come from in the model file. */
+/** The tensor a toolkit block is: for a model exported from PyTorch, the user's state_dict tensor. */
 export interface ModelParameter {
   /**
-   * The ONNX initializer's name (the PyTorch state_dict key for exported nn.Sequential models, e.g.
-   * '0.weight'): the initializer holding the values, or the Constant or Identity node output that
-   * supplies them.
+   * For a model exported by torch.onnx.export, the PyTorch state_dict key (e.g. '0.weight',
+   * 'features.0.weight'). It is the name of the ONNX value holding the block: an initializer, or the
+   * Identity output the exporter names after a parameter whose initializer it shared with an equal one
+   * (two LayerNorms with their initial γ = 1, β = 0), or the Constant output supplying it. When the
+   * exporter generated that name instead ('onnx::MatMul_12': a Linear without bias is a MatMul on its
+   * weight's folded transpose), the key is read from the consuming node's name, which the exporter
+   * sets to the module's path (`/0/MatMul` → '0.weight', `/features/features.0/MatMul` →
+   * 'features.0.weight'; a normalisation's γ, β are '<path>.weight', '<path>.bias'). It stays the
+   * generated name when the key is not certain: node names not of the exporter's form, a scope that
+   * may be a module's second call (`/2_1`), node names that contradict other parameters' keys, or a
+   * key that would name another value of the graph. The path is the chain of called modules; a layer
+   * reached through a container that is never called itself (an `nn.ModuleDict` indexed in `forward`)
+   * does not show that container in node names.
    */
   readonly name: string;
-  /** The initializer's shape as stored. */
+  /** The shape of tensor `name` (when `name` was read from a node's name: [out, in] for a weight, [n] for a vector). */
   readonly shape: readonly number[];
-  /** True when the initializer holds the block transposed (MatMul weights are in×out; Gemm transB=0). */
+  /**
+   * Tensor `name` holds the block transposed: a weight stored in×out under its own name (a MatMul's,
+   * or Gemm's B with transB = 0). Never for a state_dict key read from a node's name (PyTorch's Linear
+   * weight is out×in, like the block).
+   */
   readonly transposed: boolean;
+  /**
+   * The graph initializer holding the values, when it is not `name`: the exporter-generated name a key
+   * was read for, or the initializer an Identity (a shared, deduplicated parameter) takes. For reading
+   * the values from the ONNX file's initializers. It holds them as its node reads them: a MatMul
+   * weight's (in×out) is tensor `name` transposed when `name` is a key read from the node's name;
+   * otherwise it is stored like tensor `name`.
+   */
+  readonly initializer?: string;
 }
 
 /** An MLP read from a model file. */
@@ -86,7 +112,7 @@ export interface Model {
   /** The file name, for messages. */
   readonly origin: string;
   readonly spec: MlpSpec;
-  /** For each toolkit block (W1, b1, gamma1, beta1, …): the initializer it is. */
+  /** For each toolkit block (W1, b1, gamma1, beta1, …): the tensor it is. */
   readonly parameters: Readonly<Record<string, ModelParameter>>;
   /** The model's own weights in the toolkit's flat layout (buildNetwork(spec) order), float64. */
   readonly theta: Float64Array;
@@ -124,6 +150,8 @@ interface Const {
   readonly flipped: boolean;
   /** An initializer (a learnable parameter), not a node's constant. */
   readonly initializer: boolean;
+  /** The graph initializer holding the values (through Identity and Transpose nodes), if one does. */
+  readonly source?: string;
 }
 
 /** One node of the chain and the value it receives along it. */
@@ -137,14 +165,16 @@ type Token =
   | {
       readonly kind: 'linear';
       readonly at: string;
+      readonly node: OnnxNode;
       readonly w: Const;
       readonly inOut: boolean;
       readonly b?: Const;
     }
-  | { readonly kind: 'bias'; readonly at: string; readonly b: Const }
+  | { readonly kind: 'bias'; readonly at: string; readonly node: OnnxNode; readonly b: Const }
   | {
       readonly kind: 'norm';
       readonly at: string;
+      readonly node: OnnxNode;
       readonly norm: 'batch' | 'layer';
       readonly op: string;
       readonly gamma: Const;
@@ -167,7 +197,7 @@ interface Fixed {
 /** A layer as read: its Linear (with its bias), normalisation, activation, and Reshapes after it. */
 interface Layer {
   readonly linear: LinearToken;
-  bias?: { readonly at: string; readonly b: Const };
+  bias?: Extract<Token, { kind: 'bias' }>;
   norm?: NormToken;
   act?: ActToken;
   readonly reshapes: Fixed[];
@@ -203,7 +233,7 @@ const floats = (c: Const, fail: Fail): Float64Array =>
 function constants(g: OnnxGraph, fail: Fail): { consts: Map<string, Const>; made: Set<number> } {
   const consts = new Map<string, Const>();
   for (const t of g.initializer)
-    consts.set(t.name, { name: t.name, tensor: t, flipped: false, initializer: true });
+    consts.set(t.name, { name: t.name, tensor: t, flipped: false, initializer: true, source: t.name });
   const made = new Set<number>();
   g.node.forEach((n, i) => {
     const out = n.output[0];
@@ -333,16 +363,16 @@ function tokens(links: readonly Link[], consts: Map<string, Const>, opset: numbe
           fail(`${at}: only alpha = beta = 1 is supported`);
         const w = operand(l, 1, 'weight B', consts, fail);
         const b = hasC ? operand(l, 2, 'bias C', consts, fail) : undefined;
-        out.push({ kind: 'linear', at, w, inOut: transB === 0, ...(b ? { b } : {}) });
+        out.push({ kind: 'linear', at, node: n, w, inOut: transB === 0, ...(b ? { b } : {}) });
         break;
       }
       case 'MatMul':
         first();
-        out.push({ kind: 'linear', at, w: operand(l, 1, 'weight', consts, fail), inOut: true });
+        out.push({ kind: 'linear', at, node: n, w: operand(l, 1, 'weight', consts, fail), inOut: true });
         break;
       case 'Add': {
         const k = n.input[0] === l.input ? 1 : 0;
-        out.push({ kind: 'bias', at, b: operand(l, k, 'other operand', consts, fail) });
+        out.push({ kind: 'bias', at, node: n, b: operand(l, k, 'other operand', consts, fail) });
         break;
       }
       case 'Relu':
@@ -372,6 +402,7 @@ function tokens(links: readonly Link[], consts: Map<string, Const>, opset: numbe
         out.push({
           kind: 'norm',
           at,
+          node: n,
           norm: batch ? 'batch' : 'layer',
           op: n.opType,
           gamma,
@@ -427,7 +458,7 @@ function layers(toks: readonly Token[], fail: Fail): { layers: Layer[]; head: bo
       case 'bias':
         if (!cur || toks[k - 1]?.kind !== 'linear' || cur.linear.b || cur.bias)
           fail(`${t.at} is supported only as the bias right after a MatMul`);
-        cur.bias = { at: t.at, b: t.b };
+        cur.bias = t;
         break;
       case 'norm':
         if (!cur) fail(`${t.at} comes before the first Linear layer; ${order}`);
@@ -552,34 +583,157 @@ function widths(ls: readonly Layer[], start: readonly Fixed[], fail: Fail): numb
   return ws;
 }
 
+/** A name torch's exporter makes up for a value, never a state_dict key: a folded constant's or a node output's. */
+const generated = (name: string): boolean => name.startsWith('onnx::') || /^\/.*_output_\d+$/.test(name);
+
+const INDEX = /^\d+$/;
+
+/**
+ * How torch's exporter names a module in node names (`_unqualified_variable_name`): its path from the
+ * last atom that is not an index ('encoder.layer.0' → 'layer.0'), the whole path when all atoms are.
+ */
+function unqualified(path: string): string {
+  const atoms = path.split('.');
+  let k = atoms.length - 1;
+  while (k > 0 && INDEX.test(atoms[k]!)) k--;
+  return atoms.slice(k).join('.');
+}
+
+/**
+ * The path of the module a node belongs to, from the name torch's exporter (TorchScript) gives it:
+ * `/<scope>/…/<scope>/<OpType>`, a scope per module call from the top module down, each the module's
+ * unqualified name (`/0/MatMul` → '0'; `/features/features.0/MatMul` → 'features.0';
+ * `/encoder/layer.0/fc/MatMul` → 'encoder.layer.0.fc'). Undefined when the name is not of that form,
+ * and when the scope may be a repeated call (the exporter suffixes '_1', '_2', … to a scope name
+ * already used, so `/2_1` after `/2` is module 2 again, or a module named '2_1').
+ *
+ * @param used - Whether any node's scope is `scope` or lies under it.
+ */
+function modulePath(n: OnnxNode, used: (scope: string) => boolean): string | undefined {
+  const parts = n.name.split('/');
+  if (parts.length < 3 || parts[0] !== '' || parts[parts.length - 1] !== n.opType) return undefined;
+  const again = /^(.*)_\d+$/.exec(parts.slice(0, -1).join('/'));
+  if (again && used(again[1]!)) return undefined;
+  let path = '';
+  for (const c of parts.slice(1, -1)) {
+    const atoms = c.split('.');
+    if (atoms.some((a) => a === '') || atoms.slice(1).some((a) => !INDEX.test(a))) return undefined;
+    if (path === '') path = c;
+    else {
+      // A child of a called container repeats the container's name: 'features' then 'features.0'.
+      const u = unqualified(path);
+      if (c.startsWith(`${u}.`)) path += c.slice(u.length);
+      else if (INDEX.test(atoms[0]!)) return undefined;
+      else path += `.${c}`;
+    }
+  }
+  return path;
+}
+
+/** A parameter of the graph as its node takes it: the tensor's attribute in its module ('weight', 'bias', …). */
+interface Use {
+  readonly c: Const;
+  readonly node: OnnxNode;
+  readonly attribute: string;
+}
+
+/**
+ * The state_dict keys of the parameters whose ONNX names torch's exporter generated (a Linear without
+ * bias is a MatMul on its folded transpose, 'onnx::MatMul_12'), read from their nodes' names: the
+ * module's path and the parameter's attribute. Undefined for every other parameter, and wherever the
+ * key is not certain: when the node names do not follow torch's scheme, when some parameter the
+ * exporter did name by its key (`evidence` included) is named otherwise by its node, when the key
+ * would name another value of the graph or two parameters.
+ */
+function stateDictKeys(
+  g: OnnxGraph,
+  params: readonly Use[],
+  evidence: readonly Use[],
+): (string | undefined)[] {
+  const used = (scope: string): boolean => g.node.some((m) => m.name.startsWith(`${scope}/`));
+  const keyOf = (p: Use): string | undefined => {
+    const path = modulePath(p.node, used);
+    return path === undefined ? undefined : `${path}.${p.attribute}`;
+  };
+  const none = params.map(() => undefined);
+  for (const p of [...params, ...evidence]) {
+    const key = generated(p.c.name) ? undefined : keyOf(p);
+    if (key !== undefined && key !== p.c.name) return none;
+  }
+  // Only an initializer read as stored, as torch's exporter writes a folded weight.
+  const keys = params.map((p) => (generated(p.c.name) && !p.c.flipped ? keyOf(p) : undefined));
+  if (keys.every((k) => k === undefined)) return none;
+  const taken = new Set([
+    ...g.input,
+    ...g.output,
+    ...g.initializer.map((t) => t.name),
+    ...g.node.flatMap((n) => n.output),
+  ]);
+  const count = new Map<string, number>();
+  for (const k of keys) if (k !== undefined) count.set(k, (count.get(k) ?? 0) + 1);
+  return keys.map((k) => (k !== undefined && !taken.has(k) && count.get(k) === 1 ? k : undefined));
+}
+
 /** θ in the network's block order, and where each block came from. */
 function weights(
   net: Network,
   ls: readonly Layer[],
+  g: OnnxGraph,
+  consts: ReadonlyMap<string, Const>,
   fail: Fail,
 ): { theta: Float64Array; parameters: Record<string, ModelParameter> } {
-  const parameters: Record<string, ModelParameter> = {};
   const used = new Map<string, string>();
   // Every value is read (and checked against its shape) before θ is allocated.
-  const values: { block: Block; v: Float64Array; transposed: boolean }[] = [];
-  const put = (name: string, c: Const, at: string, transposed: boolean): void => {
+  const values: (Use & { block: Block; v: Float64Array; transposed: boolean })[] = [];
+  const put = (
+    name: string,
+    c: Const,
+    node: OnnxNode,
+    at: string,
+    attribute: string,
+    transposed: boolean,
+  ): void => {
     const block = net.blocks.find((x) => x.name === name);
     if (!block) return;
     const seen = used.get(c.name);
     if (seen) fail(`${at}: ${quote(c.name)} is also ${seen}'s; shared (tied) weights are not supported`);
     used.set(c.name, name);
-    values.push({ block, v: floats(c, fail), transposed });
-    parameters[name] = { name: c.name, shape: [...c.tensor.dims], transposed };
+    values.push({ block, c, node, attribute, v: floats(c, fail), transposed });
   };
+  const evidence: Use[] = [];
   ls.forEach((l, k) => {
-    const { w, inOut, at } = l.linear;
-    put(`W${k + 1}`, w, at, inOut !== w.flipped);
+    const { w, inOut, at, node } = l.linear;
+    put(`W${k + 1}`, w, node, at, 'weight', inOut !== w.flipped);
     const b = l.linear.b ?? l.bias?.b;
-    if (b) put(`b${k + 1}`, b, l.bias?.at ?? at, false);
+    if (b) put(`b${k + 1}`, b, l.bias?.node ?? node, l.bias?.at ?? at, 'bias', false);
     if (l.norm && net.spec.affine) {
-      put(`gamma${k + 1}`, l.norm.gamma, l.norm.at, false);
-      put(`beta${k + 1}`, l.norm.beta!, l.norm.at, false);
+      put(`gamma${k + 1}`, l.norm.gamma, l.norm.node, l.norm.at, 'weight', false);
+      put(`beta${k + 1}`, l.norm.beta!, l.norm.node, l.norm.at, 'bias', false);
     }
+    if (l.norm?.norm === 'batch')
+      for (const [i, attribute] of [
+        [3, 'running_mean'],
+        [4, 'running_var'],
+      ] as const) {
+        const name = l.norm.node.input[i];
+        const c = name ? consts.get(name) : undefined;
+        if (c) evidence.push({ c, node: l.norm.node, attribute });
+      }
+  });
+  const keys = stateDictKeys(g, values, evidence);
+  const parameters: Record<string, ModelParameter> = {};
+  values.forEach(({ block: b, c, transposed }, i) => {
+    const key = keys[i];
+    const source = c.source !== undefined && c.source !== (key ?? c.name) ? { initializer: c.source } : {};
+    parameters[b.name] =
+      key === undefined
+        ? { name: c.name, shape: [...c.tensor.dims], transposed, ...source }
+        : {
+            name: key,
+            shape: b.name.startsWith('W') ? [b.rows, b.cols] : [b.cols],
+            transposed: false,
+            ...source,
+          };
   });
   const theta = new Float64Array(net.size);
   for (const { block: b, v, transposed } of values)
@@ -650,7 +804,7 @@ export function readOnnx(bytes: Uint8Array, origin: string, opts: ModelOptions =
     if (e instanceof UserInputError) return fail(e.message);
     throw e;
   }
-  return { kind: 'model', origin, spec, ...weights(net, ls, fail) };
+  return { kind: 'model', origin, spec, ...weights(net, ls, g, consts, fail) };
 }
 
 /** A failed read as a ModelError naming the file. */

@@ -142,6 +142,28 @@ print(json.dumps(res))
       expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
   });
 
+  test("a no-bias model's exporter-named weights are read as their state_dict keys", () => {
+    const ref = JSON.parse(
+      readFileSync(join(__dirname, '..', 'fixtures', 'onnx', 'reference.json'), 'utf8'),
+    ) as {
+      models: { name: string; tensors: Record<string, unknown> }[];
+    };
+    const fx = ref.models.find((t) => t.name === 'nobias-layernorm-softmax')!;
+    const m = loadModel(join(__dirname, '..', 'fixtures', 'onnx', 'nobias-layernorm-softmax.onnx'));
+    const network = { spec: m.spec, parameters: m.parameters };
+    writeFileSync(join(dir, 'sd.py'), exportPython(block('rescale'), network, 'numpy'));
+    writeFileSync(join(dir, 'sd.json'), JSON.stringify(fx.tensors));
+    const out = runPython(
+      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'sd.py'))}).charges(json.load(open("sd.json")))\nprint(json.dumps(q))`,
+      dir,
+    );
+    const py = JSON.parse(out) as Record<string, number>;
+    const ts = evaluator(block('rescale'), network).charges(m.theta);
+    expect(Object.keys(py)).toHaveLength(ts.length);
+    for (const q of ts)
+      expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
+  });
+
   test('the monitor warns that a normalisation symmetry needs eps = 0, and says nothing when it is', () => {
     const spec = archSpec('4-6-3:relu:batch');
     writeFileSync(join(dir, 'scale.py'), exportPython(block('scale'), { spec }, 'pytorch'));

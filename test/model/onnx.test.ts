@@ -3,8 +3,12 @@
  * scripts/make-onnx-fixtures.py and committed, so the suite needs no Python) are PyTorch models
  * exported by torch.onnx.export, with PyTorch's float64 outputs on a batch: the toolkit's forward
  * pass on the weights read must reproduce them, which checks the spec, the block order and every
- * transposition independently of the reader. Failure fixtures, graphs written here with the schema's
- * encoder, and hostile bytes must all end in a one-line ModelError.
+ * transposition independently of the reader. Each block's name must be the PyTorch state_dict key, and
+ * the state_dict tensor (stored in the reference) read with the block's shape and transposition must be
+ * the block in θ, also where the exporter renamed the initializer (a Linear without bias is a MatMul on
+ * 'onnx::MatMul_<n>') or shared it between equal parameters (an Identity node on the first). Failure
+ * fixtures, graphs written here with the schema's encoder, and hostile bytes must all end in a one-line
+ * ModelError.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +18,7 @@ import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
 import { mat } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { ModelError, loadModel, readOnnx, type Model } from '../../src/model/onnx';
-import { ONNX_SCHEMA } from '../../src/model/onnx-proto';
+import { ONNX_SCHEMA, decodeModel } from '../../src/model/onnx-proto';
 
 const DIR = join(__dirname, '..', 'fixtures', 'onnx');
 const bytes = (name: string): Buffer => readFileSync(join(DIR, `${name}.onnx`));
@@ -67,6 +71,30 @@ describe.each(reference.models.map((c) => [c.name, c] as const))('%s', (name, c)
       const stored = p.transposed ? [b.cols, b.rows] : b.rows === 1 ? [b.cols] : [b.rows, b.cols];
       expect(p.shape).toEqual(stored);
     }
+  });
+
+  it('reads each named tensor, with its shape and transposition, as its block of θ', () => {
+    const tensors = c.tensors as Readonly<Record<string, number[] | number[][]>>;
+    expect(Object.keys(tensors).sort()).toEqual([...c.parameters].sort());
+    for (const b of buildNetwork(model.spec).blocks) {
+      const p = model.parameters[b.name]!;
+      const t = tensors[p.name]!;
+      expect(Array.isArray(t[0]) ? [t.length, (t[0] as number[]).length] : [t.length]).toEqual(p.shape);
+      const flat = t.flat();
+      const block = Array.from({ length: b.rows * b.cols }, (_, k) =>
+        p.transposed ? flat[(k % b.cols) * b.rows + Math.floor(k / b.cols)] : flat[k],
+      );
+      expect(Array.from(model.theta.subarray(b.offset, b.offset + block.length))).toEqual(block);
+    }
+  });
+
+  it('names the initializer holding a block when the block is not named after it', () => {
+    const g = decodeModel(bytes(name)).graph!;
+    const initializers = new Set(g.initializer.map((t) => t.name));
+    for (const p of Object.values(model.parameters))
+      if (initializers.has(p.name)) expect(p.initializer).toBeUndefined();
+      else if (p.initializer !== undefined) expect(initializers.has(p.initializer)).toBe(true);
+      else expect(g.node.some((n) => n.opType === 'Constant' && n.output[0] === p.name)).toBe(true);
   });
 
   it("reproduces PyTorch's float64 outputs to 1e-12", () => {
@@ -240,7 +268,7 @@ describe('graphs written with the schema', () => {
     expect(m.spec.act).toEqual({ kind: 'tanh' });
     expect(m.parameters).toEqual({
       W1: { name: 'c', shape: [2, 3], transposed: true },
-      b1: { name: 'bias1', shape: [3], transposed: false },
+      b1: { name: 'bias1', shape: [3], transposed: false, initializer: 'b1' },
       W2: { name: 'W2t', shape: [3, 2], transposed: true },
       b2: { name: 'b2', shape: [2], transposed: false },
     });
@@ -494,6 +522,208 @@ describe('graphs written with the schema', () => {
     expect(refuse(encode([...consts, ...nodes], { inits }))).toMatch(
       /must both be learnable \(initializers\) or both fixed at 1 and 0/,
     );
+  });
+});
+
+// ---------------- state_dict keys ----------------
+
+describe('state_dict keys', () => {
+  it("reads a MatMul weight's key from its node, stored out×in, and names the exporter's initializer", () => {
+    const m = readOnnx(bytes('nobias-matmul'), 'm');
+    expect(m.parameters).toEqual({
+      W1: { name: '0.weight', shape: [6, 4], transposed: false, initializer: 'onnx::MatMul_8' },
+      W2: { name: '2.weight', shape: [3, 6], transposed: false, initializer: 'onnx::MatMul_9' },
+    });
+    // The initializers hold the weights as MatMul reads them: in×out, PyTorch's weight.T.
+    const dims = new Map(decodeModel(bytes('nobias-matmul')).graph!.initializer.map((t) => [t.name, t.dims]));
+    expect(dims.get('onnx::MatMul_8')).toEqual([4, 6]);
+    expect(dims.get('onnx::MatMul_9')).toEqual([6, 3]);
+  });
+
+  it('names parameters the exporter shared between equal ones after their own module', () => {
+    for (const name of ['layernorm-dedup', 'batchnorm-dedup'])
+      expect(readOnnx(bytes(name), 'm').parameters).toMatchObject({
+        gamma1: { name: '1.weight' },
+        beta1: { name: '1.bias' },
+        gamma2: { name: '4.weight', initializer: '1.weight' },
+        beta2: { name: '4.bias', initializer: '1.bias' },
+      });
+    const m = readOnnx(bytes('nobias-layernorm-softmax'), 'm');
+    expect(Object.values(m.parameters).map((p) => [p.name, p.initializer])).toEqual([
+      ['0.weight', 'onnx::MatMul_19'],
+      ['1.weight', undefined],
+      ['1.bias', undefined],
+      ['3.weight', 'onnx::MatMul_20'],
+      ['4.weight', '1.weight'],
+      ['4.bias', '1.bias'],
+      ['6.weight', 'onnx::MatMul_21'],
+    ]);
+    const shared = readOnnx(bytes('matmul-dedup'), 'm').parameters;
+    expect([shared.W2!.name, shared.W3!.name]).toEqual(['2.weight', '4.weight']);
+    expect(shared.W3!.initializer).toBe(shared.W2!.initializer);
+  });
+
+  it('reads the paths of nested modules', () => {
+    const m = readOnnx(bytes('nested-nobias'), 'm');
+    expect(Object.values(m.parameters).map((p) => p.name)).toEqual([
+      'features.0.0.weight',
+      'features.1.weight',
+      'head.weight',
+    ]);
+  });
+
+  /** MatMul → Relu → MatMul (2 → 3 → 2) on initializers `w` (in×out), the nodes named `nodes`. */
+  const torchLike = (w: [string, string], nodes: [string, string], inits: object[] = []): Model =>
+    read(
+      encode(
+        [
+          { op: 'MatMul', inputs: ['x', w[0]], name: nodes[0] },
+          { op: 'Relu', inputs: ['v0'], name: '/1/Relu' },
+          { op: 'MatMul', inputs: ['v1', w[1]], name: nodes[1] },
+        ],
+        { inits: [f64(w[0], [2, 3], seq(6)), f64(w[1], [3, 2], seq(6, 0.2)), ...inits] },
+      ),
+    );
+  const names = (m: Model): string[] => Object.values(m.parameters).map((p) => p.name);
+  const G = ['onnx::MatMul_7', 'onnx::MatMul_8'] as [string, string];
+
+  it('reads keys from the module paths in node names, θ unchanged', () => {
+    const plain = torchLike(['W1t', 'W2t'], ['n0', 'n2']);
+    expect(plain.parameters.W1).toEqual({ name: 'W1t', shape: [2, 3], transposed: true });
+    const m = torchLike(G, ['/0/MatMul', '/2/MatMul']);
+    expect(m.parameters).toEqual({
+      W1: { name: '0.weight', shape: [3, 2], transposed: false, initializer: 'onnx::MatMul_7' },
+      W2: { name: '2.weight', shape: [2, 3], transposed: false, initializer: 'onnx::MatMul_8' },
+    });
+    expect(Array.from(m.theta)).toEqual(Array.from(plain.theta));
+    const paths: [[string, string], string[]][] = [
+      [
+        ['/features/features.0/MatMul', '/head/MatMul'],
+        ['features.0.weight', 'head.weight'],
+      ],
+      [
+        ['/0/0.0/MatMul', '/0/0.2/0.2.1/MatMul'],
+        ['0.0.weight', '0.2.1.weight'],
+      ],
+      [
+        ['/encoder/layer.0/fc/MatMul', '/encoder/layer.1/fc/MatMul'],
+        ['encoder.layer.0.fc.weight', 'encoder.layer.1.fc.weight'],
+      ],
+      [
+        ['/net/net.0/MatMul', '/out/MatMul'],
+        ['net.0.weight', 'out.weight'],
+      ],
+      [
+        ['/2_1/MatMul', '/3/MatMul'], // no scope '/2': a module named '2_1'
+        ['2_1.weight', '3.weight'],
+      ],
+    ];
+    for (const [nodes, keys] of paths) expect(names(torchLike(G, nodes))).toEqual(keys);
+  });
+
+  it("reads a bias's and a normalisation's keys from their nodes", () => {
+    const m = read(
+      encode(
+        [
+          { op: 'MatMul', inputs: ['x', 'onnx::MatMul_1'], name: '/0/MatMul' },
+          { op: 'Add', inputs: ['v0', 'onnx::Add_2'], name: '/0/Add' },
+          {
+            op: 'LayerNormalization',
+            inputs: ['v1', 'onnx::LN_3', 'onnx::LN_4'],
+            name: '/1/LayerNormalization',
+          },
+          { op: 'Relu', inputs: ['v2'], name: '/2/Relu' },
+          {
+            op: 'Gemm',
+            inputs: ['v3', '3.weight', '3.bias'],
+            name: '/3/Gemm',
+            attrs: [{ name: 'transB', i: 1 }],
+          },
+        ],
+        {
+          inits: [
+            f64('onnx::MatMul_1', [2, 3], seq(6)),
+            f64('onnx::Add_2', [3], seq(3)),
+            f64('onnx::LN_3', [3], [1, 2, 3]),
+            f64('onnx::LN_4', [3], [4, 5, 6]),
+            f64('3.weight', [2, 3], seq(6)),
+            f64('3.bias', [2], seq(2)),
+          ],
+        },
+      ),
+    );
+    expect(names(m)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '3.weight', '3.bias']);
+    expect(m.parameters.b1).toEqual({
+      name: '0.bias',
+      shape: [3],
+      transposed: false,
+      initializer: 'onnx::Add_2',
+    });
+  });
+
+  it('keeps the initializer names where the key is not certain', () => {
+    const cases: [string, [string, string], object[]][] = [
+      ['names not of the exporter', ['0/MatMul', '2/MatMul'], []],
+      ['a node named after another op', ['/0/Gemm', '/2/MatMul_1'], []],
+      ['no module', ['/MatMul', '/MatMul'], []],
+      ['empty atoms', ['//MatMul', '/a..0/MatMul'], []],
+      ['an index before a name', ['/a/0.b/MatMul', '/c/0.1/MatMul'], []],
+      [
+        'a key naming another value',
+        ['/0/MatMul', '/2/MatMul'],
+        [f64('0.weight', [1], [0]), f64('2.weight', [1], [0])],
+      ],
+      ['two nodes of one module', ['/0/MatMul', '/0/MatMul'], []],
+    ];
+    for (const [what, nodes, inits] of cases)
+      expect([what, names(torchLike(G, nodes, inits))]).toEqual([what, G]);
+    // A second call of module 2 (its scope '/2_1'), or a module named '2_1': not told apart.
+    const again = read(
+      encode(
+        [
+          { op: 'MatMul', inputs: ['x', G[0]], name: '/2/MatMul' },
+          { op: 'Relu', inputs: ['v0'], name: '/3/Relu' },
+          { op: 'MatMul', inputs: ['v1', 'w'], name: '/2_1/MatMul' },
+        ],
+        { inits: [f64(G[0], [2, 2], seq(4)), f64('w', [2, 2], seq(4))] },
+      ),
+    );
+    expect(names(again)).toEqual(['2.weight', 'w']);
+  });
+
+  it('reads no key from node names that contradict the keys the exporter kept', () => {
+    const m = read(
+      encode(
+        [
+          {
+            op: 'Gemm',
+            inputs: ['x', 'blocks.fc.weight'],
+            name: '/fc/Gemm',
+            attrs: [{ name: 'transB', i: 1 }],
+          },
+          { op: 'Relu', inputs: ['v0'], name: '/Relu' },
+          { op: 'MatMul', inputs: ['v1', 'onnx::MatMul_5'], name: '/out/MatMul' },
+        ],
+        { inits: [f64('blocks.fc.weight', [3, 2], seq(6)), f64('onnx::MatMul_5', [3, 2], seq(6))] },
+      ),
+    );
+    expect(names(m)).toEqual(['blocks.fc.weight', 'onnx::MatMul_5']);
+  });
+
+  it('reads no key for a generated initializer behind a Transpose', () => {
+    const m = read(
+      encode(
+        [
+          { op: 'Transpose', inputs: ['onnx::T_1'], output: 't', name: '/0/Transpose' },
+          { op: 'MatMul', inputs: ['x', 't'], name: '/0/MatMul', output: 'v0' },
+          { op: 'Relu', inputs: ['v0'], name: '/1/Relu', output: 'v1' },
+          { op: 'MatMul', inputs: ['v1', 'onnx::MatMul_2'], name: '/2/MatMul', output: 'y' },
+        ],
+        { inits: [f64('onnx::T_1', [3, 2], seq(6)), f64('onnx::MatMul_2', [3, 2], seq(6))] },
+      ),
+    );
+    expect(m.parameters.W1).toEqual({ name: 'onnx::T_1', shape: [3, 2], transposed: false });
+    expect(m.parameters.W2!.name).toBe('2.weight');
   });
 });
 
