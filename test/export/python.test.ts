@@ -154,7 +154,8 @@ print(json.dumps(res))
     writeFileSync(join(dir, 'sd.py'), exportPython(block('rescale'), network, 'numpy'));
     writeFileSync(join(dir, 'sd.json'), JSON.stringify(fx.tensors));
     const out = runPython(
-      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'sd.py'))}).charges(json.load(open("sd.json")))\nprint(json.dumps(q))`,
+      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'sd.py'))}).charges(json.load(open("sd.json")))\n` +
+        'print(json.dumps(q))',
       dir,
     );
     const py = JSON.parse(out) as Record<string, number>;
