@@ -41,3 +41,17 @@ export class InputError extends UserInputError {
     super(`${where}: ${field ? `${excerpt(field, 80)}: ` : ''}${detail}`);
   }
 }
+
+/** Why a file could not be read, in words, for the common errno codes (undefined for others). */
+export function readFailure(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const detail: Readonly<Record<string, string>> = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is not a directory',
+    ENAMETOOLONG: 'the path is too long',
+  };
+  return code !== undefined && Object.hasOwn(detail, code) ? detail[code] : undefined;
+}

@@ -18,7 +18,7 @@ import {
   DECLARATION_LIMITS as EXPRESSION_LIMITS,
   type ExprLimits,
 } from '../expr/parse';
-import { InputError, excerpt } from './errors';
+import { InputError, excerpt, readFailure } from './errors';
 import {
   type Declaration,
   type MirrorDeclaration,
@@ -905,19 +905,11 @@ export function readDeclarationSource(fd: number, origin: string): string {
 
 /** A failed read as an input error naming the file. */
 function ioError(err: unknown, origin: string): InputError {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const detail: Readonly<Record<string, string>> = {
-    ENOENT: 'no such file',
-    EISDIR: 'is a directory',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ENOTDIR: 'a part of the path is not a directory',
-    ENAMETOOLONG: 'the path is too long',
-  };
+  const why = readFailure(err);
   return new InputError(
     origin,
     '',
-    code !== undefined && Object.hasOwn(detail, code) ? detail[code]! : `cannot read (${code ?? 'error'})`,
+    why ?? `cannot read (${(err as NodeJS.ErrnoException)?.code ?? 'error'})`,
   );
 }
 

@@ -38,7 +38,7 @@ import {
   activation,
   buildNetwork,
 } from '../../numeric/mlp';
-import { excerpt } from '../declaration/errors';
+import { excerpt, readFailure } from '../declaration/errors';
 import {
   AttributeType,
   constantTensor,
@@ -809,16 +809,7 @@ export function readOnnx(bytes: Uint8Array, origin: string, opts: ModelOptions =
 
 /** A failed read as a ModelError naming the file. */
 function ioError(err: unknown, path: string): ModelError {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const detail: Readonly<Record<string, string>> = {
-    ENOENT: 'no such file',
-    EISDIR: 'is a directory',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ENOTDIR: 'a part of the path is not a directory',
-    ENAMETOOLONG: 'the path is too long',
-  };
-  const why = code !== undefined && Object.hasOwn(detail, code) ? detail[code]! : `(${code ?? 'error'})`;
+  const why = readFailure(err) ?? `(${(err as NodeJS.ErrnoException)?.code ?? 'error'})`;
   return new ModelError(path, `cannot read the model: ${why}`);
 }
 

@@ -67,6 +67,26 @@ def load(path):
     return m
 `;
 
+/**
+ * The exported NumPy module's rescale charges of a model, from its tensors by name (as stored), equal
+ * the TypeScript evaluator's on the model's own weights.
+ */
+function sameRescaleCharges(m: ReturnType<typeof loadModel>, tensors: unknown, file: string): void {
+  const network = { spec: m.spec, parameters: m.parameters };
+  writeFileSync(join(dir, `${file}.py`), exportPython(block('rescale'), network, 'numpy'));
+  writeFileSync(join(dir, `${file}.json`), JSON.stringify(tensors));
+  const out = runPython(
+    `${LOAD}\nq = load(${JSON.stringify(join(dir, `${file}.py`))}).charges(json.load(open("${file}.json")))\n` +
+      'print(json.dumps(q))',
+    dir,
+  );
+  const py = JSON.parse(out) as Record<string, number>;
+  const ts = evaluator(block('rescale'), network).charges(m.theta);
+  expect(Object.keys(py)).toHaveLength(ts.length);
+  for (const q of ts)
+    expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
+}
+
 const haveNumeric = pythonHas(['numpy', 'torch']);
 const haveSympy = pythonHas(['sympy']);
 const dir = mkdtempSync(join(tmpdir(), 'noether-export-'));
@@ -127,19 +147,7 @@ print(json.dumps(res))
       stored[p.name] =
         p.shape.length === 1 ? d : p.transposed ? rows[0]!.map((_, j) => rows.map((r) => r[j]!)) : rows;
     }
-    const network = { spec: m.spec, parameters: m.parameters };
-    writeFileSync(join(dir, 'mm.py'), exportPython(block('rescale'), network, 'numpy'));
-    writeFileSync(join(dir, 'mm.json'), JSON.stringify(stored));
-    const out = runPython(
-      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'mm.py'))}).charges(json.load(open("mm.json")))\n` +
-        'print(json.dumps(q))',
-      dir,
-    );
-    const py = JSON.parse(out) as Record<string, number>;
-    const ts = evaluator(block('rescale'), network).charges(m.theta);
-    expect(Object.keys(py)).toHaveLength(ts.length);
-    for (const q of ts)
-      expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
+    sameRescaleCharges(m, stored, 'mm');
   });
 
   test("a no-bias model's exporter-named weights are read as their state_dict keys", () => {
@@ -150,19 +158,7 @@ print(json.dumps(res))
     };
     const fx = ref.models.find((t) => t.name === 'nobias-layernorm-softmax')!;
     const m = loadModel(join(__dirname, '..', 'fixtures', 'onnx', 'nobias-layernorm-softmax.onnx'));
-    const network = { spec: m.spec, parameters: m.parameters };
-    writeFileSync(join(dir, 'sd.py'), exportPython(block('rescale'), network, 'numpy'));
-    writeFileSync(join(dir, 'sd.json'), JSON.stringify(fx.tensors));
-    const out = runPython(
-      `${LOAD}\nq = load(${JSON.stringify(join(dir, 'sd.py'))}).charges(json.load(open("sd.json")))\n` +
-        'print(json.dumps(q))',
-      dir,
-    );
-    const py = JSON.parse(out) as Record<string, number>;
-    const ts = evaluator(block('rescale'), network).charges(m.theta);
-    expect(Object.keys(py)).toHaveLength(ts.length);
-    for (const q of ts)
-      expect(Math.abs(py[q.site]! - (q.kind === 'scalar' ? q.value : NaN))).toBeLessThan(1e-13);
+    sameRescaleCharges(m, fx.tensors, 'sd');
   });
 
   test('the monitor warns that a normalisation symmetry needs eps = 0, and says nothing when it is', () => {
