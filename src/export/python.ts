@@ -557,12 +557,15 @@ export function exportPython(
       '',
       'def momentum_rate(P, G, lr, momentum, dampening=0.0, wd=0.0):',
       docstring([
-        'Q̇(0) at every site: the derivative of the charge along θ̇(0) = −(g₀ + λθ₀)/(1 + β), the start',
-        'the oscillator law takes; (Q(θ + v) − Q(θ − v))/2 is that derivative exactly, the charge being of',
-        'degree ≤ 2.',
+        "Q̇(0) at every site: the derivative of the charge along θ̇(0), the oscillator's start for PyTorch's SGD.",
+        '',
+        'PyTorch takes its first momentum step undampened, so the start is',
+        'θ̇(0) = −(g₀ + λθ₀)(1 + d)/((1 + β)(1 − d)) (d the dampening; −(g₀ + λθ₀)/(1 + β) without it),',
+        'where the slow motion of the recursion from that first step starts.',
+        '(Q(θ + v) − Q(θ − v))/2 is the derivative exactly, the charge being of degree ≤ 2.',
       ]),
       '    P, G = _params(P), _params(G)',
-      '    v = {k: -(G[k] + wd * P[k]) / (1 + momentum) for k in P}',
+      '    v = {k: -(G[k] + wd * P[k]) * (1 + dampening) / ((1 + momentum) * (1 - dampening)) for k in P}',
       '    plus, minus = charges({k: P[k] + v[k] for k in P}), charges({k: P[k] - v[k] for k in P})',
       '    return {s: (plus[s] - minus[s]) / 2 for s in plus}',
       '',
@@ -610,8 +613,8 @@ class Monitor:
     (law "momentum-oscillator", second order in the learning rate), driven by the measured velocity.
     Other optimizers, several parameter groups, or a model parameter the optimizer does not step
     (frozen, or left out of it): the charges and the gradient-flow prediction only (law "none").
-    With dampening > 0 PyTorch's first momentum step is undampened, which the oscillator's start
-    does not model: the prediction is then first order in the learning rate.
+    The oscillator starts where PyTorch's undampened first momentum step puts the slow motion, so it
+    is second order with dampening too.
     """
 
     def __init__(self, model, optimizer, path="charges.csv", every=1):

@@ -218,6 +218,8 @@ res = {
     "sgd": run(lambda p: SGD(p, lr=0.05, weight_decay=0.01), 40, "sgd.csv"),
     "momentum": [run(lambda p, lr=lr: SGD(p, lr=lr, momentum=0.9, weight_decay=0.05), round(1.0 / lr), f"m{lr}.csv", 64)
                  for lr in (0.01, 0.005)],
+    "damped": [run(lambda p, lr=lr: SGD(p, lr=lr, momentum=0.9, dampening=0.5, weight_decay=0.05),
+                   round(1.0 / (lr * 0.5)), f"d{lr}.csv", 64) for lr in (0.01, 0.005)],
     "adam": run(lambda p: torch.optim.Adam(p, lr=0.01), 10, "adam.csv"),
     # The first layer's bias left out of the optimizer: it does not step, so no law holds for all.
     "partial": run(lambda p: SGD(list(p)[1:], lr=0.05, weight_decay=0.01), 10, "partial.csv"),
@@ -234,7 +236,7 @@ print(json.dumps(res))
       laws: string[];
       predicted: string[];
     };
-    const r = JSON.parse(out) as { sgd: Run; momentum: Run[]; adam: Run; partial: Run };
+    const r = JSON.parse(out) as { sgd: Run; momentum: Run[]; damped: Run[]; adam: Run; partial: Run };
     expect(r.sgd.rows).toBe(41 * 8);
     expect(r.sgd.laws).toEqual(['sgd-recursion']);
     // The charges moved (weight decay and the SGD drive), and the recursion followed them: the gap
@@ -249,6 +251,10 @@ print(json.dumps(res))
     expect(m1.moved).toBeGreaterThan(1e-2);
     expect(m1.worst).toBeLessThan(1e-3);
     expect(m1.final / m2.final).toBeGreaterThan(3);
+    // With dampening too: the start accounts for PyTorch's undampened first step (first order otherwise).
+    const [d1, d2] = r.damped as [Run, Run];
+    expect(d1.laws).toEqual(['momentum-oscillator']);
+    expect(d1.final / d2.final).toBeGreaterThan(3);
     // Adam has no closed law for the charge: the monitor predicts nothing rather than something wrong.
     expect(r.adam.laws).toEqual(['none']);
     expect(r.adam.predicted.every((x) => x === 'nan')).toBe(true);
