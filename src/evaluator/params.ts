@@ -74,7 +74,7 @@ export function parameterNames(n: NamedNetwork): Readonly<Record<string, Paramet
  * stored shape (`rows` × `size / rows`). Anything else — ragged or deeper rows, a wrong shape, an
  * entry that is not a finite number — is an input error naming the tensor.
  */
-const flatten = (a: unknown, what: string, shape: readonly number[]): Float64Array => {
+const flatten = (a: unknown, what: string, shape: readonly number[], layout = 'as stored'): Float64Array => {
   if (a instanceof Float64Array) return checked(a, what);
   if (typeof a !== 'object' || a === null || typeof (a as { length?: unknown }).length !== 'number')
     throw new UserInputError(`${what} is not an array`);
@@ -84,7 +84,7 @@ const flatten = (a: unknown, what: string, shape: readonly number[]): Float64Arr
   const [r, c] = shape.length === 2 ? [shape[0]!, shape[1]!] : [1, shape[0] ?? 0];
   if (shape.length !== 2 || rows.length !== r)
     throw new UserInputError(
-      `${what} has ${rows.length} rows; as stored it is ${shape.length === 2 ? `${r}×${c}` : `a vector of ${c}`}`,
+      `${what} has ${rows.length} rows; ${layout} it is ${shape.length === 2 ? `${r}×${c}` : `a vector of ${c}`}`,
     );
   const out = new Float64Array(r * c);
   for (let i = 0; i < r; i++) {
@@ -173,7 +173,8 @@ export function flatParameters(
     if (key === undefined || as === undefined)
       throw new UserInputError(`parameter '${p.name}' (the network's ${b.name}) is missing`);
     used.add(key);
-    putBlock(theta, b, as, flatten(params[key], `parameter '${key}'`, as.shape));
+    const layout = as === byBlock ? `in the layout of the block ${b.name}` : 'as stored';
+    putBlock(theta, b, as, flatten(params[key], `parameter '${key}'`, as.shape, layout));
   }
   const extra = Object.keys(params).filter((k) => !used.has(k) && !BUFFER.test(k));
   if (extra.length)

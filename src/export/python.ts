@@ -633,6 +633,9 @@ class Monitor:
             self._post()
             return out
 
+        # An LR scheduler marks the step it wraps; keep the mark so that it does not warn.
+        if hasattr(self._step, "_with_counter"):
+            step._with_counter = self._step._with_counter
         optimizer.step = step
         if ${normalised ? 'True' : 'False'}:
             norms = (torch.nn.modules.batchnorm._BatchNorm, torch.nn.LayerNorm)
