@@ -53,7 +53,7 @@ interface NetworkCheck {
   readonly replayed?: string;
   /** The site kinds checked. */
   readonly siteKinds: readonly SiteKind[];
-  /** Checked at fixed parameters (a model's own weights, `--weights`): only batches and sites were sampled. */
+  /** At fixed parameters (a model's weights, `--weights`): only batches and sites sampled. */
   readonly fixedWeights?: true;
   /** The declaration's site kinds that no architecture allowed by `arch` has (not checked). */
   readonly excludedSiteKinds?: readonly SiteKind[];

@@ -23,7 +23,7 @@ export const SYMMETRY_LIMITS = { unknowns: 20_000, nonzeros: 4_000_000, basis: 2
 export type SymmetryReport =
   | {
       readonly kind: 'found';
-      /** dim g: the linear symmetries (constant translations included) — at least, when some were dropped. */
+      /** dim g, constant translations included (a lower bound when some were dropped). */
       readonly dimension: number;
       /** Solutions mod p that did not lift to an exact symmetry (dropped: dim g may be larger). */
       readonly unconfirmed: number;
