@@ -15,10 +15,19 @@ export function loadModelFile(p: Parsed, path: string): import('../model/onnx').
   const loss = optionValue(p, 'loss');
   if (loss !== undefined && loss !== 'mse' && loss !== 'ce')
     throw new UsageError(`--loss is mse or ce, got '${excerpt(loss)}'`);
+  // One read per file per command (check asks for the architecture, the weights and the names).
+  let models = read.get(p);
+  if (!models) read.set(p, (models = new Map()));
+  const cached = models.get(path);
+  if (cached) return cached;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadModel } = require('../model/onnx') as typeof import('../model/onnx');
-  return loadModel(path, loss !== undefined ? { loss } : {});
+  const model = loadModel(path, loss !== undefined ? { loss } : {});
+  models.set(path, model);
+  return model;
 }
+
+const read = new WeakMap<Parsed, Map<string, import('../model/onnx').Model>>();
 
 /** Exactly one of --arch SPEC (widths required) and --model FILE, as a network with tensor names. */
 export function networkOf(p: Parsed, command: string): { network: NamedNetwork; source: string } {

@@ -12,12 +12,13 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
  * input through this, never whole.
  */
 export function excerpt(text: string, max = 40): string {
-  const one = text
-    .replace(/\s*[\r\n]+\s*/g, ' ')
-    // Control characters (a NUL, a terminal escape) are shown, never sent to the terminal.
-    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const one = printable(text.replace(/\s*[\r\n]+\s*/g, ' '));
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }
+
+/** User text for a terminal: control characters (a NUL, a terminal escape) shown escaped, never sent. */
+export const printable = (text: string): string =>
+  text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** A file name for a message: its last `max` characters when longer (the name is at the end). */
 function clipOrigin(origin: string, max = 120): string {

@@ -7,7 +7,7 @@
 import { UserInputError } from '../../numeric/errors';
 import { buildNetwork, type Network } from '../../numeric/mlp';
 import { mat } from '../../numeric/linalg';
-import { sitesOf, type Site, type SiteKind } from '../../numeric/sites';
+import { siteGroups, sitesOf, type Site, type SiteKind } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law, Rendered } from '../derivation';
@@ -174,11 +174,7 @@ export function evaluator(
     throw new UserInputError(
       `${decl.name} acts at ${decl.sites.join(', ')} sites, and this ${network.spec.widths.join('-')} network has none`,
     );
-  const unfixed = decl.scalars.find((k) => sites.some((s) => !(k in s.site.scalars)));
-  if (unfixed !== undefined)
-    throw new UserInputError(
-      `${decl.name}: the charge depends on the scalar '${unfixed}', which ${sites[0]!.kind} sites do not fix`,
-    );
+  withFixedScalars(decl, net, decl.name);
   const ev = new WordEvaluator();
   const matrixCharge = law.id === 'charge-matrix';
   const sum = law.data.kind === 'trace' || law.data.kind === 'matrix' ? law.data.sum : [];
@@ -271,6 +267,20 @@ export function evaluator(
     residuals,
     predict,
   };
+}
+
+/**
+ * Refuse a declaration whose charge depends on a scalar its sites do not fix (the degree k of a
+ * polynomial activation is fixed by poly-unit sites; any other would be a number nobody gave).
+ */
+export function withFixedScalars(decl: BlockDeclaration, net: Network, what: string): void {
+  const fixed = (k: string): boolean =>
+    decl.sites.every((kind) => siteGroups(net, kind).every((g) => k in g.site(0).scalars));
+  const unfixed = decl.scalars.find((k) => !fixed(k));
+  if (unfixed !== undefined)
+    throw new UserInputError(
+      `${what}: the charge depends on the scalar '${unfixed}', which its sites do not fix`,
+    );
 }
 
 /** The rule's numeric hyper-parameters by symbol; a symbolic one is an input error. */

@@ -194,6 +194,8 @@ export function batchOf(spec: MlpSpec, b: BatchInput): { X: Float64Array; Y: Flo
   if (X.length % inw !== 0 || X.length === 0)
     throw new UserInputError(`batch X has ${X.length} entries, not a multiple of the ${inw} inputs`);
   const rows = X.length / inw;
+  if (spec.norm === 'batch' && rows < 2)
+    throw new UserInputError(`batch X has ${rows} row; BatchNorm normalises over a batch of at least 2`);
   if (Y.length !== rows * outw)
     throw new UserInputError(
       `batch Y has ${Y.length} entries, ${rows} rows of ${outw} outputs need ${rows * outw}`,

@@ -19,7 +19,7 @@ import { parseRule } from '../rules/rule';
 import { tidyExpr } from '../rules/dynamics/context';
 import { docstring, pyIdent } from './pyText';
 import { parameterNames, type NamedNetwork, type ParameterName } from '../evaluator/params';
-import { chargeLaw } from '../evaluator/evaluator';
+import { chargeLaw, withFixedScalars } from '../evaluator/evaluator';
 import {
   affineText,
   loopGroup,
@@ -430,13 +430,7 @@ export function exportPython(
   const trace = law.data.kind === 'trace';
   const net = buildNetwork(network.spec);
   const names = parameterNames(network);
-  const fixed = (k: string): boolean =>
-    decl.sites.every((kind) => siteGroups(net, kind).every((g) => k in g.site(0).scalars));
-  const unfixed = decl.scalars.find((k) => !fixed(k));
-  if (unfixed !== undefined)
-    throw new UserInputError(
-      `export: ${decl.name}'s charge depends on the scalar '${unfixed}', which its sites do not fix`,
-    );
+  withFixedScalars(decl, net, `export: ${decl.name}`);
   const sitesCode = pySites(decl, net, names);
   if (!sitesCode)
     throw new UserInputError(

@@ -2,6 +2,7 @@
 import type { NetworkCheckReport, PointCheckReport } from '../check/report';
 import type { ScanReport } from '../scan';
 import { describeVerdict } from '../verdict';
+import { printable } from '../declaration/errors';
 import { verdictWord, renderDerivation, type Format } from './index';
 
 /** 1e-6 for a power of ten (1 stays 1). */
@@ -81,13 +82,6 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
   out.push('', `overall: ${verdictWord(r.verdict)}`);
   return out.join('\n');
 }
-
-/** C0 and C1 control characters and DEL. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-/** A name from a user's file as text for a terminal: control characters (escapes, newlines) shown, not sent. */
-const printable = (s: string): string =>
-  s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);

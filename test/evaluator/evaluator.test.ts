@@ -12,11 +12,13 @@ import {
   type BlockDeclaration,
   type ChargeValue,
   loadModel,
+  parseDeclarationText,
 } from '../../src';
 import { buildNetwork, evaluate } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { sampleBatch, sampleParams } from '../../numeric/sample';
 import { integrate } from '../../numeric/ode';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../numeric/errors';
 import { oscillatorStep } from '../../src/evaluator/oscillator';
@@ -259,6 +261,19 @@ describe('library evaluator', () => {
     expect(() => evaluator(block('rescale'), { spec: m.spec, parameters: {} }).charges(byBlock)).toThrow(
       /no names for its block W1|none for its block W1/,
     );
+  });
+
+  test('refusals: a scalar no site fixes, a one-row batch through BatchNorm', () => {
+    const text = readFileSync('catalog/homogeneity.yaml', 'utf8').replace(/\bk\b/g, 'c');
+    const decl = parseDeclarationText(text, 'homogeneity-c.yaml');
+    if (decl.kind !== 'block') throw new Error(decl.kind);
+    expect(() => evaluator(decl, { spec: archSpec('3-4-2:poly3') })).toThrow(
+      /scalar 'c', which its sites do not fix/,
+    );
+    const s = archSpec('3-4-2:relu:batch');
+    const ev = evaluator(block('scale'), { spec: s });
+    const t = sampleParams(buildNetwork(s), rng(2));
+    expect(() => ev.residuals(t, { X: [[1, 2, 3]], Y: [[0, 1]] })).toThrow(/at least 2/);
   });
 
   test('refusals: no charge, no site, missing or unknown parameter, symbolic rule, non-finite entries', () => {

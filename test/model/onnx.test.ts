@@ -19,21 +19,10 @@ import { mat } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { ModelError, loadModel, readOnnx, type Model } from '../../src/model/onnx';
 import { ONNX_SCHEMA, decodeModel } from '../../src/model/onnx-proto';
+import { TORCH_TOL, relNorm } from '../helpers/torch';
 
 const DIR = join(__dirname, '..', 'fixtures', 'onnx');
 const bytes = (name: string): Buffer => readFileSync(join(DIR, `${name}.onnx`));
-
-/** Two independent float64 implementations of the same function agree to rounding: 1e-12 relative. */
-const TORCH_TOL = 1e-12;
-const relNorm = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return Math.sqrt(d / (s || 1e-300));
-};
 
 /** The ModelError `f` throws (failing the test on any other outcome), checked to be one line naming the file. */
 function refusal(f: () => unknown, origin = 'model.onnx'): ModelError {

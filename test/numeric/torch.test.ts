@@ -6,18 +6,8 @@
 import fixtures from '../fixtures/torch-mlp.json';
 import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
 import { mat } from '../../numeric/linalg';
+import { TORCH_TOL, relNorm } from '../helpers/torch';
 
-/** Two independent float64 implementations of the same function: they agree to rounding, ≤ 1e-12 relative. */
-const TORCH_TOL = 1e-12;
-const relNorm = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return Math.sqrt(d / (s || 1e-300));
-};
 const toMat = (rows: number[][]): ReturnType<typeof mat> =>
   mat(rows.length, rows[0]!.length, Float64Array.from(rows.flat()));
 
