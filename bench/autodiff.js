@@ -38,8 +38,12 @@ if (process.argv[2] === '--child') {
     }
     return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
   };
-  const plain = time(() => evaluate(net, theta, batch, v));
-  const bounded = time(() => evaluate(net, theta, batch, v, { bound: true }));
+  // Results written into arrays reused across evaluations, as PyTorch's allocator reuses the
+  // blocks it freed (fresh memory costs a page fault per 4 KiB on first write).
+  const buf = () => new Float64Array(net.size);
+  const into = { grad: buf(), hv: buf(), gradBound: buf(), hvBound: buf() };
+  const plain = time(() => evaluate(net, theta, batch, v, { into }));
+  const bounded = time(() => evaluate(net, theta, batch, v, { bound: true, into }));
   console.log(
     JSON.stringify({ params: net.size, plain, bounded, rssMiB: process.resourceUsage().maxRSS / 1024 }),
   );

@@ -2,12 +2,17 @@
  * The WebAssembly SIMD kernels (numeric/kernels.wat, assembled into kernels.wasm next to this
  * module by scripts/build-wasm.js): the three products of numeric/linalg.ts with results identical
  * bit for bit to the plain-JavaScript loops there — same operations, same order per entry — at
- * several times their speed on large layers. The operands are copied into the module's memory and
- * the product copied back; the memory grows to the largest product seen and is reused.
+ * several times their speed on large layers.
+ *
+ * Operands live in the module's memory. An evaluation that runs inside `withArena` allocates its
+ * matrices there (linalg's `mat` asks `arenaArray`), so the products read and write them in place;
+ * any other operand is copied in (and an output copied back) around the call. The memory grows only
+ * outside an arena, so the arena's arrays are never detached while in use; a product that does not
+ * fit in an arena's reserve runs its JavaScript loop instead (same results).
  *
  * Absent binary (code run from source before a build), a machine without WebAssembly SIMD, or
- * `NOETHER_KERNELS=js` in the environment: every function returns false and the caller runs its
- * JavaScript loop.
+ * `NOETHER_KERNELS=js` in the environment: every product returns false (the caller runs its
+ * JavaScript loop) and `arenaArray` returns undefined.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,12 +53,96 @@ const MAX_BYTES = 2 ** 31;
 const PAGE = 65536;
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** The module's memory, grown to at least `bytes`; undefined when that is more than it can hold. */
+/**
+ * The memory is a stack: [0, top) holds the arrays of the open arenas; a product's copies and
+ * scratch go above `top` for the length of the call. `depth` counts open arenas; while one is open
+ * the memory does not grow.
+ */
+let top = 0;
+let depth = 0;
+/** The end of the outermost open arena's reserve. */
+let limit = 0;
+
+/** The module's memory with at least `bytes` bytes, grown if no arena is open; else undefined. */
 function memory(w: Exports, bytes: number): ArrayBuffer | undefined {
   if (bytes > MAX_BYTES) return undefined;
   const have = w.memory.buffer.byteLength;
-  if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / PAGE));
+  if (have < bytes) {
+    if (depth > 0) return undefined;
+    w.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
   return w.memory.buffer;
+}
+
+/**
+ * Runs `f` with an arena of `bytes` bytes reserved in the kernels' memory: `arenaArray` hands out
+ * zeroed arrays from it until it is full (then undefined: the caller allocates on the heap) and
+ * they are all released when `f` returns. Nothing allocated in it may outlive `f` — results are
+ * copied out. Nested arenas share the outer reserve.
+ */
+export function withArena<T>(bytes: number, f: () => T): T {
+  const w = instance();
+  if (!w || (depth === 0 && !memory(w, align(top) + bytes))) return f();
+  const saved = top;
+  if (depth === 0) limit = align(top) + bytes;
+  depth++;
+  try {
+    return f();
+  } finally {
+    depth--;
+    top = saved;
+  }
+}
+
+/** A zeroed array of n entries in the open arena, or undefined (no arena, or it is full). */
+export function arenaArray(n: number): Float64Array | undefined {
+  if (depth === 0 || !loaded) return undefined;
+  const start = align(top);
+  const end = start + 8 * n;
+  if (end > limit) return undefined;
+  top = end;
+  const a = new Float64Array(loaded.memory.buffer, start, n);
+  a.fill(0);
+  return a;
+}
+
+/** a itself, or a copy on the heap when a is in the kernels' memory (an arena array). */
+export const heapCopy = (a: Float64Array): Float64Array => (loaded && resident(loaded, a) ? a.slice() : a);
+
+/** Whether a is in the kernels' memory (an arena array), so a product can use it in place. */
+const resident = (w: Exports, a: Float64Array): boolean => a.buffer === w.memory.buffer;
+
+/**
+ * Places the operands of one product: each resident one where it is, every other copied above
+ * `top` (with `bytes` of scratch after them). Returns their byte offsets and the scratch's, or
+ * undefined when they do not fit (the caller runs its JavaScript loop). `copyIn` false for an
+ * output whose old values are not read.
+ */
+function place(
+  w: Exports,
+  operands: readonly { readonly a: Float64Array; readonly n: number; readonly copyIn: boolean }[],
+  bytes: number,
+): { readonly at: readonly number[]; readonly scratch: number } | undefined {
+  let end = align(top);
+  const at: number[] = [];
+  for (const o of operands) {
+    if (resident(w, o.a)) at.push(o.a.byteOffset);
+    else {
+      at.push(end);
+      end = align(end + 8 * o.n);
+    }
+  }
+  const buf = memory(w, end + bytes);
+  if (!buf) return undefined;
+  operands.forEach((o, i) => {
+    if (o.copyIn && !resident(w, o.a)) new Float64Array(buf, at[i]!, o.n).set(o.a.subarray(0, o.n));
+  });
+  return { at, scratch: end };
+}
+
+/** Copies a non-resident output back from where `place` put it. */
+function copyOut(w: Exports, c: Float64Array, at: number, n: number): void {
+  if (!resident(w, c)) c.set(new Float64Array(w.memory.buffer, at, n));
 }
 
 /** C (n×m) = A (n×k) Bᵀ (B: m×k), or C += A Bᵀ. False when the WebAssembly kernels are not in use. */
@@ -68,17 +157,18 @@ export function simdMulABt(
 ): boolean {
   const w = instance();
   if (!w) return false;
-  const pB = align(8 * n * k),
-    pC = pB + align(8 * m * k),
-    pS = pC + align(8 * n * m);
-  const buf = memory(w, pS + 32 * k * Math.ceil(n / 4));
-  if (!buf) return false;
-  new Float64Array(buf, 0, n * k).set(a.subarray(0, n * k));
-  new Float64Array(buf, pB, m * k).set(b.subarray(0, m * k));
-  const out = new Float64Array(buf, pC, n * m);
-  if (accumulate) out.set(c.subarray(0, n * m));
-  w.mulABt(0, pB, pC, pS, n, m, k, accumulate ? 1 : 0);
-  c.set(out);
+  const p = place(
+    w,
+    [
+      { a, n: n * k, copyIn: true },
+      { a: b, n: m * k, copyIn: true },
+      { a: c, n: n * m, copyIn: accumulate },
+    ],
+    32 * k * Math.ceil(n / 4),
+  );
+  if (!p) return false;
+  w.mulABt(p.at[0]!, p.at[1]!, p.at[2]!, p.scratch, n, m, k, accumulate ? 1 : 0);
+  copyOut(w, c, p.at[2]!, n * m);
   return true;
 }
 
@@ -96,19 +186,20 @@ function accumulateInto(
   if (!w) return false;
   const bRows = kernel === 'addAtB' ? n : m;
   const cRows = kernel === 'addAtB' ? m : n;
-  const pB = align(8 * n * m),
-    pC = pB + align(8 * bRows * k);
-  const buf = memory(w, pC + 8 * cRows * k);
-  if (!buf) return false;
-  new Float64Array(buf, 0, n * m).set(a.subarray(0, n * m));
-  new Float64Array(buf, pB, bRows * k).set(b.subarray(0, bRows * k));
-  const out = new Float64Array(buf, pC, cRows * k);
-  out.set(c.subarray(0, cRows * k));
-  w[kernel](0, pB, pC, n, m, k);
-  c.set(out);
+  const p = place(
+    w,
+    [
+      { a, n: n * m, copyIn: true },
+      { a: b, n: bRows * k, copyIn: true },
+      { a: c, n: cRows * k, copyIn: true },
+    ],
+    0,
+  );
+  if (!p) return false;
+  w[kernel](p.at[0]!, p.at[1]!, p.at[2]!, n, m, k);
+  copyOut(w, c, p.at[2]!, cRows * k);
   return true;
 }
-
 /** C (m×k) += Aᵀ B (A: n×m, B: n×k). False when the WebAssembly kernels are not in use. */
 export const simdAddAtB = (
   a: Float64Array,

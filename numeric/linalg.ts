@@ -4,7 +4,7 @@
  * the copies run on the WebAssembly SIMD kernels (numeric/kernels.ts), whose results are identical
  * bit for bit to the JavaScript loops here (`jsKernels`, kept as the reference and the fallback).
  */
-import { simdAddAB, simdAddAtB, simdMulABt } from './kernels';
+import { arenaArray, simdAddAB, simdAddAtB, simdMulABt } from './kernels';
 
 export interface Mat {
   readonly rows: number;
@@ -12,10 +12,14 @@ export interface Mat {
   readonly data: Float64Array;
 }
 
+/**
+ * A rows × cols matrix over `data`, or zeroed: in the open kernel arena when there is one (see
+ * numeric/kernels.ts `withArena`; such a matrix must not outlive it), else on the heap.
+ */
 export const mat = (rows: number, cols: number, data?: Float64Array): Mat => ({
   rows,
   cols,
-  data: data ?? new Float64Array(rows * cols),
+  data: data ?? arenaArray(rows * cols) ?? new Float64Array(rows * cols),
 });
 
 /**
@@ -23,6 +27,9 @@ export const mat = (rows: number, cols: number, data?: Float64Array): Mat => ({
  * WebAssembly memory and the call cost more than they save (bench/kernels.js measures the crossover).
  */
 const SIMD_MIN_WORK = 4096;
+
+/** A zeroed vector of n entries, in the open kernel arena when there is one (as `mat`). */
+export const zeros = (n: number): Float64Array => arenaArray(n) ?? new Float64Array(n);
 
 /** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. */
 export function mulABt(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {

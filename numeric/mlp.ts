@@ -11,7 +11,8 @@
  * their scale symmetry is exact (this requires batch ≥ 2 for BatchNorm and width ≥ 2 for LayerNorm).
  */
 import { UserInputError, DegenerateSample } from './errors';
-import { type Mat, mat, mulABt, addAtB, addAB } from './linalg';
+import { type Mat, mat, mulABt, addAtB, addAB, zeros } from './linalg';
+import { arenaArray, heapCopy, withArena } from './kernels';
 import {
   type ActivationDerivatives,
   type LayerAdjoints,
@@ -403,6 +404,23 @@ const colSumInto = (M: Mat, out: Float64Array): void => {
   for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) out[j]! += M.data[i * M.cols + j]!;
 };
 
+export interface EvaluateOptions {
+  /** Also the rounding bounds of ∇L and H v (`gradBound`, `hvBound`). */
+  readonly bound?: boolean;
+  /** Backpropagate this adjoint of the outputs instead of the loss's (a row of the Jacobian). */
+  readonly outputAdjoint?: Mat;
+  /**
+   * Arrays of the network's size that receive ∇L and H v (and are returned as `grad` and `hv`): a
+   * loop of evaluations reuses them instead of touching fresh memory for every result.
+   */
+  readonly into?: {
+    readonly grad: Float64Array;
+    readonly hv?: Float64Array;
+    readonly gradBound?: Float64Array;
+    readonly hvBound?: Float64Array;
+  };
+}
+
 /**
  * Loss, gradient and (with a direction v) H v and ⟨∇L, v⟩ at parameters θ on a batch.
  * For softmax cross-entropy Y holds class probabilities per row (one-hot labels).
@@ -412,9 +430,12 @@ export function evaluate(
   theta: Float64Array,
   batch: Batch,
   v?: Float64Array,
-  opts: { readonly bound?: boolean; readonly outputAdjoint?: Mat } = {},
+  opts: EvaluateOptions = {},
 ): Evaluation {
   const { spec } = net;
+  const { into } = opts;
+  if (into && Object.values(into).some((a: Float64Array) => a.length !== net.size))
+    throw new Error('internal: output arrays do not match the network');
   if (theta.length !== net.size)
     throw new Error(`internal: θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size)
@@ -427,6 +448,48 @@ export function evaluate(
     throw new Error('internal: batch shape does not match the network');
   if (spec.norm === 'batch' && batch.X.rows < 2)
     throw new Error('internal: BatchNorm needs a batch of at least 2');
+  const B = batch.X.rows;
+  // Every matrix of the evaluation in the kernels' memory, where the products use it in place; an
+  // estimate — past it, matrices are allocated on the heap and copied around the products.
+  const widths = spec.widths.reduce((s, w) => s + w, 0);
+  const vectors = 2 + (v ? 2 : 0) + (opts.bound ? 4 : 0);
+  const bytes = 8 * (vectors * net.size + 48 * B * widths) + 16 * B * Math.max(...spec.widths) + 65536;
+  return withArena(bytes, () => {
+    const inArena = (x: Float64Array): Float64Array => {
+      const a = arenaArray(x.length);
+      return a ? (a.set(x), a) : x;
+    };
+    const e = evaluateIn(
+      net,
+      inArena(theta),
+      { X: mat(batch.X.rows, batch.X.cols, inArena(batch.X.data)), Y: batch.Y },
+      v && inArena(v),
+      opts,
+    );
+    // Nothing in the arena outlives it: what is returned is copied out (into `into` if given).
+    const out = (x: Float64Array, to: Float64Array | undefined): Float64Array =>
+      to ? (to.set(x), to) : heapCopy(x);
+    const F = (m: Mat): Mat => mat(m.rows, m.cols, heapCopy(m.data));
+    return {
+      ...e,
+      grad: out(e.grad, into?.grad),
+      outputs: F(e.outputs),
+      outputAdjoint: F(e.outputAdjoint),
+      ...(e.hv ? { hv: out(e.hv, into?.hv) } : {}),
+      ...(e.gradBound ? { gradBound: out(e.gradBound, into?.gradBound) } : {}),
+      ...(e.hvBound ? { hvBound: out(e.hvBound, into?.hvBound) } : {}),
+    };
+  });
+}
+
+function evaluateIn(
+  net: Network,
+  theta: Float64Array,
+  batch: Batch,
+  v: Float64Array | undefined,
+  opts: EvaluateOptions,
+): Evaluation {
+  const { spec } = net;
   const L = spec.widths.length - 1;
   const B = batch.X.rows;
   const act = actFns(spec.act);
@@ -555,8 +618,8 @@ export function evaluate(
   }
 
   // Backward, with R-adjoints.
-  const grad = new Float64Array(net.size);
-  const hv = v ? new Float64Array(net.size) : undefined;
+  const grad = zeros(net.size);
+  const hv = v ? zeros(net.size) : undefined;
   // With `bound`, the adjoints as computed, for the first-order terms of the bounds (numeric/bounds.ts).
   const adjoints: LayerAdjoints[] = [];
   const G = (name: string): Mat => view(grad, blockOf(net, name));
@@ -647,8 +710,8 @@ export function evaluate(
     }
   }
   // Rounding bounds: what every gradient and H v entry is made of, in magnitudes (numeric/bounds.ts).
-  const gradBound = opts.bound ? new Float64Array(net.size) : undefined;
-  const hvBound = opts.bound && v ? new Float64Array(net.size) : undefined;
+  const gradBound = opts.bound ? zeros(net.size) : undefined;
+  const hvBound = opts.bound && v ? zeros(net.size) : undefined;
   if (gradBound)
     roundingBounds({
       norm: spec.norm,

@@ -6,7 +6,10 @@
  */
 import fc from 'fast-check';
 import { jsKernels, mat, mulABt, addAtB, addAB, type Mat } from '../../numeric/linalg';
-import { kernelKind } from '../../numeric/kernels';
+import { kernelKind, withArena } from '../../numeric/kernels';
+import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
+import { rng } from '../../numeric/rng';
+import { sampleBatch, sampleDirection, sampleParams } from '../../numeric/sample';
 
 const inCI = process.env['CI'] === 'true';
 
@@ -116,5 +119,57 @@ describe('WebAssembly SIMD kernels', () => {
     const D = mat(2, k);
     addAB(mat(2, 2, Float64Array.from([1, 2, 3, 4])), A, D);
     expect([D.data[0], D.data[1], D.data[k], D.data[k + 1]]).toEqual([7, 10, 15, 22]);
+  });
+});
+
+describe("an evaluation's arena", () => {
+  const spec: MlpSpec = {
+    widths: [24, 48, 32, 5],
+    act: { kind: 'relu' },
+    norm: 'batch',
+    affine: true,
+    loss: 'ce',
+    bias: true,
+  };
+  const net = buildNetwork(spec);
+  const r = rng(3);
+  const theta = sampleParams(net, r);
+  const batch = sampleBatch(spec, 16, r);
+  const v = sampleDirection(net.size, r);
+  const all = (e: ReturnType<typeof evaluate>): Float64Array[] =>
+    [e.grad, e.hv!, e.gradBound!, e.hvBound!, e.outputs.data, e.outputAdjoint.data].map((x) => x.slice());
+
+  it('gives the bits of heap matrices copied around every product', () => {
+    const inArena = all(evaluate(net, theta, batch, v, { bound: true }));
+    // A nested evaluation shares its enclosing arena: 16 bytes hold none of its matrices.
+    const onHeap = all(withArena(16, () => evaluate(net, theta, batch, v, { bound: true })));
+    inArena.forEach((x, i) => sameBits(x, onHeap[i]!));
+  });
+
+  it('returns results that outlive it, and writes them into `into` when asked', () => {
+    const e1 = evaluate(net, theta, batch, v, { bound: true });
+    const kept = all(e1);
+    const into = { grad: new Float64Array(net.size), hv: new Float64Array(net.size) };
+    const e2 = evaluate(
+      net,
+      theta.map((x) => 2 * x),
+      batch,
+      v,
+      { into },
+    );
+    all(e1).forEach((x, i) => sameBits(x, kept[i]!));
+    expect(e2.grad).toBe(into.grad);
+    expect(e2.hv).toBe(into.hv);
+    const e3 = evaluate(
+      net,
+      theta.map((x) => 2 * x),
+      batch,
+      v,
+    );
+    sameBits(into.grad, e3.grad);
+    sameBits(into.hv, e3.hv!);
+    expect(() => evaluate(net, theta, batch, v, { into: { grad: new Float64Array(3) } })).toThrow(
+      /output arrays/,
+    );
   });
 });
