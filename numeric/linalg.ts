@@ -103,43 +103,44 @@ function mulABtJs(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = fal
   return C;
 }
 
-/** C += Aᵀ B in JavaScript. Four rows of A and B per pass over a row of C. */
+/**
+ * C += Aᵀ B in JavaScript: C[j][t] = ((C[j][t] + A[0][j]B[0][t]) + A[1][j]B[1][t]) + …, every
+ * term added in order of the row of A (no term skipped, so 0·∞ is NaN as in IEEE arithmetic). Two
+ * entries of C at a time, each held in a variable through its sum.
+ */
 function addAtBJs(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
   const a = A.data,
     b = B.data,
     c = C.data;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const b0 = i * k,
-      b1 = b0 + k,
-      b2 = b1 + k,
-      b3 = b2 + k;
-    for (let j = 0; j < m; j++) {
-      const s0 = a[i * m + j]!,
-        s1 = a[(i + 1) * m + j]!,
-        s2 = a[(i + 2) * m + j]!,
-        s3 = a[(i + 3) * m + j]!;
-      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue;
-      const cj = j * k;
-      for (let t = 0; t < k; t++)
-        c[cj + t]! += s0 * b[b0 + t]! + s1 * b[b1 + t]! + s2 * b[b2 + t]! + s3 * b[b3 + t]!;
+  for (let j = 0; j < m; j++) {
+    const cj = j * k;
+    let t = 0;
+    for (; t + 1 < k; t += 2) {
+      let x = c[cj + t]!,
+        y = c[cj + t + 1]!;
+      for (let i = 0, ai = j, bi = t; i < n; i++, ai += m, bi += k) {
+        const s = a[ai]!;
+        x += s * b[bi]!;
+        y += s * b[bi + 1]!;
+      }
+      c[cj + t] = x;
+      c[cj + t + 1] = y;
     }
-  }
-  for (; i < n; i++) {
-    const bi = i * k;
-    for (let j = 0; j < m; j++) {
-      const s = a[i * m + j]!;
-      if (s === 0) continue;
-      const cj = j * k;
-      for (let t = 0; t < k; t++) c[cj + t]! += s * b[bi + t]!;
+    if (t < k) {
+      let x = c[cj + t]!;
+      for (let i = 0, ai = j, bi = t; i < n; i++, ai += m, bi += k) x += a[ai]! * b[bi]!;
+      c[cj + t] = x;
     }
   }
   return C;
 }
 
-/** C += A B in JavaScript. Four rows of B per pass over a row of C. */
+/**
+ * C += A B in JavaScript: C[i][t] = ((C[i][t] + A[i][0]B[0][t]) + A[i][1]B[1][t]) + …, every term
+ * added in order of the column of A; two entries of C at a time, as in `addAtBJs`.
+ */
 function addABJs(A: Mat, B: Mat, C: Mat): Mat {
   const { rows: n, cols: m } = A;
   const k = B.cols;
@@ -149,25 +150,22 @@ function addABJs(A: Mat, B: Mat, C: Mat): Mat {
   for (let i = 0; i < n; i++) {
     const ci = i * k,
       ai = i * m;
-    let j = 0;
-    for (; j + 3 < m; j += 4) {
-      const s0 = a[ai + j]!,
-        s1 = a[ai + j + 1]!,
-        s2 = a[ai + j + 2]!,
-        s3 = a[ai + j + 3]!;
-      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue;
-      const b0 = j * k,
-        b1 = b0 + k,
-        b2 = b1 + k,
-        b3 = b2 + k;
-      for (let t = 0; t < k; t++)
-        c[ci + t]! += s0 * b[b0 + t]! + s1 * b[b1 + t]! + s2 * b[b2 + t]! + s3 * b[b3 + t]!;
+    let t = 0;
+    for (; t + 1 < k; t += 2) {
+      let x = c[ci + t]!,
+        y = c[ci + t + 1]!;
+      for (let j = 0, bj = t; j < m; j++, bj += k) {
+        const s = a[ai + j]!;
+        x += s * b[bj]!;
+        y += s * b[bj + 1]!;
+      }
+      c[ci + t] = x;
+      c[ci + t + 1] = y;
     }
-    for (; j < m; j++) {
-      const s = a[ai + j]!;
-      if (s === 0) continue;
-      const bj = j * k;
-      for (let t = 0; t < k; t++) c[ci + t]! += s * b[bj + t]!;
+    if (t < k) {
+      let x = c[ci + t]!;
+      for (let j = 0, bj = t; j < m; j++, bj += k) x += a[ai + j]! * b[bj]!;
+      c[ci + t] = x;
     }
   }
   return C;

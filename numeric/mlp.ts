@@ -456,7 +456,7 @@ export function evaluate(
   const bytes = 8 * (vectors * net.size + 48 * B * widths) + 16 * B * Math.max(...spec.widths) + 65536;
   return withArena(bytes, () => {
     const inArena = (x: Float64Array): Float64Array => {
-      const a = arenaArray(x.length);
+      const a = arenaArray(x.length, false);
       return a ? (a.set(x), a) : x;
     };
     const e = evaluateIn(
