@@ -852,12 +852,24 @@ interface CaseOptions {
   readonly rational?: boolean;
   /** Restrict the normalisation. */
   readonly norms?: readonly MlpSpec['norm'][];
+  /** Other architectures than WIDTHS, and a larger smallest batch. */
+  readonly widths?: readonly (readonly number[])[];
+  readonly minBatch?: number;
 }
+
+/**
+ * Layers whose products (batch × inputs × outputs ≥ 4096 multiply-adds at batch 2) run on the
+ * WebAssembly kernels (numeric/linalg.ts), not on the JavaScript loops.
+ */
+const KERNEL_WIDTHS = [
+  [48, 48, 3],
+  [40, 56, 2],
+];
 
 const caseArb = (opts: CaseOptions = {}): fc.Arbitrary<Case> =>
   fc
     .record({
-      widths: fc.constantFrom(...WIDTHS),
+      widths: fc.constantFrom(...(opts.widths ?? WIDTHS)),
       act: fc.constantFrom(...(opts.rational ? RATIONAL_ACTS : ACTS)),
       norm: fc.constantFrom<MlpSpec['norm']>(
         ...(opts.norms ?? (opts.rational ? ['none'] : ['none', 'none', 'batch', 'layer'])),
@@ -869,7 +881,7 @@ const caseArb = (opts: CaseOptions = {}): fc.Arbitrary<Case> =>
           : (['mse', 'ce'] as const)),
       ),
       bias: fc.boolean(),
-      batch: fc.integer({ min: 1, max: 3 }),
+      batch: fc.integer({ min: opts.minBatch ?? 1, max: Math.max(opts.minBatch ?? 1, 3) }),
       values: fc.array(real, { minLength: 64, maxLength: 64 }),
       ulps: fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 16, maxLength: 16 }),
       at: fc.nat(),
@@ -1084,6 +1096,10 @@ describe('gradBound and hvBound cover the actual rounding error, and are not abs
   });
 
   test.prop([caseArb()], { numRuns: 150 })('random tiny networks', holds('random'));
+  test.prop([caseArb({ widths: KERNEL_WIDTHS, minBatch: 2 })], { numRuns: 12 })(
+    'networks whose products run on the WebAssembly kernels',
+    holds('kernels'),
+  );
   test.prop([caseArb({ targets: 'cancel' })], { numRuns: 100 })(
     'near-cancellation: targets equal to the outputs up to a few ulps (F − Y is rounding)',
     holds('targets'),

@@ -1,7 +1,8 @@
 /**
  * Gradients and Hessian-vector products agree with PyTorch float64 (autograd, double backward)
- * on every architecture kind. Fixtures: test/fixtures/torch-mlp.json, made by
- * scripts/make-fixtures.py (committed, so the suite needs no Python).
+ * on every architecture kind, and on two networks whose products run on the WebAssembly kernels.
+ * Fixtures: test/fixtures/torch-mlp.json, made by scripts/make-fixtures.py (committed, so the suite
+ * needs no Python).
  */
 import fixtures from '../fixtures/torch-mlp.json';
 import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
