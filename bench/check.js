@@ -1,6 +1,7 @@
 // Benchmark: how `noether check` scales with the network's width and the number of sampled
 // networks. For each case: wall time, peak RSS, and the share of the CPU profile spent in the
-// autodiff (numeric/mlp.js, numeric/bounds.js, numeric/linalg.js) against everything else
+// autodiff (numeric/mlp.js, bounds.js, linalg.js, kernels.js and the WebAssembly kernels' own
+// frames) against everything else
 // (sampling, sites, binding laws, GC). The reference measured in the same run is `node -e 0`
 // (start-up) and the autodiff share itself: a check that scales with the network spends its time
 // in gradients and Hessian-vector products. Prints a table; asserts nothing.
@@ -27,7 +28,7 @@ const CASES = [
   ['gl', '4-3000-3:linear:mse', 1],
 ].filter((c) => !quick || c[2] <= 10 || c[1].startsWith('64-16'));
 
-const AUTODIFF = /numeric\/(mlp|bounds|linalg)\.js$/;
+const AUTODIFF = /numeric\/(mlp|bounds|linalg|kernels)\.js$|^wasm:\/\//;
 
 /** Self time per category from a V8 CPU profile. */
 function shares(dir) {

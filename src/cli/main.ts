@@ -13,26 +13,32 @@ import { UsageError } from './errors';
 import { mainHelp, commandHelp } from './help';
 import { EXIT, type ExitCode, type IO } from './io';
 import { output, type Output } from './output';
-import { listCommand } from './commands/list';
-import { deriveCommand } from './commands/derive';
-import { checkCommand } from './commands/check';
-import { scanCommand } from './commands/scan';
-import { proveCommand } from './commands/prove';
-import { lawsCommand } from './commands/laws';
-import { exportCommand } from './commands/export';
 
 export type { IO } from './io';
 export { EXIT } from './io';
 
+/*
+ * Each command's module is loaded when that command runs: a run loads only what its command needs
+ * (scan's and check's network samplers, the law search, the theorems and the exporters otherwise
+ * cost every command their start-up time).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loading on first call is the point */
 const RUN: Readonly<Record<Command, (p: Parsed, io: IO, out: Output) => ExitCode>> = {
-  list: listCommand,
-  derive: deriveCommand,
-  check: checkCommand,
-  scan: scanCommand,
-  laws: lawsCommand,
-  export: (p, io) => exportCommand(p, io),
-  prove: proveCommand,
+  list: (p, io) => (require('./commands/list') as typeof import('./commands/list')).listCommand(p, io),
+  derive: (p, io, out) =>
+    (require('./commands/derive') as typeof import('./commands/derive')).deriveCommand(p, io, out),
+  check: (p, io, out) =>
+    (require('./commands/check') as typeof import('./commands/check')).checkCommand(p, io, out),
+  scan: (p, io, out) =>
+    (require('./commands/scan') as typeof import('./commands/scan')).scanCommand(p, io, out),
+  laws: (p, io, out) =>
+    (require('./commands/laws') as typeof import('./commands/laws')).lawsCommand(p, io, out),
+  export: (p, io) =>
+    (require('./commands/export') as typeof import('./commands/export')).exportCommand(p, io),
+  prove: (p, io, out) =>
+    (require('./commands/prove') as typeof import('./commands/prove')).proveCommand(p, io, out),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The package's version, from the package.json above this module (src/ or dist/src/). */
 export function version(): string {

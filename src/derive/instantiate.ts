@@ -44,6 +44,7 @@ export class Instance {
   readonly vars: string[] = [];
   readonly F: Expr;
   private readonly gradCache = new Map<string, M>();
+  private readonly partialCache = new Map<string, Expr>();
 
   constructor(
     readonly decl: BlockShaped & { readonly parameter?: string },
@@ -116,10 +117,20 @@ export class Instance {
   gradF(block: string): M {
     let g = this.gradCache.get(block);
     if (!g) {
-      g = mmap(this.entries.get(block)!, (e) => diff(this.F, (e as { name: string }).name));
+      g = mmap(this.entries.get(block)!, (e) => this.partialF((e as { name: string }).name));
       this.gradCache.set(block, g);
     }
     return g;
+  }
+
+  /** ∂F/∂v for one entry v (computed on first use). */
+  partialF(v: string): Expr {
+    let d = this.partialCache.get(v);
+    if (!d) {
+      d = diff(this.F, v);
+      this.partialCache.set(v, d);
+    }
+    return d;
   }
 
   shapeOf(block: string): [number, number] {

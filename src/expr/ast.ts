@@ -83,12 +83,16 @@ export const isNum = (e: Expr, v?: number): boolean =>
 /** Sum with light simplification: flattening, dropping zeros, folding numbers. */
 export function add(...terms: Expr[]): Expr {
   const out: Expr[] = [];
-  let c = rat(0);
-  for (const t of terms.flatMap((x) => (x.kind === 'add' ? x.terms : [x]))) {
-    if (t.kind === 'num') c = radd(c, numValue(t));
-    else out.push(t);
+  let c: Rational | undefined;
+  for (const x of terms) {
+    if (x.kind === 'add') {
+      for (const t of x.terms)
+        if (t.kind === 'num') c = c === undefined ? numValue(t) : radd(c, numValue(t));
+        else out.push(t);
+    } else if (x.kind === 'num') c = c === undefined ? numValue(x) : radd(c, numValue(x));
+    else out.push(x);
   }
-  if (!isZero(c)) out.push(num(c));
+  if (c !== undefined && !isZero(c)) out.push(num(c));
   if (out.length === 0) return ZERO_E;
   return out.length === 1 ? out[0]! : { kind: 'add', terms: out };
 }
@@ -99,11 +103,17 @@ export function add(...terms: Expr[]): Expr {
  */
 export function mul(...factors: Expr[]): Expr {
   const out: Expr[] = [];
-  let c = rat(1);
-  for (const f of factors.flatMap((x) => (x.kind === 'mul' ? x.factors : [x]))) {
-    if (f.kind === 'num') c = rmul(c, numValue(f));
-    else out.push(f);
+  let c: Rational | undefined;
+  for (const x of factors) {
+    if (x.kind === 'mul') {
+      for (const f of x.factors)
+        if (f.kind === 'num') c = c === undefined ? numValue(f) : rmul(c, numValue(f));
+        else out.push(f);
+    } else if (x.kind === 'num') c = c === undefined ? numValue(x) : rmul(c, numValue(x));
+    else out.push(x);
   }
+  if (c === undefined)
+    return out.length === 0 ? ONE_E : out.length === 1 ? out[0]! : { kind: 'mul', factors: out };
   if (isZero(c)) return ZERO_E;
   if (!isOne(c)) out.unshift(num(c));
   if (out.length === 0) return num(c);

@@ -2,33 +2,70 @@
  * Symbolic differentiation of the project's expressions. Piecewise-linear functions use their
  * almost-everywhere derivatives (relu' = step, step' = 0), as autodiff frameworks do.
  */
-import { type Expr, add, mul, neg, pow, div, num, call, dependsOn, ONE_E, ZERO_E, sub } from './ast';
+import { type Expr, add, mul, neg, pow, div, num, call, isNum, ONE_E, ZERO_E, sub } from './ast';
 
 export class UnsupportedDerivative extends Error {}
 
+/** Whether e mentions the symbol x. */
+function mentions(e: Expr, x: string): boolean {
+  switch (e.kind) {
+    case 'num':
+      return false;
+    case 'sym':
+      return e.name === x;
+    case 'add':
+      return e.terms.some((t) => mentions(t, x));
+    case 'mul':
+      return e.factors.some((t) => mentions(t, x));
+    case 'pow':
+      return mentions(e.base, x) || mentions(e.exp, x);
+    case 'call':
+      return e.args.some((t) => mentions(t, x));
+  }
+}
+
+/**
+ * The derivative of e by x. Each node is visited once: a subtree free of x differentiates to 0
+ * through the rules themselves (a sum or product of zero derivatives folds to 0), so only an
+ * exponent, a leaky_relu slope and expm ask whether they mention x.
+ */
 export function diff(e: Expr, x: string): Expr {
-  if (!dependsOn(e, x)) return ZERO_E;
   switch (e.kind) {
     case 'num':
       return ZERO_E;
     case 'sym':
       return e.name === x ? ONE_E : ZERO_E;
-    case 'add':
-      return add(...e.terms.map((t) => diff(t, x)));
-    case 'mul':
-      return add(
-        ...e.factors.map((f, i) => {
-          const df = diff(f, x);
-          return mul(...e.factors.map((g, j) => (i === j ? df : g)));
-        }),
-      );
+    case 'add': {
+      // Zero derivatives are left out: the sum would drop them.
+      let ds: Expr[] | undefined;
+      for (const t of e.terms) {
+        const dt = diff(t, x);
+        if (!isNum(dt, 0)) (ds ??= []).push(dt);
+      }
+      return ds ? add(...ds) : ZERO_E;
+    }
+    case 'mul': {
+      // Product rule; a factor whose derivative is 0 contributes the term 0, which the sum drops.
+      let ds: Expr[] | undefined;
+      const fs = e.factors;
+      for (let i = 0; i < fs.length; i++) {
+        const df = diff(fs[i]!, x);
+        if (isNum(df, 0)) continue;
+        const parts = fs.slice();
+        parts[i] = df;
+        (ds ??= []).push(mul(...parts));
+      }
+      return ds ? add(...ds) : ZERO_E;
+    }
     case 'pow': {
       const { base, exp } = e;
-      if (!dependsOn(exp, x)) return mul(exp, pow(base, add(exp, num(-1))), diff(base, x));
+      if (!mentions(exp, x)) return mul(exp, pow(base, add(exp, num(-1))), diff(base, x));
       // d(b^c) = b^c (c' log b + c b'/b)
       return mul(e, add(mul(diff(exp, x), call('log', base)), mul(exp, diff(base, x), pow(base, num(-1)))));
     }
     case 'call': {
+      // expm has no derivative, but a subtree free of x still differentiates to 0.
+      if (e.fn === 'expm' && !mentions(e, x)) return ZERO_E;
       const u = e.args[0]!;
       const du = diff(u, x);
       const chain = (outer: Expr): Expr => mul(outer, du);
@@ -59,7 +96,7 @@ export function diff(e: Expr, x: string): Expr {
           return chain(call('step', u));
         case 'leaky_relu': {
           const s = e.args[1]!;
-          if (dependsOn(s, x)) throw new UnsupportedDerivative(`leaky_relu slope depends on ${x}`);
+          if (mentions(s, x)) throw new UnsupportedDerivative(`leaky_relu slope depends on ${x}`);
           return chain(add(call('step', u), mul(s, sub(ONE_E, call('step', u)))));
         }
         case 'abs':

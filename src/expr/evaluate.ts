@@ -224,6 +224,52 @@ function valuesInto(f: Flat, vs: ArrayLike<number>, val: Float64Array): void {
   }
 }
 
+/** The rounding magnitude of every node of f from its values `val` (see {@link compileMagnitude}). */
+function magnitudeOf(f: Flat, val: Float64Array, mag: Float64Array): number {
+  const n = f.nodes.length;
+  for (let i = 0; i < n; i++) {
+    const x = f.nodes[i]!;
+    switch (x.kind) {
+      case 'const':
+      case 'sym':
+        mag[i] = Math.abs(val[i]!);
+        break;
+      case 'add': {
+        let s = 0;
+        for (const j of x.args) s += mag[j]!;
+        mag[i] = s;
+        break;
+      }
+      case 'mul': {
+        let s = 1;
+        for (const j of x.args) s *= mag[j]!;
+        mag[i] = s;
+        break;
+      }
+      case 'pow': {
+        const bv = val[x.base]!,
+          ev = val[x.exp]!,
+          v = Math.abs(val[i]!);
+        // d(b^e) = e b^(e−1) db + b^e ln|b| de
+        const dB = bv === 0 ? 0 : (Math.abs(ev) * v * mag[x.base]!) / Math.abs(bv);
+        const dE = bv === 0 ? 0 : v * Math.abs(Math.log(Math.abs(bv))) * mag[x.exp]!;
+        mag[i] = v + dB + dE;
+        break;
+      }
+      case 'call': {
+        const av = val[x.a]!;
+        const bv = x.b === undefined ? 0 : val[x.b]!;
+        mag[i] =
+          Math.abs(val[i]!) +
+          slope(x.fn, av, bv) * mag[x.a]! +
+          (x.b === undefined ? 0 : Math.abs(av) * mag[x.b]!);
+        break;
+      }
+    }
+  }
+  return mag[n - 1]!;
+}
+
 /**
  * Compile the *rounding magnitude* of e: a value m(x) ≥ |e(x)| such that the float64 error of
  * evaluating e is a modest multiple of ε·m(x). Sums add their terms' magnitudes (what cancelled
@@ -233,57 +279,44 @@ function valuesInto(f: Flat, vs: ArrayLike<number>, val: Float64Array): void {
  */
 export function compileMagnitude(e: Expr, vars: readonly string[]): Compiled {
   const f = flatten(e, vars);
-  const n = f.nodes.length;
-  const val = new Float64Array(n),
-    mag = new Float64Array(n);
+  const val = new Float64Array(f.nodes.length),
+    mag = new Float64Array(f.nodes.length);
   return (vs) => {
     valuesInto(f, vs, val);
-    for (let i = 0; i < n; i++) {
-      const x = f.nodes[i]!;
-      switch (x.kind) {
-        case 'const':
-        case 'sym':
-          mag[i] = Math.abs(val[i]!);
-          break;
-        case 'add': {
-          let s = 0;
-          for (const j of x.args) s += mag[j]!;
-          mag[i] = s;
-          break;
-        }
-        case 'mul': {
-          let s = 1;
-          for (const j of x.args) s *= mag[j]!;
-          mag[i] = s;
-          break;
-        }
-        case 'pow': {
-          const bv = val[x.base]!,
-            ev = val[x.exp]!,
-            v = Math.abs(val[i]!);
-          // d(b^e) = e b^(e−1) db + b^e ln|b| de
-          const dB = bv === 0 ? 0 : (Math.abs(ev) * v * mag[x.base]!) / Math.abs(bv);
-          const dE = bv === 0 ? 0 : v * Math.abs(Math.log(Math.abs(bv))) * mag[x.exp]!;
-          mag[i] = v + dB + dE;
-          break;
-        }
-        case 'call': {
-          const av = val[x.a]!;
-          const bv = x.b === undefined ? 0 : val[x.b]!;
-          mag[i] =
-            Math.abs(val[i]!) +
-            slope(x.fn, av, bv) * mag[x.a]! +
-            (x.b === undefined ? 0 : Math.abs(av) * mag[x.b]!);
-          break;
-        }
-      }
-    }
-    return mag[n - 1]!;
+    return magnitudeOf(f, val, mag);
   };
 }
 
 /** The smallest positive normal double: below it a result keeps fewer than 53 significant bits. */
 const MIN_NORMAL = 2.2250738585072014e-308;
+const tiny = (v: number): boolean => !Number.isFinite(v) || (v !== 0 && Math.abs(v) < MIN_NORMAL);
+
+/** Whether some node of f is out of range, from its values `val` (see {@link compileOutOfRange}). */
+function outOfRangeIn(f: Flat, val: Float64Array): boolean {
+  for (let i = 0; i < f.nodes.length; i++) {
+    const x = f.nodes[i]!;
+    const v = val[i]!;
+    switch (x.kind) {
+      case 'const':
+      case 'sym':
+        break;
+      case 'add':
+        if (!Number.isFinite(v)) return true;
+        break;
+      case 'mul':
+        if (tiny(v) || (v === 0 && x.args.every((j) => val[j] !== 0))) return true;
+        break;
+      case 'pow':
+        if (tiny(v) || (v === 0 && val[x.base] !== 0)) return true;
+        break;
+      case 'call':
+        // exp, sinh… of a large negative argument: 0 or subnormal in place of a tiny positive value.
+        if (tiny(v) || (v === 0 && (x.fn === 'exp' || x.fn === 'sigmoid'))) return true;
+        break;
+    }
+  }
+  return false;
+}
 
 /**
  * Compile a test for evaluating e *out of range*: whether some intermediate value overflows (is
@@ -294,33 +327,164 @@ const MIN_NORMAL = 2.2250738585072014e-308;
  * has left the range in which float64 can judge the residual. One pass over the flattened tree.
  */
 export function compileOutOfRange(e: Expr, vars: readonly string[]): (values: ArrayLike<number>) => boolean {
-  const tiny = (v: number): boolean => !Number.isFinite(v) || (v !== 0 && Math.abs(v) < MIN_NORMAL);
   const f = flatten(e, vars);
   const val = new Float64Array(f.nodes.length);
   return (vs) => {
     valuesInto(f, vs, val);
-    for (let i = 0; i < f.nodes.length; i++) {
-      const x = f.nodes[i]!;
-      const v = val[i]!;
-      switch (x.kind) {
-        case 'const':
-        case 'sym':
-          break;
-        case 'add':
-          if (!Number.isFinite(v)) return true;
-          break;
-        case 'mul':
-          if (tiny(v) || (v === 0 && x.args.every((j) => val[j] !== 0))) return true;
-          break;
-        case 'pow':
-          if (tiny(v) || (v === 0 && val[x.base] !== 0)) return true;
-          break;
-        case 'call':
-          // exp, sinh… of a large negative argument: 0 or subnormal in place of a tiny positive value.
-          if (tiny(v) || (v === 0 && (x.fn === 'exp' || x.fn === 'sigmoid'))) return true;
-          break;
+    return outOfRangeIn(f, val);
+  };
+}
+
+/**
+ * One evaluation of e at a point serving three questions: its value (the value {@link compile}
+ * gives: the same operations in the same order), its rounding magnitude ({@link compileMagnitude})
+ * and whether it left the range ({@link compileOutOfRange}), all three in one pass over the
+ * flattened tree. `magnitude` and `outOfRange` answer for the point of the latest `value` call.
+ * Unknown symbols throw UnboundSymbol at compile time.
+ */
+export interface Probe {
+  readonly value: Compiled;
+  readonly magnitude: () => number;
+  readonly outOfRange: () => boolean;
+}
+
+/** Node kinds of a {@link Probe}'s typed program. */
+const CONST = 0,
+  SYM = 1,
+  ADD = 2,
+  MUL = 3,
+  POW = 4,
+  CALL = 5;
+
+export function compileProbe(e: Expr, vars: readonly string[]): Probe {
+  // The tree flattened in post-order as flatten() does, into typed arrays: a node's operands are
+  // node indices (for a sum or product, the range arg[a[i]] … arg[b[i] − 1]); a constant's value
+  // sits in `num`, a symbol's slot in `a`.
+  const slot = new Map(vars.map((v, i) => [v, i]));
+  const ops: number[] = [],
+    as: number[] = [],
+    bs: number[] = [],
+    nums: number[] = [],
+    fns: string[] = [],
+    args: number[] = [];
+  const node = (o: number, x: number, y: number, value = 0, f = ''): number => {
+    ops.push(o);
+    as.push(x);
+    bs.push(y);
+    nums.push(value);
+    fns.push(f);
+    return ops.length - 1;
+  };
+  const go = (x: Expr): number => {
+    switch (x.kind) {
+      case 'num':
+        return node(CONST, 0, 0, toNumber(numValue(x)));
+      case 'sym': {
+        const i = slot.get(x.name);
+        if (i === undefined) throw new UnboundSymbol(`no value for symbol '${x.name}'`);
+        return node(SYM, i, 0);
+      }
+      case 'add':
+      case 'mul': {
+        const js = (x.kind === 'add' ? x.terms : x.factors).map(go);
+        const start = args.length;
+        for (const j of js) args.push(j);
+        return node(x.kind === 'add' ? ADD : MUL, start, args.length);
+      }
+      case 'pow': {
+        const base = go(x.base);
+        return node(POW, base, go(x.exp));
+      }
+      case 'call': {
+        const ia = go(x.args[0]!);
+        return node(CALL, ia, x.args[1] ? go(x.args[1]) : -1, 0, x.fn);
       }
     }
-    return false;
+  };
+  go(e);
+  const n = ops.length;
+  const op = Uint8Array.from(ops),
+    a = Int32Array.from(as),
+    b = Int32Array.from(bs),
+    num = Float64Array.from(nums),
+    fn = fns,
+    arg = Int32Array.from(args);
+  const val = new Float64Array(n),
+    mag = new Float64Array(n);
+  let out = false;
+  return {
+    value: (vs) => {
+      out = false;
+      for (let i = 0; i < n; i++) {
+        let v: number;
+        // Each case: the value as valuesInto, the magnitude as magnitudeOf, the range as outOfRangeIn.
+        switch (op[i]) {
+          case CONST:
+            v = val[i] = num[i]!;
+            mag[i] = Math.abs(v);
+            break;
+          case SYM:
+            v = val[i] = vs[a[i]!]!;
+            mag[i] = Math.abs(v);
+            break;
+          case ADD: {
+            let s = 0,
+              m = 0;
+            for (let k = a[i]!, end = b[i]!; k < end; k++) {
+              const j = arg[k]!;
+              s += val[j]!;
+              m += mag[j]!;
+            }
+            v = val[i] = s;
+            mag[i] = m;
+            if (!Number.isFinite(v)) out = true;
+            break;
+          }
+          case MUL: {
+            let s = 1,
+              m = 1;
+            for (let k = a[i]!, end = b[i]!; k < end; k++) {
+              const j = arg[k]!;
+              s *= val[j]!;
+              m *= mag[j]!;
+            }
+            v = val[i] = s;
+            mag[i] = m;
+            if (!out && tiny(v)) out = true;
+            if (!out && v === 0) {
+              let nonzero = true;
+              for (let k = a[i]!, end = b[i]!; k < end; k++) if (val[arg[k]!] === 0) nonzero = false;
+              if (nonzero) out = true;
+            }
+            break;
+          }
+          case POW: {
+            const bv = val[a[i]!]!,
+              ev = val[b[i]!]!;
+            v = val[i] = Math.pow(bv, ev);
+            const av = Math.abs(v);
+            // d(b^e) = e b^(e−1) db + b^e ln|b| de
+            const dB = bv === 0 ? 0 : (Math.abs(ev) * av * mag[a[i]!]!) / Math.abs(bv);
+            const dE = bv === 0 ? 0 : av * Math.abs(Math.log(Math.abs(bv))) * mag[b[i]!]!;
+            mag[i] = av + dB + dE;
+            if (!out && (tiny(v) || (v === 0 && bv !== 0))) out = true;
+            break;
+          }
+          default: {
+            const f = fn[i]!;
+            const av = val[a[i]!]!;
+            const hasB = b[i]! >= 0;
+            const bv = hasB ? val[b[i]!]! : 0;
+            v = val[i] = applyFn(f, av, bv);
+            mag[i] = Math.abs(v) + slope(f, av, bv) * mag[a[i]!]! + (hasB ? Math.abs(av) * mag[b[i]!]! : 0);
+            if (!out && (tiny(v) || (v === 0 && (f === 'exp' || f === 'sigmoid')))) out = true;
+            break;
+          }
+        }
+      }
+      return val[n - 1]!;
+    },
+    magnitude: () => mag[n - 1]!,
+    outOfRange: () => out,
   };
 }

@@ -54,7 +54,15 @@ interface Atom {
 }
 
 const SEP = '\u0001';
-const monoKey = (m: Mono): string => m.map(([k, e]) => `${k}${SEP}${e}`).join(SEP + SEP);
+/** A monomial's key: its atoms and exponents, k SEP e, joined by SEP SEP. */
+function monoKey(m: Mono): string {
+  let key = '';
+  for (let i = 0; i < m.length; i++) {
+    const [k, e] = m[i]!;
+    key += i === 0 ? `${k}${SEP}${e}` : `${SEP}${SEP}${k}${SEP}${e}`;
+  }
+  return key;
+}
 
 /** Product of two monomials (both sorted by atom key): a linear merge. */
 function mulMono(a: Mono, b: Mono): Mono {
@@ -85,17 +93,22 @@ const monoPoly = (mono: Mono, coef: Rational): Poly =>
 const constPoly = (c: Rational): Poly => (Q.isZero(c) ? new Map() : new Map([['', { mono: [], coef: c }]]));
 const ONE_P = constPoly(Q.ONE);
 
-function addInto(out: Map<string, Term>, t: Term): void {
-  const k = monoKey(t.mono);
+function addInto(out: Map<string, Term>, t: Term, k: string = monoKey(t.mono)): void {
   const prev = out.get(k);
-  const c = prev ? Q.add(prev.coef, t.coef) : t.coef;
+  if (!prev) {
+    // Terms are immutable: a new monomial keeps the term itself.
+    if (!Q.isZero(t.coef)) out.set(k, t);
+    return;
+  }
+  const c = Q.add(prev.coef, t.coef);
   if (Q.isZero(c)) out.delete(k);
   else out.set(k, { mono: t.mono, coef: c });
 }
 
 function addPoly(a: Poly, b: Poly, sign = 1): Poly {
   const out = new Map(a);
-  for (const t of b.values()) addInto(out, sign === 1 ? t : { mono: t.mono, coef: Q.neg(t.coef) });
+  // A polynomial's keys are its monomials' keys.
+  for (const [k, t] of b) addInto(out, sign === 1 ? t : { mono: t.mono, coef: Q.neg(t.coef) }, k);
   return out;
 }
 
@@ -113,6 +126,13 @@ function polyEqual(a: Poly, b: Poly): boolean {
   return true;
 }
 
+/** Whether p is the constant polynomial 1. */
+function isOnePoly(p: Poly): boolean {
+  if (p.size !== 1) return false;
+  const t = p.values().next().value!;
+  return t.mono.length === 0 && Q.isOne(t.coef);
+}
+
 const isConst = (p: Poly): boolean => p.size === 0 || (p.size === 1 && p.has(''));
 const constOf = (p: Poly): Rational => p.get('')?.coef ?? Q.ZERO;
 
@@ -122,6 +142,9 @@ const polyKey = (p: Poly): string =>
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
     .map(([k, t]) => `${Q.toString(t.coef)}*${k}`)
     .join(' + ');
+
+/** polyKey of the polynomial 1. */
+const ONE_KEY = polyKey(ONE_P);
 
 const sortedTerms = (p: Poly): Term[] =>
   [...p.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
@@ -143,6 +166,8 @@ export interface NormalizerOptions {
  */
 export class Normalizer {
   private readonly atoms = new Map<string, Atom>();
+  /** Keys of the atoms that {@link reduce} rewrites (even powers beside their sign, cubes, squares). */
+  private readonly rewritten = new Set<string>();
   private readonly maxTerms: number;
 
   constructor(opts: NormalizerOptions = {}) {
@@ -157,12 +182,22 @@ export class Normalizer {
   }
 
   private reduce(p: Poly): Poly {
+    // Only a term with a rewritten atom can change: without one the polynomial is already reduced.
+    if (this.rewritten.size === 0) return p;
+    const rewrites = (t: Term): boolean => t.mono.some(([k]) => this.rewritten.has(k));
+    let any = false;
+    for (const t of p.values())
+      if (rewrites(t)) {
+        any = true;
+        break;
+      }
+    if (!any) return p;
     let changed = true;
     let cur = p;
     while (changed) {
       changed = false;
       const out = new Map<string, Term>();
-      for (const t of cur.values()) {
+      for (const [key, t] of cur) {
         const evenSign = t.mono.find(
           ([k, e]) =>
             e >= 2 &&
@@ -188,7 +223,7 @@ export class Normalizer {
         }
         const hit = t.mono.find(([k, e]) => e >= 2 && this.atoms.get(k)?.square);
         if (!hit) {
-          addInto(out, t);
+          addInto(out, t, key);
           continue;
         }
         changed = true;
@@ -205,6 +240,10 @@ export class Normalizer {
   }
 
   private mulPolyRaw(a: Poly, b: Poly): Poly {
+    // A factor 1 leaves the other factor, term for term (products start from 1, and a normal
+    // form's denominator is mostly 1).
+    if (isOnePoly(a)) return this.check(b);
+    if (isOnePoly(b)) return this.check(a);
     const out = new Map<string, Term>();
     for (const s of a.values())
       for (const t of b.values())
@@ -221,6 +260,8 @@ export class Normalizer {
   private make(numP: Poly, den: Poly): Normal {
     if (den.size === 0) throw new NormalFormError('division by zero');
     if (numP.size === 0) return { num: numP, den: ONE_P };
+    // Over the denominator 1 the numerator stands (reduced, as the product by 1 below would leave it).
+    if (isOnePoly(den)) return { num: this.reduce(this.check(numP)), den: ONE_P };
     if (den.size === 1) {
       // A monomial denominator folds into the numerator as negative exponents.
       const t = [...den.values()][0]!;
@@ -238,7 +279,10 @@ export class Normalizer {
   }
 
   private atomN(a: Atom, exp = 1): Normal {
-    if (!this.atoms.has(a.key)) this.atoms.set(a.key, a);
+    if (!this.atoms.has(a.key)) {
+      this.atoms.set(a.key, a);
+      if (a.signOf !== undefined || a.cubeIsSelf || a.square) this.rewritten.add(a.key);
+    }
     return { num: this.reduce(monoPoly([[a.key, exp]], Q.ONE)), den: ONE_P };
   }
 
@@ -284,9 +328,9 @@ export class Normalizer {
         const parts = e.terms.map((t) => this.normalize(t));
         const groups = new Map<string, { den: Poly; num: Map<string, Term> }>();
         for (const x of parts) {
-          const k = polyKey(x.den);
+          const k = isOnePoly(x.den) ? ONE_KEY : polyKey(x.den);
           const g = groups.get(k) ?? { den: x.den, num: new Map<string, Term>() };
-          for (const t of x.num.values()) addInto(g.num, t);
+          for (const [key, t] of x.num) addInto(g.num, t, key);
           this.check(g.num);
           groups.set(k, g);
         }

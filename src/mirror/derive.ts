@@ -13,7 +13,7 @@
  *
  * Each identity is decided against the actual loss on the set (parametrised by the free parameters).
  */
-import { type Expr, add, mul, num, sym, sub, substitute, ZERO_E, isNum } from '../expr/ast';
+import { type Expr, add, mul, num, numValue, sym, sub, substitute, ZERO_E, isNum } from '../expr/ast';
 import { diff } from '../expr/diff';
 import { expanded, exactZero } from '../expr/normal';
 import { kinkArguments } from '../verify/points';
@@ -30,6 +30,8 @@ import { rref, inverse, type RMat } from '../expr/rmatrix';
 
 /** The constant value of e, when its exact normal form is a number. */
 function constantOf(e: Expr): Rational | undefined {
+  // A number is its own normal form (a linear action's Jacobian is mostly numbers already).
+  if (e.kind === 'num') return numValue(e);
   const x = expanded(e);
   return x.kind === 'num' ? Q.parseRational(x.value) : undefined;
 }
@@ -309,11 +311,15 @@ function hessianBlockLaw({ n, A, ask }: MirrorContext, { setVars, H }: OnTheSet)
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
       const terms: Expr[] = [];
-      for (let k = 0; k < n; k++)
+      for (let k = 0; k < n; k++) {
+        // A zero entry of A (most of them) leaves no term in its row of the sum.
+        if (Q.isZero(A[i]![k]!)) continue;
         for (let l = 0; l < n; l++) {
+          if (Q.isZero(Ic[l]![j]!)) continue;
           const c = Q.mul(A[i]![k]!, Ic[l]![j]!);
           if (!Q.isZero(c)) terms.push(mul(num(c), H[k]![l]!));
         }
+      }
       const nonzero = terms.filter((t) => !isNum(t, 0));
       if (nonzero.length)
         blocks.push(ask(nonzero, `entry (${i + 1}, ${j + 1}) of OOᵀH(I − OOᵀ) vanishes on the set`, setVars));

@@ -465,8 +465,8 @@ function instantiationCheck(
       const img = images.get(name)!;
       // (θ − ψ(θ))/2 entrywise, and (∇F − R∇F)/2 with R∇F = Σ_j R_ij ∂F/∂θ_j.
       residuals.push([k[i]!, mul(num(Q.rat(-1, 2)), add(sym(name), neg(img)))]);
-      const RgradF = add(...params.map((p) => mul(diff(img, p), diff(inst.F, p))));
-      residuals.push([g[i]!, mul(num(Q.rat(-1, 2)), add(diff(inst.F, name), neg(RgradF)))]);
+      const RgradF = add(...params.map((p) => mul(diff(img, p), inst.partialF(p))));
+      residuals.push([g[i]!, mul(num(Q.rat(-1, 2)), add(inst.partialF(name), neg(RgradF)))]);
     });
   }
   return inst.allZero(residuals, 'the block constraint and gradient formulas, entrywise', seed);

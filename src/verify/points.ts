@@ -199,16 +199,38 @@ export interface PointDesign {
   readonly almostEverywhere: boolean;
 }
 
+/**
+ * Designs without feature surfaces, by roles, count and seed (all their points depend on): a
+ * derivation asks many questions of the same symbols. Cleared when it grows past its cap.
+ */
+const plainDesigns = new Map<string, readonly (readonly number[])[]>();
+const PLAIN_DESIGNS_CAP = 256;
+const FEATURED = new Set([...KINKED, ...SMOOTH]);
+
 /** The points of a design: `count` of them, a quarter from each strategy (kinks only when there are some). */
 export function designPoints(d: PointDesign): number[][] {
-  const r = rng(d.seed);
-  const features = callArguments(d.terms, new Set([...KINKED, ...SMOOTH])).flatMap((k) => {
+  const features = callArguments(d.terms, FEATURED).flatMap((k) => {
     try {
       return [compile(k, d.names)];
     } catch {
       return [];
     }
   });
+  if (features.length === 0) {
+    const key = `${d.count} ${d.seed} ${d.roles.join(' ')}`;
+    let points = plainDesigns.get(key);
+    if (points === undefined) {
+      points = design(d, []);
+      if (plainDesigns.size >= PLAIN_DESIGNS_CAP) plainDesigns.clear();
+      plainDesigns.set(key, points);
+    }
+    return points.map((p) => [...p]);
+  }
+  return design(d, features);
+}
+
+function design(d: PointDesign, features: readonly Compiled[]): number[][] {
+  const r = rng(d.seed);
   const points: number[][] = [];
   for (let i = 0; i < d.count; i++) {
     const strategy = i % 4;

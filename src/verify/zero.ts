@@ -18,7 +18,7 @@
  * the toolkit never certifies what its own evaluation disputes.
  */
 import { type Expr, add } from '../expr/ast';
-import { compile, compileMagnitude, compileOutOfRange, UnboundSymbol, type Compiled } from '../expr/evaluate';
+import { compile, compileProbe, UnboundSymbol, type Compiled, type Probe } from '../expr/evaluate';
 import { exactZero, NormalFormError, sharedNormalForm } from '../expr/normal';
 import { toText } from '../expr/print';
 import type { CasOpinion } from '../cas/nerdamer';
@@ -93,13 +93,15 @@ function askCas(e: Expr): CasOpinion {
 export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   const names = q.variables.map((v) => v.name);
   const residual = add(...q.terms);
-  let fns: ((xs: ArrayLike<number>) => number)[];
+  // Each term is flattened once: the same evaluation gives its value, rounding magnitude and range.
+  let probes: Probe[];
   try {
-    fns = q.terms.map((t) => compile(t, names));
+    probes = q.terms.map((t) => compileProbe(t, names));
   } catch (err) {
     if (err instanceof UnboundSymbol) return { kind: 'inconclusive', reason: err.message };
     throw err;
   }
+  const fns: Compiled[] = probes.map((p) => p.value);
   const exact = exactZero(residual);
   const finiteAt = (xs: readonly number[]): boolean => fns.every((f) => Number.isFinite(f(xs)));
   if (exact === 'nonzero') {
@@ -108,8 +110,10 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   }
   // A derivative law evaluated where a kink argument vanishes identically (a mirror's set lying
   // on the kink of |w·x|) asks for derivatives that do not exist there: it is not decided.
+  // The kinks matter only to a law about derivatives (found once: the residual's terms are walked for them).
+  const kinks = q.almostEverywhere ? kinkArguments(q.terms) : [];
   if (q.almostEverywhere) {
-    const onKink = kinkArguments(q.terms).find((k) => exactZero(k) === 'zero');
+    const onKink = kinks.find((k) => exactZero(k) === 'zero');
     if (onKink)
       return {
         kind: 'inconclusive',
@@ -121,21 +125,22 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
   // Judge the residual by what is left after exact cancellation: the terms of its normal form, when
   // it has one. 1e-300·(exp(u) − exp(v)) is then of relative size 1, not lost beside the rest of a loss.
   const judged = exact === 'nonzero' ? (normalFormTerms(residual) ?? q.terms) : q.terms;
-  let judgedFns: ((xs: ArrayLike<number>) => number)[];
+  let judgedProbes: Probe[];
   try {
-    judgedFns = judged === q.terms ? fns : judged.map((t) => compile(t, names));
+    judgedProbes = judged === q.terms ? probes : judged.map((t) => compileProbe(t, names));
   } catch (err) {
     if (!(err instanceof UnboundSymbol)) throw err;
-    judgedFns = fns;
+    judgedProbes = probes;
   }
+  const judgedFns = judgedProbes === probes ? fns : judgedProbes.map((p) => p.value);
   const count = q.points ?? 48;
   const { worst, worstPoint, shown, valid, onKinks } = sampleResidual(
     q,
     names,
+    kinks,
     fns,
-    judgedFns,
-    (judgedFns === fns ? q.terms : judged).map((t) => compileMagnitude(t, names)),
-    (judgedFns === fns ? q.terms : judged).map((t) => compileOutOfRange(t, names)),
+    judgedProbes,
+    probes,
   );
   if (valid === 0)
     return {
@@ -143,8 +148,7 @@ export function decideZero(q: ZeroQuestion): Verdict<PointCounterexample> {
       reason: `no finite value at any of ${count} random points (seed ${q.seed})`,
     };
   const worstText = worst.toExponential(2);
-  const ae =
-    q.almostEverywhere && kinkArguments(q.terms).length > 0 ? '; almost everywhere (off the kinks)' : '';
+  const ae = q.almostEverywhere && kinks.length > 0 ? '; almost everywhere (off the kinks)' : '';
   const evidence = `confirmed at ${valid} random points, worst relative residual ${worstText}, seed ${q.seed}${ae}`;
 
   // Piecewise residuals: zero on every branch of the kinks (everywhere, or almost everywhere for a
@@ -336,10 +340,10 @@ function onKinkSurface(k: Compiled, xs: readonly number[]): boolean {
 function sampleResidual(
   q: ZeroQuestion,
   names: readonly string[],
+  kinks: readonly Expr[],
   fns: readonly Compiled[],
-  judgedFns: readonly Compiled[],
-  mags: readonly Compiled[],
-  underflows: readonly ((xs: ArrayLike<number>) => boolean)[],
+  judged: readonly Probe[],
+  probes: readonly Probe[],
 ): Sampled {
   const count = q.points ?? 48;
   const points = designPoints({
@@ -360,7 +364,7 @@ function sampleResidual(
   // A law about derivatives says nothing exactly on a kink: such points (a grid value 0, say) are
   // left out of its decision rather than counted against it.
   const kinksAt = q.almostEverywhere
-    ? kinkArguments(q.terms).flatMap((k) => {
+    ? kinks.flatMap((k) => {
         try {
           return [compile(k, names)];
         } catch {
@@ -374,15 +378,15 @@ function sampleResidual(
       onKinks++;
       continue;
     }
-    if (judgedFns !== fns && !fns.every((f) => Number.isFinite(f(xs)))) continue;
-    const vals = judgedFns.map((f) => f(xs));
+    if (judged !== probes && !fns.every((f) => Number.isFinite(f(xs)))) continue;
+    const vals = judged.map((p) => p.value(xs));
     // Overflow (at the end or on the way), a value outside the domain, or underflow: float64 cannot
     // judge the residual here.
-    if (!vals.every(Number.isFinite) || underflows.some((u) => u(xs))) continue;
+    if (!vals.every(Number.isFinite) || judged.some((p) => p.outOfRange())) continue;
     valid++;
     const sum = vals.reduce((s, x) => s + x, 0);
     const scale = vals.reduce((s, x) => s + Math.abs(x), 0);
-    const noise = ROUNDING_ULPS * Number.EPSILON * mags.reduce((s, m) => s + m(xs), 0);
+    const noise = ROUNDING_ULPS * Number.EPSILON * judged.reduce((s, p) => s + p.magnitude(), 0);
     const rel = Math.abs(sum) <= noise || scale === 0 ? 0 : Math.abs(sum) / scale;
     if (worstPoint === undefined || rel > worst) {
       worst = rel;

@@ -32,9 +32,11 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
     const d =
       decl.kind === 'block' || decl.kind === 'block-mirror'
         ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-          (require('../../check') as typeof import('../../check')).withTestedInvariance(decl, derived, {
-            seed,
-          })
+          (require('../../check/invariance') as typeof import('../../check/invariance')).withTestedInvariance(
+            decl,
+            derived,
+            { seed },
+          )
         : derived;
     if (rule) {
       if (decl.kind !== 'block')
