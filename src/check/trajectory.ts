@@ -479,7 +479,7 @@ function runCase(
           }
           rho4s.push(rho ** 4);
           ghat2s.push(gh2);
-          steadyCoef = coef(dd.steady);
+          if (dd.steady) steadyCoef = coef(dd.steady);
           note(law, Math.sqrt(r2) / (Math.sqrt(b1) + Math.sqrt(b2) || 1e-300), k);
           continue;
         } else continue;

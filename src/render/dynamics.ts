@@ -24,6 +24,9 @@ export function renderDynamics(d: Dynamics, format: Format): string {
       [
         `${i + 1}. ${l.title}`,
         `   ${l.statement.text}`,
+        ...(l.atValues && 'lr' in d.rule.params
+          ? [`   at ${d.rule.params.lr.name} = ${d.rule.params.lr.value}: ${l.atValues.text}`]
+          : []),
         `   derivation: ${describeVerdict(l.verdict)}`,
         ...(l.note ? [`   note: ${l.note}`] : []),
       ].join('\n'),

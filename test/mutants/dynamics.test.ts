@@ -231,7 +231,7 @@ describe('SGD with weight decay', () => {
     if (l.data.kind !== 'normalisation') throw new Error('normalisation expected');
     close(at(l.data.cQ, VALS), (1 - 0.03) ** 2);
     close(at(l.data.cG, VALS), 0.01);
-    close(at(l.data.steady, VALS), 0.1 / (0.3 * (2 - 0.03)));
+    close(at(l.data.steady!, VALS), 0.1 / (0.3 * (2 - 0.03)));
     expect(l.verdict.kind).toBe('proved');
     expect(l.note).toMatch(/^ĝ changes with the direction θ\/ρ/);
     // Not for rescale, whose generator scales w_in and w_out oppositely; nor gl (matrices).

@@ -268,7 +268,7 @@ describe('normalisation as adaptive optimisation [NLD; derived]', () => {
     () => {
       const l = law(dyn('scale', 'sgd(lr=eta, wd=lambda)').d, 'normalisation');
       if (l.data.kind !== 'normalisation') throw new Error('normalisation expected');
-      expect(at(l.data.steady, { eta: 0.05, lambda: 0.02 })).toBeCloseTo(0.05 / (0.02 * (2 - 0.001)), 10);
+      expect(at(l.data.steady!, { eta: 0.05, lambda: 0.02 })).toBeCloseTo(0.05 / (0.02 * (2 - 0.001)), 10);
       expect(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d.laws.some((x) => x.id === 'normalisation')).toBe(
         false,
       );
@@ -303,4 +303,78 @@ describe('constant preconditioning: the G-weighted charge [NLD]', () => {
       expect(m.unweighted.relative).toBeGreaterThan(1e3 * 1e-10 * m.unweighted.steps);
     },
   );
+});
+
+describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
+  const numbers = (text: string): number[] => (text.match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? []).map(Number);
+
+  it('wd = 0 derives the pure-GD law: Q_{k+1} = Q_k + η²Q₂(g), dQ/dt = ηQ₂(g), no decay', () => {
+    const { d } = dyn('scale', 'sgd(lr=0.1, wd=0)');
+    const rec = law(d, 'exact-recursion');
+    if (rec.data.kind !== 'recursion') throw new Error('recursion expected');
+    // Independently of the printing: the coefficients at any η are those of λ = 0.
+    for (const eta of [0.1, 0.37, 2]) {
+      expect(at(rec.data.cQ, { eta })).toBe(1);
+      expect(at(rec.data.cG, { eta })).toBeCloseTo(eta * eta, 14);
+    }
+    expect(rec.atValues?.text).toMatch(/^Q_\{k\+1\} = Q_k \+ /);
+    expect(numbers(rec.atValues!.text.split('=')[1]!)).toContain(0.01);
+    const cont = law(d, 'continuous-form');
+    if (cont.data.kind !== 'continuous') throw new Error('continuous form expected');
+    expect(at(cont.data.rate, { eta: 0.3 })).toBe(0);
+    expect(at(cont.data.source, { eta: 0.3 })).toBeCloseTo(0.3, 14);
+  });
+
+  it('no steady state is claimed where none exists (wd = 0), and one is where it does', () => {
+    const none = law(dyn('scale', 'sgd(lr=0.1, wd=0)').d, 'normalisation');
+    if (none.data.kind !== 'normalisation') throw new Error('normalisation expected');
+    expect(none.data.steady).toBeUndefined();
+    expect(none.statement.text).toMatch(/no steady state/);
+    expect(none.atValues?.text).toMatch(/no steady state$/);
+    const some = law(dyn('scale', 'sgd(lr=0.1, wd=0.01)').d, 'normalisation');
+    if (some.data.kind !== 'normalisation') throw new Error('normalisation expected');
+    // ρ⁴ = η/(λ(2 − ηλ)) ‖ĝ‖² at η = 0.1, λ = 0.01, the closed form evaluated independently.
+    expect(at(some.data.steady!, { eta: 0.1 })).toBeCloseTo(0.1 / (0.01 * (2 - 0.001)), 10);
+    const shown = numbers(some.atValues!.text.split('steady state')[1]!);
+    expect(shown[0]).toBeCloseTo(0.1 / (0.01 * (2 - 0.001)), 4);
+  });
+
+  it('without weight decay ρ⁴ grows at least by 2η²‖ĝ‖² a step, on a scale-invariant loss', () => {
+    // L(θ) = ½‖Aθ̂ − b‖², θ̂ = θ/‖θ‖:
+    // ∇L = (I − θ̂θ̂ᵀ)Aᵀ(Aθ̂ − b)/ρ, and ĝ = ρ ∇L.
+    const r = fc.sample(
+      fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 25, maxLength: 25 }),
+      {
+        seed: 7,
+        numRuns: 1,
+      },
+    )[0]!;
+    const [n, m] = [4, 5];
+    const A = r.slice(0, n * m),
+      b = r.slice(n * m, n * m + m);
+    let theta = [0.3, -1.2, 0.8, 0.5];
+    const eta = 0.3;
+    const grad = (th: number[]): number[] => {
+      const rho = Math.hypot(...th);
+      const u = th.map((x) => x / rho);
+      const res = Array.from(
+        { length: m },
+        (_, i) => u.reduce((s, x, j) => s + A[i * n + j]! * x, 0) - b[i]!,
+      );
+      const v = Array.from({ length: n }, (_, j) => res.reduce((s, x, i) => s + A[i * n + j]! * x, 0));
+      const uv = u.reduce((s, x, j) => s + x * v[j]!, 0);
+      return v.map((x, j) => (x - uv * u[j]!) / rho);
+    };
+    const rho4 = (th: number[]): number => Math.hypot(...th) ** 4;
+    const start = rho4(theta);
+    let bound = start;
+    for (let k = 0; k < 200; k++) {
+      const g = grad(theta);
+      const ghat2 = rho4(theta) ** 0.5 * g.reduce((s, x) => s + x * x, 0);
+      bound += 2 * eta * eta * ghat2;
+      theta = theta.map((x, j) => x - eta * g[j]!);
+      expect(rho4(theta)).toBeGreaterThanOrEqual(bound * (1 - 1e-12));
+    }
+    expect(rho4(theta)).toBeGreaterThan(start);
+  });
 });

@@ -21,8 +21,18 @@ import {
 import type { BlockDeclaration } from '../../declaration/types';
 import type { Derivation, Law, Rendered } from '../../derivation';
 import type { Verdict } from '../../verdict';
-import type { Rule } from '../rule';
+import type { HyperParameter, Rule } from '../rule';
+import { parseRational, fromNumber } from '../../expr/rational';
 import type { DynamicsLaw } from './types';
+
+/**
+ * A hyper-parameter in derived formulas: its value when the rule gave one (the exact decimal the user
+ * wrote, so wd = 0 derives the law without weight decay), else its symbol.
+ */
+export function hyperExpr(p: HyperParameter): Expr {
+  if (p.value === undefined) return sym(p.symbol);
+  return num(parseRational(String(p.value)) ?? fromNumber(p.value));
+}
 
 export const proved = (what: string): Verdict => ({
   kind: 'proved',
@@ -125,7 +135,7 @@ export interface ChargeContext {
   readonly blocks: readonly string[];
   /** The step size η (the symbol eta for gradient flow, which has none). */
   readonly eta: Expr;
-  /** The weight decay λ (0 when the rule has none). */
+  /** The weight decay λ (0 when the rule has none; its value when the rule gives one). */
   readonly lambda: Expr;
   /** The degrees in θ of the charge's terms. */
   readonly degrees: ReadonlySet<number>;
@@ -172,7 +182,8 @@ export function chargeContext(
         : [];
   const blocks = decl.blocks.map((b) => b.name);
   const eta = 'lr' in rule.params ? sym(rule.params.lr.symbol) : sym('eta');
-  const lambda = 'wd' in rule.params ? sym(rule.params.wd.symbol) : num(0);
+  // The step size stays a symbol (continuous forms are series in it); the other values are substituted.
+  const lambda = 'wd' in rule.params ? hyperExpr(rule.params.wd) : num(0);
   const degrees = new Set(Q.map((t) => S.count(t.word, 'block')));
   const homogeneous = degrees.size === 1 ? [...degrees][0]! : undefined;
   const asLetter =

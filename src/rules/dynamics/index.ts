@@ -23,6 +23,7 @@ import { sgdLaws } from './sgd';
 import { momentumLaws } from './momentum';
 import { precondLaws } from './precond';
 import { adamLaws } from './adam';
+import { atStepSize } from './values';
 
 export type { Dynamics, DynamicsLaw, DynamicsData } from './types';
 
@@ -94,6 +95,9 @@ export function deriveDynamics(decl: BlockDeclaration, d: Derivation, rule: Rule
     constraint: c.GC,
     chargeSum: c.Q,
     charge: { statement: `${c.qn} = ${c.S.text(c.Q)}`, kind: charge.data.kind },
-    laws: lawsOf(c, rule),
+    laws: lawsOf(c, rule).map((l) => {
+      const at = atStepSize(l, rule, c.qn);
+      return at ? { ...l, atValues: at } : l;
+    }),
   };
 }

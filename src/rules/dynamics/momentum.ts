@@ -6,15 +6,15 @@ import { type Expr, sym, num, mul, add, sub, neg, pow, substitute, ONE_E } from 
 import { expanded } from '../../expr/normal';
 import { toText, toLatex } from '../../expr/print';
 import type { Rendered } from '../../derivation';
-import { proved, none, tidy, tidyExpr, linearCoefficient, type ChargeContext } from './context';
+import { proved, none, tidy, tidyExpr, linearCoefficient, hyperExpr, type ChargeContext } from './context';
 import type { RuleOf } from '../rule';
 import type { DynamicsLaw } from './types';
 
 export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): DynamicsLaw[] {
   const { S, GC, eta, lambda, homogeneous, quadQ, dgQ, killedByConstraint, qn, withLetters } = c;
   const laws: DynamicsLaw[] = [];
-  const beta = sym(rule.params.beta.symbol),
-    damp = sym(rule.params.dampening.symbol);
+  const beta = hyperExpr(rule.params.beta),
+    damp = hyperExpr(rule.params.dampening);
   if ((homogeneous === 1 || homogeneous === 2) && killedByConstraint) {
     // The continuous limit, derived: v_{k+1} − βv_k = (1 − d)(g + λθ) and θ_{k+1} − θ_k = −η v_{k+1} give
     // (θ_{k+1} − θ_k) − β(θ_k − θ_{k−1}) = −h (g + λθ), h = η(1 − d). Taylor-expanding θ(t ± h) to second

@@ -102,31 +102,46 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
       scales.every((x) => x !== undefined) &&
       scales.every((x) => exactZero(sub(x!, scales[0]!)) === 'zero');
     if (pureScale) {
-      const steady = mul(c2, pow(sub(ONE_E, c0), num(-1)));
-      const st = tidy(steady, [mul(eta, pow(mul(lambda, sub(num(2), mul(eta, lambda))), num(-1)))]);
+      // A steady state exists only where ρ² shrinks by itself (c_Q ≠ 1: weight decay). Without it,
+      // ρ⁴_{k+1} = ρ⁴_k + 2c_G‖ĝ_k‖² + c_G²‖ĝ_k‖⁴/ρ⁴_k
+      //          ≥ ρ⁴_k + 2c_G‖ĝ_k‖²: ρ grows without bound.
+      const decays = exactZero(sub(ONE_E, c0)) !== 'zero';
+      const steady = decays ? mul(c2, pow(sub(ONE_E, c0), num(-1))) : undefined;
+      const st = steady && tidy(steady, [mul(eta, pow(mul(lambda, sub(num(2), mul(eta, lambda))), num(-1)))]);
       laws.push({
         kind: 'dynamics-law',
         id: 'normalisation',
-        title: 'Normalisation as adaptive optimisation: effective learning rate and steady state',
+        title: st
+          ? 'Normalisation as adaptive optimisation: effective learning rate and steady state'
+          : 'Normalisation as adaptive optimisation: effective learning rate, no steady state',
         statement: {
           text:
             `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ` +
             `(${a.text})·ρ²_k + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective ` +
-            `learning rate η/ρ²; steady state ρ⁴ = (${st.text})·‖ĝ‖²`,
+            `learning rate η/ρ²; ` +
+            (st
+              ? `steady state ρ⁴ = (${st.text})·‖ĝ‖²`
+              : `no steady state: ρ⁴_k ≥ ρ⁴_0 + 2(${b.text})·Σ_{j<k} ‖ĝ_j‖², ` +
+                `so ρ grows without bound and the effective learning rate decays`),
           latex:
             `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) ` +
-            `\\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad \\rho^4_\\ast = ` +
-            `\\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`,
+            `\\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad ` +
+            (st
+              ? `\\rho^4_\\ast = \\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`
+              : `\\rho_k^4 \\ge \\rho_0^4 + 2\\left(${b.latex}\\right) \\sum_{j<k} ` +
+                `\\lVert \\hat g_j \\rVert^2`),
         },
-        data: { kind: 'normalisation', cQ: c0, cG: c2, steady },
+        data: { kind: 'normalisation', cQ: c0, cG: c2, ...(steady ? { steady } : {}) },
         verdict: proved(
           'the generator is a pure scaling of every block, so the loss is invariant under θ ↦ sθ and ' +
             'g is homogeneous of degree −1; the exact recursion then closes in ρ²',
         ),
-        note:
-          'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² ' +
-          '(with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every ' +
-          'step and reports ρ⁴ against the prediction',
+        note: st
+          ? 'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² ' +
+            '(with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every ' +
+            'step and reports ρ⁴ against the prediction'
+          : 'the bound follows from the recursion squared (its last term is ≥ 0); `check --rule ' +
+            'sgd(…)` checks g(θ/ρ) = ρ g(θ) at every step',
       });
     }
     // Continuous time t = ηk: Q(t + η) = c_Q Q(t) + c_G Q₂(g) is matched to first order in η by

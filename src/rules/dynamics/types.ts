@@ -31,9 +31,9 @@ export type DynamicsData =
     }
   /**
    * Scale invariance under SGD: ρ = ‖θ_A‖, ĝ = g(θ̂): ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k; steady
-   * state ρ⁴ = steady · ‖ĝ‖².
+   * state ρ⁴ = steady · ‖ĝ‖² (absent when cQ = 1: without weight decay ρ grows without bound).
    */
-  | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady: Expr }
+  | { readonly kind: 'normalisation'; readonly cQ: Expr; readonly cG: Expr; readonly steady?: Expr }
   /**
    * For a constant per-block metric G = diag(γ_B I): Q_G (with symbols γ_B) has ∇Q_G = G X, so θ̇ =
    * −G⁻¹g conserves it.
@@ -62,6 +62,8 @@ export interface DynamicsLaw {
     | 'no-closed-recursion';
   readonly title: string;
   readonly statement: Rendered;
+  /** The statement at the rule's numeric step size (η symbolic in the derivation). */
+  readonly atValues?: Rendered;
   readonly data: DynamicsData;
   readonly verdict: Verdict;
   readonly note?: string;
