@@ -294,6 +294,10 @@ describe('noether check and scan', () => {
     ],
     [['check', 'rescale', '--arch', 'relu:sparkly'], /unknown architecture token 'sparkly'/],
     [['check', 'rescale', '--site', 'nowhere'], /unknown site kind 'nowhere'/],
+    [
+      ['check', 'rescale', '--rule', 'sgd(lr=0.05)', '--site', 'odd-unit'],
+      /--site odd-unit: rescale acts at hidden-unit sites/,
+    ],
     [['check', 'rescale', '--replay', 'abc'], /--replay takes a path/],
     [['scan', 'relu'], /scan needs widths/],
     [['scan', '3-4-1:relu:ce'], /softmax cross-entropy needs at least 2 outputs/],

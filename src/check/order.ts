@@ -10,7 +10,7 @@ import { descend, optimiser } from '../../numeric/optim';
 import fc from 'fast-check';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
-import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
+import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks } from './values';
@@ -91,14 +91,30 @@ function topCurvature(c: NetworkCase): number {
   return lmax;
 }
 
+/**
+ * Where the orders are measured: the site kind (default the declaration's first) and the
+ * architecture (default a smooth 3-4-3 network, batch 6; what --arch fixes replaces the default).
+ */
+interface OrderSite {
+  readonly site?: SiteKind;
+  readonly arch?: ArchConstraints;
+}
+
+const orderArch = (kind: SiteKind, arch: ArchConstraints = {}): ArchConstraints => ({
+  acts: SMOOTH[kind],
+  widths: [3, 4, 3],
+  batch: 6,
+  ...arch,
+});
+
 export function measureOrder(
   decl: BlockDeclaration,
   dyn: Dynamics,
-  opts: { seed?: number; eta?: number; wd?: number; steps?: number } = {},
+  opts: OrderSite & { seed?: number; eta?: number; wd?: number; steps?: number } = {},
 ): OrderReport | undefined {
-  const kind = decl.sites[0];
+  const kind = opts.site ?? decl.sites[0];
   if (!kind) return undefined;
-  const cases = fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), {
+  const cases = fc.sample(siteCase(kind, orderArch(kind, opts.arch)), {
     seed: opts.seed ?? 1,
     numRuns: 8,
   });
@@ -194,14 +210,14 @@ function orderFor(
 export function measureMomentumOrder(
   decl: BlockDeclaration,
   dyn: Dynamics,
-  opts: { seed?: number; beta?: number; dampening?: number; wd?: number } = {},
+  opts: OrderSite & { seed?: number; beta?: number; dampening?: number; wd?: number } = {},
 ): OrderReport | undefined {
-  const kind = decl.sites[0];
+  const kind = opts.site ?? decl.sites[0];
   if (!kind) return undefined;
   const beta = opts.beta ?? 0.5,
     damp = opts.dampening ?? 0,
     wd = opts.wd ?? 0.05;
-  for (const c of fc.sample(siteCase(kind, { acts: SMOOTH[kind], widths: [3, 4, 3], batch: 6 }), {
+  for (const c of fc.sample(siteCase(kind, orderArch(kind, opts.arch)), {
     seed: opts.seed ?? 1,
     numRuns: 8,
   })) {

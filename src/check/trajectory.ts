@@ -12,6 +12,7 @@ import { evaluate, type Batch } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import type { SiteKind } from '../../numeric/sites';
 import { sampleBatch, rowsOf } from '../../numeric/sample';
 import { optimiser, withDecay, descend, type OptimiserSpec } from '../../numeric/optim';
 import type { BlockDeclaration } from '../declaration/types';
@@ -33,7 +34,10 @@ export interface TrajectoryOptions {
   readonly runs?: number;
   /** Steps per trajectory (default 100). */
   readonly steps?: number;
+  /** The architecture of the sampled networks, also for the convergence orders. */
   readonly arch?: ArchConstraints;
+  /** The site kinds to follow (default: every site kind of the declaration). */
+  readonly sites?: readonly SiteKind[];
   /** Called after each trajectory: `done` of `total`, and what is being done. */
   readonly progress?: Progress;
 }
@@ -151,10 +155,11 @@ export function checkTrajectories(
   let steadyState: TrajectoryReport['steadyState'];
   const ev = new WordEvaluator();
 
+  const kinds = opts.sites ?? decl.sites;
   let done = 0;
-  for (const kind of decl.sites) {
+  for (const kind of kinds) {
     for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
-      opts.progress?.(++done, runs * decl.sites.length, `trajectories at ${kind} sites`);
+      opts.progress?.(++done, runs * kinds.length, `trajectories at ${kind} sites`);
       const r = rng(c.seed ^ 0x27d4eb2d);
       const hyper = hyperValues(rule, r);
       const res = runCase(decl, dyn, c, hyper, steps, r, ev, laws, !first);
@@ -206,10 +211,11 @@ export function checkTrajectories(
           };
     return { id: l.id, title: l.title, statement: l.statement.text, verdict };
   });
+  const where = { seed, ...(kinds[0] ? { site: kinds[0] } : {}), ...(opts.arch ? { arch: opts.arch } : {}) };
   const order = dyn.laws.some((l) => l.id === 'continuous-form')
-    ? measureOrder(decl, dyn, { seed })
+    ? measureOrder(decl, dyn, where)
     : dyn.laws.some((l) => l.id === 'oscillator')
-      ? measureMomentumOrder(decl, dyn, { seed })
+      ? measureMomentumOrder(decl, dyn, where)
       : undefined;
   const orderVerdict = order ? verdictOfOrder(order, seed) : undefined;
   const metricLaw = dyn.laws.find((l) => l.data.kind === 'metric-charge');
@@ -231,7 +237,7 @@ export function checkTrajectories(
           ? { kind: 'trace' as const, sum: metricLaw.data.sum }
           : { kind: 'matrix' as const, sum: metricLaw.data.sum },
     };
-    for (const kind of decl.sites) {
+    for (const kind of kinds) {
       for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: Math.max(runs, 5) })) {
         const r = rng(c.seed ^ 0x165667b1);
         const metric = Object.fromEntries(decl.blocks.map((b) => [b.name, 0.5 + 1.5 * r.next()]));

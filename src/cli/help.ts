@@ -81,8 +81,9 @@ mirror it also compares the predicted attraction threshold with what gradient de
 threshold experiment and the noise criterion run on 50 sampled networks after the laws hold.
 With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
-derived per-step laws at every step; --export FILE.csv|.json writes the first trajectory
-(charge observed vs predicted).
+derived per-step laws at every step; the convergence orders of the continuous forms are measured on
+a smooth 3-4-3 network at the first site kind, or on what --arch and --site fix; --export
+FILE.csv|.json writes the first trajectory (charge observed vs predicted).
 --model FILE.onnx samples networks of the model's architecture; with --weights the laws are checked
 at the model's own weights (batches and sites sampled). --save-case FILE.json writes a refuted
 law's network (parameters by tensor name, batch, site) for replay outside the toolkit.

@@ -378,3 +378,23 @@ describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
     expect(rho4(theta)).toBeGreaterThan(start);
   });
 });
+
+describe('--arch and --site with a rule: trajectories and convergence orders where the user asks', () => {
+  it('the orders are measured on the given architecture, at the given site kind', () => {
+    const { decl, d } = dyn('scale', 'sgd(lr=0.05, wd=0.01)');
+    const rep = checkTrajectories(decl, d, {
+      runs: 2,
+      steps: 10,
+      sites: ['normalised-layer'],
+      arch: { widths: [4, 6, 5, 3] },
+    });
+    expect(rep.trajectory.architecture).toMatch(/^4-6-5-3:/);
+    expect(rep.trajectory.site).toMatch(/^layer \d+$/);
+    expect(rep.order?.architecture).toMatch(/^4-6-5-3:/);
+    expect(rep.order?.site).toMatch(/^layer \d+$/);
+    // By default: every site kind, and the orders on the smooth 3-4-3 network of the first.
+    const all = checkTrajectories(decl, d, { runs: 2, steps: 10 });
+    expect(all.order?.architecture).toMatch(/^3-4-3:/);
+    expect(all.order?.site).toMatch(/unit/);
+  });
+});

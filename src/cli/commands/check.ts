@@ -257,9 +257,13 @@ function ruleCheck(
     );
   if (decl.kind !== 'block')
     throw new UsageError('--rule works with block-level declarations (their charges are width-independent)');
-  if (s.site !== undefined)
-    throw new UsageError('--site is not available with --rule (trajectories use every site kind)');
+  if (s.site !== undefined && !(decl.sites as readonly string[]).includes(s.site))
+    throw new UsageError(
+      `--site ${excerpt(s.site)}: ${decl.name} acts at ${decl.sites.join(', ')} sites ` +
+        '(--rule follows its charge there)',
+    );
   return C.checkRule(decl, rule, {
+    ...(s.site !== undefined ? { sites: [s.site as SiteKind] } : {}),
     seed: s.seed,
     runs: s.runs ?? 10,
     steps: s.steps ?? 100,
