@@ -1,8 +1,8 @@
 /**
  * The WebAssembly SIMD kernels (numeric/kernels.wat, assembled into kernels.wasm next to this
  * module by scripts/build-wasm.js): the three products of numeric/linalg.ts with results identical
- * bit for bit to the plain-JavaScript loops there — same operations, same order per entry — at
- * 5–20 times their speed on large layers (register tiles over packed panels).
+ * bit for bit (NaN payloads aside) to the plain-JavaScript loops there — same operations, same
+ * order per entry — at 5–20 times their speed on large layers (register tiles over packed panels).
  *
  * Operands live in the module's memory. An evaluation that runs inside `withArena` allocates its
  * matrices there (linalg's `mat` asks `arenaArray`), so the products read and write them in place;

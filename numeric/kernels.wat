@@ -1,7 +1,8 @@
 ;; The three matrix products of a dense layer (numeric/linalg.ts), in WebAssembly SIMD (f64x2).
 ;;
 ;; Every product computes each entry with the same float64 operations in the same order as the
-;; plain-JavaScript kernels in numeric/linalg.ts, so the results are identical bit for bit: the two
+;; plain-JavaScript kernels in numeric/linalg.ts, so the results are identical bit for bit (the sign
+;; of a NaN aside: V8 may order a scalar add's operands differently, which only NaN shows): the two
 ;; lanes of a vector hold two *independent* entries (two consecutive columns of C), never two
 ;; partial sums of one entry. What changes is only the loop order around those per-entry sums.
 ;;

@@ -2,7 +2,8 @@
  * Dense float64 matrices (row-major Float64Array) and the three products a dense layer needs,
  * each written so that its inner loop runs over contiguous memory. Products large enough to repay
  * the copies run on the WebAssembly SIMD kernels (numeric/kernels.ts), whose results are identical
- * bit for bit to the JavaScript loops here (`jsKernels`, kept as the reference and the fallback).
+ * bit for bit (NaN payloads aside) to the JavaScript loops here (`jsKernels`, kept as the
+ * reference and the fallback).
  */
 import { arenaArray, simdAddAB, simdAddAtB, simdMulABt } from './kernels';
 
@@ -28,28 +29,33 @@ export const mat = (rows: number, cols: number, data?: Float64Array): Mat => ({
  */
 const SIMD_MIN_WORK = 4096;
 
+/**
+ * Whether a product goes to the WebAssembly kernels: enough work, and not a C under four rows or
+ * columns summed over few steps — every 4×4 tile would be partial and go through the kernels'
+ * scalar edge path (measured 2–9× slower than the JavaScript loop for 1×4096 outputs of 1 step).
+ */
+const simd = (rows: number, cols: number, steps: number): boolean =>
+  rows * cols * steps >= SIMD_MIN_WORK && (steps >= 32 || (rows >= 4 && cols >= 4));
+
 /** A zeroed vector of n entries, in the open kernel arena when there is one (as `mat`). */
 export const zeros = (n: number): Float64Array => arenaArray(n) ?? new Float64Array(n);
 
 /** C = A Bᵀ (A: n×k, B: m×k → n×m), optionally accumulated into C. */
 export function mulABt(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {
-  const work = A.rows * B.rows * A.cols;
-  if (work >= SIMD_MIN_WORK && simdMulABt(A.data, B.data, C.data, A.rows, B.rows, A.cols, accumulate))
+  if (simd(A.rows, B.rows, A.cols) && simdMulABt(A.data, B.data, C.data, A.rows, B.rows, A.cols, accumulate))
     return C;
   return mulABtJs(A, B, C, accumulate);
 }
 
 /** C += Aᵀ B (A: n×m, B: n×k → m×k). */
 export function addAtB(A: Mat, B: Mat, C: Mat): Mat {
-  const work = A.rows * A.cols * B.cols;
-  if (work >= SIMD_MIN_WORK && simdAddAtB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
+  if (simd(A.cols, B.cols, A.rows) && simdAddAtB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
   return addAtBJs(A, B, C);
 }
 
 /** C += A B (A: n×m, B: m×k → n×k). */
 export function addAB(A: Mat, B: Mat, C: Mat): Mat {
-  const work = A.rows * A.cols * B.cols;
-  if (work >= SIMD_MIN_WORK && simdAddAB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
+  if (simd(A.rows, B.cols, A.cols) && simdAddAB(A.data, B.data, C.data, A.rows, A.cols, B.cols)) return C;
   return addABJs(A, B, C);
 }
 

@@ -110,8 +110,9 @@ export class ArchitectureError extends UserInputError {
  * The largest network built (`check --arch`, `scan`). Sites are built one at a time, on demand, so
  * the work per sampled network is linear in its parameters (a few parameter-sized vectors for the
  * gradient, H v and their rounding bounds). Measured single-threaded: 4-100000-3 (800,003
- * parameters) `scan` 0.3 s / 70 MB and `check rescale --runs 1` 1 s / 170 MB; 2000-2000-10
- * (4 million) `check translation --runs 1` 12 s / 470 MB. Laws that form n × n matrices (gl at a
+ * parameters) `scan` 0.13 s / 57 MB and `check rescale --runs 1` 1 s / 243 MB; 2000-2000-10
+ * (4 million) `check translation --runs 1` 2.3 s / 549 MB (an evaluation's arena in the kernels'
+ * memory holds all its matrices until it returns, and that memory does not shrink). Laws that form n × n matrices (gl at a
  * layer of n units) have their own limit (src/check/values.ts).
  */
 export const NETWORK_LIMITS = {
@@ -434,8 +435,9 @@ export function evaluate(
 ): Evaluation {
   const { spec } = net;
   const { into } = opts;
-  if (into && Object.values(into).some((a: Float64Array) => a.length !== net.size))
-    throw new Error('internal: output arrays do not match the network');
+  const outputs = into ? Object.values(into).filter((a): a is Float64Array => a !== undefined) : [];
+  if (outputs.some((a) => a.length !== net.size) || new Set(outputs).size !== outputs.length)
+    throw new Error('internal: output arrays do not match the network, or are the same array');
   if (theta.length !== net.size)
     throw new Error(`internal: θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size)
@@ -451,9 +453,16 @@ export function evaluate(
   const B = batch.X.rows;
   // Every matrix of the evaluation in the kernels' memory, where the products use it in place; an
   // estimate — past it, matrices are allocated on the heap and copied around the products.
+  // θ, ∇L (and v, H v; with bounds their bounds and the weights' magnitudes), the activations, and
+  // the scratch of the largest product (A B packs a layer's weights: 32·m·(⌈B/4⌉ + ⌈k/4⌉) bytes).
   const widths = spec.widths.reduce((s, w) => s + w, 0);
-  const vectors = 2 + (v ? 2 : 0) + (opts.bound ? 4 : 0);
-  const bytes = 8 * (vectors * net.size + 48 * B * widths) + 16 * B * Math.max(...spec.widths) + 65536;
+  const vectors = 2 + (v ? 2 : 0) + (opts.bound ? 3 + (v ? 3 : 0) : 0);
+  let scratch = 0;
+  for (let l = 1; l < spec.widths.length; l++) {
+    const [k, m] = [spec.widths[l - 1]!, spec.widths[l]!];
+    scratch = Math.max(scratch, 32 * m * (Math.ceil(B / 4) + Math.ceil(k / 4)), 32 * k * Math.ceil(B / 4));
+  }
+  const bytes = 8 * (vectors * net.size + 48 * B * widths) + scratch + 65536;
   return withArena(bytes, () => {
     const inArena = (x: Float64Array): Float64Array => {
       const a = arenaArray(x.length, false);

@@ -171,5 +171,11 @@ describe("an evaluation's arena", () => {
     expect(() => evaluate(net, theta, batch, v, { into: { grad: new Float64Array(3) } })).toThrow(
       /output arrays/,
     );
+    // The same array for two results would return H v as the gradient.
+    const one = new Float64Array(net.size);
+    expect(() => evaluate(net, theta, batch, v, { into: { grad: one, hv: one } })).toThrow(/same array/);
+    // A member given as undefined is absent.
+    const grad = new Float64Array(net.size);
+    expect(evaluate(net, theta, batch, v, { into: { grad, hv: undefined } as never }).grad).toBe(grad);
   });
 });
