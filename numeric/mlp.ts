@@ -112,8 +112,8 @@ export class ArchitectureError extends UserInputError {
  * gradient, H v and their rounding bounds). Measured single-threaded: 4-100000-3 (800,003
  * parameters) `scan` 0.13 s / 57 MB and `check rescale --runs 1` 1 s / 243 MB; 2000-2000-10
  * (4 million) `check translation --runs 1` 2.3 s / 549 MB (an evaluation's arena in the kernels'
- * memory holds all its matrices until it returns, and that memory does not shrink). Laws that form n × n matrices (gl at a
- * layer of n units) have their own limit (src/check/values.ts).
+ * memory holds all its matrices until it returns, and that memory does not shrink). Laws that
+ * form n × n matrices (gl at a layer of n units) have their own limit (src/check/values.ts).
  */
 export const NETWORK_LIMITS = {
   /** Widths (input, hidden…, output). */
