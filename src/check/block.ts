@@ -10,6 +10,7 @@
  * Sampling is fast-check's: a failure is reported with its seed and path, and `--replay path`
  * re-runs exactly the failing case.
  */
+import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { dot } from '../../numeric/linalg';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
@@ -152,11 +153,28 @@ export function checkDeclaration(
     statement: l.statement.text,
     verdict: siteVerdict(run, l, kinds, seed, 'exact float64 gradients and Hessian-vector products'),
   }));
+  // Once the laws hold pointwise: the charge along a few integrated flows (not when replaying a case).
+  const charge = checkable.find((l) => l.id === 'charge' || l.id === 'charge-matrix');
+  const perKind = opts.flowRuns ?? 3;
+  const widths = opts.arch?.widths;
+  const size = widths ? widths.slice(1).reduce((s, w, i) => s + (widths[i]! + 1) * w, 0) : 0;
+  const flow: BlockCheckReport['flow'] =
+    !charge || perKind === 0 || run.counterexample || opts.replay !== undefined
+      ? undefined
+      : opts.flowRuns === undefined && size > FLOW_DEFAULT_PARAMETERS
+        ? {
+            kind: 'flow-not-run',
+            reason:
+              `about ${size} parameters, above the ${FLOW_DEFAULT_PARAMETERS} up to which the flow is ` +
+              'integrated by default (--flow N integrates it from N networks per site kind)',
+          }
+        : flowCheck(decl, charge, kinds, opts, perKind);
   return {
     kind: 'block-check',
     ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),
+    ...(flow ? { flow } : {}),
     verdict: laws.length
-      ? weakest(laws.map((l) => l.verdict))
+      ? weakest([...laws.map((l) => l.verdict), ...(flow?.kind === 'flow' ? [flow.verdict] : [])])
       : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
   };
 }

@@ -16,6 +16,8 @@ export interface Drift {
   /** Integrator steps taken: its global error grows at most linearly in them. */
   readonly steps: number;
   readonly time: number;
+  /** How far the site's parameters moved, relative to their norm (0: at rest, e.g. a dead unit). */
+  readonly moved: number;
 }
 
 /**
@@ -73,7 +75,15 @@ export function chargeDrift(
     if (!r.completed) return undefined;
     const [q0, q1] = [measure(c.theta), measure(r.y)];
     const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
-    return { relative: diff / (q0.bound + q1.bound || 1e-300), steps: r.steps, time };
+    let d2 = 0,
+      n2 = 0;
+    for (const b of decl.blocks)
+      for (const i of c.site.views[b.name]!.index) {
+        d2 += (r.y[i]! - c.theta[i]!) ** 2;
+        n2 += c.theta[i]! ** 2;
+      }
+    const moved = n2 > 0 ? Math.sqrt(d2 / n2) : Math.sqrt(d2);
+    return { relative: diff / (q0.bound + q1.bound || 1e-300), steps: r.steps, time, moved };
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
     throw err;

@@ -1,4 +1,5 @@
 /** The records `noether check` returns: options, per-law results, counterexamples, reports. */
+import type { FlowCheck, FlowNotRun } from './flow';
 import type { Progress } from './progress';
 import type { SiteKind } from '../../numeric/sites';
 import type { ArchConstraints } from '../../numeric/arbitraries';
@@ -24,6 +25,8 @@ export interface CheckOptions {
   readonly progress?: Progress;
   /** Worker threads to evaluate sampled networks on (default 1); the report is the same for any number. */
   readonly jobs?: number;
+  /** Gradient-flow trajectories per site kind along which a charge's drift is measured (default 3; 0: none). */
+  readonly flowRuns?: number;
 }
 
 /** One law's result in a network check: which law, its statement, and the verdict over every sampled case. */
@@ -67,6 +70,8 @@ interface NetworkCheck {
 /** A continuous block-level symmetry's laws on sampled networks. */
 export interface BlockCheckReport extends NetworkCheck {
   readonly kind: 'block-check';
+  /** The charge's drift along integrated gradient flow (once the laws held pointwise). */
+  readonly flow?: FlowCheck | FlowNotRun;
 }
 
 /** A block-level mirror's laws on sampled networks, and the experiments its set supports. */

@@ -28,6 +28,11 @@ export const OPTIONS = {
   site: { type: 'string', arg: 'KIND', help: 'check one site kind only' },
   replay: { type: 'string', arg: 'PATH', help: 're-run one failing case (the path a counterexample prints)' },
   steps: { type: 'string', arg: 'N', help: 'steps per trajectory with --rule (default 100)' },
+  flow: {
+    type: 'string',
+    arg: 'N',
+    help: 'gradient-flow trajectories per site kind along which a charge is integrated (default 3; 0: none)',
+  },
   export: {
     type: 'string',
     arg: 'FILE',
@@ -101,6 +106,7 @@ export const COMMAND_OPTIONS = {
       'progress',
       'quiet',
       'jobs',
+      'flow',
     ],
     formats: ['text', 'markdown', 'json'],
   },

@@ -66,13 +66,16 @@ Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …
   check:
     `usage: noether check <name|file|->... [--arch SPEC | --model FILE.onnx [--weights]] [--site KIND] ` +
     `[--runs N] [--seed S] [--format text|markdown|json] [--replay PATH] [--save-case FILE.json] ` +
-    `[--jobs N|auto] [--progress]
+    `[--jobs N|auto] [--flow N] [--progress]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
 names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:
 the gradient constraint, the Hessian constraint and the charge's conservation (dQ/dt = 0 under
 gradient flow), each to a relative residual of 1e-10. --runs is networks per site kind (default
-100). A failure prints a replay command that reproduces the exact case. The same seed gives the
+100). Then the charge is followed along gradient flow itself, integrated (adaptive RK45, rtol
+1e-10) from --flow networks per site kind (default 3; 0: none): a drift within the integrator's
+error (1e-10 per step) is verified, a thousand times that refuted, in between inconclusive.
+A failure prints a replay command that reproduces the exact case. The same seed gives the
 same output, whatever --jobs (worker threads for the sampled networks of a block-level check).
 SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
 For a concrete declaration, check evaluates every law at --runs random points; for a concrete

@@ -27,6 +27,13 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
         `${i + 1}. ${l.title}  [${l.parameter}]\n   ${l.statement}\n   verdict: ${describeVerdict(l.verdict)}`,
     ),
   ];
+  if (r.kind === 'block-check' && r.flow?.kind === 'flow') {
+    const f = r.flow;
+    out.push('', `${r.laws.length + 1}. ${f.law}`, `   verdict: ${describeVerdict(f.verdict)}`);
+  }
+  if (r.kind === 'block-check' && r.flow?.kind === 'flow-not-run')
+    out.push('', `the charge along the integrated flow: not run (${r.flow.reason})`);
+
   if (r.counterexample) {
     const c = r.counterexample;
     out.push(

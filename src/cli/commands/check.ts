@@ -38,6 +38,8 @@ interface CheckSettings {
   readonly replay: string | undefined;
   readonly rule: Rule | undefined;
   readonly steps: number | undefined;
+  /** Gradient-flow trajectories per site kind for a charge's drift (--flow). */
+  readonly flow: number | undefined;
   readonly exportTo: string | undefined;
   /** Where to write a refuted network check's failing case (--save-case). */
   readonly saveCase: string | undefined;
@@ -80,6 +82,9 @@ function settings(p: Parsed): CheckSettings {
     throw new UsageError('--export needs --rule (it writes a trajectory)');
   if (ruleText !== undefined && replay !== undefined)
     throw new UsageError('--replay replays a network check, not --rule');
+  const flow = intOption(p, 'flow', 0, 1000);
+  if (ruleText !== undefined && flow !== undefined)
+    throw new UsageError('--flow integrates gradient flow in a network check, not --rule');
   if (flag(p, 'quiet') && optionValue(p, 'format') !== undefined)
     throw new UsageError('--quiet prints one summary line per input; it cannot be combined with --format');
   const archText = archOrModel(p, 'check');
@@ -105,6 +110,7 @@ function settings(p: Parsed): CheckSettings {
     replay,
     rule: ruleText === undefined ? undefined : parseRuleOption(ruleText),
     steps,
+    flow,
     exportTo,
     saveCase: optionValue(p, 'save-case'),
     quiet: flag(p, 'quiet'),
@@ -218,6 +224,7 @@ function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress:
     ...(s.site ? { sites: [s.site as SiteKind] } : {}),
     ...(s.replay ? { replay: s.replay } : {}),
     ...(s.jobs > 1 ? { jobs: s.jobs } : {}),
+    ...(s.flow !== undefined ? { flowRuns: s.flow } : {}),
   };
   if (s.replay !== undefined) replayable(decl, opts, s.replay);
   return decl.kind === 'block' ? C.checkDeclaration(decl, opts) : C.checkBlockMirror(decl, opts);
