@@ -114,6 +114,7 @@ export type {
   TrajectoryPoint,
 } from './check/trajectory';
 export type { Drift } from './check/drift';
+export type { FlowCheck, FlowNotRun } from './check/flow';
 export type { OrderReport } from './check/order';
 export type { NetworkCollapseReport, NetworkCollapseSample } from './mirror/threshold';
 export type { NoiseReport, NoiseSample } from './mirror/noise';
