@@ -325,6 +325,17 @@ describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
     expect(at(cont.data.source, { eta: 0.3 })).toBeCloseTo(0.3, 14);
   });
 
+  it('gradient flow with wd = 0 conserves the charge: rate exactly 0, stated as conserved', () => {
+    const l = law(dyn('rescale', 'gf(wd=0)').d, 'continuous-decay');
+    if (l.data.kind !== 'decay') throw new Error('decay expected');
+    expect(at(l.data.rate, {})).toBe(0);
+    expect(l.statement.text).toMatch(/conserved/);
+    const decays = law(dyn('rescale', 'gf(wd=0.1)').d, 'continuous-decay');
+    if (decays.data.kind !== 'decay') throw new Error('decay expected');
+    // D_θ Q = 2Q for the quadratic charge: rate 2λ.
+    expect(at(decays.data.rate, {})).toBeCloseTo(0.2, 15);
+  });
+
   it('no steady state is claimed where none exists (wd = 0), and one is where it does', () => {
     const none = law(dyn('scale', 'sgd(lr=0.1, wd=0)').d, 'normalisation');
     if (none.data.kind !== 'normalisation') throw new Error('normalisation expected');
