@@ -21,15 +21,23 @@ export interface Drift {
 }
 
 /**
- * Follow gradient flow θ̇ = −∇L on the case's batch with the adaptive integrator (rtol) and measure
- * how much a charge moved. Undefined when the network is degenerate or the flow is too stiff for
- * maxSteps. T defaults to the time in which θ would move by a third of its norm at the initial speed.
+ * Follow gradient flow θ̇ = −∇L (with `decay`: −(∇L + λθ)) on the case's batch with the adaptive
+ * integrator (rtol) and measure how much a charge moved (from e^{−rate·T} Q(0) with `decay`).
+ * Undefined when the network is degenerate or the flow is too stiff for maxSteps. T defaults to the
+ * time in which θ would move by a third of its norm at the initial speed.
  */
 export function chargeDrift(
   decl: BlockDeclaration,
   charge: Pick<Law, 'data' | 'parameter' | 'id'>,
   c: NetworkCase,
-  opts: { rtol?: number; time?: number; maxSteps?: number; metric?: Readonly<Record<string, number>> } = {},
+  opts: {
+    rtol?: number;
+    time?: number;
+    maxSteps?: number;
+    metric?: Readonly<Record<string, number>>;
+    /** Weight decay λ in the flow, θ̇ = −(∇L + λθ), and the rate at which the charge then decays. */
+    decay?: { readonly wd: number; readonly rate: number };
+  } = {},
 ): Drift | undefined {
   const rtol = opts.rtol ?? 1e-10;
   const dims = resolveDims(decl, c);
@@ -61,8 +69,9 @@ export function chargeDrift(
     const speed = Math.sqrt(dot(g0, g0)),
       size = Math.sqrt(dot(c.theta, c.theta));
     const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
+    const wd = opts.decay?.wd ?? 0;
     const r = integrate(
-      (_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -x * inverse[i]!),
+      (_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -(x + wd * th[i]!) * inverse[i]!),
       c.theta,
       0,
       time,
@@ -74,7 +83,9 @@ export function chargeDrift(
     );
     if (!r.completed) return undefined;
     const [q0, q1] = [measure(c.theta), measure(r.y)];
-    const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (x - q1.value[i]!) ** 2, 0));
+    // Conserved, or decayed by e^{−rate·T} (gradient flow with weight decay).
+    const factor = Math.exp(-(opts.decay?.rate ?? 0) * time);
+    const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (factor * x - q1.value[i]!) ** 2, 0));
     let d2 = 0,
       n2 = 0;
     for (const b of decl.blocks)

@@ -37,8 +37,9 @@ export function renderDynamics(d: Dynamics, format: Format): string {
 export function renderTrajectories(r: TrajectoryReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   const out = [
-    `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ${r.steps} steps, ` +
-      `random minibatches; seed ${r.seed}` +
+    `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ` +
+      (r.steps === 0 ? 'the integrated flow' : `${r.steps} steps, random minibatches`) +
+      `; seed ${r.seed}` +
       (r.skipped
         ? `; ${r.skipped} trajector${r.skipped === 1 ? 'y' : 'ies'} skipped (degenerate or diverged)`
         : ''),

@@ -14,7 +14,7 @@ import { checkTrajectories } from '../../src/check/trajectory';
 import { measureOrder, measureMomentumOrder } from '../../src/check/order';
 import { parseRule } from '../../src/rules/rule';
 import { compile } from '../../src/expr/evaluate';
-import type { Expr } from '../../src/expr/ast';
+import { num, type Expr } from '../../src/expr/ast';
 import type { BlockDeclaration } from '../../src/declaration/types';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
 
@@ -334,6 +334,17 @@ describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
     if (decays.data.kind !== 'decay') throw new Error('decay expected');
     // D_θ Q = 2Q for the quadratic charge: rate 2λ.
     expect(at(decays.data.rate, {})).toBeCloseTo(0.2, 15);
+  });
+
+  it('gradient flow with weight decay: Q(T) = e^{−2λT}Q(0) on the integrated flow; a wrong rate is refuted', () => {
+    const { decl, d } = dyn('rescale', 'gf(wd=0.1)');
+    const rep = checkTrajectories(decl, d, { runs: 3 });
+    expect(rep.laws.map((l) => l.verdict.kind)).toEqual(['numerically-verified']);
+    const l = law(d, 'continuous-decay');
+    if (l.data.kind !== 'decay') throw new Error('decay expected');
+    const wrong = { ...l, data: { ...l.data, rate: num({ n: 3n, d: 10n }) } };
+    const bad = checkTrajectories(decl, { ...d, laws: [wrong] }, { runs: 3 });
+    expect(bad.laws.map((x) => x.verdict.kind)).toEqual(['refuted']);
   });
 
   it('no steady state is claimed where none exists (wd = 0), and one is where it does', () => {
