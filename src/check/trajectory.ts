@@ -104,6 +104,16 @@ export interface TrajectoryReport {
   readonly verdict: Verdict;
 }
 
+/** The dynamics' charge as a law a flow can follow (chargeDrift). */
+const chargeOf = (dyn: Dynamics) => ({
+  id: 'charge' as const,
+  parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a',
+  data:
+    dyn.charge.kind === 'trace'
+      ? { kind: 'trace' as const, sum: dyn.chargeSum }
+      : { kind: 'matrix' as const, sum: dyn.chargeSum },
+});
+
 /** Numeric hyper-parameters: the rule's values, else sampled (stable, small steps). */
 function hyperValues(rule: Rule, r: Rng): Record<string, number> {
   const sample: Record<string, () => number> = {
@@ -225,14 +235,7 @@ export function checkTrajectories(
   let metricCharge: TrajectoryReport['metricCharge'];
   let metricVerdict: Verdict | undefined;
   if (metricLaw && metricLaw.data.kind === 'metric-charge') {
-    const plain = {
-      id: 'charge' as const,
-      parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a',
-      data:
-        dyn.charge.kind === 'trace'
-          ? { kind: 'trace' as const, sum: dyn.chargeSum }
-          : { kind: 'matrix' as const, sum: dyn.chargeSum },
-    };
+    const plain = chargeOf(dyn);
     const weighted = {
       ...plain,
       data:
@@ -543,14 +546,7 @@ function decayVerdict(
   opts: TrajectoryOptions,
 ): Verdict {
   const seed = opts.seed ?? 1;
-  const charge = {
-    id: 'charge' as const,
-    parameter: dyn.charge.kind === 'matrix' ? 'E' : 'a',
-    data:
-      dyn.charge.kind === 'trace'
-        ? { kind: 'trace' as const, sum: dyn.chargeSum }
-        : { kind: 'matrix' as const, sum: dyn.chargeSum },
-  };
+  const charge = chargeOf(dyn);
   let count = 0,
     worstPerStep = 0,
     worstRatio = 0,

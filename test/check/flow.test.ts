@@ -7,7 +7,7 @@ import { loadCatalog } from '../../src/catalog';
 import { deriveBlock } from '../../src/derive/block';
 import { flowCheck, FLOW_RTOL } from '../../src/check/flow';
 import type { BlockDeclaration } from '../../src/declaration/types';
-import { main } from '../../src/cli/main';
+import { runCli } from '../helpers/cli';
 
 const rescale = loadCatalog('rescale') as BlockDeclaration;
 const charge = deriveBlock(rescale).laws.find((l) => l.id === 'charge')!;
@@ -29,19 +29,7 @@ describe('the charge along integrated gradient flow', () => {
 });
 
 describe('--flow', () => {
-  const run = (...args: string[]): { code: number; out: string; err: string } => {
-    let out = '',
-      err = '';
-    const code = main(args, {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        err += t;
-      },
-    });
-    return { code, out, err };
-  };
+  const run = runCli;
   it('adds the integrated-flow law to a block check, and 0 leaves it out', () => {
     const withFlow = run('check', 'rescale', '--runs', '20', '--flow', '2');
     expect(withFlow.code).toBe(0);
