@@ -157,7 +157,8 @@ export function checkDeclaration(
   const charge = checkable.find((l) => l.id === 'charge' || l.id === 'charge-matrix');
   const perKind = opts.flowRuns ?? 3;
   const widths = opts.arch?.widths;
-  const size = widths ? widths.slice(1).reduce((s, w, i) => s + (widths[i]! + 1) * w, 0) : 0;
+  const bias = opts.arch?.bias === false ? 0 : 1;
+  const size = widths ? widths.slice(1).reduce((s, w, i) => s + (widths[i]! + bias) * w, 0) : 0;
   const flow: BlockCheckReport['flow'] =
     !charge || perKind === 0 || run.counterexample || opts.replay !== undefined
       ? undefined

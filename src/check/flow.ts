@@ -23,18 +23,25 @@ import type { CheckOptions } from './report';
 export const FLOW_RTOL = 1e-10;
 /** A drift beyond this many times the integrator's allowance is a refutation. */
 export const FLOW_REFUTE = 1e3;
-/** Integrator steps per trajectory at most (a flow too stiff for them is skipped and counted). */
-const FLOW_MAX_STEPS = 1500;
-/** A site whose parameters moved less than this (relative) is at rest (a dead unit): not evidence. */
+/**
+ * Integrator steps per trajectory at most (a flow too stiff for them is skipped and counted); each
+ * step takes six gradients. ReLU flows, stiff at their kinks, mostly end here, so the budget is
+ * what bounds the check's cost.
+ */
+const FLOW_MAX_STEPS = 400;
+/**
+ * A site whose parameters moved less than this (relative), with the charge within the allowance, is
+ * at rest (its gradient is zero, e.g. a dead unit): no evidence either way.
+ */
 const AT_REST = 1e-6;
 /** Sampled networks tried per trajectory wanted. */
-const CANDIDATES = 4;
+const CANDIDATES = 2;
 
 /**
  * Above this many parameters the flow is integrated only when asked for (--flow N): its thousands of
  * gradient evaluations per trajectory would dominate the check.
  */
-export const FLOW_DEFAULT_PARAMETERS = 20_000;
+export const FLOW_DEFAULT_PARAMETERS = 5_000;
 
 /** The integrated-flow check of a charge. */
 export interface FlowCheck {
@@ -53,7 +60,7 @@ export interface FlowCheck {
 
 /**
  * Integrate gradient flow from `perKind` sampled networks at each site kind and judge the charge's
- * drift (see the module comment); inconclusive when nothing could be integrated.
+ * drift (see the module comment); not run when no flow could be judged.
  */
 export function flowCheck(
   decl: BlockDeclaration,
@@ -61,7 +68,7 @@ export function flowCheck(
   kinds: readonly SiteKind[],
   opts: CheckOptions,
   perKind: number,
-): FlowCheck {
+): FlowCheck | FlowNotRun {
   const seed = opts.seed ?? 1;
   let trajectories = 0,
     skipped = 0,
@@ -82,13 +89,13 @@ export function flowCheck(
         skipped++;
         continue;
       }
-      if (r.moved < AT_REST) {
+      const ratio = r.relative / (FLOW_RTOL * Math.max(1, r.steps));
+      if (r.moved < AT_REST && ratio <= 1) {
         atRest++;
         continue;
       }
       trajectories++;
       here++;
-      const ratio = r.relative / (FLOW_RTOL * r.steps);
       if (ratio > worstRatio) [worstRatio, worstDrift, worstSteps] = [ratio, r.relative, r.steps];
       if (ratio > 1 && (!failure || ratio > failure.ratio))
         failure = {
@@ -102,48 +109,48 @@ export function flowCheck(
     }
   }
   const title = `${charge.title}, along the integrated flow`;
+  if (trajectories === 0)
+    return {
+      kind: 'flow-not-run',
+      reason:
+        `no sampled flow could be judged: ${skipped} degenerate or too stiff for ${FLOW_MAX_STEPS} ` +
+        `integrator steps, ${atRest} with a zero gradient at the site`,
+    };
   const verdict: Verdict =
-    trajectories === 0
+    failure && failure.ratio > FLOW_REFUTE
       ? {
-          kind: 'inconclusive',
-          reason:
-            `no trajectory moved the site: ${skipped} degenerate or too stiff, ` +
-            `${atRest} with the site at rest (dead units)`,
+          kind: 'refuted',
+          why:
+            `the charge moved by ${failure.drift.toExponential(2)} (relative) along gradient flow at ` +
+            `${failure.where}: ${failure.ratio.toExponential(1)} times the integrator's error allowance`,
+          counterexample: {
+            kind: 'sample',
+            where: failure.where,
+            values: { relativeDrift: failure.drift, integratorSteps: failure.steps },
+            relativeResidual: failure.drift,
+            seed,
+          },
         }
-      : failure && failure.ratio > FLOW_REFUTE
+      : failure
         ? {
-            kind: 'refuted',
-            why:
-              `the charge moved by ${failure.drift.toExponential(2)} (relative) along gradient flow at ` +
-              `${failure.where}: ${failure.ratio.toExponential(1)} times the integrator's error allowance`,
-            counterexample: {
-              kind: 'sample',
-              where: failure.where,
-              values: { relativeDrift: failure.drift, integratorSteps: failure.steps },
-              relativeResidual: failure.drift,
-              seed,
-            },
+            kind: 'inconclusive',
+            reason:
+              `the charge moved by ${failure.drift.toExponential(2)} (relative) at ${failure.where}, ` +
+              `${failure.ratio.toFixed(1)} times the integrator's allowance of ${FLOW_RTOL} per step: ` +
+              `more than its error estimate, too little to refute`,
           }
-        : failure
-          ? {
-              kind: 'inconclusive',
-              reason:
-                `the charge moved by ${failure.drift.toExponential(2)} (relative) at ${failure.where}, ` +
-                `${failure.ratio.toFixed(1)} times the integrator's allowance of ${FLOW_RTOL} per step: ` +
-                `more than its error estimate, too little to refute`,
-            }
-          : {
-              kind: 'numerically-verified',
-              count: trajectories,
-              worstRelative: worstDrift / Math.max(1, worstSteps),
-              tolerance: FLOW_RTOL,
-              seed,
-              why:
-                `drift per integrator step along θ̇ = −∇L (adaptive RK45, rtol ${FLOW_RTOL}), ` +
-                `${trajectories} trajectories at ${kinds.join(', ')} sites` +
-                (skipped ? `, ${skipped} skipped (degenerate or too stiff)` : '') +
-                (atRest ? `, ${atRest} with the site at rest (not counted)` : ''),
-            };
+        : {
+            kind: 'numerically-verified',
+            count: trajectories,
+            worstRelative: worstDrift / Math.max(1, worstSteps),
+            tolerance: FLOW_RTOL,
+            seed,
+            why:
+              `drift per integrator step along θ̇ = −∇L (adaptive RK45, rtol ${FLOW_RTOL}), ` +
+              `${trajectories} trajectories at ${kinds.join(', ')} sites` +
+              (skipped ? `, ${skipped} skipped (degenerate or too stiff)` : '') +
+              (atRest ? `, ${atRest} with a zero gradient at the site (not counted)` : ''),
+          };
   return { kind: 'flow', law: title, trajectories, skipped, atRest, worstDrift, worstSteps, verdict };
 }
 

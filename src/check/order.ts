@@ -100,12 +100,16 @@ interface OrderSite {
   readonly arch?: ArchConstraints;
 }
 
-const orderArch = (kind: SiteKind, arch: ArchConstraints = {}): ArchConstraints => ({
-  acts: SMOOTH[kind],
-  widths: [3, 4, 3],
-  batch: 6,
-  ...arch,
-});
+/**
+ * The orders' architecture: the user's, with a smooth activation always (the expansions in η need
+ * one: at a ReLU kink the second-order term is not defined) and sampled weights (not a model's).
+ */
+function orderArch(kind: SiteKind, arch: ArchConstraints = {}): ArchConstraints {
+  const rest: ArchConstraints = { ...arch };
+  for (const k of ['acts', 'degrees', 'weights'] as const)
+    delete (rest as { -readonly [K in typeof k]?: unknown })[k];
+  return { widths: [3, 4, 3], batch: 6, ...rest, acts: SMOOTH[kind] };
+}
 
 export function measureOrder(
   decl: BlockDeclaration,

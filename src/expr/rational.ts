@@ -58,7 +58,20 @@ export function powInt(a: Rational, k: number): Rational {
 /** Σ a_i b_i of two rational vectors of the same length. */
 export const dot = (a: readonly Rational[], b: readonly Rational[]): Rational =>
   a.reduce((s, x, i) => add(s, mul(x, b[i]!)), ZERO);
-export const toNumber = (a: Rational): number => Number(a.n) / Number(a.d);
+/**
+ * The nearest double, about. Numerator and denominator as doubles when both are in range (as
+ * before: the same values everywhere); when either is not (an exact decimal such as 1e-300 expands
+ * past 1e308), the quotient is taken in integers scaled to 64 bits first, so it is not ∞/∞ = NaN.
+ */
+export function toNumber(a: Rational): number {
+  const [n, d] = [Number(a.n), Number(a.d)];
+  if (Number.isFinite(n) && Number.isFinite(d)) return n / d;
+  const bits = (x: bigint): number => (x < 0n ? -x : x).toString(2).length;
+  const k = bits(a.n) - bits(a.d);
+  const shift = 64 - k;
+  const q = shift >= 0 ? (a.n << BigInt(shift)) / a.d : a.n / (a.d << BigInt(-shift));
+  return Number(q) * 2 ** -64 * 2 ** k;
+}
 export const toString = (a: Rational): string => (a.d === 1n ? `${a.n}` : `${a.n}/${a.d}`);
 
 /** Parse "3", "-1/2", "0.125", "1e-3", "2.5e2" exactly. Returns undefined on malformed text. */

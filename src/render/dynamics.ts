@@ -11,7 +11,11 @@ export function renderDynamics(d: Dynamics, format: Format): string {
       `% noether derive ${d.symmetry} --rule '${d.rule.text}'`,
       '\\begin{enumerate}',
       ...d.laws.map(
-        (l) => `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]`,
+        (l) =>
+          `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]` +
+          (l.atValues && 'lr' in d.rule.params
+            ? ` at $\\eta = ${d.rule.params.lr.value}$: \\[ ${l.atValues.latex} \\]`
+            : ''),
       ),
       '\\end{enumerate}',
     ].join('\n');
@@ -77,6 +81,7 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
         `breaking terms −η⟨X, u⟩ (${r.drift.breakingSum.toPrecision(10)}) + Σ second-order terms ` +
         `(${r.drift.secondOrderSum.toPrecision(10)})`,
     );
+  if (r.orderNotMeasured) out.push('', `continuous forms: orders not measured (${r.orderNotMeasured})`);
   if (r.order) {
     const o = r.order;
     const f = (xs: readonly (number | null)[]): string =>

@@ -351,14 +351,24 @@ describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
     const none = law(dyn('scale', 'sgd(lr=0.1, wd=0)').d, 'normalisation');
     if (none.data.kind !== 'normalisation') throw new Error('normalisation expected');
     expect(none.data.steady).toBeUndefined();
-    expect(none.statement.text).toMatch(/no steady state/);
-    expect(none.atValues?.text).toMatch(/no steady state$/);
+    expect(none.statement.text).toMatch(/no weight-decay equilibrium/);
+    expect(none.atValues?.text).toMatch(/no steady state \(ρ never decreases\)$/);
     const some = law(dyn('scale', 'sgd(lr=0.1, wd=0.01)').d, 'normalisation');
     if (some.data.kind !== 'normalisation') throw new Error('normalisation expected');
     // ρ⁴ = η/(λ(2 − ηλ)) ‖ĝ‖² at η = 0.1, λ = 0.01, the closed form evaluated independently.
     expect(at(some.data.steady!, { eta: 0.1 })).toBeCloseTo(0.1 / (0.01 * (2 - 0.001)), 10);
     const shown = numbers(some.atValues!.text.split('steady state')[1]!);
     expect(shown[0]).toBeCloseTo(0.1 / (0.01 * (2 - 0.001)), 4);
+    // At ηλ ≥ 2 (1 − ηλ)² ≥ 1: no steady state at the values, though the symbolic form has one.
+    const geometric = law(dyn('scale', 'sgd(lr=3, wd=1)').d, 'normalisation');
+    expect(geometric.atValues?.text).toMatch(/no steady state \(ρ² grows geometrically\)$/);
+    const marginal = law(dyn('scale', 'sgd(lr=2, wd=1)').d, 'normalisation');
+    expect(marginal.atValues?.text).toMatch(/no steady state \(ρ never decreases\)$/);
+    // A decay within rounding of 1 is written 1 − δ, not rounded away; extreme values stay finite.
+    const tiny = law(dyn('scale', 'sgd(lr=1e-7, wd=1e-9)').d, 'exact-recursion');
+    expect(tiny.atValues?.text).toMatch(/^Q_\{k\+1\} = \(1 − 2e-16\)·Q_k/);
+    const huge = law(dyn('scale', 'sgd(lr=0.1, wd=1e-300)').d, 'normalisation');
+    expect(huge.atValues?.text).not.toMatch(/NaN|Infinity/);
   });
 
   it('without weight decay ρ⁴ grows at least by 2η²‖ĝ‖² a step, on a scale-invariant loss', () => {

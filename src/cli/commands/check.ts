@@ -203,11 +203,20 @@ function lawCheck(C: CheckModule, decl: Declaration, s: CheckSettings, progress:
       [s.saveCase, 'save-case'],
       [s.site, 'site'],
       [s.replay, 'replay'],
+      [s.flow, 'flow'],
     ] as const)
       if (given !== undefined)
         throw new UsageError(`--${name} applies to block-level declarations; ${decl.name} is ${decl.kind}`);
     return C.checkConcrete(decl, { seed: s.seed, ...(s.runs ? { runs: s.runs } : {}) });
   }
+  if (s.flow !== undefined && decl.kind === 'block-mirror')
+    throw new UsageError(
+      `--flow follows a charge along gradient flow; ${decl.name} is a mirror and has none`,
+    );
+  if (s.flow !== undefined && s.replay !== undefined)
+    throw new UsageError(
+      '--flow integrates fresh networks; --replay re-runs one case of the pointwise check',
+    );
   if (s.site !== undefined) {
     if (decl.kind === 'block-mirror' && !(decl.sites as readonly string[]).includes(s.site))
       throw new UsageError(

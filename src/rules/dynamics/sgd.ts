@@ -113,7 +113,7 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
         id: 'normalisation',
         title: st
           ? 'Normalisation as adaptive optimisation: effective learning rate and steady state'
-          : 'Normalisation as adaptive optimisation: effective learning rate, no steady state',
+          : 'Normalisation as adaptive optimisation: effective learning rate; ρ never decreases',
         statement: {
           text:
             `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ` +
@@ -121,8 +121,9 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
             `learning rate η/ρ²; ` +
             (st
               ? `steady state ρ⁴ = (${st.text})·‖ĝ‖²`
-              : `no steady state: ρ⁴_k ≥ ρ⁴_0 + 2(${b.text})·Σ_{j<k} ‖ĝ_j‖², ` +
-                `so ρ grows without bound and the effective learning rate decays`),
+              : `no weight-decay equilibrium: ρ⁴_k ≥ ρ⁴_0 + 2(${b.text})·Σ_{j<k} ‖ĝ_j‖², so ρ never ` +
+                `decreases and grows without bound exactly when Σ‖ĝ_j‖² diverges (e.g. persistent ` +
+                `minibatch noise), the effective learning rate falling with it`),
           latex:
             `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) ` +
             `\\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad ` +
@@ -140,8 +141,9 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
           ? 'ĝ changes with the direction θ/ρ: the steady state is that of ρ for a given ‖ĝ‖² ' +
             '(with minibatch noise, its mean); `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every ' +
             'step and reports ρ⁴ against the prediction'
-          : 'the bound follows from the recursion squared (its last term is ≥ 0); `check --rule ' +
-            'sgd(…)` checks g(θ/ρ) = ρ g(θ) at every step',
+          : 'the bound follows from the recursion squared (its last term is ≥ 0), and ρ⁴ also ' +
+            'stays below ρ⁴_0 + Σ(2c‖ĝ_j‖² + c²‖ĝ_j‖⁴/ρ⁴_0), bounded when ' +
+            'Σ‖ĝ_j‖² converges; `check --rule sgd(…)` checks g(θ/ρ) = ρ g(θ) at every step',
       });
     }
     // Continuous time t = ηk: Q(t + η) = c_Q Q(t) + c_G Q₂(g) is matched to first order in η by

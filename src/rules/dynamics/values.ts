@@ -3,33 +3,50 @@
  * (continuous forms are series in it) and every other given value substituted; this writes the
  * law's coefficients once more with η's value too, as numbers where nothing symbolic is left.
  */
-import { type Expr, substitute } from '../../expr/ast';
+import { type Expr, numValue, substitute } from '../../expr/ast';
+import { toNumber } from '../../expr/rational';
 import { expanded } from '../../expr/normal';
 import { toLatex, toText } from '../../expr/print';
-import { evaluate } from '../../expr/evaluate';
 import type { Rendered } from '../../derivation';
 import type { Rule } from '../rule';
 import { hyperExpr } from './context';
 import type { DynamicsLaw } from './types';
 
-/** e with η's value, as a number when no symbol is left (six significant digits), else expanded. */
-function coefficient(
-  e: Expr,
-  lr: ReadonlyMap<string, Expr>,
-): { text: string; latex: string; value?: number } {
+interface Coefficient {
+  readonly text: string;
+  readonly latex: string;
+  /** Its value, when no symbol is left. */
+  readonly value?: number;
+  /** Its sign against 1, decided exactly (−1: below 1, 0: exactly 1, 1: above), when numeric. */
+  readonly vsOne?: -1 | 0 | 1;
+  readonly zero?: boolean;
+}
+
+/**
+ * e with η's value, as a number when no symbol is left (six significant digits; a value within
+ * rounding of 1 but not 1 written 1 − δ, so a decay is never printed away), else expanded.
+ */
+function coefficient(e: Expr, lr: ReadonlyMap<string, Expr>): Coefficient {
   const x = expanded(substitute(e, lr));
   if (x.kind === 'num') {
-    const value = evaluate(x, new Map());
-    const text = Number(value.toPrecision(6)).toString();
-    return { text, latex: text, value };
+    const r = numValue(x);
+    const diff = r.n - r.d; // the sign of r − 1 (d > 0)
+    const vsOne = diff === 0n ? 0 : diff < 0n ? -1 : 1;
+    const value = toNumber(r);
+    const shown = (v: number): string => Number(v.toPrecision(6)).toString();
+    const text =
+      vsOne !== 0 && shown(value) === '1'
+        ? `(1 ${vsOne < 0 ? '−' : '+'} ${shown(toNumber({ n: diff < 0n ? -diff : diff, d: r.d }))})`
+        : shown(value);
+    return { text, latex: text.replace('−', '-'), value, vsOne, zero: r.n === 0n };
   }
   return { text: `(${toText(x)})`, latex: `\\left(${toLatex(x)}\\right)` };
 }
 
 /** `c·Q` written without a factor 1; undefined when c is 0. */
-function term(c: ReturnType<typeof coefficient>, what: Rendered): Rendered | undefined {
-  if (c.value === 0) return undefined;
-  if (c.value === 1) return what;
+function term(c: Coefficient, what: Rendered): Rendered | undefined {
+  if (c.zero) return undefined;
+  if (c.vsOne === 0) return what;
   return { text: `${c.text}·${what.text}`, latex: `${c.latex} \\, ${what.latex}` };
 }
 
@@ -51,7 +68,7 @@ const R = (text: string, latex: string): Rendered => ({ text, latex });
 export function atStepSize(law: DynamicsLaw, rule: Rule, qn: 'Q' | 'C'): Rendered | undefined {
   if (!('lr' in rule.params) || rule.params.lr.value === undefined) return undefined;
   const lr = new Map([[rule.params.lr.symbol, hyperExpr(rule.params.lr)]]);
-  const c = (e: Expr): ReturnType<typeof coefficient> => coefficient(e, lr);
+  const c = (e: Expr): Coefficient => coefficient(e, lr);
   const Q2 = (arg: string): Rendered => R(`${qn}₂(${arg})`, `${qn}_2(${arg})`);
   const d = law.data;
   switch (d.kind) {
@@ -70,7 +87,13 @@ export function atStepSize(law: DynamicsLaw, rule: Rule, qn: 'Q' | 'C'): Rendere
         term(c(d.cQ), R('ρ²_k', '\\rho_k^2')),
         term(c(d.cG), R('‖ĝ_k‖²/ρ²_k', '\\lVert \\hat g_k \\rVert^2/\\rho_k^2')),
       ]);
-      if (!d.steady) return R(`${rec.text}; no steady state`, rec.latex);
+      // A steady state needs ρ² to shrink by itself at these values: c_Q < 1, decided exactly.
+      const q = c(d.cQ).vsOne;
+      if (!d.steady || (q !== undefined && q >= 0))
+        return R(
+          `${rec.text}; no steady state (${q === 1 ? 'ρ² grows geometrically' : 'ρ never decreases'})`,
+          rec.latex,
+        );
       const s = c(d.steady);
       return R(
         `${rec.text}; steady state ρ⁴ = ${s.text}·‖ĝ‖²`,
