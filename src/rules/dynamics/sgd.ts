@@ -12,6 +12,10 @@ import { proved, none, tidy, polynomialCoefficients, type ChargeContext } from '
 import type { RuleOf } from '../rule';
 import type { DynamicsLaw } from './types';
 
+/** c·X with the coefficient in parentheses, or X alone when c is 1 (no weight decay). */
+const times = (c: string, x: string): string => (c === '1' ? x : `(${c})·${x}`);
+const timesLatex = (c: string, x: string): string => (c === '1' ? x : `\\left(${c}\\right) ${x}`);
+
 export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
   const { decl, alg, S, Q, GC, blocks, eta, lambda, degrees, quadQ, qn, withLetters, derivation } = c;
   const laws: DynamicsLaw[] = [];
@@ -66,11 +70,10 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
       title: 'SGD with weight decay: exact one-step recursion (any minibatch)',
       statement: {
         text:
-          `${qn}_{k+1} = (${a.text})·${qn}_k` +
+          `${qn}_{k+1} = ${times(a.text, `${qn}_k`)}` +
           (quadG.length ? ` + (${b.text})·${qn}₂(g_k),  ${qn}₂(g) = ${g2}` : ''),
         latex:
-          `${qn}_{k+1} = \\left(${a.latex}\\right) ` +
-          `${qn}_k` +
+          `${qn}_{k+1} = ${timesLatex(a.latex, `${qn}_k`)}` +
           (quadG.length
             ? ` + \\left(${b.latex}\\right) ${qn}_2(g_k), \\quad ${qn}_2(g) = ${S.latex(quadG)}`
             : ''),
@@ -117,7 +120,7 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
         statement: {
           text:
             `g(sθ) = g(θ)/s for s > 0, so with ρ = ‖θ‖ and ĝ = g(θ/ρ): ρ²_{k+1} = ` +
-            `(${a.text})·ρ²_k + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective ` +
+            `${times(a.text, 'ρ²_k')} + (${b.text})·‖ĝ_k‖²/ρ²_k; the direction θ/ρ moves with effective ` +
             `learning rate η/ρ²; ` +
             (st
               ? `steady state ρ⁴ = (${st.text})·‖ĝ‖²`
@@ -125,7 +128,7 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
                 `decreases and grows without bound exactly when Σ‖ĝ_j‖² diverges (e.g. persistent ` +
                 `minibatch noise), the effective learning rate falling with it`),
           latex:
-            `\\rho_{k+1}^2 = \\left(${a.latex}\\right) \\rho_k^2 + \\left(${b.latex}\\right) ` +
+            `\\rho_{k+1}^2 = ${timesLatex(a.latex, '\\rho_k^2')} + \\left(${b.latex}\\right) ` +
             `\\frac{\\lVert \\hat g_k \\rVert^2}{\\rho_k^2}, \\quad ` +
             (st
               ? `\\rho^4_\\ast = \\left(${st.latex}\\right) \\lVert \\hat g \\rVert^2`
@@ -159,18 +162,24 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
     const rate = expanded(add(a1, mul(sub(a2, mul(num({ n: 1n, d: 2n }), pow(a1, num(2)))), eta))),
       source = mul(c2, pow(eta, num(-1)));
     const [rt, sc] = [tidy(rate), tidy(source)];
+    // Without weight decay the rate is exactly 0: Q only accumulates the source.
+    const still = exactZero(rate) === 'zero';
+    const src = quadG.length ? ` + (${sc.text})·${qn}₂(g)` : '';
     laws.push({
       kind: 'dynamics-law',
       id: 'continuous-form',
       title: 'Finite learning rate, continuous time t = ηk (modified flow)',
       statement: {
-        text:
-          `d${qn}/dt = (${rt.text})·${qn}${quadG.length ? ` + (${sc.text})·${qn}₂(g)` : ''}: to ` +
-          `first order in η, ${qn}(t) = e^{(${rt.text}) t} ` +
-          `${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
-        latex:
-          `\\frac{d${qn}}{dt} = \\left(${rt.latex}\\right) ` +
-          `${qn}${quadG.length ? ` + \\left(${sc.latex}\\right) ${qn}_2(g)` : ''}`,
+        text: still
+          ? `d${qn}/dt = ${quadG.length ? `(${sc.text})·${qn}₂(g)` : '0'}: to first order in η, ` +
+            `${qn}(t) = ${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ ${qn}₂(g(τ)) dτ` : ''}`
+          : `d${qn}/dt = (${rt.text})·${qn}${src}: to ` +
+            `first order in η, ${qn}(t) = e^{(${rt.text}) t} ` +
+            `${qn}(0)${quadG.length ? ` + (${sc.text}) ∫₀ᵗ e^{(${rt.text})(t−τ)} ${qn}₂(g(τ)) dτ` : ''}`,
+        latex: still
+          ? `\\frac{d${qn}}{dt} = ${quadG.length ? `\\left(${sc.latex}\\right) ${qn}_2(g)` : '0'}`
+          : `\\frac{d${qn}}{dt} = \\left(${rt.latex}\\right) ` +
+            `${qn}${quadG.length ? ` + \\left(${sc.latex}\\right) ${qn}_2(g)` : ''}`,
       },
       data: { kind: 'continuous', rate, source, quadG },
       verdict: proved(
