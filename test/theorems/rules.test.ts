@@ -367,6 +367,11 @@ describe("numeric hyper-parameters in a rule's derivation [NM]", () => {
     // A decay within rounding of 1 is written 1 − δ, not rounded away; extreme values stay finite.
     const tiny = law(dyn('scale', 'sgd(lr=1e-7, wd=1e-9)').d, 'exact-recursion');
     expect(tiny.atValues?.text).toMatch(/^Q_\{k\+1\} = \(1 − 2e-16\)·Q_k/);
+    // The continuous form's rate is first order in η: flagged where one step decays the charge by much.
+    expect(law(dyn('scale', 'sgd(lr=2, wd=0.999)').d, 'continuous-form').atValues?.text).toMatch(/not small/);
+    expect(law(dyn('scale', 'sgd(lr=0.1, wd=0.01)').d, 'continuous-form').atValues?.text).not.toMatch(
+      /not small/,
+    );
     const huge = law(dyn('scale', 'sgd(lr=0.1, wd=1e-300)').d, 'normalisation');
     expect(huge.atValues?.text).not.toMatch(/NaN|Infinity/);
   });

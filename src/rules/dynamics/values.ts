@@ -61,6 +61,9 @@ function sum(lhs: Rendered, terms: readonly (Rendered | undefined)[]): Rendered 
 
 const R = (text: string, latex: string): Rendered => ({ text, latex });
 
+/** |η·rate| above which the continuous form's first-order rate is flagged as inaccurate. */
+const LARGE_STEP = 0.1;
+
 /**
  * The law at the rule's numeric step size, or undefined when the rule gives none or the law has no
  * coefficients in it.
@@ -77,11 +80,19 @@ export function atStepSize(law: DynamicsLaw, rule: Rule, qn: 'Q' | 'C'): Rendere
         term(c(d.cQ), R(`${qn}_k`, `${qn}_k`)),
         d.quadG.length ? term(c(d.cG), Q2('g_k')) : undefined,
       ]);
-    case 'continuous':
-      return sum(R(`d${qn}/dt`, `\\frac{d${qn}}{dt}`), [
-        term(c(d.rate), R(qn, qn)),
+    case 'continuous': {
+      const rate = c(d.rate);
+      const law = sum(R(`d${qn}/dt`, `\\frac{d${qn}}{dt}`), [
+        term(rate, R(qn, qn)),
         d.quadG.length ? term(c(d.source), Q2('g')) : undefined,
       ]);
+      // The rate is a series in η: where one step decays the charge by much (|η·rate| not small) it
+      // is no longer the exact recursion's, and the statement says so.
+      const step = rate.value !== undefined ? rate.value * rule.params.lr.value : 0;
+      return Math.abs(step) > LARGE_STEP
+        ? R(`${law.text} (first order in η: η·rate = ${Number(step.toPrecision(3))} is not small)`, law.latex)
+        : law;
+    }
     case 'normalisation': {
       const rec = sum(R('ρ²_{k+1}', '\\rho_{k+1}^2'), [
         term(c(d.cQ), R('ρ²_k', '\\rho_k^2')),
