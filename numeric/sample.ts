@@ -31,6 +31,17 @@ export interface ArchConstraints {
   readonly weights?: Float64Array;
 }
 
+/**
+ * The weights and biases of the networks the constraints fix the widths of (norm parameters
+ * aside), or 0 when the widths are sampled: what the size limits of the costlier checks read.
+ */
+export function fixedParameters(c: ArchConstraints): number {
+  const w = c.widths;
+  if (!w) return 0;
+  const bias = c.bias === false ? 0 : 1;
+  return w.slice(1).reduce((s, n, i) => s + (w[i]! + bias) * n, 0);
+}
+
 export interface SpecConstraints extends ArchConstraints {
   readonly depth?: readonly [number, number];
   readonly width?: readonly [number, number];

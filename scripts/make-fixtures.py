@@ -111,5 +111,6 @@ cases.append(case("relu", "none", "ce", affine=False, bias=False, widths=(4, 6, 
 cases.append(case("relu", "batch", "ce", affine=True, widths=(16, 32, 24, 4), batch=12))
 cases.append(case("tanh", "layer", "mse", affine=False, widths=(24, 40, 3), batch=8))
 out = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "torch-mlp.json"
-out.write_text(json.dumps({"generator": "scripts/make-fixtures.py", "torch": torch.__version__, "cases": cases}, indent=1) + "\n")
+record = {"generator": "scripts/make-fixtures.py", "torch": torch.__version__, "cases": cases}
+out.write_text(json.dumps(record, indent=1) + "\n")
 print(f"wrote {len(cases)} cases to {out}")

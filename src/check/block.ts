@@ -11,6 +11,7 @@
  * re-runs exactly the failing case.
  */
 import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
+import { fixedParameters } from '../../numeric/sample';
 import { dot } from '../../numeric/linalg';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
@@ -156,9 +157,7 @@ export function checkDeclaration(
   // Once the laws hold pointwise: the charge along a few integrated flows (not when replaying a case).
   const charge = checkable.find((l) => l.id === 'charge' || l.id === 'charge-matrix');
   const perKind = opts.flowRuns ?? 3;
-  const widths = opts.arch?.widths;
-  const bias = opts.arch?.bias === false ? 0 : 1;
-  const size = widths ? widths.slice(1).reduce((s, w, i) => s + (widths[i]! + bias) * w, 0) : 0;
+  const size = fixedParameters(opts.arch ?? {});
   const flow: BlockCheckReport['flow'] =
     !charge || perKind === 0 || run.counterexample || opts.replay !== undefined
       ? undefined

@@ -13,7 +13,7 @@ import { DegenerateSample } from '../../numeric/errors';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import type { SiteKind } from '../../numeric/sites';
-import { sampleBatch, rowsOf } from '../../numeric/sample';
+import { sampleBatch, rowsOf, fixedParameters } from '../../numeric/sample';
 import { optimiser, withDecay, descend, type OptimiserSpec } from '../../numeric/optim';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks } from './values';
@@ -246,8 +246,7 @@ export function checkTrajectories(
     ...(kinds[0] ? { site: kinds[0] } : {}),
     ...(opts.arch ? { arch: opts.arch } : {}),
   };
-  const widths = opts.arch?.widths;
-  const size = widths ? widths.slice(1).reduce((s, w, i) => s + (widths[i]! + 1) * w, 0) : 0;
+  const size = fixedParameters(opts.arch ?? {});
   const wantsOrder = dyn.laws.some((l) => l.id === 'continuous-form' || l.id === 'oscillator');
   const orderNotMeasured =
     wantsOrder && size > ORDER_MAX_PARAMETERS
