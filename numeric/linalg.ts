@@ -7,6 +7,7 @@
  */
 import { arenaArray, simdAddAB, simdAddAtB, simdMulABt } from './kernels';
 
+/** A dense float64 matrix, row-major: entry (i, j) is data[i * cols + j]. */
 export interface Mat {
   readonly rows: number;
   readonly cols: number;

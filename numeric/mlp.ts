@@ -73,6 +73,7 @@ export interface Network {
   readonly size: number;
 }
 
+/** A batch of data: inputs X (rows × inputs) and targets Y (rows × outputs; class probabilities for ce). */
 export interface Batch {
   readonly X: Mat;
   readonly Y: Mat;

@@ -149,7 +149,8 @@ export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } fr
 // Architectures.
 export { parseArch, archSpec, specText, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
-export type { MlpSpec, Activation, Norm, Loss, Network, Block } from '../numeric/mlp';
+export type { MlpSpec, Activation, Norm, Loss, Network, Block, Batch } from '../numeric/mlp';
+export type { Mat } from '../numeric/linalg';
 export type { Site, View } from '../numeric/sites';
 
 // Charges on a user's own network: evaluated per site, residuals on a batch, predicted trajectories.
@@ -182,6 +183,29 @@ export {
   type ModelParameter,
   type ModelOptions,
 } from './model/onnx';
+
+// Symmetry teleportation: climb ‖∇L‖² along a declared orbit, the loss unchanged, then descend.
+export {
+  teleportExperiment,
+  teleport,
+  orbitOf,
+  renderTeleport,
+  ORBIT_TOLERANCE,
+  type TeleportData,
+  type TeleportOptions,
+  type AscentOptions,
+  type TeleportStep,
+  type OrbitBreak,
+  type Orbit,
+  type OrbitSite,
+  type SparseVector,
+  type TeleportReport,
+  type TeleportLaw,
+  type TeleportEvent,
+  type TeleportArm,
+  type TeleportRun,
+  type SpeedupSummary,
+} from './teleport';
 
 // Certificates (what `noether prove` prints) and rendering.
 export type { Certificate, ProofStep } from './certificate';

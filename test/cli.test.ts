@@ -446,9 +446,10 @@ describe('CLI conventions', () => {
     [['derive', 'rescale', '--arch', 'relu'], /^noether: derive does not take --arch/],
     [['list', '--seed', '3'], /^noether: list does not take --seed/],
     [['scan', '4-8-3', '--rule', 'sgd'], /^noether: scan does not take --rule/],
+    [['list', '--format', 'latex'], /^noether: list cannot write latex \(it writes text, json\)/],
     [
-      ['check', 'rescale', '--format', 'latex'],
-      /^noether: check cannot write latex \(it writes text, markdown, json\)/,
+      ['check', 'rescale', '--standalone'],
+      /^noether: --standalone writes a LaTeX document: it needs --format latex/,
     ],
     [['list', '--format', 'markdown'], /^noether: list cannot write markdown/],
     [['check', 'rescale', '--steps', '5'], /^noether: --steps needs --rule/],

@@ -54,7 +54,10 @@ describe('noether laws', () => {
     [['laws', '--arch', '4-3-5:relu:batch'], /normalised layers are not polynomial/],
     [['laws'], /laws needs --arch SPEC/],
     [['laws', '--arch', '4-3-5', 'examples/shear.yaml'], /either --arch SPEC or declarations/],
-    [['laws', '--arch', '4-3-5', '--format', 'latex'], /laws cannot write latex/],
+    [
+      ['laws', '--arch', '4-3-5', '--format', 'markdown', '--standalone'],
+      /--standalone .* needs --format latex/,
+    ],
     [['laws', '--arch', '4-3-5', '--degree', '5'], /--degree must be at most 4/],
     [['laws', '--arch', '4-3-5', '--runs', '3'], /runs/],
   ])('refuses %j with one line and exit 2', (args, message) => {

@@ -39,6 +39,7 @@ const commands: string[][] = [
   ['laws', '--arch', '1-2-2-1:linear:nobias'],
   ['laws', 'examples/shear.yaml', 'examples/rotation-factorisation.yaml'],
   ['prove', 'nm-rescale-charge', 'sis-rescaling-sparsity', 'nm-sgd-scale-recursion'],
+  ['teleport', 'rescale', '--runs', '2', '--steps', '20', '--every', '10'],
 ];
 
 describe('every record the CLI prints conforms to the output schema', () => {

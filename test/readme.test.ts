@@ -49,6 +49,10 @@ const FUNCTIONS = [
   'specText',
   'networkCollapse',
   'noiseExperiment',
+  'teleportExperiment',
+  'teleport',
+  'orbitOf',
+  'renderTeleport',
   'collapseExperiment',
   'parseRule',
   'deriveDynamics',
@@ -69,7 +73,13 @@ const CLASSES = [
   'ExprSyntaxError',
   'ModelError',
 ];
-const CONSTANTS = ['SCHEMA_VERSION', 'IDENTITY_TOLERANCE', 'REFUTATION_THRESHOLD', 'MODEL_BYTES_LIMIT'];
+const CONSTANTS = [
+  'SCHEMA_VERSION',
+  'IDENTITY_TOLERANCE',
+  'REFUTATION_THRESHOLD',
+  'MODEL_BYTES_LIMIT',
+  'ORBIT_TOLERANCE',
+];
 
 it('the package entry point exports exactly the public API (no CLI, no internals)', () => {
   const api = pkg as unknown as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * Every `noether …` command in the README runs as written, through main(): the exit code is the
  * one the README states (a '# … exit N' or 'refuted' comment; 0 otherwise), stderr has no stack
- * trace, stdout is not empty. A file a command writes (--export) goes to a temporary folder.
+ * trace, stdout is not empty. A file a command writes (--export, -o) goes to a temporary folder.
  */
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ it.each(lines.map((l) => [l] as const))(
   (line) => {
     const [command, comment = ''] = line.split(/\s+#\s+/, 2);
     const args = split(command!).slice(1);
-    const i = args.indexOf('--export');
+    const i = args.findIndex((a) => a === '--export' || a === '-o');
     if (i >= 0) args[i + 1] = join(out, args[i + 1]!);
     const expected = /exit (\d)/.exec(comment)?.[1] ?? (/refuted/.test(comment) ? '1' : '0');
     let stdout = '';

@@ -201,6 +201,9 @@ function orderFor(
   }
 }
 
+/** The oscillator limit is integrated to this relative tolerance. */
+const MOMENTUM_RTOL = 1e-12;
+
 /**
  * Momentum's continuous limit: discrete heavy-ball (v₀ = 0) against m θ̈ + (1 − β) θ̇ = −(g + λθ),
  * t = η(1 − d)k, compared through the charge at time T as η halves.
@@ -233,7 +236,8 @@ export function measureMomentumOrder(
       const eta0 = Math.min(0.02, (0.05 * (1 - beta)) / (lmax + wd));
       const T = eta0 * (1 - damp) * 100;
       const n = c.theta.length;
-      const etas = [eta0, eta0 / 2, eta0 / 4];
+      // Five step sizes: the ratio at the smallest is judged (the next order still shows at the larger ones).
+      const etas = [eta0, eta0 / 2, eta0 / 4, eta0 / 8, eta0 / 16];
       const errs: number[] = [];
       const d0 = d(c.theta);
       for (const eta of etas) {
@@ -261,12 +265,13 @@ export function measureMomentumOrder(
           y0,
           0,
           T,
-          { rtol: 1e-12, atol: 1e-14, maxSteps: 50000 },
+          { rtol: MOMENTUM_RTOL, atol: 1e-14, maxSteps: 50000 },
         );
         if (!sol.completed) throw new DegenerateSample('the flow is too stiff to integrate');
         errs.push(Math.abs(Q(th) - Q(sol.y.subarray(0, n) as Float64Array)));
       }
-      const floor = 1e3 * Number.EPSILON * Math.abs(Q(c.theta));
+      // Below rounding, or below what the integrated limit resolves (10× its tolerance), nothing is measured.
+      const floor = Math.max(1e3 * Number.EPSILON, 10 * MOMENTUM_RTOL) * Math.abs(Q(c.theta));
       const ratios = errs.slice(1).map((x, i) => (x > floor && errs[i]! > floor ? errs[i]! / x : null));
       if (!ratios.some((x) => x !== null)) continue;
       return {

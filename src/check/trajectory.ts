@@ -14,7 +14,8 @@ import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
 import type { SiteKind } from '../../numeric/sites';
 import { sampleBatch, rowsOf, fixedParameters } from '../../numeric/sample';
-import { optimiser, withDecay, descend, type OptimiserSpec } from '../../numeric/optim';
+import { optimiser, withDecay, descend } from '../../numeric/optim';
+import { optimiserSpec } from '../rules/optimiser';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks } from './values';
 import { chargeDrift, type Drift } from './drift';
@@ -261,6 +262,12 @@ export function checkTrajectories(
         ? measureMomentumOrder(decl, dyn, where)
         : undefined;
   const orderVerdict = order ? verdictOfOrder(order, seed) : undefined;
+  const orderUnresolved =
+    wantsOrder && !orderNotMeasured && !order
+      ? 'the continuous form and the steps agree below what the comparison resolves (rounding, or the ' +
+        "integrated limit's tolerance) at every step size, on every sampled network tried"
+      : undefined;
+  const whyNoOrder = orderNotMeasured ?? orderUnresolved;
   const metricLaw = dyn.laws.find((l) => l.data.kind === 'metric-charge');
   let metricCharge: TrajectoryReport['metricCharge'];
   let metricVerdict: Verdict | undefined;
@@ -334,7 +341,7 @@ export function checkTrajectories(
     steps: rule.kind === 'gf' ? 0 : steps,
     laws: lawChecks,
     ...(order ? { order } : {}),
-    ...(orderNotMeasured ? { orderNotMeasured } : {}),
+    ...(whyNoOrder !== undefined ? { orderNotMeasured: whyNoOrder } : {}),
     ...(drift ? { drift } : {}),
     ...(steadyState ? { steadyState } : {}),
     ...(metricCharge ? { metricCharge } : {}),
@@ -347,15 +354,18 @@ export function checkTrajectories(
 }
 
 /**
- * Convergence orders are asymptotic: a measured ratio within 20% of the predicted factor (2 for
- * first order, 4 for second) verifies the form; outside that, the verdict is inconclusive.
+ * Convergence orders are asymptotic: the ratio at the smallest step sizes tried (the last measured
+ * one of each series) within 20% of the predicted factor (2 for first order, 4 for second) verifies
+ * the form; outside that, the verdict is inconclusive. Earlier ratios are reported, not judged: at
+ * larger η the next order's term still shows (heavy-ball at BatchNorm sites: 6.18, 5.71, 5.12, 4.65).
  */
 function verdictOfOrder(o: OrderReport, seed: number): Verdict {
-  const pairs: [number | null, number][] = [
-    ...o.flowRatios.map((x) => [x, 2] as [number | null, number]),
-    ...o.modifiedRatios.map((x) => [x, 4] as [number | null, number]),
-  ];
-  const measured = pairs.filter((p): p is [number, number] => p[0] !== null);
+  const last = (rs: readonly (number | null)[], p: number): [number, number][] => {
+    const x = rs.filter((r): r is number => r !== null).at(-1);
+    return x === undefined ? [] : [[x, p]];
+  };
+  const measured = [...last(o.flowRatios, 2), ...last(o.modifiedRatios, 4)];
+  const all = [...o.flowRatios, ...o.modifiedRatios].filter((r): r is number => r !== null);
   if (!measured.length)
     return { kind: 'inconclusive', reason: 'the continuous-form errors are below rounding at every η tried' };
   const worst = Math.max(...measured.map(([x, p]) => Math.abs(x - p) / p));
@@ -367,14 +377,16 @@ function verdictOfOrder(o: OrderReport, seed: number): Verdict {
         tolerance: 0.2,
         seed,
         why:
-          `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} against ` +
-          `the predicted ${measured.map(([, p]) => p).join(', ')} as η halves`,
+          `measured convergence ratios ${all.map((x) => x.toFixed(2)).join(', ')} as η halves; at the ` +
+          `smallest η ${measured.map(([x]) => x.toFixed(2)).join(', ')} against the predicted ` +
+          `${measured.map(([, p]) => p).join(', ')}`,
       }
     : {
         kind: 'inconclusive',
         reason:
-          `measured convergence ratios ${measured.map(([x]) => x.toFixed(2)).join(', ')} ` +
-          `differ from the predicted ${measured.map(([, p]) => p).join(', ')} by more than 20%`,
+          `measured convergence ratios ${all.map((x) => x.toFixed(2)).join(', ')} as η halves; at the ` +
+          `smallest η ${measured.map(([x]) => x.toFixed(2)).join(', ')} differ from the predicted ` +
+          `${measured.map(([, p]) => p).join(', ')} by more than 20%`,
       };
 }
 
@@ -450,22 +462,7 @@ function runCase(
   const n = c.net.size;
   let theta = Float64Array.from(c.theta);
   const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
-  const h = (p: { readonly symbol: string }): number => hyper[p.symbol]!;
-  const spec: OptimiserSpec | undefined =
-    rule.kind === 'sgd'
-      ? { kind: 'sgd' }
-      : rule.kind === 'momentum'
-        ? { kind: 'momentum', beta: h(rule.params.beta), dampening: h(rule.params.dampening) }
-        : rule.kind === 'precond'
-          ? { kind: 'precond', diagonal: G }
-          : rule.kind === 'adam'
-            ? {
-                kind: 'adam',
-                beta1: h(rule.params.beta1),
-                beta2: h(rule.params.beta2),
-                eps: h(rule.params.eps),
-              }
-            : undefined;
+  const spec = optimiserSpec(rule, hyper, () => G);
   if (!spec) return undefined;
   const opt = optimiser(spec, n);
   const history: Measured[] = [];

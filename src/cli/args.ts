@@ -73,9 +73,33 @@ export const OPTIONS = {
     arg: 'FILE',
     help: "write a refuted network check's failing case (weights by tensor name, batch) to FILE.json (check)",
   },
+  data: {
+    type: 'string',
+    arg: 'NAME',
+    help: 'the data set a report trains on: iris or penguins (report; default iris)',
+  },
+  batch: {
+    type: 'string',
+    arg: 'N',
+    help: "rows per minibatch of a report's minibatch run (report; default 16)",
+  },
+  every: {
+    type: 'string',
+    arg: 'K',
+    help: 'teleport at step 0 and every K descent steps (teleport; default 50)',
+  },
   to: { type: 'string', arg: 'TARGET', help: 'what export writes: numpy, pytorch or sympy (export)' },
-  output: { type: 'string', short: 'o', arg: 'FILE', help: 'write to FILE instead of stdout (export)' },
+  output: {
+    type: 'string',
+    short: 'o',
+    arg: 'FILE',
+    help: 'write to FILE instead of stdout (export); the page report writes (report)',
+  },
   cas: { type: 'boolean', help: 'ask the CAS (nerdamer-prime) for a second opinion on residuals (derive)' },
+  standalone: {
+    type: 'boolean',
+    help: 'with --format latex: a complete document (preamble, reports, bibliography) that pdflatex compiles',
+  },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
 
@@ -85,7 +109,7 @@ export type OptionName = keyof typeof OPTIONS;
 export const COMMAND_OPTIONS = {
   list: { options: ['format'], formats: ['text', 'json'] },
   derive: {
-    options: ['format', 'seed', 'runs', 'rule', 'quiet', 'cas'],
+    options: ['format', 'standalone', 'seed', 'runs', 'rule', 'quiet', 'cas'],
     formats: ['text', 'latex', 'markdown', 'json'],
   },
   check: {
@@ -107,17 +131,41 @@ export const COMMAND_OPTIONS = {
       'quiet',
       'jobs',
       'flow',
+      'standalone',
     ],
-    formats: ['text', 'markdown', 'json'],
+    formats: ['text', 'latex', 'markdown', 'json'],
   },
-  scan: { options: ['format', 'sites', 'loss'], formats: ['text', 'markdown', 'json'] },
+  scan: {
+    options: ['format', 'sites', 'loss', 'standalone'],
+    formats: ['text', 'latex', 'markdown', 'json'],
+  },
   laws: {
-    options: ['format', 'seed', 'arch', 'model', 'loss', 'degree', 'momentum'],
-    formats: ['text', 'markdown', 'json'],
+    options: ['format', 'seed', 'arch', 'model', 'loss', 'degree', 'momentum', 'standalone'],
+    formats: ['text', 'latex', 'markdown', 'json'],
   },
   export: { options: ['arch', 'model', 'loss', 'to', 'output'], formats: ['text'] },
+  report: {
+    options: [
+      'rule',
+      'arch',
+      'model',
+      'loss',
+      'data',
+      'seed',
+      'steps',
+      'batch',
+      'runs',
+      'output',
+      'progress',
+    ],
+    formats: ['text'],
+  },
+  teleport: {
+    options: ['format', 'arch', 'data', 'rule', 'seed', 'runs', 'steps', 'every'],
+    formats: ['text', 'json'],
+  },
   prove: {
-    options: ['format', 'seed', 'all', 'list', 'quiet'],
+    options: ['format', 'standalone', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],
   },
 } as const satisfies Record<string, { options: readonly OptionName[]; formats: readonly Format[] }>;
@@ -213,3 +261,11 @@ export function formatOption(command: Command, p: Parsed): Format {
 }
 
 export const flag = (p: Parsed, name: OptionName): boolean => p.values[name] === true;
+
+/** --standalone: a whole LaTeX document, so only with --format latex (an input error otherwise). */
+export function standaloneOption(p: Parsed): boolean {
+  if (!flag(p, 'standalone')) return false;
+  if (str(p, 'format') !== 'latex')
+    throw new UsageError('--standalone writes a LaTeX document: it needs --format latex');
+  return true;
+}

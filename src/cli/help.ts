@@ -35,6 +35,10 @@ commands:
                              the list complete, and the linear symmetries behind them
   export <name|file> --to T  the charge as a Python module over a network's named parameters
                              (numpy, pytorch with a training monitor, sympy)
+  report <name|file>... -o F an HTML report: the derivation typeset, every verdict, and plots of
+                             each charge measured along real training runs against its law
+  teleport <name|file>       climb ‖∇L‖² along the symmetry's orbit (loss unchanged), then descend:
+                             iterations to a loss threshold with and without teleports, per seed
   prove <id>... | --all      print the certificate of a theorem (see 'noether prove --list')
 
 options (each command takes the ones its help lists):
@@ -56,7 +60,8 @@ constraint and the gradient-flow charge (or what obstructs one), each with a ver
 proved, numerically verified (count, worst residual, seed), refuted (counterexample) or
 inconclusive (reason). <name> is a catalog entry ('noether list'); <file> a YAML or JSON
 declaration; '-' reads one from standard input. --seed fixes every random point (default 1);
---runs sets the number of random points per check (default 48).
+--runs sets the number of random points per check (default 48). --format latex writes ASCII LaTeX
+(pdflatex takes it); --standalone makes it a whole document, with a bibliography.
 
 --rule R derives how a learning rule moves the charge instead, e.g.
   sgd(lr=eta, wd=lambda)        exact one-step recursion (any minibatch)
@@ -65,8 +70,8 @@ declaration; '-' reads one from standard input. --seed fixes every random point 
 Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
   check:
     `usage: noether check <name|file|->... [--arch SPEC | --model FILE.onnx [--weights]] [--site KIND] ` +
-    `[--runs N] [--seed S] [--format text|markdown|json] [--replay PATH] [--save-case FILE.json] ` +
-    `[--jobs N|auto] [--flow N] [--progress]
+    `[--runs N] [--seed S] [--format text|latex|markdown|json] [--replay PATH] ` +
+    `[--save-case FILE.json] [--jobs N|auto] [--flow N] [--progress]
 
 Samples networks (fast-check) on which the symmetry acts, at every site kind the declaration
 names, and evaluates each derived law with exact float64 gradients and Hessian-vector products:
@@ -91,7 +96,7 @@ FILE.csv|.json writes the first trajectory (charge observed vs predicted).
 at the model's own weights (batches and sites sampled). --save-case FILE.json writes a refuted
 law's network (parameters by tensor name, batch, site) for replay outside the toolkit.
 Progress goes to stderr after about 2 s when it is a terminal (--progress: always).`,
-  scan: `usage: noether scan <arch|model.onnx> [--sites] [--format text|markdown|json]
+  scan: `usage: noether scan <arch|model.onnx> [--sites] [--format text|latex|markdown|json]
 
 Lists the symmetry sites of an architecture (widths required), e.g.
   noether scan 4-8-8-3:relu:ce        noether scan 3-5-2:linear:mse        noether scan 4-6-3:tanh:batch+affine
@@ -101,7 +106,7 @@ PyTorch nn.Sequential export) is scanned as its architecture, with the tensor (i
 of every block and the tensors each site reads.`,
   laws:
     'usage: noether laws --arch SPEC | --model FILE.onnx | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
-    `[--format text|markdown|json]
+    `[--format text|latex|markdown|json]
 
 Counts the conservation laws gradient flow has for every loss and every data set, and finds them.
 The generating fields are the gradients of the polynomials the model depends on its parameters
@@ -140,6 +145,42 @@ Without --model, the parameter names are those of the nn.Sequential that builds 
 (Linear, [BatchNorm1d | LayerNorm], activation, …): 0.weight, 0.bias, …
 For example
   noether export rescale --arch 4-8-3:relu:ce --to pytorch -o charges.py`,
+  report: `usage: noether report <name|file>... -o FILE.html [--rule R] [--arch SPEC | --model FILE.onnx [--loss L]]
+       [--data iris|penguins]
+       [--steps N] [--batch N] [--runs N] [--seed N] [--progress]
+
+Writes one self-contained HTML page (no network needed to view it): for each symmetry its
+declaration, the derivation typeset (KaTeX), every verdict with its evidence (derive, check on
+--runs sampled networks per site kind, default 10, and with --rule the trajectory check), and SVG
+plots. For a block-level symmetry with a charge, the network --arch (default 4-16-16-3:relu:ce; 4
+inputs and 3 classes, as both data sets have), or --model's network from its own weights, is
+trained on a real data set (--data, default iris) with the rule R (numeric hyper-parameters;
+default sgd(lr=0.1, wd=0.001)), full batch and in minibatches of --batch rows (default 16), for
+--steps steps (default 200): each charge is measured at every step and plotted against the derived
+law run forward from its initial value (gradient flow: e^(-rate t) Q0; SGD: the exact recursion,
+driven by each step's measured gradient; momentum: the oscillator, or a linear charge's exact
+two-step recursion), per site and summed per layer, with the relative gap; with the convergence
+orders of the continuous forms; for a mirror, the predicted threshold against observed collapse.
+Each plot's rows are written next to the page as FILE.<plot>.csv, with a metadata header.
+
+The exit code is the weakest verdict of everything the report decided.`,
+  teleport: `usage: noether teleport <name|file|-> [--arch SPEC] [--data iris|penguins] [--rule R] [--seed N]
+       [--runs N] [--steps N] [--every K] [--format text|json]
+
+Symmetry teleportation along a block-level symmetry's orbit. Every site of the declared kinds in the
+network --arch (default 4-16-16-3:relu:ce) has its own group parameter a_s; a teleport climbs
+‖∇L‖² in them (the direction ⟨H∇L, X_s⟩ from one Hessian-vector product, X_s the derived generator),
+applying the declared action itself, up to 3 accepted steps of at most |a_s| = 0.2 each. Then descent
+resumes. On --runs seeds (default 10), from the same sampled network on the same data (--data, or 64
+sampled rows per seed), plain descent with the rule R (default sgd(lr=0.05); sgd, momentum or adam)
+runs --steps steps (default 300) against the same descent with teleports at step 0 and every K steps
+(default 50); the threshold is the loss plain descent reaches halfway. Printed: iterations to the
+threshold and the speed-up distribution (a measurement), and two laws with verdicts: the loss at
+every group element tried equals the loss before (relative 1e-12 of its natural scale; a declaration
+that is not a symmetry of the network is refuted with the site and group element, and no teleport is
+made), and each charge's jump equals the integral of ⟨X_s, X_t⟩ along the group path (∇Q = X).
+For example
+  noether teleport rescale --data iris --runs 20        noether teleport scale --arch 4-16-16-3:relu:batch:ce`,
   prove: `usage: noether prove <id>... | --all | --list [--format text|markdown|latex|json] [--seed N]
 
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.

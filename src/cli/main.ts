@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserInputError } from '../../numeric/errors';
 import { excerpt } from '../declaration/errors';
-import { COMMANDS, parseCommand, type Command, type Parsed } from './args';
+import { COMMANDS, parseCommand, standaloneOption, type Command, type Parsed } from './args';
 import { UsageError } from './errors';
 import { mainHelp, commandHelp } from './help';
 import { EXIT, type ExitCode, type IO } from './io';
@@ -35,6 +35,10 @@ const RUN: Readonly<Record<Command, (p: Parsed, io: IO, out: Output) => ExitCode
     (require('./commands/laws') as typeof import('./commands/laws')).lawsCommand(p, io, out),
   export: (p, io) =>
     (require('./commands/export') as typeof import('./commands/export')).exportCommand(p, io),
+  report: (p, io) =>
+    (require('./commands/report') as typeof import('./commands/report')).reportCommand(p, io),
+  teleport: (p, io, out) =>
+    (require('./commands/teleport') as typeof import('./commands/teleport')).teleportCommand(p, io, out),
   prove: (p, io, out) =>
     (require('./commands/prove') as typeof import('./commands/prove')).proveCommand(p, io, out),
 };
@@ -83,7 +87,10 @@ export function main(args: readonly string[], io: IO): number {
       io.stdout(commandHelp(command) + '\n');
       return EXIT.ok;
     }
-    return RUN[command](parsed, io, output(io));
+    const out = output(io, standaloneOption(parsed));
+    const code = RUN[command](parsed, io, out);
+    out.finish();
+    return code;
   } catch (err) {
     if (err instanceof UserInputError) {
       io.stderr(`noether: ${oneLine(err.message)}\n`);

@@ -60,6 +60,8 @@ export interface SiteRef {
  * - `decay`: gradient flow with weight decay, Q(t) = e^{−rate·t} Q(0);
  * - `recursion`: SGD (any minibatch), Q_{k+1} = cQ·Q_k + cG·Q₂(g_k), where `drive` gives Q₂(g_k) per
  *   site from the minibatch gradient g_k (without weight decay) at step k;
+ * - `two-step`: heavy-ball momentum on a linear charge, exactly Q_{k+1} = cCur·Q_k + cPrev·Q_{k−1}
+ *   from v₀ = 0 (Q_{−1} = Q₀), so the whole trajectory follows from Q₀;
  * - `none`: the rule moves the charge by no closed law (the reason from the derivation).
  */
 export type Prediction =
@@ -81,6 +83,14 @@ export type Prediction =
       readonly next: (q: ChargeValue, drive: ChargeValue) => ChargeValue;
       /** Q_0, Q_1, …, Q_K from Q_0 and the drives of steps 0 … K − 1. */
       readonly trajectory: (q0: ChargeValue, drives: readonly ChargeValue[]) => ChargeValue[];
+    }
+  | {
+      readonly kind: 'two-step';
+      readonly law: Rendered;
+      readonly cCur: number;
+      readonly cPrev: number;
+      /** Q_0, Q_1, …, Q_K from Q_0 (v₀ = 0: Q_{−1} = Q_0). */
+      readonly trajectory: (q0: ChargeValue, steps: number) => ChargeValue[];
     }
   | {
       readonly kind: 'oscillator';
@@ -350,6 +360,26 @@ function predictionOf(b: BoundSites, rule: Rule): Prediction {
       trajectory: (q0, drives) => {
         const out = [q0];
         for (const g of drives) out.push(next(out.at(-1)!, g));
+        return out;
+      },
+    };
+  }
+  const two = pick('two-step-recursion');
+  if (two && two.data.kind === 'two-step') {
+    const [cCur, cPrev] = [coef(two.data.cur), coef(two.data.prev)];
+    return {
+      kind: 'two-step',
+      law: two.statement,
+      cCur,
+      cPrev,
+      trajectory: (q0, steps) => {
+        const out = [q0];
+        let prev = q0;
+        for (let k = 0; k < steps; k++) {
+          const cur = out.at(-1)!;
+          out.push(lift(cur, (x, i) => cCur * x + cPrev * entry(prev, i)));
+          prev = cur;
+        }
         return out;
       },
     };

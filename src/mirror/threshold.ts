@@ -25,7 +25,7 @@ import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { caseReflection, reflectedBasis, projectedHessian, type CaseReflection } from '../check/reflection';
 import { reflectionSums, type ReflectionSums } from './deriveBlock';
-import { dot, minEigen, solve, orthonormal } from '../../numeric/linalg';
+import { dot, minEigen, solve, orthonormal, symmetricEigen } from '../../numeric/linalg';
 
 export const MAX_WINDOW = 40000;
 /**
@@ -53,6 +53,8 @@ export interface NetworkCollapseSample {
   readonly architecture: string;
   /** Reflected dimensions m (the size of OᵀHO). */
   readonly m: number;
+  /** Of these, the flat (orbit) directions factored out of the threshold and the perturbation. */
+  readonly flat: number;
   readonly gamma: number;
   readonly threshold: number;
   readonly predicted: boolean;
@@ -79,11 +81,11 @@ export interface NetworkCollapseReport {
   readonly decided: number;
   readonly ambiguous: number;
   /**
-   * Of the ambiguous: γ* = γ to 1e-6, a flat direction across the set (a continuous symmetry that
-   * weight decay keeps, e.g. orthogonal mixing of a linear layer's units, rotates a live unit into
-   * the reflected one), so the set is exactly marginal.
+   * Of the ambiguous: every reflected direction flat (an orbit of minima), so exactly marginal.
    */
   readonly marginal: number;
+  /** Samples whose threshold was decided with some flat (orbit) directions factored out. */
+  readonly factored: number;
   /** Networks where no minimum on the set was reached (no convergence, divergence, or a saddle). */
   readonly skipped: Readonly<Record<string, number>>;
   /** Set when --arch widths were too large for the experiment, which then ran on its own small networks. */
@@ -91,6 +93,42 @@ export interface NetworkCollapseReport {
 }
 
 const normv = (x: ArrayLike<number>): number => Math.sqrt(dot(x, x));
+
+/**
+ * Reflected directions along which the regularised loss is flat (an eigenvalue of OᵀH(θ*)O within
+ * this fraction of its largest magnitude of −2γ) are directions of an orbit of minima: a continuous
+ * symmetry that weight decay keeps (the orthogonal mixing of a linear layer's units) rotates θ* into
+ * an equivalent minimum off the set. Along them the set neither attracts nor repels, and what the
+ * set encodes (a rank, a sparsity pattern) does not change, so they are factored out: the threshold
+ * is that of the other reflected directions, and the perturbation avoids them. 1e-6 is far above the
+ * rounding of a Hessian-vector product (about 1e-15 of ‖H‖) and far below any gap a sampled γ leaves
+ * to a curvature that is not an exact symmetry's.
+ */
+export const FLAT_TOLERANCE = 1e-6;
+
+/**
+ * The attraction threshold with the flat (orbit) directions factored out: the reflected basis
+ * rotated onto OᵀHO's eigenvectors, those with eigenvalue −2γ (to {@link FLAT_TOLERANCE}) set
+ * aside. With every reflected direction flat, the set is exactly marginal (threshold γ).
+ */
+export function thresholdModuloOrbit(
+  R: CaseReflection,
+  c: NetworkCase,
+  theta: Float64Array,
+  gamma: number,
+): { O: Float64Array[]; flat: number; lmin: number; threshold: number } {
+  const O0 = reflectedBasis(R, c.net.size);
+  const { values, vectors } = symmetricEigen(
+    projectedHessian(O0, (o) => evaluate(c.net, theta, c.batch, o).hv!),
+  );
+  const scale = Math.max(2 * gamma, ...values.map(Math.abs));
+  const keep = values.flatMap((l, i) => (Math.abs(l + 2 * gamma) > FLAT_TOLERANCE * scale ? [i] : []));
+  const O = keep.map((i) =>
+    O0.reduce((acc, o, j) => acc.map((x, k) => x + vectors[i]![j]! * o[k]!), new Float64Array(c.net.size)),
+  );
+  const lmin = keep.length ? Math.min(...keep.map((i) => values[i]!)) : -2 * gamma;
+  return { O, flat: values.length - keep.length, lmin, threshold: -lmin / 2 };
+}
 
 /**
  * The attraction threshold at parameters θ on the set: γ* = −λ_min(OᵀHO)/2, with OᵀHO from one
@@ -194,15 +232,17 @@ export function collapseSample(
     v = hv.map((x) => x / normv(hv));
   }
   const eta = 1 / Math.max(lmax, 1e-6);
-  const { O, lmin, threshold } = thresholdAt(R, c, th);
+  const { O, flat, lmin, threshold } = thresholdModuloOrbit(R, c, th, gamma);
   const predicted = gamma > threshold;
-  // Exactly marginal (a flat direction across the set): nothing to observe in a finite window.
-  if (Math.abs(gamma - threshold) <= 1e-6 * Math.abs(threshold))
+  const m = O.length + flat;
+  // Exactly marginal (every reflected direction flat): nothing to observe in a finite window.
+  if (O.length === 0)
     return {
       siteKind: c.site.kind,
       site: c.site.label,
       architecture: describeSpec(c.spec),
-      m: O.length,
+      m,
+      flat,
       gamma,
       threshold,
       predicted,
@@ -236,7 +276,8 @@ export function collapseSample(
     siteKind: c.site.kind,
     site: c.site.label,
     architecture: describeSpec(c.spec),
-    m: O.length,
+    m,
+    flat,
     gamma,
     threshold,
     predicted,
@@ -297,7 +338,7 @@ export function networkCollapse(
   const clear = out.filter(
     (s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold),
   );
-  const marginal = out.filter((s) => Math.abs(s.gamma - s.threshold) <= 1e-6 * Math.abs(s.threshold)).length;
+  const marginal = out.filter((s) => s.flat === s.m).length;
   return {
     kind: 'collapse-report',
     seed,
@@ -308,6 +349,7 @@ export function networkCollapse(
     decided: clear.length,
     ambiguous: out.length - clear.length,
     marginal,
+    factored: out.filter((s) => s.flat > 0 && s.flat < s.m).length,
     skipped: Object.fromEntries(skipped),
     ...(tooLarge
       ? {

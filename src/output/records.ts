@@ -10,7 +10,15 @@ import type { ScanReport } from '../scan';
 import type { Dynamics } from '../rules/dynamics';
 import type { CatalogListing } from '../catalog';
 import type { LawsReport } from '../laws';
+import type { TeleportReport } from '../teleport/report';
 
 /** A record `noether … --format json` prints (several inputs print several records, one after another). */
 export type OutputRecord =
-  Derivation | Dynamics | CheckReport | ScanReport | Certificate | CatalogListing | LawsReport;
+  | Derivation
+  | Dynamics
+  | CheckReport
+  | ScanReport
+  | Certificate
+  | CatalogListing
+  | LawsReport
+  | TeleportReport;

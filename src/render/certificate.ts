@@ -2,6 +2,10 @@
 import type { Certificate } from '../certificate';
 import { describeVerdict } from '../verdict';
 import { verdictWord, type Format } from './index';
+import { displayMath } from './latexBreak';
+import { latexMath, latexText } from './latexText';
+import { latexComment } from './latexReport';
+import { citeOf } from './references';
 
 export function renderCertificate(c: Certificate, format: Exclude<Format, 'json'>): string {
   switch (format) {
@@ -24,9 +28,9 @@ export function renderCertificate(c: Certificate, format: Exclude<Format, 'json'
       ].join('\n');
     case 'latex':
       return [
-        `% noether prove ${c.theorem}`,
-        `\\paragraph{${c.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}} \\[ ${c.statement.latex} ` +
-          `\\] Certificate: ${verdictWord(c.verdict)}.`,
+        latexComment(`noether prove ${c.theorem}`),
+        `\\paragraph{${latexText(c.title)} ${citeOf(c.source)}} ${displayMath(latexMath(c.statement.latex))}`,
+        `Certificate: ${verdictWord(c.verdict)}.`,
       ].join('\n');
   }
 }

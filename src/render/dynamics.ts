@@ -3,22 +3,34 @@ import type { Dynamics } from '../rules/dynamics';
 import type { TrajectoryReport } from '../check/trajectory';
 import { describeVerdict } from '../verdict';
 import { verdictWord, type Format } from './index';
+import { displayMath } from './latexBreak';
+import { latexMath, latexPlain, latexText } from './latexText';
+import { latexComment, latexReport } from './latexReport';
+
+/** A rule's laws as LaTeX: each statement displayed (broken when long), and at the rule's step size. */
+function dynamicsLatex(d: Dynamics): string {
+  const lr = 'lr' in d.rule.params ? d.rule.params.lr : undefined;
+  return [
+    latexComment(`noether derive ${d.symmetry} --rule '${d.rule.text}'`),
+    `\\subsection*{${latexPlain(d.symmetry)} under \\texttt{${latexPlain(d.rule.text)}}}`,
+    `Charge: ${latexText(d.charge.statement)}.`,
+    '\\begin{enumerate}',
+    ...d.laws.map(
+      (l) =>
+        `  \\item ${latexText(l.title)} (derivation ${verdictWord(l.verdict)}): ` +
+        displayMath(latexMath(l.statement.latex)) +
+        (l.atValues && lr
+          ? `\n  At $\\eta = ${lr.value}$: ${displayMath(latexMath(l.atValues.latex))}`
+          : '') +
+        (l.note ? `\n  ${latexText(l.note)}` : ''),
+    ),
+    '\\end{enumerate}',
+  ].join('\n');
+}
 
 export function renderDynamics(d: Dynamics, format: Format): string {
   if (format === 'json') return JSON.stringify(d, null, 2);
-  if (format === 'latex')
-    return [
-      `% noether derive ${d.symmetry} --rule '${d.rule.text}'`,
-      '\\begin{enumerate}',
-      ...d.laws.map(
-        (l) =>
-          `  \\item ${l.title.replace(/[\\{}$&#^_%~]/g, (x) => `\\${x}`)}: \\[ ${l.statement.latex} \\]` +
-          (l.atValues && 'lr' in d.rule.params
-            ? ` at $\\eta = ${d.rule.params.lr.value}$: \\[ ${l.atValues.latex} \\]`
-            : ''),
-      ),
-      '\\end{enumerate}',
-    ].join('\n');
+  if (format === 'latex') return dynamicsLatex(d);
   const md = format === 'markdown';
   return [
     md ? `## ${d.symmetry} under ${d.rule.text}` : `${d.symmetry} under ${d.rule.text}`,
@@ -40,6 +52,12 @@ export function renderDynamics(d: Dynamics, format: Format): string {
 
 export function renderTrajectories(r: TrajectoryReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
+  if (format === 'latex')
+    return latexReport(
+      `noether check ${r.symmetry} --rule '${r.rule}'`,
+      `check ${r.symmetry} under ${r.rule}`,
+      renderTrajectories(r, 'text'),
+    );
   const out = [
     `check ${r.symmetry} under ${r.rule}: ${r.runs} networks per site kind × ` +
       (r.steps === 0 ? 'the integrated flow' : `${r.steps} steps, random minibatches`) +

@@ -4,6 +4,11 @@
  */
 import type { Derivation, Law, LawCount } from '../derivation';
 import { describeVerdict, type Verdict } from '../verdict';
+import { latexName } from '../expr/print';
+import { displayMath } from './latexBreak';
+import { latexMath, latexPlain, latexText } from './latexText';
+import { latexComment } from './latexReport';
+import { citeOf } from './references';
 
 /** Output formats: plain text, a LaTeX fragment, Markdown with `$…$` math, or the JSON record itself. */
 export type Format = 'text' | 'latex' | 'markdown' | 'json';
@@ -20,12 +25,6 @@ const KIND_WORDS: Readonly<Record<Derivation['declaration']['kind'], string>> = 
   mirror: 'mirror',
   'block-mirror': 'block-level mirror',
 };
-
-/** A block name inside \\mathrm{…}: underscores escaped. */
-const latexName = (name: string): string => name.replace(/_/g, '\\_');
-
-const latexEscape = (s: string): string =>
-  s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
 
 function lawText(l: Law, i: number): string {
   const lines = [
@@ -107,27 +106,36 @@ export function renderDerivation(d: Derivation, format: Format): string {
       ];
       return out.join('\n');
     }
-    case 'latex': {
-      const out = [
-        `% noether derive ${decl.name} (seed ${d.seed})`,
-        `\\subsection*{${latexEscape(decl.name)}${decl.source ? ` (${latexEscape(decl.source)})` : ''}}`,
-        latexEscape(decl.description),
-        '',
-        ...d.generators.map(
-          (g) =>
-            `\\[ X = \\partial_{${g.parameter}} \\psi \\big|_{${g.parameter}=0}: \\quad ` +
-            g.components
-              .map((c) => `X_{\\mathrm{${latexName(c.target)}}} = ${c.value.latex}`)
-              .join(', \\quad ') +
-            ' \\]',
-        ),
-        '\\begin{enumerate}',
-        ...d.laws.map(
-          (l) => `  \\item ${latexEscape(l.title)} (${verdictWord(l.verdict)}): \\[ ${l.statement.latex} \\]`,
-        ),
-        '\\end{enumerate}',
-      ];
-      return out.join('\n');
-    }
+    case 'latex':
+      return derivationLatex(d);
   }
+}
+
+/** A derivation as LaTeX (ASCII; long formulas broken over lines; its sources cited). */
+function derivationLatex(d: Derivation): string {
+  const decl = d.declaration;
+  const dot = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
+  return [
+    latexComment(`noether derive ${decl.name} (seed ${d.seed})`),
+    `\\subsection*{${latexPlain(decl.name)}${decl.source ? ` ${citeOf(decl.source)}` : ''}}`,
+    latexText(decl.description),
+    ...(d.normalisation ? ['', `Normalisation: ${latexText(dot(d.normalisation))}`] : []),
+    '',
+    ...d.generators.map((g) =>
+      displayMath(
+        `X = \\partial_{${latexName(g.parameter)}} \\psi \\big|_{${latexName(g.parameter)}=0}: \\quad ` +
+          g.components
+            .map((c) => `X_{${latexName(c.target)}} = ${latexMath(c.value.latex)}`)
+            .join(', \\quad '),
+      ),
+    ),
+    '\\begin{enumerate}',
+    ...d.laws.map(
+      (l) =>
+        `  \\item ${latexText(l.title)} (${verdictWord(l.verdict)}): ${displayMath(latexMath(l.statement.latex))}` +
+        (l.note ? `\n  ${latexText(dot(l.note))}` : ''),
+    ),
+    '\\end{enumerate}',
+    ...(d.allLaws ? [latexText(allLawsText(d.allLaws))] : []),
+  ].join('\n');
 }

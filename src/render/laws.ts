@@ -1,6 +1,7 @@
 /** Rendering a laws report (JSON is the record itself). */
 import type { LawsReport } from '../laws';
 import type { Format } from './index';
+import { latexReport } from './latexReport';
 
 /** "1–3, 5" for [0, 1, 2, 4] (the report's 0-based law indices, shown from 1). */
 function lawNumbers(ix: readonly number[]): string {
@@ -9,6 +10,10 @@ function lawNumbers(ix: readonly number[]): string {
 
 export function renderLaws(r: LawsReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
+  if (format === 'latex') {
+    const [, ...body] = renderLaws(r, 'text').split('\n');
+    return latexReport(`noether laws ${r.subject}`, `laws of ${r.subject}`, body.join('\n'));
+  }
   const md = format === 'markdown';
   const item = (s: string): string => (md ? `- ${s}` : `  ${s}`);
   const searched =

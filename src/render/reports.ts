@@ -4,12 +4,18 @@ import type { ScanReport } from '../scan';
 import { describeVerdict } from '../verdict';
 import { printable } from '../declaration/errors';
 import { verdictWord, renderDerivation, type Format } from './index';
+import { latexReport } from './latexReport';
+import { latexText } from './latexText';
 
 /** 1e-6 for a power of ten (1 stays 1). */
 const power = (x: number): string => (x === 1 ? '1' : x.toExponential(0).replace('e+', 'e'));
 
 export function renderCheck(r: NetworkCheckReport, format: Format, replay: string): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
+  if (format === 'latex') {
+    const [, ...body] = renderCheck(r, 'text', replay).split('\n');
+    return latexReport(`noether check ${r.declaration.name}`, `check ${r.declaration.name}`, body.join('\n'));
+  }
   const md = format === 'markdown';
   const out = [
     md ? `## check ${r.declaration.name}` : `check ${r.declaration.name} (${r.declaration.origin})`,
@@ -58,9 +64,15 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
       `   agreement ${k.agree}/${k.decided} ` +
         `(${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%) where γ is more than 10% from ` +
         `γ*; predicted attracting ${stable}, repelling ${k.samples.length - stable}`,
-      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (γ* = γ: a continuous ` +
-        `symmetry kept by weight decay rotates a live direction into the reflected ` +
+      `   ${k.ambiguous} ambiguous, of which ${k.marginal} exactly marginal (every reflected direction flat: ` +
+        `a continuous symmetry kept by weight decay rotates a live direction into the reflected ` +
         `one)${skipped ? `; skipped: ${skipped}` : ''}; seed ${k.seed}`,
+      ...(k.factored
+        ? [
+            `   ${k.factored} with such flat directions, factored out of γ* and ` +
+              'of the perturbation (they lead to equivalent minima, neither toward nor away from the set)',
+          ]
+        : []),
     );
     if (k.ownNetworks)
       out.push(
@@ -92,6 +104,8 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
 
 export function renderScan(r: ScanReport, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
+  if (format === 'latex')
+    return latexReport(`noether scan ${r.architecture}`, `scan ${r.architecture}`, renderScan(r, 'text'));
   const c = r.allLaws;
   const count =
     c === undefined
@@ -154,10 +168,10 @@ export function renderPointCheck(r: PointCheckReport, format: Format): string {
   const text = renderDerivation(r.derivation, format);
   const k = r.collapse;
   if (!k) return text;
-  return (
-    `${text}\n\nthreshold prediction vs observed collapse (gradient descent on L + γ‖θ‖² from the stationary ` +
+  const collapse =
+    `threshold prediction vs observed collapse (gradient descent on L + γ‖θ‖² from the stationary ` +
     `point on the set, perturbed off it): agreement ${k.agree}/${k.decided} ` +
     `(${((100 * k.agree) / Math.max(1, k.decided)).toFixed(0)}%); ${k.ambiguous} samples within 10% of γ* ` +
-    `set apart, ${k.skipped} diverged; seed ${r.derivation.seed}`
-  );
+    `set apart, ${k.skipped} diverged; seed ${r.derivation.seed}`;
+  return `${text}\n\n${format === 'latex' ? latexText(collapse) : collapse}`;
 }

@@ -185,6 +185,21 @@ describe('prediction vs gradient descent on sampled networks [SIS, derived thres
     expect(stable).toBeGreaterThan(3);
     expect(r.samples.length - stable).toBeGreaterThan(3);
   });
+  it(
+    'rotation-reflection (low rank): decided on most networks once the orbit of the orthogonal symmetry ' +
+      'weight decay keeps is factored out, and every decided network agrees',
+    () => {
+      const r = networkCollapse(blockMirror('rotation-reflection'), { samples: 30, seed: 2 });
+      // Before factoring, about two thirds of these networks were exactly marginal (γ* = γ).
+      expect(r.factored).toBeGreaterThanOrEqual(10);
+      expect(r.decided).toBeGreaterThanOrEqual(0.8 * r.samples.length);
+      expect(r.agree).toBe(r.decided);
+      const stable = r.samples.filter((s) => s.predicted).length;
+      expect(stable).toBeGreaterThan(3);
+      expect(r.samples.length - stable).toBeGreaterThan(3);
+      for (const s of r.samples) expect(s.flat).toBeLessThan(s.m);
+    },
+  );
   it('unit-sign-flip (tanh, linear, z³ units): agreement on at least 90% of decided networks', () => {
     const r = networkCollapse(blockMirror('unit-sign-flip'), { samples: 20, seed: 2 });
     expect(r.decided).toBeGreaterThanOrEqual(8);

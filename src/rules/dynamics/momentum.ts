@@ -2,7 +2,8 @@
  * Heavy-ball momentum (PyTorch convention with dampening): the continuous limit as a damped,
  * driven oscillator for charges of degree 1 or 2, and an exact two-step recursion for linear charges.
  */
-import { type Expr, sym, num, mul, add, sub, neg, pow, substitute, ONE_E } from '../../expr/ast';
+import { type Expr, sym, num, numValue, mul, add, sub, neg, pow, substitute, ONE_E } from '../../expr/ast';
+import { div, rat } from '../../expr/rational';
 import { expanded } from '../../expr/normal';
 import { toText, toLatex } from '../../expr/print';
 import type { Rendered } from '../../derivation';
@@ -38,7 +39,7 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
     const mShown = tidy(m, [mul(eta, sub(ONE_E, damp), add(ONE_E, beta), num({ n: 1n, d: 2n }))]);
     const [mt, gt, wt] = [
       mShown,
-      show(mul(tidyExpr(c1, [sub(ONE_E, beta)]), pow(mul(num(2), mSym), num(-1)))),
+      show(overTwoM(tidyExpr(c1, [sub(ONE_E, beta)]), mSym)),
       show(mul(num(homogeneous), lambda, pow(mSym, num(-1)))),
     ];
     laws.push({
@@ -115,4 +116,11 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
     );
   }
   return laws;
+}
+
+/** c/(2m) as shown: a numeric c folded into one coefficient (1/(20 m), not 1/(10·2·m)). */
+function overTwoM(c: Expr, m: Expr): Expr {
+  return c.kind === 'num'
+    ? mul(num(div(numValue(c), rat(2))), pow(m, num(-1)))
+    : mul(c, pow(mul(num(2), m), num(-1)));
 }
