@@ -202,7 +202,7 @@ function put(out: Float64Array, s1: number, s2: number, m0: number, m1: number, 
 }
 
 /** σ, σ', σ'', and the factors the rounding bounds need (`factors`, for numeric/bounds.ts). */
-function actFns(a: Activation): ActivationDerivatives {
+export function actFns(a: Activation): ActivationDerivatives {
   const E = Number.EPSILON;
   switch (a.kind) {
     case 'relu':

@@ -1,0 +1,271 @@
+/**
+ * A float64 computation graph (a tape of ops in evaluation order) and its evaluation: loss, the
+ * exact gradient by reverse mode and, with a direction v, the exact H v by the R-operator
+ * (numeric/graph/ops.ts gives each op's four rules).
+ *
+ * A graph is plain data: its nodes (op, inputs, shape), its parameter blocks (name, shape, offset
+ * in the flat θ) and which node is the loss. Builders (`GraphBuilder`) check shapes as they go.
+ */
+import { ArchitectureError } from '../mlp';
+import {
+  type Acc,
+  type GraphActivation,
+  type Node,
+  type Op,
+  backward,
+  forward,
+  sizeOf,
+  tangent,
+} from './ops';
+
+/** A parameter block of a graph: its node, name, shape and offset in θ. */
+export interface ParamBlock {
+  readonly node: number;
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+}
+
+export interface Graph {
+  readonly nodes: readonly Node[];
+  readonly params: readonly ParamBlock[];
+  /** Number of parameters. */
+  readonly size: number;
+  /** The loss node (a scalar). */
+  readonly loss: number;
+  /** Shapes of the data: inputs x and targets y. */
+  readonly input: readonly number[];
+  readonly target: readonly number[];
+}
+
+/** The data a graph is evaluated on (row-major, in the graph's input and target shapes). */
+export interface GraphData {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+}
+
+export interface GraphEvaluation {
+  readonly loss: number;
+  readonly grad: Float64Array;
+  /** H v, when a direction was given. */
+  readonly hv?: Float64Array | undefined;
+  /** ⟨∇L, v⟩ by forward mode (the loss's tangent), when a direction was given. */
+  readonly lossDot?: number | undefined;
+}
+
+const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Builds a graph node by node, checking shapes. Every method returns the new node's index. */
+export class GraphBuilder {
+  private readonly nodes: Node[] = [];
+  private readonly params: ParamBlock[] = [];
+  private offset = 0;
+  private inputShape: readonly number[] | undefined;
+  private targetShape: readonly number[] | undefined;
+
+  private push(op: Op, inputs: readonly number[], shape: readonly number[]): number {
+    if (shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new ArchitectureError(`${op.kind}: shape ${show(shape)} has an empty or invalid axis`);
+    this.nodes.push({ op, inputs, shape });
+    return this.nodes.length - 1;
+  }
+  shape(i: number): readonly number[] {
+    return this.nodes[i]!.shape;
+  }
+  param(name: string, shape: readonly number[]): number {
+    if (this.params.some((p) => p.name === name))
+      throw new Error(`internal: parameter ${name} declared twice`);
+    const node = this.push({ kind: 'param', name, offset: this.offset }, [], shape);
+    this.params.push({ node, name, shape, offset: this.offset });
+    this.offset += sizeOf(shape);
+    return node;
+  }
+  input(shape: readonly number[]): number {
+    this.inputShape = shape;
+    return this.push({ kind: 'data', role: 'x' }, [], shape);
+  }
+  target(shape: readonly number[]): number {
+    this.targetShape = shape;
+    return this.push({ kind: 'data', role: 'y' }, [], shape);
+  }
+  /** A·B (or A·Bᵀ): batch axes equal, inner dimensions matching. */
+  matmul(a: number, b: number, transB = false): number {
+    const [A, B] = [this.shape(a), this.shape(b)];
+    const k = A[A.length - 1]!,
+      kb = transB ? B[B.length - 1]! : B[B.length - 2]!;
+    if (A.length < 2 || A.length !== B.length || !same(A.slice(0, -2), B.slice(0, -2)) || k !== kb)
+      throw new ArchitectureError(`matmul: ${show(A)} × ${show(B)}${transB ? 'ᵀ' : ''} do not match`);
+    const n = transB ? B[B.length - 2]! : B[B.length - 1]!;
+    return this.push({ kind: 'matmul', transB }, [a, b], [...A.slice(0, -1), n]);
+  }
+  /** x Wᵀ (+ b): x is [M, k], W is [n, k] (PyTorch's Linear). */
+  dense(x: number, W: number, b?: number): number {
+    const y = this.matmul(x, W, true);
+    return b === undefined ? y : this.addBias(y, b, 1);
+  }
+  private broadcast(kind: 'addBias' | 'mulScale', x: number, v: number, axis: number): number {
+    const [X, V] = [this.shape(x), this.shape(v)];
+    if (V.length !== 1 || X[axis] !== V[0])
+      throw new ArchitectureError(`${kind}: a vector ${show(V)} does not fit axis ${axis} of ${show(X)}`);
+    return this.push({ kind, axis }, [x, v], X);
+  }
+  addBias(x: number, b: number, axis: number): number {
+    return this.broadcast('addBias', x, b, axis);
+  }
+  mulScale(x: number, g: number, axis: number): number {
+    return this.broadcast('mulScale', x, g, axis);
+  }
+  add(a: number, b: number): number {
+    if (!same(this.shape(a), this.shape(b)))
+      throw new ArchitectureError(`add: ${show(this.shape(a))} and ${show(this.shape(b))} differ`);
+    return this.push({ kind: 'add' }, [a, b], this.shape(a));
+  }
+  scale(x: number, c: number): number {
+    return this.push({ kind: 'scale', c }, [x], this.shape(x));
+  }
+  act(x: number, act: GraphActivation): number {
+    return this.push({ kind: 'act', act }, [x], this.shape(x));
+  }
+  softmax(x: number, causal = false): number {
+    const X = this.shape(x);
+    if (causal && (X.length < 2 || X[X.length - 1] !== X[X.length - 2]))
+      throw new ArchitectureError(`causal softmax needs [..., T, T], got ${show(X)}`);
+    return this.push({ kind: 'softmax', causal }, [x], X);
+  }
+  permute(x: number, axes: readonly number[]): number {
+    const X = this.shape(x);
+    if (axes.length !== X.length || [...axes].sort((a, b) => a - b).some((a, i) => a !== i))
+      throw new ArchitectureError(`permute: ${show(axes)} is not a permutation of the axes of ${show(X)}`);
+    return this.push(
+      { kind: 'permute', axes },
+      [x],
+      axes.map((a) => X[a]!),
+    );
+  }
+  reshape(x: number, shape: readonly number[]): number {
+    if (sizeOf(shape) !== sizeOf(this.shape(x)))
+      throw new ArchitectureError(`reshape: ${show(this.shape(x))} has no shape ${show(shape)}`);
+    return this.push({ kind: 'reshape' }, [x], shape);
+  }
+  /** Each row (last axis) standardised; `label` names it in a refusal (BatchNorm, LayerNorm). */
+  normalize(x: number, label: string): number {
+    const X = this.shape(x);
+    if (X[X.length - 1]! < 2) throw new ArchitectureError(`${label} needs groups of at least 2 values`);
+    return this.push({ kind: 'normalize', label }, [x], X);
+  }
+  conv2d(x: number, K: number, stride = 1, pad = 0): number {
+    const [X, W] = [this.shape(x), this.shape(K)];
+    if (X.length !== 4 || W.length !== 4 || X[1] !== W[1])
+      throw new ArchitectureError(
+        `conv2d: input ${show(X)} (NCHW) and kernel ${show(W)} (OIHW) do not match`,
+      );
+    if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(pad) || pad < 0)
+      throw new ArchitectureError(`conv2d: stride ${stride} and padding ${pad} must be integers ≥ 1 and ≥ 0`);
+    const Ho = Math.floor((X[2]! + 2 * pad - W[2]!) / stride) + 1,
+      Wo = Math.floor((X[3]! + 2 * pad - W[3]!) / stride) + 1;
+    return this.push({ kind: 'conv2d', stride, pad }, [x, K], [X[0]!, W[0]!, Ho, Wo]);
+  }
+  avgpool(x: number, k: number): number {
+    const X = this.shape(x);
+    if (X.length !== 4) throw new ArchitectureError(`avgpool needs NCHW, got ${show(X)}`);
+    return this.push(
+      { kind: 'avgpool', k },
+      [x],
+      [X[0]!, X[1]!, Math.floor(X[2]! / k), Math.floor(X[3]! / k)],
+    );
+  }
+  globalavg(x: number): number {
+    const X = this.shape(x);
+    if (X.length !== 4) throw new ArchitectureError(`global average pooling needs NCHW, got ${show(X)}`);
+    return this.push({ kind: 'globalavg' }, [x], [X[0]!, X[1]!]);
+  }
+  /** A loss of the outputs against the targets. */
+  loss(kind: 'mse' | 'ce', f: number, y: number): number {
+    if (!same(this.shape(f), this.shape(y)))
+      throw new ArchitectureError(
+        `${kind}: outputs ${show(this.shape(f))} and targets ${show(this.shape(y))}`,
+      );
+    return this.push({ kind }, [f, y], [1]);
+  }
+  build(loss: number): Graph {
+    if (!this.inputShape || !this.targetShape)
+      throw new Error('internal: a graph needs its input and target');
+    return {
+      nodes: [...this.nodes],
+      params: [...this.params],
+      size: this.offset,
+      loss,
+      input: this.inputShape,
+      target: this.targetShape,
+    };
+  }
+}
+
+/** Loss, ∇L and (with v) H v and ⟨∇L, v⟩ of a graph at θ on its data. */
+export function evaluateGraph(
+  g: Graph,
+  theta: Float64Array,
+  data: GraphData,
+  v?: Float64Array,
+): GraphEvaluation {
+  if (theta.length !== g.size || (v && v.length !== g.size))
+    throw new Error(`internal: θ or v does not have the graph's ${g.size} entries`);
+  if (data.x.length !== sizeOf(g.input) || data.y.length !== sizeOf(g.target))
+    throw new Error(
+      `internal: data of ${data.x.length}, ${data.y.length} entries for shapes x, y of the graph`,
+    );
+  const n = g.nodes.length;
+  const val: Float64Array[] = new Array<Float64Array>(n);
+  const tan: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
+  const active = new Array<boolean>(n).fill(false);
+  g.nodes.forEach((node, i) => {
+    const op = node.op;
+    const size = sizeOf(node.shape);
+    if (op.kind === 'param') {
+      val[i] = theta.slice(op.offset, op.offset + size);
+      if (v) tan[i] = v.slice(op.offset, op.offset + size);
+      active[i] = true;
+      return;
+    }
+    if (op.kind === 'data') {
+      val[i] = op.role === 'x' ? data.x : data.y;
+      if (v) tan[i] = new Float64Array(size);
+      return;
+    }
+    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
+    const x = node.inputs.map((j) => val[j]!);
+    val[i] = forward(node, shapes, x);
+    active[i] = node.inputs.some((j) => active[j]);
+    if (v) tan[i] = tangent({ node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]! });
+  });
+  const adj: (Acc | undefined)[] = new Array<Acc | undefined>(n);
+  const accOf = (j: number): Acc | undefined => {
+    if (!active[j]) return undefined;
+    const size = sizeOf(g.nodes[j]!.shape);
+    return (adj[j] ??= { adj: new Float64Array(size), radj: v ? new Float64Array(size) : undefined });
+  };
+  adj[g.loss] = { adj: Float64Array.of(1), radj: v ? Float64Array.of(0) : undefined };
+  for (let i = g.loss; i >= 0; i--) {
+    const a = adj[i];
+    if (!a) continue;
+    const node = g.nodes[i]!;
+    if (node.inputs.length === 0) continue;
+    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
+    const x = node.inputs.map((j) => val[j]!);
+    const ctx = v
+      ? { node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]!, dy: tan[i]! }
+      : { node, shapes, x, y: val[i]! };
+    backward(ctx, a.adj, a.radj, node.inputs.map(accOf));
+  }
+  const grad = new Float64Array(g.size);
+  const hv = v ? new Float64Array(g.size) : undefined;
+  for (const p of g.params) {
+    const a = adj[p.node];
+    if (!a) continue;
+    grad.set(a.adj, p.offset);
+    if (hv) hv.set(a.radj!, p.offset);
+  }
+  return { loss: val[g.loss]![0]!, grad, hv, lossDot: v ? tan[g.loss]![0]! : undefined };
+}

@@ -1,0 +1,753 @@
+/**
+ * The ops of a float64 computation graph, each with its four rules: value, tangent (forward mode,
+ * ẏ = J ẋ), adjoint (x̄ += Jᵀ ȳ) and R-adjoint (R x̄ = d/dt x̄(θ + t v), Pearlmutter's R-operator),
+ * so that at the parameters R(∇L) = H v exactly, as in numeric/mlp.ts but op by op.
+ *
+ * Tensors are row-major Float64Arrays with a shape. An op is plain data (`kind` plus its settings);
+ * the rules are the functions below, dispatched on the kind.
+ */
+import { DegenerateSample } from '../errors';
+import { type Activation, actFns, DEGENERATE_SPREAD } from '../mlp';
+
+/** An elementwise activation of the graph: the MLP's, plus GELU (tanh form). */
+export type GraphActivation = Activation | { readonly kind: 'gelu' };
+
+/** One op: what it computes from its inputs (in `Node.inputs` order). */
+export type Op =
+  /** A block of θ (no inputs). */
+  | { readonly kind: 'param'; readonly name: string; readonly offset: number }
+  /** The data: inputs x or targets y (no inputs, no gradient). */
+  | { readonly kind: 'data'; readonly role: 'x' | 'y' }
+  /** Batched matrix product A·B or A·Bᵀ: [..., m, k] × [..., k, n] (or [..., n, k]) → [..., m, n]. */
+  | { readonly kind: 'matmul'; readonly transB: boolean }
+  /** x + b, b a vector broadcast along `axis` of x. */
+  | { readonly kind: 'addBias'; readonly axis: number }
+  /** x ⊙ γ, γ a vector broadcast along `axis` of x. */
+  | { readonly kind: 'mulScale'; readonly axis: number }
+  /** x₁ + x₂ (a residual connection). */
+  | { readonly kind: 'add' }
+  /** c · x. */
+  | { readonly kind: 'scale'; readonly c: number }
+  | { readonly kind: 'act'; readonly act: GraphActivation }
+  /** Softmax over the last axis; `causal`: over [..., T, T] row t sees keys 0..t only. */
+  | { readonly kind: 'softmax'; readonly causal: boolean }
+  /** Axes permuted: output axis i is input axis axes[i]. */
+  | { readonly kind: 'permute'; readonly axes: readonly number[] }
+  /** The same entries with another shape. */
+  | { readonly kind: 'reshape' }
+  /**
+   * Standardised over the last axis, each row to mean 0 and mean square 1 (ε = 0, so a scale of the
+   * row is an exact symmetry): BatchNorm and LayerNorm are this after a permutation.
+   */
+  | { readonly kind: 'normalize'; readonly label: string }
+  /** 2-D convolution, NCHW input, OIHW kernel (no bias). */
+  | { readonly kind: 'conv2d'; readonly stride: number; readonly pad: number }
+  /** Average pooling over non-overlapping k × k windows of NCHW. */
+  | { readonly kind: 'avgpool'; readonly k: number }
+  /** The mean over the spatial axes: [N, C, H, W] → [N, C]. */
+  | { readonly kind: 'globalavg' }
+  /** ½-mean squared error over the rows (the first axis), against the targets. */
+  | { readonly kind: 'mse' }
+  /** Softmax cross-entropy over the last axis, mean over rows, targets as class probabilities. */
+  | { readonly kind: 'ce' };
+
+/** A node: its op, the nodes it reads and the shape of its value. */
+export interface Node {
+  readonly op: Op;
+  readonly inputs: readonly number[];
+  readonly shape: readonly number[];
+}
+
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** What the rules of a node see: its inputs' values and tangents, its own value and tangent. */
+export interface Ctx {
+  readonly node: Node;
+  readonly shapes: readonly (readonly number[])[];
+  readonly x: readonly Float64Array[];
+  /** Tangents of the inputs (absent without a direction). */
+  readonly dx?: readonly Float64Array[];
+  readonly y: Float64Array;
+  readonly dy?: Float64Array;
+}
+
+/** Where the backward rules add: an input's adjoint and (with a direction) its R-adjoint. */
+export interface Acc {
+  readonly adj: Float64Array;
+  readonly radj?: Float64Array | undefined;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** C[b] += op(A[b]) · op(B[b]) for every batch b; A is m×k (k×m if tA), B is k×n (n×k if tB). */
+function gemm(
+  b: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  tA: boolean,
+  B: Float64Array,
+  tB: boolean,
+  C: Float64Array,
+): void {
+  for (let q = 0; q < b; q++) {
+    const a0 = q * m * k,
+      b0 = q * k * n,
+      c0 = q * m * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++)
+          s += A[a0 + (tA ? p * m + i : i * k + p)]! * B[b0 + (tB ? j * k + p : p * n + j)]!;
+        C[c0 + i * n + j]! += s;
+      }
+  }
+}
+
+/** Strides of a row-major shape. */
+function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+const permCache = new WeakMap<Node, Int32Array>();
+/** For each output entry of a permute node, the input entry it copies. */
+function permutation(node: Node, inShape: readonly number[]): Int32Array {
+  const hit = permCache.get(node);
+  if (hit) return hit;
+  if (node.op.kind !== 'permute') throw new Error('internal: not a permute');
+  const { axes } = node.op;
+  const inSt = strides(inShape);
+  const out = node.shape;
+  const map = new Int32Array(sizeOf(out));
+  const idx = new Array<number>(out.length).fill(0);
+  for (let i = 0; i < map.length; i++) {
+    let src = 0;
+    for (let a = 0; a < out.length; a++) src += idx[a]! * inSt[axes[a]!]!;
+    map[i] = src;
+    for (let a = out.length - 1; a >= 0; a--) {
+      if (++idx[a]! < out[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  permCache.set(node, map);
+  return map;
+}
+
+/** The coordinate along `axis` of each flat index: (i / inner) mod dim. */
+const axisOf = (shape: readonly number[], axis: number): { inner: number; dim: number } => ({
+  inner: sizeOf(shape.slice(axis + 1)),
+  dim: shape[axis]!,
+});
+
+/** σ, σ′, σ″ of a graph activation; GELU in its tanh form, x·(1 + tanh u)/2 with u = c(x + 0.044715x³). */
+export function activationFns(a: GraphActivation): {
+  readonly sigma: (z: number) => number;
+  readonly d1: (z: number) => number;
+  readonly d2: (z: number) => number;
+} {
+  if (a.kind !== 'gelu') return actFns(a);
+  const c = Math.sqrt(2 / Math.PI),
+    k = 0.044715;
+  const parts = (x: number): { t: number; s: number; u1: number; u2: number } => {
+    const t = Math.tanh(c * (x + k * x * x * x));
+    return { t, s: 1 - t * t, u1: c * (1 + 3 * k * x * x), u2: c * 6 * k * x };
+  };
+  return {
+    sigma: (x) => 0.5 * x * (1 + Math.tanh(c * (x + k * x * x * x))),
+    d1: (x) => {
+      const { t, s, u1 } = parts(x);
+      return 0.5 * (1 + t) + 0.5 * x * s * u1;
+    },
+    d2: (x) => {
+      const { t, s, u1, u2 } = parts(x);
+      return s * u1 + 0.5 * x * (s * u2 - 2 * t * s * u1 * u1);
+    },
+  };
+}
+
+/** Rows of a softmax: for row r, how many leading entries it may use (all, or r mod T + 1 when causal). */
+const rowSpan = (causal: boolean, r: number, n: number): number => (causal ? (r % n) + 1 : n);
+
+/** The conv2d geometry of a node. */
+interface ConvDims {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  Ho: number;
+  Wo: number;
+  s: number;
+  p: number;
+}
+function convDims(ctx: { shapes: readonly (readonly number[])[]; node: Node }): ConvDims {
+  const [N, C, H, W] = ctx.shapes[0]!;
+  const [O, , kh, kw] = ctx.shapes[1]!;
+  const [, , Ho, Wo] = ctx.node.shape;
+  const op = ctx.node.op as Extract<Op, { kind: 'conv2d' }>;
+  return { N: N!, C: C!, H: H!, W: W!, O: O!, kh: kh!, kw: kw!, Ho: Ho!, Wo: Wo!, s: op.stride, p: op.pad };
+}
+/**
+ * The one loop of a convolution, visiting every (output, input, kernel) triple that multiplies:
+ * f(outIndex, inIndex, kernelIndex).
+ */
+function convLoop(d: ConvDims, f: (o: number, i: number, w: number) => void): void {
+  for (let n = 0; n < d.N; n++)
+    for (let o = 0; o < d.O; o++)
+      for (let y = 0; y < d.Ho; y++)
+        for (let x = 0; x < d.Wo; x++) {
+          const oi = ((n * d.O + o) * d.Ho + y) * d.Wo + x;
+          for (let c = 0; c < d.C; c++)
+            for (let a = 0; a < d.kh; a++) {
+              const r = y * d.s - d.p + a;
+              if (r < 0 || r >= d.H) continue;
+              for (let b = 0; b < d.kw; b++) {
+                const col = x * d.s - d.p + b;
+                if (col < 0 || col >= d.W) continue;
+                f(oi, ((n * d.C + c) * d.H + r) * d.W + col, ((o * d.C + c) * d.kh + a) * d.kw + b);
+              }
+            }
+        }
+}
+
+/** For a linear op without parameters (pooling): y += L x, or x̄ += Lᵀ ȳ. */
+function linearMap(
+  node: Node,
+  inShape: readonly number[],
+  from: Float64Array,
+  to: Float64Array,
+  t: boolean,
+): void {
+  const [N, C, H, W] = inShape as [number, number, number, number];
+  const k = node.op.kind === 'avgpool' ? node.op.k : 0;
+  const Ho = node.op.kind === 'avgpool' ? Math.floor(H / k) : 1,
+    Wo = node.op.kind === 'avgpool' ? Math.floor(W / k) : 1;
+  const kh = node.op.kind === 'avgpool' ? k : H,
+    kw = node.op.kind === 'avgpool' ? k : W;
+  const w = 1 / (kh * kw);
+  for (let nc = 0; nc < N * C; nc++)
+    for (let y = 0; y < Ho; y++)
+      for (let x = 0; x < Wo; x++) {
+        const oi = (nc * Ho + y) * Wo + x;
+        for (let a = 0; a < kh; a++)
+          for (let b = 0; b < kw; b++) {
+            const ii = (nc * H + y * kh + a) * W + x * kw + b;
+            if (t) to[ii]! += w * from[oi]!;
+            else to[oi]! += w * from[ii]!;
+          }
+      }
+}
+
+// ---------------------------------------------------------------- value
+
+/** The value of a node from its inputs' values (param and data nodes are set by the evaluator). */
+export function forward(
+  node: Node,
+  shapes: readonly (readonly number[])[],
+  x: readonly Float64Array[],
+): Float64Array {
+  const op = node.op;
+  const y = new Float64Array(sizeOf(node.shape));
+  switch (op.kind) {
+    case 'param':
+    case 'data':
+      throw new Error('internal: leaves are set by the evaluator');
+    case 'matmul': {
+      const { b, m, n, k } = mmDims(node, shapes);
+      gemm(b, m, n, k, x[0]!, false, x[1]!, op.transB, y);
+      return y;
+    }
+    case 'addBias':
+    case 'mulScale': {
+      const { inner, dim } = axisOf(node.shape, op.axis);
+      const [a, v] = [x[0]!, x[1]!];
+      for (let i = 0; i < y.length; i++) {
+        const c = v[Math.floor(i / inner) % dim]!;
+        y[i] = op.kind === 'addBias' ? a[i]! + c : a[i]! * c;
+      }
+      return y;
+    }
+    case 'add':
+      for (let i = 0; i < y.length; i++) y[i] = x[0]![i]! + x[1]![i]!;
+      return y;
+    case 'scale':
+      for (let i = 0; i < y.length; i++) y[i] = op.c * x[0]![i]!;
+      return y;
+    case 'act': {
+      const { sigma } = activationFns(op.act);
+      for (let i = 0; i < y.length; i++) y[i] = sigma(x[0]![i]!);
+      return y;
+    }
+    case 'softmax': {
+      const n = node.shape[node.shape.length - 1]!;
+      const a = x[0]!;
+      for (let r = 0; r < y.length / n; r++) {
+        const span = rowSpan(op.causal, r, n);
+        let mx = -Infinity;
+        for (let j = 0; j < span; j++) mx = Math.max(mx, a[r * n + j]!);
+        let se = 0;
+        for (let j = 0; j < span; j++) se += Math.exp(a[r * n + j]! - mx);
+        const lse = mx + Math.log(se);
+        for (let j = 0; j < span; j++) y[r * n + j] = Math.exp(a[r * n + j]! - lse);
+      }
+      return y;
+    }
+    case 'permute': {
+      const map = permutation(node, shapes[0]!);
+      for (let i = 0; i < y.length; i++) y[i] = x[0]![map[i]!]!;
+      return y;
+    }
+    case 'reshape':
+      y.set(x[0]!);
+      return y;
+    case 'normalize': {
+      const n = node.shape[node.shape.length - 1]!;
+      const a = x[0]!;
+      for (let r = 0; r < y.length / n; r++) {
+        let mean = 0,
+          big = 0;
+        for (let j = 0; j < n; j++) mean += a[r * n + j]!;
+        mean /= n;
+        let ms = 0;
+        for (let j = 0; j < n; j++) {
+          const z = a[r * n + j]! - mean;
+          y[r * n + j] = z;
+          ms += z * z;
+          big = Math.max(big, Math.abs(a[r * n + j]!));
+        }
+        const s = Math.sqrt(ms / n);
+        if (!(s > DEGENERATE_SPREAD * big))
+          throw new DegenerateSample(`${op.label} of a group with (near-)zero variance is undefined (ε = 0)`);
+        for (let j = 0; j < n; j++) y[r * n + j]! /= s;
+      }
+      return y;
+    }
+    case 'conv2d': {
+      const [a, K] = [x[0]!, x[1]!];
+      convLoop(convDims({ shapes, node }), (o, i, w) => {
+        y[o]! += a[i]! * K[w]!;
+      });
+      return y;
+    }
+    case 'avgpool':
+    case 'globalavg':
+      linearMap(node, shapes[0]!, x[0]!, y, false);
+      return y;
+    case 'mse':
+    case 'ce':
+      y[0] = lossValue(op.kind, shapes[0]!, x[0]!, x[1]!);
+      return y;
+  }
+}
+
+function mmDims(
+  node: Node,
+  shapes: readonly (readonly number[])[],
+): { b: number; m: number; n: number; k: number } {
+  const a = shapes[0]!;
+  const m = a[a.length - 2]!,
+    k = a[a.length - 1]!;
+  const n = node.shape[node.shape.length - 1]!;
+  return { b: sizeOf(a.slice(0, -2)), m, n, k };
+}
+
+/** Rows and row length of a loss's input: the first axis, and the rest. */
+const lossRows = (shape: readonly number[]): { B: number; n: number } => ({
+  B: shape[0]!,
+  n: sizeOf(shape.slice(1)),
+});
+
+/** Class probabilities of one row of logits. */
+function probabilities(F: Float64Array, r: number, n: number, out: Float64Array): number {
+  let mx = -Infinity;
+  for (let j = 0; j < n; j++) mx = Math.max(mx, F[r + j]!);
+  let se = 0;
+  for (let j = 0; j < n; j++) se += Math.exp(F[r + j]! - mx);
+  const lse = mx + Math.log(se);
+  for (let j = 0; j < n; j++) out[j] = Math.exp(F[r + j]! - lse);
+  return lse;
+}
+
+function lossValue(kind: 'mse' | 'ce', shape: readonly number[], F: Float64Array, Y: Float64Array): number {
+  const { B, n } = lossRows(shape);
+  let loss = 0;
+  if (kind === 'mse') {
+    for (let i = 0; i < F.length; i++) {
+      const d = F[i]! - Y[i]!;
+      loss += (d * d) / (2 * B);
+    }
+    return loss;
+  }
+  const p = new Float64Array(n);
+  for (let r = 0; r < B; r++) {
+    const lse = probabilities(F, r * n, n, p);
+    for (let c = 0; c < n; c++) loss += (Y[r * n + c]! * (lse - F[r * n + c]!)) / B;
+  }
+  return loss;
+}
+
+/**
+ * ∂L/∂F of a loss (ȳ = 1) and, with Ḟ, its tangent: (F − Y)/B and Ḟ/B for MSE; (P − Y)/B and
+ * Ṗ/B with Ṗ_c = P_c Σ_j P_j (Ḟ_c − Ḟ_j) for cross-entropy, P_c − Y_c written as
+ * Σ_j (P_c Y_j − Y_c P_j) (Σ Y = Σ P = 1) so that P_c ≈ 1 does not cancel against Y_c = 1.
+ */
+function lossAdjoint(
+  kind: 'mse' | 'ce',
+  shape: readonly number[],
+  F: Float64Array,
+  Y: Float64Array,
+  dF: Float64Array | undefined,
+): { g: Float64Array; dg?: Float64Array | undefined } {
+  const { B, n } = lossRows(shape);
+  const g = new Float64Array(F.length);
+  const dg = dF ? new Float64Array(F.length) : undefined;
+  if (kind === 'mse') {
+    for (let i = 0; i < F.length; i++) {
+      g[i] = (F[i]! - Y[i]!) / B;
+      if (dg) dg[i] = dF![i]! / B;
+    }
+    return { g, dg };
+  }
+  const p = new Float64Array(n);
+  for (let r = 0; r < B; r++) {
+    const o = r * n;
+    probabilities(F, o, n, p);
+    for (let c = 0; c < n; c++) {
+      let d = 0;
+      for (let j = 0; j < n; j++) if (j !== c) d += p[c]! * Y[o + j]! - Y[o + c]! * p[j]!;
+      g[o + c] = d / B;
+      if (dg) {
+        let q = 0;
+        for (let j = 0; j < n; j++) if (j !== c) q += p[j]! * (dF![o + c]! - dF![o + j]!);
+        dg[o + c] = (p[c]! * q) / B;
+      }
+    }
+  }
+  return { g, dg };
+}
+
+// ---------------------------------------------------------------- tangent
+
+/** ẏ = J ẋ (ctx.dx present). */
+export function tangent(ctx: Ctx): Float64Array {
+  const { node, shapes, x, y } = ctx;
+  const dx = ctx.dx!;
+  const op = node.op;
+  const dy = new Float64Array(y.length);
+  switch (op.kind) {
+    case 'param':
+    case 'data':
+      throw new Error('internal: leaves are set by the evaluator');
+    case 'matmul': {
+      const { b, m, n, k } = mmDims(node, shapes);
+      gemm(b, m, n, k, dx[0]!, false, x[1]!, op.transB, dy);
+      gemm(b, m, n, k, x[0]!, false, dx[1]!, op.transB, dy);
+      return dy;
+    }
+    case 'addBias':
+    case 'mulScale': {
+      const { inner, dim } = axisOf(node.shape, op.axis);
+      for (let i = 0; i < dy.length; i++) {
+        const c = Math.floor(i / inner) % dim;
+        dy[i] =
+          op.kind === 'addBias' ? dx[0]![i]! + dx[1]![c]! : dx[0]![i]! * x[1]![c]! + x[0]![i]! * dx[1]![c]!;
+      }
+      return dy;
+    }
+    case 'add':
+      for (let i = 0; i < dy.length; i++) dy[i] = dx[0]![i]! + dx[1]![i]!;
+      return dy;
+    case 'scale':
+      for (let i = 0; i < dy.length; i++) dy[i] = op.c * dx[0]![i]!;
+      return dy;
+    case 'act': {
+      const { d1 } = activationFns(op.act);
+      for (let i = 0; i < dy.length; i++) dy[i] = d1(x[0]![i]!) * dx[0]![i]!;
+      return dy;
+    }
+    case 'softmax': {
+      const n = node.shape[node.shape.length - 1]!;
+      for (let r = 0; r < y.length / n; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += y[r * n + j]! * dx[0]![r * n + j]!;
+        for (let j = 0; j < n; j++) dy[r * n + j] = y[r * n + j]! * (dx[0]![r * n + j]! - s);
+      }
+      return dy;
+    }
+    case 'permute': {
+      const map = permutation(node, shapes[0]!);
+      for (let i = 0; i < dy.length; i++) dy[i] = dx[0]![map[i]!]!;
+      return dy;
+    }
+    case 'reshape':
+      dy.set(dx[0]!);
+      return dy;
+    case 'normalize': {
+      const n = node.shape[node.shape.length - 1]!;
+      for (let r = 0; r < y.length / n; r++) {
+        const { s } = rowStats(x[0]!, r, n);
+        let md = 0;
+        for (let j = 0; j < n; j++) md += dx[0]![r * n + j]!;
+        md /= n;
+        let sd = 0;
+        for (let j = 0; j < n; j++) sd += y[r * n + j]! * (dx[0]![r * n + j]! - md);
+        sd /= n;
+        for (let j = 0; j < n; j++) dy[r * n + j] = (dx[0]![r * n + j]! - md - y[r * n + j]! * sd) / s;
+      }
+      return dy;
+    }
+    case 'conv2d': {
+      const [a, K, da, dK] = [x[0]!, x[1]!, dx[0]!, dx[1]!];
+      convLoop(convDims(ctx), (o, i, w) => {
+        dy[o]! += da[i]! * K[w]! + a[i]! * dK[w]!;
+      });
+      return dy;
+    }
+    case 'avgpool':
+    case 'globalavg':
+      linearMap(node, shapes[0]!, dx[0]!, dy, false);
+      return dy;
+    case 'mse':
+    case 'ce': {
+      const { g } = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, undefined);
+      let s = 0;
+      for (let i = 0; i < g.length; i++) s += g[i]! * dx[0]![i]!;
+      dy[0] = s;
+      return dy;
+    }
+  }
+}
+
+/** Mean and root mean square about it of row r. */
+function rowStats(a: Float64Array, r: number, n: number): { mean: number; s: number } {
+  let mean = 0;
+  for (let j = 0; j < n; j++) mean += a[r * n + j]!;
+  mean /= n;
+  let ms = 0;
+  for (let j = 0; j < n; j++) ms += (a[r * n + j]! - mean) ** 2;
+  return { mean, s: Math.sqrt(ms / n) };
+}
+
+// ---------------------------------------------------------------- adjoint and R-adjoint
+
+/**
+ * Adds Jᵀ ȳ to each input's adjoint and, with a direction, R(Jᵀ ȳ) = Jᵀ Rȳ + (J̇)ᵀ ȳ to its
+ * R-adjoint. `acc[i]` is absent for an input that takes no gradient (data).
+ */
+export function backward(
+  ctx: Ctx,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  acc: readonly (Acc | undefined)[],
+): void {
+  const { node, shapes, x, y, dx, dy } = ctx;
+  const op = node.op;
+  const [a0, a1] = [acc[0], acc[1]];
+  switch (op.kind) {
+    case 'param':
+    case 'data':
+      return;
+    case 'matmul': {
+      const { b, m, n, k } = mmDims(node, shapes);
+      const tB = op.transB;
+      // Ā = Ȳ op(B)ᵀ; B̄ = Aᵀ Ȳ (or Ȳᵀ A when B is stored transposed).
+      const intoA = (G: Float64Array, Bm: Float64Array, out: Float64Array): void =>
+        gemm(b, m, k, n, G, false, Bm, !tB, out);
+      const intoB = (Am: Float64Array, G: Float64Array, out: Float64Array): void =>
+        tB ? gemm(b, n, k, m, G, true, Am, false, out) : gemm(b, k, n, m, Am, true, G, false, out);
+      if (a0) {
+        intoA(gy, x[1]!, a0.adj);
+        if (a0.radj) {
+          intoA(rgy!, x[1]!, a0.radj);
+          intoA(gy, dx![1]!, a0.radj);
+        }
+      }
+      if (a1) {
+        intoB(x[0]!, gy, a1.adj);
+        if (a1.radj) {
+          intoB(x[0]!, rgy!, a1.radj);
+          intoB(dx![0]!, gy, a1.radj);
+        }
+      }
+      return;
+    }
+    case 'addBias':
+    case 'mulScale': {
+      const { inner, dim } = axisOf(node.shape, op.axis);
+      for (let i = 0; i < gy.length; i++) {
+        const c = Math.floor(i / inner) % dim;
+        if (op.kind === 'addBias') {
+          if (a0) {
+            a0.adj[i]! += gy[i]!;
+            if (a0.radj) a0.radj[i]! += rgy![i]!;
+          }
+          if (a1) {
+            a1.adj[c]! += gy[i]!;
+            if (a1.radj) a1.radj[c]! += rgy![i]!;
+          }
+        } else {
+          if (a0) {
+            a0.adj[i]! += gy[i]! * x[1]![c]!;
+            if (a0.radj) a0.radj[i]! += rgy![i]! * x[1]![c]! + gy[i]! * dx![1]![c]!;
+          }
+          if (a1) {
+            a1.adj[c]! += gy[i]! * x[0]![i]!;
+            if (a1.radj) a1.radj[c]! += rgy![i]! * x[0]![i]! + gy[i]! * dx![0]![i]!;
+          }
+        }
+      }
+      return;
+    }
+    case 'add':
+      for (const a of [a0, a1])
+        if (a)
+          for (let i = 0; i < gy.length; i++) {
+            a.adj[i]! += gy[i]!;
+            if (a.radj) a.radj[i]! += rgy![i]!;
+          }
+      return;
+    case 'scale':
+      if (a0)
+        for (let i = 0; i < gy.length; i++) {
+          a0.adj[i]! += op.c * gy[i]!;
+          if (a0.radj) a0.radj[i]! += op.c * rgy![i]!;
+        }
+      return;
+    case 'act': {
+      if (!a0) return;
+      const { d1, d2 } = activationFns(op.act);
+      for (let i = 0; i < gy.length; i++) {
+        const z = x[0]![i]!;
+        a0.adj[i]! += d1(z) * gy[i]!;
+        if (a0.radj) a0.radj[i]! += d2(z) * dx![0]![i]! * gy[i]! + d1(z) * rgy![i]!;
+      }
+      return;
+    }
+    case 'softmax': {
+      if (!a0) return;
+      const n = node.shape[node.shape.length - 1]!;
+      for (let r = 0; r < y.length / n; r++) {
+        const o = r * n;
+        let s = 0;
+        for (let j = 0; j < n; j++) s += y[o + j]! * gy[o + j]!;
+        for (let j = 0; j < n; j++) a0.adj[o + j]! += y[o + j]! * (gy[o + j]! - s);
+        if (a0.radj) {
+          let ds = 0;
+          for (let j = 0; j < n; j++) ds += dy![o + j]! * gy[o + j]! + y[o + j]! * rgy![o + j]!;
+          for (let j = 0; j < n; j++)
+            a0.radj[o + j]! += dy![o + j]! * (gy[o + j]! - s) + y[o + j]! * (rgy![o + j]! - ds);
+        }
+      }
+      return;
+    }
+    case 'permute': {
+      if (!a0) return;
+      const map = permutation(node, shapes[0]!);
+      for (let i = 0; i < gy.length; i++) {
+        a0.adj[map[i]!]! += gy[i]!;
+        if (a0.radj) a0.radj[map[i]!]! += rgy![i]!;
+      }
+      return;
+    }
+    case 'reshape':
+      if (!a0) return;
+      for (let i = 0; i < gy.length; i++) {
+        a0.adj[i]! += gy[i]!;
+        if (a0.radj) a0.radj[i]! += rgy![i]!;
+      }
+      return;
+    case 'normalize':
+      if (a0) normalizeBackward(node, x[0]!, y, dx?.[0], dy, gy, rgy, a0);
+      return;
+    case 'conv2d': {
+      const [a, K] = [x[0]!, x[1]!];
+      const d = convDims(ctx);
+      convLoop(d, (o, i, w) => {
+        if (a0) {
+          a0.adj[i]! += gy[o]! * K[w]!;
+          if (a0.radj) a0.radj[i]! += rgy![o]! * K[w]! + gy[o]! * dx![1]![w]!;
+        }
+        if (a1) {
+          a1.adj[w]! += gy[o]! * a[i]!;
+          if (a1.radj) a1.radj[w]! += rgy![o]! * a[i]! + gy[o]! * dx![0]![i]!;
+        }
+      });
+      return;
+    }
+    case 'avgpool':
+    case 'globalavg':
+      if (!a0) return;
+      linearMap(node, shapes[0]!, gy, a0.adj, true);
+      if (a0.radj) linearMap(node, shapes[0]!, rgy!, a0.radj, true);
+      return;
+    case 'mse':
+    case 'ce': {
+      if (!a0) return;
+      const { g, dg } = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, a0.radj ? dx![0]! : undefined);
+      // ȳ and Rȳ of the scalar loss.
+      const s = gy[0]!,
+        rs = rgy ? rgy[0]! : 0;
+      for (let i = 0; i < g.length; i++) {
+        a0.adj[i]! += s * g[i]!;
+        if (a0.radj) a0.radj[i]! += rs * g[i]! + s * dg![i]!;
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * The normalisation's adjoints, row by row: z = x − mean, s = rms(z), y = z/s.
+ * z̄ = (ȳ − y⟨y, ȳ⟩/n)/s and x̄ = z̄ − mean(z̄); differentiating along the direction,
+ * Rz̄ = (Rȳ − ẏ a − y ȧ)/s − z̄ ṡ/s with a = ⟨y, ȳ⟩/n,
+ * ȧ = (⟨ẏ, ȳ⟩ + ⟨y, Rȳ⟩)/n, ṡ = ⟨y, ẋ⟩/n.
+ */
+function normalizeBackward(
+  node: Node,
+  x: Float64Array,
+  y: Float64Array,
+  dx: Float64Array | undefined,
+  dy: Float64Array | undefined,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  acc: Acc,
+): void {
+  const n = node.shape[node.shape.length - 1]!;
+  const zb = new Float64Array(n),
+    rzb = new Float64Array(n);
+  for (let r = 0; r < y.length / n; r++) {
+    const o = r * n;
+    const { s } = rowStats(x, r, n);
+    let a = 0;
+    for (let j = 0; j < n; j++) a += y[o + j]! * gy[o + j]!;
+    a /= n;
+    let mz = 0;
+    for (let j = 0; j < n; j++) {
+      zb[j] = (gy[o + j]! - y[o + j]! * a) / s;
+      mz += zb[j]!;
+    }
+    mz /= n;
+    for (let j = 0; j < n; j++) acc.adj[o + j]! += zb[j]! - mz;
+    if (!acc.radj) continue;
+    let da = 0,
+      ds = 0;
+    for (let j = 0; j < n; j++) {
+      da += dy![o + j]! * gy[o + j]! + y[o + j]! * rgy![o + j]!;
+      ds += y[o + j]! * dx![o + j]!;
+    }
+    da /= n;
+    ds /= n;
+    let mr = 0;
+    for (let j = 0; j < n; j++) {
+      rzb[j] = (rgy![o + j]! - dy![o + j]! * a - y[o + j]! * da) / s - (zb[j]! * ds) / s;
+      mr += rzb[j]!;
+    }
+    mr /= n;
+    for (let j = 0; j < n; j++) acc.radj[o + j]! += rzb[j]! - mr;
+  }
+}
