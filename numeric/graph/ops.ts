@@ -8,6 +8,7 @@
  */
 import { DegenerateSample } from '../errors';
 import { type Activation, actFns, DEGENERATE_SPREAD } from '../mlp';
+import { addAB, addAtB, type Mat, mat, mulABt } from '../linalg';
 
 /** An elementwise activation of the graph: the MLP's, plus GELU (tanh form). */
 export type GraphActivation = Activation | { readonly kind: 'gelu' };
@@ -79,7 +80,11 @@ export interface Acc {
 
 // ---------------------------------------------------------------- helpers
 
-/** C[b] += op(A[b]) · op(B[b]) for every batch b; A is m×k (k×m if tA), B is k×n (n×k if tB). */
+/**
+ * C[b] += op(A[b]) · op(B[b]) for every batch b; A is m×k (k×m if tA), B is k×n (n×k if tB). The
+ * three forms a graph needs run on the layer kernels of numeric/linalg.ts (WebAssembly SIMD above
+ * small sizes, the same sums in the same order as the JavaScript loops).
+ */
 function gemm(
   b: number,
   m: number,
@@ -91,17 +96,16 @@ function gemm(
   tB: boolean,
   C: Float64Array,
 ): void {
+  if (tA && tB) throw new Error('internal: AᵀBᵀ is not a product a graph forms');
   for (let q = 0; q < b; q++) {
-    const a0 = q * m * k,
-      b0 = q * k * n,
-      c0 = q * m * n;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++)
-          s += A[a0 + (tA ? p * m + i : i * k + p)]! * B[b0 + (tB ? j * k + p : p * n + j)]!;
-        C[c0 + i * n + j]! += s;
-      }
+    const Am = tA
+      ? mat(k, m, A.subarray(q * m * k, (q + 1) * m * k))
+      : mat(m, k, A.subarray(q * m * k, (q + 1) * m * k));
+    const Bd = B.subarray(q * k * n, (q + 1) * k * n);
+    const Cm = mat(m, n, C.subarray(q * m * n, (q + 1) * m * n));
+    if (tB) mulABt(Am, mat(n, k, Bd), Cm, true);
+    else if (tA) addAtB(Am, mat(k, n, Bd), Cm);
+    else addAB(Am, mat(k, n, Bd), Cm);
   }
 }
 
@@ -192,28 +196,61 @@ function convDims(ctx: { shapes: readonly (readonly number[])[]; node: Node }): 
   const op = ctx.node.op as Extract<Op, { kind: 'conv2d' }>;
   return { N: N!, C: C!, H: H!, W: W!, O: O!, kh: kh!, kw: kw!, Ho: Ho!, Wo: Wo!, s: op.stride, p: op.pad };
 }
+const colsCache = new WeakMap<Node, Int32Array>();
 /**
- * The one loop of a convolution, visiting every (output, input, kernel) triple that multiplies:
- * f(outIndex, inIndex, kernelIndex).
+ * The convolution as a matrix product (im2col): row (n, y, x) of the column matrix
+ * [N·Ho·Wo, C·kh·kw] holds the input patch under output (y, x); entry → input index, −1 in the padding.
  */
-function convLoop(d: ConvDims, f: (o: number, i: number, w: number) => void): void {
+function patchIndex(node: Node, d: ConvDims): Int32Array {
+  const hit = colsCache.get(node);
+  if (hit) return hit;
+  const K = d.C * d.kh * d.kw;
+  const map = new Int32Array(d.N * d.Ho * d.Wo * K).fill(-1);
+  for (let n = 0; n < d.N; n++)
+    for (let y = 0; y < d.Ho; y++)
+      for (let x = 0; x < d.Wo; x++) {
+        const row = ((n * d.Ho + y) * d.Wo + x) * K;
+        for (let c = 0; c < d.C; c++)
+          for (let a = 0; a < d.kh; a++) {
+            const r = y * d.s - d.p + a;
+            if (r < 0 || r >= d.H) continue;
+            for (let b = 0; b < d.kw; b++) {
+              const col = x * d.s - d.p + b;
+              if (col >= 0 && col < d.W)
+                map[row + (c * d.kh + a) * d.kw + b] = ((n * d.C + c) * d.H + r) * d.W + col;
+            }
+          }
+      }
+  colsCache.set(node, map);
+  return map;
+}
+/** The column matrix of an input (or of its tangent). */
+function im2col(map: Int32Array, x: Float64Array, d: ConvDims): Mat {
+  const out = new Float64Array(map.length);
+  for (let i = 0; i < map.length; i++) if (map[i]! >= 0) out[i] = x[map[i]!]!;
+  return mat(d.N * d.Ho * d.Wo, d.C * d.kh * d.kw, out);
+}
+/** x̄ += the column matrix's adjoint scattered back onto the input. */
+function col2im(map: Int32Array, cols: Float64Array, into: Float64Array): void {
+  for (let i = 0; i < map.length; i++) if (map[i]! >= 0) into[map[i]!]! += cols[i]!;
+}
+/** NCHW ↔ rows (n, y, x) × channels o, the layout of the column product. */
+function toRows(t: Float64Array, d: ConvDims): Mat {
+  const out = new Float64Array(t.length);
+  const hw = d.Ho * d.Wo;
   for (let n = 0; n < d.N; n++)
     for (let o = 0; o < d.O; o++)
-      for (let y = 0; y < d.Ho; y++)
-        for (let x = 0; x < d.Wo; x++) {
-          const oi = ((n * d.O + o) * d.Ho + y) * d.Wo + x;
-          for (let c = 0; c < d.C; c++)
-            for (let a = 0; a < d.kh; a++) {
-              const r = y * d.s - d.p + a;
-              if (r < 0 || r >= d.H) continue;
-              for (let b = 0; b < d.kw; b++) {
-                const col = x * d.s - d.p + b;
-                if (col < 0 || col >= d.W) continue;
-                f(oi, ((n * d.C + c) * d.H + r) * d.W + col, ((o * d.C + c) * d.kh + a) * d.kw + b);
-              }
-            }
-        }
+      for (let q = 0; q < hw; q++) out[(n * hw + q) * d.O + o] = t[(n * d.O + o) * hw + q]!;
+  return mat(d.N * hw, d.O, out);
 }
+function addFromRows(rows: Mat, into: Float64Array, d: ConvDims): void {
+  const hw = d.Ho * d.Wo;
+  for (let n = 0; n < d.N; n++)
+    for (let o = 0; o < d.O; o++)
+      for (let q = 0; q < hw; q++) into[(n * d.O + o) * hw + q]! += rows.data[(n * hw + q) * d.O + o]!;
+}
+/** A kernel [O, C, kh, kw] as the matrix [O, C·kh·kw]. */
+const kernelMat = (K: Float64Array, d: ConvDims): Mat => mat(d.O, d.C * d.kh * d.kw, K);
 
 /** For a linear op without parameters (pooling): y += L x, or x̄ += Lᵀ ȳ. */
 function linearMap(
@@ -328,10 +365,10 @@ export function forward(
       return y;
     }
     case 'conv2d': {
-      const [a, K] = [x[0]!, x[1]!];
-      convLoop(convDims({ shapes, node }), (o, i, w) => {
-        y[o]! += a[i]! * K[w]!;
-      });
+      const d = convDims({ shapes, node });
+      const rows = mat(d.N * d.Ho * d.Wo, d.O);
+      mulABt(im2col(patchIndex(node, d), x[0]!, d), kernelMat(x[1]!, d), rows);
+      addFromRows(rows, y, d);
       return y;
     }
     case 'avgpool':
@@ -502,10 +539,12 @@ export function tangent(ctx: Ctx): Float64Array {
       return dy;
     }
     case 'conv2d': {
-      const [a, K, da, dK] = [x[0]!, x[1]!, dx[0]!, dx[1]!];
-      convLoop(convDims(ctx), (o, i, w) => {
-        dy[o]! += da[i]! * K[w]! + a[i]! * dK[w]!;
-      });
+      const d = convDims(ctx);
+      const map = patchIndex(node, d);
+      const rows = mat(d.N * d.Ho * d.Wo, d.O);
+      mulABt(im2col(map, dx[0]!, d), kernelMat(x[1]!, d), rows);
+      mulABt(im2col(map, x[0]!, d), kernelMat(dx[1]!, d), rows, true);
+      addFromRows(rows, dy, d);
       return dy;
     }
     case 'avgpool':
@@ -665,18 +704,32 @@ export function backward(
       if (a0) normalizeBackward(node, x[0]!, y, dx?.[0], dy, gy, rgy, a0);
       return;
     case 'conv2d': {
-      const [a, K] = [x[0]!, x[1]!];
+      // Ȳ as rows: K̄ += Ȳᵀ cols, cols̄ = Ȳ K; along the direction R(K̄) += RȲᵀ cols + Ȳᵀ cols˙,
+      // R(cols̄) = RȲ K + Ȳ K̇.
       const d = convDims(ctx);
-      convLoop(d, (o, i, w) => {
-        if (a0) {
-          a0.adj[i]! += gy[o]! * K[w]!;
-          if (a0.radj) a0.radj[i]! += rgy![o]! * K[w]! + gy[o]! * dx![1]![w]!;
+      const map = patchIndex(node, d);
+      const G = toRows(gy, d);
+      const RG = rgy ? toRows(rgy, d) : undefined;
+      const cols = im2col(map, x[0]!, d);
+      const Km = kernelMat(x[1]!, d);
+      if (a0) {
+        const cb = mat(cols.rows, cols.cols);
+        addAB(G, Km, cb);
+        col2im(map, cb.data, a0.adj);
+        if (a0.radj) {
+          const rcb = mat(cols.rows, cols.cols);
+          addAB(RG!, Km, rcb);
+          addAB(G, kernelMat(dx![1]!, d), rcb);
+          col2im(map, rcb.data, a0.radj);
         }
-        if (a1) {
-          a1.adj[w]! += gy[o]! * a[i]!;
-          if (a1.radj) a1.radj[w]! += rgy![o]! * a[i]! + gy[o]! * dx![0]![i]!;
+      }
+      if (a1) {
+        addAtB(G, cols, kernelMat(a1.adj, d));
+        if (a1.radj) {
+          addAtB(RG!, cols, kernelMat(a1.radj, d));
+          addAtB(G, im2col(map, dx![0]!, d), kernelMat(a1.radj, d));
         }
-      });
+      }
       return;
     }
     case 'avgpool':
