@@ -7,6 +7,7 @@
  * in the flat θ) and which node is the loss. Builders (`GraphBuilder`) check shapes as they go.
  */
 import { ArchitectureError } from '../mlp';
+import { graphBounds } from './bounds';
 import {
   type Acc,
   type GraphActivation,
@@ -51,6 +52,10 @@ export interface GraphEvaluation {
   readonly hv?: Float64Array | undefined;
   /** ⟨∇L, v⟩ by forward mode (the loss's tangent), when a direction was given. */
   readonly lossDot?: number | undefined;
+  /** With `bound`: per gradient entry, the sum of the magnitudes of what makes it up (graph/bounds.ts). */
+  readonly gradBound?: Float64Array | undefined;
+  /** With `bound` and a direction: the same for H v. */
+  readonly hvBound?: Float64Array | undefined;
 }
 
 const same = (a: readonly number[], b: readonly number[]): boolean =>
@@ -209,6 +214,7 @@ export function evaluateGraph(
   theta: Float64Array,
   data: GraphData,
   v?: Float64Array,
+  opts: { readonly bound?: boolean } = {},
 ): GraphEvaluation {
   if (theta.length !== g.size || (v && v.length !== g.size))
     throw new Error(`internal: θ or v does not have the graph's ${g.size} entries`);
@@ -267,5 +273,28 @@ export function evaluateGraph(
     grad.set(a.adj, p.offset);
     if (hv) hv.set(a.radj!, p.offset);
   }
-  return { loss: val[g.loss]![0]!, grad, hv, lossDot: v ? tan[g.loss]![0]! : undefined };
+  const out = { loss: val[g.loss]![0]!, grad, hv, lossDot: v ? tan[g.loss]![0]! : undefined };
+  if (!opts.bound) return out;
+  const paramOffset = (i: number): number => (g.nodes[i]!.op as Extract<Op, { kind: 'param' }>).offset;
+  const abs = graphBounds({
+    nodes: g.nodes,
+    loss: g.loss,
+    val,
+    active,
+    ...(v
+      ? {
+          absDirection: (i: number) =>
+            v.slice(paramOffset(i), paramOffset(i) + sizeOf(g.nodes[i]!.shape)).map(Math.abs),
+        }
+      : {}),
+  });
+  const gradBound = new Float64Array(g.size);
+  const hvBound = v ? new Float64Array(g.size) : undefined;
+  for (const p of g.params) {
+    const a = abs[p.node];
+    if (!a) continue;
+    gradBound.set(a.adj, p.offset);
+    if (hvBound) hvBound.set(a.radj!, p.offset);
+  }
+  return { ...out, gradBound, hvBound };
 }
