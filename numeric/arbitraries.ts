@@ -83,6 +83,11 @@ function requirements(kind: SiteKind): Requirements {
       return { ...ALL, acts: ['tanh', 'linear', 'poly'], degrees: [3], minDepth: 1 };
     case 'unit-pair':
       return { ...ALL, minDepth: 1, minWidth: 2 };
+    case 'attention-qk':
+    case 'attention-vo':
+    case 'key-bias':
+    case 'conv-channel':
+      throw new NoSuchSite(`${kind} sites live on graph models (transformer blocks, CNNs), not on MLPs`);
     // A linear 1-h-1 network without biases: f(x) = ⟨w, u⟩ x.
     case 'product-layer':
       return {
@@ -292,9 +297,14 @@ export function describeSpec(s: MlpSpec): string {
  * would check nothing. Building the named case costs one network.
  */
 export function hasReplayCase(kind: SiteKind, c: ArchConstraints, seed: number, path: string): boolean {
+  return replayNamesCase(siteCase(kind, c), seed, path);
+}
+
+/** Whether `path` names a case of the arbitrary at `seed` (see {@link hasReplayCase}). */
+export function replayNamesCase<T>(arb: fc.Arbitrary<T>, seed: number, path: string): boolean {
   try {
     const details = fc.check(
-      fc.property(siteCase(kind, c), () => true),
+      fc.property(arb, () => true),
       { seed, numRuns: 1, path },
     );
     return details.numRuns > 0;

@@ -43,7 +43,12 @@ export type SiteKind =
   | 'augmented-input'
   | 'odd-unit'
   | 'unit-pair'
-  | 'product-layer';
+  | 'product-layer'
+  // On graph models (numeric/graph/sites.ts), not on MLPs:
+  | 'attention-qk'
+  | 'attention-vo'
+  | 'key-bias'
+  | 'conv-channel';
 
 export const SITE_KINDS: readonly SiteKind[] = [
   'hidden-unit',
@@ -59,7 +64,17 @@ export const SITE_KINDS: readonly SiteKind[] = [
   'odd-unit',
   'unit-pair',
   'product-layer',
+  'attention-qk',
+  'attention-vo',
+  'key-bias',
+  'conv-channel',
 ];
+
+/** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
+export const GRAPH_SITE_KINDS = ['attention-qk', 'attention-vo', 'key-bias', 'conv-channel'] as const;
+export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
+export const isGraphSiteKind = (k: SiteKind): k is GraphSiteKind =>
+  (GRAPH_SITE_KINDS as readonly string[]).includes(k);
 
 /** A matrix of parameters: entry (i, j) is θ[index[i * cols + j]]. */
 export interface View {
@@ -327,4 +342,8 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'odd-unit': ['w_in', 'w_out'],
   'unit-pair': ['w_in1', 'w_in2', 'w_out1', 'w_out2'],
   'product-layer': ['u', 'w'],
+  'attention-qk': ['K', 'Qt'],
+  'attention-vo': ['V', 'O'],
+  'key-bias': ['theta'],
+  'conv-channel': ['w_in', 'w_out'],
 };

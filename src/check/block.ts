@@ -22,8 +22,15 @@ import type { Derivation, Law } from '../derivation';
 import { deriveBlock } from '../derive/block';
 import { weakest } from '../verdict';
 import { WordEvaluator, frobenius, type Values } from './bind';
-import { resolveDims, caseValues, siteBlocks } from './values';
-import { runSites, siteVerdict, selectedKinds, networkCheckFields } from './runner';
+import { resolveDims, caseValues, siteBlocks, type SiteSample } from './values';
+import { runSites, runCases, siteVerdict, selectedKinds, networkCheckFields, type SiteRun } from './runner';
+import {
+  type GraphCase,
+  type GraphSiteKind,
+  graphSiteCase,
+  isGraphSiteKind,
+} from '../../numeric/graph/sites';
+import { evaluateGraph } from '../../numeric/graph/graph';
 import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
@@ -47,14 +54,46 @@ export function lawResiduals(
   c: NetworkCase,
 ): Map<Law, number> | undefined {
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
-  return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, c);
+  return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, evaluable(c));
 }
+
+/** ∇L, H v and their rounding bounds at a case's parameters, along a direction. */
+interface Evaluated {
+  readonly grad: Float64Array;
+  readonly gradBound: Float64Array;
+  readonly hv: Float64Array;
+  readonly hvBound: Float64Array;
+}
+/** A sampled case as the residuals need it: its site and parameters, and its model's evaluation. */
+interface Evaluable extends SiteSample {
+  readonly theta: Float64Array;
+  readonly size: number;
+  readonly evaluate: (v: Float64Array) => Evaluated;
+}
+const evaluable = (c: NetworkCase | GraphCase): Evaluable =>
+  'kind' in c
+    ? {
+        ...c,
+        size: c.graph.size,
+        evaluate: (v) => evaluated(evaluateGraph(c.graph, c.theta, c.data, v, { bound: true })),
+      }
+    : {
+        ...c,
+        size: c.net.size,
+        evaluate: (v) => evaluated(evaluate(c.net, c.theta, c.batch, v, { bound: true })),
+      };
+const evaluated = (e: {
+  readonly grad: Float64Array;
+  readonly gradBound?: Float64Array | undefined;
+  readonly hv?: Float64Array | undefined;
+  readonly hvBound?: Float64Array | undefined;
+}): Evaluated => ({ grad: e.grad, gradBound: e.gradBound!, hv: e.hv!, hvBound: e.hvBound! });
 
 function residuals(
   decl: BlockDeclaration,
   d: Derivation,
   bound: Bound,
-  c: NetworkCase,
+  c: Evaluable,
 ): Map<Law, number> | undefined {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
@@ -62,20 +101,20 @@ function residuals(
   const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
   const ev = bound.evaluator;
   // The generator, scattered into a full parameter vector.
-  const v = new Float64Array(c.net.size);
+  const v = new Float64Array(c.size);
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
   }
   let e;
   try {
-    e = evaluate(c.net, c.theta, c.batch, v, { bound: true });
+    e = c.evaluate(v);
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
   const grads = siteBlocks(decl, c, e.grad);
-  const gradBounds = siteBlocks(decl, c, e.gradBound!);
+  const gradBounds = siteBlocks(decl, c, e.gradBound);
   // −∇L at the site only: negate the gathered blocks, not the whole gradient.
   const minusG = Object.fromEntries(
     Object.entries(grads).map(([name, m]) => [name, { ...m, data: m.data.map((x) => -x) }]),
@@ -94,7 +133,7 @@ function residuals(
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
-      const expected = new Float64Array(c.net.size);
+      const expected = new Float64Array(c.size);
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
@@ -103,9 +142,9 @@ function residuals(
         rhsBound += m.bound;
       }
       let r2 = 0;
-      for (let i = 0; i < expected.length; i++) r2 += (e.hv![i]! - expected[i]!) ** 2;
+      for (let i = 0; i < expected.length; i++) r2 += (e.hv[i]! - expected[i]!) ** 2;
       // Rounding scales of both sides: Σ |contributions| to H v, and the rhs formula's bound.
-      const scale = Math.sqrt(dot(e.hvBound!, e.hvBound!)) + rhsBound;
+      const scale = Math.sqrt(dot(e.hvBound, e.hvBound)) + rhsBound;
       out.set(law, rel(Math.sqrt(r2), scale));
     } else if (law.id === 'charge' && data.kind === 'trace') {
       const t = ev.traceDerivative(data.sum, vals, minusG, gradBounds);
@@ -126,7 +165,16 @@ export function blockResidualFunction(
 ): { readonly keys: readonly Law[]; readonly residualsOf: (c: NetworkCase) => Map<Law, number> | undefined } {
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
   const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
-  return { keys: checkable, residualsOf: (c) => residuals(decl, d, bound, c) };
+  return { keys: checkable, residualsOf: (c) => residuals(decl, d, bound, evaluable(c)) };
+}
+
+/** The same for graph cases (transformer blocks, CNNs: numeric/graph/sites.ts). */
+function graphResidualFunction(
+  decl: BlockDeclaration,
+  d: Derivation,
+): (c: GraphCase) => Map<Law, number> | undefined {
+  const bound: Bound = { laws: d.laws.filter((l) => CHECKABLE.has(l.id)), evaluator: new WordEvaluator() };
+  return (c) => residuals(decl, d, bound, evaluable(c));
 }
 
 /**
@@ -142,11 +190,27 @@ export function checkDeclaration(
   const { kinds, excluded } = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
   const { keys: checkable, residualsOf } = blockResidualFunction(decl, d);
-  const run = runSites(kinds, opts, checkable, (l) => l.title, residualsOf, undefined, {
-    kind: 'block',
-    decl,
-    derivation: d,
-  });
+  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
+    graphKinds = kinds.filter(isGraphSiteKind);
+  const mlpRun = mlpKinds.length
+    ? runSites(mlpKinds, opts, checkable, (l) => l.title, residualsOf, undefined, {
+        kind: 'block',
+        decl,
+        derivation: d,
+      })
+    : undefined;
+  const graphRun =
+    graphKinds.length && !mlpRun?.counterexample
+      ? runCases(
+          { arbitrary: (k) => graphSiteCase(k as GraphSiteKind), describe: (c: GraphCase) => c.architecture },
+          graphKinds,
+          opts,
+          checkable,
+          (l) => l.title,
+          graphResidualFunction(decl, d),
+        )
+      : undefined;
+  const run = mergeRuns(checkable, mlpRun, graphRun);
   const laws: LawCheck[] = checkable.map((l) => ({
     id: l.id,
     parameter: l.parameter,
@@ -168,7 +232,12 @@ export function checkDeclaration(
               `about ${size} parameters, above the ${FLOW_DEFAULT_PARAMETERS} up to which the flow is ` +
               'integrated by default (--flow N integrates it from N networks per site kind)',
           }
-        : flowCheck(decl, charge, kinds, opts, perKind);
+        : mlpKinds.length
+          ? flowCheck(decl, charge, mlpKinds, opts, perKind)
+          : {
+              kind: 'flow-not-run',
+              reason: 'the flow is integrated on MLP sites only, not yet on graph models',
+            };
   return {
     kind: 'block-check',
     ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),
@@ -176,5 +245,22 @@ export function checkDeclaration(
     verdict: laws.length
       ? weakest([...laws.map((l) => l.verdict), ...(flow?.kind === 'flow' ? [flow.verdict] : [])])
       : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
+  };
+}
+
+/** Two runs over disjoint site kinds as one: worst of each law, counts added, the first counterexample. */
+function mergeRuns<K>(keys: readonly K[], ...runs: (SiteRun<K> | undefined)[]): SiteRun<K> {
+  const present = runs.filter((r): r is SiteRun<K> => r !== undefined);
+  if (present.length === 1) return present[0]!;
+  const worst = new Map<K, number>(
+    keys.map((k) => [k, Math.max(...present.map((r) => r.worst.get(k) ?? 0))]),
+  );
+  const failing = present.find((r) => r.counterexample);
+  return {
+    worst,
+    count: present.reduce((s, r) => s + r.count, 0),
+    skipped: present.reduce((s, r) => s + r.skipped, 0),
+    failed: failing?.failed ?? new Map(),
+    ...(failing?.counterexample ? { counterexample: failing.counterexample } : {}),
   };
 }

@@ -59,6 +59,11 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'odd-unit': ['tanh'],
   'unit-pair': ['tanh'],
   'product-layer': ['linear'],
+  // Graph sites: rules are not checked on graph models yet.
+  'attention-qk': [],
+  'attention-vo': [],
+  'key-bias': [],
+  'conv-channel': [],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */

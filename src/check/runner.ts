@@ -13,6 +13,8 @@ import type { CheckOptions, CheckCounterexample, LawCheck, NetworkCheckReport } 
 import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { WorkerPool, type SiteJob } from './parallel';
+import type { SiteSample } from './values';
+import { isGraphSiteKind } from '../../numeric/graph/sites';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -35,6 +37,30 @@ export function runSites<K>(
   keys: readonly K[],
   title: (k: K) => string,
   residualsOf: (c: NetworkCase) => Map<K, number> | undefined,
+  tolerance: (k: K) => number = () => IDENTITY_TOLERANCE,
+  job?: SiteJob,
+): SiteRun<K> {
+  const source: CaseSource<NetworkCase> = {
+    arbitrary: (kind) => siteCase(kind, opts.arch ?? {}),
+    describe: (c) => describeSpec(c.spec),
+  };
+  return runCases(source, kinds, opts, keys, title, residualsOf, tolerance, job);
+}
+
+/** Where a run's cases come from: an arbitrary per site kind, and the words for a case's architecture. */
+export interface CaseSource<C> {
+  readonly arbitrary: (kind: SiteKind) => fc.Arbitrary<C>;
+  readonly describe: (c: C) => string;
+}
+
+/** {@link runSites} over cases of any source (MLP networks, graph models). Worker threads only with a job. */
+export function runCases<K, C extends SiteSample>(
+  source: CaseSource<C>,
+  kinds: readonly SiteKind[],
+  opts: CheckOptions,
+  keys: readonly K[],
+  title: (k: K) => string,
+  residualsOf: (c: C) => Map<K, number> | undefined,
   tolerance: (k: K) => number = () => IDENTITY_TOLERANCE,
   job?: SiteJob,
 ): SiteRun<K> {
@@ -62,7 +88,7 @@ export function runSites<K>(
 
   function sampleKinds(): SiteRun<K> {
     for (const kind of kinds) {
-      const arb = siteCase(kind, opts.arch ?? {});
+      const arb = source.arbitrary(kind);
       // On worker threads: the outcomes in case order, then the first failing case (if any) is shrunk
       // here by fast-check from its index, as the sequential run would have shrunk it.
       let firstFailure: number | undefined;
@@ -129,7 +155,7 @@ export function runSites<K>(
           kind: 'network',
           site: c.site.label,
           siteKind: kind,
-          architecture: describeSpec(c.spec),
+          architecture: source.describe(c),
           dataSeed: c.seed,
           law: title(law),
           relativeResidual: x,
@@ -199,7 +225,11 @@ export function selectedKinds(
     );
   // Site kinds that no architecture allowed by --arch has (LayerNorm sites under a BatchNorm spec)
   // are left out and reported; only when none is left is that an input error.
+  // Graph site kinds are sampled on their own models (numeric/graph/sites.ts): an --arch or
+  // --model, which describe MLPs, leaves them out.
+  const archGiven = Object.keys(opts.arch ?? {}).length > 0;
   const possible = kinds.filter((k) => {
+    if (isGraphSiteKind(k)) return !archGiven;
     try {
       siteCase(k, opts.arch ?? {});
       return true;
@@ -208,6 +238,11 @@ export function selectedKinds(
       throw err;
     }
   });
+  if (possible.length === 0 && isGraphSiteKind(kinds[0]!))
+    throw new NoSuchSite(
+      `${kinds[0]} sites live on graph models (transformer blocks, CNNs), which --arch and --model do not ` +
+        'describe yet: check them without --arch',
+    );
   if (possible.length === 0) siteCase(kinds[0]!, opts.arch ?? {}); // throws NoSuchSite: nothing to check
   return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
 }

@@ -7,23 +7,36 @@ import { UserInputError } from '../../numeric/errors';
 import { type Mat, mat } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { gather, type View } from '../../numeric/sites';
-import type { NetworkCase } from '../../numeric/arbitraries';
+import type { Site } from '../../numeric/sites';
 import type { BlockShaped, Shape } from '../declaration/types';
 import { InputError } from '../declaration/errors';
+
+/**
+ * What a case's letters are read from: its site and seed, and what it is sampled on (an MLP's spec,
+ * or a graph model's architecture in words) for messages. Network and graph cases both are one.
+ */
+export interface SiteSample {
+  readonly site: Site;
+  readonly seed: number;
+  readonly spec?: { readonly widths: readonly number[] };
+  readonly architecture?: string;
+}
+const onWhat = (c: SiteSample): string =>
+  c.spec ? `a ${c.spec.widths.join('-')} network` : `a ${c.architecture ?? 'sampled'} model`;
 
 export const dimsOf = (s: Shape): [string, string] =>
   s.kind === 'scalar' ? ['1', '1'] : s.kind === 'vector' ? [s.n, '1'] : [s.rows, s.cols];
 export const toMat = (v: View, data: Float64Array): Mat => mat(v.rows, v.cols, data);
 
 /** Each declared block of the site, read from a full parameter-sized vector (θ, ∇L, a bound, an update). */
-export function siteBlocks(decl: BlockShaped, c: NetworkCase, vector: Float64Array): Record<string, Mat> {
+export function siteBlocks(decl: BlockShaped, c: SiteSample, vector: Float64Array): Record<string, Mat> {
   return Object.fromEntries(
     decl.blocks.map((b) => [b.name, toMat(c.site.views[b.name]!, gather(vector, c.site.views[b.name]!))]),
   );
 }
 
 /** Resolve symbolic dimensions against a site's views. */
-export function resolveDims(decl: BlockShaped, c: NetworkCase): Map<string, number> {
+export function resolveDims(decl: BlockShaped, c: SiteSample): Map<string, number> {
   const dims = new Map<string, number>();
   for (const b of decl.blocks) {
     const view = c.site.views[b.name];
@@ -64,7 +77,7 @@ export function withinMatrixLimit(what: string, rows: number, cols: number, site
 /** Values of the declaration's constants and scalars for one case. */
 export function caseValues(
   decl: BlockShaped,
-  c: NetworkCase,
+  c: SiteSample,
   dims: Map<string, number>,
 ): { consts: Record<string, Mat>; scalars: Record<string, number> } {
   const r = rng(c.seed ^ 0x5bd1e995);
@@ -78,12 +91,7 @@ export function caseValues(
     const [a, b] = dimsOf(k.shape).map((d) => (/^\d+$/.test(d) ? Number(d) : dims.get(d)));
     if (a === undefined || b === undefined)
       throw new InputError(decl.origin, `constants.${k.name}`, 'its shape uses a dimension no block fixes');
-    withinMatrixLimit(
-      `constant ${k.name}`,
-      a,
-      b,
-      `${c.site.kind} sites of a ${c.spec.widths.join('-')} network`,
-    );
+    withinMatrixLimit(`constant ${k.name}`, a, b, `${c.site.kind} sites of ${onWhat(c)}`);
     const m = mat(a, b);
     if (k.structure === 'projector') {
       // A random rank-one orthogonal projector v vᵀ, ‖v‖ = 1.

@@ -42,6 +42,11 @@ function expectedCount(s: MlpSpec, kind: SiteKind): number {
   switch (kind) {
     case 'unit-pair':
       return sum((n) => (n * (n - 1)) / 2);
+    case 'attention-qk':
+    case 'attention-vo':
+    case 'key-bias':
+    case 'conv-channel':
+      return 0; // graph models only
     case 'hidden-unit':
       return hasIn && (act === 'relu' || act === 'leaky' || act === 'linear' || degree === 1)
         ? sum((n) => n)

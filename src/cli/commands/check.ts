@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { parseArch } from '../../arch';
 import { archOrModel, loadModelFile, notAnInput, weightsOf } from '../model';
 import { saveCase } from '../caseFile';
-import { SITE_KINDS, type SiteKind } from '../../../numeric/sites';
+import { isGraphSiteKind, SITE_KINDS, type SiteKind } from '../../../numeric/sites';
 import type { ArchConstraints } from '../../../numeric/arbitraries';
 import type { BlockShaped } from '../../declaration/types';
 import { excerpt } from '../../declaration/errors';
@@ -153,6 +153,10 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
     ) {
       io.stderr(`noether: ${decl.name}: a law fails on a sampled network — see the counterexample above\n`);
       const cx = report.counterexample;
+      if (cx && s.saveCase !== undefined && cx.kind === 'network' && isGraphSiteKind(cx.siteKind))
+        throw new UsageError(
+          `--save-case writes MLP cases: the failing case is a ${cx.architecture} (replay it with --replay)`,
+        );
       if (cx && s.saveCase !== undefined) {
         const model = optionValue(p, 'model');
         saveCase(
@@ -166,7 +170,7 @@ export function checkCommand(p: Parsed, io: IO, out: Output): ExitCode {
         io.stderr(
           `noether: ${decl.name}: the failing case (weights by tensor name, batch, site) is in ${s.saveCase}\n`,
         );
-      } else if (cx)
+      } else if (cx && !(cx.kind === 'network' && isGraphSiteKind(cx.siteKind)))
         io.stderr(
           `noether: add --save-case FILE.json to the replay command to write its weights and batch\n`,
         );
@@ -251,9 +255,16 @@ function replayable(decl: BlockShaped & { readonly name: string }, opts: CheckOp
   const { selectedKinds } = require('../../check/runner') as typeof import('../../check/runner');
   type Arbitraries = typeof import('../../../numeric/arbitraries');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { hasReplayCase } = require('../../../numeric/arbitraries') as Arbitraries;
+  const { hasReplayCase, replayNamesCase } = require('../../../numeric/arbitraries') as Arbitraries;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const G = require('../../../numeric/graph/sites') as typeof import('../../../numeric/graph/sites');
+  const seed = opts.seed ?? 1;
   for (const kind of selectedKinds(decl, opts).kinds)
-    if (!hasReplayCase(kind, opts.arch ?? {}, opts.seed ?? 1, path))
+    if (
+      G.isGraphSiteKind(kind)
+        ? !replayNamesCase(G.graphSiteCase(kind), seed, path)
+        : !hasReplayCase(kind, opts.arch ?? {}, seed, path)
+    )
       throw new UsageError(
         `--replay: the path '${excerpt(path)}' names no case at ${kind} sites with seed ${opts.seed ?? 1}` +
           `${opts.arch ? ' and this --arch' : ''} (use the path, --seed and --site a counterexample prints)`,
