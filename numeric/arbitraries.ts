@@ -76,9 +76,11 @@ function requirements(kind: SiteKind): Requirements {
       return { ...ALL, norms: ['layer'], bias: [true], minDepth: 1, minWidth: 2 };
     case 'linear-layer':
       return { ...ALL, acts: ['linear'], norms: ['none'], minDepth: 1 };
-    // The loss must be a trigonometric polynomial of low degree in the rotation angle (affine network, squared loss).
+    case 'homogeneous-layer':
+      return { ...ALL, acts: ['relu', 'leaky', 'linear'], minDepth: 1 };
+    // The loss must be a trigonometric polynomial in the rotation angle (polynomial network, squared loss).
     case 'augmented-input':
-      return { ...ALL, acts: ['linear'], norms: ['none'], losses: ['mse'] };
+      return { ...ALL, acts: ['linear', 'poly'], norms: ['none'], losses: ['mse'] };
     case 'odd-unit':
       return { ...ALL, acts: ['tanh', 'linear', 'poly'], degrees: [3], minDepth: 1 };
     case 'unit-pair':
@@ -149,7 +151,8 @@ export function siteCaseParts(
   const losses = meet(req.losses, c.losses).filter((l) => !(oneOutput && l === 'ce'));
   const biases = meet(req.bias, c.bias === undefined ? undefined : [c.bias]);
   // A homogeneity site behind a normalisation acts on its affine γ, β, so it needs them.
-  const needsAffine = kind === 'hidden-unit' || kind === 'poly-unit' || kind === 'odd-unit';
+  const needsAffine =
+    kind === 'hidden-unit' || kind === 'homogeneous-layer' || kind === 'poly-unit' || kind === 'odd-unit';
   const degrees = req.degrees ? meet(req.degrees, c.degrees) : (c.degrees ?? [2, 3]);
   const depthOk =
     !c.widths ||
@@ -205,7 +208,8 @@ export function siteCaseParts(
     const theta = c.weights ? Float64Array.from(c.weights) : sampled;
     const base = sampleBatch(spec, f.norm === 'batch' ? Math.max(2, f.batch) : f.batch, r);
     if (kind === 'augmented-input') {
-      const { batch, A } = augment(base, spec.widths[0]!, r);
+      const A = rotationPlane(spec.widths[0]!, r);
+      const batch = rotatedCopies(base, A, augmentationOrbit(spec));
       const W1 = net.blocks.find((b) => b.name === 'W1')!;
       const site: Site = {
         kind,
@@ -230,14 +234,34 @@ export function siteCaseParts(
   return { fields, build };
 }
 
-/** Copies of every sample rotated by 2πk/N (N = 8) in a random plane, and the plane's generator A. */
-const ORBIT = 8;
-function augment(
-  base: Batch,
+/** The most rotated copies of a batch an augmented-input case builds. */
+export const AUGMENTATION_LIMITS = { orbit: 1000 } as const;
+
+/**
+ * How many rotated copies N make the orbit average exact for a network (docs/theory.md §5.4): with
+ * squared loss and H hidden layers of z^k (k = 1 for a linear network), a sample's loss is a
+ * polynomial of degree 2k^H in its input, so a trigonometric polynomial of degree D = 2k^H in the
+ * rotation angle; the average over N equally spaced angles is invariant under every rotation of the
+ * plane iff no frequency 1 … D is a multiple of N, i.e. N > D. The sampler takes N = max(8, D + 1).
+ * Refused (as input) above {@link AUGMENTATION_LIMITS}.
+ */
+export function augmentationOrbit(spec: MlpSpec): number {
+  const k = spec.act.kind === 'poly' ? spec.act.degree : 1;
+  const H = spec.widths.length - 2;
+  const D = 2 * k ** H;
+  if (D + 1 > AUGMENTATION_LIMITS.orbit)
+    throw new UserInputError(
+      `augmented data for ${H} hidden layers of z^${k} needs more than 2·${k}^${H} = ${D} rotated copies: ` +
+        `above the ${AUGMENTATION_LIMITS.orbit} a check builds (use fewer hidden layers or a lower degree)`,
+    );
+  return Math.max(8, D + 1);
+}
+
+/** A random rotation plane of R^d: A = u vᵀ − v uᵀ for orthonormal u, v (Gram–Schmidt), row-major. */
+function rotationPlane(
   d: number,
   r: ReturnType<typeof rng>,
-): { batch: Batch; A: { rows: number; cols: number; data: Float64Array } } {
-  // Orthonormal u, v (Gram–Schmidt); A = u vᵀ − v uᵀ, e^{φA} = I + sin φ A + (1 − cos φ) A².
+): { rows: number; cols: number; data: Float64Array } {
   const u = Array.from({ length: d }, () => r.normal());
   const nu = Math.hypot(...u);
   for (let i = 0; i < d; i++) u[i]! /= nu;
@@ -248,33 +272,42 @@ function augment(
   for (let i = 0; i < d; i++) v[i]! /= nv;
   const A = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] = u[i]! * v[j]! - v[i]! * u[j]!;
+  return { rows: d, cols: d, data: A };
+}
+
+/**
+ * Copies of every sample rotated by 2πk/N (k = 0 … N − 1, the unrotated copies first) in the plane
+ * of A (A = u vᵀ − v uᵀ, so e^{φA} = I + sin φ A + (1 − cos φ) A²); targets unchanged.
+ */
+export function rotatedCopies(base: Batch, A: { readonly data: Float64Array }, N: number): Batch {
+  const d = base.X.cols;
   const A2 = new Float64Array(d * d);
   for (let i = 0; i < d; i++)
     for (let j = 0; j < d; j++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += A[i * d + k]! * A[k * d + j]!;
+      for (let k = 0; k < d; k++) s += A.data[i * d + k]! * A.data[k * d + j]!;
       A2[i * d + j] = s;
     }
   const B = base.X.rows,
     out = base.Y.cols;
-  const X = mat(B * ORBIT, d),
-    Y = mat(B * ORBIT, out);
-  for (let k = 0; k < ORBIT; k++) {
-    const phi = (2 * Math.PI * k) / ORBIT;
+  const X = mat(B * N, d),
+    Y = mat(B * N, out);
+  for (let k = 0; k < N; k++) {
+    const phi = (2 * Math.PI * k) / N;
     for (let b = 0; b < B; b++) {
       const row = k * B + b;
       for (let i = 0; i < d; i++) {
         let s = 0;
         for (let j = 0; j < d; j++)
           s +=
-            ((i === j ? 1 : 0) + Math.sin(phi) * A[i * d + j]! + (1 - Math.cos(phi)) * A2[i * d + j]!) *
+            ((i === j ? 1 : 0) + Math.sin(phi) * A.data[i * d + j]! + (1 - Math.cos(phi)) * A2[i * d + j]!) *
             base.X.data[b * d + j]!;
         X.data[row * d + i] = s;
       }
       Y.data.set(base.Y.data.subarray(b * out, (b + 1) * out), row * out);
     }
   }
-  return { batch: { X, Y }, A: { rows: d, cols: d, data: A } };
+  return { X, Y };
 }
 
 export function describeSpec(s: MlpSpec): string {

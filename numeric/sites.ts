@@ -14,6 +14,9 @@
  *   bias-before-batchnorm  theta (one unit's bias before BatchNorm)
  *   bias-before-layernorm  theta (the bias vector before LayerNorm)
  *   linear-layer           W1 = [W_l | b_l], W2 = W_{l+1} — every hidden layer of a linear activation
+ *   homogeneous-layer      W_in (row k = unit k's w_in as at hidden-unit: [W_l | b_l], or [γ | β] after a
+ *                          normalisation), W_out = W_{l+1} — every hidden layer of a positively homogeneous
+ *                          activation (the layer's hidden-unit sites at once)
  *   augmented-input        W1 (the first weight matrix), with a data set invariant under x ↦ e^{εA}x and
  *                          that A fixed by the site (built by numeric/arbitraries, not found in a network)
  *   odd-unit               w_in, w_out as for hidden-unit — every hidden unit of an odd activation
@@ -40,6 +43,7 @@ export type SiteKind =
   | 'bias-before-batchnorm'
   | 'bias-before-layernorm'
   | 'linear-layer'
+  | 'homogeneous-layer'
   | 'augmented-input'
   | 'odd-unit'
   | 'unit-pair'
@@ -60,6 +64,7 @@ export const SITE_KINDS: readonly SiteKind[] = [
   'bias-before-batchnorm',
   'bias-before-layernorm',
   'linear-layer',
+  'homogeneous-layer',
   'augmented-input',
   'odd-unit',
   'unit-pair',
@@ -215,6 +220,19 @@ function layerGroups(net: Network, l: number): SiteGroup[] {
     scalars,
   });
   group('hidden-unit', hasIn && homogeneous ? n : 0, unitSite('hidden-unit', {}));
+  // The whole layer at once: row k of W_in is unit k's incoming block, W_out the next weight matrix.
+  group('homogeneous-layer', hasIn && homogeneous ? 1 : 0, () => {
+    const rows = Array.from({ length: n }, (_, k) => unitIn1(k));
+    return {
+      kind: 'homogeneous-layer',
+      label: place,
+      views: {
+        W_in: { rows: n, cols: rows[0]!.length, index: Int32Array.from(rows.flat()) },
+        W_out: { rows: spec.widths[l + 1]!, cols: n, index: Int32Array.from(allOf(net, `W${l + 1}`)) },
+      },
+      scalars: {},
+    };
+  });
   if (spec.act.kind === 'poly')
     group('poly-unit', hasIn ? n : 0, unitSite('poly-unit', { k: spec.act.degree }));
   group('odd-unit', hasIn && odd ? n : 0, unitSite('odd-unit', {}));
@@ -338,6 +356,7 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'bias-before-batchnorm': ['theta'],
   'bias-before-layernorm': ['theta'],
   'linear-layer': ['W1', 'W2'],
+  'homogeneous-layer': ['W_in', 'W_out'],
   'augmented-input': ['W1'],
   'odd-unit': ['w_in', 'w_out'],
   'unit-pair': ['w_in1', 'w_in2', 'w_out1', 'w_out2'],

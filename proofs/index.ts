@@ -13,6 +13,7 @@ import { theorem as guLinearBalance } from './gu-linear-balance';
 import { theorem as nmLinearGradient } from './nm-linear-gradient';
 import { theorem as guAugmentationGradient } from './gu-augmentation-gradient';
 import { theorem as guAugmentationHessian } from './gu-augmentation-hessian';
+import { theorem as guLayerBalance } from './gu-layer-balance';
 
 export const THEOREMS: readonly Theorem[] = [
   nmTranslationGradient,
@@ -28,6 +29,7 @@ export const THEOREMS: readonly Theorem[] = [
   nmLinearGradient,
   guAugmentationGradient,
   guAugmentationHessian,
+  guLayerBalance,
 ];
 
 export { prove, type Theorem } from './lib';
@@ -35,3 +37,4 @@ export { proveRule, RULE_THEOREMS, type RuleTheorem } from './rules';
 export { proveMirror, MIRROR_THEOREMS, type MirrorTheorem } from './mirror';
 export { proveDcs, DCS_THEOREM } from './dcs';
 export { proveGuTime, GU_TIME_THEOREM } from './gu-time';
+export { proveGuLayerBound, GU_LAYER_BOUND_THEOREM } from './gu-layer-bound';

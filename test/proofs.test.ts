@@ -10,7 +10,13 @@ import {
   proveDcs,
   proveGuTime,
   GU_TIME_THEOREM,
+  proveGuLayerBound,
+  GU_LAYER_BOUND_THEOREM,
 } from '../proofs';
+import { boundRun, LAYER_BOUND_RTOL } from '../proofs/gu-layer-bound';
+import { activation, buildNetwork } from '../numeric/mlp';
+import { sampleParams, sampleBatch } from '../numeric/sample';
+import { rng } from '../numeric/rng';
 import { exactZero } from '../src/expr/normal';
 import { parseExpr } from '../src/expr/parse';
 import type { Theorem } from '../proofs/lib';
@@ -141,4 +147,29 @@ describe("GU's time symmetry: dL/dt = −‖∇L‖² = −rᵀΘr", () => {
       ).not.toBe('zero');
     },
   );
+});
+
+describe('gu-layer-bound: layer norms along gradient flow [GU; NM §3]', () => {
+  it('the layer charge is derived, then the closed forms hold on integrated flows', () => {
+    const c = proveGuLayerBound();
+    expect(c.steps.map((s) => s.verdict.kind)).toEqual(['proved', 'numerically-verified']);
+    expect(() =>
+      katex.renderToString(GU_LAYER_BOUND_THEOREM.statement.latex, { throwOnError: true }),
+    ).not.toThrow();
+  });
+  it('negative twin: on a tanh network the same closed forms miss by far more than the integrator error', () => {
+    const spec = {
+      widths: [3, 4, 5, 2],
+      act: activation('tanh'),
+      norm: 'none' as const,
+      affine: false,
+      loss: 'mse' as const,
+      bias: true,
+    };
+    const net = buildNetwork(spec);
+    const r = rng(5);
+    const run = boundRun(net, sampleParams(net, r), sampleBatch(spec, 6, r), 0, 1);
+    expect(run.completed).toBe(true);
+    expect(run.charges).toBeGreaterThan(1000 * LAYER_BOUND_RTOL * run.steps);
+  });
 });

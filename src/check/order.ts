@@ -55,6 +55,7 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'bias-before-batchnorm': ['tanh'],
   'bias-before-layernorm': ['tanh'],
   'linear-layer': ['linear'],
+  'homogeneous-layer': ['linear'],
   'augmented-input': ['linear'],
   'odd-unit': ['tanh'],
   'unit-pair': ['tanh'],

@@ -83,6 +83,8 @@ error (1e-10 per step) is verified, a thousand times that refuted, in between in
 A failure prints a replay command that reproduces the exact case. The same seed gives the
 same output, whatever --jobs (worker threads for the sampled networks of a block-level check).
 SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
+At augmented-input sites the data are N rotated copies of a batch, N = max(8, 2k^H + 1) for H
+hidden layers of z^k (linear: k = 1), which makes the loss exactly invariant: e.g. --arch 2-4-1:poly2.
 For a concrete declaration, check evaluates every law at --runs random points; for a concrete
 mirror it also compares the predicted attraction threshold with what gradient descent does on
 --runs sampled data sets (default 50) and prints the agreement rate. For a block-level mirror the

@@ -118,6 +118,16 @@ export const REFERENCES: readonly Reference[] = [
     year: 2024,
     arxiv: '2305.13404',
   },
+  {
+    tag: 'DHL',
+    key: 'du2018algorithmic',
+    authors: ['Simon S. Du', 'Wei Hu', 'Jason D. Lee'],
+    title:
+      'Algorithmic Regularization in Learning Deep Homogeneous Models: Layers are Automatically Balanced',
+    venue: 'Advances in Neural Information Processing Systems (NeurIPS)',
+    year: 2018,
+    arxiv: '1806.00900',
+  },
 ];
 
 const BY_TAG = new Map(REFERENCES.map((r) => [r.tag, r]));

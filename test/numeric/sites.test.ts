@@ -65,6 +65,8 @@ function expectedCount(s: MlpSpec, kind: SiteKind): number {
       return s.norm === 'layer' && s.bias ? h.length : 0;
     case 'linear-layer':
       return act === 'linear' && s.norm === 'none' ? h.length : 0;
+    case 'homogeneous-layer':
+      return hasIn && (act === 'relu' || act === 'leaky' || act === 'linear' || degree === 1) ? h.length : 0;
     case 'softmax-column':
       return s.loss === 'ce' ? s.widths[s.widths.length - 2]! : 0;
     case 'softmax-bias':
@@ -93,6 +95,7 @@ const KINDS: SiteKind[] = [
   'normalised-layer',
   'bias-before-layernorm',
   'linear-layer',
+  'homogeneous-layer',
   'softmax-column',
   'softmax-bias',
   'product-layer',
@@ -229,6 +232,42 @@ describe("each site's views act as its kind says on the network's loss", () => {
         Array.from(gather(theta, site.views.w_out!), (x) => x / alpha),
       );
       same(loss(net!, theta, seed), loss(net!, scaled, seed));
+    },
+  );
+
+  test.prop([caseArb, fc.double({ min: 0.25, max: 4, noNaN: true })])(
+    'rescaling a whole homogeneous layer (W_in·α, W_out/α) leaves L unchanged; the layer is its units',
+    ([s, seed, pick], alpha) => {
+      const net = build(s);
+      fc.pre(net !== undefined && siteCount(net, 'homogeneous-layer') > 0);
+      const i = pick % siteCount(net!, 'homogeneous-layer');
+      const site = siteAt(net!, 'homogeneous-layer', i);
+      const theta = sampleParams(net!, rng(seed));
+      const scaled = Float64Array.from(theta);
+      const { W_in, W_out } = site.views;
+      scatter(
+        scaled,
+        W_in!,
+        Array.from(gather(theta, W_in!), (x) => alpha * x),
+      );
+      scatter(
+        scaled,
+        W_out!,
+        Array.from(gather(theta, W_out!), (x) => x / alpha),
+      );
+      same(loss(net!, theta, seed), loss(net!, scaled, seed));
+      // Row k of W_in and column k of W_out are the k-th hidden-unit site of the same layer.
+      const units = siteGroups(net!, 'hidden-unit')[i]!;
+      expect(units.count).toBe(W_in!.rows);
+      for (let k = 0; k < units.count; k++) {
+        const u = units.site(k).views;
+        expect(Array.from(W_in!.index.subarray(k * W_in!.cols, (k + 1) * W_in!.cols))).toEqual(
+          Array.from(u.w_in!.index),
+        );
+        expect(Array.from({ length: W_out!.rows }, (_, r) => W_out!.index[r * W_out!.cols + k])).toEqual(
+          Array.from(u.w_out!.index),
+        );
+      }
     },
   );
 

@@ -60,6 +60,12 @@ const THEOREMS: readonly Theorem[] = [
     wrongSite: 'hidden-unit',
   },
   { name: 'gl', source: 'NM §3; GU', where: 'at every hidden layer of a deep linear network' },
+  {
+    name: 'layer-balance',
+    source: 'GU; NM §3',
+    where:
+      'at every hidden layer of a ReLU, leaky-ReLU or linear network (negative twin: test/theorems/layer.test.ts)',
+  },
 ];
 
 const CHECKED = new Set([

@@ -16,7 +16,7 @@ import { loadCatalog } from '../../src/catalog';
 import { deriveBlock } from '../../src/derive/block';
 import { lawResiduals } from '../../src/check/block';
 import type { BlockDeclaration } from '../../src/declaration/types';
-import { siteCase } from '../../numeric/arbitraries';
+import { siteCase, augmentationOrbit } from '../../numeric/arbitraries';
 import { mat } from '../../numeric/linalg';
 
 const quad = (k: Float64Array, r: Float64Array, n: number): { value: number; bound: number } => {
@@ -120,7 +120,7 @@ describe('data augmentation: W₁ ↦ W₁e^{εA} is a symmetry when the data ar
   it('negative twin: without the rotated copies the same law fails', () => {
     const details = fc.check(
       fc.property(siteCase('augmented-input'), (c) => {
-        const B = c.batch.X.rows / 8; // the unrotated copies come first
+        const B = c.batch.X.rows / augmentationOrbit(c.spec); // the unrotated copies come first
         const raw = {
           X: mat(B, c.batch.X.cols, c.batch.X.data.slice(0, B * c.batch.X.cols)),
           Y: mat(B, c.batch.Y.cols, c.batch.Y.data.slice(0, B * c.batch.Y.cols)),

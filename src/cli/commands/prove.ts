@@ -40,6 +40,12 @@ function theorems(seed: number): Entry[] {
       source: P.GU_TIME_THEOREM.source,
       run: () => P.proveGuTime(seed),
     },
+    {
+      id: P.GU_LAYER_BOUND_THEOREM.id,
+      title: P.GU_LAYER_BOUND_THEOREM.title,
+      source: P.GU_LAYER_BOUND_THEOREM.source,
+      run: () => P.proveGuLayerBound(seed),
+    },
   ];
 }
 
