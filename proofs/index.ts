@@ -38,3 +38,4 @@ export { proveMirror, MIRROR_THEOREMS, type MirrorTheorem } from './mirror';
 export { proveDcs, DCS_THEOREM } from './dcs';
 export { proveGuTime, GU_TIME_THEOREM } from './gu-time';
 export { proveGuLayerBound, GU_LAYER_BOUND_THEOREM } from './gu-layer-bound';
+export { proveNldLagrangian, NLD_LAGRANGIAN_THEOREM } from './nld-lagrangian';

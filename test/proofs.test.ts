@@ -12,6 +12,8 @@ import {
   GU_TIME_THEOREM,
   proveGuLayerBound,
   GU_LAYER_BOUND_THEOREM,
+  proveNldLagrangian,
+  NLD_LAGRANGIAN_THEOREM,
 } from '../proofs';
 import { boundRun, LAYER_BOUND_RTOL } from '../proofs/gu-layer-bound';
 import { activation, buildNetwork } from '../numeric/mlp';
@@ -171,5 +173,19 @@ describe('gu-layer-bound: layer norms along gradient flow [GU; NM §3]', () => {
     const run = boundRun(net, sampleParams(net, r), sampleBatch(spec, 6, r), 0, 1);
     expect(run.completed).toBe(true);
     expect(run.charges).toBeGreaterThan(1000 * LAYER_BOUND_RTOL * run.steps);
+  });
+});
+
+describe('the Lagrangian view [NLD]', () => {
+  it('every step is proved, the time-factor-free twin among them as a refutation', () => {
+    const c = proveNldLagrangian();
+    expect(c.verdict.kind).toBe('proved');
+    expect(c.steps.find((s) => s.claim.startsWith('without the time factor'))?.verdict).toMatchObject({
+      kind: 'proved',
+      evidence: expect.stringContaining('not true that'),
+    });
+    expect(() =>
+      katex.renderToString(NLD_LAGRANGIAN_THEOREM.statement.latex, { throwOnError: true }),
+    ).not.toThrow();
   });
 });

@@ -28,6 +28,7 @@ import { type Verdict, IDENTITY_TOLERANCE, weakest } from '../verdict';
 import type { Dynamics, DynamicsLaw } from '../rules/dynamics';
 import type { Rule } from '../rules/rule';
 import { measureOrder, measureMomentumOrder, type OrderReport } from './order';
+import { effectiveRate, type EffectiveRate } from './effectiveRate';
 
 /** Options of {@link checkRule}: seed, networks per site kind, steps per trajectory, architecture, progress. */
 export interface TrajectoryOptions {
@@ -80,6 +81,11 @@ export interface TrajectoryReport {
     readonly predicted: number;
     readonly relaxationTimes: number;
   };
+  /**
+   * Scale invariance under SGD: the first trajectory's effective learning rate η/ρ²_k observed, from
+   * the exact recursion run forward from ρ²_0, and RMSProp-like (docs/theory.md §3.9).
+   */
+  readonly effectiveRate?: EffectiveRate;
   /** Constant metric: drift of the G-weighted and of the plain charge along θ̇ = −G⁻¹∇L (first usable case). */
   readonly metricCharge?: {
     readonly weighted: Drift;
@@ -171,6 +177,7 @@ export function checkTrajectories(
   let first: TrajectoryReport['trajectory'] | undefined;
   let drift: TrajectoryReport['drift'];
   let steadyState: TrajectoryReport['steadyState'];
+  let effective: EffectiveRate | undefined;
   const ev = new WordEvaluator();
 
   const kinds = opts.sites ?? decl.sites;
@@ -201,6 +208,7 @@ export function checkTrajectories(
         first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points };
         drift = res.drift;
         steadyState = res.steady;
+        effective = res.effective;
       }
     }
   }
@@ -344,6 +352,7 @@ export function checkTrajectories(
     ...(whyNoOrder !== undefined ? { orderNotMeasured: whyNoOrder } : {}),
     ...(drift ? { drift } : {}),
     ...(steadyState ? { steadyState } : {}),
+    ...(effective ? { effectiveRate: effective } : {}),
     ...(metricCharge ? { metricCharge } : {}),
     trajectory: first ?? { architecture: '', site: '', hyper: {}, points: [] },
     skipped,
@@ -406,6 +415,7 @@ function runCase(
       points: TrajectoryPoint[];
       drift?: TrajectoryReport['drift'];
       steady?: TrajectoryReport['steadyState'];
+      effective?: EffectiveRate;
     }
   | undefined {
   const dims = resolveDims(decl, c);
@@ -472,6 +482,7 @@ function runCase(
   const rho4s: number[] = [],
     ghat2s: number[] = [];
   let steadyCoef: number | undefined;
+  let normalisation: { cQ: number; cG: number } | undefined;
   try {
     for (let k = 0; k < steps; k++) {
       const mb = minibatch(data, B, r);
@@ -527,6 +538,7 @@ function runCase(
           }
           rho4s.push(rho ** 4);
           ghat2s.push(gh2);
+          normalisation ??= { cQ: coef(dd.cQ), cG: coef(dd.cG) };
           // A steady state only where ρ² shrinks by itself at these values (0 ≤ c_Q < 1).
           if (dd.steady && coef(dd.cQ) < 1) steadyCoef = coef(dd.steady);
           note(law, Math.sqrt(r2) / (Math.sqrt(b1) + Math.sqrt(b2) || 1e-300), k);
@@ -558,7 +570,24 @@ function runCase(
     steadyCoef !== undefined && rho4s.length
       ? { rho4: mean(rho4s), predicted: steadyCoef * mean(ghat2s), relaxationTimes: steps * 2 * lr * wd }
       : undefined;
-  return { residuals, points, ...(drift ? { drift } : {}), ...(steady ? { steady } : {}) };
+  // ρ²_0 … ρ²_K observed (ρ⁴ recorded before each step, ρ² after the last), for the first trajectory.
+  const effective =
+    keep && normalisation && rho4s.length
+      ? effectiveRate(
+          [...rho4s.map(Math.sqrt), siteIdx.reduce((s2, i) => s2 + theta[i]! ** 2, 0)],
+          ghat2s,
+          normalisation.cQ,
+          normalisation.cG,
+          lr,
+        )
+      : undefined;
+  return {
+    residuals,
+    points,
+    ...(drift ? { drift } : {}),
+    ...(steady ? { steady } : {}),
+    ...(effective ? { effective } : {}),
+  };
 }
 
 /**

@@ -67,7 +67,10 @@ declaration; '-' reads one from standard input. --seed fixes every random point 
   sgd(lr=eta, wd=lambda)        exact one-step recursion (any minibatch)
   momentum(lr=eta, beta=beta, dampening=d, wd=lambda)
   gf(wd=lambda)   precond(lr=eta, wd=lambda)   adam(lr=eta, beta1=b1, beta2=b2, eps=e, wd=lambda)
-Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.`,
+Values are symbols or numbers (lr=0.1); nonsense values (lr ≤ 0, β ≥ 1, …) are refused.
+The output ends with the rule's Lagrangian view: its continuous form as an Euler–Lagrange equation
+(the damping as a time factor e^{kt}; a Rayleigh dissipation for first-order flows) and Noether's
+learning dynamics of the charge, each identity proved by the exact normal form.`,
   check:
     `usage: noether check <name|file|->... [--arch SPEC | --model FILE.onnx [--weights]] [--site KIND] ` +
     `[--runs N] [--seed S] [--format text|latex|markdown|json] [--replay PATH] ` +
@@ -93,7 +96,9 @@ With --rule R (see 'noether derive --help'), check runs the rule on --runs netwo
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
 derived per-step laws at every step; the convergence orders of the continuous forms are measured on
 a smooth 3-4-3 network at the first site kind, or on what --arch and --site fix; --export
-FILE.csv|.json writes the first trajectory (charge observed vs predicted).
+FILE.csv|.json writes the first trajectory (charge observed vs predicted). At a scale site under
+sgd, the effective learning rate η/ρ²_k of the first trajectory is compared with the exact
+recursion run forward from ρ²_0 and with the RMSProp-like second moment.
 --model FILE.onnx samples networks of the model's architecture; with --weights the laws are checked
 at the model's own weights (batches and sites sampled). --save-case FILE.json writes a refuted
 law's network (parameters by tensor name, batch, site) for replay outside the toolkit.

@@ -25,6 +25,19 @@ function dynamicsLatex(d: Dynamics): string {
         (l.note ? `\n  ${latexText(l.note)}` : ''),
     ),
     '\\end{enumerate}',
+    ...(d.lagrangian?.length
+      ? [
+          latexText('The Lagrangian view [NLD]:'),
+          '\\begin{enumerate}',
+          ...d.lagrangian.map(
+            (l) =>
+              `  \\item ${latexText(l.title)} (derivation ${verdictWord(l.verdict)}): ` +
+              displayMath(latexMath(l.statement.latex)) +
+              (l.note ? `\n  ${latexText(l.note)}` : ''),
+          ),
+          '\\end{enumerate}',
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -47,6 +60,20 @@ export function renderDynamics(d: Dynamics, format: Format): string {
         ...(l.note ? [`   note: ${l.note}`] : []),
       ].join('\n'),
     ),
+    ...(d.lagrangian?.length
+      ? [
+          '',
+          md ? '### The Lagrangian view [NLD]' : 'the Lagrangian view [NLD]:',
+          ...d.lagrangian.map((l, i) =>
+            [
+              `${d.laws.length + i + 1}. ${l.title}`,
+              `   ${l.statement.text}`,
+              `   derivation: ${describeVerdict(l.verdict)}`,
+              ...(l.note ? [`   note: ${l.note}`] : []),
+            ].join('\n'),
+          ),
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -78,6 +105,18 @@ export function renderTrajectories(r: TrajectoryReport, format: Format): string 
         `times 1/(2ηλ) elapsed): mean ρ⁴ = ${s.rho4.toPrecision(4)}, predicted ` +
         `${s.predicted.toPrecision(4)} (ratio ${(s.rho4 / s.predicted).toFixed(3)}; a prediction ` +
         `for the mean, not an identity)`,
+    );
+  }
+  if (r.effectiveRate) {
+    const e = r.effectiveRate;
+    const [a, b] = [e.points[0]!.observed, e.points[e.points.length - 1]!.observed];
+    out.push(
+      '',
+      `effective learning rate η/ρ²_k (first trajectory, ${e.steps} steps, ${a.toPrecision(4)} → ` +
+        `${b.toPrecision(4)}): the exact recursion run forward from ρ²_0 misses it by at most ` +
+        `${e.exactGap.toExponential(2)} (relative); RMSProp-like, v_{k+1} = (1 − ηλ)⁴v_k + ` +
+        `2η²(1 − ηλ)²‖ĝ_k‖² with ρ⁴ as v, by ${e.rmspropGap.toExponential(2)} (fourth order in the ` +
+        `angular step δ ≤ ${e.angularStep.toExponential(2)}; bound ${e.rmspropBound.toExponential(2)})`,
     );
   }
   if (r.metricCharge) {

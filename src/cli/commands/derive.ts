@@ -3,6 +3,7 @@ import { derive } from '../../derive';
 import { casInstalled } from '../../cas/nerdamer';
 import { deriveDynamics } from '../../rules/dynamics';
 import { parseRule, RuleError } from '../../rules/rule';
+import { lagrangianView } from '../../rules/lagrangian';
 import { renderDerivation, verdictWord } from '../../render';
 import { renderDynamics } from '../../render/dynamics';
 import { formatOption, intOption, optionValue, flag, type Parsed } from '../args';
@@ -11,6 +12,7 @@ import { worstExit, type ExitCode, type IO } from '../io';
 import { resolveDeclaration, inputsOf } from '../resolve';
 import { exitFor, summaryLine } from '../verdictExit';
 import type { Output } from '../output';
+import { weakest } from '../../verdict';
 
 export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
   const format = formatOption('derive', p);
@@ -43,9 +45,17 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
         throw new UsageError(
           '--rule works with block-level declarations (their charges are width-independent)',
         );
-      if (quiet) io.stdout(summaryLine(decl.name, d.verdict));
-      else out.report(renderDynamics(deriveDynamics(decl, d, rule), format), format);
-      codes.push(exitFor(d.verdict));
+      if (quiet) {
+        io.stdout(summaryLine(decl.name, d.verdict));
+        codes.push(exitFor(d.verdict));
+        continue;
+      }
+      const dyn = deriveDynamics(decl, d, rule);
+      const lagrangian = lagrangianView(rule, dyn, seed);
+      out.report(renderDynamics({ ...dyn, lagrangian }, format), format);
+      // The view's identities count towards the exit code; a rule without a Lagrangian (data 'none') does not.
+      const identities = lagrangian.filter((l) => l.data.kind !== 'none').map((l) => l.verdict);
+      codes.push(exitFor(weakest([d.verdict, ...identities])));
       continue;
     }
     // a concrete declaration: how many laws its loss has in all, and how many its charges explain

@@ -46,6 +46,12 @@ function theorems(seed: number): Entry[] {
       source: P.GU_LAYER_BOUND_THEOREM.source,
       run: () => P.proveGuLayerBound(seed),
     },
+    {
+      id: P.NLD_LAGRANGIAN_THEOREM.id,
+      title: P.NLD_LAGRANGIAN_THEOREM.title,
+      source: P.NLD_LAGRANGIAN_THEOREM.source,
+      run: () => P.proveNldLagrangian(seed),
+    },
   ];
 }
 

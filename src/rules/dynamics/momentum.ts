@@ -17,19 +17,9 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
   const beta = hyperExpr(rule.params.beta),
     damp = hyperExpr(rule.params.dampening);
   if ((homogeneous === 1 || homogeneous === 2) && killedByConstraint) {
-    // The continuous limit, derived: v_{k+1} − βv_k = (1 − d)(g + λθ) and θ_{k+1} − θ_k = −η v_{k+1} give
-    // (θ_{k+1} − θ_k) − β(θ_k − θ_{k−1}) = −h (g + λθ), h = η(1 − d). Taylor-expanding θ(t ± h) to second
-    // order and dividing by h gives c₁ θ̇ + m θ̈ = −(g + λθ), read off the normal form.
-    const [T0, T1, T2, hS] = [sym('__T0'), sym('__T1'), sym('__T2'), sym('__h')];
-    const at = (sgn: number): Expr =>
-      add(T0, mul(num(sgn), hS, T1), mul(num({ n: 1n, d: 2n }), pow(hS, num(2)), T2));
-    const taylor = sub(sub(at(1), T0), mul(beta, sub(T0, at(-1))));
-    const h = mul(eta, sub(ONE_E, damp));
-    const perH = (symbol: string): Expr =>
-      substitute(mul(linearCoefficient(taylor, symbol), pow(hS, num(-1))), new Map([['__h', h]]));
-    const c1 = expanded(perH('__T1'));
-    const m = perH('__T2');
-    // Then Q̈ = 2 Q₂(θ̇) + ⟨X, θ̈⟩ and m⟨X, θ̈⟩ = −(c₁ Q̇ + ⟨X, g⟩ + λ D_θ Q), with ⟨X, g⟩ = 0 and D_θ Q = p Q.
+    const { c1, m } = heavyBallOde(eta, beta, damp);
+    // Then Q̈ = 2 Q₂(θ̇) + ⟨X, θ̈⟩ and m⟨X, θ̈⟩ = −(c₁ Q̇ + ⟨X, g⟩ + λ D_θ Q), with
+    // ⟨X, g⟩ = 0 and D_θ Q = p Q.
     const gamma = mul(c1, pow(mul(num(2), m), num(-1)));
     const omega2 = mul(num(homogeneous), lambda, pow(m, num(-1)));
     const quadV = withLetters(quadQ, 'step');
@@ -116,6 +106,24 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
     );
   }
   return laws;
+}
+
+/**
+ * Heavy-ball momentum's continuous limit m θ̈ + c₁ θ̇ = −(g + λθ), derived:
+ * v_{k+1} − βv_k = (1 − d)(g + λθ) and θ_{k+1} − θ_k = −η v_{k+1} give
+ * (θ_{k+1} − θ_k) − β(θ_k − θ_{k−1}) = −h (g + λθ), h = η(1 − d). Taylor-expanding θ(t ± h) to
+ * second order and dividing by h gives c₁ θ̇ + m θ̈, read off the normal form (time t = hk).
+ * With β = 0 and d = 0 it is GD's second-order modified equation (η/2) θ̈ + θ̇.
+ */
+export function heavyBallOde(eta: Expr, beta: Expr, damp: Expr): { readonly c1: Expr; readonly m: Expr } {
+  const [T0, T1, T2, hS] = [sym('__T0'), sym('__T1'), sym('__T2'), sym('__h')];
+  const at = (sgn: number): Expr =>
+    add(T0, mul(num(sgn), hS, T1), mul(num({ n: 1n, d: 2n }), pow(hS, num(2)), T2));
+  const taylor = sub(sub(at(1), T0), mul(beta, sub(T0, at(-1))));
+  const h = mul(eta, sub(ONE_E, damp));
+  const perH = (symbol: string): Expr =>
+    substitute(mul(linearCoefficient(taylor, symbol), pow(hS, num(-1))), new Map([['__h', h]]));
+  return { c1: expanded(perH('__T1')), m: perH('__T2') };
 }
 
 /** c/(2m) as shown: a numeric c folded into one coefficient (1/(20 m), not 1/(10·2·m)). */

@@ -86,4 +86,43 @@ export interface Dynamics {
   /** The charge whose dynamics these are. */
   readonly charge: { readonly statement: string; readonly kind: 'trace' | 'matrix' };
   readonly laws: readonly DynamicsLaw[];
+  /** The Lagrangian view of the rule (`derive --rule`; src/rules/lagrangian.ts). */
+  readonly lagrangian?: readonly LagrangianLaw[];
+}
+
+/** What a law of the Lagrangian view holds, by `kind`. */
+export type LagrangianData =
+  /**
+   * 𝓛 = e^{rate·t}[(mass/2) θ̇ᵀGθ̇ − L − (λ/2)‖θ‖²]; its Euler–Lagrange equation is
+   * e^{rate·t}·(the rule's ODE).
+   */
+  | {
+      readonly kind: 'second-order';
+      readonly mass: Expr;
+      readonly damping: Expr;
+      readonly rate: Expr;
+      readonly lambda: Expr;
+      /** The metric's diagonal on the two coordinates (1 where the rule has none). */
+      readonly metric: readonly Expr[];
+    }
+  /** 𝓛 = −Ṽ, R = ½ θ̇ᵀGθ̇: the EL equation with dissipation is G θ̇ + ∇Ṽ = 0. */
+  | { readonly kind: 'rayleigh'; readonly potential: 'V' | 'modified'; readonly metric: readonly Expr[] }
+  /**
+   * Noether's learning dynamics of Q_N = ⟨∂𝓛/∂θ̇, X⟩ = e^{rate·t}·mass·⟨Gθ̇, X⟩ (mass 0 and
+   * rate 0 for a first-order flow, where dQ/dt = −decay·Q): dQ_N/dt = e^{rate·t}[−⟨∇L, X⟩ − λ⟨θ,
+   * X⟩ + mass⟨Gθ̇, J_Xθ̇⟩].
+   */
+  | { readonly kind: 'noether'; readonly rate: Expr; readonly mass: Expr; readonly decay: Expr }
+  | { readonly kind: 'none' };
+
+/** One law of the Lagrangian view: statement, data, verdict, a note where useful. */
+export interface LagrangianLaw {
+  readonly kind: 'lagrangian-law';
+  readonly id:
+    'euler-lagrange' | 'rayleigh' | 'modified-flow' | 'noether' | 'metric-noether' | 'no-lagrangian';
+  readonly title: string;
+  readonly statement: Rendered;
+  readonly data: LagrangianData;
+  readonly verdict: Verdict;
+  readonly note?: string;
 }
