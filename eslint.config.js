@@ -52,6 +52,25 @@ module.exports = tseslint.config(
     },
   },
   {
+    // src/recipe/ sits on the expression, zero-decision and numeric layers only.
+    files: ['src/recipe/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'nerdamer-prime',
+            '**/proofs',
+            '**/proofs/**',
+            ...['cli', 'check', 'report', 'teleport', 'export', 'evaluator', 'render', 'output', 'laws']
+              .concat(['mirror', 'rules', 'derive', 'model', 'declaration', 'cas'])
+              .flatMap((d) => [`../${d}`, `../${d}/**`]),
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['nerdamer-prime', 'nerdamer-prime/*'] }] },
   },

@@ -39,3 +39,34 @@ export { proveDcs, DCS_THEOREM } from './dcs';
 export { proveGuTime, GU_TIME_THEOREM } from './gu-time';
 export { proveGuLayerBound, GU_LAYER_BOUND_THEOREM } from './gu-layer-bound';
 export { proveNldLagrangian, NLD_LAGRANGIAN_THEOREM } from './nld-lagrangian';
+export { proveRecipeProduct, recipeProductTheorem } from './recipe-product';
+export { proveRecipeGroup, recipeGroupTheorem } from './recipe-group';
+export { proveRecipeFactor, recipeFactorTheorem } from './recipe-factor';
+
+import type { Family } from '../src/recipe/family';
+import type { Certificate, TheoremHead } from '../src/certificate';
+import { proveRecipeProduct, recipeProductTheorem } from './recipe-product';
+import { proveRecipeGroup, recipeGroupTheorem } from './recipe-group';
+import { proveRecipeFactor, recipeFactorTheorem } from './recipe-factor';
+
+/** The equivalence of minima for a family of the constraint recipe (docs/theory.md §4.7). */
+export function proveRecipe(f: Family, seed = 1): Certificate {
+  switch (f.kind) {
+    case 'product':
+      return proveRecipeProduct(f.depth, seed);
+    case 'group':
+      return proveRecipeGroup(f.size ?? 1, seed);
+    case 'factor':
+      return proveRecipeFactor(f.depth, seed);
+  }
+}
+
+/** The recipe theorems as `noether prove` lists them: one instance each (3 factors, groups of 3, 2 factors). */
+export const RECIPE_THEOREMS: readonly {
+  readonly head: TheoremHead;
+  readonly run: (seed: number) => Certificate;
+}[] = [
+  { head: recipeProductTheorem(3), run: (seed) => proveRecipeProduct(3, seed) },
+  { head: recipeGroupTheorem(3), run: (seed) => proveRecipeGroup(3, seed) },
+  { head: recipeFactorTheorem(2), run: (seed) => proveRecipeFactor(2, seed) },
+];

@@ -40,6 +40,7 @@ const commands: string[][] = [
   ['laws', 'examples/shear.yaml', 'examples/rotation-factorisation.yaml'],
   ['prove', 'nm-rescale-charge', 'sis-rescaling-sparsity', 'nm-sgd-scale-recursion'],
   ['teleport', 'rescale', '--runs', '2', '--steps', '20', '--every', '10'],
+  ['recipe', 'nuclear', '--runs', '1'],
 ];
 
 describe('every record the CLI prints conforms to the output schema', () => {

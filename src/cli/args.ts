@@ -100,6 +100,11 @@ export const OPTIONS = {
     type: 'boolean',
     help: 'with --format latex: a complete document (preamble, reports, bibliography) that pdflatex compiles',
   },
+  lambda: {
+    type: 'string',
+    arg: 'MU',
+    help: 'strength μ of the penalty μ·P(w) a recipe induces (recipe; default 0.1)',
+  },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const;
 
@@ -167,6 +172,10 @@ export const COMMAND_OPTIONS = {
   prove: {
     options: ['format', 'standalone', 'seed', 'all', 'list', 'quiet'],
     formats: ['text', 'latex', 'markdown', 'json'],
+  },
+  recipe: {
+    options: ['format', 'standalone', 'lambda', 'seed', 'runs', 'steps'],
+    formats: ['text', 'latex', 'json'],
   },
 } as const satisfies Record<string, { options: readonly OptionName[]; formats: readonly Format[] }>;
 

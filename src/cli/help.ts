@@ -40,6 +40,8 @@ commands:
   teleport <name|file>       climb ‖∇L‖² along the symmetry's orbit (loss unchanged), then descend:
                              iterations to a loss threshold with and without teleports, per seed
   prove <id>... | --all      print the certificate of a theorem (see 'noether prove --list')
+  recipe <penalty>           the reparametrisation + weight decay that induce a penalty (l1, group,
+                             nuclear, …), the equivalence of minima proved, and checked by training
 
 options (each command takes the ones its help lists):
 ${optionLines(Object.keys(OPTIONS) as OptionName[])}
@@ -192,6 +194,24 @@ For example
 
 Prints the certificate of a theorem: its statement, source, and the derivation that proves it.
 JSON: one certificate record per theorem (several form a stream of records).`,
+  recipe: `usage: noether recipe <penalty> [--lambda MU] [--seed N] [--runs N] [--steps N] [--format text|latex|json]
+
+Derives the reparametrisation w = φ(θ) and the weight decay λ‖θ‖² that induce the penalty μ·P(w):
+  l1                 Σ|w_i|                   w = u⊙v, λ = μ/2
+  lp(k=K), lp(p=P)   Σ|w_i|^(2/K)             K factors per entry, λ = μ/K
+  group(size=G)      Σ_g‖w_g‖ (group lasso)   w_g = s_g·v_g, λ = μ/2
+  nuclear            ‖W‖_* (low rank)         W = U Vᵀ, λ = μ/2
+  schatten(k=K)      Σσ_i(W)^(2/K)            K matrix factors, λ = μ/K
+The family is found by derivation, not by name: φ's rescaling symmetry, its charges (balance), and
+the penalty the balanced point costs, each identity proved exactly; a penalty no family induces is
+refused. Then the equivalence of minima min L(φ(θ)) + λ‖θ‖² = min L(w) + μP(w) is certified
+(attainment exactly; the lower bound exactly or sampled, as stated), and checked on --runs sampled
+least-squares problems (default 5; sparse, group-sparse or low-rank, seeded by --seed): gradient
+descent on the factors (at most --steps steps, default 20000) against the penalised problem solved
+directly (proximal gradient; for exponents < 1, stationarity on the support), with the run without
+weight decay alongside. --lambda is μ (default 0.1).
+For example
+  noether recipe l1        noether recipe 'group(size=3)' --lambda 0.2        noether recipe nuclear`,
 };
 
 /** The main help page. */

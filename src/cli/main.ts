@@ -41,6 +41,8 @@ const RUN: Readonly<Record<Command, (p: Parsed, io: IO, out: Output) => ExitCode
     (require('./commands/teleport') as typeof import('./commands/teleport')).teleportCommand(p, io, out),
   prove: (p, io, out) =>
     (require('./commands/prove') as typeof import('./commands/prove')).proveCommand(p, io, out),
+  recipe: (p, io, out) =>
+    (require('./commands/recipe') as typeof import('./commands/recipe')).recipeCommand(p, io, out),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -11,6 +11,7 @@ import type { Dynamics } from '../rules/dynamics';
 import type { CatalogListing } from '../catalog';
 import type { LawsReport } from '../laws';
 import type { TeleportReport } from '../teleport/report';
+import type { RecipeReport } from '../recipe/report';
 
 /** A record `noether … --format json` prints (several inputs print several records, one after another). */
 export type OutputRecord =
@@ -21,4 +22,5 @@ export type OutputRecord =
   | Certificate
   | CatalogListing
   | LawsReport
-  | TeleportReport;
+  | TeleportReport
+  | RecipeReport;

@@ -65,6 +65,15 @@ export const REFERENCES: readonly Reference[] = [
     arxiv: '2309.16932',
   },
   {
+    tag: 'Hoff17',
+    key: 'hoff2017lasso',
+    authors: ['Peter D. Hoff'],
+    title: 'Lasso, Fractional Norm and Structured Sparse Estimation Using a Hadamard Product Parametrization',
+    venue: 'Computational Statistics and Data Analysis',
+    year: 2017,
+    arxiv: '1611.00040',
+  },
+  {
     tag: 'MGP',
     key: 'marcotte2023abide',
     authors: ['Sibylle Marcotte', "R{\\'e}mi Gribonval", "Gabriel Peyr{\\'e}"],

@@ -52,6 +52,12 @@ function theorems(seed: number): Entry[] {
       source: P.NLD_LAGRANGIAN_THEOREM.source,
       run: () => P.proveNldLagrangian(seed),
     },
+    ...P.RECIPE_THEOREMS.map(({ head, run }) => ({
+      id: head.id,
+      title: head.title,
+      source: head.source,
+      run: () => run(seed),
+    })),
   ];
 }
 
