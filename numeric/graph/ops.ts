@@ -496,12 +496,14 @@ export function tangent(ctx: Ctx): Float64Array {
       }
       return dy;
     }
+    // Linear ops: the tangent is the op applied to the tangents.
     case 'add':
-      for (let i = 0; i < dy.length; i++) dy[i] = dx[0]![i]! + dx[1]![i]!;
-      return dy;
     case 'scale':
-      for (let i = 0; i < dy.length; i++) dy[i] = op.c * dx[0]![i]!;
-      return dy;
+    case 'permute':
+    case 'reshape':
+    case 'avgpool':
+    case 'globalavg':
+      return forward(node, shapes, dx);
     case 'act': {
       const { d1 } = activationFns(op.act);
       for (let i = 0; i < dy.length; i++) dy[i] = d1(x[0]![i]!) * dx[0]![i]!;
@@ -516,14 +518,6 @@ export function tangent(ctx: Ctx): Float64Array {
       }
       return dy;
     }
-    case 'permute': {
-      const map = permutation(node, shapes[0]!);
-      for (let i = 0; i < dy.length; i++) dy[i] = dx[0]![map[i]!]!;
-      return dy;
-    }
-    case 'reshape':
-      dy.set(dx[0]!);
-      return dy;
     case 'normalize': {
       const n = node.shape[node.shape.length - 1]!;
       for (let r = 0; r < y.length / n; r++) {
@@ -547,10 +541,6 @@ export function tangent(ctx: Ctx): Float64Array {
       addFromRows(rows, dy, d);
       return dy;
     }
-    case 'avgpool':
-    case 'globalavg':
-      linearMap(node, shapes[0]!, dx[0]!, dy, false);
-      return dy;
     case 'mse':
     case 'ce': {
       const { g } = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, undefined);
