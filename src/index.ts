@@ -116,6 +116,8 @@ export type {
 export type { Drift } from './check/drift';
 export type { FlowCheck, FlowNotRun } from './check/flow';
 export type { OrderReport } from './check/order';
+export type { EffectiveRate, EffectiveRatePoint } from './check/effectiveRate';
+export type { LagrangianLaw, LagrangianData } from './rules/dynamics/types';
 export type { NetworkCollapseReport, NetworkCollapseSample } from './mirror/threshold';
 export type { NoiseReport, NoiseSample } from './mirror/noise';
 export { collapseExperiment, type CollapseReport, type CollapseSample } from './mirror/toyCollapse';
