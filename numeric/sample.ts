@@ -2,6 +2,7 @@
  * Seeded sampling of architectures, parameters and batches. Everything is a function of an Rng,
  * so a network is reproduced from the seed that produced it.
  */
+import type { GraphConstraints } from './graph/sites';
 import { type Rng } from './rng';
 import { mat } from './linalg';
 import {
@@ -29,6 +30,8 @@ export interface ArchConstraints {
    * exactly): only the data and the site are sampled.
    */
   readonly weights?: Float64Array;
+  /** A graph model instead of an MLP (`--arch transformer:…`, `--arch cnn:…`): only graph site kinds. */
+  readonly graph?: GraphConstraints;
 }
 
 /**

@@ -10,6 +10,7 @@ import { UserInputError } from '../numeric/errors';
 import {
   activation,
   buildNetwork,
+  LEAKY_SLOPE,
   NETWORK_LIMITS,
   type MlpSpec,
   type Activation,
@@ -17,6 +18,7 @@ import {
   type Loss,
 } from '../numeric/mlp';
 import { excerpt } from './declaration/errors';
+import type { GraphConstraints } from '../numeric/graph/sites';
 
 /** An architecture spec written wrongly (exit 2). */
 export class ArchError extends UserInputError {
@@ -44,10 +46,81 @@ export class ArchError extends UserInputError {
  * check(loadCatalog('scale')!, { arch, runs: 10 });
  * ```
  */
-export function parseArch(text: string): ArchConstraints {
+export function parseArch(text: string, opts: { readonly graph?: boolean } = {}): ArchConstraints {
+  const first = text.split(':')[0]!.trim().toLowerCase();
+  if (first === 'transformer' || first === 'cnn') {
+    if (!opts.graph)
+      throw new ArchError(`a ${first} architecture is taken by check only (its graph site kinds), not here`);
+    return { graph: parseGraphSpec(first, text.split(':').slice(1)) };
+  }
   const c = parseTokens(text);
   if (c.widths) withinLimits(c.widths, c);
   return c;
+}
+
+/** The largest graph model a spec may fix: sizes stay small enough for dense per-op work. */
+export const GRAPH_SPEC_LIMITS = { size: 512, count: 16, image: 65_536 } as const;
+
+/**
+ * A graph model spec after `transformer:` or `cnn:` — tokens in any order:
+ *   transformer  t<tokens> d<dim> h<heads>x<head dim> f<mlp width> n<batch> o<outputs>
+ *                causal | nocausal, layernorm | nonorm, relu | gelu | tanh, ce | mse
+ *   cnn          <C>x<H>x<W> (input), c<channels>k<kernel>s<stride> (one per conv, in order),
+ *                n<batch> o<outputs>, relu | leaky | linear, ce | mse
+ */
+function parseGraphSpec(kind: 'transformer' | 'cnn', tokens: readonly string[]): GraphConstraints {
+  const c: Record<string, unknown> = { kind };
+  const convs: { channels: number; k: number; stride: number }[] = [];
+  const num = (t: string, v: string, max: number = GRAPH_SPEC_LIMITS.size): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max)
+      throw new ArchError(`'${excerpt(t)}': a size from 1 to ${max} (in a ${kind} spec)`);
+    return n;
+  };
+  const set = (key: string, value: unknown, t: string): void => {
+    if (key in c) throw new ArchError(`'${excerpt(t)}' fixes ${key} twice (in a ${kind} spec)`);
+    c[key] = value;
+  };
+  for (const raw of tokens) {
+    const t = raw.trim().toLowerCase();
+    if (t === '') continue;
+    let m: RegExpMatchArray | null;
+    if (t === 'ce' || t === 'mse') set('loss', t, t);
+    else if ((m = /^n(\d+)$/.exec(t))) set('batch', num(t, m[1]!), t);
+    else if ((m = /^o(\d+)$/.exec(t))) set('outputs', num(t, m[1]!), t);
+    else if (kind === 'transformer' && (t === 'relu' || t === 'gelu' || t === 'tanh'))
+      set('act', { kind: t }, t);
+    else if (kind === 'transformer' && (t === 'causal' || t === 'nocausal')) set('causal', t === 'causal', t);
+    else if (kind === 'transformer' && (t === 'layernorm' || t === 'nonorm'))
+      set('layerNorm', t === 'layernorm', t);
+    else if (kind === 'transformer' && (m = /^t(\d+)$/.exec(t))) set('tokens', num(t, m[1]!), t);
+    else if (kind === 'transformer' && (m = /^d(\d+)$/.exec(t))) set('dim', num(t, m[1]!), t);
+    else if (kind === 'transformer' && (m = /^f(\d+)$/.exec(t))) set('hidden', num(t, m[1]!), t);
+    else if (kind === 'transformer' && (m = /^h(\d+)x(\d+)$/.exec(t))) {
+      set('heads', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
+      set('headDim', num(t, m[2]!), t);
+    } else if (kind === 'cnn' && (t === 'relu' || t === 'leaky' || t === 'linear'))
+      set('act', t === 'leaky' ? { kind: t, slope: LEAKY_SLOPE } : { kind: t }, t);
+    else if (kind === 'cnn' && (m = /^(\d+)x(\d+)x(\d+)$/.exec(t)))
+      set('input', [num(t, m[1]!), num(t, m[2]!), num(t, m[3]!)], t);
+    else if (kind === 'cnn' && (m = /^c(\d+)k(\d+)s(\d+)$/.exec(t))) {
+      if (convs.length >= GRAPH_SPEC_LIMITS.count)
+        throw new ArchError(`at most ${GRAPH_SPEC_LIMITS.count} convs`);
+      convs.push({ channels: num(t, m[1]!, 64), k: num(t, m[2]!, 7), stride: num(t, m[3]!, 4) });
+    } else throw new ArchError(`unknown token '${excerpt(t)}' in a ${kind} spec (see 'noether help check')`);
+  }
+  if (convs.length) c['convs'] = convs;
+  const [T, d, H, dh] = ['tokens', 'dim', 'heads', 'headDim'].map((k) => (c[k] as number | undefined) ?? 1);
+  if (d! * H! * dh! > GRAPH_SPEC_LIMITS.image * 16 || T! * T! * H! > GRAPH_SPEC_LIMITS.image * 16)
+    throw new ArchError(
+      `a transformer of d·heads·d_head or tokens²·heads above ${GRAPH_SPEC_LIMITS.image * 16}`,
+    );
+  const image = c['input'] as readonly number[] | undefined;
+  if (image && image[0]! * image[1]! * image[2]! > GRAPH_SPEC_LIMITS.image)
+    throw new ArchError(
+      `an input of ${image.join('×')} values is above the ${GRAPH_SPEC_LIMITS.image} a cnn spec takes`,
+    );
+  return c as GraphConstraints;
 }
 
 /** The constraints a spec's tokens fix, without the size check (archSpec checks its exact network). */

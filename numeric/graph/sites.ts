@@ -25,6 +25,44 @@ import { type GraphSiteKind, isGraphSiteKind } from '../sites';
 
 export { type GraphSiteKind, isGraphSiteKind };
 
+/**
+ * What `--arch transformer:…` or `--arch cnn:…` fixes of the graph models a check samples; the
+ * fields left out stay free.
+ */
+export type GraphConstraints =
+  | {
+      readonly kind: 'transformer';
+      readonly batch?: number;
+      readonly tokens?: number;
+      readonly dim?: number;
+      readonly heads?: number;
+      readonly headDim?: number;
+      readonly hidden?: number;
+      readonly causal?: boolean;
+      readonly layerNorm?: boolean;
+      readonly act?: GraphActivation;
+      readonly outputs?: number;
+      readonly loss?: 'ce' | 'mse';
+    }
+  | {
+      readonly kind: 'cnn';
+      readonly batch?: number;
+      /** Input channels, height, width. */
+      readonly input?: readonly [number, number, number];
+      readonly convs?: readonly { readonly channels: number; readonly k: number; readonly stride: number }[];
+      readonly act?: GraphActivation;
+      readonly outputs?: number;
+      readonly loss?: 'ce' | 'mse';
+    };
+
+/** The graph model a site kind lives on. */
+export const modelOf = (kind: GraphSiteKind): GraphConstraints['kind'] =>
+  kind === 'conv-channel' ? 'cnn' : 'transformer';
+
+/** A fixed value, or the arbitrary of a free one. */
+const either = <T>(fixed: T | undefined, free: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fixed === undefined ? free : fc.constant(fixed);
+
 /** A sampled graph model at one of its sites: parameters, data and the site. */
 export interface GraphCase {
   readonly kind: 'graph';
@@ -140,22 +178,25 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
 const actName = (a: GraphActivation): string => (a.kind === 'poly' ? `poly${a.degree}` : a.kind);
 
 /** Cases of a graph site kind: transformer blocks for the attention kinds, CNNs for conv channels. */
-export function graphSiteCase(kind: GraphSiteKind): fc.Arbitrary<GraphCase> {
-  if (kind === 'conv-channel') return convCase();
+export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc.Arbitrary<GraphCase> {
+  if (fixed && fixed.kind !== modelOf(kind))
+    throw new Error(`internal: ${kind} sites are not on a ${fixed.kind} (the runner selects kinds)`);
+  if (kind === 'conv-channel') return convCase(fixed?.kind === 'cnn' ? fixed : undefined);
+  const t = fixed?.kind === 'transformer' ? fixed : undefined;
   const acts: GraphActivation[] = [{ kind: 'relu' }, { kind: 'gelu' }, { kind: 'tanh' }];
   return fc
     .record({
-      batch: fc.integer({ min: 2, max: 3 }),
-      tokens: fc.integer({ min: 2, max: 4 }),
-      dim: fc.integer({ min: 2, max: 5 }),
-      heads: fc.integer({ min: 1, max: 3 }),
-      headDim: fc.integer({ min: 1, max: 3 }),
-      hidden: fc.integer({ min: 2, max: 4 }),
-      causal: fc.boolean(),
-      layerNorm: fc.boolean(),
-      act: fc.constantFrom(...acts),
-      outputs: fc.integer({ min: 2, max: 3 }),
-      loss: fc.constantFrom('ce' as const, 'mse' as const),
+      batch: either(t?.batch, fc.integer({ min: 2, max: 3 })),
+      tokens: either(t?.tokens, fc.integer({ min: 2, max: 4 })),
+      dim: either(t?.dim, fc.integer({ min: 2, max: 5 })),
+      heads: either(t?.heads, fc.integer({ min: 1, max: 3 })),
+      headDim: either(t?.headDim, fc.integer({ min: 1, max: 3 })),
+      hidden: either(t?.hidden, fc.integer({ min: 2, max: 4 })),
+      causal: either(t?.causal, fc.boolean()),
+      layerNorm: either(t?.layerNorm, fc.boolean()),
+      act: either(t?.act, fc.constantFrom(...acts)),
+      outputs: either(t?.outputs, fc.integer({ min: 2, max: 3 })),
+      loss: either(t?.loss, fc.constantFrom('ce' as const, 'mse' as const)),
       seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
       pick: fc.nat(),
     })
@@ -177,25 +218,26 @@ export function graphSiteCase(kind: GraphSiteKind): fc.Arbitrary<GraphCase> {
     });
 }
 
-function convCase(): fc.Arbitrary<GraphCase> {
+function convCase(c?: Extract<GraphConstraints, { kind: 'cnn' }>): fc.Arbitrary<GraphCase> {
   const conv = fc.record({
     channels: fc.integer({ min: 1, max: 3 }),
     k: fc.integer({ min: 1, max: 3 }),
     stride: fc.integer({ min: 1, max: 2 }),
   });
   const acts: GraphActivation[] = [{ kind: 'relu' }, { kind: 'leaky', slope: 0.1 }, { kind: 'linear' }];
+  const image = c?.input;
   return fc
     .record({
       input: fc.tuple(
-        fc.integer({ min: 2, max: 3 }),
-        fc.integer({ min: 1, max: 2 }),
-        fc.integer({ min: 3, max: 6 }),
-        fc.integer({ min: 3, max: 6 }),
+        either(c?.batch, fc.integer({ min: 2, max: 3 })),
+        either(image?.[0], fc.integer({ min: 1, max: 2 })),
+        either(image?.[1], fc.integer({ min: 3, max: 6 })),
+        either(image?.[2], fc.integer({ min: 3, max: 6 })),
       ),
-      convs: fc.array(conv, { minLength: 1, maxLength: 2 }),
-      act: fc.constantFrom(...acts),
-      classes: fc.integer({ min: 2, max: 3 }),
-      loss: fc.constantFrom('ce' as const, 'mse' as const),
+      convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
+      act: either(c?.act, fc.constantFrom(...acts)),
+      classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
+      loss: either(c?.loss, fc.constantFrom('ce' as const, 'mse' as const)),
       seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
       pick: fc.nat(),
     })

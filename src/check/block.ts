@@ -202,7 +202,10 @@ export function checkDeclaration(
   const graphRun =
     graphKinds.length && !mlpRun?.counterexample
       ? runCases(
-          { arbitrary: (k) => graphSiteCase(k as GraphSiteKind), describe: (c: GraphCase) => c.architecture },
+          {
+            arbitrary: (k) => graphSiteCase(k as GraphSiteKind, opts.arch?.graph),
+            describe: (c: GraphCase) => c.architecture,
+          },
           graphKinds,
           opts,
           checkable,

@@ -14,7 +14,7 @@ import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { WorkerPool, type SiteJob } from './parallel';
 import type { SiteSample } from './values';
-import { isGraphSiteKind } from '../../numeric/graph/sites';
+import { isGraphSiteKind, modelOf } from '../../numeric/graph/sites';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -227,9 +227,11 @@ export function selectedKinds(
   // are left out and reported; only when none is left is that an input error.
   // Graph site kinds are sampled on their own models (numeric/graph/sites.ts): an --arch or
   // --model, which describe MLPs, leaves them out.
-  const archGiven = Object.keys(opts.arch ?? {}).length > 0;
+  const graph = opts.arch?.graph;
+  const mlpArch = Object.keys(opts.arch ?? {}).some((k) => k !== 'graph');
   const possible = kinds.filter((k) => {
-    if (isGraphSiteKind(k)) return !archGiven;
+    if (isGraphSiteKind(k)) return !mlpArch && (!graph || graph.kind === modelOf(k));
+    if (graph) return false;
     try {
       siteCase(k, opts.arch ?? {});
       return true;
@@ -240,9 +242,13 @@ export function selectedKinds(
   });
   if (possible.length === 0 && isGraphSiteKind(kinds[0]!))
     throw new NoSuchSite(
-      `${kinds[0]} sites live on graph models (transformer blocks, CNNs), which --arch and --model do not ` +
-        'describe yet: check them without --arch',
+      graph
+        ? `${kinds[0]} sites live on a ${modelOf(kinds[0])}, not on the ${graph.kind} --arch names`
+        : `${kinds[0]} sites live on graph models: --arch transformer:… or cnn:… names one, an MLP spec or ` +
+            '--model does not',
     );
+  if (possible.length === 0 && graph)
+    throw new NoSuchSite(`${kinds.join(', ')} sites live on MLPs, not on the ${graph.kind} --arch names`);
   if (possible.length === 0) siteCase(kinds[0]!, opts.arch ?? {}); // throws NoSuchSite: nothing to check
   return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
 }

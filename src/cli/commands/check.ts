@@ -105,7 +105,7 @@ function settings(p: Parsed): CheckSettings {
         : archText !== undefined
           ? ['--arch', archText]
           : [],
-    arch: archText === undefined ? undefined : { ...parseArch(archText), ...weights },
+    arch: archText === undefined ? undefined : { ...parseArch(archText, { graph: true }), ...weights },
     site: optionValue(p, 'site'),
     replay,
     rule: ruleText === undefined ? undefined : parseRuleOption(ruleText),
@@ -262,7 +262,7 @@ function replayable(decl: BlockShaped & { readonly name: string }, opts: CheckOp
   for (const kind of selectedKinds(decl, opts).kinds)
     if (
       G.isGraphSiteKind(kind)
-        ? !replayNamesCase(G.graphSiteCase(kind), seed, path)
+        ? !replayNamesCase(G.graphSiteCase(kind, opts.arch?.graph), seed, path)
         : !hasReplayCase(kind, opts.arch ?? {}, seed, path)
     )
       throw new UsageError(
