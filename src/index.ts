@@ -152,6 +152,7 @@ export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } fr
 export { parseArch, archSpec, specText, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
 export type { GraphConstraints } from '../numeric/graph/sites';
+export type { GraphActivation } from '../numeric/graph/ops';
 export type { MlpSpec, Activation, Norm, Loss, Network, Block, Batch } from '../numeric/mlp';
 export type { Mat } from '../numeric/linalg';
 export type { Site, View } from '../numeric/sites';
