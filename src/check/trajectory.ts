@@ -86,7 +86,10 @@ export interface TrajectoryReport {
    * the exact recursion run forward from ρ²_0, and RMSProp-like (docs/theory.md §3.9).
    */
   readonly effectiveRate?: EffectiveRate;
-  /** Constant metric: drift of the G-weighted and of the plain charge along θ̇ = −G⁻¹∇L (first usable case). */
+  /**
+   * Constant metric: drift of the G-weighted and of the plain charge along θ̇ = −G⁻¹∇L (first usable
+   * case).
+   */
   readonly metricCharge?: {
     readonly weighted: Drift;
     readonly unweighted: Drift;

@@ -1,8 +1,8 @@
 /**
  * Theorems of attention and convolution layers, on graph models (numeric/graph): GL(d_head) acting
  * on a head's query and key projections (and on its value and output projections) conserves the
- * d_head × d_head matrix ½(W̃_K W̃_Kᵀ − W̃_Q W̃_Qᵀ) (and ½(W̃_V W̃_Vᵀ − W_O,hᵀ W_O,h)) under gradient
- * flow; a head's key bias does not move; a convolution channel of a ReLU network keeps
+ * d_head × d_head matrix ½(W̃_K W̃_Kᵀ − W̃_Q W̃_Qᵀ) (and ½(W̃_V W̃_Vᵀ − W_O,hᵀ W_O,h)) under
+ * gradient flow; a head's key bias does not move; a convolution channel of a ReLU network keeps
  * ‖w_in‖² − ‖w_out‖². The matrices are computed here from the parameters by name, independently of
  * the sites and of the derivation, and their time derivative −∇L·∂C is checked against rounding;
  * then the catalog entries are derived and checked by the toolkit, with negative twins (the inverse
@@ -82,7 +82,7 @@ const absProduct = (A: number[][], B: number[][]): number =>
 describe.each([false, true])('attention charges under gradient flow (causal: %s)', (causal) => {
   const g = transformerGraph(spec(causal));
   const dh = spec(causal).headDim;
-  it('dC/dt = 0 for C = ½(W̃_K W̃_Kᵀ − W̃_Q W̃_Qᵀ) and ½(W̃_V W̃_Vᵀ − W_O,hᵀ W_O,h), per head', () => {
+  it('dC/dt = 0 for C = ½(W̃_K W̃_Kᵀ − W̃_Q W̃_Qᵀ), ½(W̃_V W̃_Vᵀ − W_O,hᵀ W_O,h) per head', () => {
     for (const seed of [1, 2, 3]) {
       const { theta, data } = sample(g, seed);
       const { grad } = evaluateGraph(g, theta, data);

@@ -104,7 +104,7 @@ it('negative twin: with Θ replaced by the identity, rᵀr is not ‖∇L‖²',
   expect(Math.abs(dot(e.grad, e.grad) - rr)).toBeGreaterThan(1e-3 * rr);
 });
 
-describe('data augmentation: W₁ ↦ W₁e^{εA} is a symmetry when the data are invariant under x ↦ e^{εA}x [GU]', () => {
+describe('data augmentation: W₁ ↦ W₁e^{εA} is a symmetry for data invariant under x ↦ e^{εA}x [GU]', () => {
   const decl = loadCatalog('augmentation') as BlockDeclaration;
   const d = deriveBlock(decl);
   test.prop([siteCase('augmented-input')], { numRuns: 40 })(

@@ -32,6 +32,9 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
       show(overTwoM(tidyExpr(c1, [sub(ONE_E, beta)]), mSym)),
       show(mul(num(homogeneous), lambda, pow(mSym, num(-1)))),
     ];
+    // The Green's-function solution of the driven oscillator.
+    const green = `∫₀ᵗ e^{−γ(t−τ)} sin(ω_d(t−τ))/ω_d · 2${qn}₂(θ'(τ)) dτ`;
+    const driven = quadV.length ? `; driven part ${green}` : '';
     laws.push({
       kind: 'dynamics-law',
       id: 'oscillator',
@@ -44,7 +47,7 @@ export function momentumLaws(c: ChargeContext, rule: RuleOf<'momentum'>): Dynami
           `Homogeneous solutions: under-damped (ω > γ) e^{−γt}(A cos ω_d t + B sin ω_d t), ω_d = ` +
           `√(ω² − γ²); critically damped (ω = γ) e^{−γt}(A + B t); over-damped (ω < γ) A ` +
           `e^{−(γ−√(γ²−ω²))t} + B e^{−(γ+√(γ²−ω²))t}` +
-          `${quadV.length ? `; driven part ∫₀ᵗ e^{−γ(t−τ)} sin(ω_d(t−τ))/ω_d · 2${qn}₂(θ'(τ)) dτ` : ''}`,
+          driven,
         latex:
           `\\ddot ${qn} + 2\\gamma \\dot ${qn} + \\omega^2 ${qn} = ` +
           `${quadV.length ? `2 ${qn}_2(\\dot\\theta)` : '0'}, \\quad m = ${mt.latex}, \\ \\gamma = ` +
