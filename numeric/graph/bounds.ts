@@ -14,7 +14,17 @@
  * rules of numeric/graph/ops.ts are reused; the nonlinear ops (activations, softmax,
  * standardisation, losses) have theirs below.
  */
-import { type Acc, type Node, activationFns, backward, forward, sizeOf, tangent } from './ops';
+import {
+  type Acc,
+  type Node,
+  activationFns,
+  backward,
+  forward,
+  probabilities,
+  rowStats,
+  sizeOf,
+  tangent,
+} from './ops';
 
 /** Ops whose four rules, on nonnegative arrays, are their absolute versions (c ↦ |c| for a scale). */
 const MULTILINEAR: ReadonlySet<Node['op']['kind']> = new Set([
@@ -146,7 +156,7 @@ export function nonlinearForward(
       // ẏ = (ẋ − mean ẋ − y ⟨y, ẋ⟩/n)/s: |J| w = (w + mean w + |y| ⟨|y|, w⟩/n)/s.
       for (let r = 0; r < y.length / last; r++) {
         const o = r * last;
-        const s = rms(x, o, last);
+        const s = rowStats(x, r, last).s;
         const abs = (w: Float64Array, out: Float64Array, plus: boolean): void => {
           let mean = 0,
             proj = 0;
@@ -167,16 +177,6 @@ export function nonlinearForward(
     default:
       throw new Error(`internal: ${op.kind} has no nonlinear bound rule`);
   }
-}
-
-/** Root mean square about the mean of a row. */
-function rms(x: Float64Array, o: number, n: number): number {
-  let mean = 0;
-  for (let j = 0; j < n; j++) mean += x[o + j]!;
-  mean /= n;
-  let ms = 0;
-  for (let j = 0; j < n; j++) ms += (x[o + j]! - mean) ** 2;
-  return Math.sqrt(ms / n);
 }
 
 /**
@@ -204,11 +204,7 @@ function lossSeed(
   const p = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
     const o = r * n;
-    let mx = -Infinity;
-    for (let j = 0; j < n; j++) mx = Math.max(mx, F[o + j]!);
-    let se = 0;
-    for (let j = 0; j < n; j++) se += Math.exp(F[o + j]! - mx);
-    for (let j = 0; j < n; j++) p[j] = Math.exp(F[o + j]! - mx) / se;
+    probabilities(F, o, n, p);
     let sm = 0,
       st = 0;
     for (let j = 0; j < n; j++) {
@@ -271,7 +267,7 @@ export function nonlinearBackward(
         rz = new Float64Array(last);
       for (let r = 0; r < y.length / last; r++) {
         const o = r * last;
-        const s = rms(x, o, last);
+        const s = rowStats(x, r, last).s;
         let pa = 0,
           pta = 0,
           pr = 0,

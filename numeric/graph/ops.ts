@@ -400,7 +400,7 @@ const lossRows = (shape: readonly number[]): { B: number; n: number } => ({
 });
 
 /** Class probabilities of one row of logits. */
-function probabilities(F: Float64Array, r: number, n: number, out: Float64Array): number {
+export function probabilities(F: Float64Array, r: number, n: number, out: Float64Array): number {
   let mx = -Infinity;
   for (let j = 0; j < n; j++) mx = Math.max(mx, F[r + j]!);
   let se = 0;
@@ -486,17 +486,16 @@ export function tangent(ctx: Ctx): Float64Array {
       gemm(b, m, n, k, x[0]!, false, dx[1]!, op.transB, dy);
       return dy;
     }
-    case 'addBias':
     case 'mulScale': {
       const { inner, dim } = axisOf(node.shape, op.axis);
       for (let i = 0; i < dy.length; i++) {
         const c = Math.floor(i / inner) % dim;
-        dy[i] =
-          op.kind === 'addBias' ? dx[0]![i]! + dx[1]![c]! : dx[0]![i]! * x[1]![c]! + x[0]![i]! * dx[1]![c]!;
+        dy[i] = dx[0]![i]! * x[1]![c]! + x[0]![i]! * dx[1]![c]!;
       }
       return dy;
     }
     // Linear ops: the tangent is the op applied to the tangents.
+    case 'addBias':
     case 'add':
     case 'scale':
     case 'permute':
@@ -553,7 +552,7 @@ export function tangent(ctx: Ctx): Float64Array {
 }
 
 /** Mean and root mean square about it of row r. */
-function rowStats(a: Float64Array, r: number, n: number): { mean: number; s: number } {
+export function rowStats(a: Float64Array, r: number, n: number): { mean: number; s: number } {
   let mean = 0;
   for (let j = 0; j < n; j++) mean += a[r * n + j]!;
   mean /= n;
