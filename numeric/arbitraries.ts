@@ -4,7 +4,7 @@
  * so no case is filtered away. A case is reproduced from its fields (the seed fixes parameters and
  * data), and shrinks towards shallower, narrower networks.
  */
-import { UserInputError } from './errors';
+import { NoSuchSite, UserInputError } from './errors';
 import fc from 'fast-check';
 import { rng } from './rng';
 import {
@@ -89,7 +89,15 @@ function requirements(kind: SiteKind): Requirements {
     case 'attention-vo':
     case 'key-bias':
     case 'conv-channel':
-      throw new NoSuchSite(`${kind} sites live on graph models (transformer blocks, CNNs), not on MLPs`);
+    case 'normalised-channel':
+    case 'channel-bias-before-batchnorm':
+    case 'residual-unit':
+    case 'graph-softmax-column':
+    case 'graph-softmax-bias':
+    case 'attention-bias-before-layernorm':
+      throw new NoSuchSite(
+        `${kind} sites live on graph models (transformer blocks, CNNs, residual MLPs), not on MLPs`,
+      );
     // A linear 1-h-1 network without biases: f(x) = ⟨w, u⟩ x.
     case 'product-layer':
       return {
@@ -107,10 +115,7 @@ function requirements(kind: SiteKind): Requirements {
 const meet = <T>(xs: readonly T[], ys: readonly T[] | undefined): T[] =>
   ys ? xs.filter((x) => ys.includes(x)) : [...xs];
 
-/** The user's architecture constraints admit no network with the requested site kind. */
-export class NoSuchSite extends UserInputError {
-  override readonly name: string = 'NoSuchSite';
-}
+export { NoSuchSite };
 
 /** The fields a case is built from: small plain data (a worker rebuilds the case from them). */
 export interface CaseFields {

@@ -15,6 +15,11 @@ export class UserInputError extends Error {
   override readonly name: string = 'UserInputError';
 }
 
+/** The user's architecture constraints admit no network with the requested site kind. */
+export class NoSuchSite extends UserInputError {
+  override readonly name: string = 'NoSuchSite';
+}
+
 /** An expected degenerate sampled case: skip it and count it. */
 export class DegenerateSample extends Error {
   override readonly name: string = 'DegenerateSample';

@@ -23,6 +23,9 @@
  * (tanh, linear, z^k for odd k)
  *   unit-pair              w_in1, w_out1, w_in2, w_out2 — two hidden units of one layer (incoming weights, bias and
  *                          normalisation γ, β; outgoing column), any elementwise activation
+ *   (graph models, numeric/graph/sites.ts: attention-qk, attention-vo, key-bias, conv-channel,
+ *   normalised-channel, channel-bias-before-batchnorm, residual-unit, graph-softmax-column, -bias,
+ *   attention-bias-before-layernorm)
  *   product-layer          u (the first weight column), w (the second weight row) of a linear 1-h-1 network without
  *                          biases: f(x) = ⟨w, u⟩ x, a product parametrisation of one coefficient
  */
@@ -52,7 +55,13 @@ export type SiteKind =
   | 'attention-qk'
   | 'attention-vo'
   | 'key-bias'
-  | 'conv-channel';
+  | 'conv-channel'
+  | 'normalised-channel'
+  | 'channel-bias-before-batchnorm'
+  | 'residual-unit'
+  | 'graph-softmax-column'
+  | 'graph-softmax-bias'
+  | 'attention-bias-before-layernorm';
 
 export const SITE_KINDS: readonly SiteKind[] = [
   'hidden-unit',
@@ -73,10 +82,27 @@ export const SITE_KINDS: readonly SiteKind[] = [
   'attention-vo',
   'key-bias',
   'conv-channel',
+  'normalised-channel',
+  'channel-bias-before-batchnorm',
+  'residual-unit',
+  'graph-softmax-column',
+  'graph-softmax-bias',
+  'attention-bias-before-layernorm',
 ];
 
 /** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
-export const GRAPH_SITE_KINDS = ['attention-qk', 'attention-vo', 'key-bias', 'conv-channel'] as const;
+export const GRAPH_SITE_KINDS = [
+  'attention-qk',
+  'attention-vo',
+  'key-bias',
+  'conv-channel',
+  'normalised-channel',
+  'channel-bias-before-batchnorm',
+  'residual-unit',
+  'graph-softmax-column',
+  'graph-softmax-bias',
+  'attention-bias-before-layernorm',
+] as const;
 export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
 export const isGraphSiteKind = (k: SiteKind): k is GraphSiteKind =>
   (GRAPH_SITE_KINDS as readonly string[]).includes(k);
@@ -365,4 +391,10 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'attention-vo': ['V', 'O'],
   'key-bias': ['theta'],
   'conv-channel': ['w_in', 'w_out'],
+  'normalised-channel': ['theta'],
+  'channel-bias-before-batchnorm': ['theta'],
+  'residual-unit': ['w_in', 'w_out'],
+  'graph-softmax-column': ['theta'],
+  'graph-softmax-bias': ['theta'],
+  'attention-bias-before-layernorm': ['theta'],
 };

@@ -18,7 +18,8 @@ import {
   type Loss,
 } from '../numeric/mlp';
 import { excerpt } from './declaration/errors';
-import type { GraphConstraints } from '../numeric/graph/sites';
+import type { GraphConstraints, GraphModel } from '../numeric/graph/sites';
+import { convSide } from '../numeric/graph/models';
 
 /** An architecture spec written wrongly (exit 2). */
 export class ArchError extends UserInputError {
@@ -48,7 +49,7 @@ export class ArchError extends UserInputError {
  */
 export function parseArch(text: string, opts: { readonly graph?: boolean } = {}): ArchConstraints {
   const first = text.split(':')[0]!.trim().toLowerCase();
-  if (first === 'transformer' || first === 'cnn') {
+  if (first === 'transformer' || first === 'cnn' || first === 'residual') {
     if (!opts.graph)
       throw new ArchError(`a ${first} architecture is taken by check only (its graph site kinds), not here`);
     return { graph: parseGraphSpec(first, text.split(':').slice(1)) };
@@ -62,13 +63,16 @@ export function parseArch(text: string, opts: { readonly graph?: boolean } = {})
 export const GRAPH_SPEC_LIMITS = { size: 512, count: 16, image: 65_536 } as const;
 
 /**
- * A graph model spec after `transformer:` or `cnn:` — tokens in any order:
+ * A graph model spec after `transformer:`, `cnn:` or `residual:` — tokens in any order:
  *   transformer  t<tokens> d<dim> h<heads>x<head dim> f<mlp width> n<batch> o<outputs>
  *                causal | nocausal, layernorm | nonorm, relu | gelu | tanh, ce | mse
  *   cnn          <C>x<H>x<W> (input), c<channels>k<kernel>s<stride> (one per conv, in order),
- *                n<batch> o<outputs>, relu | leaky | linear, ce | mse
+ *                bn | nobn (BatchNorm after every conv), n<batch> o<outputs>, relu | leaky | linear | tanh,
+ *                ce | mse
+ *   residual     i<inputs> d<width> f<branch width> b<blocks> n<batch> o<outputs>,
+ *                relu | leaky | linear | tanh, ce | mse
  */
-function parseGraphSpec(kind: 'transformer' | 'cnn', tokens: readonly string[]): GraphConstraints {
+function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[]): GraphConstraints {
   const c: Record<string, unknown> = { kind };
   const convs: { channels: number; k: number; stride: number }[] = [];
   const num = (t: string, v: string, max: number = GRAPH_SPEC_LIMITS.size): number => {
@@ -99,8 +103,14 @@ function parseGraphSpec(kind: 'transformer' | 'cnn', tokens: readonly string[]):
     else if (kind === 'transformer' && (m = /^h(\d+)x(\d+)$/.exec(t))) {
       set('heads', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
       set('headDim', num(t, m[2]!), t);
-    } else if (kind === 'cnn' && (t === 'relu' || t === 'leaky' || t === 'linear'))
+    } else if (kind !== 'transformer' && (t === 'relu' || t === 'leaky' || t === 'linear' || t === 'tanh'))
       set('act', t === 'leaky' ? { kind: t, slope: LEAKY_SLOPE } : { kind: t }, t);
+    else if (kind === 'cnn' && (t === 'bn' || t === 'nobn')) set('batchNorm', t === 'bn', t);
+    else if (kind === 'residual' && (m = /^i(\d+)$/.exec(t))) set('inputs', num(t, m[1]!), t);
+    else if (kind === 'residual' && (m = /^d(\d+)$/.exec(t))) set('width', num(t, m[1]!), t);
+    else if (kind === 'residual' && (m = /^f(\d+)$/.exec(t))) set('hidden', num(t, m[1]!), t);
+    else if (kind === 'residual' && (m = /^b(\d+)$/.exec(t)))
+      set('blocks', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
     else if (kind === 'cnn' && (m = /^(\d+)x(\d+)x(\d+)$/.exec(t)))
       set('input', [num(t, m[1]!), num(t, m[2]!), num(t, m[3]!)], t);
     else if (kind === 'cnn' && (m = /^c(\d+)k(\d+)s(\d+)$/.exec(t))) {
@@ -115,12 +125,31 @@ function parseGraphSpec(kind: 'transformer' | 'cnn', tokens: readonly string[]):
     throw new ArchError(
       `a transformer of d·heads·d_head or tokens²·heads above ${GRAPH_SPEC_LIMITS.image * 16}`,
     );
+  const r = c as { inputs?: number; width?: number; hidden?: number; blocks?: number };
+  if (
+    kind === 'residual' &&
+    (r.width ?? 1) * ((r.inputs ?? 1) + 2 * (r.hidden ?? 1) * (r.blocks ?? 1)) > 1 << 20
+  )
+    throw new ArchError(
+      `a residual MLP of more than ${1 << 20} weights (width · (inputs + 2 · branch · blocks))`,
+    );
   const image = c['input'] as readonly number[] | undefined;
+  if (image && convs.length) noEmptyConv(image, convs);
   if (image && image[0]! * image[1]! * image[2]! > GRAPH_SPEC_LIMITS.image)
     throw new ArchError(
       `an input of ${image.join('×')} values is above the ${GRAPH_SPEC_LIMITS.image} a cnn spec takes`,
     );
   return c as GraphConstraints;
+}
+
+/** Refuse convs that leave an input of H × W without output (kernels pad by 1 when k > 1). */
+function noEmptyConv(image: readonly number[], convs: readonly { k: number; stride: number }[]): void {
+  for (let i = 1; i <= convs.length; i++)
+    if (Math.min(convSide(image[1]!, convs.slice(0, i)), convSide(image[2]!, convs.slice(0, i))) < 1)
+      throw new ArchError(
+        `conv ${i} (c…k${convs[i - 1]!.k}s${convs[i - 1]!.stride}) leaves no output of a ` +
+          `${image[1]}×${image[2]} input (kernels larger than 1 pad by 1)`,
+      );
 }
 
 /** The constraints a spec's tokens fix, without the size check (archSpec checks its exact network). */
@@ -211,4 +240,77 @@ export function specText(spec: MlpSpec): string {
   const act = spec.act.kind === 'poly' ? `poly${spec.act.degree}` : spec.act.kind;
   const norm = spec.norm === 'none' ? 'none' : `${spec.norm}${spec.affine ? '+affine' : ''}`;
   return [spec.widths.join('-'), act, norm, spec.loss, spec.bias ? 'bias' : 'nobias'].join(':');
+}
+
+/** The first token of a graph model spec, or undefined for an MLP spec. */
+export function graphSpecKind(text: string): GraphConstraints['kind'] | undefined {
+  const first = text.split(':')[0]!.trim().toLowerCase();
+  return first === 'transformer' || first === 'cnn' || first === 'residual' ? first : undefined;
+}
+
+/**
+ * A concrete graph model for {@link scan}: a `transformer:…`, `cnn:…` or `residual:…` spec with
+ * what it leaves out defaulted — a transformer block T4 d8 with 2 heads of 4, MLP width 16,
+ * LayerNorm, ReLU; a CNN on 1×8×8 inputs with convs c4k3s1 and c8k3s1, ReLU; a residual MLP
+ * 4-8-3 with 2 blocks of branch width 16, ReLU; batch 2, 3 outputs, cross-entropy, not causal, no
+ * BatchNorm.
+ *
+ * @throws {@link ArchError} when the text is not a graph spec or is malformed.
+ */
+export function graphModelSpec(text: string): GraphModel {
+  const kind = graphSpecKind(text);
+  if (!kind) throw new ArchError(`'${excerpt(text)}' is not a transformer, cnn or residual spec`);
+  const c = parseGraphSpec(kind, text.split(':').slice(1));
+  const common = { batch: c.batch ?? 2, loss: c.loss ?? ('ce' as const) };
+  switch (c.kind) {
+    case 'transformer':
+      return {
+        kind: 'transformer',
+        spec: {
+          ...common,
+          tokens: c.tokens ?? 4,
+          dim: c.dim ?? 8,
+          heads: c.heads ?? 2,
+          headDim: c.headDim ?? 4,
+          hidden: c.hidden ?? 16,
+          causal: c.causal ?? false,
+          layerNorm: c.layerNorm ?? (c.dim ?? 8) > 1,
+          act: c.act ?? { kind: 'relu' },
+          outputs: c.outputs ?? 3,
+        },
+      };
+    case 'cnn': {
+      const [C, H, W] = c.input ?? [1, 8, 8];
+      const convs = c.convs ?? [
+        { channels: 4, k: 3, stride: 1 },
+        { channels: 8, k: 3, stride: 1 },
+      ];
+      noEmptyConv([C, H, W], convs);
+      return {
+        kind: 'cnn',
+        spec: {
+          input: [common.batch, C, H, W],
+          convs: convs.map((v) => ({ ...v, pad: v.k > 1 ? 1 : 0 })),
+          batchNorm: c.batchNorm ?? false,
+          act: c.act ?? { kind: 'relu' },
+          pool: 1,
+          classes: c.outputs ?? 3,
+          loss: common.loss,
+        },
+      };
+    }
+    case 'residual':
+      return {
+        kind: 'residual',
+        spec: {
+          ...common,
+          inputs: c.inputs ?? 4,
+          width: c.width ?? 8,
+          hidden: c.hidden ?? 16,
+          blocks: c.blocks ?? 2,
+          outputs: c.outputs ?? 3,
+          act: c.act ?? { kind: 'relu' },
+        },
+      };
+  }
 }

@@ -149,9 +149,10 @@ export {
 export { deriveDynamics, type Dynamics, type DynamicsLaw, type DynamicsData } from './rules/dynamics';
 
 // Architectures.
-export { parseArch, archSpec, specText, ArchError } from './arch';
+export { parseArch, archSpec, specText, graphModelSpec, ArchError } from './arch';
 export type { ArchConstraints } from '../numeric/sample';
-export type { GraphConstraints } from '../numeric/graph/sites';
+export type { GraphConstraints, GraphModel } from '../numeric/graph/sites';
+export type { TransformerSpec, CnnSpec, ResidualSpec } from '../numeric/graph/models';
 export type { GraphActivation } from '../numeric/graph/ops';
 export type { MlpSpec, Activation, Norm, Loss, Network, Block, Batch } from '../numeric/mlp';
 export type { Mat } from '../numeric/linalg';

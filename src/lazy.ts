@@ -16,6 +16,7 @@ import type { TrajectoryOptions, TrajectoryReport } from './check/trajectory';
 import type { NetworkCollapseReport } from './mirror/threshold';
 import type { NoiseReport } from './mirror/noise';
 import type { ScanOptions, ScanReport } from './scan';
+import type { GraphModel } from '../numeric/graph/sites';
 
 type CheckModule = typeof import('./check');
 type ScanModule = typeof import('./scan');
@@ -140,7 +141,8 @@ export function checkBlockMirror(
  * and their laws: what `noether scan` prints. Loads fast-check on first call (it names the
  * architecture as `check` does).
  *
- * @param spec - A concrete architecture, from {@link archSpec}.
+ * @param spec - A concrete architecture, from {@link archSpec}, or a graph model (a transformer block,
+ *   a CNN, a residual MLP) from {@link graphModelSpec}.
  * @param opts - `sites: true` lists every site (up to a limit); by default they are counted by place.
  * @returns The parameter count and the site kinds found, each with its sites counted by place and
  *   the laws of the symmetries acting there.
@@ -154,7 +156,7 @@ export function checkBlockMirror(
  * // ['unit-pair: ', 'hidden-unit: rescale', 'softmax-column: translation', 'softmax-bias: translation']
  * ```
  */
-export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
+export function scan(spec: MlpSpec | GraphModel, opts: ScanOptions = {}): ScanReport {
   return scans().scan(spec, opts);
 }
 

@@ -3,7 +3,9 @@
  * there and their laws.
  */
 import { buildNetwork, type MlpSpec } from '../numeric/mlp';
-import { siteAt, siteCount, siteGroups, sitesOf, type Site, type SiteKind } from '../numeric/sites';
+import { siteGroups, type Site, type SiteGroup, type SiteKind } from '../numeric/sites';
+import { describeGraphModel, graphOf, graphSiteGroups, type GraphModel } from '../numeric/graph/sites';
+import { sizeOf } from '../numeric/graph/ops';
 import { UserInputError } from '../numeric/errors';
 import { describeSpec } from '../numeric/arbitraries';
 import { catalogNames, loadCatalog } from './catalog';
@@ -95,17 +97,44 @@ const shapes = (s: Site): RoleShapes =>
 
 /**
  * Every symmetry site of an architecture, counted by kind and place, with the catalog symmetries
- * that act there and their laws. Only the sites shown are built (with `sites`, every one).
+ * that act there and their laws. Only the sites shown are built (with `sites`, every one). An MLP
+ * spec, or a graph model (a transformer block, a CNN, a residual MLP: numeric/graph/sites.ts).
  * The public entry point exports a wrapper that loads this module on first call.
  */
-export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
+export function scan(spec: MlpSpec | GraphModel, opts: ScanOptions = {}): ScanReport {
+  if ('kind' in spec) {
+    const g = graphOf(spec);
+    const blocks = g.params.map((p) => ({ name: p.name, offset: p.offset, size: sizeOf(p.shape) }));
+    return scanSites(describeGraphModel(spec), g.size, graphSiteGroups(spec, g), blocks, opts);
+  }
   const net = buildNetwork(spec);
+  const blocks = net.blocks.map((b) => ({ name: b.name, offset: b.offset, size: b.rows * b.cols }));
+  return scanSites(describeSpec(spec), net.size, siteGroups(net), blocks, opts);
+}
+
+function scanSites(
+  architecture: string,
+  parameters: number,
+  groups: readonly SiteGroup[],
+  blocks: readonly { readonly name: string; readonly offset: number; readonly size: number }[],
+  opts: ScanOptions,
+): ScanReport {
   // In the order they first occur, layer by layer.
-  const kinds = [...new Set(siteGroups(net).map((g) => g.kind))];
-  const total = kinds.reduce((s, k) => s + siteCount(net, k), 0);
+  const kinds = [...new Set(groups.map((g) => g.kind))];
+  const ofKind = (k: SiteKind): SiteGroup[] => groups.filter((g) => g.kind === k);
+  const countOf = (k: SiteKind): number => ofKind(k).reduce((s, g) => s + g.count, 0);
+  const siteOf = (k: SiteKind, i: number): Site => {
+    let rest = i;
+    for (const g of ofKind(k)) {
+      if (rest < g.count) return g.site(rest);
+      rest -= g.count;
+    }
+    throw new RangeError(`${k} site ${i} of ${countOf(k)}`);
+  };
+  const total = kinds.reduce((s, k) => s + countOf(k), 0);
   if (opts.sites && total > SCAN_LIMITS.sites)
     throw new TooManySites(
-      `${describeSpec(spec)} has ${total} symmetry sites, too many to list (the limit for --sites is ` +
+      `${architecture} has ${total} symmetry sites, too many to list (the limit for --sites is ` +
         `${SCAN_LIMITS.sites}); without --sites they are counted by layer`,
     );
   const model = opts.model;
@@ -115,8 +144,8 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
         Object.fromEntries(
           Object.entries(s.views).map(([role, v]) => [
             role,
-            net.blocks
-              .filter((b) => v.index.some((i) => i >= b.offset && i < b.offset + b.rows * b.cols))
+            blocks
+              .filter((b) => v.index.some((i) => i >= b.offset && i < b.offset + b.size))
               .map((b) => model.parameters[b.name]!.name),
           ]),
         )
@@ -127,13 +156,13 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
   return {
     kind: 'scan-report',
     schemaVersion: SCHEMA_VERSION,
-    architecture: describeSpec(spec),
-    parameters: net.size,
+    architecture,
+    parameters,
     ...(model
       ? {
           model: {
             file: model.file,
-            tensors: net.blocks.map((b) => ({
+            tensors: blocks.map((b) => ({
               block: b.name,
               name: model.parameters[b.name]!.name,
               transposed: model.parameters[b.name]!.transposed,
@@ -142,21 +171,22 @@ export function scan(spec: MlpSpec, opts: ScanOptions = {}): ScanReport {
         }
       : {}),
     siteKinds: kinds.map((kind) => {
-      const count = siteCount(net, kind);
+      const count = countOf(kind);
       const shown = count <= 6 ? [...Array(count).keys()] : [0, 1, 2, count - 1];
+      const all = function* (): Generator<Site> {
+        for (const g of ofKind(kind)) for (let i = 0; i < g.count; i++) yield g.site(i);
+      };
       return {
         kind,
         count,
-        groups: siteGroups(net, kind).map((g) => ({
+        groups: ofKind(kind).map((g) => ({
           place: g.place,
           count: g.count,
           roles: shapes(g.site(0)),
           ...(tensorsOf ? { tensors: tensorsOf(g.site(0)) } : {}),
         })),
-        labels: shown.map((i) => siteAt(net, kind, i).label),
-        ...(opts.sites
-          ? { sites: [...sitesOf(net, kind)].map((s) => ({ label: s.label, roles: shapes(s) })) }
-          : {}),
+        labels: shown.map((i) => siteOf(kind, i).label),
+        ...(opts.sites ? { sites: [...all()].map((s) => ({ label: s.label, roles: shapes(s) })) } : {}),
         symmetries: catalog
           .filter((d) => d.kind === 'block' && d.sites.includes(kind))
           .map((d) => ({

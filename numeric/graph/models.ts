@@ -59,6 +59,15 @@ export interface CnnSpec {
   readonly loss: 'mse' | 'ce';
 }
 
+/** The side of a square image after convs of kernel k, stride s and padding 1 for k > 1 (≤ 0: none left). */
+export function convSide(
+  side: number,
+  convs: readonly { readonly k: number; readonly stride: number }[],
+): number {
+  let n = side;
+  for (const c of convs) n = Math.floor((n + 2 * (c.k > 1 ? 1 : 0) - c.k) / c.stride) + 1;
+  return n;
+}
 export function cnnGraph(spec: CnnSpec): Graph {
   const g = new GraphBuilder();
   let x = g.input(spec.input);

@@ -12,12 +12,30 @@
  *   conv-channel   w_in (a conv's kernel of output channel o, and its bias), w_out (the next conv's
  *                  kernel slice of input channel o, or the output layer's column o) — a channel of a
  *                  positively homogeneous activation without BatchNorm
+ *   normalised-channel             theta (a conv's kernel of output channel o, and its bias) — before BatchNorm
+ *   channel-bias-before-batchnorm  theta (the bias of output channel o) — before BatchNorm
+ *   residual-unit  w_in ([row k of W_a | b_a,k]), w_out (column k of W_b) — hidden unit k of a residual
+ *                  branch h + W_b σ(W_a h + b_a) + b_b with σ positively homogeneous (a residual MLP's
+ *                  blocks, a transformer block's MLP)
+ *   attention-bias-before-layernorm  theta (b_O, the attention output's bias) — a transformer block with
+ *                  LayerNorm after the attention's residual sum
+ *   graph-softmax-column, graph-softmax-bias   theta (a column of the output layer W_out, or b_out) — under
+ *                  softmax cross-entropy
  */
 import fc from 'fast-check';
 import { rng } from '../rng';
-import type { Site, View } from '../sites';
+import type { Site, SiteGroup, View } from '../sites';
 import type { Graph, GraphData } from './graph';
-import { type CnnSpec, cnnGraph, type TransformerSpec, transformerGraph } from './models';
+import {
+  type CnnSpec,
+  cnnGraph,
+  convSide,
+  type ResidualSpec,
+  residualGraph,
+  type TransformerSpec,
+  transformerGraph,
+} from './models';
+import { NoSuchSite } from '../errors';
 import type { GraphActivation } from './ops';
 import { sizeOf } from './ops';
 
@@ -26,7 +44,7 @@ import { type GraphSiteKind, isGraphSiteKind } from '../sites';
 export { type GraphSiteKind, isGraphSiteKind };
 
 /**
- * What `--arch transformer:…` or `--arch cnn:…` fixes of the graph models a check samples; the
+ * What `--arch transformer:…`, `cnn:…` or `residual:…` fixes of the graph models a check samples; the
  * fields left out stay free.
  */
 export type GraphConstraints =
@@ -50,14 +68,22 @@ export type GraphConstraints =
       /** Input channels, height, width. */
       readonly input?: readonly [number, number, number];
       readonly convs?: readonly { readonly channels: number; readonly k: number; readonly stride: number }[];
+      readonly batchNorm?: boolean;
+      readonly act?: GraphActivation;
+      readonly outputs?: number;
+      readonly loss?: 'ce' | 'mse';
+    }
+  | {
+      readonly kind: 'residual';
+      readonly batch?: number;
+      readonly inputs?: number;
+      readonly width?: number;
+      readonly hidden?: number;
+      readonly blocks?: number;
       readonly act?: GraphActivation;
       readonly outputs?: number;
       readonly loss?: 'ce' | 'mse';
     };
-
-/** The graph model a site kind lives on. */
-export const modelOf = (kind: GraphSiteKind): GraphConstraints['kind'] =>
-  kind === 'conv-channel' ? 'cnn' : 'transformer';
 
 /** A fixed value, or the arbitrary of a free one. */
 const either = <T>(fixed: T | undefined, free: fc.Arbitrary<T>): fc.Arbitrary<T> =>
@@ -177,96 +203,395 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
 
 const actName = (a: GraphActivation): string => (a.kind === 'poly' ? `poly${a.degree}` : a.kind);
 
-/** Cases of a graph site kind: transformer blocks for the attention kinds, CNNs for conv channels. */
-export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc.Arbitrary<GraphCase> {
-  if (fixed && fixed.kind !== modelOf(kind))
-    throw new Error(`internal: ${kind} sites are not on a ${fixed.kind} (the runner selects kinds)`);
-  if (kind === 'conv-channel') return convCase(fixed?.kind === 'cnn' ? fixed : undefined);
-  const t = fixed?.kind === 'transformer' ? fixed : undefined;
-  const acts: GraphActivation[] = [{ kind: 'relu' }, { kind: 'gelu' }, { kind: 'tanh' }];
-  return fc
-    .record({
-      batch: either(t?.batch, fc.integer({ min: 2, max: 3 })),
-      tokens: either(t?.tokens, fc.integer({ min: 2, max: 4 })),
-      dim: either(t?.dim, fc.integer({ min: 2, max: 5 })),
-      heads: either(t?.heads, fc.integer({ min: 1, max: 3 })),
-      headDim: either(t?.headDim, fc.integer({ min: 1, max: 3 })),
-      hidden: either(t?.hidden, fc.integer({ min: 2, max: 4 })),
-      causal: either(t?.causal, fc.boolean()),
-      // LayerNorm needs rows of at least 2 values: a fixed width 1 rules it out unless asked for.
-      layerNorm: either(t?.layerNorm, t?.dim === 1 ? fc.constant(false) : fc.boolean()),
-      act: either(t?.act, fc.constantFrom(...acts)),
-      outputs: either(t?.outputs, fc.integer({ min: 2, max: 3 })),
-      loss: either(t?.loss, fc.constantFrom('ce' as const, 'mse' as const)),
-      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-      pick: fc.nat(),
-    })
-    .map((f) => {
-      const { seed, pick, ...spec } = f;
-      const g = transformerGraph(spec);
-      const site = attentionSite(kind, g, spec, pick % spec.heads);
-      const architecture =
-        `transformer block N${spec.batch} T${spec.tokens} d${spec.dim} ${spec.heads}×${spec.headDim} heads ` +
-        `${actName(spec.act)}${spec.causal ? ' causal' : ''}${spec.layerNorm ? ' layernorm' : ''} ${spec.loss}`;
-      return {
-        kind: 'graph' as const,
-        graph: g,
-        ...sampleCase(g, seed, spec.loss === 'ce'),
-        site,
-        seed,
-        architecture,
-      };
-    });
+/** A graph model the site kinds live on, with its spec. */
+export type GraphModel =
+  | { readonly kind: 'transformer'; readonly spec: TransformerSpec }
+  | { readonly kind: 'cnn'; readonly spec: CnnSpec }
+  | { readonly kind: 'residual'; readonly spec: ResidualSpec };
+
+/** The graph of a model. */
+export function graphOf(m: GraphModel): Graph {
+  switch (m.kind) {
+    case 'transformer':
+      return transformerGraph(m.spec);
+    case 'cnn':
+      return cnnGraph(m.spec);
+    case 'residual':
+      return residualGraph(m.spec);
+  }
 }
 
-function convCase(c?: Extract<GraphConstraints, { kind: 'cnn' }>): fc.Arbitrary<GraphCase> {
-  const conv = fc.record({
-    channels: fc.integer({ min: 1, max: 3 }),
-    k: fc.integer({ min: 1, max: 3 }),
-    stride: fc.integer({ min: 1, max: 2 }),
-  });
-  const acts: GraphActivation[] = [{ kind: 'relu' }, { kind: 'leaky', slope: 0.1 }, { kind: 'linear' }];
-  const image = c?.input;
+/** A model in words (for scans and counterexamples). */
+export function describeGraphModel(m: GraphModel): string {
+  switch (m.kind) {
+    case 'transformer': {
+      const s = m.spec;
+      return (
+        `transformer block N${s.batch} T${s.tokens} d${s.dim} ${s.heads}×${s.headDim} heads f${s.hidden} ` +
+        `${actName(s.act)}${s.causal ? ' causal' : ''}${s.layerNorm ? ' layernorm' : ''} o${s.outputs} ${s.loss}`
+      );
+    }
+    case 'cnn': {
+      const s = m.spec;
+      const convs = s.convs.map((c) => `${c.channels}@${c.k}/${c.stride}`).join(',');
+      return (
+        `CNN ${s.input.join('×')} convs ${convs}${s.batchNorm ? ' batchnorm' : ''} ${actName(s.act)} ` +
+        `o${s.classes} ${s.loss}`
+      );
+    }
+    case 'residual': {
+      const s = m.spec;
+      return (
+        `residual MLP N${s.batch} ${s.inputs}-${s.width}-${s.outputs} ${s.blocks} blocks f${s.hidden} ` +
+        `${actName(s.act)} ${s.loss}`
+      );
+    }
+  }
+}
+
+/** Positively homogeneous activations: a unit's rescaling passes through them. */
+const homogeneous = (a: GraphActivation): boolean =>
+  a.kind === 'relu' || a.kind === 'leaky' || a.kind === 'linear' || (a.kind === 'poly' && a.degree === 1);
+
+/** Hidden unit k of a dense pair W_a [hidden, width] (+ b_a) → W_b [width, hidden]: rescale roles. */
+function unitSite(g: Graph, a: string, b: string, out: string, k: number, label: string): Site {
+  const Wa = block(g, a),
+    ba = block(g, b),
+    Wb = block(g, out);
+  const width = Wa.shape[1]!,
+    hidden = Wa.shape[0]!;
+  return {
+    kind: 'residual-unit',
+    label,
+    views: {
+      w_in: view(width + 1, 1, (i) => (i < width ? Wa.offset + k * width + i : ba.offset + k)),
+      w_out: view(Wb.shape[0]!, 1, (i) => Wb.offset + i * hidden + k),
+    },
+    scalars: {},
+  };
+}
+
+/** The output layer's sites under softmax cross-entropy: a column of W_out, or b_out. */
+function softmaxGroups(g: Graph, loss: 'ce' | 'mse'): SiteGroup[] {
+  if (loss !== 'ce') return [];
+  const W = block(g, 'W_out'),
+    b = block(g, 'b_out');
+  const [classes, C] = W.shape as [number, number];
+  const place = 'output layer';
+  return [
+    {
+      kind: 'graph-softmax-column',
+      place,
+      count: C,
+      site: (j) => ({
+        kind: 'graph-softmax-column',
+        label: `output column ${j + 1}`,
+        views: { theta: view(classes, 1, (i) => W.offset + i * C + j) },
+        scalars: {},
+      }),
+    },
+    {
+      kind: 'graph-softmax-bias',
+      place,
+      count: 1,
+      site: () => ({
+        kind: 'graph-softmax-bias',
+        label: 'output bias',
+        views: { theta: view(classes, 1, (i) => b.offset + i) },
+        scalars: {},
+      }),
+    },
+  ];
+}
+
+/** Channel o of conv i of a CNN with BatchNorm: its kernel and bias (scale), or its bias alone (translation). */
+function normalisedChannel(g: Graph, i: number, o: number, biasOnly: boolean): Site {
+  const K = block(g, `conv${i + 1}`),
+    b = block(g, `cb${i + 1}`);
+  const per = sizeOf(K.shape.slice(1));
+  const label = `conv ${i + 1}, channel ${o + 1}`;
+  if (biasOnly)
+    return {
+      kind: 'channel-bias-before-batchnorm',
+      label,
+      views: { theta: view(1, 1, () => b.offset + o) },
+      scalars: {},
+    };
+  return {
+    kind: 'normalised-channel',
+    label,
+    views: { theta: view(per + 1, 1, (j) => (j < per ? K.offset + o * per + j : b.offset + o)) },
+    scalars: {},
+  };
+}
+
+/**
+ * The symmetry sites of a graph model, grouped by kind and place, optionally of one kind only; each
+ * site is built when asked for (as numeric/sites.ts does for MLPs).
+ */
+export function graphSiteGroups(m: GraphModel, g: Graph, kind?: GraphSiteKind): SiteGroup[] {
+  const out: SiteGroup[] = [];
+  const group = (k: GraphSiteKind, place: string, count: number, site: (i: number) => Site): void => {
+    if (count > 0) out.push({ kind: k, place, count, site });
+  };
+  switch (m.kind) {
+    case 'transformer': {
+      const s = m.spec;
+      for (const k of ['attention-qk', 'attention-vo', 'key-bias'] as const)
+        group(k, 'attention', s.heads, (h) => attentionSite(k, g, s, h));
+      if (s.layerNorm)
+        group('attention-bias-before-layernorm', 'attention', 1, () => {
+          const b = block(g, 'b_O');
+          return {
+            kind: 'attention-bias-before-layernorm',
+            label: 'attention output bias',
+            views: { theta: view(s.dim, 1, (i) => b.offset + i) },
+            scalars: {},
+          };
+        });
+      if (homogeneous(s.act))
+        group('residual-unit', 'MLP', s.hidden, (k) =>
+          unitSite(g, 'W_1', 'b_1', 'W_2', k, `MLP unit ${k + 1}`),
+        );
+      out.push(...softmaxGroups(g, s.loss));
+      break;
+    }
+    case 'cnn': {
+      const s = m.spec;
+      s.convs.forEach((c, i) => {
+        const place = `conv ${i + 1}`;
+        if (s.batchNorm) {
+          group('normalised-channel', place, c.channels, (o) => normalisedChannel(g, i, o, false));
+          group('channel-bias-before-batchnorm', place, c.channels, (o) => normalisedChannel(g, i, o, true));
+        } else if (homogeneous(s.act))
+          group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
+      });
+      out.push(...softmaxGroups(g, s.loss));
+      break;
+    }
+    case 'residual': {
+      const s = m.spec;
+      if (homogeneous(s.act))
+        for (let i = 1; i <= s.blocks; i++)
+          group('residual-unit', `block ${i}`, s.hidden, (k) =>
+            unitSite(g, `W${i}a`, `b${i}a`, `W${i}b`, k, `block ${i}, unit ${k + 1}`),
+          );
+      out.push(...softmaxGroups(g, s.loss));
+      break;
+    }
+  }
+  return kind === undefined ? out : out.filter((x) => x.kind === kind);
+}
+
+/** The graph models a site kind lives on. */
+export function modelsOf(kind: GraphSiteKind): readonly GraphModel['kind'][] {
+  switch (kind) {
+    case 'attention-qk':
+    case 'attention-vo':
+    case 'key-bias':
+    case 'attention-bias-before-layernorm':
+      return ['transformer'];
+    case 'conv-channel':
+    case 'normalised-channel':
+    case 'channel-bias-before-batchnorm':
+      return ['cnn'];
+    case 'residual-unit':
+      return ['residual', 'transformer'];
+    case 'graph-softmax-column':
+    case 'graph-softmax-bias':
+      return ['transformer', 'cnn', 'residual'];
+  }
+}
+
+/** The smallest image side that convs leave an output of. */
+function minSide(convs: readonly { readonly k: number; readonly stride: number }[]): number {
+  let side = 1;
+  while (convSide(side, convs) < 1) side++;
+  return side;
+}
+
+/** A fixed value, or the arbitrary of a free one — or nothing when a fixed value is not among the allowed. */
+function allowed<T>(
+  fixed: T | undefined,
+  ok: readonly T[],
+  same = (a: T, b: T) => a === b,
+): fc.Arbitrary<T> | null {
+  if (fixed === undefined) return fc.constantFrom(...ok);
+  return ok.some((o) => same(o, fixed)) ? fc.constant(fixed) : null;
+}
+const sameAct = (a: GraphActivation, b: GraphActivation): boolean => a.kind === b.kind;
+
+/** What a site kind needs of its model (a ReLU branch, BatchNorm, a softmax loss). */
+function needs(kind: GraphSiteKind): {
+  act?: readonly string[];
+  batchNorm?: boolean;
+  layerNorm?: true;
+  loss?: 'ce';
+} {
+  switch (kind) {
+    case 'conv-channel':
+      return { act: ['relu', 'leaky', 'linear'], batchNorm: false };
+    case 'normalised-channel':
+    case 'channel-bias-before-batchnorm':
+      return { batchNorm: true };
+    case 'residual-unit':
+      return { act: ['relu', 'leaky', 'linear'] };
+    case 'graph-softmax-column':
+    case 'graph-softmax-bias':
+      return { loss: 'ce' };
+    case 'attention-bias-before-layernorm':
+      return { layerNorm: true };
+    default:
+      return {};
+  }
+}
+
+/** The models of one kind a site kind's cases are drawn from, or null when the constraints rule them out. */
+function modelArbitrary(
+  model: GraphModel['kind'],
+  kind: GraphSiteKind,
+  fixed: GraphConstraints | undefined,
+): fc.Arbitrary<GraphModel> | null {
+  const need = needs(kind);
+  const acts = (
+    all: GraphActivation[],
+    f: GraphActivation | undefined,
+  ): fc.Arbitrary<GraphActivation> | null =>
+    allowed(
+      f,
+      all.filter((a) => !need.act || need.act.includes(a.kind)),
+      sameAct,
+    );
+  const loss = (f: 'ce' | 'mse' | undefined): fc.Arbitrary<'ce' | 'mse'> | null =>
+    allowed<'ce' | 'mse'>(f, need.loss ? [need.loss] : ['ce', 'mse']);
+  if (model === 'transformer') {
+    const t = fixed?.kind === 'transformer' ? fixed : undefined;
+    const act = acts([{ kind: 'relu' }, { kind: 'gelu' }, { kind: 'tanh' }], t?.act);
+    const l = loss(t?.loss);
+    // LayerNorm needs rows of at least 2 values: a fixed width 1 rules it out unless asked for.
+    const ln = need.layerNorm
+      ? allowed(t?.layerNorm, [true])
+      : either(t?.layerNorm, t?.dim === 1 ? fc.constant(false) : fc.boolean());
+    if (!act || !l || !ln) return null;
+    return fc
+      .record({
+        batch: either(t?.batch, fc.integer({ min: 2, max: 3 })),
+        tokens: either(t?.tokens, fc.integer({ min: 2, max: 4 })),
+        dim: either(t?.dim, fc.integer({ min: 2, max: 5 })),
+        heads: either(t?.heads, fc.integer({ min: 1, max: 3 })),
+        headDim: either(t?.headDim, fc.integer({ min: 1, max: 3 })),
+        hidden: either(t?.hidden, fc.integer({ min: 2, max: 4 })),
+        causal: either(t?.causal, fc.boolean()),
+        layerNorm: ln,
+        act,
+        outputs: either(t?.outputs, fc.integer({ min: 2, max: 3 })),
+        loss: l,
+      })
+      .map((spec) => ({ kind: 'transformer' as const, spec }));
+  }
+  if (model === 'cnn') {
+    const c = fixed?.kind === 'cnn' ? fixed : undefined;
+    const act = acts(
+      [{ kind: 'relu' }, { kind: 'leaky', slope: 0.1 }, { kind: 'linear' }, { kind: 'tanh' }],
+      c?.act,
+    );
+    const bn = allowed(c?.batchNorm, need.batchNorm === undefined ? [false, true] : [need.batchNorm]);
+    const l = loss(c?.loss);
+    if (!act || !bn || !l) return null;
+    const conv = fc.record({
+      channels: fc.integer({ min: 1, max: 3 }),
+      k: fc.integer({ min: 1, max: 3 }),
+      stride: fc.integer({ min: 1, max: 2 }),
+    });
+    const image = c?.input;
+    // Fixed convs may need larger images than the free range: the smallest side every conv leaves ≥ 1.
+    const side = c?.convs ? minSide(c.convs) : 3;
+    return fc
+      .record({
+        input: fc.tuple(
+          either(c?.batch, fc.integer({ min: 2, max: 3 })),
+          either(image?.[0], fc.integer({ min: 1, max: 2 })),
+          either(image?.[1], fc.integer({ min: side, max: Math.max(side, 6) })),
+          either(image?.[2], fc.integer({ min: side, max: Math.max(side, 6) })),
+        ),
+        convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
+        batchNorm: bn,
+        act,
+        classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
+        loss: l,
+      })
+      .map((f) => ({
+        kind: 'cnn' as const,
+        spec: { ...f, convs: f.convs.map((v) => ({ ...v, pad: v.k > 1 ? 1 : 0 })), pool: 1 },
+      }));
+  }
+  const r = fixed?.kind === 'residual' ? fixed : undefined;
+  const act = acts(
+    [{ kind: 'relu' }, { kind: 'leaky', slope: 0.1 }, { kind: 'linear' }, { kind: 'tanh' }],
+    r?.act,
+  );
+  const l = loss(r?.loss);
+  if (!act || !l) return null;
   return fc
     .record({
-      input: fc.tuple(
-        either(c?.batch, fc.integer({ min: 2, max: 3 })),
-        either(image?.[0], fc.integer({ min: 1, max: 2 })),
-        either(image?.[1], fc.integer({ min: 3, max: 6 })),
-        either(image?.[2], fc.integer({ min: 3, max: 6 })),
-      ),
-      convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
-      act: either(c?.act, fc.constantFrom(...acts)),
-      classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
-      loss: either(c?.loss, fc.constantFrom('ce' as const, 'mse' as const)),
+      batch: either(r?.batch, fc.integer({ min: 2, max: 5 })),
+      inputs: either(r?.inputs, fc.integer({ min: 1, max: 4 })),
+      width: either(r?.width, fc.integer({ min: 1, max: 4 })),
+      hidden: either(r?.hidden, fc.integer({ min: 1, max: 4 })),
+      blocks: either(r?.blocks, fc.integer({ min: 1, max: 2 })),
+      outputs: either(r?.outputs, fc.integer({ min: 2, max: 3 })),
+      act,
+      loss: l,
+    })
+    .map((spec) => ({ kind: 'residual' as const, spec }));
+}
+
+/**
+ * Cases of a graph site kind: models it lives on (respecting what `--arch` fixes), a seed for their
+ * parameters and data, and one of the model's sites of that kind.
+ *
+ * @throws NoSuchSite when the constraints leave no model with such a site (e.g. conv-channel, which
+ *   needs a CNN without BatchNorm, under `cnn:…:bn`).
+ */
+export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc.Arbitrary<GraphCase> {
+  const models = modelsOf(kind).filter((k) => !fixed || fixed.kind === k);
+  if (models.length === 0)
+    throw new NoSuchSite(`${kind} sites live on a ${modelsOf(kind).join(' or ')}, not on a ${fixed!.kind}`);
+  const arbs = models.map((k) => modelArbitrary(k, kind, fixed)).filter((a) => a !== null);
+  if (arbs.length === 0) {
+    const n = needs(kind);
+    const what = [
+      n.act ? `a ${n.act.join(', ')} activation` : '',
+      n.batchNorm === undefined ? '' : n.batchNorm ? 'BatchNorm (bn)' : 'no BatchNorm (nobn)',
+      n.loss ? 'cross-entropy (ce)' : '',
+      n.layerNorm ? 'LayerNorm (layernorm)' : '',
+    ].filter((w) => w !== '');
+    throw new NoSuchSite(
+      `no ${models.join(' or ')} allowed by the architecture spec has a ${kind} site (it needs ${what.join(' and ')})`,
+    );
+  }
+  return fc
+    .record({
+      model: arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs),
       seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
       pick: fc.nat(),
     })
-    .map((f) => {
-      const spec: CnnSpec = {
-        input: f.input,
-        convs: f.convs.map((c) => ({ ...c, pad: c.k > 1 ? 1 : 0 })),
-        batchNorm: false,
-        act: f.act,
-        pool: 1,
-        classes: f.classes,
-        loss: f.loss,
-      };
-      const g = cnnGraph(spec);
-      const total = spec.convs.reduce((s, c) => s + c.channels, 0);
-      let at = f.pick % total,
+    .map(({ model, seed, pick }) => {
+      const g = graphOf(model);
+      const groups = graphSiteGroups(model, g, kind);
+      const count = groups.reduce((s, x) => s + x.count, 0);
+      if (count === 0) throw new Error(`internal: a sampled ${model.kind} has no ${kind} site`);
+      let at = pick % count,
         i = 0;
-      while (at >= spec.convs[i]!.channels) at -= spec.convs[i++]!.channels;
-      const architecture =
-        `CNN ${f.input.join('×')} convs ${spec.convs.map((c) => `${c.channels}@${c.k}/${c.stride}`).join(',')} ` +
-        `${actName(f.act)} ${f.loss}`;
+      while (at >= groups[i]!.count) at -= groups[i++]!.count;
+      const ce = model.kind === 'cnn' ? model.spec.loss === 'ce' : model.spec.loss === 'ce';
       return {
         kind: 'graph' as const,
         graph: g,
-        ...sampleCase(g, f.seed, f.loss === 'ce'),
-        site: channelSite(g, spec, i, at),
-        seed: f.seed,
-        architecture,
+        ...sampleCase(g, seed, ce),
+        site: groups[i]!.site(at),
+        seed,
+        architecture: describeGraphModel(model),
       };
     });
 }

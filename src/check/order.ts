@@ -65,6 +65,12 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'attention-vo': [],
   'key-bias': [],
   'conv-channel': [],
+  'normalised-channel': [],
+  'channel-bias-before-batchnorm': [],
+  'residual-unit': [],
+  'graph-softmax-column': [],
+  'graph-softmax-bias': [],
+  'attention-bias-before-layernorm': [],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */

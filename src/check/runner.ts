@@ -14,7 +14,7 @@ import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { WorkerPool, type SiteJob } from './parallel';
 import type { SiteSample } from './values';
-import { isGraphSiteKind, modelOf } from '../../numeric/graph/sites';
+import { graphSiteCase, isGraphSiteKind, modelsOf } from '../../numeric/graph/sites';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -229,27 +229,36 @@ export function selectedKinds(
   // --model, which describe MLPs, leaves them out.
   const graph = opts.arch?.graph;
   const mlpArch = Object.keys(opts.arch ?? {}).some((k) => k !== 'graph');
-  const possible = kinds.filter((k) => {
-    if (isGraphSiteKind(k)) return !mlpArch && (!graph || graph.kind === modelOf(k));
-    if (graph) return false;
+  // Why a kind has no site under the constraints (undefined: it has).
+  const whyNot = (k: SiteKind): string | undefined => {
+    if (isGraphSiteKind(k)) {
+      if (mlpArch)
+        return `${k} sites live on graph models (--arch transformer:…, cnn:… or residual:…), not on MLPs`;
+      if (graph && !modelsOf(k).includes(graph.kind))
+        return `${k} sites live on a ${modelsOf(k).join(' or ')}, not on the ${graph.kind} --arch names`;
+    } else if (graph) return `${k} sites live on MLPs, not on the ${graph.kind} --arch names`;
     try {
-      siteCase(k, opts.arch ?? {});
-      return true;
+      if (isGraphSiteKind(k)) graphSiteCase(k, graph);
+      else siteCase(k, opts.arch ?? {});
+      return undefined;
     } catch (err) {
-      if (err instanceof NoSuchSite) return false;
+      if (err instanceof NoSuchSite) return err.message;
       throw err;
     }
-  });
-  if (possible.length === 0 && isGraphSiteKind(kinds[0]!))
+  };
+  const reasons = kinds.map(whyNot);
+  const possible = kinds.filter((_, i) => reasons[i] === undefined);
+  if (possible.length === 0) {
+    // The reasons of the kinds that live on the kind of model named (or all of them), once each.
+    const near = kinds
+      .map((k, i) => ({ k, why: reasons[i]! }))
+      .filter(({ k }) =>
+        graph ? isGraphSiteKind(k) && modelsOf(k).includes(graph.kind) : !isGraphSiteKind(k),
+      );
     throw new NoSuchSite(
-      graph
-        ? `${kinds[0]} sites live on a ${modelOf(kinds[0])}, not on the ${graph.kind} --arch names`
-        : `${kinds[0]} sites live on graph models: --arch transformer:… or cnn:… names one, an MLP spec or ` +
-            '--model does not',
+      [...new Set((near.length ? near.map((n) => n.why) : reasons) as string[])].join('; '),
     );
-  if (possible.length === 0 && graph)
-    throw new NoSuchSite(`${kinds.join(', ')} sites live on MLPs, not on the ${graph.kind} --arch names`);
-  if (possible.length === 0) siteCase(kinds[0]!, opts.arch ?? {}); // throws NoSuchSite: nothing to check
+  }
   return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
 }
 

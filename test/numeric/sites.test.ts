@@ -46,6 +46,12 @@ function expectedCount(s: MlpSpec, kind: SiteKind): number {
     case 'attention-vo':
     case 'key-bias':
     case 'conv-channel':
+    case 'normalised-channel':
+    case 'channel-bias-before-batchnorm':
+    case 'residual-unit':
+    case 'graph-softmax-column':
+    case 'graph-softmax-bias':
+    case 'attention-bias-before-layernorm':
       return 0; // graph models only
     case 'hidden-unit':
       return hasIn && (act === 'relu' || act === 'leaky' || act === 'linear' || degree === 1)

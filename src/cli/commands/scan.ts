@@ -1,5 +1,5 @@
 /** `noether scan <arch>`: the symmetry sites of an architecture and the catalog laws at each. */
-import { archSpec, specText } from '../../arch';
+import { archSpec, graphModelSpec, graphSpecKind, specText } from '../../arch';
 import { loadModelFile, noLoss } from '../model';
 import { UserInputError } from '../../../numeric/errors';
 import type { ArchLawCount } from '../../scan';
@@ -18,6 +18,15 @@ export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
   // A model file (ONNX) or an architecture spec.
   const model = /\.onnx$/i.test(input) ? loadModelFile(p, input) : undefined;
   if (!model) noLoss(p);
+  if (!model && graphSpecKind(input)) {
+    const report = scan(graphModelSpec(input), { sites: flag(p, 'sites') });
+    const allLaws: ArchLawCount = {
+      kind: 'not-counted',
+      reason: 'noether laws counts the laws of MLP architectures, not yet of graph models',
+    };
+    out.report(renderScan({ ...report, allLaws }, format), format);
+    return EXIT.ok;
+  }
   const spec = model ? model.spec : archSpec(input);
   const report = scan(spec, {
     sites: flag(p, 'sites'),
