@@ -32,7 +32,7 @@ describe('graph architecture specs', () => {
         expect(c.graph.input).toEqual([2, 5, 6]);
         expect(shapeOf(c, 'W_Q')).toEqual([6, 6]);
         expect(shapeOf(c, 'W_out')).toEqual([4, 6]);
-        expect(c.architecture).toContain('3×2 heads gelu causal');
+        expect(c.architecture).toMatch(/3×2 heads f\d+ gelu causal/);
       }),
       { numRuns: 20, seed: 3 },
     );
@@ -69,8 +69,10 @@ describe('graph architecture specs', () => {
     const cnn = parseArch('cnn:1x6x6', { graph: true });
     expect(() => checkDeclaration(qk, { runs: 2, arch: cnn })).toThrow(UserInputError);
     expect(() =>
-      checkDeclaration(rescale, { runs: 2, arch: parseArch('transformer:t3', { graph: true }) }),
-    ).toThrow(/live on MLPs/);
+      checkDeclaration(rescale, { runs: 2, arch: parseArch('cnn:1x6x6:bn', { graph: true }) }),
+    ).toThrow(
+      /hidden-unit sites live on MLPs, not on the cnn.*residual-unit sites live on a residual or transformer/,
+    );
     const report = checkDeclaration(qk, {
       runs: 10,
       arch: parseArch('transformer:t3:d4:h2x2', { graph: true }),

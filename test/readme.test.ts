@@ -58,6 +58,7 @@ const FUNCTIONS = [
   'deriveDynamics',
   'parseArch',
   'archSpec',
+  'graphModelSpec',
   'renderDerivation',
   'parseExpr',
   'toText',

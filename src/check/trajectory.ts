@@ -9,10 +9,10 @@ import type { Progress } from './progress';
 import { SCHEMA_VERSION } from '../derivation';
 import fc from 'fast-check';
 import { evaluate, type Batch } from '../../numeric/mlp';
-import { DegenerateSample } from '../../numeric/errors';
+import { DegenerateSample, NoSuchSite } from '../../numeric/errors';
 import { rng, type Rng } from '../../numeric/rng';
 import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
-import type { SiteKind } from '../../numeric/sites';
+import { isGraphSiteKind, type SiteKind } from '../../numeric/sites';
 import { sampleBatch, rowsOf, fixedParameters } from '../../numeric/sample';
 import { optimiser, withDecay, descend } from '../../numeric/optim';
 import { optimiserSpec } from '../rules/optimiser';
@@ -183,7 +183,13 @@ export function checkTrajectories(
   let effective: EffectiveRate | undefined;
   const ev = new WordEvaluator();
 
-  const kinds = opts.sites ?? decl.sites;
+  // Rules are followed on MLP sites; graph models' sites (transformer blocks, CNNs) are not trained here yet.
+  const kinds = (opts.sites ?? decl.sites).filter((k) => !isGraphSiteKind(k));
+  if (kinds.length === 0)
+    throw new NoSuchSite(
+      `--rule follows charges on MLP sites; ${decl.name}'s ${(opts.sites ?? decl.sites).join(', ')} sites ` +
+        'are on graph models only',
+    );
   let done = 0;
   // Gradient flow has no discrete steps: its decay law is checked on the integrated flow instead.
   for (const kind of rule.kind === 'gf' ? [] : kinds) {

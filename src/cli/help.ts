@@ -88,11 +88,13 @@ error (1e-10 per step) is verified, a thousand times that refuted, in between in
 A failure prints a replay command that reproduces the exact case. The same seed gives the
 same output, whatever --jobs (worker threads for the sampled networks of a block-level check).
 SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
-Graph site kinds (attention-qk, attention-vo, key-bias, conv-channel) are sampled on transformer
-blocks and CNNs; SPEC fixes parts of those too: transformer:t<tokens>:d<dim>:h<heads>x<head dim>:
-f<mlp width>:n<batch>:o<outputs>, causal|nocausal, layernorm|nonorm, relu|gelu|tanh, ce|mse (e.g.
-transformer:t8:d16:h2x4:causal), or cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride> (one per conv):
-n<batch>:o<outputs>, relu|leaky|linear, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:relu).
+Graph site kinds (attention-qk, attention-vo, key-bias, conv-channel, normalised-channel, residual-unit,
+…) are sampled on transformer blocks, CNNs and residual MLPs; SPEC fixes parts of those too:
+transformer:t<tokens>:d<dim>:h<heads>x<head dim>:f<mlp width>:n<batch>:o<outputs>, causal|nocausal,
+layernorm|nonorm, relu|gelu|tanh, ce|mse (e.g. transformer:t8:d16:h2x4:causal), or
+cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride> (one per conv), bn|nobn, n<batch>:o<outputs>,
+relu|leaky|linear|tanh, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:bn), or residual:i<inputs>:d<width>:
+f<branch width>:b<blocks>:n<batch>:o<outputs>, relu|leaky|linear|tanh, ce|mse (e.g. residual:i4:d8:b2).
 At augmented-input sites the data are N rotated copies of a batch, N = max(8, 2k^H + 1) for H
 hidden layers of z^k (linear: k = 1), which makes the loss exactly invariant: e.g. --arch 2-4-1:poly2.
 For a concrete declaration, check evaluates every law at --runs random points; for a concrete
@@ -117,7 +119,10 @@ Lists the symmetry sites of an architecture (widths required), e.g.
 with the catalog symmetries that act there and their laws. Sites are counted by layer (a layer of
 n units has n(n-1)/2 unit pairs); --sites lists every one (at most 100000). A model.onnx (a
 PyTorch nn.Sequential export) is scanned as its architecture, with the tensor (its state_dict key)
-of every block and the tensors each site reads.`,
+of every block and the tensors each site reads. Graph models are scanned from their specs (what a
+spec leaves out is defaulted; see 'noether help check' for the tokens), e.g.
+  noether scan transformer:t4:d8:h2x4        noether scan cnn:1x8x8:c4k3s1:c8k3s2:bn
+  noether scan residual:i4:d8:f16:b2`,
   laws:
     'usage: noether laws --arch SPEC | --model FILE.onnx | <name|file|->... [--momentum] [--degree N] [--seed N] ' +
     `[--format text|latex|markdown|json]

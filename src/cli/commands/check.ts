@@ -284,9 +284,11 @@ function ruleCheck(
     );
   if (decl.kind !== 'block')
     throw new UsageError('--rule works with block-level declarations (their charges are width-independent)');
-  if (s.site !== undefined && !(decl.sites as readonly string[]).includes(s.site))
+  // Rules are followed on MLP sites only (graph models are not trained by --rule yet).
+  const mlpSites = decl.sites.filter((k) => !isGraphSiteKind(k));
+  if (s.site !== undefined && !(mlpSites as readonly string[]).includes(s.site))
     throw new UsageError(
-      `--site ${excerpt(s.site)}: ${decl.name} acts at ${decl.sites.join(', ')} sites ` +
+      `--site ${excerpt(s.site)}: ${decl.name} acts at ${mlpSites.join(', ') || 'no MLP'} sites ` +
         '(--rule follows its charge there)',
     );
   return C.checkRule(decl, rule, {
