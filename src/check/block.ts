@@ -235,12 +235,7 @@ export function checkDeclaration(
               `about ${size} parameters, above the ${FLOW_DEFAULT_PARAMETERS} up to which the flow is ` +
               'integrated by default (--flow N integrates it from N networks per site kind)',
           }
-        : mlpKinds.length
-          ? flowCheck(decl, charge, mlpKinds, opts, perKind)
-          : {
-              kind: 'flow-not-run',
-              reason: 'the flow is integrated on MLP sites only, not yet on graph models',
-            };
+        : flowCheck(decl, charge, kinds, opts, perKind);
   return {
     kind: 'block-check',
     ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),

@@ -3,6 +3,8 @@ import { dot } from '../../numeric/linalg';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import type { NetworkCase } from '../../numeric/arbitraries';
+import type { GraphCase } from '../../numeric/graph/sites';
+import { evaluateGraph } from '../../numeric/graph/graph';
 import { integrate } from '../../numeric/ode';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Law } from '../derivation';
@@ -29,7 +31,7 @@ export interface Drift {
 export function chargeDrift(
   decl: BlockDeclaration,
   charge: Pick<Law, 'data' | 'parameter' | 'id'>,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   opts: {
     rtol?: number;
     time?: number;
@@ -48,7 +50,12 @@ export function chargeDrift(
     ...siteScalars,
     ...Object.fromEntries(Object.entries(metric).map(([b, g]) => [`gamma_${b}`, g])),
   };
-  const inverse = new Float64Array(c.net.size).fill(1);
+  // The loss's gradient on the case's data: an MLP's, or a graph model's (transformer block, CNN, …).
+  const gradient =
+    'kind' in c
+      ? (th: Float64Array): Float64Array => evaluateGraph(c.graph, th, c.data).grad
+      : (th: Float64Array): Float64Array => evaluate(c.net, th, c.batch).grad;
+  const inverse = new Float64Array(c.theta.length).fill(1);
   for (const [b, g] of Object.entries(metric)) for (const i of c.site.views[b]!.index) inverse[i] = 1 / g;
   const ev = new WordEvaluator();
   const valuesAt = (theta: Float64Array): Values => ({ blocks: siteBlocks(decl, c, theta), consts, scalars });
@@ -65,13 +72,13 @@ export function chargeDrift(
     throw new Error(`law ${charge.id} has no value to follow`);
   };
   try {
-    const g0 = evaluate(c.net, c.theta, c.batch).grad;
+    const g0 = gradient(c.theta);
     const speed = Math.sqrt(dot(g0, g0)),
       size = Math.sqrt(dot(c.theta, c.theta));
     const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
     const wd = opts.decay?.wd ?? 0;
     const r = integrate(
-      (_, th) => evaluate(c.net, th, c.batch).grad.map((x, i) => -(x + wd * th[i]!) * inverse[i]!),
+      (_, th) => gradient(th).map((x, i) => -(x + wd * th[i]!) * inverse[i]!),
       c.theta,
       0,
       time,

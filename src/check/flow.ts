@@ -11,8 +11,9 @@
  * rigorously bounded by its local tolerance, so it is not taken as a refutation.
  */
 import fc from 'fast-check';
-import { siteCase, describeSpec } from '../../numeric/arbitraries';
-import type { SiteKind } from '../../numeric/sites';
+import { siteCase, describeSpec, type NetworkCase } from '../../numeric/arbitraries';
+import { isGraphSiteKind, type SiteKind } from '../../numeric/sites';
+import { graphSiteCase, type GraphCase } from '../../numeric/graph/sites';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Law } from '../derivation';
 import type { Verdict } from '../verdict';
@@ -81,7 +82,9 @@ export function flowCheck(
     // Its own stream of networks (seed offset), so the flow does not repeat the pointwise cases; up
     // to CANDIDATES per trajectory wanted, as sites at rest and stiff flows are passed over.
     let here = 0;
-    const arb = siteCase(kind, opts.arch ?? {});
+    const arb: fc.Arbitrary<NetworkCase | GraphCase> = isGraphSiteKind(kind)
+      ? graphSiteCase(kind, opts.arch?.graph)
+      : siteCase(kind, opts.arch ?? {});
     for (const c of fc.sample(arb, { seed: seed + 0x5eed, numRuns: CANDIDATES * perKind })) {
       if (here === perKind) break;
       const r = chargeDrift(decl, charge, c, { rtol: FLOW_RTOL, maxSteps: FLOW_MAX_STEPS });
@@ -103,7 +106,8 @@ export function flowCheck(
           drift: r.relative,
           steps: r.steps,
           where:
-            `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, ` +
+            `${c.site.label} of a ${'kind' in c ? c.architecture : `${describeSpec(c.spec)} network`}, ` +
+            `data seed ${c.seed}, ` +
             `to t = ${r.time.toPrecision(3)}`,
         };
     }
