@@ -130,6 +130,11 @@ export interface TransformerSpec {
   readonly act: GraphActivation;
   readonly outputs: number;
   readonly loss: 'mse' | 'ce';
+  /**
+   * An activation applied to the keys after their projection (not a standard block: a twin that
+   * breaks the key-bias translation, which holds only while keys are affine in b_K).
+   */
+  readonly keyAct?: GraphActivation;
 }
 
 /** Multi-head self-attention of X [N·T, d]: the output [N·T, d]. */
@@ -141,7 +146,7 @@ export function attention(g: GraphBuilder, X: number, s: TransformerSpec, name =
     return g.permute(g.reshape(y, [N, T, H, dh]), [0, 2, 1, 3]);
   };
   const Q = heads('Q'),
-    K = heads('K'),
+    K = s.keyAct ? g.act(heads('K'), s.keyAct) : heads('K'),
     V = heads('V');
   const P = g.softmax(g.scale(g.matmul(Q, K, true), 1 / Math.sqrt(dh)), s.causal);
   const O = g.reshape(g.permute(g.matmul(P, V), [0, 2, 1, 3]), [N * T, H * dh]);

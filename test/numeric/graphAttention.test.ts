@@ -168,4 +168,14 @@ describe.each([false, true])('attention symmetries (causal: %s)', (causal) => {
       );
     }
   });
+  it('twin: a nonlinearity on the keys (tanh after the projection) breaks the key-bias translation', () => {
+    for (const seed of [9, 10]) {
+      const { theta, data } = setup(causal, seed);
+      const g = transformerGraph({ ...spec(causal), keyAct: { kind: 'tanh' } });
+      const { grad } = evaluateGraph(g, theta, data);
+      const { offset, rows, cols } = block(g, 'b_K');
+      const bK = Math.max(...grad.subarray(offset, offset + rows * cols).map(Math.abs));
+      expect(bK).toBeGreaterThan(1e-6 * Math.max(...grad.map(Math.abs)));
+    }
+  });
 });
