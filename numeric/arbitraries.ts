@@ -95,6 +95,7 @@ function requirements(kind: SiteKind): Requirements {
     case 'graph-softmax-column':
     case 'graph-softmax-bias':
     case 'attention-bias-before-layernorm':
+    case 'residual-channel':
       throw new NoSuchSite(
         `${kind} sites live on graph models (transformer blocks, CNNs, residual MLPs), not on MLPs`,
       );

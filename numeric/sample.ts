@@ -63,7 +63,7 @@ function graphParameters(g: GraphConstraints): number {
         n += v.channels * (channels * v.k * v.k + 1);
         channels = v.channels;
       }
-      return n + (g.outputs ?? 3) * (channels + 1);
+      return n + (g.blocks ?? 1) * 2 * channels * (9 * channels + 1) + (g.outputs ?? 3) * (channels + 1);
     }
     case 'residual': {
       const [i, w, f, b, o] = [g.inputs ?? 4, g.width ?? 4, g.hidden ?? 4, g.blocks ?? 2, g.outputs ?? 3];

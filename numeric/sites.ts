@@ -25,7 +25,7 @@
  *                          normalisation γ, β; outgoing column), any elementwise activation
  *   (graph models, numeric/graph/sites.ts: attention-qk, attention-vo, key-bias, conv-channel,
  *   normalised-channel, channel-bias-before-batchnorm, residual-unit, graph-softmax-column, -bias,
- *   attention-bias-before-layernorm)
+ *   attention-bias-before-layernorm, residual-channel)
  *   product-layer          u (the first weight column), w (the second weight row) of a linear 1-h-1 network without
  *                          biases: f(x) = ⟨w, u⟩ x, a product parametrisation of one coefficient
  */
@@ -61,7 +61,8 @@ export type SiteKind =
   | 'residual-unit'
   | 'graph-softmax-column'
   | 'graph-softmax-bias'
-  | 'attention-bias-before-layernorm';
+  | 'attention-bias-before-layernorm'
+  | 'residual-channel';
 
 export const SITE_KINDS: readonly SiteKind[] = [
   'hidden-unit',
@@ -88,6 +89,7 @@ export const SITE_KINDS: readonly SiteKind[] = [
   'graph-softmax-column',
   'graph-softmax-bias',
   'attention-bias-before-layernorm',
+  'residual-channel',
 ];
 
 /** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
@@ -102,6 +104,7 @@ export const GRAPH_SITE_KINDS = [
   'graph-softmax-column',
   'graph-softmax-bias',
   'attention-bias-before-layernorm',
+  'residual-channel',
 ] as const;
 export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
 export const isGraphSiteKind = (k: SiteKind): k is GraphSiteKind =>
@@ -397,4 +400,5 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'graph-softmax-column': ['theta'],
   'graph-softmax-bias': ['theta'],
   'attention-bias-before-layernorm': ['theta'],
+  'residual-channel': ['w_in', 'w_out'],
 };

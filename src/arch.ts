@@ -67,8 +67,8 @@ export const GRAPH_SPEC_LIMITS = { size: 512, count: 16, image: 65_536 } as cons
  *   transformer  t<tokens> d<dim> h<heads>x<head dim> f<mlp width> n<batch> o<outputs>
  *                causal | nocausal, layernorm | nonorm, relu | gelu | tanh, ce | mse
  *   cnn          <C>x<H>x<W> (input), c<channels>k<kernel>s<stride> (one per conv, in order),
- *                bn | nobn (BatchNorm after every conv), n<batch> o<outputs>, relu | leaky | linear | tanh,
- *                ce | mse
+ *                bn | nobn (BatchNorm after every conv), r<blocks> (residual blocks after the convs),
+ *                n<batch> o<outputs>, relu | leaky | linear | tanh, ce | mse
  *   residual     i<inputs> d<width> f<branch width> b<blocks> n<batch> o<outputs>,
  *                relu | leaky | linear | tanh, ce | mse
  */
@@ -106,6 +106,8 @@ function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[
     } else if (kind !== 'transformer' && (t === 'relu' || t === 'leaky' || t === 'linear' || t === 'tanh'))
       set('act', t === 'leaky' ? { kind: t, slope: LEAKY_SLOPE } : { kind: t }, t);
     else if (kind === 'cnn' && (t === 'bn' || t === 'nobn')) set('batchNorm', t === 'bn', t);
+    else if (kind === 'cnn' && (m = /^r(\d+)$/.exec(t)))
+      set('blocks', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
     else if (kind === 'residual' && (m = /^i(\d+)$/.exec(t))) set('inputs', num(t, m[1]!), t);
     else if (kind === 'residual' && (m = /^d(\d+)$/.exec(t))) set('width', num(t, m[1]!), t);
     else if (kind === 'residual' && (m = /^f(\d+)$/.exec(t))) set('hidden', num(t, m[1]!), t);
@@ -251,7 +253,7 @@ export function graphSpecKind(text: string): GraphConstraints['kind'] | undefine
 /**
  * A concrete graph model for {@link scan}: a `transformer:…`, `cnn:…` or `residual:…` spec with
  * what it leaves out defaulted — a transformer block T4 d8 with 2 heads of 4, MLP width 16,
- * LayerNorm, ReLU; a CNN on 1×8×8 inputs with convs c4k3s1 and c8k3s1, ReLU; a residual MLP
+ * LayerNorm, ReLU; a CNN on 1×8×8 inputs with convs c4k3s1 and c8k3s1, ReLU, no residual blocks; a residual MLP
  * 4-8-3 with 2 blocks of branch width 16, ReLU; batch 2, 3 outputs, cross-entropy, not causal, no
  * BatchNorm.
  *
@@ -292,6 +294,7 @@ export function graphModelSpec(text: string): GraphModel {
           input: [common.batch, C, H, W],
           convs: convs.map((v) => ({ ...v, pad: v.k > 1 ? 1 : 0 })),
           batchNorm: c.batchNorm ?? false,
+          blocks: c.blocks ?? 0,
           act: c.act ?? { kind: 'relu' },
           pool: 1,
           classes: c.outputs ?? 3,

@@ -57,6 +57,11 @@ export interface CnnSpec {
   readonly pool: number;
   readonly classes: number;
   readonly loss: 'mse' | 'ce';
+  /**
+   * Residual blocks after the convs (0 when absent): x ← x + K_b ∗ σ(K_a ∗ x + b_a) + b_b with 3 × 3
+   * kernels (padding 1, stride 1) keeping the channels, named rconv<i>a, rcb<i>a, rconv<i>b, rcb<i>b.
+   */
+  readonly blocks?: number;
 }
 
 /** The side of a square image after convs of kernel k, stride s and padding 1 for k > 1 (≤ 0: none left). */
@@ -79,6 +84,12 @@ export function cnnGraph(spec: CnnSpec): Graph {
     x = g.act(x, spec.act);
     if (spec.pool > 1) x = g.avgpool(x, spec.pool);
   });
+  for (let i = 1; i <= (spec.blocks ?? 0); i++) {
+    const C = g.shape(x)[1]!;
+    const conv = (y: number, n: string): number =>
+      g.addBias(g.conv2d(y, g.param(`rconv${i}${n}`, [C, C, 3, 3]), 1, 1), g.param(`rcb${i}${n}`, [C]), 1);
+    x = g.add(x, conv(g.act(conv(x, 'a'), spec.act), 'b'));
+  }
   const pooled = g.globalavg(x);
   const C = g.shape(pooled)[1]!;
   const f = g.dense(pooled, g.param('W_out', [spec.classes, C]), g.param('b_out', [spec.classes]));

@@ -14,6 +14,8 @@
  *                  positively homogeneous activation without BatchNorm
  *   normalised-channel             theta (a conv's kernel of output channel o, and its bias) — before BatchNorm
  *   channel-bias-before-batchnorm  theta (the bias of output channel o) — before BatchNorm
+ *   residual-channel  w_in (K_a's output channel o and its bias), w_out (K_b's input channel o) — a channel
+ *                  inside a residual block x + K_b ∗ σ(K_a ∗ x + b_a) + b_b of a CNN, σ positively homogeneous
  *   residual-unit  w_in ([row k of W_a | b_a,k]), w_out (column k of W_b) — hidden unit k of a residual
  *                  branch h + W_b σ(W_a h + b_a) + b_b with σ positively homogeneous (a residual MLP's
  *                  blocks, a transformer block's MLP)
@@ -69,6 +71,8 @@ export type GraphConstraints =
       readonly input?: readonly [number, number, number];
       readonly convs?: readonly { readonly channels: number; readonly k: number; readonly stride: number }[];
       readonly batchNorm?: boolean;
+      /** Residual blocks after the convs (numeric/graph/models.ts, CnnSpec.blocks). */
+      readonly blocks?: number;
       readonly act?: GraphActivation;
       readonly outputs?: number;
       readonly loss?: 'ce' | 'mse';
@@ -234,8 +238,9 @@ export function describeGraphModel(m: GraphModel): string {
     case 'cnn': {
       const s = m.spec;
       const convs = s.convs.map((c) => `${c.channels}@${c.k}/${c.stride}`).join(',');
+      const blocks = s.blocks ? ` ${s.blocks} residual block${s.blocks > 1 ? 's' : ''}` : '';
       return (
-        `CNN ${s.input.join('×')} convs ${convs}${s.batchNorm ? ' batchnorm' : ''} ${actName(s.act)} ` +
+        `CNN ${s.input.join('×')} convs ${convs}${s.batchNorm ? ' batchnorm' : ''}${blocks} ${actName(s.act)} ` +
         `o${s.classes} ${s.loss}`
       );
     }
@@ -304,6 +309,24 @@ function softmaxGroups(g: Graph, loss: 'ce' | 'mse'): SiteGroup[] {
   ];
 }
 
+/** Channel o inside residual block i of a CNN: K_a's output channel (and bias), K_b's input channel. */
+function residualChannel(g: Graph, i: number, o: number): Site {
+  const Ka = block(g, `rconv${i}a`),
+    ba = block(g, `rcb${i}a`),
+    Kb = block(g, `rconv${i}b`);
+  const C = Ka.shape[0]!,
+    per = C * 9;
+  return {
+    kind: 'residual-channel',
+    label: `residual block ${i}, channel ${o + 1}`,
+    views: {
+      w_in: view(per + 1, 1, (j) => (j < per ? Ka.offset + o * per + j : ba.offset + o)),
+      w_out: view(C * 9, 1, (j) => Kb.offset + (Math.floor(j / 9) * C + o) * 9 + (j % 9)),
+    },
+    scalars: {},
+  };
+}
+
 /** Channel o of conv i of a CNN with BatchNorm: its kernel and bias (scale), or its bias alone (translation). */
 function normalisedChannel(g: Graph, i: number, o: number, biasOnly: boolean): Site {
   const K = block(g, `conv${i + 1}`),
@@ -358,14 +381,21 @@ export function graphSiteGroups(m: GraphModel, g: Graph, kind?: GraphSiteKind): 
     }
     case 'cnn': {
       const s = m.spec;
+      const blocks = s.blocks ?? 0;
       s.convs.forEach((c, i) => {
         const place = `conv ${i + 1}`;
         if (s.batchNorm) {
           group('normalised-channel', place, c.channels, (o) => normalisedChannel(g, i, o, false));
           group('channel-bias-before-batchnorm', place, c.channels, (o) => normalisedChannel(g, i, o, true));
-        } else if (homogeneous(s.act))
+        } else if (homogeneous(s.act) && (blocks === 0 || i + 1 < s.convs.length))
+          // The last conv before residual blocks feeds their skip connections too: not a rescalable channel.
           group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
       });
+      if (homogeneous(s.act))
+        for (let i = 1; i <= blocks; i++) {
+          const C = s.convs[s.convs.length - 1]!.channels;
+          group('residual-channel', `residual block ${i}`, C, (o) => residualChannel(g, i, o));
+        }
       out.push(...softmaxGroups(g, s.loss));
       break;
     }
@@ -394,6 +424,7 @@ export function modelsOf(kind: GraphSiteKind): readonly GraphModel['kind'][] {
     case 'conv-channel':
     case 'normalised-channel':
     case 'channel-bias-before-batchnorm':
+    case 'residual-channel':
       return ['cnn'];
     case 'residual-unit':
       return ['residual', 'transformer'];
@@ -427,15 +458,20 @@ function needs(kind: GraphSiteKind): {
   batchNorm?: boolean;
   layerNorm?: true;
   loss?: 'ce';
+  /** At least one residual block (true), or none (false). */
+  blocks?: boolean;
 } {
   switch (kind) {
     case 'conv-channel':
-      return { act: ['relu', 'leaky', 'linear'], batchNorm: false };
+      // Residual blocks after the convs take the last conv's channels into their skip connections.
+      return { act: ['relu', 'leaky', 'linear'], batchNorm: false, blocks: false };
     case 'normalised-channel':
     case 'channel-bias-before-batchnorm':
       return { batchNorm: true };
     case 'residual-unit':
       return { act: ['relu', 'leaky', 'linear'] };
+    case 'residual-channel':
+      return { act: ['relu', 'leaky', 'linear'], blocks: true };
     case 'graph-softmax-column':
     case 'graph-softmax-bias':
       return { loss: 'ce' };
@@ -497,7 +533,17 @@ function modelArbitrary(
     );
     const bn = allowed(c?.batchNorm, need.batchNorm === undefined ? [false, true] : [need.batchNorm]);
     const l = loss(c?.loss);
-    if (!act || !bn || !l) return null;
+    const blocks =
+      need.blocks === undefined
+        ? either(c?.blocks, fc.integer({ min: 0, max: 1 }))
+        : need.blocks
+          ? c?.blocks === 0
+            ? null
+            : either(c?.blocks, fc.integer({ min: 1, max: 2 }))
+          : c?.blocks
+            ? null
+            : fc.constant(0);
+    if (!act || !bn || !l || !blocks) return null;
     const conv = fc.record({
       channels: fc.integer({ min: 1, max: 3 }),
       k: fc.integer({ min: 1, max: 3 }),
@@ -516,6 +562,7 @@ function modelArbitrary(
         ),
         convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
         batchNorm: bn,
+        blocks,
         act,
         classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
         loss: l,
@@ -565,6 +612,7 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
       n.batchNorm === undefined ? '' : n.batchNorm ? 'BatchNorm (bn)' : 'no BatchNorm (nobn)',
       n.loss ? 'cross-entropy (ce)' : '',
       n.layerNorm ? 'LayerNorm (layernorm)' : '',
+      n.blocks === undefined ? '' : n.blocks ? 'residual blocks (r<blocks>)' : 'no residual blocks',
     ].filter((w) => w !== '');
     throw new NoSuchSite(
       `no ${models.join(' or ')} allowed by the architecture spec has a ${kind} site (it needs ${what.join(' and ')})`,

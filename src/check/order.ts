@@ -71,6 +71,7 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'graph-softmax-column': [],
   'graph-softmax-bias': [],
   'attention-bias-before-layernorm': [],
+  'residual-channel': [],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */

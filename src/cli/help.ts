@@ -92,9 +92,10 @@ Graph site kinds (attention-qk, attention-vo, key-bias, conv-channel, normalised
 …) are sampled on transformer blocks, CNNs and residual MLPs; SPEC fixes parts of those too:
 transformer:t<tokens>:d<dim>:h<heads>x<head dim>:f<mlp width>:n<batch>:o<outputs>, causal|nocausal,
 layernorm|nonorm, relu|gelu|tanh, ce|mse (e.g. transformer:t8:d16:h2x4:causal), or
-cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride> (one per conv), bn|nobn, n<batch>:o<outputs>,
-relu|leaky|linear|tanh, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:bn), or residual:i<inputs>:d<width>:
-f<branch width>:b<blocks>:n<batch>:o<outputs>, relu|leaky|linear|tanh, ce|mse (e.g. residual:i4:d8:b2).
+cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride> (one per conv), bn|nobn, r<residual blocks>,
+n<batch>:o<outputs>, relu|leaky|linear|tanh, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:bn), or
+residual:i<inputs>:d<width>:f<branch width>:b<blocks>:n<batch>:o<outputs>, relu|leaky|linear|tanh,
+ce|mse (e.g. residual:i4:d8:b2).
 At augmented-input sites the data are N rotated copies of a batch, N = max(8, 2k^H + 1) for H
 hidden layers of z^k (linear: k = 1), which makes the loss exactly invariant: e.g. --arch 2-4-1:poly2.
 For a concrete declaration, check evaluates every law at --runs random points; for a concrete

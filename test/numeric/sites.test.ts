@@ -52,6 +52,7 @@ function expectedCount(s: MlpSpec, kind: SiteKind): number {
     case 'graph-softmax-column':
     case 'graph-softmax-bias':
     case 'attention-bias-before-layernorm':
+    case 'residual-channel':
       return 0; // graph models only
     case 'hidden-unit':
       return hasIn && (act === 'relu' || act === 'leaky' || act === 'linear' || degree === 1)

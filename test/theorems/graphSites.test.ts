@@ -138,6 +138,26 @@ describe('the group actions on graph models, applied by parameter name', () => {
       expect(lossChange(residualGraph(residual({ kind: 'tanh' })), seed, true, at)).toBeGreaterThan(BROKEN);
     }
   });
+  it('rescaling a channel inside a residual conv block keeps the loss; a tanh block does not', () => {
+    const spec = (act: CnnSpec['act']): CnnSpec => ({ ...cnn(false), act, blocks: 2 });
+    for (const seed of seeds) {
+      const at = (g: Graph): Move[] => {
+        const Ka = param(g, 'rconv2a'),
+          Kb = param(g, 'rconv2b');
+        const C = Ka.shape[0]!,
+          o = seed % C;
+        return rescale(
+          {
+            win: [...range(C * 9, (j) => Ka.offset + o * C * 9 + j), param(g, 'rcb2a').offset + o],
+            wout: range(C * 9, (j) => Kb.offset + (Math.floor(j / 9) * C + o) * 9 + (j % 9)),
+          },
+          0.7,
+        );
+      };
+      expect(lossChange(cnnGraph(spec({ kind: 'relu' })), seed, true, at)).toBeLessThan(INVARIANT);
+      expect(lossChange(cnnGraph(spec({ kind: 'tanh' })), seed, true, at)).toBeGreaterThan(BROKEN);
+    }
+  });
   it("rescaling a unit of a transformer block's ReLU MLP keeps the loss", () => {
     for (const seed of seeds) {
       const at = (g: Graph) => rescale(unitIndex(g, 'W_1', 'b_1', 'W_2', seed % 3), -0.6);
@@ -238,6 +258,13 @@ describe('the sites the toolkit builds are those index sets, and only where the 
     );
     const plain = cnn(false);
     expect(sitesOf({ kind: 'cnn', spec: plain }, cnnGraph(plain), 'normalised-channel')).toEqual([]);
+    // Residual conv blocks: every channel of each block's first conv; the last plain conv feeds the skips.
+    const res: CnnSpec = { ...cnn(false), act: { kind: 'relu' }, blocks: 2 };
+    const rg = cnnGraph(res);
+    const found = sitesOf({ kind: 'cnn', spec: res }, rg, 'residual-channel');
+    expect(found).toHaveLength(2 * 2);
+    expect(found[3]!.w_in).toContain(param(rg, 'rcb2a').offset + 1);
+    expect(sitesOf({ kind: 'cnn', spec: res }, rg, 'conv-channel')).toHaveLength(3);
   });
   it('attention-bias-before-layernorm with LayerNorm only; graph-softmax sites under cross-entropy only', () => {
     const on = transformer(true),
@@ -266,6 +293,7 @@ describe('the catalog entries, checked by the toolkit at these sites', () => {
     d.sites.filter((k) =>
       [
         'residual-unit',
+        'residual-channel',
         'normalised-channel',
         'channel-bias-before-batchnorm',
         'attention-bias-before-layernorm',
