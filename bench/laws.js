@@ -2,8 +2,9 @@
 // — Lie algebra rank of the generating fields at a random point, quadratic law search, completeness —
 // by noether's `lawsForArch` (dist/src/laws, in process) against SymPy doing the same computation
 // (bench/laws_ref.py, one subprocess per network, its own per-network seconds), in the same run.
-// Families: linear networks of depth 2, 3, 4 and 5 and two-layer ReLU networks, no biases; first the
-// published sizes (linear widths 2–5, ReLU widths 2–9), then larger ones. Prints per network D, the
+// Families: linear networks of depth 2, 3, 4 and 5, two-layer ReLU networks and one self-attention
+// layer (sizes d-H-d_head; Marcotte, Gribonval, Peyré 2025), no biases; first the published sizes
+// (linear widths 2–5, ReLU widths 2–9, small attention layers), then larger ones. Prints per network D, the
 // Lie algebra dimension, the number of independent laws (and the closed form where there is one),
 // completeness, the times and the ratio SymPy / noether; per family the largest size done within
 // 10 s and the growth exponent of the cost in D (log-log slope over the last three sizes). Every
@@ -15,7 +16,8 @@
 // marked * where it skipped the law search (its size limits). Target: noether ≥ 5× faster than the
 // reference on every network of every family (printed per family as the smallest ratio).
 //
-// Usage: node bench/laws.js [--quick]   (--quick: the published sizes only; env: BENCH_REPS, default
+// Usage: node bench/laws.js [--quick] [--family NAME]   (--quick: the published sizes only; --family: one
+// family, e.g. attention; env: BENCH_REPS, default
 // 3; SYMPY_PYTHON, default /usr/bin/python3; SYMPY_TIMEOUT, seconds per network, default 300)
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -27,6 +29,9 @@ const PY = process.env.SYMPY_PYTHON || '/usr/bin/python3';
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
 const SYMPY_TIMEOUT_S = Number(process.env.SYMPY_TIMEOUT || 300);
 const QUICK = process.argv.includes('--quick');
+const FAMILY = process.argv.includes('--family')
+  ? process.argv[process.argv.indexOf('--family') + 1]
+  : undefined;
 const TS_LIMIT_MS = 10_000;
 const SYMPY_SKIP_MS = 20_000;
 
@@ -58,6 +63,13 @@ const FAMILIES = [
     beyond: [6, 8].map((w) => square(w, 4)),
   },
   { name: 'linear-5', act: 'linear', published: [], beyond: [2, 3, 4, 5].map((w) => square(w, 5)) },
+  // one self-attention layer, no biases [MPG25]; sizes as d-H-d_head (width, heads, head width)
+  {
+    name: 'attention',
+    act: 'attention',
+    published: ['2-1-1', '2-1-2', '3-1-2', '2-2-2', '3-2-3'],
+    beyond: ['4-2-2', '4-4-2', '4-2-4', '8-2-4', '8-4-4', '8-8-4'],
+  },
   {
     name: 'relu-2',
     act: 'relu',
@@ -68,10 +80,19 @@ const FAMILIES = [
 
 const dims = (widths) => widths.split('-').map(Number);
 const paramCount = (w) => w.slice(1).reduce((s, d, i) => s + d * w[i], 0);
+/** An attention size d-H-d_head as the --arch spec, and its parameter count 4·H·d_head·d. */
+const attentionSpec = (widths) => {
+  const [d, H, dh] = dims(widths);
+  return `attention:d${d}:h${H}x${dh}`;
+};
+const attentionParams = ([d, H, dh]) => 4 * H * dh * d;
 
 /** The number of independent laws in closed form, or undefined where none is known. */
 function closedForm(act, widths) {
   const w = dims(widths);
+  const gram = (m, r, n) => (r <= n + m ? (r * (r + 1)) / 2 : (n + m) * r - ((n + m) * (n + m - 1)) / 2);
+  // two independent factorisations per head, W_Q,hᵀW_K,h and W_O,hW_V,h, each d × d through d_head
+  if (act === 'attention') return w[1] * 2 * gram(w[0], w[2], w[0]);
   if (act === 'relu') return w[1];
   if (w.length === 3) {
     const [m, r, n] = w;
@@ -187,6 +208,7 @@ function main() {
   let extras = 0;
   const summary = [];
   for (const fam of FAMILIES) {
+    if (FAMILY !== undefined && fam.name !== FAMILY) continue;
     const sizes = QUICK ? fam.published : [...fam.published, ...fam.beyond];
     if (!sizes.length) continue;
     let tsStopped = !!ts.why;
@@ -198,8 +220,9 @@ function main() {
     let sympyBest;
     let minRatio;
     for (const widths of sizes) {
-      const spec = `${widths}:${fam.act}:nobias`;
-      const D = paramCount(dims(widths));
+      const attn = fam.act === 'attention';
+      const spec = attn ? attentionSpec(widths) : `${widths}:${fam.act}:nobias`;
+      const D = attn ? attentionParams(dims(widths)) : paramCount(dims(widths));
       const expect = closedForm(fam.act, widths);
       const t = tsStopped ? undefined : runTs(ts, spec);
       const repeat = lastSympyMs < 50 ? 3 * REPS : lastSympyMs < 1000 ? REPS : 1;

@@ -7,8 +7,12 @@ gradients, V0 = {grad phi_k}:
 
     linear  d0-d1-...-dL, no biases: phi = the entries of W_L ... W_1 (W_l is d_l x d_{l-1});
     relu    d0-r-d2, no biases:      phi = for each hidden unit k the entries of W2[:,k] W1[k,:].
+    attention  d-H-dh, no biases:  phi = per head h the entries of Q_h^T K_h and O_h V_h (d x d), with
+                                   Q_h, K_h, V_h the head's dh rows of W_Q, W_K, W_V ([H dh, d]) and
+                                   O_h its dh columns of W_O ([d, H dh]): one self-attention layer
+                                   (Marcotte, Gribonval, Peyre 2025) through its reparametrisation.
 
-Parameters: W_1 row-major, then W_2, ...; D = sum d_l d_{l-1}.
+Parameters: W_1 row-major, then W_2, ...; D = sum d_l d_{l-1} (attention: W_Q, W_K, W_V, W_O; 4 H dh d).
 
 1. Lie algebra rank at a random integer point theta0, modulo the prime P = 2^61 - 1: keep the
    fields whose values at theta0 raise the rank; each round brackets every X of V0 with every Y
@@ -32,7 +36,7 @@ negligible at P ~ 2.3e18, and --seed changes theta0.
 
 Usage:
 
-    laws_ref.py linear|relu WIDTHS [--repeat N] [--seed S] [--exact] [--show] [--symbolic-brackets]
+    laws_ref.py linear|relu|attention WIDTHS [--repeat N] [--seed S] [--exact] [--show] [--symbolic-brackets]
 
 Prints one JSON line {family, widths, D, lieDimension, upperBound, laws, complete, seconds, ...};
 seconds is the median over the N repeats of the whole per-network computation (fields, Lie rank,
@@ -136,6 +140,8 @@ def network(family, widths):
     """The parameter names and V0 (fields as {component: polynomial} over a SymPy ring)."""
     if family == "relu" and len(widths) != 3:
         raise ValueError("relu: two layers only, widths d0-r-d2")
+    if family == "attention":
+        return attention(widths)
     shapes = [(widths[l + 1], widths[l]) for l in range(len(widths) - 1)]
     names = [f"W{l + 1}_{i}_{j}" for l, (r, c) in enumerate(shapes) for i in range(r) for j in range(c)]
     R, *x = ring(names, sp.ZZ)
@@ -157,6 +163,29 @@ def network(family, widths):
         phis = [W2[i][u] * W1[u][j] for u in range(r) for i in range(n) for j in range(m)]
     else:
         raise ValueError(f"unknown family {family}")
+    fields = [gradient(phi) for phi in phis]
+    return names, [f for f in fields if f]
+
+
+def attention(sizes):
+    """One self-attention layer d-H-dh without biases: names and V0 (see the module docstring)."""
+    if len(sizes) != 3:
+        raise ValueError("attention: sizes d-H-dh")
+    d, H, dh = sizes
+    rows = H * dh
+    shapes = [("W_Q", rows, d), ("W_K", rows, d), ("W_V", rows, d), ("W_O", d, rows)]
+    names = [f"{n}_{i}_{j}" for n, r, c in shapes for i in range(r) for j in range(c)]
+    R, *x = ring(names, sp.ZZ)
+    mats, k = {}, 0
+    for n, r, c in shapes:
+        mats[n] = [[x[k + i * c + j] for j in range(c)] for i in range(r)]
+        k += r * c
+    Q, K, V, O = mats["W_Q"], mats["W_K"], mats["W_V"], mats["W_O"]
+    phis = []
+    for h in range(H):
+        head = range(h * dh, (h + 1) * dh)
+        phis += [sum((Q[a][i] * K[a][j] for a in head), R.zero) for i in range(d) for j in range(d)]
+        phis += [sum((O[o][a] * V[a][j] for a in head), R.zero) for o in range(d) for j in range(d)]
     fields = [gradient(phi) for phi in phis]
     return names, [f for f in fields if f]
 
@@ -414,8 +443,8 @@ def run(family, widths, seed, exact=False, show=False, symbolic=False):
 
 def main(argv):
     ap = argparse.ArgumentParser(description="SymPy reference for bench/laws.js")
-    ap.add_argument("family", choices=["linear", "relu"])
-    ap.add_argument("widths", help="e.g. 4-3-5 (input-hidden...-output)")
+    ap.add_argument("family", choices=["linear", "relu", "attention"])
+    ap.add_argument("widths", help="e.g. 4-3-5 (input-hidden...-output); attention: d-H-dh, e.g. 4-2-2")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--exact", action="store_true", help="nullspace over Q (DomainMatrix)")

@@ -60,11 +60,31 @@ describe('noether laws', () => {
     ],
     [['laws', '--arch', '4-3-5', '--degree', '5'], /--degree must be at most 4/],
     [['laws', '--arch', '4-3-5', '--runs', '3'], /runs/],
+    [['laws', '--arch', 'attention:d4'], /heads h<heads>x<head dim> are missing/],
+    [['laws', '--arch', 'attention:d4:h2x2:relu'], /unknown token 'relu'/],
+    [['laws', '--arch', 'attention:d99:h1x1'], /the width d 99 is outside 1…16/],
+    [['laws', '--arch', 'attention:d16:h8x16'], /8192 parameters, over the limit 1200/],
   ])('refuses %j with one line and exit 2', (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+  it('--arch attention:d3:h2x2 --format json: a laws record, 12 laws proved complete (exit 0)', () => {
+    const r = run('laws', '--arch', 'attention:d3:h2x2', '--format', 'json');
+    expect(r.code).toBe(0);
+    const [rec] = parseJsonStream(r.out) as LawsReport[];
+    expect(rec).toMatchObject({
+      kind: 'laws',
+      parameters: 48,
+      lieDimension: 36,
+      upperBound: 12,
+      complete: true,
+    });
+    expect(rec!.laws[0]!.expression).toMatch(/W_Q\[1,1\]/);
+    expect(run('laws', '--arch', 'attention:d3:h2x2').out).toMatch(
+      /complete \(proved\): the 12 laws are all/,
+    );
   });
 });

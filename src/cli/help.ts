@@ -142,8 +142,11 @@ loss must be a polynomial). Then:
 and the linear symmetries X = Aθ + b of the model (discovered, not declared), with the charges of
 those with symmetric A and which laws they explain. --momentum counts instead the laws of heavy-ball
 momentum θ̈ + θ̇ = −∇L: functions of (θ, v = θ̇, s = e^t), so they may depend on time (default degree 3).
+--arch attention:d<dim>:h<heads>x<head dim>[:bias|:nobias] takes one self-attention layer (no biases
+unless :bias) through W_Q,hᵀW_K,h and W_O,hW_V,h per head; d ≤ 16, heads ≤ 8, head dim ≤ 16, D ≤ 1200.
 For example
-  noether laws --arch 4-3-5:linear        noether laws --arch 4-3-5:relu        noether laws examples/shear.yaml`,
+  noether laws --arch 4-3-5:linear        noether laws --arch 4-3-5:relu        noether laws examples/shear.yaml
+  noether laws --arch attention:d4:h2x2`,
   export:
     'usage: noether export <name|file|-> (--arch SPEC | --model FILE.onnx) --to numpy|pytorch|sympy ' +
     `[-o FILE]

@@ -96,7 +96,8 @@ function integral(f: Field): Field {
   return out;
 }
 
-function fieldsOf(coefficients: readonly Poly[]): Field[] {
+/** The nonzero gradients of polynomials, each with coprime integer coefficients (within the term limit). */
+export function fieldsOf(coefficients: readonly Poly[]): Field[] {
   const out: Field[] = [];
   for (const c of coefficients) {
     const g = gradient(c);

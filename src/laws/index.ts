@@ -13,6 +13,7 @@ import type { LawCount, SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import { archFields, concreteFields, type FieldSource } from './fields';
+import { attentionFields, isAttentionSpec, parseAttentionSpec } from './attention';
 import { lieRank } from './lie';
 import { P } from './modp';
 import { polyText } from './poly';
@@ -158,8 +159,14 @@ export function lawsOf(
   };
 }
 
-/** The laws of an architecture spec, e.g. `'4-3-5:linear'`, `'4-3-5:relu:nobias'`. */
+/**
+ * The laws of an architecture spec, e.g. `'4-3-5:linear'`, `'4-3-5:relu:nobias'`, or one attention layer,
+ * `'attention:d4:h2x2'`.
+ */
 export function lawsForArch(spec: string, opts: LawsOptions = {}): LawsReport {
+  // one self-attention layer: `attention:d4:h2x2[:bias]` (src/laws/attention.ts)
+  if (isAttentionSpec(spec))
+    return lawsOf(spec, lifted(attentionFields(parseAttentionSpec(spec)), opts), opts);
   // the fields are the model's, whatever the loss: a spec without one is read with mse (any output width)
   const withLoss = spec.split(':').some((t) => /^(mse|ce)$/i.test(t.trim())) ? spec : `${spec}:mse`;
   if (!spec.split(':').some((t) => /^\d+(-\d+)+$/.test(t.trim())))
