@@ -137,8 +137,8 @@ export function checkBlockMirror(
 }
 
 /**
- * Every symmetry site of an architecture, with the catalog's block-level symmetries that act there
- * and their laws: what `noether scan` prints. Loads fast-check on first call (it names the
+ * Every symmetry site of an architecture, with the catalog's block-level symmetries (continuous and
+ * mirrors) that act there and their laws: what `noether scan` prints. Loads fast-check on first call (it names the
  * architecture as `check` does).
  *
  * @param spec - A concrete architecture, from {@link archSpec}, or a graph model (a transformer block,
@@ -153,7 +153,7 @@ export function checkBlockMirror(
  * const report = scan(archSpec('4-8-8-3:relu:ce'));
  * report.parameters; // 139
  * report.siteKinds.map((k) => `${k.kind}: ${k.symmetries.map((s) => s.name).join(', ')}`);
- * // ['unit-pair: ', 'hidden-unit: rescale', 'softmax-column: translation', 'softmax-bias: translation']
+ * // ['unit-pair: unit-swap', 'hidden-unit: rescale', 'softmax-column: translation', 'softmax-bias: translation']
  * ```
  */
 export function scan(spec: MlpSpec | GraphModel, opts: ScanOptions = {}): ScanReport {

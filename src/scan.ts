@@ -152,7 +152,7 @@ function scanSites(
     : undefined;
   const catalog = catalogNames()
     .map((n) => loadCatalog(n)!)
-    .filter((d) => d.kind === 'block');
+    .filter((d) => d.kind === 'block' || d.kind === 'block-mirror');
   return {
     kind: 'scan-report',
     schemaVersion: SCHEMA_VERSION,
@@ -188,7 +188,7 @@ function scanSites(
         labels: shown.map((i) => siteOf(kind, i).label),
         ...(opts.sites ? { sites: [...all()].map((s) => ({ label: s.label, roles: shapes(s) })) } : {}),
         symmetries: catalog
-          .filter((d) => d.kind === 'block' && d.sites.includes(kind))
+          .filter((d) => (d.kind === 'block' || d.kind === 'block-mirror') && d.sites.includes(kind))
           .map((d) => ({
             name: d.name,
             laws: derive(d).laws.map((l) => ({ id: l.id, statement: l.statement.text })),
