@@ -19,7 +19,7 @@ import {
 } from '../numeric/mlp';
 import { excerpt } from './declaration/errors';
 import type { GraphConstraints, GraphModel } from '../numeric/graph/sites';
-import { convSide } from '../numeric/graph/models';
+import { convSide, defaultPad } from '../numeric/graph/models';
 
 /** An architecture spec written wrongly (exit 2). */
 export class ArchError extends UserInputError {
@@ -66,15 +66,17 @@ export const GRAPH_SPEC_LIMITS = { size: 512, count: 16, image: 65_536 } as cons
  * A graph model spec after `transformer:`, `cnn:` or `residual:` — tokens in any order:
  *   transformer  t<tokens> d<dim> h<heads>x<head dim> f<mlp width> n<batch> o<outputs>
  *                causal | nocausal, layernorm | nonorm, relu | gelu | tanh, ce | mse
- *   cnn          <C>x<H>x<W> (input), c<channels>k<kernel>s<stride> (one per conv, in order),
- *                bn | nobn (BatchNorm after every conv), r<blocks> (residual blocks after the convs),
+ *   cnn          <C>x<H>x<W> (input), c<channels>k<kernel>s<stride>[p<pad>] (one per conv, in order; padding
+ *                1 for kernels above 1 unless given),
+ *                bn | bn+affine | nobn (BatchNorm after every conv), p<k> (k × k average pooling after every
+ *                conv), r<blocks> (residual blocks after the convs),
  *                n<batch> o<outputs>, relu | leaky | linear | tanh, ce | mse
  *   residual     i<inputs> d<width> f<branch width> b<blocks> n<batch> o<outputs>,
  *                relu | leaky | linear | tanh, ce | mse
  */
 function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[]): GraphConstraints {
   const c: Record<string, unknown> = { kind };
-  const convs: { channels: number; k: number; stride: number }[] = [];
+  const convs: { channels: number; k: number; stride: number; pad?: number }[] = [];
   const num = (t: string, v: string, max: number = GRAPH_SPEC_LIMITS.size): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || n < 1 || n > max)
@@ -105,9 +107,13 @@ function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[
       set('headDim', num(t, m[2]!), t);
     } else if (kind !== 'transformer' && (t === 'relu' || t === 'leaky' || t === 'linear' || t === 'tanh'))
       set('act', t === 'leaky' ? { kind: t, slope: LEAKY_SLOPE } : { kind: t }, t);
-    else if (kind === 'cnn' && (t === 'bn' || t === 'nobn')) set('batchNorm', t === 'bn', t);
+    else if (kind === 'cnn' && (t === 'bn' || t === 'nobn' || t === 'bn+affine')) {
+      set('batchNorm', t !== 'nobn', t);
+      set('affine', t === 'bn+affine', t);
+    } else if (kind === 'cnn' && (m = /^p(\d+)$/.exec(t))) set('pool', num(t, m[1]!, 8), t);
     else if (kind === 'cnn' && (m = /^r(\d+)$/.exec(t)))
-      set('blocks', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
+      // r0: no residual blocks (what a model read from ONNX says of itself).
+      set('blocks', m[1] === '0' ? 0 : num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
     else if (kind === 'residual' && (m = /^i(\d+)$/.exec(t))) set('inputs', num(t, m[1]!), t);
     else if (kind === 'residual' && (m = /^d(\d+)$/.exec(t))) set('width', num(t, m[1]!), t);
     else if (kind === 'residual' && (m = /^f(\d+)$/.exec(t))) set('hidden', num(t, m[1]!), t);
@@ -115,10 +121,21 @@ function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[
       set('blocks', num(t, m[1]!, GRAPH_SPEC_LIMITS.count), t);
     else if (kind === 'cnn' && (m = /^(\d+)x(\d+)x(\d+)$/.exec(t)))
       set('input', [num(t, m[1]!), num(t, m[2]!), num(t, m[3]!)], t);
-    else if (kind === 'cnn' && (m = /^c(\d+)k(\d+)s(\d+)$/.exec(t))) {
+    else if (kind === 'cnn' && (m = /^c(\d+)k(\d+)s(\d+)(?:p(\d+))?$/.exec(t))) {
       if (convs.length >= GRAPH_SPEC_LIMITS.count)
         throw new ArchError(`at most ${GRAPH_SPEC_LIMITS.count} convs`);
-      convs.push({ channels: num(t, m[1]!, 64), k: num(t, m[2]!, 7), stride: num(t, m[3]!, 4) });
+      const k = num(t, m[2]!, 7);
+      const pad = m[4] === undefined ? undefined : Number(m[4]);
+      if (pad !== undefined && pad >= k)
+        throw new ArchError(
+          `'${excerpt(t)}': padding ${pad} must be below the kernel size ${k} (in a cnn spec)`,
+        );
+      convs.push({
+        channels: num(t, m[1]!, 64),
+        k,
+        stride: num(t, m[3]!, 4),
+        ...(pad !== undefined ? { pad } : {}),
+      });
     } else throw new ArchError(`unknown token '${excerpt(t)}' in a ${kind} spec (see 'noether help check')`);
   }
   if (convs.length) c['convs'] = convs;
@@ -136,7 +153,7 @@ function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[
       `a residual MLP of more than ${1 << 20} weights (width · (inputs + 2 · branch · blocks))`,
     );
   const image = c['input'] as readonly number[] | undefined;
-  if (image && convs.length) noEmptyConv(image, convs);
+  if (image && convs.length) noEmptyConv(image, convs, (c['pool'] as number | undefined) ?? 1);
   if (image && image[0]! * image[1]! * image[2]! > GRAPH_SPEC_LIMITS.image)
     throw new ArchError(
       `an input of ${image.join('×')} values is above the ${GRAPH_SPEC_LIMITS.image} a cnn spec takes`,
@@ -145,12 +162,18 @@ function parseGraphSpec(kind: GraphConstraints['kind'], tokens: readonly string[
 }
 
 /** Refuse convs that leave an input of H × W without output (kernels pad by 1 when k > 1). */
-function noEmptyConv(image: readonly number[], convs: readonly { k: number; stride: number }[]): void {
+function noEmptyConv(
+  image: readonly number[],
+  convs: readonly { k: number; stride: number }[],
+  pool: number,
+): void {
   for (let i = 1; i <= convs.length; i++)
-    if (Math.min(convSide(image[1]!, convs.slice(0, i)), convSide(image[2]!, convs.slice(0, i))) < 1)
+    if (
+      Math.min(convSide(image[1]!, convs.slice(0, i), pool), convSide(image[2]!, convs.slice(0, i), pool)) < 1
+    )
       throw new ArchError(
-        `conv ${i} (c…k${convs[i - 1]!.k}s${convs[i - 1]!.stride}) leaves no output of a ` +
-          `${image[1]}×${image[2]} input (kernels larger than 1 pad by 1)`,
+        `conv ${i} (c…k${convs[i - 1]!.k}s${convs[i - 1]!.stride}${pool > 1 ? `, pooled ${pool}×${pool}` : ''}) ` +
+          `leaves no output of a ${image[1]}×${image[2]} input (kernels larger than 1 pad by 1)`,
       );
 }
 
@@ -287,16 +310,17 @@ export function graphModelSpec(text: string): GraphModel {
         { channels: 4, k: 3, stride: 1 },
         { channels: 8, k: 3, stride: 1 },
       ];
-      noEmptyConv([C, H, W], convs);
+      noEmptyConv([C, H, W], convs, c.pool ?? 1);
       return {
         kind: 'cnn',
         spec: {
           input: [common.batch, C, H, W],
-          convs: convs.map((v) => ({ ...v, pad: v.k > 1 ? 1 : 0 })),
+          convs: convs.map((v) => ({ ...v, pad: v.pad ?? defaultPad(v.k) })),
           batchNorm: c.batchNorm ?? false,
+          affine: c.affine ?? false,
           blocks: c.blocks ?? 0,
           act: c.act ?? { kind: 'relu' },
-          pool: 1,
+          pool: c.pool ?? 1,
           classes: c.outputs ?? 3,
           loss: common.loss,
         },

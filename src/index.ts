@@ -189,6 +189,16 @@ export {
   type ModelOptions,
 } from './model/onnx';
 
+// CNNs and transformer blocks read from ONNX into the graph models (spec, θ, tensor names).
+export {
+  readOnnxGraph,
+  loadGraphModel,
+  onnxModelKind,
+  DEFAULT_GRAPH_BATCH,
+  type OnnxGraphModel,
+  type GraphModelOptions,
+} from './model/onnxGraph';
+
 // Symmetry teleportation: climb ‖∇L‖² along a declared orbit, the loss unchanged, then descend.
 export {
   teleportExperiment,

@@ -69,9 +69,9 @@ describe('graph architecture specs', () => {
     const cnn = parseArch('cnn:1x6x6', { graph: true });
     expect(() => checkDeclaration(qk, { runs: 2, arch: cnn })).toThrow(UserInputError);
     expect(() =>
-      checkDeclaration(rescale, { runs: 2, arch: parseArch('cnn:1x6x6:bn', { graph: true }) }),
+      checkDeclaration(rescale, { runs: 2, arch: parseArch('cnn:1x6x6:bn:r0', { graph: true }) }),
     ).toThrow(
-      /hidden-unit sites live on MLPs, not on the cnn.*residual-unit sites live on a residual or transformer/,
+      /no cnn allowed by the architecture spec has a residual-channel site \(it needs .*residual blocks/,
     );
     const report = checkDeclaration(qk, {
       runs: 10,

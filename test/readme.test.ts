@@ -46,6 +46,9 @@ const FUNCTIONS = [
   'sequentialNames',
   'loadModel',
   'readOnnx',
+  'readOnnxGraph',
+  'loadGraphModel',
+  'onnxModelKind',
   'specText',
   'networkCollapse',
   'noiseExperiment',
@@ -79,6 +82,7 @@ const CONSTANTS = [
   'IDENTITY_TOLERANCE',
   'REFUTATION_THRESHOLD',
   'MODEL_BYTES_LIMIT',
+  'DEFAULT_GRAPH_BATCH',
   'ORBIT_TOLERANCE',
 ];
 

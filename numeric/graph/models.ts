@@ -52,6 +52,11 @@ export interface CnnSpec {
     readonly pad: number;
   }[];
   readonly batchNorm: boolean;
+  /**
+   * With BatchNorm: a learnable per-channel scale and shift after it (parameters gamma<i>, beta<i>
+   * after cb<i>), as PyTorch's BatchNorm2d has by default. Absent or false: none, and θ as before.
+   */
+  readonly affine?: boolean;
   readonly act: GraphActivation;
   /** Average pooling over k × k after every conv (1: none). */
   readonly pool: number;
@@ -65,12 +70,17 @@ export interface CnnSpec {
 }
 
 /** The side of a square image after convs of kernel k, stride s and padding 1 for k > 1 (≤ 0: none left). */
+/** The padding a conv spec implies when it names none: 1 for kernels above 1 (a 3 × 3 keeps the size), else 0. */
+export const defaultPad = (k: number): number => (k > 1 ? 1 : 0);
+
 export function convSide(
   side: number,
-  convs: readonly { readonly k: number; readonly stride: number }[],
+  convs: readonly { readonly k: number; readonly stride: number; readonly pad?: number }[],
+  pool = 1,
 ): number {
   let n = side;
-  for (const c of convs) n = Math.floor((n + 2 * (c.k > 1 ? 1 : 0) - c.k) / c.stride) + 1;
+  for (const c of convs)
+    n = Math.floor((Math.floor((n + 2 * (c.pad ?? defaultPad(c.k)) - c.k) / c.stride) + 1) / pool);
   return n;
 }
 export function cnnGraph(spec: CnnSpec): Graph {
@@ -81,6 +91,10 @@ export function cnnGraph(spec: CnnSpec): Graph {
     const K = g.param(`conv${i + 1}`, [c.channels, C, c.k, c.k]);
     x = g.addBias(g.conv2d(x, K, c.stride, c.pad), g.param(`cb${i + 1}`, [c.channels]), 1);
     if (spec.batchNorm) x = batchNorm(g, x);
+    if (spec.batchNorm && spec.affine) {
+      x = g.mulScale(x, g.param(`gamma${i + 1}`, [c.channels]), 1);
+      x = g.addBias(x, g.param(`beta${i + 1}`, [c.channels]), 1);
+    }
     x = g.act(x, spec.act);
     if (spec.pool > 1) x = g.avgpool(x, spec.pool);
   });

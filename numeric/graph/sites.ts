@@ -32,6 +32,7 @@ import {
   type CnnSpec,
   cnnGraph,
   convSide,
+  defaultPad,
   type ResidualSpec,
   residualGraph,
   type TransformerSpec,
@@ -69,8 +70,18 @@ export type GraphConstraints =
       readonly batch?: number;
       /** Input channels, height, width. */
       readonly input?: readonly [number, number, number];
-      readonly convs?: readonly { readonly channels: number; readonly k: number; readonly stride: number }[];
+      readonly convs?: readonly {
+        readonly channels: number;
+        readonly k: number;
+        readonly stride: number;
+        /** Padding (default: 1 for kernels above 1, else 0). */
+        readonly pad?: number;
+      }[];
       readonly batchNorm?: boolean;
+      /** BatchNorm with its affine γ, β (numeric/graph/models.ts, CnnSpec.affine). */
+      readonly affine?: boolean;
+      /** Average pooling over k × k after every conv (1: none). */
+      readonly pool?: number;
       /** Residual blocks after the convs (numeric/graph/models.ts, CnnSpec.blocks). */
       readonly blocks?: number;
       readonly act?: GraphActivation;
@@ -239,10 +250,9 @@ export function describeGraphModel(m: GraphModel): string {
       const s = m.spec;
       const convs = s.convs.map((c) => `${c.channels}@${c.k}/${c.stride}`).join(',');
       const blocks = s.blocks ? ` ${s.blocks} residual block${s.blocks > 1 ? 's' : ''}` : '';
-      return (
-        `CNN ${s.input.join('×')} convs ${convs}${s.batchNorm ? ' batchnorm' : ''}${blocks} ${actName(s.act)} ` +
-        `o${s.classes} ${s.loss}`
-      );
+      const norm = s.batchNorm ? (s.affine ? ' batchnorm+affine' : ' batchnorm') : '';
+      const pool = s.pool > 1 ? ` pool ${s.pool}` : '';
+      return `CNN ${s.input.join('×')} convs ${convs}${norm}${pool}${blocks} ${actName(s.act)} o${s.classes} ${s.loss}`;
     }
     case 'residual': {
       const s = m.spec;
@@ -435,9 +445,9 @@ export function modelsOf(kind: GraphSiteKind): readonly GraphModel['kind'][] {
 }
 
 /** The smallest image side that convs leave an output of. */
-function minSide(convs: readonly { readonly k: number; readonly stride: number }[]): number {
+function minSide(convs: readonly { readonly k: number; readonly stride: number }[], pool: number): number {
   let side = 1;
-  while (convSide(side, convs) < 1) side++;
+  while (convSide(side, convs, pool) < 1) side++;
   return side;
 }
 
@@ -544,14 +554,16 @@ function modelArbitrary(
             ? null
             : fc.constant(0);
     if (!act || !bn || !l || !blocks) return null;
+    // Pooling after every conv: free convs then keep stride 1, so that two of them leave an output.
+    const pool = c?.pool ?? 1;
     const conv = fc.record({
       channels: fc.integer({ min: 1, max: 3 }),
       k: fc.integer({ min: 1, max: 3 }),
-      stride: fc.integer({ min: 1, max: 2 }),
+      stride: fc.integer({ min: 1, max: pool > 1 ? 1 : 2 }),
     });
     const image = c?.input;
     // Fixed convs may need larger images than the free range: the smallest side every conv leaves ≥ 1.
-    const side = c?.convs ? minSide(c.convs) : 3;
+    const side = c?.convs ? minSide(c.convs, pool) : pool > 1 ? pool * pool : 3;
     return fc
       .record({
         input: fc.tuple(
@@ -562,6 +574,7 @@ function modelArbitrary(
         ),
         convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
         batchNorm: bn,
+        affine: fc.boolean(),
         blocks,
         act,
         classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
@@ -569,7 +582,13 @@ function modelArbitrary(
       })
       .map((f) => ({
         kind: 'cnn' as const,
-        spec: { ...f, convs: f.convs.map((v) => ({ ...v, pad: v.k > 1 ? 1 : 0 })), pool: 1 },
+        spec: {
+          ...f,
+          // γ, β only after a BatchNorm; a spec fixes them, or they are sampled.
+          affine: f.batchNorm && (c?.affine ?? f.affine),
+          convs: f.convs.map((v) => ({ ...v, pad: v.pad ?? defaultPad(v.k) })),
+          pool,
+        },
       }));
   }
   const r = fixed?.kind === 'residual' ? fixed : undefined;

@@ -92,8 +92,8 @@ Graph site kinds (attention-qk, attention-vo, key-bias, conv-channel, normalised
 …) are sampled on transformer blocks, CNNs and residual MLPs; SPEC fixes parts of those too:
 transformer:t<tokens>:d<dim>:h<heads>x<head dim>:f<mlp width>:n<batch>:o<outputs>, causal|nocausal,
 layernorm|nonorm, relu|gelu|tanh, ce|mse (e.g. transformer:t8:d16:h2x4:causal), or
-cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride> (one per conv), bn|nobn, r<residual blocks>,
-n<batch>:o<outputs>, relu|leaky|linear|tanh, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:bn), or
+cnn:<C>x<H>x<W>:c<channels>k<kernel>s<stride>[p<pad>] (one per conv), bn|bn+affine|nobn, p<pool k>,
+r<residual blocks>, n<batch>:o<outputs>, relu|leaky|linear|tanh, ce|mse (e.g. cnn:1x8x8:c4k3s1:c8k3s2:bn), or
 residual:i<inputs>:d<width>:f<branch width>:b<blocks>:n<batch>:o<outputs>, relu|leaky|linear|tanh,
 ce|mse (e.g. residual:i4:d8:b2).
 At augmented-input sites the data are N rotated copies of a batch, N = max(8, 2k^H + 1) for H
@@ -112,6 +112,10 @@ recursion run forward from ρ²_0 and with the RMSProp-like second moment.
 --model FILE.onnx samples networks of the model's architecture; with --weights the laws are checked
 at the model's own weights (batches and sites sampled). --save-case FILE.json writes a refuted
 law's network (parameters by tensor name, batch, site) for replay outside the toolkit.
+A --model holding a CNN or a transformer block (PyTorch exports: Conv [BatchNorm] act [AveragePool]
+..., global average pool, Linear; or attention, [LayerNorm], MLP, mean, Linear) fixes the shape of
+the sampled graph models (its --arch cnn:…/transformer:… spec); a shape they lack (BatchNorm,
+pooling) is refused.
 Progress goes to stderr after about 2 s when it is a terminal (--progress: always).`,
   scan: `usage: noether scan <arch|model.onnx> [--sites] [--format text|latex|markdown|json]
 

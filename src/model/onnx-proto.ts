@@ -36,7 +36,11 @@ export const ONNX_SCHEMA: INamespace = {
             output: { rule: R, type: 'ValueInfoProto', id: 12 },
           },
         },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 } } },
+        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
+        TypeProto: { fields: { tensorType: { type: 'TypeTensor', id: 1 } } },
+        TypeTensor: { fields: { shape: { type: 'TensorShapeProto', id: 2 } } },
+        TensorShapeProto: { fields: { dim: { rule: R, type: 'Dimension', id: 1 } } },
+        Dimension: { fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } } },
         NodeProto: {
           fields: {
             input: { rule: R, type: 'string', id: 1 },
@@ -129,6 +133,11 @@ export interface OnnxGraph {
   readonly initializer: readonly OnnxTensor[];
   readonly input: readonly string[];
   readonly output: readonly string[];
+  /**
+   * The declared shape of each input that declares one, by name: a number per fixed axis, the axis's
+   * name (or '' when it has none) per symbolic one.
+   */
+  readonly inputShapes?: ReadonlyMap<string, readonly (number | string)[]>;
 }
 
 /** A ModelProto: the default domain's opset version (0 when not declared) and the graph, if any. */
@@ -178,8 +187,12 @@ interface RawNode {
 interface RawGraph {
   node: RawNode[];
   initializer: RawTensor[];
-  input: { name: string }[];
+  input: RawValueInfo[];
   output: { name: string }[];
+}
+interface RawValueInfo {
+  name: string;
+  type?: { tensorType?: { shape?: { dim: { dimValue: Int64; dimParam: string }[] } | null } | null } | null;
 }
 interface RawModel {
   irVersion: Int64;
@@ -228,6 +241,14 @@ const graphOf = (g: RawGraph): OnnxGraph => ({
   initializer: g.initializer.map(tensor),
   input: g.input.map((v) => v.name),
   output: g.output.map((v) => v.name),
+  inputShapes: new Map(
+    g.input.flatMap((v) => {
+      const dims = v.type?.tensorType?.shape?.dim;
+      const axis = (d: { dimValue: Int64; dimParam: string }): number | string =>
+        d.dimParam || num(d.dimValue) <= 0 ? d.dimParam : num(d.dimValue);
+      return dims ? [[v.name, dims.map(axis)] as const] : [];
+    }),
+  ),
 });
 
 let modelType: Type | undefined;
@@ -326,9 +347,10 @@ const typeName = (t: number): string => (Object.hasOwn(TYPE_NAMES, t) ? TYPE_NAM
 
 /**
  * A float32 or float64 tensor's values in float64, from raw_data (little-endian) or float_data /
- * double_data; refused (through `fail`, naming it as `what`) unless they fill its shape and are finite.
+ * double_data; refused (through `fail`, naming it as `what`) unless they fill its shape and are finite
+ * (with `infinite`, ±Infinity is taken too, as in an additive attention mask; NaN never is).
  */
-export function tensorFloats(t: OnnxTensor, what: string, fail: Fail): Float64Array {
+export function tensorFloats(t: OnnxTensor, what: string, fail: Fail, infinite = false): Float64Array {
   if (t.external) fail(`${what} keeps its data in an external file, which is not supported`);
   const n = count(t.dims);
   const size = t.dataType === DataType.FLOAT ? 4 : t.dataType === DataType.DOUBLE ? 8 : 0;
@@ -341,7 +363,8 @@ export function tensorFloats(t: OnnxTensor, what: string, fail: Fail): Float64Ar
     const v = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
     for (let k = 0; k < n; k++) out[k] = size === 4 ? v.getFloat32(4 * k, true) : v.getFloat64(8 * k, true);
   } else out.set(listed);
-  if (!out.every(Number.isFinite)) fail(`${what} holds a non-finite value (NaN or ±Infinity)`);
+  if (!out.every(infinite ? (x: number) => !Number.isNaN(x) : Number.isFinite))
+    fail(`${what} holds a non-finite value (NaN or ±Infinity)`);
   return out;
 }
 

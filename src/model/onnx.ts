@@ -142,7 +142,7 @@ const OPS = new Set(SUPPORTED.replace('+', ', ').split(', '));
 const LAYERNORM_PARTS = new Set(['ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Div', 'Mul']);
 
 /** A value known without running the graph: an initializer, or what Constant/Identity/Transpose make of one. */
-interface Const {
+export interface Const {
   /** The initializer, Constant output or Identity output holding the values. */
   readonly name: string;
   readonly tensor: OnnxTensor;
@@ -204,15 +204,15 @@ interface Layer {
 }
 
 /** How messages name a node: its name, or its position when it has none, and its type. */
-const nodeName = (n: OnnxNode, i: number): string =>
+export const nodeName = (n: OnnxNode, i: number): string =>
   `${n.name ? `node '${excerpt(n.name, 60)}'` : `node #${i}`} (${excerpt(n.opType, 30)})`;
-const quote = (name: string): string => `'${excerpt(name, 60)}'`;
+export const quote = (name: string): string => `'${excerpt(name, 60)}'`;
 
-const attr = (n: OnnxNode, name: string): OnnxAttribute | undefined =>
+export const attr = (n: OnnxNode, name: string): OnnxAttribute | undefined =>
   n.attribute.find((a) => a.name === name);
-const intAttr = (n: OnnxNode, name: string, dflt: number): number => attr(n, name)?.i ?? dflt;
+export const intAttr = (n: OnnxNode, name: string, dflt: number): number => attr(n, name)?.i ?? dflt;
 /** A float attribute (an exporter that wrote it as an int is read too). */
-const floatAttr = (n: OnnxNode, name: string, dflt: number): number => {
+export const floatAttr = (n: OnnxNode, name: string, dflt: number): number => {
   const a = attr(n, name);
   return !a ? dflt : a.type === AttributeType.INT ? a.i : a.f;
 };
@@ -222,7 +222,7 @@ const dimsOf = (c: Const): readonly number[] =>
   c.flipped ? [c.tensor.dims[1]!, c.tensor.dims[0]!] : c.tensor.dims;
 
 /** A value's entries as float64 (a weight: float32 or float64, finite). */
-const floats = (c: Const, fail: Fail): Float64Array =>
+export const floats = (c: Const, fail: Fail): Float64Array =>
   tensorFloats(c.tensor, `${c.initializer ? 'initializer' : 'constant'} ${quote(c.name)}`, fail);
 
 /**
@@ -230,7 +230,7 @@ const floats = (c: Const, fail: Fail): Float64Array =>
  * Transpose nodes on known values, in node order (ONNX graphs are topologically sorted). Returns them
  * and the nodes that made them.
  */
-function constants(g: OnnxGraph, fail: Fail): { consts: Map<string, Const>; made: Set<number> } {
+export function constants(g: OnnxGraph, fail: Fail): { consts: Map<string, Const>; made: Set<number> } {
   const consts = new Map<string, Const>();
   for (const t of g.initializer)
     consts.set(t.name, { name: t.name, tensor: t, flipped: false, initializer: true, source: t.name });
@@ -631,7 +631,7 @@ function modulePath(n: OnnxNode, used: (scope: string) => boolean): string | und
 }
 
 /** A parameter of the graph as its node takes it: the tensor's attribute in its module ('weight', 'bias', …). */
-interface Use {
+export interface Use {
   readonly c: Const;
   readonly node: OnnxNode;
   readonly attribute: string;
@@ -645,7 +645,7 @@ interface Use {
  * exporter did name by its key (`evidence` included) is named otherwise by its node, when the key
  * would name another value of the graph or two parameters.
  */
-function stateDictKeys(
+export function stateDictKeys(
   g: OnnxGraph,
   params: readonly Use[],
   evidence: readonly Use[],
@@ -745,7 +745,7 @@ function weights(
 }
 
 /** The model's protobuf, or a ModelError. */
-function decode(bytes: Uint8Array, fail: Fail): OnnxModel {
+export function decode(bytes: Uint8Array, fail: Fail): OnnxModel {
   if (bytes.length === 0) fail('the file is empty, not an ONNX model');
   let model: OnnxModel;
   try {
@@ -814,7 +814,7 @@ function ioError(err: unknown, path: string): ModelError {
 }
 
 /** A file's bytes, read no further than {@link MODEL_BYTES_LIMIT} + 1 (an endless source is refused). */
-function readBounded(path: string): Uint8Array {
+export function readBounded(path: string): Uint8Array {
   let fd: number;
   try {
     fd = openSync(path, 'r');

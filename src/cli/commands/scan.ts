@@ -1,6 +1,7 @@
 /** `noether scan <arch>`: the symmetry sites of an architecture and the catalog laws at each. */
 import { archSpec, graphModelSpec, graphSpecKind, specText } from '../../arch';
-import { loadModelFile, noLoss } from '../model';
+import { loadNetworkFile, noLoss } from '../model';
+import type { GraphModel } from '../../../numeric/graph/sites';
 import { UserInputError } from '../../../numeric/errors';
 import type { ArchLawCount } from '../../scan';
 import { scan } from '../../scan';
@@ -16,15 +17,20 @@ export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
     throw new UsageError('scan needs one architecture or model, e.g. 4-8-3:relu:ce or model.onnx');
   const input = p.positionals[0]!;
   // A model file (ONNX) or an architecture spec.
-  const model = /\.onnx$/i.test(input) ? loadModelFile(p, input) : undefined;
+  const file = /\.onnx$/i.test(input) ? loadNetworkFile(p, input) : undefined;
+  if (file?.kind === 'graph') {
+    const report = scan({ kind: file.model, spec: file.spec } as GraphModel, {
+      sites: flag(p, 'sites'),
+      model: { file: input, parameters: file.names },
+    });
+    out.report(renderScan({ ...report, allLaws: GRAPH_LAWS }, format), format);
+    return EXIT.ok;
+  }
+  const model = file?.mlp;
   if (!model) noLoss(p);
   if (!model && graphSpecKind(input)) {
     const report = scan(graphModelSpec(input), { sites: flag(p, 'sites') });
-    const allLaws: ArchLawCount = {
-      kind: 'not-counted',
-      reason: 'noether laws counts the laws of MLP architectures, not yet of graph models',
-    };
-    out.report(renderScan({ ...report, allLaws }, format), format);
+    out.report(renderScan({ ...report, allLaws: GRAPH_LAWS }, format), format);
     return EXIT.ok;
   }
   const spec = model ? model.spec : archSpec(input);
@@ -38,6 +44,13 @@ export function scanCommand(p: Parsed, _io: IO, out: Output): ExitCode {
   );
   return EXIT.ok;
 }
+
+/** The law count of a graph model: not made (`noether laws --arch attention:…` counts one attention layer). */
+const GRAPH_LAWS: ArchLawCount = {
+  kind: 'not-counted',
+  reason:
+    'noether laws counts MLP architectures and single attention layers (--arch attention:…), not whole graph models',
+};
 
 /** Beyond this many parameters scan leaves the count to `noether laws` (it keeps scan quick). */
 const SCAN_LAWS_PARAMETERS = 64;
