@@ -89,6 +89,9 @@ function requirements(kind: SiteKind): Requirements {
     case 'attention-vo':
     case 'key-bias':
     case 'conv-channel':
+    case 'head-pair':
+    case 'channel-pair':
+    case 'odd-channel':
     case 'normalised-channel':
     case 'channel-bias-before-batchnorm':
     case 'residual-unit':

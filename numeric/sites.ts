@@ -28,6 +28,13 @@
  *   attention-bias-before-layernorm, residual-channel)
  *   product-layer          u (the first weight column), w (the second weight row) of a linear 1-h-1 network without
  *                          biases: f(x) = ⟨w, u⟩ x, a product parametrisation of one coefficient
+ * On graph models (built in numeric/graph/sites.ts, roles there):
+ *   attention-qk, attention-vo, key-bias, conv-channel — one head's or one channel's blocks
+ *   head-pair              K1, Qt1, V1, O1, K2, Qt2, V2, O2 — two heads h1 < h2 of a transformer block, each
+ *                          with the views of attention-qk and attention-vo
+ *   channel-pair           w_in1, w_in2, w_out1, w_out2 — two output channels of one conv (kernel and bias; the
+ *                          next conv's input slices or the output layer's columns), any elementwise activation
+ *   odd-channel            w_in, w_out as for conv-channel — a conv channel of an odd activation (tanh, linear)
  */
 import { type Network, blockOf } from './mlp';
 
@@ -62,7 +69,10 @@ export type SiteKind =
   | 'graph-softmax-column'
   | 'graph-softmax-bias'
   | 'attention-bias-before-layernorm'
-  | 'residual-channel';
+  | 'residual-channel'
+  | 'head-pair'
+  | 'channel-pair'
+  | 'odd-channel';
 
 export const SITE_KINDS: readonly SiteKind[] = [
   'hidden-unit',
@@ -90,6 +100,9 @@ export const SITE_KINDS: readonly SiteKind[] = [
   'graph-softmax-bias',
   'attention-bias-before-layernorm',
   'residual-channel',
+  'head-pair',
+  'channel-pair',
+  'odd-channel',
 ];
 
 /** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
@@ -105,6 +118,9 @@ export const GRAPH_SITE_KINDS = [
   'graph-softmax-bias',
   'attention-bias-before-layernorm',
   'residual-channel',
+  'head-pair',
+  'channel-pair',
+  'odd-channel',
 ] as const;
 export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
 export const isGraphSiteKind = (k: SiteKind): k is GraphSiteKind =>
@@ -401,4 +417,7 @@ export const SITE_ROLES: Readonly<Record<SiteKind, readonly string[]>> = {
   'graph-softmax-bias': ['theta'],
   'attention-bias-before-layernorm': ['theta'],
   'residual-channel': ['w_in', 'w_out'],
+  'head-pair': ['K1', 'Qt1', 'V1', 'O1', 'K2', 'Qt2', 'V2', 'O2'],
+  'channel-pair': ['w_in1', 'w_in2', 'w_out1', 'w_out2'],
+  'odd-channel': ['w_in', 'w_out'],
 };

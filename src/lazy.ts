@@ -166,11 +166,18 @@ export function scan(spec: MlpSpec | GraphModel, opts: ScanOptions = {}): ScanRe
  * decay γ does to a small perturbation off the set. Loads fast-check on first call.
  *
  * @param decl - A block-level mirror declaration.
- * @param opts - Samples per site kind (default 50), seed (default 1), architecture constraints, site kinds.
+ * @param opts - Samples per site kind (default 50; per graph site kind, graphSamples: at most 10 by
+ *   default), seed (default 1), architecture constraints, site kinds.
  */
 export function networkCollapse(
   decl: BlockMirrorDeclaration,
-  opts?: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] },
+  opts?: {
+    samples?: number;
+    graphSamples?: number;
+    seed?: number;
+    arch?: ArchConstraints;
+    sites?: readonly SiteKind[];
+  },
 ): NetworkCollapseReport {
   return thresholds().networkCollapse(decl, opts);
 }

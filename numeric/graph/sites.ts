@@ -23,6 +23,13 @@
  *                  LayerNorm after the attention's residual sum
  *   graph-softmax-column, graph-softmax-bias   theta (a column of the output layer W_out, or b_out) — under
  *                  softmax cross-entropy
+ *   head-pair      K1, Qt1, V1, O1, K2, Qt2, V2, O2 — two heads h1 < h2 of a transformer block, each with
+ *                  the views attention-qk and attention-vo build: exchanging all four blocks of the two
+ *                  heads permutes the concatenated head outputs, and W_O's column blocks undo it
+ *   channel-pair   w_in1, w_in2, w_out1, w_out2 — two output channels of one conv, each as conv-channel
+ *                  builds it; exchanging them leaves a CNN of any elementwise activation unchanged
+ *   odd-channel    w_in, w_out as for conv-channel — a channel of an odd activation (tanh, linear), where
+ *                  (w_in, w_out) ↦ (−w_in, −w_out) leaves the CNN unchanged
  */
 import fc from 'fast-check';
 import { rng } from '../rng';
@@ -319,6 +326,19 @@ function softmaxGroups(g: Graph, loss: 'ce' | 'mse'): SiteGroup[] {
   ];
 }
 
+/** The k-th pair of output channels (o1 < o2) of conv i of a CNN without BatchNorm, each as conv-channel builds it. */
+function channelPair(g: Graph, s: CnnSpec, i: number, k: number): Site {
+  const [o1, o2] = headPairAt(s.convs[i]!.channels, k);
+  const a = channelSite(g, s, i, o1).views,
+    b = channelSite(g, s, i, o2).views;
+  return {
+    kind: 'channel-pair',
+    label: `conv ${i + 1}, channels ${o1 + 1} and ${o2 + 1}`,
+    views: { w_in1: a.w_in!, w_in2: b.w_in!, w_out1: a.w_out!, w_out2: b.w_out! },
+    scalars: {},
+  };
+}
+
 /** Channel o inside residual block i of a CNN: K_a's output channel (and bias), K_b's input channel. */
 function residualChannel(g: Graph, i: number, o: number): Site {
   const Ka = block(g, `rconv${i}a`),
@@ -372,6 +392,7 @@ export function graphSiteGroups(m: GraphModel, g: Graph, kind?: GraphSiteKind): 
       const s = m.spec;
       for (const k of ['attention-qk', 'attention-vo', 'key-bias'] as const)
         group(k, 'attention', s.heads, (h) => attentionSite(k, g, s, h));
+      group('head-pair', 'attention', (s.heads * (s.heads - 1)) / 2, (i) => headPairSite(g, s, i));
       if (s.layerNorm)
         group('attention-bias-before-layernorm', 'attention', 1, () => {
           const b = block(g, 'b_O');
@@ -397,9 +418,17 @@ export function graphSiteGroups(m: GraphModel, g: Graph, kind?: GraphSiteKind): 
         if (s.batchNorm) {
           group('normalised-channel', place, c.channels, (o) => normalisedChannel(g, i, o, false));
           group('channel-bias-before-batchnorm', place, c.channels, (o) => normalisedChannel(g, i, o, true));
-        } else if (homogeneous(s.act) && (blocks === 0 || i + 1 < s.convs.length))
-          // The last conv before residual blocks feeds their skip connections too: not a rescalable channel.
-          group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
+        } else if (blocks === 0 || i + 1 < s.convs.length) {
+          // The last conv before residual blocks feeds their skip connections too: its channels are
+          // neither rescaled, swapped nor flipped alone.
+          if (homogeneous(s.act)) group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
+          group('channel-pair', place, (c.channels * (c.channels - 1)) / 2, (k) => channelPair(g, s, i, k));
+          if (s.act.kind === 'tanh' || s.act.kind === 'linear')
+            group('odd-channel', place, c.channels, (o) => ({
+              ...channelSite(g, s, i, o),
+              kind: 'odd-channel',
+            }));
+        }
       });
       if (homogeneous(s.act))
         for (let i = 1; i <= blocks; i++) {
@@ -430,11 +459,14 @@ export function modelsOf(kind: GraphSiteKind): readonly GraphModel['kind'][] {
     case 'attention-vo':
     case 'key-bias':
     case 'attention-bias-before-layernorm':
+    case 'head-pair':
       return ['transformer'];
     case 'conv-channel':
     case 'normalised-channel':
     case 'channel-bias-before-batchnorm':
     case 'residual-channel':
+    case 'channel-pair':
+    case 'odd-channel':
       return ['cnn'];
     case 'residual-unit':
       return ['residual', 'transformer'];
@@ -470,6 +502,8 @@ function needs(kind: GraphSiteKind): {
   loss?: 'ce';
   /** At least one residual block (true), or none (false). */
   blocks?: boolean;
+  /** Two heads (a transformer), or a conv of two channels (a CNN). */
+  pairs?: true;
 } {
   switch (kind) {
     case 'conv-channel':
@@ -487,6 +521,13 @@ function needs(kind: GraphSiteKind): {
       return { loss: 'ce' };
     case 'attention-bias-before-layernorm':
       return { layerNorm: true };
+    case 'head-pair':
+      return { pairs: true };
+    // Any elementwise activation swaps; an odd one flips signs (BatchNorm's mean would not).
+    case 'channel-pair':
+      return { batchNorm: false, blocks: false, pairs: true };
+    case 'odd-channel':
+      return { act: ['tanh', 'linear'], batchNorm: false, blocks: false };
     default:
       return {};
   }
@@ -518,13 +559,18 @@ function modelArbitrary(
     const ln = need.layerNorm
       ? allowed(t?.layerNorm, [true])
       : either(t?.layerNorm, t?.dim === 1 ? fc.constant(false) : fc.boolean());
-    if (!act || !l || !ln) return null;
+    const heads = need.pairs
+      ? t?.heads !== undefined && t.heads < 2
+        ? null
+        : either(t?.heads, fc.integer({ min: 2, max: 3 }))
+      : either(t?.heads, fc.integer({ min: 1, max: 3 }));
+    if (!act || !l || !ln || !heads) return null;
     return fc
       .record({
         batch: either(t?.batch, fc.integer({ min: 2, max: 3 })),
         tokens: either(t?.tokens, fc.integer({ min: 2, max: 4 })),
         dim: either(t?.dim, fc.integer({ min: 2, max: 5 })),
-        heads: either(t?.heads, fc.integer({ min: 1, max: 3 })),
+        heads,
         headDim: either(t?.headDim, fc.integer({ min: 1, max: 3 })),
         hidden: either(t?.hidden, fc.integer({ min: 2, max: 4 })),
         causal: either(t?.causal, fc.boolean()),
@@ -538,7 +584,13 @@ function modelArbitrary(
   if (model === 'cnn') {
     const c = fixed?.kind === 'cnn' ? fixed : undefined;
     const act = acts(
-      [{ kind: 'relu' }, { kind: 'leaky', slope: 0.1 }, { kind: 'linear' }, { kind: 'tanh' }],
+      [
+        { kind: 'relu' },
+        { kind: 'leaky', slope: 0.1 },
+        { kind: 'linear' },
+        { kind: 'tanh' },
+        { kind: 'gelu' },
+      ],
       c?.act,
     );
     const bn = allowed(c?.batchNorm, need.batchNorm === undefined ? [false, true] : [need.batchNorm]);
@@ -554,10 +606,11 @@ function modelArbitrary(
             ? null
             : fc.constant(0);
     if (!act || !bn || !l || !blocks) return null;
+    if (need.pairs && c?.convs && c.convs.every((v) => v.channels < 2)) return null;
     // Pooling after every conv: free convs then keep stride 1, so that two of them leave an output.
     const pool = c?.pool ?? 1;
     const conv = fc.record({
-      channels: fc.integer({ min: 1, max: 3 }),
+      channels: fc.integer({ min: need.pairs ? 2 : 1, max: 3 }),
       k: fc.integer({ min: 1, max: 3 }),
       stride: fc.integer({ min: 1, max: pool > 1 ? 1 : 2 }),
     });
@@ -632,9 +685,12 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
       n.loss ? 'cross-entropy (ce)' : '',
       n.layerNorm ? 'LayerNorm (layernorm)' : '',
       n.blocks === undefined ? '' : n.blocks ? 'residual blocks (r<blocks>)' : 'no residual blocks',
+      n.pairs ? (models[0] === 'cnn' ? 'a conv of at least 2 channels' : 'at least 2 heads') : '',
     ].filter((w) => w !== '');
+    const article = /^[aeiou]/.test(kind) ? 'an' : 'a';
     throw new NoSuchSite(
-      `no ${models.join(' or ')} allowed by the architecture spec has a ${kind} site (it needs ${what.join(' and ')})`,
+      `no ${models.join(' or ')} allowed by the architecture spec has ${article} ${kind} site ` +
+        `(it needs ${what.join(' and ')})`,
     );
   }
   return fc
@@ -661,4 +717,27 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
         architecture: describeGraphModel(model),
       };
     });
+}
+
+/** Heads h1 < h2 of the i-th pair, pairs listed (0,1), (0,2)…, (1,2)… */
+function headPairAt(heads: number, i: number): readonly [number, number] {
+  let h1 = 0,
+    rest = i;
+  while (rest >= heads - 1 - h1) rest -= heads - 1 - h1++;
+  return [h1, h1 + 1 + rest];
+}
+
+/** The i-th pair of heads of a transformer block: each head's attention-qk and attention-vo views. */
+function headPairSite(g: Graph, s: TransformerSpec, i: number): Site {
+  const [h1, h2] = headPairAt(s.heads, i);
+  const views: Record<string, View> = {};
+  for (const [h, n] of [
+    [h1, 1],
+    [h2, 2],
+  ] as const) {
+    const qk = attentionSite('attention-qk', g, s, h).views,
+      vo = attentionSite('attention-vo', g, s, h).views;
+    Object.assign(views, { [`K${n}`]: qk.K!, [`Qt${n}`]: qk.Qt!, [`V${n}`]: vo.V!, [`O${n}`]: vo.O! });
+  }
+  return { kind: 'head-pair', label: `heads ${h1 + 1} and ${h2 + 1}`, views, scalars: {} };
 }

@@ -247,7 +247,7 @@ export function checkDeclaration(
 }
 
 /** Two runs over disjoint site kinds as one: worst of each law, counts added, the first counterexample. */
-function mergeRuns<K>(keys: readonly K[], ...runs: (SiteRun<K> | undefined)[]): SiteRun<K> {
+export function mergeRuns<K>(keys: readonly K[], ...runs: (SiteRun<K> | undefined)[]): SiteRun<K> {
   const present = runs.filter((r): r is SiteRun<K> => r !== undefined);
   if (present.length === 1) return present[0]!;
   const worst = new Map<K, number>(

@@ -1,13 +1,15 @@
 /**
  * `noether check` for block-level mirrors [SIS]: the derived laws on sampled networks at the
  * declaration's sites, with the involution R evaluated from its word sums on the site's blocks.
+ * MLP sites are sampled as MLPs, graph sites (head-pair, channel-pair, odd-channel) as transformer
+ * blocks and CNNs; both through the case's model (caseModel.ts), so every law below is the same code.
  *
  *   symmetry        L(Rθ) = L(θ) and ∇L(Rθ) = R∇L(θ) at a sampled θ (a declared mirror that is not a
  *                   symmetry of the network fails here, with a replayable counterexample)
  *   invariant set   at θ_s = (θ + Rθ)/2: (∇L − R∇L)/2 = 0
  *   Hessian block   at θ_s: H R v = R H v for a random v
  *   stays on set    SGD with weight decay from θ_s on random minibatches: ‖Oᵀθ_k‖ ≤ 1e-12 ‖θ_k‖
- *                   for every k ≤ 200
+ *                   for every k ≤ 200 (on graph models, minibatches of B rows drawn with replacement)
  *
  * Each residual is relative to its rounding scale (the loss's magnitude; Σ |contributions| of
  * the gradient and H v entries, forward rounding included: numeric/bounds.ts), judged against
@@ -15,18 +17,26 @@
  * mirror/threshold.ts.
  */
 import { gdStep } from '../../numeric/optim';
-import { evaluate, type Batch } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import type { NetworkCase } from '../../numeric/arbitraries';
-import { rowsOf } from '../../numeric/sample';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
 import { networkCollapse } from '../mirror/threshold';
 import { noiseExperiment } from '../mirror/noise';
 import { type Verdict, weakest, IDENTITY_TOLERANCE } from '../verdict';
-import { runSites, siteVerdict, selectedKinds, networkCheckFields } from './runner';
+import { runSites, runCases, siteVerdict, selectedKinds, networkCheckFields, type SiteRun } from './runner';
+import type { SiteJob } from './parallel';
+import type { SiteKind } from '../../numeric/sites';
 import { caseReflection } from './reflection';
+import { caseModel, isGraphCase } from './caseModel';
+import { mergeRuns } from './block';
+import {
+  type GraphCase,
+  type GraphSiteKind,
+  graphSiteCase,
+  isGraphSiteKind,
+} from '../../numeric/graph/sites';
 import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
@@ -62,29 +72,18 @@ const TITLES: Record<Key, [string, string]> = {
   ],
 };
 
-/** A minibatch of minRows … B distinct rows of a batch, in random order. */
-function minibatch(b: Batch, r: ReturnType<typeof rng>, minRows = 1): Batch {
-  const B = b.X.rows;
-  const k = minRows + r.int(B - minRows + 1);
-  return rowsOf(
-    b,
-    Array.from({ length: B }, (_, i) => i)
-      .sort(() => r.next() - 0.5)
-      .slice(0, k),
-  );
-}
-
 function residuals(
   decl: BlockMirrorDeclaration,
   sums: ReflectionSums,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   symmetryOnly = false,
 ): Map<Key, number> | undefined {
   const R = caseReflection(decl, sums, c);
+  const m = caseModel(c);
   const out = new Map<Key, number>();
   try {
-    const e1 = evaluate(c.net, c.theta, c.batch, undefined, { bound: true });
-    const e2 = evaluate(c.net, R.reflect(c.theta), c.batch, undefined, { bound: true });
+    const e1 = m.evaluate(c.theta, undefined, true);
+    const e2 = m.evaluate(R.reflect(c.theta), undefined, true);
     const lossRes = rel(Math.abs(e1.loss - e2.loss), Math.abs(e1.loss) + Math.abs(e2.loss));
     const gradRes = rel(distance(e2.grad, R.reflect(e1.grad)), norm(e1.gradBound!) + norm(e2.gradBound!));
     out.set('symmetry', Math.max(lossRes, gradRes));
@@ -92,20 +91,20 @@ function residuals(
 
     const ts = R.project(c.theta);
     const r = rng(c.seed ^ 0x2545f491);
-    const v = Float64Array.from({ length: c.net.size }, () => r.normal());
-    const es = evaluate(c.net, ts, c.batch, v, { bound: true });
+    const v = Float64Array.from({ length: m.size }, () => r.normal());
+    const es = m.evaluate(ts, v, true);
     out.set('invariant-set', rel(R.offSet(es.grad), norm(es.gradBound!)));
-    const er = evaluate(c.net, ts, c.batch, R.reflect(v), { bound: true });
+    const er = m.evaluate(ts, R.reflect(v), true);
     out.set('hessian-block', rel(distance(R.reflect(es.hv!), er.hv!), norm(es.hvBound!) + norm(er.hvBound!)));
 
     // SGD with weight decay from the set; a step small enough for the batch's curvature scale.
     const gamma = 0.5 * r.next();
     const eta = 0.05 / (1 + norm(es.hv!) / norm(v));
+    const minRows = !isGraphCase(c) && c.spec.norm === 'batch' ? 2 : 1;
     let th = ts,
       worst = 0;
     for (let k = 0; k < STAY_STEPS; k++) {
-      const g = evaluate(c.net, th, minibatch(c.batch, r, c.spec.norm === 'batch' ? 2 : 1)).grad;
-      th = gdStep(th, g, eta, 2 * gamma);
+      th = gdStep(th, m.minibatchGrad(th, r, minRows), eta, 2 * gamma);
       if (!th.every(Number.isFinite)) break;
       worst = Math.max(worst, rel(R.offSet(th), norm(th)));
     }
@@ -120,10 +119,46 @@ function residuals(
 /** The residual function of a mirror check, with its keys in order. */
 export function mirrorResidualFunction(decl: BlockMirrorDeclaration): {
   readonly keys: readonly Key[];
-  readonly residualsOf: (c: NetworkCase) => Map<Key, number> | undefined;
+  readonly residualsOf: (c: NetworkCase | GraphCase) => Map<Key, number> | undefined;
 } {
   const sums = requireReflection(decl);
   return { keys: Object.keys(TITLES) as Key[], residualsOf: (c) => residuals(decl, sums, c) };
+}
+
+/**
+ * The run over the selected site kinds: MLP kinds on sampled networks (on worker threads with a job),
+ * then graph kinds on sampled transformer blocks and CNNs (numeric/graph/sites.ts), as one run.
+ */
+function runModels(
+  kinds: readonly SiteKind[],
+  opts: CheckOptions,
+  keys: readonly Key[],
+  residualsOf: (c: NetworkCase | GraphCase) => Map<Key, number> | undefined,
+  tolerance?: (k: Key) => number,
+  job?: SiteJob,
+): SiteRun<Key> {
+  const title = (k: Key): string => TITLES[k][0];
+  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
+    graphKinds = kinds.filter(isGraphSiteKind);
+  const mlpRun = mlpKinds.length
+    ? runSites(mlpKinds, opts, keys, title, residualsOf, tolerance, job)
+    : undefined;
+  const graphRun =
+    graphKinds.length && !mlpRun?.counterexample
+      ? runCases(
+          {
+            arbitrary: (k) => graphSiteCase(k as GraphSiteKind, opts.arch?.graph),
+            describe: (c: GraphCase) => c.architecture,
+          },
+          graphKinds,
+          opts,
+          keys,
+          title,
+          residualsOf,
+          tolerance,
+        )
+      : undefined;
+  return mergeRuns(keys, mlpRun, graphRun);
 }
 
 /**
@@ -139,10 +174,7 @@ export function checkBlockMirror(
   const { keys, residualsOf } = mirrorResidualFunction(decl);
   const { kinds, excluded } = selectedKinds(decl, opts);
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
-  const run = runSites(kinds, opts, keys, (k) => TITLES[k][0], residualsOf, tolerance, {
-    kind: 'mirror',
-    decl,
-  });
+  const run = runModels(kinds, opts, keys, residualsOf, tolerance, { kind: 'mirror', decl });
   const laws: LawCheck[] = keys.map((k) => ({
     id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k,
     parameter: 'R',
@@ -169,9 +201,12 @@ export function checkBlockMirror(
           ...(opts.arch ? { arch: opts.arch } : {}),
           sites: kinds,
         });
-  const noise = collapse
-    ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: kinds })
-    : undefined;
+  // The noise criterion needs a point every sample's step fixes: sampled on MLPs only.
+  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k));
+  const noise =
+    collapse && mlpKinds.length
+      ? noiseExperiment(decl, { samples: opts.collapseSamples ?? 50, seed, sites: mlpKinds })
+      : undefined;
   return {
     kind: 'mirror-check',
     ...networkCheckFields(decl, opts, { kinds, excluded }, run, laws),
@@ -188,12 +223,6 @@ export function checkBlockMirror(
 export function mirrorSymmetryVerdict(decl: BlockMirrorDeclaration, opts: CheckOptions = {}): Verdict {
   const sums = requireReflection(decl);
   const { kinds } = selectedKinds(decl, opts);
-  const run = runSites(
-    kinds,
-    opts,
-    ['symmetry'] as Key[],
-    (k) => TITLES[k][0],
-    (c) => residuals(decl, sums, c, true),
-  );
+  const run = runModels(kinds, opts, ['symmetry'] as Key[], (c) => residuals(decl, sums, c, true));
   return siteVerdict(run, 'symmetry', kinds, opts.seed ?? 1, 'exact float64 gradients');
 }

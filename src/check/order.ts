@@ -72,6 +72,9 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'graph-softmax-bias': [],
   'attention-bias-before-layernorm': [],
   'residual-channel': [],
+  'head-pair': [],
+  'channel-pair': [],
+  'odd-channel': [],
 };
 
 /** The charge's value (first entry for a matrix charge) at parameters θ of case c. */

@@ -6,11 +6,10 @@
  */
 import { dot, orthonormal } from '../../numeric/linalg';
 import { scatter } from '../../numeric/sites';
-import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import type { ReflectionSums } from '../mirror/deriveBlock';
 import { WordEvaluator } from './bind';
-import { resolveDims, caseValues, siteBlocks } from './values';
+import { resolveDims, caseValues, siteBlocks, type SiteSample } from './values';
 
 /** The involution on full parameter vectors of one case (identity outside the site). */
 export interface CaseReflection {
@@ -26,7 +25,7 @@ export interface CaseReflection {
 export function caseReflection(
   decl: BlockMirrorDeclaration,
   sums: ReflectionSums,
-  c: NetworkCase,
+  c: SiteSample,
 ): CaseReflection {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);

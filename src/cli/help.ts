@@ -102,6 +102,8 @@ For a concrete declaration, check evaluates every law at --runs random points; f
 mirror it also compares the predicted attraction threshold with what gradient descent does on
 --runs sampled data sets (default 50) and prints the agreement rate. For a block-level mirror the
 threshold experiment and the noise criterion run on 50 sampled networks after the laws hold.
+Mirrors at graph sites (head-swap at head-pair; unit-swap, unit-sign-flip also at channel-pair,
+odd-channel) are checked on transformer blocks and CNNs, the threshold experiment on 10 small ones.
 With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
 derived per-step laws at every step; the convergence orders of the continuous forms are measured on

@@ -1,14 +1,20 @@
 /**
  * Block-level mirrors on real networks [SIS]: the predicted attraction threshold against what
- * gradient descent does. Per sampled network (architecture, parameters, batch) and weight decay γ:
+ * gradient descent does, on MLPs and on small graph models (COLLAPSE_GRAPHS: transformer blocks at
+ * head-pair sites, CNNs at channel sites). Per sampled network (architecture, parameters, batch) and
+ * weight decay γ:
  *
  *   1. θ*: a minimum of L + γ‖θ‖² on the symmetric set (θ ↦ (θ + Rθ)/2 projects onto it), by
  *      Levenberg–Marquardt Newton steps until the gradient vanishes to 1e-10 of its starting size;
  *      networks where this fails, or that end at a saddle within the set, are skipped;
  *   2. O: an orthonormal basis of the reflected directions (the range of (I − R)/2 on the site);
  *   3. prediction: the set attracts iff γ > γ* = −λ_min(OᵀH(θ*)O)/2 (m Hessian-vector products);
- *   4. observation: θ* plus a 1e-6 perturbation along O, then plain gradient descent with the same
- *      step; the set attracted iff ‖Oᵀθ‖ shrank by half, repelled iff it doubled.
+ *   4. observation: θ* plus a 1e-6 perturbation along O — in equal parts along the eigenvector of
+ *      λ_min (the mode the prediction is about) and a random direction of O (so any other unstable
+ *      mode shows too) — then plain gradient descent with the same step; the set attracted iff
+ *      ‖Oᵀθ‖ shrank by half, repelled iff it doubled. (A random direction alone may carry almost
+ *      none of the unstable mode: the decaying modes then halve it before that mode shows, and an
+ *      unstable set is observed as attracting.)
  *
  * The observation window is the time the linearisation needs to change the perturbation 32-fold
  * (5 ln 2 / (η |λ_min + 2γ|) steps, at most MAX_WINDOW): long enough to see the outcome, short
@@ -17,9 +23,17 @@
  */
 import { descend } from '../../numeric/optim';
 import fc from 'fast-check';
-import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
-import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import { siteCase, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import {
+  type GraphCase,
+  type GraphConstraints,
+  type GraphSiteKind,
+  graphSiteCase,
+  isGraphSiteKind,
+  modelsOf,
+} from '../../numeric/graph/sites';
+import { caseModel } from '../check/caseModel';
 import { rng } from '../../numeric/rng';
 import type { SiteKind } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
@@ -38,6 +52,56 @@ export const COLLAPSE_MAX_PARAMETERS = 300;
 /** Parameters of a network with these widths, counting a bias and an affine γ, β for every unit (an upper bound). */
 const parametersAtMost = (w: readonly number[]): number =>
   w.slice(1).reduce((s, n, l) => s + n * (w[l]! + 1) + (l < w.length - 2 ? 2 * n : 0), 0);
+/**
+ * The graph models of the experiment unless the user's constraints say otherwise: a transformer block
+ * of two heads of dimension 1 on width 2 (42 parameters without LayerNorm), a CNN of one 2-channel
+ * 2 × 2 conv on 1 × 3 × 3 images, a residual MLP of one block on width 2; tanh, for a twice-differentiable
+ * loss.
+ */
+export const COLLAPSE_GRAPHS: Readonly<Record<GraphConstraints['kind'], GraphConstraints>> = {
+  residual: { kind: 'residual', batch: 3, inputs: 2, width: 2, hidden: 2, blocks: 1, act: { kind: 'tanh' } },
+  transformer: {
+    kind: 'transformer',
+    batch: 3,
+    tokens: 2,
+    dim: 2,
+    heads: 2,
+    headDim: 1,
+    hidden: 2,
+    layerNorm: false,
+    act: { kind: 'tanh' },
+  },
+  cnn: {
+    kind: 'cnn',
+    batch: 3,
+    input: [1, 3, 3],
+    convs: [{ channels: 2, k: 2, stride: 1 }],
+    act: { kind: 'tanh' },
+  },
+};
+
+/**
+ * Graph models per site kind by default: a transformer sample takes about 2 s (dense Newton steps of
+ * 42 Hessian-vector products each through the graph, then up to MAX_WINDOW gradient steps).
+ */
+export const GRAPH_COLLAPSE_SAMPLES = 10;
+
+/** n graph cases of a site kind for the experiment: small models, the user's graph constraints on top. */
+function graphCollapseCases(
+  kind: GraphSiteKind,
+  n: number,
+  seed: number,
+  fixed?: GraphConstraints,
+): GraphCase[] {
+  const model = modelsOf(kind)[0]!;
+  const own = COLLAPSE_GRAPHS[model];
+  const constraints = (fixed?.kind === model ? { ...own, ...fixed } : own) as GraphConstraints;
+  return Array.from(
+    { length: n },
+    (_, k) => fc.sample(graphSiteCase(kind, constraints), { seed: seed + 7919 * k, numRuns: 1 })[0]!,
+  );
+}
+
 /** Weight decay is drawn log-uniform between these powers of ten: thresholds of sampled networks fall on both sides. */
 const GAMMA_EXPONENTS = [-3, 0] as const;
 /** Size of the perturbation off the set, relative to max(1, ‖θ*‖). */
@@ -113,21 +177,21 @@ export const FLAT_TOLERANCE = 1e-6;
  */
 export function thresholdModuloOrbit(
   R: CaseReflection,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   theta: Float64Array,
   gamma: number,
-): { O: Float64Array[]; flat: number; lmin: number; threshold: number } {
-  const O0 = reflectedBasis(R, c.net.size);
-  const { values, vectors } = symmetricEigen(
-    projectedHessian(O0, (o) => evaluate(c.net, theta, c.batch, o).hv!),
-  );
+): { O: Float64Array[]; flat: number; lmin: number; threshold: number; minIndex: number } {
+  const m = caseModel(c);
+  const O0 = reflectedBasis(R, m.size);
+  const { values, vectors } = symmetricEigen(projectedHessian(O0, (o) => m.evaluate(theta, o).hv!));
   const scale = Math.max(2 * gamma, ...values.map(Math.abs));
   const keep = values.flatMap((l, i) => (Math.abs(l + 2 * gamma) > FLAT_TOLERANCE * scale ? [i] : []));
   const O = keep.map((i) =>
-    O0.reduce((acc, o, j) => acc.map((x, k) => x + vectors[i]![j]! * o[k]!), new Float64Array(c.net.size)),
+    O0.reduce((acc, o, j) => acc.map((x, k) => x + vectors[i]![j]! * o[k]!), new Float64Array(m.size)),
   );
   const lmin = keep.length ? Math.min(...keep.map((i) => values[i]!)) : -2 * gamma;
-  return { O, flat: values.length - keep.length, lmin, threshold: -lmin / 2 };
+  const minIndex = keep.findIndex((i) => values[i] === lmin);
+  return { O, flat: values.length - keep.length, lmin, threshold: -lmin / 2, minIndex };
 }
 
 /**
@@ -136,11 +200,12 @@ export function thresholdModuloOrbit(
  */
 export function thresholdAt(
   R: CaseReflection,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   theta: Float64Array,
 ): { O: Float64Array[]; lmin: number; threshold: number } {
-  const O = reflectedBasis(R, c.net.size);
-  const lmin = minEigen(projectedHessian(O, (o) => evaluate(c.net, theta, c.batch, o).hv!));
+  const m = caseModel(c);
+  const O = reflectedBasis(R, m.size);
+  const lmin = minEigen(projectedHessian(O, (o) => m.evaluate(theta, o).hv!));
   return { O, lmin, threshold: -lmin / 2 };
 }
 
@@ -148,22 +213,23 @@ export function thresholdAt(
 export function collapseSample(
   decl: BlockMirrorDeclaration,
   sums: ReflectionSums,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   gamma: number,
   seed: number,
 ): NetworkCollapseSample | { readonly skipped: string } {
   const R = caseReflection(decl, sums, c);
+  const model = caseModel(c);
   const grad = (th: Float64Array): Float64Array => {
-    const g = evaluate(c.net, th, c.batch).grad;
+    const g = model.evaluate(th).grad;
     return g.map((x, i) => x + 2 * gamma * th[i]!);
   };
   const hvp = (th: Float64Array, v: Float64Array): Float64Array => {
-    const h = evaluate(c.net, th, c.batch, v).hv!;
+    const h = model.evaluate(th, v).hv!;
     return h.map((x, i) => x + 2 * gamma * v[i]!);
   };
   const r = rng(seed);
-  const size = c.net.size;
-  const lossG = (th: Float64Array): number => evaluate(c.net, th, c.batch).loss + gamma * dot(th, th);
+  const size = model.size;
+  const lossG = (th: Float64Array): number => model.evaluate(th).loss + gamma * dot(th, th);
   // 1. θ*: Levenberg–Marquardt Newton steps on L + γ‖θ‖² within the set (the projected Hessian from
   // `size` Hessian-vector products), accepted only when the regularised loss decreases.
   let th = R.project(c.theta);
@@ -191,7 +257,7 @@ export function collapseSample(
   let mu = 1e-3;
   let converged = false;
   for (let it = 0; it < MAX_NEWTON && !converged; it++) {
-    const e = evaluate(c.net, th, c.batch, undefined, { bound: true });
+    const e = model.evaluate(th, undefined, true);
     const g = R.project(e.grad.map((x, i) => x + 2 * gamma * th[i]!));
     // Converged: the gradient is 1e-10 of its start, or at the rounding floor of its own computation.
     if (normv(g) <= Math.max(1e-10 * g0, 1e-13 * normv(e.gradBound!)) || normv(g) < 1e-14) {
@@ -232,7 +298,7 @@ export function collapseSample(
     v = hv.map((x) => x / normv(hv));
   }
   const eta = 1 / Math.max(lmax, 1e-6);
-  const { O, flat, lmin, threshold } = thresholdModuloOrbit(R, c, th, gamma);
+  const { O, flat, lmin, threshold, minIndex } = thresholdModuloOrbit(R, c, th, gamma);
   const predicted = gamma > threshold;
   const m = O.length + flat;
   // Exactly marginal (every reflected direction flat): nothing to observe in a finite window.
@@ -240,7 +306,7 @@ export function collapseSample(
     return {
       siteKind: c.site.kind,
       site: c.site.label,
-      architecture: describeSpec(c.spec),
+      architecture: model.architecture,
       m,
       flat,
       gamma,
@@ -252,11 +318,15 @@ export function collapseSample(
   const rate = eta * Math.abs(lmin + 2 * gamma);
   const window = Math.min(MAX_WINDOW, Math.max(100, Math.ceil((5 * Math.LN2) / Math.max(rate, 1e-300))));
   const scale = PERTURBATION * Math.max(1, normv(th));
-  const z = O.reduce((acc, o) => {
+  const random = O.reduce((acc, o) => {
     const w = r.normal();
     return acc.map((x, i) => x + w * o[i]!);
-  }, new Float64Array(c.net.size));
-  let p = th.map((x, i) => x + (scale * z[i]!) / normv(z));
+  }, new Float64Array(size));
+  // Half along the λ_min mode (O is orthonormal, rotated onto OᵀHO's eigenvectors), half random.
+  const nr = normv(random);
+  const z = random.map((x, i) => x / nr + O[minIndex]![i]!);
+  const nz = normv(z);
+  let p = th.map((x, i) => x + (scale * z[i]!) / nz);
   const start = R.offSet(p);
   let observed: boolean | undefined;
   for (let k = 0; k < window; k++) {
@@ -275,7 +345,7 @@ export function collapseSample(
   return {
     siteKind: c.site.kind,
     site: c.site.label,
-    architecture: describeSpec(c.spec),
+    architecture: model.architecture,
     m,
     flat,
     gamma,
@@ -293,10 +363,18 @@ export function collapseSample(
  */
 export function networkCollapse(
   decl: BlockMirrorDeclaration,
-  opts: { samples?: number; seed?: number; arch?: ArchConstraints; sites?: readonly SiteKind[] } = {},
+  opts: {
+    samples?: number;
+    /** Samples per graph site kind (default: samples, at most GRAPH_COLLAPSE_SAMPLES). */
+    graphSamples?: number;
+    seed?: number;
+    arch?: ArchConstraints;
+    sites?: readonly SiteKind[];
+  } = {},
 ): NetworkCollapseReport {
   const seed = opts.seed ?? 1;
   const n = opts.samples ?? 50;
+  const nGraph = opts.graphSamples ?? Math.min(n, GRAPH_COLLAPSE_SAMPLES);
   const kinds = decl.sites.filter((k) => !opts.sites || opts.sites.includes(k));
   const r = rng(seed ^ 0x1b873593);
   const sums = reflectionSums(decl);
@@ -306,13 +384,34 @@ export function networkCollapse(
   const tooLarge = given !== undefined && parametersAtMost(given) > COLLAPSE_MAX_PARAMETERS;
   const widthsGiven = tooLarge ? undefined : given;
   for (const kind of kinds) {
+    // MLPs as below; graph models as COLLAPSE_GRAPHS, with the user's graph constraints on top.
+    const cases: (NetworkCase | GraphCase)[] = isGraphSiteKind(kind)
+      ? graphCollapseCases(kind, nGraph, seed, opts.arch?.graph)
+      : mlpCollapseCases(kind, n);
+    for (const c of cases) {
+      const [lo, hi] = GAMMA_EXPONENTS;
+      const gamma = 10 ** (lo + (hi - lo) * r.next());
+      let s: NetworkCollapseSample | { readonly skipped: string } = { skipped: 'degenerate network' };
+      try {
+        s =
+          caseModel(c).size > COLLAPSE_MAX_PARAMETERS
+            ? { skipped: 'more parameters than the dense Newton steps take' }
+            : collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4);
+      } catch (err) {
+        if (!(err instanceof DegenerateSample)) throw err;
+      }
+      if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1);
+      else out.push(s);
+    }
+  }
+  function mlpCollapseCases(kind: SiteKind, n: number): NetworkCase[] {
     // One hidden layer of h = 2–3 units with h − 1 or h inputs and h or h + 1 outputs (a 1-h-1 network
     // for product layers), smooth activations, no normalisation, unless the user's constraints say
     // otherwise: small enough
     // for Newton steps on dense Hessians, never a normalisation group without spread on the set, and
     // wide enough at both ends that a linear layer's rank constraint is a real one (with fewer outputs
     // than hidden units the set holds the unconstrained minima's orbit and is exactly marginal).
-    const cases = Array.from({ length: n }, (_, k) => {
+    return Array.from({ length: n }, (_, k) => {
       const h = 2 + r.int(2);
       const widths =
         widthsGiven ??
@@ -322,18 +421,6 @@ export function networkCollapse(
         numRuns: 1,
       })[0]!;
     });
-    for (const c of cases) {
-      const [lo, hi] = GAMMA_EXPONENTS;
-      const gamma = 10 ** (lo + (hi - lo) * r.next());
-      let s: NetworkCollapseSample | { readonly skipped: string } = { skipped: 'degenerate network' };
-      try {
-        s = collapseSample(decl, sums, c, gamma, c.seed ^ 0x68e31da4);
-      } catch (err) {
-        if (!(err instanceof DegenerateSample)) throw err;
-      }
-      if ('skipped' in s) skipped.set(s.skipped, (skipped.get(s.skipped) ?? 0) + 1);
-      else out.push(s);
-    }
   }
   const clear = out.filter(
     (s) => s.observed !== undefined && Math.abs(s.gamma - s.threshold) > 0.1 * Math.abs(s.threshold),

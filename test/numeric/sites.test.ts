@@ -53,6 +53,9 @@ function expectedCount(s: MlpSpec, kind: SiteKind): number {
     case 'graph-softmax-bias':
     case 'attention-bias-before-layernorm':
     case 'residual-channel':
+    case 'head-pair':
+    case 'channel-pair':
+    case 'odd-channel':
       return 0; // graph models only
     case 'hidden-unit':
       return hasIn && (act === 'relu' || act === 'leaky' || act === 'linear' || degree === 1)

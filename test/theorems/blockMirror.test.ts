@@ -201,7 +201,7 @@ describe('prediction vs gradient descent on sampled networks [SIS, derived thres
     },
   );
   it('unit-sign-flip (tanh, linear, z³ units): agreement on at least 90% of decided networks', () => {
-    const r = networkCollapse(blockMirror('unit-sign-flip'), { samples: 20, seed: 2 });
+    const r = networkCollapse(blockMirror('unit-sign-flip'), { samples: 20, seed: 2, sites: ['odd-unit'] });
     expect(r.decided).toBeGreaterThanOrEqual(8);
     expect(r.agree / r.decided).toBeGreaterThanOrEqual(0.9);
   });
