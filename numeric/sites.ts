@@ -123,6 +123,9 @@ export const GRAPH_SITE_KINDS = [
   'odd-channel',
 ] as const;
 export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
+/** The site kinds among these that live on MLPs (numeric/mlp.ts networks), in their order. */
+export const mlpSiteKinds = (kinds: readonly SiteKind[]): SiteKind[] =>
+  kinds.filter((k) => !(GRAPH_SITE_KINDS as readonly SiteKind[]).includes(k));
 export const isGraphSiteKind = (k: SiteKind): k is GraphSiteKind =>
   (GRAPH_SITE_KINDS as readonly string[]).includes(k);
 

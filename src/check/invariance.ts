@@ -22,7 +22,8 @@ export function withTestedInvariance(
   opts: { readonly seed?: number; readonly runs?: number } = {},
 ): Derivation {
   if (decl.sites.length === 0) return d; // the derivation already states the assumption
-  const run = { seed: opts.seed ?? d.seed, runs: opts.runs ?? DERIVE_INVARIANCE_RUNS };
+  // Pointwise laws only: the integrated flow (check's last step) says nothing more about invariance.
+  const run = { seed: opts.seed ?? d.seed, runs: opts.runs ?? DERIVE_INVARIANCE_RUNS, flowRuns: 0 };
   let verdict: Verdict;
   let parameter: string;
   if (decl.kind === 'block') {

@@ -259,7 +259,11 @@ export function selectedKinds(
       [...new Set((near.length ? near.map((n) => n.why) : reasons) as string[])].join('; '),
     );
   }
-  return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k)) };
+  // Reported as left out: kinds of the family of models named (an MLP spec leaves out graph kinds, and
+  // a graph spec MLP kinds and other models' kinds, without a word).
+  const family = (k: SiteKind): boolean =>
+    graph ? isGraphSiteKind(k) && modelsOf(k).includes(graph.kind) : !mlpArch || !isGraphSiteKind(k);
+  return { kinds: possible, excluded: kinds.filter((k) => !possible.includes(k) && family(k)) };
 }
 
 /** The fields every network check report has, from the run over its site kinds. */

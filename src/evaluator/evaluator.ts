@@ -7,7 +7,7 @@
 import { UserInputError } from '../../numeric/errors';
 import { buildNetwork, type Network } from '../../numeric/mlp';
 import { mat } from '../../numeric/linalg';
-import { siteGroups, sitesOf, type Site, type SiteKind } from '../../numeric/sites';
+import { mlpSiteKinds, siteGroups, sitesOf, type Site, type SiteKind } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law, Rendered } from '../derivation';
@@ -182,7 +182,8 @@ export function evaluator(
     for (const site of sitesOf(net, kind)) sites.push({ kind, label: site.label, site });
   if (sites.length === 0)
     throw new UserInputError(
-      `${decl.name} acts at ${decl.sites.join(', ')} sites, and this ${network.spec.widths.join('-')} network has none`,
+      `${decl.name} acts at ${mlpSiteKinds(decl.sites).join(', ')} sites, and this ` +
+        `${network.spec.widths.join('-')} network has none`,
     );
   withFixedScalars(decl, net, decl.name);
   const ev = new WordEvaluator();

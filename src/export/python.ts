@@ -8,7 +8,7 @@
  */
 import { UserInputError } from '../../numeric/errors';
 import { buildNetwork, type Network } from '../../numeric/mlp';
-import { siteGroups, type View } from '../../numeric/sites';
+import { mlpSiteKinds, siteGroups, type View } from '../../numeric/sites';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation } from '../derivation';
 import { deriveBlock } from '../derive/block';
@@ -434,7 +434,7 @@ export function exportPython(
   const sitesCode = pySites(decl, net, names);
   if (!sitesCode)
     throw new UserInputError(
-      `export: ${decl.name} acts at ${decl.sites.join(', ')} sites, and this network has none`,
+      `export: ${decl.name} acts at ${mlpSiteKinds(decl.sites).join(', ')} sites, and this network has none`,
     );
   const roles = decl.blocks.map((b) => ident(b.name));
   const scalars = decl.scalars.map(ident);
@@ -477,7 +477,9 @@ export function exportPython(
   out.push(
     '',
     `def sites(P):`,
-    docstring([`Every ${decl.sites.join(' / ')} site: (label, {role: matrix}, {scalar: value}).`]),
+    docstring([
+      `Every ${mlpSiteKinds(decl.sites).join(' / ')} site: (label, {role: matrix}, {scalar: value}).`,
+    ]),
     sitesCode,
     '',
     '',

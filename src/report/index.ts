@@ -7,7 +7,7 @@
  * also returned as CSV with a metadata header.
  */
 import { buildNetwork, type MlpSpec } from '../../numeric/mlp';
-import { siteCount } from '../../numeric/sites';
+import { mlpSiteKinds, siteCount } from '../../numeric/sites';
 import { parseArch, specText } from '../arch';
 import { check, checkRule } from '../check';
 import type { CheckReport } from '../check/report';
@@ -203,7 +203,7 @@ export function buildReport(o: ReportOptions, base: string): Report {
     const present = 'sites' in decl ? decl.sites.filter((k) => siteCount(net, k) > 0) : [];
     if ('sites' in decl && present.length === 0) {
       out.push(
-        `<p class="meta">This ${esc(arch)} network has no ${esc(decl.sites.join(' or '))} site: ` +
+        `<p class="meta">This ${esc(arch)} network has no ${esc(mlpSiteKinds(decl.sites).join(' or '))} site: ` +
           'nothing to check or train.</p>',
         '</section>',
       );

@@ -9,7 +9,7 @@
 import { UserInputError } from '../../numeric/errors';
 import { mat } from '../../numeric/linalg';
 import { type Network } from '../../numeric/mlp';
-import { scatter, sitesOf, type Site } from '../../numeric/sites';
+import { mlpSiteKinds, scatter, sitesOf, type Site } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation } from '../derivation';
@@ -83,7 +83,7 @@ export function orbitOf(decl: BlockDeclaration, d: Derivation, net: Network, see
     }
   if (sites.length === 0)
     throw new UserInputError(
-      `${decl.name} acts at ${decl.sites.join(', ')} sites, and this ${net.spec.widths.join('-')} ` +
+      `${decl.name} acts at ${mlpSiteKinds(decl.sites).join(', ')} sites, and this ${net.spec.widths.join('-')} ` +
         `${net.spec.act.kind} network has none (choose --arch accordingly)`,
     );
   const at = new Map<number, number[]>();

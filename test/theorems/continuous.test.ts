@@ -20,7 +20,7 @@ import type { Derivation, Law } from '../../src/derivation';
 import type { BlockDeclaration } from '../../src/declaration/types';
 import { IDENTITY_TOLERANCE } from '../../src/verdict';
 import { siteCase } from '../../numeric/arbitraries';
-import type { SiteKind } from '../../numeric/sites';
+import { mlpSiteKinds, type SiteKind } from '../../numeric/sites';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import { integrate } from '../../numeric/ode';
@@ -75,7 +75,8 @@ const CHECKED = new Set([
   'charge',
   'charge-matrix',
 ]);
-const cases = (decl: BlockDeclaration) => fc.oneof(...decl.sites.map((k) => siteCase(k)));
+// MLP sites (the graph models' sites of the same declarations: test/theorems/graphSites.test.ts).
+const cases = (decl: BlockDeclaration) => fc.oneof(...mlpSiteKinds(decl.sites).map((k) => siteCase(k)));
 
 /** The law with its first term's sign flipped (for a Hessian law: the right side negated). */
 function flipped(d: Derivation, law: Law): { derivation: Derivation; law: Law } | undefined {
