@@ -190,7 +190,7 @@ export interface SiteGroup {
 }
 
 /** The i-th pair (k1 < k2) of n units, pairs listed (0,1), (0,2)…, (1,2)… */
-function pairAt(n: number, i: number): readonly [number, number] {
+export function pairAt(n: number, i: number): readonly [number, number] {
   let k1 = 0;
   let rest = i;
   while (rest >= n - 1 - k1) {

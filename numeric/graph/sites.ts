@@ -33,7 +33,7 @@
  */
 import fc from 'fast-check';
 import { rng } from '../rng';
-import type { Site, SiteGroup, View } from '../sites';
+import { pairAt, type Site, type SiteGroup, type View } from '../sites';
 import type { Graph, GraphData } from './graph';
 import {
   type CnnSpec,
@@ -259,7 +259,8 @@ export function describeGraphModel(m: GraphModel): string {
       const blocks = s.blocks ? ` ${s.blocks} residual block${s.blocks > 1 ? 's' : ''}` : '';
       const norm = s.batchNorm ? (s.affine ? ' batchnorm+affine' : ' batchnorm') : '';
       const pool = s.pool > 1 ? ` pool ${s.pool}` : '';
-      return `CNN ${s.input.join('×')} convs ${convs}${norm}${pool}${blocks} ${actName(s.act)} o${s.classes} ${s.loss}`;
+      const head = `${actName(s.act)} o${s.classes} ${s.loss}`;
+      return `CNN ${s.input.join('×')} convs ${convs}${norm}${pool}${blocks} ${head}`;
     }
     case 'residual': {
       const s = m.spec;
@@ -328,7 +329,7 @@ function softmaxGroups(g: Graph, loss: 'ce' | 'mse'): SiteGroup[] {
 
 /** The k-th pair of output channels (o1 < o2) of conv i of a CNN without BatchNorm, each as conv-channel builds it. */
 function channelPair(g: Graph, s: CnnSpec, i: number, k: number): Site {
-  const [o1, o2] = headPairAt(s.convs[i]!.channels, k);
+  const [o1, o2] = pairAt(s.convs[i]!.channels, k);
   const a = channelSite(g, s, i, o1).views,
     b = channelSite(g, s, i, o2).views;
   return {
@@ -707,11 +708,10 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
       let at = pick % count,
         i = 0;
       while (at >= groups[i]!.count) at -= groups[i++]!.count;
-      const ce = model.kind === 'cnn' ? model.spec.loss === 'ce' : model.spec.loss === 'ce';
       return {
         kind: 'graph' as const,
         graph: g,
-        ...sampleCase(g, seed, ce),
+        ...sampleCase(g, seed, model.spec.loss === 'ce'),
         site: groups[i]!.site(at),
         seed,
         architecture: describeGraphModel(model),
@@ -719,17 +719,9 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
     });
 }
 
-/** Heads h1 < h2 of the i-th pair, pairs listed (0,1), (0,2)…, (1,2)… */
-function headPairAt(heads: number, i: number): readonly [number, number] {
-  let h1 = 0,
-    rest = i;
-  while (rest >= heads - 1 - h1) rest -= heads - 1 - h1++;
-  return [h1, h1 + 1 + rest];
-}
-
 /** The i-th pair of heads of a transformer block: each head's attention-qk and attention-vo views. */
 function headPairSite(g: Graph, s: TransformerSpec, i: number): Site {
-  const [h1, h2] = headPairAt(s.heads, i);
+  const [h1, h2] = pairAt(s.heads, i);
   const views: Record<string, View> = {};
   for (const [h, n] of [
     [h1, 1],

@@ -335,7 +335,7 @@ describe('the charge along the integrated flow on graph models', () => {
     seed: 7,
     numRuns: 4,
   });
-  it("½‖w_in‖² − ½‖w_out‖² of a residual branch's unit stays within the integrator's error; the sum moves", () => {
+  it("½‖w_in‖² − ½‖w_out‖² of a residual unit stays within the integrator's error; the sum moves", () => {
     let moved = 0;
     for (const c of cases) {
       const r = chargeDrift(rescale, charge, c, { rtol: 1e-10, maxSteps: 1500 });
