@@ -20,6 +20,7 @@ import {
   activationFns,
   backward,
   forward,
+  normGroups,
   probabilities,
   rowStats,
   sizeOf,
@@ -152,28 +153,33 @@ export function nonlinearForward(
         }
       }
       return [m, t];
-    case 'normalize':
+    case 'normalize': {
       // ẏ = (ẋ − mean ẋ − y ⟨y, ẋ⟩/n)/s: |J| w = (w + mean w + |y| ⟨|y|, w⟩/n)/s.
-      for (let r = 0; r < y.length / last; r++) {
-        const o = r * last;
-        const s = rowStats(x, r, last).s;
+      const grp = normGroups(node);
+      const { n, member: mm } = grp;
+      for (let r = 0; r < grp.count; r++) {
+        const o = grp.base[r]!;
+        const s = rowStats(x, grp, r).s;
         const abs = (w: Float64Array, out: Float64Array, plus: boolean): void => {
           let mean = 0,
             proj = 0;
-          for (let j = 0; j < last; j++) {
-            mean += w[o + j]!;
-            proj += Math.abs(y[o + j]!) * w[o + j]!;
+          for (let j = 0; j < n; j++) {
+            const q = o + mm[j]!;
+            mean += w[q]!;
+            proj += Math.abs(y[q]!) * w[q]!;
           }
-          mean /= last;
-          proj /= last;
-          for (let j = 0; j < last; j++)
-            out[o + j] =
-              (plus ? Math.abs(y[o + j]!) : 0) + (w[o + j]! + mean + Math.abs(y[o + j]!) * proj) / s;
+          mean /= n;
+          proj /= n;
+          for (let j = 0; j < n; j++) {
+            const q = o + mm[j]!;
+            out[q] = (plus ? Math.abs(y[q]!) : 0) + (w[q]! + mean + Math.abs(y[q]!) * proj) / s;
+          }
         };
         abs(mx, m, true);
         if (t) abs(tx!, t, false);
       }
       return [m, t];
+    }
     default:
       throw new Error(`internal: ${op.kind} has no nonlinear bound rule`);
   }
@@ -263,40 +269,43 @@ export function nonlinearBackward(
       }
       return;
     case 'normalize': {
-      const az = new Float64Array(last),
-        rz = new Float64Array(last);
-      for (let r = 0; r < y.length / last; r++) {
-        const o = r * last;
-        const s = rowStats(x, r, last).s;
+      const grp = normGroups(node);
+      const { n, member: mm } = grp;
+      const az = new Float64Array(n),
+        rz = new Float64Array(n);
+      for (let r = 0; r < grp.count; r++) {
+        const o = grp.base[r]!;
+        const s = rowStats(x, grp, r).s;
         let pa = 0,
           pta = 0,
           pr = 0,
           ds = 0;
-        for (let j = 0; j < last; j++) {
-          const ya = Math.abs(y[o + j]!);
-          pa += ya * ay[o + j]!;
+        for (let j = 0; j < n; j++) {
+          const q = o + mm[j]!;
+          const ya = Math.abs(y[q]!);
+          pa += ya * ay[q]!;
           if (ry) {
-            pta += ty![o + j]! * ay[o + j]!;
-            pr += ya * ry[o + j]!;
-            ds += ya * tx![o + j]!;
+            pta += ty![q]! * ay[q]!;
+            pr += ya * ry[q]!;
+            ds += ya * tx![q]!;
           }
         }
         let ma = 0,
           mr = 0;
-        for (let j = 0; j < last; j++) {
-          const ya = Math.abs(y[o + j]!);
-          az[j] = (ay[o + j]! + (ya * pa) / last) / s;
+        for (let j = 0; j < n; j++) {
+          const q = o + mm[j]!;
+          const ya = Math.abs(y[q]!);
+          az[j] = (ay[q]! + (ya * pa) / n) / s;
           ma += az[j]!;
           if (ry) {
-            rz[j] =
-              (ry[o + j]! + (ty![o + j]! * pa) / last + (ya * (pta + pr)) / last) / s +
-              (az[j]! * ds) / last / s;
+            rz[j] = (ry[q]! + (ty![q]! * pa) / n + (ya * (pta + pr)) / n) / s + (az[j]! * ds) / n / s;
             mr += rz[j]!;
           }
         }
-        for (let j = 0; j < last; j++) {
-          into.adj[o + j]! += az[j]! + ma / last;
-          if (into.radj) into.radj[o + j]! += rz[j]! + mr / last;
+        for (let j = 0; j < n; j++) {
+          const q = o + mm[j]!;
+          into.adj[q]! += az[j]! + ma / n;
+          if (into.radj) into.radj[q]! += rz[j]! + mr / n;
         }
       }
       return;

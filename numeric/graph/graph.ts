@@ -6,6 +6,8 @@
  * A graph is plain data: its nodes (op, inputs, shape), its parameter blocks (name, shape, offset
  * in the flat θ) and which node is the loss. Builders (`GraphBuilder`) check shapes as they go.
  */
+import { withArena } from '../kernels';
+import { zeros } from '../linalg';
 import { ArchitectureError } from '../mlp';
 import { graphBounds } from './bounds';
 import {
@@ -158,7 +160,16 @@ export class GraphBuilder {
   normalize(x: number, label: string): number {
     const X = this.shape(x);
     if (X[X.length - 1]! < 2) throw new ArchitectureError(`${label} needs groups of at least 2 values`);
-    return this.push({ kind: 'normalize', label }, [x], X);
+    return this.push({ kind: 'normalize', label, groups: 'rows' }, [x], X);
+  }
+  /** BatchNorm without its affine part: each channel (axis 1) of [N, C, …] over the batch and space. */
+  batchNorm(x: number): number {
+    const X = this.shape(x);
+    if (X.length < 2 || sizeOf(X) / X[1]! < 2)
+      throw new ArchitectureError(
+        `BatchNorm of ${show(X)} needs [N, C, …] with at least 2 values per channel`,
+      );
+    return this.push({ kind: 'normalize', label: 'BatchNorm', groups: 'channels' }, [x], X);
   }
   conv2d(x: number, K: number, stride = 1, pad = 0): number {
     const [X, W] = [this.shape(x), this.shape(K)];
@@ -208,6 +219,71 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * Bytes of the kernels' memory an evaluation of g uses: every node's value, tangent, adjoint and
+ * R-adjoint, the column matrices of its convolutions, and the scratch of its largest product. An
+ * estimate: past it, arrays go to the heap and products copy their operands (slower, same result).
+ */
+const arenaBytes = new WeakMap<Graph, number>();
+function arenaSize(g: Graph): number {
+  const hit = arenaBytes.get(g);
+  if (hit !== undefined) return hit;
+  let entries = 2 * g.size,
+    scratch = 0;
+  // A product of r × c outputs over s steps packs 32·s·(⌈r/4⌉ + ⌈c/4⌉) bytes; its transposes the same sizes.
+  const product = (a: number, b: number, c: number): void => {
+    for (const [r, q, s] of [
+      [a, b, c],
+      [a, c, b],
+      [c, b, a],
+    ] as const)
+      scratch = Math.max(scratch, 32 * s * (Math.ceil(r / 4) + Math.ceil(q / 4)) + 128);
+  };
+  for (const node of g.nodes) {
+    entries += 4 * sizeOf(node.shape);
+    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
+    if (node.op.kind === 'matmul') {
+      const A = shapes[0]!;
+      product(A[A.length - 2]!, node.shape[node.shape.length - 1]!, A[A.length - 1]!);
+    }
+    if (node.op.kind === 'conv2d') {
+      const [N, C, , , kh, kw] = [...shapes[0]!, ...shapes[1]!.slice(2)] as number[];
+      const rows = N! * sizeOf(node.shape.slice(2));
+      // im2col of values and tangents, their adjoints, and the outputs as rows.
+      entries += 8 * rows * C! * kh! * kw! + 4 * sizeOf(node.shape);
+      product(rows, node.shape[1]!, C! * kh! * kw!);
+    }
+  }
+  const bytes = 8 * entries + scratch + 65536;
+  arenaBytes.set(g, bytes);
+  return bytes;
+}
+
+/**
+ * Per node, the consumer whose adjoint it may share, or −1: a node used exactly once, by an op whose
+ * Jacobian on it is the identity (x of x + b, either term of a residual sum) — its adjoint is then
+ * its consumer's, entry for entry, and no other use adds to it.
+ */
+const passCache = new WeakMap<Graph, Int32Array>();
+function passThrough(g: Graph): Int32Array {
+  const hit = passCache.get(g);
+  if (hit) return hit;
+  const uses = new Int32Array(g.nodes.length);
+  const user = new Int32Array(g.nodes.length).fill(-1);
+  g.nodes.forEach((node, i) =>
+    node.inputs.forEach((j, slot) => {
+      uses[j]!++;
+      const k = node.op.kind;
+      if ((k === 'addBias' && slot === 0) || k === 'add') user[j] = i;
+    }),
+  );
+  // Not a parameter (its adjoint is the gradient) nor a reshape (it shares its input's instead).
+  const own = (j: number): boolean => !['param', 'reshape'].includes(g.nodes[j]!.op.kind);
+  const out = user.map((c, j) => (uses[j] === 1 && own(j) ? c : -1));
+  passCache.set(g, out);
+  return out;
+}
+
 /** Loss, ∇L and (with v) H v and ⟨∇L, v⟩ of a graph at θ on its data. */
 export function evaluateGraph(
   g: Graph,
@@ -222,22 +298,43 @@ export function evaluateGraph(
     throw new Error(
       `internal: data of ${data.x.length}, ${data.y.length} entries for shapes x, y of the graph`,
     );
+  // Every array of the evaluation in the kernels' memory, where products use it in place; nothing
+  // there outlives the arena: what is returned is on the heap.
+  return withArena(arenaSize(g), () => evaluateIn(g, theta, data, v, opts));
+}
+
+/** A copy of x in the open arena (or on the heap). */
+function arenaCopy(x: Float64Array): Float64Array {
+  const a = zeros(x.length);
+  a.set(x);
+  return a;
+}
+
+function evaluateIn(
+  g: Graph,
+  theta: Float64Array,
+  data: GraphData,
+  v: Float64Array | undefined,
+  opts: { readonly bound?: boolean },
+): GraphEvaluation {
   const n = g.nodes.length;
   const val: Float64Array[] = new Array<Float64Array>(n);
   const tan: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
   const active = new Array<boolean>(n).fill(false);
+  const th = arenaCopy(theta),
+    vv = v && arenaCopy(v);
   g.nodes.forEach((node, i) => {
     const op = node.op;
     const size = sizeOf(node.shape);
     if (op.kind === 'param') {
-      val[i] = theta.slice(op.offset, op.offset + size);
-      if (v) tan[i] = v.slice(op.offset, op.offset + size);
+      val[i] = th.subarray(op.offset, op.offset + size);
+      if (vv) tan[i] = vv.subarray(op.offset, op.offset + size);
       active[i] = true;
       return;
     }
     if (op.kind === 'data') {
-      val[i] = op.role === 'x' ? data.x : data.y;
-      if (v) tan[i] = new Float64Array(size);
+      val[i] = arenaCopy(op.role === 'x' ? data.x : data.y);
+      if (v) tan[i] = zeros(size);
       return;
     }
     const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
@@ -247,23 +344,35 @@ export function evaluateGraph(
     if (v) tan[i] = tangent({ node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]! });
   });
   const adj: (Acc | undefined)[] = new Array<Acc | undefined>(n);
+  const passed = passThrough(g);
+  // A reshape's adjoint is its input's (the same entries), so its backward rule is skipped; a node
+  // whose only use passes its adjoint through (see passThrough) shares its consumer's.
   const accOf = (j: number): Acc | undefined => {
     if (!active[j]) return undefined;
-    const size = sizeOf(g.nodes[j]!.shape);
-    return (adj[j] ??= { adj: new Float64Array(size), radj: v ? new Float64Array(size) : undefined });
+    const node = g.nodes[j]!;
+    if (node.op.kind === 'reshape') return (adj[j] ??= accOf(node.inputs[0]!));
+    const c = passed[j]!;
+    if (c >= 0) return (adj[j] ??= adj[c]);
+    const size = sizeOf(node.shape);
+    return (adj[j] ??= { adj: zeros(size), radj: v ? zeros(size) : undefined });
   };
   adj[g.loss] = { adj: Float64Array.of(1), radj: v ? Float64Array.of(0) : undefined };
   for (let i = g.loss; i >= 0; i--) {
     const a = adj[i];
     if (!a) continue;
     const node = g.nodes[i]!;
-    if (node.inputs.length === 0) continue;
+    if (node.inputs.length === 0 || node.op.kind === 'reshape') continue;
     const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
     const x = node.inputs.map((j) => val[j]!);
     const ctx = v
       ? { node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]!, dy: tan[i]! }
       : { node, shapes, x, y: val[i]! };
-    backward(ctx, a.adj, a.radj, node.inputs.map(accOf));
+    // An input sharing this node's adjoint has it already: the rule adds only to the others.
+    const into = node.inputs.map((j) => {
+      const acc = accOf(j);
+      return passed[j] === i ? undefined : acc;
+    });
+    backward(ctx, a.adj, a.radj, into);
   }
   const grad = new Float64Array(g.size);
   const hv = v ? new Float64Array(g.size) : undefined;

@@ -6,17 +6,6 @@ import { type MlpSpec } from '../mlp';
 import { type Graph, GraphBuilder } from './graph';
 import { type GraphActivation } from './ops';
 
-/** BatchNorm over axis 1 of [N, C, …] (each channel over the batch and space), then back. */
-function batchNorm(g: GraphBuilder, x: number): number {
-  const X = g.shape(x);
-  const rest = X.slice(2);
-  const axes = [1, 0, ...rest.map((_, i) => i + 2)];
-  const t = g.permute(x, axes);
-  const flat = g.reshape(t, [X[1]!, X[0]! * rest.reduce((a, b) => a * b, 1)]);
-  const y = g.reshape(g.normalize(flat, 'BatchNorm'), g.shape(t));
-  return g.permute(y, axes);
-}
-
 /** The MLP of a spec as a graph: Linear → [norm, affine] → activation, …, Linear → loss. */
 export function mlpGraph(spec: MlpSpec, batch: number): Graph {
   const g = new GraphBuilder();
@@ -28,7 +17,7 @@ export function mlpGraph(spec: MlpSpec, batch: number): Graph {
     const b = spec.bias ? g.param(`b${l}`, [widths[l]!]) : undefined;
     let z = g.dense(a, W, b);
     if (l < L) {
-      if (spec.norm === 'batch') z = batchNorm(g, z);
+      if (spec.norm === 'batch') z = g.batchNorm(z);
       if (spec.norm === 'layer') z = g.normalize(z, 'LayerNorm');
       if (spec.norm !== 'none' && spec.affine) {
         z = g.mulScale(z, g.param(`gamma${l}`, [widths[l]!]), 1);
@@ -90,7 +79,7 @@ export function cnnGraph(spec: CnnSpec): Graph {
     const C = g.shape(x)[1]!;
     const K = g.param(`conv${i + 1}`, [c.channels, C, c.k, c.k]);
     x = g.addBias(g.conv2d(x, K, c.stride, c.pad), g.param(`cb${i + 1}`, [c.channels]), 1);
-    if (spec.batchNorm) x = batchNorm(g, x);
+    if (spec.batchNorm) x = g.batchNorm(x);
     if (spec.batchNorm && spec.affine) {
       x = g.mulScale(x, g.param(`gamma${i + 1}`, [c.channels]), 1);
       x = g.addBias(x, g.param(`beta${i + 1}`, [c.channels]), 1);

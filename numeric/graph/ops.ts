@@ -8,7 +8,7 @@
  */
 import { DegenerateSample } from '../errors';
 import { type Activation, actFns, DEGENERATE_SPREAD } from '../mlp';
-import { addAB, addAtB, type Mat, mat, mulABt } from '../linalg';
+import { addAB, addAtB, type Mat, mat, mulABt, zeros } from '../linalg';
 
 /** An elementwise activation of the graph: the MLP's, plus GELU (tanh form). */
 export type GraphActivation = Activation | { readonly kind: 'gelu' };
@@ -37,10 +37,18 @@ export type Op =
   /** The same entries with another shape. */
   | { readonly kind: 'reshape' }
   /**
-   * Standardised over the last axis, each row to mean 0 and mean square 1 (ε = 0, so a scale of the
-   * row is an exact symmetry): BatchNorm and LayerNorm are this after a permutation.
+   * Standardised, each group of entries to mean 0 and mean square 1 (ε = 0, so a scale of the
+   * group is an exact symmetry): LayerNorm's rows or BatchNorm's channels.
    */
-  | { readonly kind: 'normalize'; readonly label: string }
+  | {
+      readonly kind: 'normalize';
+      readonly label: string;
+      /**
+       * `rows`: each row of the last axis (LayerNorm); `channels`: each channel (axis 1) of
+       * [N, C, …] over the batch and the spatial axes (BatchNorm), read in place with its stride.
+       */
+      readonly groups: 'rows' | 'channels';
+    }
   /** 2-D convolution, NCHW input, OIHW kernel (no bias). */
   | { readonly kind: 'conv2d'; readonly stride: number; readonly pad: number }
   /** Average pooling over non-overlapping k × k windows of NCHW. */
@@ -140,11 +148,46 @@ function permutation(node: Node, inShape: readonly number[]): Int32Array {
   return map;
 }
 
-/** The coordinate along `axis` of each flat index: (i / inner) mod dim. */
-const axisOf = (shape: readonly number[], axis: number): { inner: number; dim: number } => ({
-  inner: sizeOf(shape.slice(axis + 1)),
+/**
+ * A vector broadcast along `axis`: the shape as [outer, dim, inner], so entry (o, c, q) is at
+ * (o·dim + c)·inner + q and reads the vector's entry c.
+ */
+const axisOf = (
+  shape: readonly number[],
+  axis: number,
+): { readonly outer: number; readonly dim: number; readonly inner: number } => ({
+  outer: sizeOf(shape.slice(0, axis)),
   dim: shape[axis]!,
+  inner: sizeOf(shape.slice(axis + 1)),
 });
+
+/**
+ * The groups a normalisation standardises, as offsets: entry j of group r is at base[r] + member[j]
+ * (rows: base r·n, members 0…n−1; channels of [N, C, S…]: base c·S, members o·C·S + s).
+ */
+export interface NormGroups {
+  readonly count: number;
+  readonly n: number;
+  readonly base: Int32Array;
+  readonly member: Int32Array;
+}
+const groupsCache = new WeakMap<Node, NormGroups>();
+export function normGroups(node: Node): NormGroups {
+  const hit = groupsCache.get(node);
+  if (hit) return hit;
+  if (node.op.kind !== 'normalize') throw new Error('internal: not a normalisation');
+  const shape = node.shape;
+  const rows = node.op.groups === 'rows';
+  const S = rows ? shape[shape.length - 1]! : sizeOf(shape.slice(2));
+  const C = rows ? sizeOf(shape) / S : shape[1]!;
+  const O = rows ? 1 : shape[0]!;
+  const base = Int32Array.from({ length: C }, (_, r) => r * S);
+  const member = new Int32Array(O * S);
+  for (let o = 0; o < O; o++) for (let s = 0; s < S; s++) member[o * S + s] = o * C * S + s;
+  const g = { count: C, n: O * S, base, member };
+  groupsCache.set(node, g);
+  return g;
+}
 
 /** σ, σ′, σ″ of a graph activation; GELU in its tanh form, x·(1 + tanh u)/2 with u = c(x + 0.044715x³). */
 export function activationFns(a: GraphActivation): {
@@ -226,7 +269,7 @@ function patchIndex(node: Node, d: ConvDims): Int32Array {
 }
 /** The column matrix of an input (or of its tangent). */
 function im2col(map: Int32Array, x: Float64Array, d: ConvDims): Mat {
-  const out = new Float64Array(map.length);
+  const out = zeros(map.length);
   for (let i = 0; i < map.length; i++) if (map[i]! >= 0) out[i] = x[map[i]!]!;
   return mat(d.N * d.Ho * d.Wo, d.C * d.kh * d.kw, out);
 }
@@ -236,7 +279,7 @@ function col2im(map: Int32Array, cols: Float64Array, into: Float64Array): void {
 }
 /** NCHW ↔ rows (n, y, x) × channels o, the layout of the column product. */
 function toRows(t: Float64Array, d: ConvDims): Mat {
-  const out = new Float64Array(t.length);
+  const out = zeros(t.length);
   const hw = d.Ho * d.Wo;
   for (let n = 0; n < d.N; n++)
     for (let o = 0; o < d.O; o++)
@@ -289,7 +332,9 @@ export function forward(
   x: readonly Float64Array[],
 ): Float64Array {
   const op = node.op;
-  const y = new Float64Array(sizeOf(node.shape));
+  // The same entries: the input's array itself (no op writes into its inputs).
+  if (op.kind === 'reshape') return x[0]!;
+  const y = zeros(sizeOf(node.shape));
   switch (op.kind) {
     case 'param':
     case 'data':
@@ -301,12 +346,16 @@ export function forward(
     }
     case 'addBias':
     case 'mulScale': {
-      const { inner, dim } = axisOf(node.shape, op.axis);
-      const [a, v] = [x[0]!, x[1]!];
-      for (let i = 0; i < y.length; i++) {
-        const c = v[Math.floor(i / inner) % dim]!;
-        y[i] = op.kind === 'addBias' ? a[i]! + c : a[i]! * c;
-      }
+      const { outer, dim, inner } = axisOf(node.shape, op.axis);
+      const a = x[0]!,
+        v = x[1]!;
+      const add = op.kind === 'addBias';
+      for (let o = 0, i = 0; o < outer; o++)
+        for (let c = 0; c < dim; c++) {
+          const vc = v[c]!;
+          if (add) for (let q = 0; q < inner; q++, i++) y[i] = a[i]! + vc;
+          else for (let q = 0; q < inner; q++, i++) y[i] = a[i]! * vc;
+        }
       return y;
     }
     case 'add':
@@ -339,28 +388,27 @@ export function forward(
       for (let i = 0; i < y.length; i++) y[i] = x[0]![map[i]!]!;
       return y;
     }
-    case 'reshape':
-      y.set(x[0]!);
-      return y;
     case 'normalize': {
-      const n = node.shape[node.shape.length - 1]!;
+      const { count, n, base, member: m } = normGroups(node);
       const a = x[0]!;
-      for (let r = 0; r < y.length / n; r++) {
+      for (let r = 0; r < count; r++) {
+        const o = base[r]!;
         let mean = 0,
           big = 0;
-        for (let j = 0; j < n; j++) mean += a[r * n + j]!;
+        for (let j = 0; j < n; j++) mean += a[o + m[j]!]!;
         mean /= n;
         let ms = 0;
         for (let j = 0; j < n; j++) {
-          const z = a[r * n + j]! - mean;
-          y[r * n + j] = z;
+          const q = o + m[j]!;
+          const z = a[q]! - mean;
+          y[q] = z;
           ms += z * z;
-          big = Math.max(big, Math.abs(a[r * n + j]!));
+          big = Math.max(big, Math.abs(a[q]!));
         }
         const s = Math.sqrt(ms / n);
         if (!(s > DEGENERATE_SPREAD * big))
           throw new DegenerateSample(`${op.label} of a group with (near-)zero variance is undefined (ε = 0)`);
-        for (let j = 0; j < n; j++) y[r * n + j]! /= s;
+        for (let j = 0; j < n; j++) y[o + m[j]!]! /= s;
       }
       return y;
     }
@@ -475,7 +523,7 @@ export function tangent(ctx: Ctx): Float64Array {
   const { node, shapes, x, y } = ctx;
   const dx = ctx.dx!;
   const op = node.op;
-  const dy = new Float64Array(y.length);
+  const dy = zeros(y.length);
   switch (op.kind) {
     case 'param':
     case 'data':
@@ -487,11 +535,17 @@ export function tangent(ctx: Ctx): Float64Array {
       return dy;
     }
     case 'mulScale': {
-      const { inner, dim } = axisOf(node.shape, op.axis);
-      for (let i = 0; i < dy.length; i++) {
-        const c = Math.floor(i / inner) % dim;
-        dy[i] = dx[0]![i]! * x[1]![c]! + x[0]![i]! * dx[1]![c]!;
-      }
+      const { outer, dim, inner } = axisOf(node.shape, op.axis);
+      const a = x[0]!,
+        da = dx[0]!,
+        g = x[1]!,
+        dg = dx[1]!;
+      for (let o = 0, i = 0; o < outer; o++)
+        for (let c = 0; c < dim; c++) {
+          const gc = g[c]!,
+            dgc = dg[c]!;
+          for (let q = 0; q < inner; q++, i++) dy[i] = da[i]! * gc + a[i]! * dgc;
+        }
       return dy;
     }
     // Linear ops: the tangent is the op applied to the tangents.
@@ -518,16 +572,22 @@ export function tangent(ctx: Ctx): Float64Array {
       return dy;
     }
     case 'normalize': {
-      const n = node.shape[node.shape.length - 1]!;
-      for (let r = 0; r < y.length / n; r++) {
-        const { s } = rowStats(x[0]!, r, n);
+      const grp = normGroups(node);
+      const { count, n, base, member: m } = grp;
+      const t = dx[0]!;
+      for (let r = 0; r < count; r++) {
+        const o = base[r]!;
+        const { s } = rowStats(x[0]!, grp, r);
         let md = 0;
-        for (let j = 0; j < n; j++) md += dx[0]![r * n + j]!;
+        for (let j = 0; j < n; j++) md += t[o + m[j]!]!;
         md /= n;
         let sd = 0;
-        for (let j = 0; j < n; j++) sd += y[r * n + j]! * (dx[0]![r * n + j]! - md);
+        for (let j = 0; j < n; j++) sd += y[o + m[j]!]! * (t[o + m[j]!]! - md);
         sd /= n;
-        for (let j = 0; j < n; j++) dy[r * n + j] = (dx[0]![r * n + j]! - md - y[r * n + j]! * sd) / s;
+        for (let j = 0; j < n; j++) {
+          const q = o + m[j]!;
+          dy[q] = (t[q]! - md - y[q]! * sd) / s;
+        }
       }
       return dy;
     }
@@ -551,17 +611,27 @@ export function tangent(ctx: Ctx): Float64Array {
   }
 }
 
-/** Mean and root mean square about it of row r. */
-export function rowStats(a: Float64Array, r: number, n: number): { mean: number; s: number } {
+/** Mean and root mean square about it of group r. */
+export function rowStats(a: Float64Array, g: NormGroups, r: number): { mean: number; s: number } {
+  const { n, member: m } = g;
+  const o = g.base[r]!;
   let mean = 0;
-  for (let j = 0; j < n; j++) mean += a[r * n + j]!;
+  for (let j = 0; j < n; j++) mean += a[o + m[j]!]!;
   mean /= n;
   let ms = 0;
-  for (let j = 0; j < n; j++) ms += (a[r * n + j]! - mean) ** 2;
+  for (let j = 0; j < n; j++) ms += (a[o + m[j]!]! - mean) ** 2;
   return { mean, s: Math.sqrt(ms / n) };
 }
 
 // ---------------------------------------------------------------- adjoint and R-adjoint
+
+/** An input's adjoint (and R-adjoint) += ȳ (and Rȳ): the rule of every op whose Jacobian is 1. */
+function addInto(a: Acc, gy: Float64Array, rgy: Float64Array | undefined): void {
+  const adj = a.adj,
+    radj = a.radj;
+  for (let i = 0; i < gy.length; i++) adj[i]! += gy[i]!;
+  if (radj) for (let i = 0; i < gy.length; i++) radj[i]! += rgy![i]!;
+}
 
 /**
  * Adds Jᵀ ȳ to each input's adjoint and, with a direction, R(Jᵀ ȳ) = Jᵀ Rȳ + (J̇)ᵀ ȳ to its
@@ -605,39 +675,51 @@ export function backward(
       return;
     }
     case 'addBias':
+      if (a0) addInto(a0, gy, rgy);
+      if (a1) {
+        const { outer, dim, inner } = axisOf(node.shape, op.axis);
+        for (let o = 0, i = 0; o < outer; o++)
+          for (let c = 0; c < dim; c++) {
+            let s = 0,
+              rs = 0;
+            for (let q = 0; q < inner; q++, i++) {
+              s += gy[i]!;
+              if (rgy) rs += rgy[i]!;
+            }
+            a1.adj[c]! += s;
+            if (a1.radj) a1.radj[c]! += rs;
+          }
+      }
+      return;
     case 'mulScale': {
-      const { inner, dim } = axisOf(node.shape, op.axis);
-      for (let i = 0; i < gy.length; i++) {
-        const c = Math.floor(i / inner) % dim;
-        if (op.kind === 'addBias') {
+      const { outer, dim, inner } = axisOf(node.shape, op.axis);
+      const a = x[0]!,
+        g = x[1]!;
+      for (let o = 0, i0 = 0; o < outer; o++)
+        for (let c = 0; c < dim; c++, i0 += inner) {
+          const gc = g[c]!;
           if (a0) {
-            a0.adj[i]! += gy[i]!;
-            if (a0.radj) a0.radj[i]! += rgy![i]!;
+            for (let q = 0, i = i0; q < inner; q++, i++) a0.adj[i]! += gy[i]! * gc;
+            if (a0.radj) {
+              const dgc = dx![1]![c]!;
+              for (let q = 0, i = i0; q < inner; q++, i++) a0.radj[i]! += rgy![i]! * gc + gy[i]! * dgc;
+            }
           }
           if (a1) {
-            a1.adj[c]! += gy[i]!;
-            if (a1.radj) a1.radj[c]! += rgy![i]!;
-          }
-        } else {
-          if (a0) {
-            a0.adj[i]! += gy[i]! * x[1]![c]!;
-            if (a0.radj) a0.radj[i]! += rgy![i]! * x[1]![c]! + gy[i]! * dx![1]![c]!;
-          }
-          if (a1) {
-            a1.adj[c]! += gy[i]! * x[0]![i]!;
-            if (a1.radj) a1.radj[c]! += rgy![i]! * x[0]![i]! + gy[i]! * dx![0]![i]!;
+            let s = 0,
+              rs = 0;
+            for (let q = 0, i = i0; q < inner; q++, i++) {
+              s += gy[i]! * a[i]!;
+              if (a1.radj) rs += rgy![i]! * a[i]! + gy[i]! * dx![0]![i]!;
+            }
+            a1.adj[c]! += s;
+            if (a1.radj) a1.radj[c]! += rs;
           }
         }
-      }
       return;
     }
     case 'add':
-      for (const a of [a0, a1])
-        if (a)
-          for (let i = 0; i < gy.length; i++) {
-            a.adj[i]! += gy[i]!;
-            if (a.radj) a.radj[i]! += rgy![i]!;
-          }
+      for (const a of [a0, a1]) if (a) addInto(a, gy, rgy);
       return;
     case 'scale':
       if (a0)
@@ -683,11 +765,7 @@ export function backward(
       return;
     }
     case 'reshape':
-      if (!a0) return;
-      for (let i = 0; i < gy.length; i++) {
-        a0.adj[i]! += gy[i]!;
-        if (a0.radj) a0.radj[i]! += rgy![i]!;
-      }
+      if (a0) addInto(a0, gy, rgy);
       return;
     case 'normalize':
       if (a0) normalizeBackward(node, x[0]!, y, dx?.[0], dy, gy, rgy, a0);
@@ -759,37 +837,41 @@ function normalizeBackward(
   rgy: Float64Array | undefined,
   acc: Acc,
 ): void {
-  const n = node.shape[node.shape.length - 1]!;
+  const grp = normGroups(node);
+  const { count, n, base, member: m } = grp;
   const zb = new Float64Array(n),
     rzb = new Float64Array(n);
-  for (let r = 0; r < y.length / n; r++) {
-    const o = r * n;
-    const { s } = rowStats(x, r, n);
+  for (let r = 0; r < count; r++) {
+    const o = base[r]!;
+    const { s } = rowStats(x, grp, r);
     let a = 0;
-    for (let j = 0; j < n; j++) a += y[o + j]! * gy[o + j]!;
+    for (let j = 0; j < n; j++) a += y[o + m[j]!]! * gy[o + m[j]!]!;
     a /= n;
     let mz = 0;
     for (let j = 0; j < n; j++) {
-      zb[j] = (gy[o + j]! - y[o + j]! * a) / s;
+      const q = o + m[j]!;
+      zb[j] = (gy[q]! - y[q]! * a) / s;
       mz += zb[j]!;
     }
     mz /= n;
-    for (let j = 0; j < n; j++) acc.adj[o + j]! += zb[j]! - mz;
+    for (let j = 0; j < n; j++) acc.adj[o + m[j]!]! += zb[j]! - mz;
     if (!acc.radj) continue;
     let da = 0,
       ds = 0;
     for (let j = 0; j < n; j++) {
-      da += dy![o + j]! * gy[o + j]! + y[o + j]! * rgy![o + j]!;
-      ds += y[o + j]! * dx![o + j]!;
+      const q = o + m[j]!;
+      da += dy![q]! * gy[q]! + y[q]! * rgy![q]!;
+      ds += y[q]! * dx![q]!;
     }
     da /= n;
     ds /= n;
     let mr = 0;
     for (let j = 0; j < n; j++) {
-      rzb[j] = (rgy![o + j]! - dy![o + j]! * a - y[o + j]! * da) / s - (zb[j]! * ds) / s;
+      const q = o + m[j]!;
+      rzb[j] = (rgy![q]! - dy![q]! * a - y[q]! * da) / s - (zb[j]! * ds) / s;
       mr += rzb[j]!;
     }
     mr /= n;
-    for (let j = 0; j < n; j++) acc.radj[o + j]! += rzb[j]! - mr;
+    for (let j = 0; j < n; j++) acc.radj[o + m[j]!]! += rzb[j]! - mr;
   }
 }

@@ -9,7 +9,7 @@ import { activation, buildNetwork, evaluate, type MlpSpec } from '../../numeric/
 import { rng } from '../../numeric/rng';
 import { mat } from '../../numeric/linalg';
 import { DegenerateSample } from '../../numeric/errors';
-import { type Graph, type GraphData, evaluateGraph } from '../../numeric/graph/graph';
+import { type Graph, GraphBuilder, type GraphData, evaluateGraph } from '../../numeric/graph/graph';
 import {
   cnnGraph,
   mlpGraph,
@@ -170,6 +170,23 @@ const smooth: readonly (readonly [string, () => Graph])[] = [
       }),
   ],
   ['transformer block', () => transformerGraph(transformer())],
+  [
+    // The evaluator shares adjoint arrays where an op passes its adjoint through (reshape; x of x + b
+    // and the terms of a sum, when used once): nodes used once and twice, a sum of a node with itself.
+    'shared adjoints: reshapes, biases and sums of nodes used once and twice',
+    () => {
+      const b = new GraphBuilder();
+      const tanh = { kind: 'tanh' } as const;
+      const z = b.dense(b.input([4, 3]), b.param('W', [6, 3]));
+      const once = b.reshape(b.act(z, tanh), [4, 6]);
+      const twice = b.reshape(z, [4, 6]);
+      const s = b.add(once, b.addBias(z, b.param('c', [6]), 1));
+      const t = b.add(b.add(s, s), b.act(twice, tanh));
+      const u = b.addBias(b.reshape(b.act(t, tanh), [4, 6]), b.param('e', [6]), 1);
+      const f = b.dense(b.act(u, tanh), b.param('V', [2, 6]), b.param('d', [2]));
+      return b.build(b.loss('mse', f, b.target([4, 2])));
+    },
+  ],
   ['causal transformer block', () => transformerGraph(transformer({ causal: true, layerNorm: false }))],
 ];
 

@@ -131,7 +131,14 @@ describe('nonlinear bound rules dominate the exact Jacobians', () => {
     ['z³', { op: { kind: 'act', act: { kind: 'poly', degree: 3 } }, inputs: [0], shape: [3, 4] }],
     ['softmax', { op: { kind: 'softmax', causal: false }, inputs: [0], shape: [3, 4] }],
     ['causal softmax', { op: { kind: 'softmax', causal: true }, inputs: [0], shape: [2, 4, 4] }],
-    ['standardisation', { op: { kind: 'normalize', label: 'LayerNorm' }, inputs: [0], shape: [3, 4] }],
+    [
+      'LayerNorm',
+      { op: { kind: 'normalize', label: 'LayerNorm', groups: 'rows' }, inputs: [0], shape: [3, 4] },
+    ],
+    [
+      'BatchNorm',
+      { op: { kind: 'normalize', label: 'BatchNorm', groups: 'channels' }, inputs: [0], shape: [3, 2, 2] },
+    ],
   ];
   it.each(ops)('%s', (_name, node) => {
     const n = sizeOf(node.shape);
