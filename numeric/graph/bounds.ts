@@ -22,10 +22,10 @@ import {
   forward,
   normGroups,
   probabilities,
-  rowStats,
   sizeOf,
   tangent,
 } from './ops';
+import { entryOf, rowStats } from './normalize';
 
 /** Ops whose four rules, on nonnegative arrays, are their absolute versions (c ↦ |c| for a scale). */
 const MULTILINEAR: ReadonlySet<Node['op']['kind']> = new Set([
@@ -156,22 +156,21 @@ export function nonlinearForward(
     case 'normalize': {
       // ẏ = (ẋ − mean ẋ − y ⟨y, ẋ⟩/n)/s: |J| w = (w + mean w + |y| ⟨|y|, w⟩/n)/s.
       const grp = normGroups(node);
-      const { n, member: mm } = grp;
+      const { n } = grp;
       for (let r = 0; r < grp.count; r++) {
-        const o = grp.base[r]!;
         const s = rowStats(x, grp, r).s;
         const abs = (w: Float64Array, out: Float64Array, plus: boolean): void => {
           let mean = 0,
             proj = 0;
           for (let j = 0; j < n; j++) {
-            const q = o + mm[j]!;
+            const q = entryOf(grp, r, j);
             mean += w[q]!;
             proj += Math.abs(y[q]!) * w[q]!;
           }
           mean /= n;
           proj /= n;
           for (let j = 0; j < n; j++) {
-            const q = o + mm[j]!;
+            const q = entryOf(grp, r, j);
             out[q] = (plus ? Math.abs(y[q]!) : 0) + (w[q]! + mean + Math.abs(y[q]!) * proj) / s;
           }
         };
@@ -270,18 +269,17 @@ export function nonlinearBackward(
       return;
     case 'normalize': {
       const grp = normGroups(node);
-      const { n, member: mm } = grp;
+      const { n } = grp;
       const az = new Float64Array(n),
         rz = new Float64Array(n);
       for (let r = 0; r < grp.count; r++) {
-        const o = grp.base[r]!;
         const s = rowStats(x, grp, r).s;
         let pa = 0,
           pta = 0,
           pr = 0,
           ds = 0;
         for (let j = 0; j < n; j++) {
-          const q = o + mm[j]!;
+          const q = entryOf(grp, r, j);
           const ya = Math.abs(y[q]!);
           pa += ya * ay[q]!;
           if (ry) {
@@ -293,7 +291,7 @@ export function nonlinearBackward(
         let ma = 0,
           mr = 0;
         for (let j = 0; j < n; j++) {
-          const q = o + mm[j]!;
+          const q = entryOf(grp, r, j);
           const ya = Math.abs(y[q]!);
           az[j] = (ay[q]! + (ya * pa) / n) / s;
           ma += az[j]!;
@@ -303,7 +301,7 @@ export function nonlinearBackward(
           }
         }
         for (let j = 0; j < n; j++) {
-          const q = o + mm[j]!;
+          const q = entryOf(grp, r, j);
           into.adj[q]! += az[j]! + ma / n;
           if (into.radj) into.radj[q]! += rz[j]! + mr / n;
         }

@@ -341,7 +341,8 @@ function evaluateIn(
     const x = node.inputs.map((j) => val[j]!);
     val[i] = forward(node, shapes, x);
     active[i] = node.inputs.some((j) => active[j]);
-    if (v) tan[i] = tangent({ node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]! });
+    const still = node.inputs.map((j) => !active[j]);
+    if (v) tan[i] = tangent({ node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]!, still });
   });
   const adj: (Acc | undefined)[] = new Array<Acc | undefined>(n);
   const passed = passThrough(g);
@@ -365,7 +366,15 @@ function evaluateIn(
     const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
     const x = node.inputs.map((j) => val[j]!);
     const ctx = v
-      ? { node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]!, dy: tan[i]! }
+      ? {
+          node,
+          shapes,
+          x,
+          dx: node.inputs.map((j) => tan[j]!),
+          y: val[i]!,
+          dy: tan[i]!,
+          still: node.inputs.map((j) => !active[j]),
+        }
       : { node, shapes, x, y: val[i]! };
     // An input sharing this node's adjoint has it already: the rule adds only to the others.
     const into = node.inputs.map((j) => {

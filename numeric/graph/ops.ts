@@ -6,9 +6,15 @@
  * Tensors are row-major Float64Arrays with a shape. An op is plain data (`kind` plus its settings);
  * the rules are the functions below, dispatched on the kind.
  */
-import { DegenerateSample } from '../errors';
-import { type Activation, actFns, DEGENERATE_SPREAD } from '../mlp';
+import { type Activation, actFns } from '../mlp';
 import { addAB, addAtB, type Mat, mat, mulABt, zeros } from '../linalg';
+import {
+  groupsOf,
+  type NormGroups,
+  normalizeBackward,
+  normalizeForward,
+  normalizeTangent,
+} from './normalize';
 
 /** An elementwise activation of the graph: the MLP's, plus GELU (tanh form). */
 export type GraphActivation = Activation | { readonly kind: 'gelu' };
@@ -78,6 +84,11 @@ export interface Ctx {
   readonly dx?: readonly Float64Array[];
   readonly y: Float64Array;
   readonly dy?: Float64Array;
+  /**
+   * Per input, whether its tangent is known to be zero (the data, and what depends on the data
+   * alone): the rules of products skip the terms it would enter. Absent: none is.
+   */
+  readonly still?: readonly boolean[];
 }
 
 /** Where the backward rules add: an input's adjoint and (with a direction) its R-adjoint. */
@@ -161,33 +172,20 @@ const axisOf = (
   inner: sizeOf(shape.slice(axis + 1)),
 });
 
-/**
- * The groups a normalisation standardises, as offsets: entry j of group r is at base[r] + member[j]
- * (rows: base r·n, members 0…n−1; channels of [N, C, S…]: base c·S, members o·C·S + s).
- */
-export interface NormGroups {
-  readonly count: number;
-  readonly n: number;
-  readonly base: Int32Array;
-  readonly member: Int32Array;
-}
 const groupsCache = new WeakMap<Node, NormGroups>();
+/** The groups a normalisation node standardises (numeric/graph/normalize.ts). */
 export function normGroups(node: Node): NormGroups {
   const hit = groupsCache.get(node);
   if (hit) return hit;
   if (node.op.kind !== 'normalize') throw new Error('internal: not a normalisation');
-  const shape = node.shape;
-  const rows = node.op.groups === 'rows';
-  const S = rows ? shape[shape.length - 1]! : sizeOf(shape.slice(2));
-  const C = rows ? sizeOf(shape) / S : shape[1]!;
-  const O = rows ? 1 : shape[0]!;
-  const base = Int32Array.from({ length: C }, (_, r) => r * S);
-  const member = new Int32Array(O * S);
-  for (let o = 0; o < O; o++) for (let s = 0; s < S; s++) member[o * S + s] = o * C * S + s;
-  const g = { count: C, n: O * S, base, member };
+  const g = groupsOf(node.shape, node.op.groups);
   groupsCache.set(node, g);
   return g;
 }
+
+/** The slope left of 0 of ReLU (0) and leaky ReLU, whose rules then need no calls; else undefined. */
+const piecewiseSlope = (a: GraphActivation): number | undefined =>
+  a.kind === 'relu' ? 0 : a.kind === 'leaky' ? a.slope : undefined;
 
 /** σ, σ′, σ″ of a graph activation; GELU in its tanh form, x·(1 + tanh u)/2 with u = c(x + 0.044715x³). */
 export function activationFns(a: GraphActivation): {
@@ -325,6 +323,50 @@ function linearMap(
 
 // ---------------------------------------------------------------- value
 
+/** x + b or x ⊙ γ, the vector along `op.axis`. */
+function broadcastForward(
+  shape: readonly number[],
+  op: Extract<Op, { kind: 'addBias' | 'mulScale' }>,
+  a: Float64Array,
+  v: Float64Array,
+  y: Float64Array,
+): Float64Array {
+  const { outer, dim, inner } = axisOf(shape, op.axis);
+  const add = op.kind === 'addBias';
+  for (let o = 0, i = 0; o < outer; o++)
+    for (let c = 0; c < dim; c++) {
+      const vc = v[c]!;
+      if (add) for (let q = 0; q < inner; q++, i++) y[i] = a[i]! + vc;
+      else for (let q = 0; q < inner; q++, i++) y[i] = a[i]! * vc;
+    }
+  return y;
+}
+
+/** σ(x) entry by entry; ReLU and leaky ReLU without calls. */
+function actForward(act: GraphActivation, a: Float64Array, y: Float64Array): Float64Array {
+  const slope = piecewiseSlope(act);
+  if (slope !== undefined) for (let i = 0; i < y.length; i++) y[i] = a[i]! > 0 ? a[i]! : slope * a[i]!;
+  else {
+    const { sigma } = activationFns(act);
+    for (let i = 0; i < y.length; i++) y[i] = sigma(a[i]!);
+  }
+  return y;
+}
+
+/** Softmax of each row of the last axis (n entries; the causal mask of row r keeps r mod n + 1). */
+function softmaxForward(n: number, causal: boolean, a: Float64Array, y: Float64Array): Float64Array {
+  for (let r = 0; r < y.length / n; r++) {
+    const span = rowSpan(causal, r, n);
+    let mx = -Infinity;
+    for (let j = 0; j < span; j++) mx = Math.max(mx, a[r * n + j]!);
+    let se = 0;
+    for (let j = 0; j < span; j++) se += Math.exp(a[r * n + j]! - mx);
+    const lse = mx + Math.log(se);
+    for (let j = 0; j < span; j++) y[r * n + j] = Math.exp(a[r * n + j]! - lse);
+  }
+  return y;
+}
+
 /** The value of a node from its inputs' values (param and data nodes are set by the evaluator). */
 export function forward(
   node: Node,
@@ -345,73 +387,26 @@ export function forward(
       return y;
     }
     case 'addBias':
-    case 'mulScale': {
-      const { outer, dim, inner } = axisOf(node.shape, op.axis);
-      const a = x[0]!,
-        v = x[1]!;
-      const add = op.kind === 'addBias';
-      for (let o = 0, i = 0; o < outer; o++)
-        for (let c = 0; c < dim; c++) {
-          const vc = v[c]!;
-          if (add) for (let q = 0; q < inner; q++, i++) y[i] = a[i]! + vc;
-          else for (let q = 0; q < inner; q++, i++) y[i] = a[i]! * vc;
-        }
-      return y;
-    }
+    case 'mulScale':
+      return broadcastForward(node.shape, op, x[0]!, x[1]!, y);
     case 'add':
       for (let i = 0; i < y.length; i++) y[i] = x[0]![i]! + x[1]![i]!;
       return y;
     case 'scale':
       for (let i = 0; i < y.length; i++) y[i] = op.c * x[0]![i]!;
       return y;
-    case 'act': {
-      const { sigma } = activationFns(op.act);
-      for (let i = 0; i < y.length; i++) y[i] = sigma(x[0]![i]!);
-      return y;
-    }
-    case 'softmax': {
-      const n = node.shape[node.shape.length - 1]!;
-      const a = x[0]!;
-      for (let r = 0; r < y.length / n; r++) {
-        const span = rowSpan(op.causal, r, n);
-        let mx = -Infinity;
-        for (let j = 0; j < span; j++) mx = Math.max(mx, a[r * n + j]!);
-        let se = 0;
-        for (let j = 0; j < span; j++) se += Math.exp(a[r * n + j]! - mx);
-        const lse = mx + Math.log(se);
-        for (let j = 0; j < span; j++) y[r * n + j] = Math.exp(a[r * n + j]! - lse);
-      }
-      return y;
-    }
+    case 'act':
+      return actForward(op.act, x[0]!, y);
+    case 'softmax':
+      return softmaxForward(node.shape[node.shape.length - 1]!, op.causal, x[0]!, y);
     case 'permute': {
       const map = permutation(node, shapes[0]!);
       for (let i = 0; i < y.length; i++) y[i] = x[0]![map[i]!]!;
       return y;
     }
-    case 'normalize': {
-      const { count, n, base, member: m } = normGroups(node);
-      const a = x[0]!;
-      for (let r = 0; r < count; r++) {
-        const o = base[r]!;
-        let mean = 0,
-          big = 0;
-        for (let j = 0; j < n; j++) mean += a[o + m[j]!]!;
-        mean /= n;
-        let ms = 0;
-        for (let j = 0; j < n; j++) {
-          const q = o + m[j]!;
-          const z = a[q]! - mean;
-          y[q] = z;
-          ms += z * z;
-          big = Math.max(big, Math.abs(a[q]!));
-        }
-        const s = Math.sqrt(ms / n);
-        if (!(s > DEGENERATE_SPREAD * big))
-          throw new DegenerateSample(`${op.label} of a group with (near-)zero variance is undefined (ε = 0)`);
-        for (let j = 0; j < n; j++) y[o + m[j]!]! /= s;
-      }
+    case 'normalize':
+      normalizeForward(normGroups(node), op.label, x[0]!, y);
       return y;
-    }
     case 'conv2d': {
       const d = convDims({ shapes, node });
       const rows = mat(d.N * d.Ho * d.Wo, d.O);
@@ -518,6 +513,43 @@ function lossAdjoint(
 
 // ---------------------------------------------------------------- tangent
 
+/** (x ⊙ γ)˙ = ẋ ⊙ γ + x ⊙ γ̇. */
+function mulScaleTangent(ctx: Ctx, dy: Float64Array, axis: number): Float64Array {
+  const { outer, dim, inner } = axisOf(ctx.node.shape, axis);
+  const a = ctx.x[0]!,
+    da = ctx.dx![0]!,
+    g = ctx.x[1]!,
+    dg = ctx.dx![1]!;
+  for (let o = 0, i = 0; o < outer; o++)
+    for (let c = 0; c < dim; c++) {
+      const gc = g[c]!,
+        dgc = dg[c]!;
+      for (let q = 0; q < inner; q++, i++) dy[i] = da[i]! * gc + a[i]! * dgc;
+    }
+  return dy;
+}
+
+/** σ′(x) ẋ. */
+function actTangent(act: GraphActivation, a: Float64Array, da: Float64Array, dy: Float64Array): Float64Array {
+  const slope = piecewiseSlope(act);
+  if (slope !== undefined) for (let i = 0; i < dy.length; i++) dy[i] = a[i]! > 0 ? da[i]! : slope * da[i]!;
+  else {
+    const { d1 } = activationFns(act);
+    for (let i = 0; i < dy.length; i++) dy[i] = d1(a[i]!) * da[i]!;
+  }
+  return dy;
+}
+
+/** ẏ = y ⊙ (ẋ − ⟨y, ẋ⟩) row by row (n entries; masked entries have y = 0). */
+function softmaxTangent(n: number, y: Float64Array, t: Float64Array, dy: Float64Array): Float64Array {
+  for (let r = 0; r < y.length / n; r++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += y[r * n + j]! * t[r * n + j]!;
+    for (let j = 0; j < n; j++) dy[r * n + j] = y[r * n + j]! * (t[r * n + j]! - s);
+  }
+  return dy;
+}
+
 /** ẏ = J ẋ (ctx.dx present). */
 export function tangent(ctx: Ctx): Float64Array {
   const { node, shapes, x, y } = ctx;
@@ -530,24 +562,12 @@ export function tangent(ctx: Ctx): Float64Array {
       throw new Error('internal: leaves are set by the evaluator');
     case 'matmul': {
       const { b, m, n, k } = mmDims(node, shapes);
-      gemm(b, m, n, k, dx[0]!, false, x[1]!, op.transB, dy);
-      gemm(b, m, n, k, x[0]!, false, dx[1]!, op.transB, dy);
+      if (!ctx.still?.[0]) gemm(b, m, n, k, dx[0]!, false, x[1]!, op.transB, dy);
+      if (!ctx.still?.[1]) gemm(b, m, n, k, x[0]!, false, dx[1]!, op.transB, dy);
       return dy;
     }
-    case 'mulScale': {
-      const { outer, dim, inner } = axisOf(node.shape, op.axis);
-      const a = x[0]!,
-        da = dx[0]!,
-        g = x[1]!,
-        dg = dx[1]!;
-      for (let o = 0, i = 0; o < outer; o++)
-        for (let c = 0; c < dim; c++) {
-          const gc = g[c]!,
-            dgc = dg[c]!;
-          for (let q = 0; q < inner; q++, i++) dy[i] = da[i]! * gc + a[i]! * dgc;
-        }
-      return dy;
-    }
+    case 'mulScale':
+      return mulScaleTangent(ctx, dy, op.axis);
     // Linear ops: the tangent is the op applied to the tangents.
     case 'addBias':
     case 'add':
@@ -557,46 +577,19 @@ export function tangent(ctx: Ctx): Float64Array {
     case 'avgpool':
     case 'globalavg':
       return forward(node, shapes, dx);
-    case 'act': {
-      const { d1 } = activationFns(op.act);
-      for (let i = 0; i < dy.length; i++) dy[i] = d1(x[0]![i]!) * dx[0]![i]!;
+    case 'act':
+      return actTangent(op.act, ctx.x[0]!, ctx.dx![0]!, dy);
+    case 'softmax':
+      return softmaxTangent(ctx.node.shape[ctx.node.shape.length - 1]!, ctx.y, ctx.dx![0]!, dy);
+    case 'normalize':
+      normalizeTangent(normGroups(node), x[0]!, y, dx[0]!, dy);
       return dy;
-    }
-    case 'softmax': {
-      const n = node.shape[node.shape.length - 1]!;
-      for (let r = 0; r < y.length / n; r++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += y[r * n + j]! * dx[0]![r * n + j]!;
-        for (let j = 0; j < n; j++) dy[r * n + j] = y[r * n + j]! * (dx[0]![r * n + j]! - s);
-      }
-      return dy;
-    }
-    case 'normalize': {
-      const grp = normGroups(node);
-      const { count, n, base, member: m } = grp;
-      const t = dx[0]!;
-      for (let r = 0; r < count; r++) {
-        const o = base[r]!;
-        const { s } = rowStats(x[0]!, grp, r);
-        let md = 0;
-        for (let j = 0; j < n; j++) md += t[o + m[j]!]!;
-        md /= n;
-        let sd = 0;
-        for (let j = 0; j < n; j++) sd += y[o + m[j]!]! * (t[o + m[j]!]! - md);
-        sd /= n;
-        for (let j = 0; j < n; j++) {
-          const q = o + m[j]!;
-          dy[q] = (t[q]! - md - y[q]! * sd) / s;
-        }
-      }
-      return dy;
-    }
     case 'conv2d': {
       const d = convDims(ctx);
       const map = patchIndex(node, d);
       const rows = mat(d.N * d.Ho * d.Wo, d.O);
-      mulABt(im2col(map, dx[0]!, d), kernelMat(x[1]!, d), rows);
-      mulABt(im2col(map, x[0]!, d), kernelMat(dx[1]!, d), rows, true);
+      if (!ctx.still?.[0]) mulABt(im2col(map, dx[0]!, d), kernelMat(x[1]!, d), rows, true);
+      if (!ctx.still?.[1]) mulABt(im2col(map, x[0]!, d), kernelMat(dx[1]!, d), rows, true);
       addFromRows(rows, dy, d);
       return dy;
     }
@@ -611,18 +604,6 @@ export function tangent(ctx: Ctx): Float64Array {
   }
 }
 
-/** Mean and root mean square about it of group r. */
-export function rowStats(a: Float64Array, g: NormGroups, r: number): { mean: number; s: number } {
-  const { n, member: m } = g;
-  const o = g.base[r]!;
-  let mean = 0;
-  for (let j = 0; j < n; j++) mean += a[o + m[j]!]!;
-  mean /= n;
-  let ms = 0;
-  for (let j = 0; j < n; j++) ms += (a[o + m[j]!]! - mean) ** 2;
-  return { mean, s: Math.sqrt(ms / n) };
-}
-
 // ---------------------------------------------------------------- adjoint and R-adjoint
 
 /** An input's adjoint (and R-adjoint) += ȳ (and Rȳ): the rule of every op whose Jacobian is 1. */
@@ -631,6 +612,156 @@ function addInto(a: Acc, gy: Float64Array, rgy: Float64Array | undefined): void 
     radj = a.radj;
   for (let i = 0; i < gy.length; i++) adj[i]! += gy[i]!;
   if (radj) for (let i = 0; i < gy.length; i++) radj[i]! += rgy![i]!;
+}
+
+/**
+ * Ā = Ȳ op(B)ᵀ, B̄ = Aᵀ Ȳ (Ȳᵀ A when B is stored transposed); R-adjoints by the product rule, a
+ * term with a still input's tangent (zero) skipped.
+ */
+function matmulBackward(
+  ctx: Ctx,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  a0: Acc | undefined,
+  a1: Acc | undefined,
+  transB: boolean,
+): void {
+  const { node, shapes, x, dx, still } = ctx;
+  const { b, m, n, k } = mmDims(node, shapes);
+  const intoA = (G: Float64Array, Bm: Float64Array, out: Float64Array): void =>
+    gemm(b, m, k, n, G, false, Bm, !transB, out);
+  const intoB = (Am: Float64Array, G: Float64Array, out: Float64Array): void =>
+    transB ? gemm(b, n, k, m, G, true, Am, false, out) : gemm(b, k, n, m, Am, true, G, false, out);
+  if (a0) {
+    intoA(gy, x[1]!, a0.adj);
+    if (a0.radj) {
+      intoA(rgy!, x[1]!, a0.radj);
+      if (!still?.[1]) intoA(gy, dx![1]!, a0.radj);
+    }
+  }
+  if (a1) {
+    intoB(x[0]!, gy, a1.adj);
+    if (a1.radj) {
+      intoB(x[0]!, rgy!, a1.radj);
+      if (!still?.[0]) intoB(dx![0]!, gy, a1.radj);
+    }
+  }
+}
+
+/** x̄ += ȳ ⊙ γ, γ̄ += Σ ȳ ⊙ x over the broadcast axes; R-adjoints by the product rule. */
+function mulScaleBackward(
+  ctx: Ctx,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  a0: Acc | undefined,
+  a1: Acc | undefined,
+  axis: number,
+): void {
+  const { node, x, dx } = ctx;
+  const { outer, dim, inner } = axisOf(node.shape, axis);
+  const a = x[0]!,
+    g = x[1]!;
+  for (let o = 0, i0 = 0; o < outer; o++)
+    for (let c = 0; c < dim; c++, i0 += inner) {
+      const gc = g[c]!;
+      if (a0) {
+        for (let q = 0, i = i0; q < inner; q++, i++) a0.adj[i]! += gy[i]! * gc;
+        if (a0.radj) {
+          const dgc = dx![1]![c]!;
+          for (let q = 0, i = i0; q < inner; q++, i++) a0.radj[i]! += rgy![i]! * gc + gy[i]! * dgc;
+        }
+      }
+      if (a1) {
+        let s = 0,
+          rs = 0;
+        for (let q = 0, i = i0; q < inner; q++, i++) {
+          s += gy[i]! * a[i]!;
+          if (a1.radj) rs += rgy![i]! * a[i]! + gy[i]! * dx![0]![i]!;
+        }
+        a1.adj[c]! += s;
+        if (a1.radj) a1.radj[c]! += rs;
+      }
+    }
+}
+
+/** x̄ += σ′(x) ȳ; Rx̄ += σ″(x) ẋ ȳ + σ′(x) Rȳ (for ReLU and leaky ReLU σ″ = 0 off the kink). */
+function actBackward(
+  act: GraphActivation,
+  a: Float64Array,
+  da: Float64Array | undefined,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  into: Acc,
+): void {
+  const { adj, radj } = into;
+  const slope = piecewiseSlope(act);
+  if (slope !== undefined) {
+    for (let i = 0; i < gy.length; i++) adj[i]! += a[i]! > 0 ? gy[i]! : slope * gy[i]!;
+    if (radj) for (let i = 0; i < gy.length; i++) radj[i]! += a[i]! > 0 ? rgy![i]! : slope * rgy![i]!;
+    return;
+  }
+  const { d1, d2 } = activationFns(act);
+  for (let i = 0; i < gy.length; i++) {
+    const z = a[i]!;
+    adj[i]! += d1(z) * gy[i]!;
+    if (radj) radj[i]! += d2(z) * da![i]! * gy[i]! + d1(z) * rgy![i]!;
+  }
+}
+
+/** x̄ += y ⊙ (ȳ − ⟨y, ȳ⟩) row by row, and its derivative along the direction. */
+function softmaxBackward(ctx: Ctx, gy: Float64Array, rgy: Float64Array | undefined, a0: Acc): void {
+  const { node, y, dy } = ctx;
+  const n = node.shape[node.shape.length - 1]!;
+  for (let r = 0; r < y.length / n; r++) {
+    const o = r * n;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += y[o + j]! * gy[o + j]!;
+    for (let j = 0; j < n; j++) a0.adj[o + j]! += y[o + j]! * (gy[o + j]! - s);
+    if (a0.radj) {
+      let ds = 0;
+      for (let j = 0; j < n; j++) ds += dy![o + j]! * gy[o + j]! + y[o + j]! * rgy![o + j]!;
+      for (let j = 0; j < n; j++)
+        a0.radj[o + j]! += dy![o + j]! * (gy[o + j]! - s) + y[o + j]! * (rgy![o + j]! - ds);
+    }
+  }
+  return;
+}
+
+function convBackward(
+  ctx: Ctx,
+  gy: Float64Array,
+  rgy: Float64Array | undefined,
+  a0: Acc | undefined,
+  a1: Acc | undefined,
+): void {
+  const { node, x, dx, still } = ctx;
+  // Ȳ as rows: K̄ += Ȳᵀ cols, cols̄ = Ȳ K; along the direction R(K̄) += RȲᵀ cols + Ȳᵀ cols˙,
+  // R(cols̄) = RȲ K + Ȳ K̇.
+  const d = convDims(ctx);
+  const map = patchIndex(node, d);
+  const G = toRows(gy, d);
+  const RG = rgy ? toRows(rgy, d) : undefined;
+  const cols = im2col(map, x[0]!, d);
+  const Km = kernelMat(x[1]!, d);
+  if (a0) {
+    const cb = mat(cols.rows, cols.cols);
+    addAB(G, Km, cb);
+    col2im(map, cb.data, a0.adj);
+    if (a0.radj) {
+      const rcb = mat(cols.rows, cols.cols);
+      addAB(RG!, Km, rcb);
+      if (!still?.[1]) addAB(G, kernelMat(dx![1]!, d), rcb);
+      col2im(map, rcb.data, a0.radj);
+    }
+  }
+  if (a1) {
+    addAtB(G, cols, kernelMat(a1.adj, d));
+    if (a1.radj) {
+      addAtB(RG!, cols, kernelMat(a1.radj, d));
+      if (!still?.[0]) addAtB(G, im2col(map, dx![0]!, d), kernelMat(a1.radj, d));
+    }
+  }
+  return;
 }
 
 /**
@@ -650,30 +781,8 @@ export function backward(
     case 'param':
     case 'data':
       return;
-    case 'matmul': {
-      const { b, m, n, k } = mmDims(node, shapes);
-      const tB = op.transB;
-      // Ā = Ȳ op(B)ᵀ; B̄ = Aᵀ Ȳ (or Ȳᵀ A when B is stored transposed).
-      const intoA = (G: Float64Array, Bm: Float64Array, out: Float64Array): void =>
-        gemm(b, m, k, n, G, false, Bm, !tB, out);
-      const intoB = (Am: Float64Array, G: Float64Array, out: Float64Array): void =>
-        tB ? gemm(b, n, k, m, G, true, Am, false, out) : gemm(b, k, n, m, Am, true, G, false, out);
-      if (a0) {
-        intoA(gy, x[1]!, a0.adj);
-        if (a0.radj) {
-          intoA(rgy!, x[1]!, a0.radj);
-          intoA(gy, dx![1]!, a0.radj);
-        }
-      }
-      if (a1) {
-        intoB(x[0]!, gy, a1.adj);
-        if (a1.radj) {
-          intoB(x[0]!, rgy!, a1.radj);
-          intoB(dx![0]!, gy, a1.radj);
-        }
-      }
-      return;
-    }
+    case 'matmul':
+      return matmulBackward(ctx, gy, rgy, a0, a1, op.transB);
     case 'addBias':
       if (a0) addInto(a0, gy, rgy);
       if (a1) {
@@ -691,33 +800,8 @@ export function backward(
           }
       }
       return;
-    case 'mulScale': {
-      const { outer, dim, inner } = axisOf(node.shape, op.axis);
-      const a = x[0]!,
-        g = x[1]!;
-      for (let o = 0, i0 = 0; o < outer; o++)
-        for (let c = 0; c < dim; c++, i0 += inner) {
-          const gc = g[c]!;
-          if (a0) {
-            for (let q = 0, i = i0; q < inner; q++, i++) a0.adj[i]! += gy[i]! * gc;
-            if (a0.radj) {
-              const dgc = dx![1]![c]!;
-              for (let q = 0, i = i0; q < inner; q++, i++) a0.radj[i]! += rgy![i]! * gc + gy[i]! * dgc;
-            }
-          }
-          if (a1) {
-            let s = 0,
-              rs = 0;
-            for (let q = 0, i = i0; q < inner; q++, i++) {
-              s += gy[i]! * a[i]!;
-              if (a1.radj) rs += rgy![i]! * a[i]! + gy[i]! * dx![0]![i]!;
-            }
-            a1.adj[c]! += s;
-            if (a1.radj) a1.radj[c]! += rs;
-          }
-        }
-      return;
-    }
+    case 'mulScale':
+      return mulScaleBackward(ctx, gy, rgy, a0, a1, op.axis);
     case 'add':
       for (const a of [a0, a1]) if (a) addInto(a, gy, rgy);
       return;
@@ -728,33 +812,12 @@ export function backward(
           if (a0.radj) a0.radj[i]! += op.c * rgy![i]!;
         }
       return;
-    case 'act': {
-      if (!a0) return;
-      const { d1, d2 } = activationFns(op.act);
-      for (let i = 0; i < gy.length; i++) {
-        const z = x[0]![i]!;
-        a0.adj[i]! += d1(z) * gy[i]!;
-        if (a0.radj) a0.radj[i]! += d2(z) * dx![0]![i]! * gy[i]! + d1(z) * rgy![i]!;
-      }
+    case 'act':
+      if (a0) actBackward(op.act, x[0]!, dx?.[0], gy, rgy, a0);
       return;
-    }
-    case 'softmax': {
-      if (!a0) return;
-      const n = node.shape[node.shape.length - 1]!;
-      for (let r = 0; r < y.length / n; r++) {
-        const o = r * n;
-        let s = 0;
-        for (let j = 0; j < n; j++) s += y[o + j]! * gy[o + j]!;
-        for (let j = 0; j < n; j++) a0.adj[o + j]! += y[o + j]! * (gy[o + j]! - s);
-        if (a0.radj) {
-          let ds = 0;
-          for (let j = 0; j < n; j++) ds += dy![o + j]! * gy[o + j]! + y[o + j]! * rgy![o + j]!;
-          for (let j = 0; j < n; j++)
-            a0.radj[o + j]! += dy![o + j]! * (gy[o + j]! - s) + y[o + j]! * (rgy![o + j]! - ds);
-        }
-      }
+    case 'softmax':
+      if (a0) softmaxBackward(ctx, gy, rgy, a0);
       return;
-    }
     case 'permute': {
       if (!a0) return;
       const map = permutation(node, shapes[0]!);
@@ -768,37 +831,10 @@ export function backward(
       if (a0) addInto(a0, gy, rgy);
       return;
     case 'normalize':
-      if (a0) normalizeBackward(node, x[0]!, y, dx?.[0], dy, gy, rgy, a0);
+      if (a0) normalizeBackward(normGroups(node), x[0]!, y, dx?.[0], dy, gy, rgy, a0.adj, a0.radj);
       return;
-    case 'conv2d': {
-      // Ȳ as rows: K̄ += Ȳᵀ cols, cols̄ = Ȳ K; along the direction R(K̄) += RȲᵀ cols + Ȳᵀ cols˙,
-      // R(cols̄) = RȲ K + Ȳ K̇.
-      const d = convDims(ctx);
-      const map = patchIndex(node, d);
-      const G = toRows(gy, d);
-      const RG = rgy ? toRows(rgy, d) : undefined;
-      const cols = im2col(map, x[0]!, d);
-      const Km = kernelMat(x[1]!, d);
-      if (a0) {
-        const cb = mat(cols.rows, cols.cols);
-        addAB(G, Km, cb);
-        col2im(map, cb.data, a0.adj);
-        if (a0.radj) {
-          const rcb = mat(cols.rows, cols.cols);
-          addAB(RG!, Km, rcb);
-          addAB(G, kernelMat(dx![1]!, d), rcb);
-          col2im(map, rcb.data, a0.radj);
-        }
-      }
-      if (a1) {
-        addAtB(G, cols, kernelMat(a1.adj, d));
-        if (a1.radj) {
-          addAtB(RG!, cols, kernelMat(a1.radj, d));
-          addAtB(G, im2col(map, dx![0]!, d), kernelMat(a1.radj, d));
-        }
-      }
-      return;
-    }
+    case 'conv2d':
+      return convBackward(ctx, gy, rgy, a0, a1);
     case 'avgpool':
     case 'globalavg':
       if (!a0) return;
@@ -818,60 +854,5 @@ export function backward(
       }
       return;
     }
-  }
-}
-
-/**
- * The normalisation's adjoints, row by row: z = x − mean, s = rms(z), y = z/s.
- * z̄ = (ȳ − y⟨y, ȳ⟩/n)/s and x̄ = z̄ − mean(z̄); differentiating along the direction,
- * Rz̄ = (Rȳ − ẏ a − y ȧ)/s − z̄ ṡ/s with a = ⟨y, ȳ⟩/n,
- * ȧ = (⟨ẏ, ȳ⟩ + ⟨y, Rȳ⟩)/n, ṡ = ⟨y, ẋ⟩/n.
- */
-function normalizeBackward(
-  node: Node,
-  x: Float64Array,
-  y: Float64Array,
-  dx: Float64Array | undefined,
-  dy: Float64Array | undefined,
-  gy: Float64Array,
-  rgy: Float64Array | undefined,
-  acc: Acc,
-): void {
-  const grp = normGroups(node);
-  const { count, n, base, member: m } = grp;
-  const zb = new Float64Array(n),
-    rzb = new Float64Array(n);
-  for (let r = 0; r < count; r++) {
-    const o = base[r]!;
-    const { s } = rowStats(x, grp, r);
-    let a = 0;
-    for (let j = 0; j < n; j++) a += y[o + m[j]!]! * gy[o + m[j]!]!;
-    a /= n;
-    let mz = 0;
-    for (let j = 0; j < n; j++) {
-      const q = o + m[j]!;
-      zb[j] = (gy[q]! - y[q]! * a) / s;
-      mz += zb[j]!;
-    }
-    mz /= n;
-    for (let j = 0; j < n; j++) acc.adj[o + m[j]!]! += zb[j]! - mz;
-    if (!acc.radj) continue;
-    let da = 0,
-      ds = 0;
-    for (let j = 0; j < n; j++) {
-      const q = o + m[j]!;
-      da += dy![q]! * gy[q]! + y[q]! * rgy![q]!;
-      ds += y[q]! * dx![q]!;
-    }
-    da /= n;
-    ds /= n;
-    let mr = 0;
-    for (let j = 0; j < n; j++) {
-      const q = o + m[j]!;
-      rzb[j] = (rgy![q]! - dy![q]! * a - y[q]! * da) / s - (zb[j]! * ds) / s;
-      mr += rzb[j]!;
-    }
-    mr /= n;
-    for (let j = 0; j < n; j++) acc.radj[o + m[j]!]! += rzb[j]! - mr;
   }
 }
