@@ -648,7 +648,10 @@ function matmulBackward(
   }
 }
 
-/** x̄ += ȳ ⊙ γ, γ̄ += Σ ȳ ⊙ x over the broadcast axes; R-adjoints by the product rule. */
+/**
+ * x̄ += ȳ ⊙ γ, γ̄ += Σ ȳ ⊙ x over the broadcast axes; R-adjoints by the product rule. One pass per
+ * output, entries in memory order with the channel c kept by counters (no division per entry).
+ */
 function mulScaleBackward(
   ctx: Ctx,
   gy: Float64Array,
@@ -658,30 +661,40 @@ function mulScaleBackward(
   axis: number,
 ): void {
   const { node, x, dx } = ctx;
-  const { outer, dim, inner } = axisOf(node.shape, axis);
+  const { dim, inner } = axisOf(node.shape, axis);
   const a = x[0]!,
-    g = x[1]!;
-  for (let o = 0, i0 = 0; o < outer; o++)
-    for (let c = 0; c < dim; c++, i0 += inner) {
-      const gc = g[c]!;
-      if (a0) {
-        for (let q = 0, i = i0; q < inner; q++, i++) a0.adj[i]! += gy[i]! * gc;
-        if (a0.radj) {
-          const dgc = dx![1]![c]!;
-          for (let q = 0, i = i0; q < inner; q++, i++) a0.radj[i]! += rgy![i]! * gc + gy[i]! * dgc;
-        }
-      }
-      if (a1) {
-        let s = 0,
-          rs = 0;
-        for (let q = 0, i = i0; q < inner; q++, i++) {
-          s += gy[i]! * a[i]!;
-          if (a1.radj) rs += rgy![i]! * a[i]! + gy[i]! * dx![0]![i]!;
-        }
-        a1.adj[c]! += s;
-        if (a1.radj) a1.radj[c]! += rs;
+    g = x[1]!,
+    len = gy.length;
+  if (a0) {
+    const adj = a0.adj;
+    for (let i = 0, c = 0, q = 0; i < len; i++) {
+      adj[i]! += gy[i]! * g[c]!;
+      if (++q === inner && ((q = 0), ++c === dim)) c = 0;
+    }
+    const radj = a0.radj;
+    if (radj) {
+      const dg = dx![1]!;
+      for (let i = 0, c = 0, q = 0; i < len; i++) {
+        radj[i]! += rgy![i]! * g[c]! + gy[i]! * dg[c]!;
+        if (++q === inner && ((q = 0), ++c === dim)) c = 0;
       }
     }
+  }
+  if (a1) {
+    const adj = a1.adj;
+    for (let i = 0, c = 0, q = 0; i < len; i++) {
+      adj[c]! += gy[i]! * a[i]!;
+      if (++q === inner && ((q = 0), ++c === dim)) c = 0;
+    }
+    const radj = a1.radj;
+    if (radj) {
+      const da = dx![0]!;
+      for (let i = 0, c = 0, q = 0; i < len; i++) {
+        radj[c]! += rgy![i]! * a[i]! + gy[i]! * da[i]!;
+        if (++q === inner && ((q = 0), ++c === dim)) c = 0;
+      }
+    }
+  }
 }
 
 /** x̄ += σ′(x) ȳ; Rx̄ += σ″(x) ẋ ȳ + σ′(x) Rȳ (for ReLU and leaky ReLU σ″ = 0 off the kink). */
