@@ -31,7 +31,7 @@ import { entryOf, rowStats } from './normalize';
 const MULTILINEAR: ReadonlySet<Node['op']['kind']> = new Set([
   'matmul',
   'addBias',
-  'mulScale',
+  'affine',
   'add',
   'scale',
   'permute',

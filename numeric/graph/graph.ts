@@ -112,17 +112,20 @@ export class GraphBuilder {
     const y = this.matmul(x, W, true);
     return b === undefined ? y : this.addBias(y, b, 1);
   }
-  private broadcast(kind: 'addBias' | 'mulScale', x: number, v: number, axis: number): number {
+  private fits(kind: string, x: number, v: number, axis: number): void {
     const [X, V] = [this.shape(x), this.shape(v)];
     if (V.length !== 1 || X[axis] !== V[0])
       throw new ArchitectureError(`${kind}: a vector ${show(V)} does not fit axis ${axis} of ${show(X)}`);
-    return this.push({ kind, axis }, [x, v], X);
   }
   addBias(x: number, b: number, axis: number): number {
-    return this.broadcast('addBias', x, b, axis);
+    this.fits('addBias', x, b, axis);
+    return this.push({ kind: 'addBias', axis }, [x, b], this.shape(x));
   }
-  mulScale(x: number, g: number, axis: number): number {
-    return this.broadcast('mulScale', x, g, axis);
+  /** x ⊙ γ + β, γ and β along `axis`. */
+  affine(x: number, g: number, b: number, axis: number): number {
+    this.fits('affine', x, g, axis);
+    this.fits('affine', x, b, axis);
+    return this.push({ kind: 'affine', axis }, [x, g, b], this.shape(x));
   }
   add(a: number, b: number): number {
     if (!same(this.shape(a), this.shape(b)))

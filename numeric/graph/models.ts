@@ -20,8 +20,8 @@ export function mlpGraph(spec: MlpSpec, batch: number): Graph {
       if (spec.norm === 'batch') z = g.batchNorm(z);
       if (spec.norm === 'layer') z = g.normalize(z, 'LayerNorm');
       if (spec.norm !== 'none' && spec.affine) {
-        z = g.mulScale(z, g.param(`gamma${l}`, [widths[l]!]), 1);
-        z = g.addBias(z, g.param(`beta${l}`, [widths[l]!]), 1);
+        const gamma = g.param(`gamma${l}`, [widths[l]!]);
+        z = g.affine(z, gamma, g.param(`beta${l}`, [widths[l]!]), 1);
       }
       z = g.act(z, spec.act);
     }
@@ -81,8 +81,8 @@ export function cnnGraph(spec: CnnSpec): Graph {
     x = g.addBias(g.conv2d(x, K, c.stride, c.pad), g.param(`cb${i + 1}`, [c.channels]), 1);
     if (spec.batchNorm) x = g.batchNorm(x);
     if (spec.batchNorm && spec.affine) {
-      x = g.mulScale(x, g.param(`gamma${i + 1}`, [c.channels]), 1);
-      x = g.addBias(x, g.param(`beta${i + 1}`, [c.channels]), 1);
+      const gamma = g.param(`gamma${i + 1}`, [c.channels]);
+      x = g.affine(x, gamma, g.param(`beta${i + 1}`, [c.channels]), 1);
     }
     x = g.act(x, spec.act);
     if (spec.pool > 1) x = g.avgpool(x, spec.pool);
@@ -175,7 +175,8 @@ export function transformerGraph(s: TransformerSpec): Graph {
   let h = g.add(X, attention(g, X, s));
   if (s.layerNorm) {
     h = g.normalize(h, 'LayerNorm');
-    h = g.addBias(g.mulScale(h, g.param('gamma', [d]), 1), g.param('beta', [d]), 1);
+    const gamma = g.param('gamma', [d]);
+    h = g.affine(h, gamma, g.param('beta', [d]), 1);
   }
   const u = g.act(g.dense(h, g.param('W_1', [s.hidden, d]), g.param('b_1', [s.hidden])), s.act);
   h = g.add(h, g.dense(u, g.param('W_2', [d, s.hidden]), g.param('b_2', [d])));

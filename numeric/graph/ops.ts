@@ -29,8 +29,8 @@ export type Op =
   | { readonly kind: 'matmul'; readonly transB: boolean }
   /** x + b, b a vector broadcast along `axis` of x. */
   | { readonly kind: 'addBias'; readonly axis: number }
-  /** x ⊙ γ, γ a vector broadcast along `axis` of x. */
-  | { readonly kind: 'mulScale'; readonly axis: number }
+  /** x ⊙ γ + β, γ and β vectors broadcast along `axis` of x (a normalisation's scale and shift). */
+  | { readonly kind: 'affine'; readonly axis: number }
   /** x₁ + x₂ (a residual connection). */
   | { readonly kind: 'add' }
   /** c · x. */
@@ -323,21 +323,53 @@ function linearMap(
 
 // ---------------------------------------------------------------- value
 
-/** x + b or x ⊙ γ, the vector along `op.axis`. */
-function broadcastForward(
+/** x + b, b along `axis`. */
+function addBiasForward(
   shape: readonly number[],
-  op: Extract<Op, { kind: 'addBias' | 'mulScale' }>,
+  axis: number,
   a: Float64Array,
-  v: Float64Array,
+  b: Float64Array,
   y: Float64Array,
-): Float64Array {
-  const { outer, dim, inner } = axisOf(shape, op.axis);
-  const add = op.kind === 'addBias';
+) {
+  const { outer, dim, inner } = axisOf(shape, axis);
   for (let o = 0, i = 0; o < outer; o++)
     for (let c = 0; c < dim; c++) {
-      const vc = v[c]!;
-      if (add) for (let q = 0; q < inner; q++, i++) y[i] = a[i]! + vc;
-      else for (let q = 0; q < inner; q++, i++) y[i] = a[i]! * vc;
+      const bc = b[c]!;
+      for (let q = 0; q < inner; q++, i++) y[i] = a[i]! + bc;
+    }
+  return y;
+}
+
+/** x ⊙ γ + β (with their tangents: ẋ ⊙ γ + x ⊙ γ̇ + β̇), the vectors along `axis`. */
+function affineForward(
+  shape: readonly number[],
+  axis: number,
+  x: readonly Float64Array[],
+  y: Float64Array,
+  dx?: readonly Float64Array[],
+): Float64Array {
+  const { outer, dim, inner } = axisOf(shape, axis);
+  const a = x[0]!,
+    g = x[1]!,
+    b = x[2]!;
+  if (!dx) {
+    for (let o = 0, i = 0; o < outer; o++)
+      for (let c = 0; c < dim; c++) {
+        const gc = g[c]!,
+          bc = b[c]!;
+        for (let q = 0; q < inner; q++, i++) y[i] = a[i]! * gc + bc;
+      }
+    return y;
+  }
+  const da = dx[0]!,
+    dg = dx[1]!,
+    db = dx[2]!;
+  for (let o = 0, i = 0; o < outer; o++)
+    for (let c = 0; c < dim; c++) {
+      const gc = g[c]!,
+        dgc = dg[c]!,
+        dbc = db[c]!;
+      for (let q = 0; q < inner; q++, i++) y[i] = da[i]! * gc + a[i]! * dgc + dbc;
     }
   return y;
 }
@@ -387,8 +419,9 @@ export function forward(
       return y;
     }
     case 'addBias':
-    case 'mulScale':
-      return broadcastForward(node.shape, op, x[0]!, x[1]!, y);
+      return addBiasForward(node.shape, op.axis, x[0]!, x[1]!, y);
+    case 'affine':
+      return affineForward(node.shape, op.axis, x, y);
     case 'add':
       for (let i = 0; i < y.length; i++) y[i] = x[0]![i]! + x[1]![i]!;
       return y;
@@ -513,22 +546,6 @@ function lossAdjoint(
 
 // ---------------------------------------------------------------- tangent
 
-/** (x ⊙ γ)˙ = ẋ ⊙ γ + x ⊙ γ̇. */
-function mulScaleTangent(ctx: Ctx, dy: Float64Array, axis: number): Float64Array {
-  const { outer, dim, inner } = axisOf(ctx.node.shape, axis);
-  const a = ctx.x[0]!,
-    da = ctx.dx![0]!,
-    g = ctx.x[1]!,
-    dg = ctx.dx![1]!;
-  for (let o = 0, i = 0; o < outer; o++)
-    for (let c = 0; c < dim; c++) {
-      const gc = g[c]!,
-        dgc = dg[c]!;
-      for (let q = 0; q < inner; q++, i++) dy[i] = da[i]! * gc + a[i]! * dgc;
-    }
-  return dy;
-}
-
 /** σ′(x) ẋ. */
 function actTangent(act: GraphActivation, a: Float64Array, da: Float64Array, dy: Float64Array): Float64Array {
   const slope = piecewiseSlope(act);
@@ -566,8 +583,8 @@ export function tangent(ctx: Ctx): Float64Array {
       if (!ctx.still?.[1]) gemm(b, m, n, k, x[0]!, false, dx[1]!, op.transB, dy);
       return dy;
     }
-    case 'mulScale':
-      return mulScaleTangent(ctx, dy, op.axis);
+    case 'affine':
+      return affineForward(node.shape, op.axis, x, dy, dx);
     // Linear ops: the tangent is the op applied to the tangents.
     case 'addBias':
     case 'add':
@@ -649,15 +666,15 @@ function matmulBackward(
 }
 
 /**
- * x̄ += ȳ ⊙ γ, γ̄ += Σ ȳ ⊙ x over the broadcast axes; R-adjoints by the product rule. One pass per
- * output, entries in memory order with the channel c kept by counters (no division per entry).
+ * x̄ += ȳ ⊙ γ, γ̄ += Σ ȳ ⊙ x and β̄ += Σ ȳ over the broadcast axes, and their R-adjoints by the
+ * product rule: one pass over the entries in memory order, the channel c kept by counters (no
+ * division per entry, no inner loop of length 1 when the vectors run along the last axis).
  */
-function mulScaleBackward(
+function affineBackward(
   ctx: Ctx,
   gy: Float64Array,
   rgy: Float64Array | undefined,
-  a0: Acc | undefined,
-  a1: Acc | undefined,
+  acc: readonly (Acc | undefined)[],
   axis: number,
 ): void {
   const { node, x, dx } = ctx;
@@ -665,35 +682,26 @@ function mulScaleBackward(
   const a = x[0]!,
     g = x[1]!,
     len = gy.length;
-  if (a0) {
-    const adj = a0.adj;
-    for (let i = 0, c = 0, q = 0; i < len; i++) {
-      adj[i]! += gy[i]! * g[c]!;
-      if (++q === inner && ((q = 0), ++c === dim)) c = 0;
+  const xa = acc[0]?.adj,
+    xr = acc[0]?.radj,
+    ga = acc[1]?.adj,
+    gr = acc[1]?.radj,
+    ba = acc[2]?.adj,
+    br = acc[2]?.radj;
+  const da = dx?.[0],
+    dg = dx?.[1];
+  for (let i = 0, c = 0, q = 0; i < len; i++) {
+    const gi = gy[i]!;
+    if (xa) xa[i]! += gi * g[c]!;
+    if (ga) ga[c]! += gi * a[i]!;
+    if (ba) ba[c]! += gi;
+    if (rgy) {
+      const ri = rgy[i]!;
+      if (xr) xr[i]! += ri * g[c]! + gi * dg![c]!;
+      if (gr) gr[c]! += ri * a[i]! + gi * da![i]!;
+      if (br) br[c]! += ri;
     }
-    const radj = a0.radj;
-    if (radj) {
-      const dg = dx![1]!;
-      for (let i = 0, c = 0, q = 0; i < len; i++) {
-        radj[i]! += rgy![i]! * g[c]! + gy[i]! * dg[c]!;
-        if (++q === inner && ((q = 0), ++c === dim)) c = 0;
-      }
-    }
-  }
-  if (a1) {
-    const adj = a1.adj;
-    for (let i = 0, c = 0, q = 0; i < len; i++) {
-      adj[c]! += gy[i]! * a[i]!;
-      if (++q === inner && ((q = 0), ++c === dim)) c = 0;
-    }
-    const radj = a1.radj;
-    if (radj) {
-      const da = dx![0]!;
-      for (let i = 0, c = 0, q = 0; i < len; i++) {
-        radj[c]! += rgy![i]! * a[i]! + gy[i]! * da[i]!;
-        if (++q === inner && ((q = 0), ++c === dim)) c = 0;
-      }
-    }
+    if (++q === inner && ((q = 0), ++c === dim)) c = 0;
   }
 }
 
@@ -813,8 +821,8 @@ export function backward(
           }
       }
       return;
-    case 'mulScale':
-      return mulScaleBackward(ctx, gy, rgy, a0, a1, op.axis);
+    case 'affine':
+      return affineBackward(ctx, gy, rgy, acc, op.axis);
     case 'add':
       for (const a of [a0, a1]) if (a) addInto(a, gy, rgy);
       return;
