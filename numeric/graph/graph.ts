@@ -262,29 +262,49 @@ function arenaSize(g: Graph): number {
   return bytes;
 }
 
-/**
- * Per node, the consumer whose adjoint it may share, or −1: a node used exactly once, by an op whose
- * Jacobian on it is the identity (x of x + b, either term of a residual sum) — its adjoint is then
- * its consumer's, entry for entry, and no other use adds to it.
- */
-const passCache = new WeakMap<Graph, Int32Array>();
-function passThrough(g: Graph): Int32Array {
-  const hit = passCache.get(g);
+/** What an evaluation needs of a graph beyond its nodes, worked out once per graph. */
+interface Plan {
+  /** Per node, its inputs' shapes and its number of entries. */
+  readonly shapes: readonly (readonly (readonly number[])[])[];
+  readonly sizes: readonly number[];
+  /** Per node, whether it depends on the parameters (data and what is made of data alone do not). */
+  readonly active: readonly boolean[];
+  /** Per node, per input, whether the input's tangent is zero (not active). */
+  readonly still: readonly (readonly boolean[])[];
+  /**
+   * Per node, the consumer whose adjoint it shares, or −1: a node used exactly once, by an op whose
+   * Jacobian on it is the identity (x of x + b, either term of a residual sum) — its adjoint is then
+   * its consumer's, entry for entry, and no other use adds to it. Not a parameter (its adjoint is the
+   * gradient) nor a reshape (it shares its input's instead).
+   */
+  readonly passed: Int32Array;
+}
+const plans = new WeakMap<Graph, Plan>();
+function planOf(g: Graph): Plan {
+  const hit = plans.get(g);
   if (hit) return hit;
-  const uses = new Int32Array(g.nodes.length);
-  const user = new Int32Array(g.nodes.length).fill(-1);
-  g.nodes.forEach((node, i) =>
+  const n = g.nodes.length;
+  const active = new Array<boolean>(n).fill(false);
+  const uses = new Int32Array(n);
+  const user = new Int32Array(n).fill(-1);
+  g.nodes.forEach((node, i) => {
+    active[i] = node.op.kind === 'param' || node.inputs.some((j) => active[j]);
     node.inputs.forEach((j, slot) => {
       uses[j]!++;
       const k = node.op.kind;
       if ((k === 'addBias' && slot === 0) || k === 'add') user[j] = i;
-    }),
-  );
-  // Not a parameter (its adjoint is the gradient) nor a reshape (it shares its input's instead).
+    });
+  });
   const own = (j: number): boolean => !['param', 'reshape'].includes(g.nodes[j]!.op.kind);
-  const out = user.map((c, j) => (uses[j] === 1 && own(j) ? c : -1));
-  passCache.set(g, out);
-  return out;
+  const plan: Plan = {
+    shapes: g.nodes.map((node) => node.inputs.map((j) => g.nodes[j]!.shape)),
+    sizes: g.nodes.map((node) => sizeOf(node.shape)),
+    active,
+    still: g.nodes.map((node) => node.inputs.map((j) => !active[j])),
+    passed: user.map((c, j) => (uses[j] === 1 && own(j) ? c : -1)),
+  };
+  plans.set(g, plan);
+  return plan;
 }
 
 /** Loss, ∇L and (with v) H v and ⟨∇L, v⟩ of a graph at θ on its data. */
@@ -321,44 +341,46 @@ function evaluateIn(
   opts: { readonly bound?: boolean },
 ): GraphEvaluation {
   const n = g.nodes.length;
+  const { shapes, sizes, active, still, passed } = planOf(g);
   const val: Float64Array[] = new Array<Float64Array>(n);
   const tan: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
-  const active = new Array<boolean>(n).fill(false);
   const th = arenaCopy(theta),
     vv = v && arenaCopy(v);
-  g.nodes.forEach((node, i) => {
+  for (let i = 0; i < n; i++) {
+    const node = g.nodes[i]!;
     const op = node.op;
-    const size = sizeOf(node.shape);
     if (op.kind === 'param') {
-      val[i] = th.subarray(op.offset, op.offset + size);
-      if (vv) tan[i] = vv.subarray(op.offset, op.offset + size);
-      active[i] = true;
-      return;
+      val[i] = th.subarray(op.offset, op.offset + sizes[i]!);
+      if (vv) tan[i] = vv.subarray(op.offset, op.offset + sizes[i]!);
+      continue;
     }
     if (op.kind === 'data') {
       val[i] = arenaCopy(op.role === 'x' ? data.x : data.y);
-      if (v) tan[i] = zeros(size);
-      return;
+      if (v) tan[i] = zeros(sizes[i]!);
+      continue;
     }
-    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
     const x = node.inputs.map((j) => val[j]!);
-    val[i] = forward(node, shapes, x);
-    active[i] = node.inputs.some((j) => active[j]);
-    const still = node.inputs.map((j) => !active[j]);
-    if (v) tan[i] = tangent({ node, shapes, x, dx: node.inputs.map((j) => tan[j]!), y: val[i]!, still });
-  });
+    val[i] = forward(node, shapes[i]!, x);
+    if (v)
+      tan[i] = tangent({
+        node,
+        shapes: shapes[i]!,
+        x,
+        dx: node.inputs.map((j) => tan[j]!),
+        y: val[i]!,
+        still: still[i]!,
+      });
+  }
   const adj: (Acc | undefined)[] = new Array<Acc | undefined>(n);
-  const passed = passThrough(g);
   // A reshape's adjoint is its input's (the same entries), so its backward rule is skipped; a node
-  // whose only use passes its adjoint through (see passThrough) shares its consumer's.
+  // whose only use passes its adjoint through (Plan.passed) shares its consumer's.
   const accOf = (j: number): Acc | undefined => {
     if (!active[j]) return undefined;
     const node = g.nodes[j]!;
     if (node.op.kind === 'reshape') return (adj[j] ??= accOf(node.inputs[0]!));
     const c = passed[j]!;
     if (c >= 0) return (adj[j] ??= adj[c]);
-    const size = sizeOf(node.shape);
-    return (adj[j] ??= { adj: zeros(size), radj: v ? zeros(size) : undefined });
+    return (adj[j] ??= { adj: zeros(sizes[j]!), radj: v ? zeros(sizes[j]!) : undefined });
   };
   adj[g.loss] = { adj: Float64Array.of(1), radj: v ? Float64Array.of(0) : undefined };
   for (let i = g.loss; i >= 0; i--) {
@@ -366,19 +388,18 @@ function evaluateIn(
     if (!a) continue;
     const node = g.nodes[i]!;
     if (node.inputs.length === 0 || node.op.kind === 'reshape') continue;
-    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
     const x = node.inputs.map((j) => val[j]!);
     const ctx = v
       ? {
           node,
-          shapes,
+          shapes: shapes[i]!,
           x,
           dx: node.inputs.map((j) => tan[j]!),
           y: val[i]!,
           dy: tan[i]!,
-          still: node.inputs.map((j) => !active[j]),
+          still: still[i]!,
         }
-      : { node, shapes, x, y: val[i]! };
+      : { node, shapes: shapes[i]!, x, y: val[i]! };
     // An input sharing this node's adjoint has it already: the rule adds only to the others.
     const into = node.inputs.map((j) => {
       const acc = accOf(j);

@@ -717,8 +717,13 @@ function actBackward(
   const { adj, radj } = into;
   const slope = piecewiseSlope(act);
   if (slope !== undefined) {
-    for (let i = 0; i < gy.length; i++) adj[i]! += a[i]! > 0 ? gy[i]! : slope * gy[i]!;
-    if (radj) for (let i = 0; i < gy.length; i++) radj[i]! += a[i]! > 0 ? rgy![i]! : slope * rgy![i]!;
+    if (!radj) for (let i = 0; i < gy.length; i++) adj[i]! += a[i]! > 0 ? gy[i]! : slope * gy[i]!;
+    else
+      for (let i = 0; i < gy.length; i++) {
+        const d = a[i]! > 0 ? 1 : slope;
+        adj[i]! += d * gy[i]!;
+        radj[i]! += d * rgy![i]!;
+      }
     return;
   }
   const { d1, d2 } = activationFns(act);
@@ -807,18 +812,15 @@ export function backward(
     case 'addBias':
       if (a0) addInto(a0, gy, rgy);
       if (a1) {
-        const { outer, dim, inner } = axisOf(node.shape, op.axis);
-        for (let o = 0, i = 0; o < outer; o++)
-          for (let c = 0; c < dim; c++) {
-            let s = 0,
-              rs = 0;
-            for (let q = 0; q < inner; q++, i++) {
-              s += gy[i]!;
-              if (rgy) rs += rgy[i]!;
-            }
-            a1.adj[c]! += s;
-            if (a1.radj) a1.radj[c]! += rs;
-          }
+        // b̄ (and Rb̄) += Σ ȳ (Rȳ) over the broadcast axes, one pass with the channel kept by counters.
+        const { dim, inner } = axisOf(node.shape, op.axis);
+        const ba = a1.adj,
+          br = a1.radj;
+        for (let i = 0, c = 0, q = 0; i < gy.length; i++) {
+          ba[c]! += gy[i]!;
+          if (br) br[c]! += rgy![i]!;
+          if (++q === inner && ((q = 0), ++c === dim)) c = 0;
+        }
       }
       return;
     case 'affine':
