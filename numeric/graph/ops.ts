@@ -544,6 +544,9 @@ function lossAdjoint(
   return { g, dg };
 }
 
+/** A loss's ∂L/∂F and its tangent from the tangent pass, by the loss's tangent array. */
+const lossAdjoints = new WeakMap<Float64Array, { g: Float64Array; dg?: Float64Array | undefined }>();
+
 // ---------------------------------------------------------------- tangent
 
 /** σ′(x) ẋ. */
@@ -612,7 +615,10 @@ export function tangent(ctx: Ctx): Float64Array {
     }
     case 'mse':
     case 'ce': {
-      const { g } = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, undefined);
+      // ∂L/∂F and its tangent, kept for the backward pass of the same evaluation (keyed by dy).
+      const ga = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, dx[0]!);
+      lossAdjoints.set(dy, ga);
+      const { g } = ga;
       let s = 0;
       for (let i = 0; i < g.length; i++) s += g[i]! * dx[0]![i]!;
       dy[0] = s;
@@ -867,7 +873,8 @@ export function backward(
     case 'mse':
     case 'ce': {
       if (!a0) return;
-      const { g, dg } = lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, a0.radj ? dx![0]! : undefined);
+      const kept = ctx.dy && lossAdjoints.get(ctx.dy);
+      const { g, dg } = kept ?? lossAdjoint(op.kind, shapes[0]!, x[0]!, x[1]!, a0.radj ? dx![0]! : undefined);
       // ȳ and Rȳ of the scalar loss.
       const s = gy[0]!,
         rs = rgy ? rgy[0]! : 0;
