@@ -116,12 +116,14 @@ function gemm(
   C: Float64Array,
 ): void {
   if (tA && tB) throw new Error('internal: AᵀBᵀ is not a product a graph forms');
+  // One batch (a dense layer): the arrays themselves, no views.
+  const part = (x: Float64Array, q: number, len: number): Float64Array =>
+    b === 1 ? x : x.subarray(q * len, (q + 1) * len);
   for (let q = 0; q < b; q++) {
-    const Am = tA
-      ? mat(k, m, A.subarray(q * m * k, (q + 1) * m * k))
-      : mat(m, k, A.subarray(q * m * k, (q + 1) * m * k));
-    const Bd = B.subarray(q * k * n, (q + 1) * k * n);
-    const Cm = mat(m, n, C.subarray(q * m * n, (q + 1) * m * n));
+    const Ad = part(A, q, m * k);
+    const Am = tA ? mat(k, m, Ad) : mat(m, k, Ad);
+    const Bd = part(B, q, k * n);
+    const Cm = mat(m, n, part(C, q, m * n));
     if (tB) mulABt(Am, mat(n, k, Bd), Cm, true);
     else if (tA) addAtB(Am, mat(k, n, Bd), Cm);
     else addAB(Am, mat(k, n, Bd), Cm);
