@@ -48,33 +48,34 @@ export function rowStats(a: Float64Array, g: NormGroups, r: number): { mean: num
 const spreads = new WeakMap<Float64Array, Float64Array>();
 
 /*
- * The kernels run group by group, each pass a loop over the group's entries with its sums in
- * registers: for o < outer the run of `inner` entries starting at (o·count + r)·inner.
+ * The kernels run group by group, each pass one loop over the group's n entries with its sums in
+ * registers: runs of `inner` consecutive entries, the first at r·inner, each next run `count · inner`
+ * after the last (so BatchNorm after a dense layer, inner 1, is a plain strided loop).
  */
 
 /** y = (a − mean)/s per group; refused when a group's spread is at rounding level of its entries. */
 export function normalizeForward(g: NormGroups, label: string, a: Float64Array, y: Float64Array): void {
-  const { outer, count, inner, n } = g;
-  const step = count * inner;
+  const { count, inner, n } = g;
+  // From the last entry of a run to the first of the next: the other groups' runs in between.
+  const jump = (count - 1) * inner + 1;
   const spread = new Float64Array(count);
   for (let r = 0; r < count; r++) {
     let mean = 0,
       big = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) {
-        mean += a[i]!;
-        big = Math.max(big, Math.abs(a[i]!));
-      }
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
+      mean += a[i]!;
+      big = Math.max(big, Math.abs(a[i]!));
+    }
     mean /= n;
     let ms = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) ms += (a[i]! - mean) ** 2;
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      ms += (a[i]! - mean) ** 2;
     const s = Math.sqrt(ms / n);
     if (!(s > DEGENERATE_SPREAD * big))
       throw new DegenerateSample(`${label} of a group with (near-)zero variance is undefined (ε = 0)`);
     spread[r] = s;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) y[i] = (a[i]! - mean) / s;
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      y[i] = (a[i]! - mean) / s;
   }
   spreads.set(y, spread);
 }
@@ -94,21 +95,22 @@ export function normalizeTangent(
   t: Float64Array,
   dy: Float64Array,
 ): void {
-  const { outer, count, inner, n } = g;
-  const step = count * inner;
+  const { count, inner, n } = g;
+  // From the last entry of a run to the first of the next: the other groups' runs in between.
+  const jump = (count - 1) * inner + 1;
   const spread = spreadOf(g, a, y);
   for (let r = 0; r < count; r++) {
     let md = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) md += t[i]!;
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      md += t[i]!;
     md /= n;
     let sd = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) sd += y[i]! * (t[i]! - md);
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      sd += y[i]! * (t[i]! - md);
     sd /= n;
     const s = spread[r]!;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) dy[i] = (t[i]! - md - y[i]! * sd) / s;
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      dy[i] = (t[i]! - md - y[i]! * sd) / s;
   }
 }
 
@@ -128,39 +130,37 @@ export function normalizeBackward(
   adj: Float64Array,
   radj: Float64Array | undefined,
 ): void {
-  const { outer, count, inner, n } = g;
-  const step = count * inner;
+  const { count, inner, n } = g;
+  // From the last entry of a run to the first of the next: the other groups' runs in between.
+  const jump = (count - 1) * inner + 1;
   const spread = spreadOf(g, a, y);
   for (let r = 0; r < count; r++) {
     const s = spread[r]!;
     let m1 = 0,
       m2 = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) {
-        m1 += gy[i]!;
-        m2 += y[i]! * gy[i]!;
-      }
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
+      m1 += gy[i]!;
+      m2 += y[i]! * gy[i]!;
+    }
     m1 /= n;
     m2 /= n;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) adj[i]! += (gy[i]! - m1 - y[i]! * m2) / s;
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      adj[i]! += (gy[i]! - m1 - y[i]! * m2) / s;
     if (!radj) continue;
     let r1 = 0,
       r2 = 0,
       sd = 0;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) {
-        r1 += rgy![i]!;
-        r2 += y[i]! * rgy![i]! + dy![i]! * gy[i]!;
-        sd += y[i]! * dx![i]!;
-      }
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
+      r1 += rgy![i]!;
+      r2 += y[i]! * rgy![i]! + dy![i]! * gy[i]!;
+      sd += y[i]! * dx![i]!;
+    }
     r1 /= n;
     r2 /= n;
     sd /= n;
-    for (let o = 0, b = r * inner; o < outer; o++, b += step)
-      for (let i = b, e = b + inner; i < e; i++) {
-        const xb = (gy[i]! - m1 - y[i]! * m2) / s;
-        radj[i]! += (rgy![i]! - r1 - dy![i]! * m2 - y[i]! * r2) / s - (xb * sd) / s;
-      }
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
+      const xb = (gy[i]! - m1 - y[i]! * m2) / s;
+      radj[i]! += (rgy![i]! - r1 - dy![i]! * m2 - y[i]! * r2) / s - (xb * sd) / s;
+    }
   }
 }
