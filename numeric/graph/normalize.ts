@@ -134,6 +134,7 @@ export function normalizeBackward(
   // From the last entry of a run to the first of the next: the other groups' runs in between.
   const jump = (count - 1) * inner + 1;
   const spread = spreadOf(g, a, y);
+  const xbar = new Float64Array(n);
   for (let r = 0; r < count; r++) {
     const s = spread[r]!;
     let m1 = 0,
@@ -144,13 +145,19 @@ export function normalizeBackward(
     }
     m1 /= n;
     m2 /= n;
-    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
-      adj[i]! += (gy[i]! - m1 - y[i]! * m2) / s;
-    if (!radj) continue;
+    if (!radj) {
+      for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+        adj[i]! += (gy[i]! - m1 - y[i]! * m2) / s;
+      continue;
+    }
+    // x̄ (kept for R x̄) and, in the same pass, the sums of the R-adjoint.
     let r1 = 0,
       r2 = 0,
       sd = 0;
     for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
+      const xb = (gy[i]! - m1 - y[i]! * m2) / s;
+      xbar[j] = xb;
+      adj[i]! += xb;
       r1 += rgy![i]!;
       r2 += y[i]! * rgy![i]! + dy![i]! * gy[i]!;
       sd += y[i]! * dx![i]!;
@@ -158,9 +165,7 @@ export function normalizeBackward(
     r1 /= n;
     r2 /= n;
     sd /= n;
-    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1) {
-      const xb = (gy[i]! - m1 - y[i]! * m2) / s;
-      radj[i]! += (rgy![i]! - r1 - dy![i]! * m2 - y[i]! * r2) / s - (xb * sd) / s;
-    }
+    for (let j = 0, i = r * inner, q = 0; j < n; j++, i = ++q === inner ? ((q = 0), i + jump) : i + 1)
+      radj[i]! += (rgy![i]! - r1 - dy![i]! * m2 - y[i]! * r2) / s - (xbar[j]! * sd) / s;
   }
 }
