@@ -7,6 +7,7 @@
  * the rules are the functions below, dispatched on the kind.
  */
 import { type Activation, actFns } from '../mlp';
+import { arenaArray } from '../kernels';
 import { addAB, addAtB, type Mat, mat, mulABt, zeros } from '../linalg';
 import {
   groupsOf,
@@ -325,6 +326,16 @@ function linearMap(
 
 // ---------------------------------------------------------------- value
 
+/** An array whose every entry the caller writes at once: from the open arena without zeroing it. */
+const fresh = (n: number): Float64Array => arenaArray(n, false) ?? new Float64Array(n);
+
+/** Whether an op's value rule writes every entry of its output (else it accumulates into zeros). */
+const writesAll = (op: Op): boolean =>
+  ['addBias', 'affine', 'add', 'scale', 'act', 'permute', 'normalize'].includes(op.kind) ||
+  (op.kind === 'softmax' && !op.causal);
+/** The same for the tangent rule (products accumulate, and skip the terms of still inputs). */
+const writesAllTangent = (op: Op): boolean => ['affine', 'act', 'softmax', 'normalize'].includes(op.kind);
+
 /** x + b, b along `axis`. */
 function addBiasForward(
   shape: readonly number[],
@@ -410,7 +421,7 @@ export function forward(
   const op = node.op;
   // The same entries: the input's array itself (no op writes into its inputs).
   if (op.kind === 'reshape') return x[0]!;
-  const y = zeros(sizeOf(node.shape));
+  const y = writesAll(op) ? fresh(sizeOf(node.shape)) : zeros(sizeOf(node.shape));
   switch (op.kind) {
     case 'param':
     case 'data':
@@ -577,7 +588,7 @@ export function tangent(ctx: Ctx): Float64Array {
   const { node, shapes, x, y } = ctx;
   const dx = ctx.dx!;
   const op = node.op;
-  const dy = zeros(y.length);
+  const dy = writesAllTangent(op) ? fresh(y.length) : zeros(y.length);
   switch (op.kind) {
     case 'param':
     case 'data':
