@@ -666,14 +666,26 @@ function modelArbitrary(
     .map((spec) => ({ kind: 'residual' as const, spec }));
 }
 
+/** What a graph case is drawn as: the model, the seed of its parameters and data, and which site. */
+export interface GraphCaseFields {
+  readonly model: GraphModel;
+  readonly seed: number;
+  readonly pick: number;
+}
+
 /**
- * Cases of a graph site kind: models it lives on (respecting what `--arch` fixes), a seed for their
- * parameters and data, and one of the model's sites of that kind.
+ * Cases of a graph site kind as cheap fields and the build of a case from them (so that worker
+ * threads draw fast-check's sequence for a seed and build only their own cases): models it lives on
+ * (respecting what `--arch` fixes), a seed for their parameters and data, and one of the model's
+ * sites of that kind.
  *
  * @throws NoSuchSite when the constraints leave no model with such a site (e.g. conv-channel, which
  *   needs a CNN without BatchNorm, under `cnn:…:bn`).
  */
-export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc.Arbitrary<GraphCase> {
+export function graphCaseParts(
+  kind: GraphSiteKind,
+  fixed?: GraphConstraints,
+): { readonly fields: fc.Arbitrary<GraphCaseFields>; readonly build: (f: GraphCaseFields) => GraphCase } {
   const models = modelsOf(kind).filter((k) => !fixed || fixed.kind === k);
   if (models.length === 0)
     throw new NoSuchSite(`${kind} sites live on a ${modelsOf(kind).join(' or ')}, not on a ${fixed!.kind}`);
@@ -694,13 +706,14 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
         `(it needs ${what.join(' and ')})`,
     );
   }
-  return fc
-    .record({
-      model: arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs),
-      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-      pick: fc.nat(),
-    })
-    .map(({ model, seed, pick }) => {
+  const fields = fc.record({
+    model: arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    pick: fc.nat(),
+  });
+  return {
+    fields,
+    build: ({ model, seed, pick }) => {
       const g = graphOf(model);
       const groups = graphSiteGroups(model, g, kind);
       const count = groups.reduce((s, x) => s + x.count, 0);
@@ -716,7 +729,19 @@ export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc
         seed,
         architecture: describeGraphModel(model),
       };
-    });
+    },
+  };
+}
+
+/**
+ * Sampled graph models with a site of the given kind (see {@link graphCaseParts}): the model, its
+ * parameters and data, and one of the model's sites of that kind.
+ *
+ * @throws NoSuchSite when the constraints leave no model with such a site.
+ */
+export function graphSiteCase(kind: GraphSiteKind, fixed?: GraphConstraints): fc.Arbitrary<GraphCase> {
+  const { fields, build } = graphCaseParts(kind, fixed);
+  return fields.map(build);
 }
 
 /** The i-th pair of heads of a transformer block: each head's attention-qk and attention-vo views. */

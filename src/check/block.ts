@@ -162,19 +162,13 @@ function residuals(
 export function blockResidualFunction(
   decl: BlockDeclaration,
   d: Derivation,
-): { readonly keys: readonly Law[]; readonly residualsOf: (c: NetworkCase) => Map<Law, number> | undefined } {
+): {
+  readonly keys: readonly Law[];
+  readonly residualsOf: (c: NetworkCase | GraphCase) => Map<Law, number> | undefined;
+} {
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
   const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
   return { keys: checkable, residualsOf: (c) => residuals(decl, d, bound, evaluable(c)) };
-}
-
-/** The same for graph cases (transformer blocks, CNNs: numeric/graph/sites.ts). */
-function graphResidualFunction(
-  decl: BlockDeclaration,
-  d: Derivation,
-): (c: GraphCase) => Map<Law, number> | undefined {
-  const bound: Bound = { laws: d.laws.filter((l) => CHECKABLE.has(l.id)), evaluator: new WordEvaluator() };
-  return (c) => residuals(decl, d, bound, evaluable(c));
 }
 
 /**
@@ -192,12 +186,9 @@ export function checkDeclaration(
   const { keys: checkable, residualsOf } = blockResidualFunction(decl, d);
   const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
     graphKinds = kinds.filter(isGraphSiteKind);
+  const job = { kind: 'block', decl, derivation: d } as const;
   const mlpRun = mlpKinds.length
-    ? runSites(mlpKinds, opts, checkable, (l) => l.title, residualsOf, undefined, {
-        kind: 'block',
-        decl,
-        derivation: d,
-      })
+    ? runSites(mlpKinds, opts, checkable, (l) => l.title, residualsOf, undefined, job)
     : undefined;
   const graphRun =
     graphKinds.length && !mlpRun?.counterexample
@@ -210,7 +201,9 @@ export function checkDeclaration(
           opts,
           checkable,
           (l) => l.title,
-          graphResidualFunction(decl, d),
+          residualsOf,
+          undefined,
+          job,
         )
       : undefined;
   const run = mergeRuns(checkable, mlpRun, graphRun);

@@ -3,15 +3,16 @@
  * or the mirror check's, with residuals in the order of the keys the caller holds.
  */
 import type { NetworkCase } from '../../numeric/arbitraries';
+import type { GraphCase } from '../../numeric/graph/sites';
 import { blockResidualFunction } from './block';
 import { mirrorResidualFunction } from './mirror';
 import type { SiteJob } from './parallel';
 
-export function jobResiduals(job: SiteJob): (c: NetworkCase) => (number | null)[] | undefined {
+export function jobResiduals(job: SiteJob): (c: NetworkCase | GraphCase) => (number | null)[] | undefined {
   const { keys, residualsOf } =
     job.kind === 'block' ? blockResidualFunction(job.decl, job.derivation) : mirrorResidualFunction(job.decl);
   return (c) => {
-    const m = (residualsOf as (c: NetworkCase) => Map<unknown, number> | undefined)(c);
+    const m = (residualsOf as (c: NetworkCase | GraphCase) => Map<unknown, number> | undefined)(c);
     return m && (keys as readonly unknown[]).map((k) => m.get(k) ?? null);
   };
 }

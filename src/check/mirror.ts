@@ -126,8 +126,8 @@ export function mirrorResidualFunction(decl: BlockMirrorDeclaration): {
 }
 
 /**
- * The run over the selected site kinds: MLP kinds on sampled networks (on worker threads with a job),
- * then graph kinds on sampled transformer blocks and CNNs (numeric/graph/sites.ts), as one run.
+ * The run over the selected site kinds: MLP kinds on sampled networks, then graph kinds on sampled
+ * transformer blocks and CNNs (numeric/graph/sites.ts), as one run — each on worker threads with a job.
  */
 function runModels(
   kinds: readonly SiteKind[],
@@ -156,6 +156,7 @@ function runModels(
           title,
           residualsOf,
           tolerance,
+          job,
         )
       : undefined;
   return mergeRuns(keys, mlpRun, graphRun);

@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import { siteCaseParts } from '../../numeric/arbitraries';
+import { type GraphCase, graphCaseParts } from '../../numeric/graph/sites';
+import { isGraphSiteKind } from '../../numeric/sites';
 import { UserInputError } from '../../numeric/errors';
 import { jobResiduals } from './jobs';
 import type { CaseOutcome, WorkerSetup, WorkerTask } from './parallel';
@@ -22,12 +24,27 @@ const failure = (index: number, err: unknown): CaseOutcome => ({
   message: err instanceof Error ? err.message : String(err),
 });
 
-let residualsOf: ((c: NetworkCase) => (number | null)[] | undefined) | undefined;
+let residualsOf: ((c: NetworkCase | GraphCase) => (number | null)[] | undefined) | undefined;
 let setupError: unknown;
 try {
   residualsOf = jobResiduals(setup.job);
 } catch (err) {
   setupError = err;
+}
+
+/**
+ * The i-th case of fast-check's sequence for the task's seed, built on demand: the fields of every
+ * case are drawn (cheap), a case is built only for the worker's own indices.
+ */
+function caseBuilder(task: WorkerTask): (i: number) => NetworkCase | GraphCase {
+  if (isGraphSiteKind(task.siteKind)) {
+    const { fields, build } = graphCaseParts(task.siteKind, task.arch.graph);
+    const all = fc.sample(fields, { seed: task.seed, numRuns: task.runs });
+    return (i) => build(all[i]!);
+  }
+  const { fields, build } = siteCaseParts(task.siteKind, task.arch);
+  const all = fc.sample(fields, { seed: task.seed, numRuns: task.runs });
+  return (i) => build(all[i]!);
 }
 
 parentPort!.on('message', (task: WorkerTask) => {
@@ -36,11 +53,10 @@ parentPort!.on('message', (task: WorkerTask) => {
     Array.from({ length: runs }, (_, i) => i).filter((i) => i % setup.workers === setup.worker);
   try {
     if (!residualsOf) throw setupError;
-    const { fields, build } = siteCaseParts(task.siteKind, task.arch);
-    const all = fc.sample(fields, { seed: task.seed, numRuns: task.runs });
-    for (const i of mine(all.length)) {
+    const build = caseBuilder(task);
+    for (const i of mine(task.runs)) {
       try {
-        const values = residualsOf(build(all[i]!));
+        const values = residualsOf(build(i));
         out.push(values ? { kind: 'residuals', index: i, values } : { kind: 'skipped', index: i });
       } catch (err) {
         out.push(failure(i, err));

@@ -47,6 +47,27 @@ describe('a check on worker threads gives the report of the sequential check', (
     expect(checkBlockMirror(decl, { ...opts, jobs: 2 })).toEqual(checkBlockMirror(decl, opts));
   }, 60_000);
 
+  it('graph models: attention and conv-channel sites, and a refuted head swap, as sequentially', () => {
+    for (const [name, arch] of [
+      ['attention-qk', undefined],
+      ['channel-rescale', undefined],
+    ] as const) {
+      const opts = { seed: 3, runs: 8, ...(arch ? { arch } : {}) };
+      const one = checkDeclaration(block(name), opts);
+      expect(one.verdict.kind).toBe('numerically-verified');
+      expect(checkDeclaration(block(name), { ...opts, jobs: 2 })).toEqual(one);
+    }
+    // Q and K swapped without V and O: refuted on a transformer block, the same shrunk case.
+    const qkOnly = parseDeclarationText(
+      readFileSync(join(__dirname, '../../examples/head-swap-qk-only.yaml'), 'utf8'),
+      'examples/head-swap-qk-only.yaml',
+    ) as BlockMirrorDeclaration;
+    const opts = { seed: 1, runs: 10, collapseSamples: 0 };
+    const one = checkBlockMirror(qkOnly, opts);
+    expect(one.verdict.kind).toBe('refuted');
+    expect(checkBlockMirror(qkOnly, { ...opts, jobs: 2 })).toEqual(one);
+  }, 90_000);
+
   it('an input error met in a worker is an input error for the caller (exit 2, not a bug)', () => {
     const gl = block('gl');
     const run = (): unknown =>
