@@ -6,7 +6,7 @@
  */
 import { evaluate, type Batch } from '../../numeric/mlp';
 import { describeSpec, type NetworkCase } from '../../numeric/arbitraries';
-import { rowsOf } from '../../numeric/sample';
+import { rowsOf, sampleBatch } from '../../numeric/sample';
 import type { rng } from '../../numeric/rng';
 import { evaluateGraph, type GraphData } from '../../numeric/graph/graph';
 import type { GraphCase } from '../../numeric/graph/sites';
@@ -49,16 +49,11 @@ export function minibatch(b: Batch, r: Rng, minRows = 1): Batch {
 /** B rows of graph data (first axis of x and of y) drawn with replacement. */
 export function bootstrap(c: GraphCase, r: Rng): GraphData {
   const B = c.graph.target[0]!;
-  const xr = c.data.x.length / B,
-    yr = c.data.y.length / B;
-  const x = new Float64Array(c.data.x.length),
-    y = new Float64Array(c.data.y.length);
-  for (let i = 0; i < B; i++) {
-    const j = r.int(B);
-    x.set(c.data.x.subarray(j * xr, (j + 1) * xr), i * xr);
-    y.set(c.data.y.subarray(j * yr, (j + 1) * yr), i * yr);
-  }
-  return { x, y };
+  return pickRows(
+    c.data,
+    B,
+    Array.from({ length: B }, () => r.int(B)),
+  );
 }
 
 export const isGraphCase = (c: NetworkCase | GraphCase): c is GraphCase => 'kind' in c;
@@ -78,4 +73,82 @@ export function caseModel(c: NetworkCase | GraphCase): CaseModel {
     evaluate: (theta, v, bound) => evaluate(c.net, theta, c.batch, v, { bound: bound ?? false }),
     minibatchGrad: (theta, r, minRows) => evaluate(c.net, theta, minibatch(c.batch, r, minRows)).grad,
   };
+}
+
+/**
+ * A case's model for a training trajectory: a data set of 4× the case's batch, and per step a
+ * minibatch of the batch's size drawn from it with replacement, on which θ is evaluated (∇L and its
+ * rounding bound). MLP: a fresh data set of the network's spec; graph model: the case's own data and
+ * three fresh batches like it (its graph fixes the batch size).
+ */
+export interface StepModel {
+  readonly size: number;
+  readonly theta: Float64Array;
+  readonly architecture: string;
+  /** Draws the minibatch of a step; the returned function evaluates θ on it (the same minibatch each call). */
+  readonly step: (r: Rng) => (theta: Float64Array) => CaseEvaluation;
+}
+
+export function stepModel(c: NetworkCase | GraphCase, r: Rng): StepModel {
+  if (isGraphCase(c)) {
+    const pool = graphDataPool(c, r, 4);
+    const B = c.graph.target[0]!;
+    return {
+      size: c.graph.size,
+      theta: c.theta,
+      architecture: c.architecture,
+      step: (rr) => {
+        const mb = pickRows(
+          pool,
+          4 * B,
+          Array.from({ length: B }, () => rr.int(4 * B)),
+        );
+        return (theta) => evaluateGraph(c.graph, theta, mb, undefined, { bound: true });
+      },
+    };
+  }
+  const B = c.batch.X.rows;
+  const data = sampleBatch(c.spec, 4 * B, r);
+  return {
+    size: c.net.size,
+    theta: c.theta,
+    architecture: describeSpec(c.spec),
+    step: (rr) => {
+      const mb = rowsOf(
+        data,
+        Array.from({ length: B }, () => rr.int(data.X.rows)),
+      );
+      return (theta) => evaluate(c.net, theta, mb, undefined, { bound: true });
+    },
+  };
+}
+
+/** `copies` batches shaped as a graph case's data: its own, then fresh ones (inputs normal, targets for its loss). */
+function graphDataPool(c: GraphCase, r: Rng, copies: number): GraphData {
+  const { x, y } = c.data;
+  const B = c.graph.target[0]!;
+  const cols = y.length / B;
+  const ce = c.graph.nodes[c.graph.loss]!.op.kind === 'ce';
+  const px = new Float64Array(copies * x.length),
+    py = new Float64Array(copies * y.length);
+  px.set(x);
+  py.set(y);
+  for (let i = x.length; i < px.length; i++) px[i] = r.normal();
+  for (let i = B; i < copies * B; i++)
+    if (ce) py[i * cols + r.int(cols)] = 1;
+    else for (let j = 0; j < cols; j++) py[i * cols + j] = r.normal();
+  return { x: px, y: py };
+}
+
+/** The given rows (first axis) of graph data of `total` rows, in that order. */
+function pickRows(data: GraphData, total: number, rows: readonly number[]): GraphData {
+  const xr = data.x.length / total,
+    yr = data.y.length / total;
+  const x = new Float64Array(rows.length * xr),
+    y = new Float64Array(rows.length * yr);
+  rows.forEach((j, i) => {
+    x.set(data.x.subarray(j * xr, (j + 1) * xr), i * xr);
+    y.set(data.y.subarray(j * yr, (j + 1) * yr), i * yr);
+  });
+  return { x, y };
 }

@@ -8,12 +8,14 @@
 import type { Progress } from './progress';
 import { SCHEMA_VERSION } from '../derivation';
 import fc from 'fast-check';
-import { evaluate, type Batch } from '../../numeric/mlp';
-import { DegenerateSample, NoSuchSite } from '../../numeric/errors';
+import { DegenerateSample } from '../../numeric/errors';
 import { rng, type Rng } from '../../numeric/rng';
-import { siteCase, describeSpec, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import { siteCase, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
+import { graphSiteCase, type GraphCase } from '../../numeric/graph/sites';
+import { caseModel, stepModel } from './caseModel';
+import { selectedKinds } from './runner';
 import { isGraphSiteKind, type SiteKind } from '../../numeric/sites';
-import { sampleBatch, rowsOf, fixedParameters } from '../../numeric/sample';
+import { fixedParameters } from '../../numeric/sample';
 import { optimiser, withDecay, descend } from '../../numeric/optim';
 import { optimiserSpec } from '../rules/optimiser';
 import type { BlockDeclaration } from '../declaration/types';
@@ -145,12 +147,31 @@ function hyperValues(rule: Rule, r: Rng): Record<string, number> {
   return out;
 }
 
-/** The minibatch of step k: `size` rows of the data set drawn with replacement. */
-const minibatch = (data: Batch, size: number, r: Rng): Batch =>
-  rowsOf(
-    data,
-    Array.from({ length: size }, () => r.int(data.X.rows)),
-  );
+/**
+ * The site kinds a rule is followed on: those of the declaration that --site and --arch select
+ * (src/check/runner.ts). Graph models' kinds when --arch names a graph model, --site a graph kind, or
+ * the declaration has no MLP kind selected; else the MLP kinds only — a trajectory costs a hundred
+ * evaluations with rounding bounds, so by default a rule is followed where it is cheapest.
+ */
+function trajectoryKinds(decl: BlockDeclaration, opts: TrajectoryOptions): SiteKind[] {
+  const sel = { ...(opts.arch ? { arch: opts.arch } : {}), ...(opts.sites ? { sites: opts.sites } : {}) };
+  const { kinds } = selectedKinds(decl, sel);
+  const mlp = kinds.filter((k) => !isGraphSiteKind(k));
+  const asked = opts.arch?.graph !== undefined || (opts.sites ?? []).some(isGraphSiteKind);
+  return asked || mlp.length === 0 ? kinds : mlp;
+}
+
+/** `runs` sampled cases of a site kind (MLP networks, or graph models for a graph kind), seeded. */
+function casesOf(
+  kind: SiteKind,
+  opts: TrajectoryOptions,
+  seed: number,
+  runs: number,
+): readonly (NetworkCase | GraphCase)[] {
+  return isGraphSiteKind(kind)
+    ? fc.sample(graphSiteCase(kind, opts.arch?.graph), { seed, numRuns: runs })
+    : fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs });
+}
 
 interface Measured {
   readonly value: Float64Array;
@@ -183,17 +204,11 @@ export function checkTrajectories(
   let effective: EffectiveRate | undefined;
   const ev = new WordEvaluator();
 
-  // Rules are followed on MLP sites; graph models' sites (transformer blocks, CNNs) are not trained here yet.
-  const kinds = (opts.sites ?? decl.sites).filter((k) => !isGraphSiteKind(k));
-  if (kinds.length === 0)
-    throw new NoSuchSite(
-      `--rule follows charges on MLP sites; ${decl.name}'s ${(opts.sites ?? decl.sites).join(', ')} sites ` +
-        'are on graph models only',
-    );
+  const kinds = trajectoryKinds(decl, opts);
   let done = 0;
   // Gradient flow has no discrete steps: its decay law is checked on the integrated flow instead.
   for (const kind of rule.kind === 'gf' ? [] : kinds) {
-    for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: runs })) {
+    for (const c of casesOf(kind, opts, seed, runs)) {
       opts.progress?.(++done, runs * kinds.length, `trajectories at ${kind} sites`);
       const r = rng(c.seed ^ 0x27d4eb2d);
       const hyper = hyperValues(rule, r);
@@ -209,12 +224,12 @@ export function checkTrajectories(
           failures.set(l, {
             residual: x.worst,
             where:
-              `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, step ` +
+              `${c.site.label} of a ${caseModel(c).architecture} network, data seed ${c.seed}, step ` +
               `${x.at}, hyper-parameters ${JSON.stringify(hyper)}`,
           });
       }
       if (!first) {
-        first = { architecture: describeSpec(c.spec), site: c.site.label, hyper, points: res.points };
+        first = { architecture: caseModel(c).architecture, site: c.site.label, hyper, points: res.points };
         drift = res.drift;
         steadyState = res.steady;
         effective = res.effective;
@@ -258,19 +273,24 @@ export function checkTrajectories(
       ? { dampening: given(rule.params.dampening)! }
       : {}),
   };
+  // The orders are measured on MLP networks (numeric/mlp.ts flows), at the first MLP kind followed.
+  const orderKind = kinds.find((k) => !isGraphSiteKind(k));
   const where = {
     seed,
     ...values,
-    ...(kinds[0] ? { site: kinds[0] } : {}),
+    ...(orderKind ? { site: orderKind } : {}),
     ...(opts.arch ? { arch: opts.arch } : {}),
   };
   const size = fixedParameters(opts.arch ?? {});
   const wantsOrder = dyn.laws.some((l) => l.id === 'continuous-form' || l.id === 'oscillator');
-  const orderNotMeasured =
-    wantsOrder && size > ORDER_MAX_PARAMETERS
-      ? `about ${size} parameters: the orders integrate the flow with Hessian-vector products at every ` +
-        `step, measured up to ${ORDER_MAX_PARAMETERS}`
-      : undefined;
+  const orderNotMeasured = !wantsOrder
+    ? undefined
+    : !orderKind
+      ? 'the convergence orders are measured on MLP networks, and no MLP site kind is followed here'
+      : size > ORDER_MAX_PARAMETERS
+        ? `about ${size} parameters: the orders integrate the flow with Hessian-vector products at every ` +
+          `step, measured up to ${ORDER_MAX_PARAMETERS}`
+        : undefined;
   const order = orderNotMeasured
     ? undefined
     : dyn.laws.some((l) => l.id === 'continuous-form')
@@ -298,7 +318,7 @@ export function checkTrajectories(
           : { kind: 'matrix' as const, sum: metricLaw.data.sum },
     };
     for (const kind of kinds) {
-      for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: Math.max(runs, 5) })) {
+      for (const c of casesOf(kind, opts, seed, Math.max(runs, 5))) {
         const r = rng(c.seed ^ 0x165667b1);
         const metric = Object.fromEntries(decl.blocks.map((b) => [b.name, 0.5 + 1.5 * r.next()]));
         const w = chargeDrift(decl, weighted, c, { metric, maxSteps: 3000 });
@@ -411,7 +431,7 @@ function verdictOfOrder(o: OrderReport, seed: number): Verdict {
 function runCase(
   decl: BlockDeclaration,
   dyn: Dynamics,
-  c: NetworkCase,
+  c: NetworkCase | GraphCase,
   hyper: Record<string, number>,
   steps: number,
   r: Rng,
@@ -465,8 +485,7 @@ function runCase(
     }
     return x;
   };
-  const data = sampleBatch(c.spec, 4 * c.batch.X.rows, r);
-  const B = c.batch.X.rows;
+  const model = stepModel(c, r);
   const rule = dyn.rule;
   const lr = 'lr' in rule.params ? hyper[rule.params.lr.symbol]! : 0;
   const wd = hyper[rule.params.wd.symbol] ?? 0;
@@ -478,8 +497,8 @@ function runCase(
     if (x > w.worst) residuals.set(l, { worst: x, at: k });
   };
   const points: TrajectoryPoint[] = [];
-  const n = c.net.size;
-  let theta = Float64Array.from(c.theta);
+  const n = model.size;
+  let theta = Float64Array.from(model.theta);
   const G = Float64Array.from({ length: n }, () => 0.5 + r.next()); // constant diagonal preconditioner
   const spec = optimiserSpec(rule, hyper, () => G);
   if (!spec) return undefined;
@@ -494,8 +513,8 @@ function runCase(
   let normalisation: { cQ: number; cG: number } | undefined;
   try {
     for (let k = 0; k < steps; k++) {
-      const mb = minibatch(data, B, r);
-      const e = evaluate(c.net, theta, mb, undefined, { bound: true });
+      const onMinibatch = model.step(r);
+      const e = onMinibatch(theta);
       const u = opt.direction(withDecay(e.grad, theta, wd));
       const next = descend(theta, u, lr);
       const vNow = values(theta, e.grad, e.gradBound, u);
@@ -534,7 +553,7 @@ function runCase(
           const rho = Math.sqrt(siteIdx.reduce((s2, i) => s2 + theta[i]! ** 2, 0));
           const hat = Float64Array.from(theta);
           for (const i of siteIdx) hat[i] = theta[i]! / rho;
-          const eh = evaluate(c.net, hat, mb, undefined, { bound: true });
+          const eh = onMinibatch(hat);
           let r2 = 0,
             b1 = 0,
             b2 = 0,
@@ -622,7 +641,7 @@ function decayVerdict(
   for (const kind of kinds) {
     // Up to four networks per flow wanted: sites at rest (dead units) and stiff flows are passed over.
     let here = 0;
-    for (const c of fc.sample(siteCase(kind, opts.arch ?? {}), { seed, numRuns: 4 * runs })) {
+    for (const c of casesOf(kind, opts, seed, 4 * runs)) {
       if (here === runs) break;
       const hyper = hyperValues(dyn.rule, rng(c.seed ^ 0x2545f491));
       const wd = 'wd' in dyn.rule.params ? hyper[dyn.rule.params.wd.symbol]! : 0;
@@ -636,7 +655,7 @@ function decayVerdict(
       if (ratio > worstRatio) {
         worstRatio = ratio;
         where =
-          `${c.site.label} of a ${describeSpec(c.spec)} network, data seed ${c.seed}, ` +
+          `${c.site.label} of a ${caseModel(c).architecture} network, data seed ${c.seed}, ` +
           `λ = ${wd.toPrecision(3)}, to t = ${d.time.toPrecision(3)}`;
       }
     }

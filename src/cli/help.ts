@@ -106,8 +106,10 @@ Mirrors at graph sites (head-swap at head-pair; unit-swap, unit-sign-flip also a
 odd-channel) are checked on transformer blocks and CNNs, the threshold experiment on 10 small ones.
 With --rule R (see 'noether derive --help'), check runs the rule on --runs networks per site kind
 (default 10) for --steps steps (default 100) with a random minibatch each step, and checks the
-derived per-step laws at every step; the convergence orders of the continuous forms are measured on
-a smooth 3-4-3 network at the first site kind, or on what --arch and --site fix; --export
+derived per-step laws at every step — on MLP sites, and on graph models (transformer blocks, CNNs,
+residual MLPs) where --arch names one, --site picks a graph site kind or the declaration has only
+those; the convergence orders of the continuous forms are measured on a smooth 3-4-3 MLP at the first
+MLP site kind, or on what --arch and --site fix; --export
 FILE.csv|.json writes the first trajectory (charge observed vs predicted). At a scale site under
 sgd, the effective learning rate η/ρ²_k of the first trajectory is compared with the exact
 recursion run forward from ρ²_0 and with the RMSProp-like second moment.

@@ -435,3 +435,44 @@ describe('--arch and --site with a rule: trajectories and convergence orders whe
     expect(all.order?.site).toMatch(/unit/);
   });
 });
+
+describe('learning rules on graph models: attention, conv-channel and BatchNorm sites [NM §3; MPG25]', () => {
+  const rule = 'sgd(lr=eta, wd=lambda)';
+  it.each([
+    ['attention-qk', {}],
+    ['attention-vo', {}],
+    ['channel-rescale', {}],
+    ['scale', { arch: { graph: { kind: 'cnn' as const, batchNorm: true } } }],
+    ['rescale', { sites: ['residual-unit' as const] }],
+  ])('%s: the SGD recursion holds at every step of minibatch trajectories to 1e-10', (name, extra) => {
+    const { decl, d } = dyn(name, rule);
+    const rep = checkTrajectories(decl, d, { runs: 3, steps: 30, seed: 4, ...extra });
+    expect(rep.trajectory.architecture).toMatch(/^(transformer|cnn|residual)/i);
+    const exact = rep.laws.find((l) => l.id === 'exact-recursion')!;
+    expect(exact.verdict.kind).toBe('numerically-verified');
+    if (exact.verdict.kind === 'numerically-verified')
+      expect(exact.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
+  });
+
+  it('negative twin: the attention charge with (1 − ηλ) instead of (1 − ηλ)² is refuted on transformer blocks', () => {
+    const { decl, d } = dyn('attention-qk', 'sgd(lr=0.03, wd=0.05)');
+    const l = law(d, 'exact-recursion');
+    if (l.data.kind !== 'recursion') throw new Error('recursion expected');
+    const half: Expr = { kind: 'num', value: '0.9985' }; // 1 − ηλ, not (1 − ηλ)² = 0.99700225
+    const rep = checkTrajectories(
+      decl,
+      { ...d, laws: [{ ...l, data: { ...l.data, cQ: half } }] },
+      { runs: 3, steps: 20 },
+    );
+    expect(rep.verdict.kind).toBe('refuted');
+    expect(rep.trajectory.architecture).toMatch(/^transformer/);
+  });
+
+  it('by default a declaration with MLP sites follows the rule there only; --site picks graph kinds', () => {
+    const { decl, d } = dyn('rescale', rule);
+    const mlp = checkTrajectories(decl, d, { runs: 1, steps: 5 });
+    expect(mlp.trajectory.architecture).not.toMatch(/^(transformer|cnn|residual)/i);
+    const graph = checkTrajectories(decl, d, { runs: 1, steps: 5, sites: ['residual-channel'] });
+    expect(graph.trajectory.architecture).toMatch(/^cnn/i);
+  });
+});
