@@ -454,7 +454,7 @@ describe('learning rules on graph models: attention, conv-channel and BatchNorm 
       expect(exact.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
   });
 
-  it('negative twin: the attention charge with (1 − ηλ) instead of (1 − ηλ)² is refuted on transformer blocks', () => {
+  it('negative twin: the attention charge decaying by (1 − ηλ), not (1 − ηλ)², is refuted on transformers', () => {
     const { decl, d } = dyn('attention-qk', 'sgd(lr=0.03, wd=0.05)');
     const l = law(d, 'exact-recursion');
     if (l.data.kind !== 'recursion') throw new Error('recursion expected');
