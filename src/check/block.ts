@@ -13,7 +13,6 @@
 import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { fixedParameters } from '../../numeric/sample';
 import { dot } from '../../numeric/linalg';
-import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import { scatter } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
@@ -23,14 +22,9 @@ import { deriveBlock } from '../derive/block';
 import { weakest } from '../verdict';
 import { WordEvaluator, frobenius, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks, type SiteSample } from './values';
-import { runSites, runCases, siteVerdict, selectedKinds, networkCheckFields, type SiteRun } from './runner';
-import {
-  type GraphCase,
-  type GraphSiteKind,
-  graphSiteCase,
-  isGraphSiteKind,
-} from '../../numeric/graph/sites';
-import { evaluateGraph } from '../../numeric/graph/graph';
+import { runModels, siteVerdict, selectedKinds, networkCheckFields } from './runner';
+import type { GraphCase } from '../../numeric/graph/sites';
+import { type CaseModel, caseModel } from './caseModel';
 import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
@@ -57,37 +51,12 @@ export function lawResiduals(
   return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, evaluable(c));
 }
 
-/** ∇L, H v and their rounding bounds at a case's parameters, along a direction. */
-interface Evaluated {
-  readonly grad: Float64Array;
-  readonly gradBound: Float64Array;
-  readonly hv: Float64Array;
-  readonly hvBound: Float64Array;
-}
-/** A sampled case as the residuals need it: its site and parameters, and its model's evaluation. */
+/** A sampled case as the residuals need it: its site and parameters, and its model (src/check/caseModel.ts). */
 interface Evaluable extends SiteSample {
   readonly theta: Float64Array;
-  readonly size: number;
-  readonly evaluate: (v: Float64Array) => Evaluated;
+  readonly model: CaseModel;
 }
-const evaluable = (c: NetworkCase | GraphCase): Evaluable =>
-  'kind' in c
-    ? {
-        ...c,
-        size: c.graph.size,
-        evaluate: (v) => evaluated(evaluateGraph(c.graph, c.theta, c.data, v, { bound: true })),
-      }
-    : {
-        ...c,
-        size: c.net.size,
-        evaluate: (v) => evaluated(evaluate(c.net, c.theta, c.batch, v, { bound: true })),
-      };
-const evaluated = (e: {
-  readonly grad: Float64Array;
-  readonly gradBound?: Float64Array | undefined;
-  readonly hv?: Float64Array | undefined;
-  readonly hvBound?: Float64Array | undefined;
-}): Evaluated => ({ grad: e.grad, gradBound: e.gradBound!, hv: e.hv!, hvBound: e.hvBound! });
+const evaluable = (c: NetworkCase | GraphCase): Evaluable => ({ ...c, model: caseModel(c) });
 
 function residuals(
   decl: BlockDeclaration,
@@ -101,14 +70,16 @@ function residuals(
   const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
   const ev = bound.evaluator;
   // The generator, scattered into a full parameter vector.
-  const v = new Float64Array(c.size);
+  const v = new Float64Array(c.model.size);
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
   }
-  let e;
+  // ∇L, H v along the generator and their rounding bounds (asked for, so present).
+  let e: { grad: Float64Array; gradBound: Float64Array; hv: Float64Array; hvBound: Float64Array };
   try {
-    e = c.evaluate(v);
+    const r = c.model.evaluate(c.theta, v, true);
+    e = { grad: r.grad, gradBound: r.gradBound!, hv: r.hv!, hvBound: r.hvBound! };
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
     throw err;
@@ -133,7 +104,7 @@ function residuals(
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
-      const expected = new Float64Array(c.size);
+      const expected = new Float64Array(c.model.size);
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
@@ -184,29 +155,11 @@ export function checkDeclaration(
   const { kinds, excluded } = selectedKinds(decl, opts);
   const d = derivation ?? deriveBlock(decl, { seed });
   const { keys: checkable, residualsOf } = blockResidualFunction(decl, d);
-  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
-    graphKinds = kinds.filter(isGraphSiteKind);
-  const job = { kind: 'block', decl, derivation: d } as const;
-  const mlpRun = mlpKinds.length
-    ? runSites(mlpKinds, opts, checkable, (l) => l.title, residualsOf, undefined, job)
-    : undefined;
-  const graphRun =
-    graphKinds.length && !mlpRun?.counterexample
-      ? runCases(
-          {
-            arbitrary: (k) => graphSiteCase(k as GraphSiteKind, opts.arch?.graph),
-            describe: (c: GraphCase) => c.architecture,
-          },
-          graphKinds,
-          opts,
-          checkable,
-          (l) => l.title,
-          residualsOf,
-          undefined,
-          job,
-        )
-      : undefined;
-  const run = mergeRuns(checkable, mlpRun, graphRun);
+  const run = runModels(kinds, opts, checkable, (l) => l.title, residualsOf, undefined, {
+    kind: 'block',
+    decl,
+    derivation: d,
+  });
   const laws: LawCheck[] = checkable.map((l) => ({
     id: l.id,
     parameter: l.parameter,
@@ -236,22 +189,5 @@ export function checkDeclaration(
     verdict: laws.length
       ? weakest([...laws.map((l) => l.verdict), ...(flow?.kind === 'flow' ? [flow.verdict] : [])])
       : { kind: 'inconclusive', reason: 'no law can be checked numerically' },
-  };
-}
-
-/** Two runs over disjoint site kinds as one: worst of each law, counts added, the first counterexample. */
-export function mergeRuns<K>(keys: readonly K[], ...runs: (SiteRun<K> | undefined)[]): SiteRun<K> {
-  const present = runs.filter((r): r is SiteRun<K> => r !== undefined);
-  if (present.length === 1) return present[0]!;
-  const worst = new Map<K, number>(
-    keys.map((k) => [k, Math.max(...present.map((r) => r.worst.get(k) ?? 0))]),
-  );
-  const failing = present.find((r) => r.counterexample);
-  return {
-    worst,
-    count: present.reduce((s, r) => s + r.count, 0),
-    skipped: present.reduce((s, r) => s + r.skipped, 0),
-    failed: failing?.failed ?? new Map(),
-    ...(failing?.counterexample ? { counterexample: failing.counterexample } : {}),
   };
 }

@@ -25,18 +25,10 @@ import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
 import { networkCollapse } from '../mirror/threshold';
 import { noiseExperiment } from '../mirror/noise';
 import { type Verdict, weakest, IDENTITY_TOLERANCE } from '../verdict';
-import { runSites, runCases, siteVerdict, selectedKinds, networkCheckFields, type SiteRun } from './runner';
-import type { SiteJob } from './parallel';
-import type { SiteKind } from '../../numeric/sites';
+import { runModels, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import { caseReflection } from './reflection';
 import { caseModel, isGraphCase } from './caseModel';
-import { mergeRuns } from './block';
-import {
-  type GraphCase,
-  type GraphSiteKind,
-  graphSiteCase,
-  isGraphSiteKind,
-} from '../../numeric/graph/sites';
+import { type GraphCase, isGraphSiteKind } from '../../numeric/graph/sites';
 import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
 
 /** SGD steps a run started on the set must stay on it for, and how far it may drift off (relative to ‖θ‖). */
@@ -116,6 +108,8 @@ function residuals(
   return out;
 }
 
+const title = (k: Key): string => TITLES[k][0];
+
 /** The residual function of a mirror check, with its keys in order. */
 export function mirrorResidualFunction(decl: BlockMirrorDeclaration): {
   readonly keys: readonly Key[];
@@ -123,43 +117,6 @@ export function mirrorResidualFunction(decl: BlockMirrorDeclaration): {
 } {
   const sums = requireReflection(decl);
   return { keys: Object.keys(TITLES) as Key[], residualsOf: (c) => residuals(decl, sums, c) };
-}
-
-/**
- * The run over the selected site kinds: MLP kinds on sampled networks, then graph kinds on sampled
- * transformer blocks and CNNs (numeric/graph/sites.ts), as one run — each on worker threads with a job.
- */
-function runModels(
-  kinds: readonly SiteKind[],
-  opts: CheckOptions,
-  keys: readonly Key[],
-  residualsOf: (c: NetworkCase | GraphCase) => Map<Key, number> | undefined,
-  tolerance?: (k: Key) => number,
-  job?: SiteJob,
-): SiteRun<Key> {
-  const title = (k: Key): string => TITLES[k][0];
-  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
-    graphKinds = kinds.filter(isGraphSiteKind);
-  const mlpRun = mlpKinds.length
-    ? runSites(mlpKinds, opts, keys, title, residualsOf, tolerance, job)
-    : undefined;
-  const graphRun =
-    graphKinds.length && !mlpRun?.counterexample
-      ? runCases(
-          {
-            arbitrary: (k) => graphSiteCase(k as GraphSiteKind, opts.arch?.graph),
-            describe: (c: GraphCase) => c.architecture,
-          },
-          graphKinds,
-          opts,
-          keys,
-          title,
-          residualsOf,
-          tolerance,
-          job,
-        )
-      : undefined;
-  return mergeRuns(keys, mlpRun, graphRun);
 }
 
 /**
@@ -175,7 +132,7 @@ export function checkBlockMirror(
   const { keys, residualsOf } = mirrorResidualFunction(decl);
   const { kinds, excluded } = selectedKinds(decl, opts);
   const tolerance = (k: Key): number => (k === 'stays-on-set' ? STAY_TOLERANCE : IDENTITY_TOLERANCE);
-  const run = runModels(kinds, opts, keys, residualsOf, tolerance, { kind: 'mirror', decl });
+  const run = runModels(kinds, opts, keys, title, residualsOf, tolerance, { kind: 'mirror', decl });
   const laws: LawCheck[] = keys.map((k) => ({
     id: k === 'symmetry' ? 'invariance' : k === 'stays-on-set' ? 'invariant-set' : k,
     parameter: 'R',
@@ -224,6 +181,6 @@ export function checkBlockMirror(
 export function mirrorSymmetryVerdict(decl: BlockMirrorDeclaration, opts: CheckOptions = {}): Verdict {
   const sums = requireReflection(decl);
   const { kinds } = selectedKinds(decl, opts);
-  const run = runModels(kinds, opts, ['symmetry'] as Key[], (c) => residuals(decl, sums, c, true));
+  const run = runModels(kinds, opts, ['symmetry'] as Key[], title, (c) => residuals(decl, sums, c, true));
   return siteVerdict(run, 'symmetry', kinds, opts.seed ?? 1, 'exact float64 gradients');
 }

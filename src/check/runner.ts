@@ -14,7 +14,13 @@ import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { WorkerPool, type SiteJob } from './parallel';
 import type { SiteSample } from './values';
-import { graphSiteCase, isGraphSiteKind, modelsOf } from '../../numeric/graph/sites';
+import {
+  type GraphCase,
+  type GraphSiteKind,
+  graphSiteCase,
+  isGraphSiteKind,
+  modelsOf,
+} from '../../numeric/graph/sites';
 
 /** What a sampling run over site kinds found: the worst residual per key, or the first counterexample. */
 export interface SiteRun<K> {
@@ -45,6 +51,61 @@ export function runSites<K>(
     describe: (c) => describeSpec(c.spec),
   };
   return runCases(source, kinds, opts, keys, title, residualsOf, tolerance, job);
+}
+
+/**
+ * The run over the selected site kinds: MLP kinds on sampled networks, then graph kinds on sampled
+ * transformer blocks, CNNs and residual MLPs (numeric/graph/sites.ts), as one run — each on worker
+ * threads with a job. The graph kinds are not sampled once the MLP kinds gave a counterexample.
+ */
+export function runModels<K>(
+  kinds: readonly SiteKind[],
+  opts: CheckOptions,
+  keys: readonly K[],
+  title: (k: K) => string,
+  residualsOf: (c: NetworkCase | GraphCase) => Map<K, number> | undefined,
+  tolerance?: (k: K) => number,
+  job?: SiteJob,
+): SiteRun<K> {
+  const mlpKinds = kinds.filter((k) => !isGraphSiteKind(k)),
+    graphKinds = kinds.filter(isGraphSiteKind);
+  const mlpRun = mlpKinds.length
+    ? runSites(mlpKinds, opts, keys, title, residualsOf, tolerance, job)
+    : undefined;
+  const graphRun =
+    graphKinds.length && !mlpRun?.counterexample
+      ? runCases(
+          {
+            arbitrary: (k) => graphSiteCase(k as GraphSiteKind, opts.arch?.graph),
+            describe: (c: GraphCase) => c.architecture,
+          },
+          graphKinds,
+          opts,
+          keys,
+          title,
+          residualsOf,
+          tolerance,
+          job,
+        )
+      : undefined;
+  return mergeRuns(keys, mlpRun, graphRun);
+}
+
+/** Two runs over disjoint site kinds as one: worst of each law, counts added, the first counterexample. */
+export function mergeRuns<K>(keys: readonly K[], ...runs: (SiteRun<K> | undefined)[]): SiteRun<K> {
+  const present = runs.filter((r): r is SiteRun<K> => r !== undefined);
+  if (present.length === 1) return present[0]!;
+  const worst = new Map<K, number>(
+    keys.map((k) => [k, Math.max(...present.map((r) => r.worst.get(k) ?? 0))]),
+  );
+  const failing = present.find((r) => r.counterexample);
+  return {
+    worst,
+    count: present.reduce((s, r) => s + r.count, 0),
+    skipped: present.reduce((s, r) => s + r.skipped, 0),
+    failed: failing?.failed ?? new Map(),
+    ...(failing?.counterexample ? { counterexample: failing.counterexample } : {}),
+  };
 }
 
 /** Where a run's cases come from: an arbitrary per site kind, and the words for a case's architecture. */
