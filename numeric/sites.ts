@@ -38,11 +38,49 @@
  */
 import { type Network, blockOf } from './mlp';
 
+/** The site kinds that live on MLPs (numeric/mlp.ts networks), in their order. */
+export const MLP_SITE_KINDS = [
+  'hidden-unit',
+  'poly-unit',
+  'normalised-unit',
+  'normalised-layer',
+  'softmax-column',
+  'softmax-bias',
+  'bias-before-batchnorm',
+  'bias-before-layernorm',
+  'linear-layer',
+  'homogeneous-layer',
+  'augmented-input',
+  'odd-unit',
+  'unit-pair',
+  'product-layer',
+] as const;
+
+/** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
+export const GRAPH_SITE_KINDS = [
+  'attention-qk',
+  'attention-vo',
+  'key-bias',
+  'conv-channel',
+  'normalised-channel',
+  'channel-bias-before-batchnorm',
+  'residual-unit',
+  'graph-softmax-column',
+  'graph-softmax-bias',
+  'attention-bias-before-layernorm',
+  'residual-channel',
+  'head-pair',
+  'channel-pair',
+  'odd-channel',
+] as const;
+export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
+
 /**
  * Where in an architecture a kind of symmetry acts (a declaration's `sites:`): e.g. `'hidden-unit'`
  * (rescaling), `'softmax-column'` (translation), `'linear-layer'` (gl(n)). See this module's comment
  * for each kind's roles.
  */
+// Spelled out, so the output schema lists it as one enum; the two lists above are checked against it below.
 export type SiteKind =
   | 'hidden-unit'
   | 'poly-unit'
@@ -74,55 +112,17 @@ export type SiteKind =
   | 'channel-pair'
   | 'odd-channel';
 
-export const SITE_KINDS: readonly SiteKind[] = [
-  'hidden-unit',
-  'poly-unit',
-  'normalised-unit',
-  'normalised-layer',
-  'softmax-column',
-  'softmax-bias',
-  'bias-before-batchnorm',
-  'bias-before-layernorm',
-  'linear-layer',
-  'homogeneous-layer',
-  'augmented-input',
-  'odd-unit',
-  'unit-pair',
-  'product-layer',
-  'attention-qk',
-  'attention-vo',
-  'key-bias',
-  'conv-channel',
-  'normalised-channel',
-  'channel-bias-before-batchnorm',
-  'residual-unit',
-  'graph-softmax-column',
-  'graph-softmax-bias',
-  'attention-bias-before-layernorm',
-  'residual-channel',
-  'head-pair',
-  'channel-pair',
-  'odd-channel',
-];
+// Compile-time: the two lists hold exactly the kinds of SiteKind (a kind missing from either side
+// makes one of these types `never` and the assignment an error).
+type Listed = (typeof MLP_SITE_KINDS)[number] | GraphSiteKind;
+const everyKindListed: [Exclude<SiteKind, Listed>] extends [never] ? true : never = true;
+const onlyKindsListed: [Exclude<Listed, SiteKind>] extends [never] ? true : never = true;
+void everyKindListed;
+void onlyKindsListed;
 
-/** The site kinds that live on graph models (numeric/graph/sites.ts builds them), not on MLPs. */
-export const GRAPH_SITE_KINDS = [
-  'attention-qk',
-  'attention-vo',
-  'key-bias',
-  'conv-channel',
-  'normalised-channel',
-  'channel-bias-before-batchnorm',
-  'residual-unit',
-  'graph-softmax-column',
-  'graph-softmax-bias',
-  'attention-bias-before-layernorm',
-  'residual-channel',
-  'head-pair',
-  'channel-pair',
-  'odd-channel',
-] as const;
-export type GraphSiteKind = (typeof GRAPH_SITE_KINDS)[number];
+/** Every site kind: the MLPs', then the graph models'. */
+export const SITE_KINDS: readonly SiteKind[] = [...MLP_SITE_KINDS, ...GRAPH_SITE_KINDS];
+
 /** The site kinds among these that live on MLPs (numeric/mlp.ts networks), in their order. */
 export const mlpSiteKinds = (kinds: readonly SiteKind[]): SiteKind[] =>
   kinds.filter((k) => !(GRAPH_SITE_KINDS as readonly SiteKind[]).includes(k));
