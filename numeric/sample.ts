@@ -2,7 +2,7 @@
  * Seeded sampling of architectures, parameters and batches. Everything is a function of an Rng,
  * so a network is reproduced from the seed that produced it.
  */
-import type { GraphConstraints } from './graph/sites';
+import { type GraphConstraints, largestGraphParameters } from './graph/sites';
 import { type Rng } from './rng';
 import { mat } from './linalg';
 import {
@@ -39,37 +39,11 @@ export interface ArchConstraints {
  * aside), or 0 when the widths are sampled: what the size limits of the costlier checks read.
  */
 export function fixedParameters(c: ArchConstraints): number {
-  if (c.graph) return graphParameters(c.graph);
+  if (c.graph) return largestGraphParameters(c.graph);
   const w = c.widths;
   if (!w) return 0;
   const bias = c.bias === false ? 0 : 1;
   return w.slice(1).reduce((s, n, i) => s + (w[i]! + bias) * n, 0);
-}
-
-/** The parameters of the largest graph model the constraints allow (free sizes at their sampled maxima). */
-function graphParameters(g: GraphConstraints): number {
-  switch (g.kind) {
-    case 'transformer': {
-      const [d, H, dh, f, o] = [g.dim ?? 5, g.heads ?? 3, g.headDim ?? 3, g.hidden ?? 4, g.outputs ?? 3];
-      return 3 * H * dh * (d + 1) + d * (H * dh + 1) + 2 * d + f * (d + 1) + d * (f + 1) + o * (d + 1);
-    }
-    case 'cnn': {
-      let channels = g.input?.[0] ?? 2,
-        n = 0;
-      for (const v of g.convs ?? [
-        { channels: 3, k: 3 },
-        { channels: 3, k: 3 },
-      ]) {
-        n += v.channels * (channels * v.k * v.k + 1);
-        channels = v.channels;
-      }
-      return n + (g.blocks ?? 1) * 2 * channels * (9 * channels + 1) + (g.outputs ?? 3) * (channels + 1);
-    }
-    case 'residual': {
-      const [i, w, f, b, o] = [g.inputs ?? 4, g.width ?? 4, g.hidden ?? 4, g.blocks ?? 2, g.outputs ?? 3];
-      return w * (i + 1) + b * (f * (w + 1) + w * (f + 1)) + o * (w + 1);
-    }
-  }
 }
 
 export interface SpecConstraints extends ArchConstraints {

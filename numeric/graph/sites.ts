@@ -534,6 +534,67 @@ function needs(kind: GraphSiteKind): {
   }
 }
 
+/**
+ * The ranges (inclusive) free sizes of sampled graph models are drawn from: what the samplers below
+ * draw and what {@link largestGraphParameters} takes as the largest model a spec allows.
+ */
+const RANGE = {
+  transformer: {
+    batch: [2, 3],
+    tokens: [2, 4],
+    dim: [2, 5],
+    heads: [1, 3],
+    headDim: [1, 3],
+    hidden: [2, 4],
+    outputs: [2, 3],
+  },
+  cnn: {
+    batch: [2, 3],
+    channelsIn: [1, 2],
+    convs: [1, 2],
+    channels: [1, 3],
+    k: [1, 3],
+    stride: [1, 2],
+    blocks: [0, 2],
+    outputs: [2, 3],
+  },
+  residual: { batch: [2, 5], inputs: [1, 4], width: [1, 4], hidden: [1, 4], blocks: [1, 2], outputs: [2, 3] },
+} as const;
+const drawn = ([min, max]: readonly [number, number]): fc.Arbitrary<number> => fc.integer({ min, max });
+
+/**
+ * The parameters of the largest graph model the constraints allow (free sizes at the top of their
+ * ranges): what the size limits of the costlier checks read.
+ */
+export function largestGraphParameters(g: GraphConstraints): number {
+  switch (g.kind) {
+    case 'transformer': {
+      const T = RANGE.transformer;
+      const [d, H, dh] = [g.dim ?? T.dim[1], g.heads ?? T.heads[1], g.headDim ?? T.headDim[1]];
+      const [f, o] = [g.hidden ?? T.hidden[1], g.outputs ?? T.outputs[1]];
+      return 3 * H * dh * (d + 1) + d * (H * dh + 1) + 2 * d + f * (d + 1) + d * (f + 1) + o * (d + 1);
+    }
+    case 'cnn': {
+      const C = RANGE.cnn;
+      let channels = g.input?.[0] ?? C.channelsIn[1],
+        n = 0;
+      const free = { channels: C.channels[1], k: C.k[1] };
+      for (const v of g.convs ?? Array.from({ length: C.convs[1] }, () => free)) {
+        n += v.channels * (channels * v.k * v.k + 1);
+        channels = v.channels;
+      }
+      const blocks = g.blocks ?? C.blocks[1];
+      return n + blocks * 2 * channels * (9 * channels + 1) + (g.outputs ?? C.outputs[1]) * (channels + 1);
+    }
+    case 'residual': {
+      const R = RANGE.residual;
+      const [i, w, f] = [g.inputs ?? R.inputs[1], g.width ?? R.width[1], g.hidden ?? R.hidden[1]];
+      const [b, o] = [g.blocks ?? R.blocks[1], g.outputs ?? R.outputs[1]];
+      return w * (i + 1) + b * (f * (w + 1) + w * (f + 1)) + o * (w + 1);
+    }
+  }
+}
+
 /** The models of one kind a site kind's cases are drawn from, or null when the constraints rule them out. */
 function modelArbitrary(
   model: GraphModel['kind'],
@@ -563,21 +624,21 @@ function modelArbitrary(
     const heads = need.pairs
       ? t?.heads !== undefined && t.heads < 2
         ? null
-        : either(t?.heads, fc.integer({ min: 2, max: 3 }))
-      : either(t?.heads, fc.integer({ min: 1, max: 3 }));
+        : either(t?.heads, drawn([2, RANGE.transformer.heads[1]]))
+      : either(t?.heads, drawn(RANGE.transformer.heads));
     if (!act || !l || !ln || !heads) return null;
     return fc
       .record({
-        batch: either(t?.batch, fc.integer({ min: 2, max: 3 })),
-        tokens: either(t?.tokens, fc.integer({ min: 2, max: 4 })),
-        dim: either(t?.dim, fc.integer({ min: 2, max: 5 })),
+        batch: either(t?.batch, drawn(RANGE.transformer.batch)),
+        tokens: either(t?.tokens, drawn(RANGE.transformer.tokens)),
+        dim: either(t?.dim, drawn(RANGE.transformer.dim)),
         heads,
-        headDim: either(t?.headDim, fc.integer({ min: 1, max: 3 })),
-        hidden: either(t?.hidden, fc.integer({ min: 2, max: 4 })),
+        headDim: either(t?.headDim, drawn(RANGE.transformer.headDim)),
+        hidden: either(t?.hidden, drawn(RANGE.transformer.hidden)),
         causal: either(t?.causal, fc.boolean()),
         layerNorm: ln,
         act,
-        outputs: either(t?.outputs, fc.integer({ min: 2, max: 3 })),
+        outputs: either(t?.outputs, drawn(RANGE.transformer.outputs)),
         loss: l,
       })
       .map((spec) => ({ kind: 'transformer' as const, spec }));
@@ -598,11 +659,11 @@ function modelArbitrary(
     const l = loss(c?.loss);
     const blocks =
       need.blocks === undefined
-        ? either(c?.blocks, fc.integer({ min: 0, max: 1 }))
+        ? either(c?.blocks, drawn([RANGE.cnn.blocks[0], 1]))
         : need.blocks
           ? c?.blocks === 0
             ? null
-            : either(c?.blocks, fc.integer({ min: 1, max: 2 }))
+            : either(c?.blocks, drawn([1, RANGE.cnn.blocks[1]]))
           : c?.blocks
             ? null
             : fc.constant(0);
@@ -611,9 +672,9 @@ function modelArbitrary(
     // Pooling after every conv: free convs then keep stride 1, so that two of them leave an output.
     const pool = c?.pool ?? 1;
     const conv = fc.record({
-      channels: fc.integer({ min: need.pairs ? 2 : 1, max: 3 }),
-      k: fc.integer({ min: 1, max: 3 }),
-      stride: fc.integer({ min: 1, max: pool > 1 ? 1 : 2 }),
+      channels: drawn([need.pairs ? 2 : RANGE.cnn.channels[0], RANGE.cnn.channels[1]]),
+      k: drawn(RANGE.cnn.k),
+      stride: drawn([1, pool > 1 ? 1 : RANGE.cnn.stride[1]]),
     });
     const image = c?.input;
     // Fixed convs may need larger images than the free range: the smallest side every conv leaves ≥ 1.
@@ -621,17 +682,20 @@ function modelArbitrary(
     return fc
       .record({
         input: fc.tuple(
-          either(c?.batch, fc.integer({ min: 2, max: 3 })),
-          either(image?.[0], fc.integer({ min: 1, max: 2 })),
+          either(c?.batch, drawn(RANGE.cnn.batch)),
+          either(image?.[0], drawn(RANGE.cnn.channelsIn)),
           either(image?.[1], fc.integer({ min: side, max: Math.max(side, 6) })),
           either(image?.[2], fc.integer({ min: side, max: Math.max(side, 6) })),
         ),
-        convs: either(c?.convs, fc.array(conv, { minLength: 1, maxLength: 2 })),
+        convs: either(
+          c?.convs,
+          fc.array(conv, { minLength: RANGE.cnn.convs[0], maxLength: RANGE.cnn.convs[1] }),
+        ),
         batchNorm: bn,
         affine: fc.boolean(),
         blocks,
         act,
-        classes: either(c?.outputs, fc.integer({ min: 2, max: 3 })),
+        classes: either(c?.outputs, drawn(RANGE.cnn.outputs)),
         loss: l,
       })
       .map((f) => ({
@@ -654,12 +718,12 @@ function modelArbitrary(
   if (!act || !l) return null;
   return fc
     .record({
-      batch: either(r?.batch, fc.integer({ min: 2, max: 5 })),
-      inputs: either(r?.inputs, fc.integer({ min: 1, max: 4 })),
-      width: either(r?.width, fc.integer({ min: 1, max: 4 })),
-      hidden: either(r?.hidden, fc.integer({ min: 1, max: 4 })),
-      blocks: either(r?.blocks, fc.integer({ min: 1, max: 2 })),
-      outputs: either(r?.outputs, fc.integer({ min: 2, max: 3 })),
+      batch: either(r?.batch, drawn(RANGE.residual.batch)),
+      inputs: either(r?.inputs, drawn(RANGE.residual.inputs)),
+      width: either(r?.width, drawn(RANGE.residual.width)),
+      hidden: either(r?.hidden, drawn(RANGE.residual.hidden)),
+      blocks: either(r?.blocks, drawn(RANGE.residual.blocks)),
+      outputs: either(r?.outputs, drawn(RANGE.residual.outputs)),
       act,
       loss: l,
     })
