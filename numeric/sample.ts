@@ -2,7 +2,7 @@
  * Seeded sampling of architectures, parameters and batches. Everything is a function of an Rng,
  * so a network is reproduced from the seed that produced it.
  */
-import { type GraphConstraints, largestGraphParameters } from './graph/sites';
+import { type GraphConstraints, largestGraphParameters } from './graph/constraints';
 import { type Rng } from './rng';
 import { mat } from './linalg';
 import {

@@ -27,9 +27,11 @@
  *                  the views attention-qk and attention-vo build: exchanging all four blocks of the two
  *                  heads permutes the concatenated head outputs, and W_O's column blocks undo it
  *   channel-pair   w_in1, w_in2, w_out1, w_out2 — two output channels of one conv, each as conv-channel
- *                  builds it; exchanging them leaves a CNN of any elementwise activation unchanged
- *   odd-channel    w_in, w_out as for conv-channel — a channel of an odd activation (tanh, linear), where
- *                  (w_in, w_out) ↦ (−w_in, −w_out) leaves the CNN unchanged
+ *                  builds it (with BatchNorm, w_in also holds the channel's γ, β); exchanging them leaves a
+ *                  CNN of any elementwise activation unchanged
+ *   odd-channel    w_in, w_out as for conv-channel (after BatchNorm, w_in is the channel's γ, β instead) —
+ *                  a channel of an odd activation (tanh, linear), where (w_in, w_out) ↦ (−w_in, −w_out)
+ *                  leaves the CNN unchanged
  */
 import fc from 'fast-check';
 import { rng } from '../rng';
@@ -46,66 +48,14 @@ import {
   transformerGraph,
 } from './models';
 import { NoSuchSite } from '../errors';
+import { type GraphConstraints, RANGE } from './constraints';
 import type { GraphActivation } from './ops';
 import { sizeOf } from './ops';
 
 import { type GraphSiteKind, isGraphSiteKind } from '../sites';
 
 export { type GraphSiteKind, isGraphSiteKind };
-
-/**
- * What `--arch transformer:…`, `cnn:…` or `residual:…` fixes of the graph models a check samples; the
- * fields left out stay free.
- */
-export type GraphConstraints =
-  | {
-      readonly kind: 'transformer';
-      readonly batch?: number;
-      readonly tokens?: number;
-      readonly dim?: number;
-      readonly heads?: number;
-      readonly headDim?: number;
-      readonly hidden?: number;
-      readonly causal?: boolean;
-      readonly layerNorm?: boolean;
-      readonly act?: GraphActivation;
-      readonly outputs?: number;
-      readonly loss?: 'ce' | 'mse';
-    }
-  | {
-      readonly kind: 'cnn';
-      readonly batch?: number;
-      /** Input channels, height, width. */
-      readonly input?: readonly [number, number, number];
-      readonly convs?: readonly {
-        readonly channels: number;
-        readonly k: number;
-        readonly stride: number;
-        /** Padding (default: 1 for kernels above 1, else 0). */
-        readonly pad?: number;
-      }[];
-      readonly batchNorm?: boolean;
-      /** BatchNorm with its affine γ, β (numeric/graph/models.ts, CnnSpec.affine). */
-      readonly affine?: boolean;
-      /** Average pooling over k × k after every conv (1: none). */
-      readonly pool?: number;
-      /** Residual blocks after the convs (numeric/graph/models.ts, CnnSpec.blocks). */
-      readonly blocks?: number;
-      readonly act?: GraphActivation;
-      readonly outputs?: number;
-      readonly loss?: 'ce' | 'mse';
-    }
-  | {
-      readonly kind: 'residual';
-      readonly batch?: number;
-      readonly inputs?: number;
-      readonly width?: number;
-      readonly hidden?: number;
-      readonly blocks?: number;
-      readonly act?: GraphActivation;
-      readonly outputs?: number;
-      readonly loss?: 'ce' | 'mse';
-    };
+export type { GraphConstraints };
 
 /** A fixed value, or the arbitrary of a free one. */
 const either = <T>(fixed: T | undefined, free: fc.Arbitrary<T>): fc.Arbitrary<T> =>
@@ -182,11 +132,22 @@ function attentionSite(kind: GraphSiteKind, g: Graph, s: TransformerSpec, h: num
 }
 
 /** Channel o of conv i (0-based) of a CNN without BatchNorm. */
-function channelSite(g: Graph, s: CnnSpec, i: number, o: number): Site {
+function channelSite(g: Graph, s: CnnSpec, i: number, o: number, mirror?: 'exchange' | 'flip'): Site {
   const K = block(g, `conv${i + 1}`),
     b = block(g, `cb${i + 1}`);
   const per = sizeOf(K.shape.slice(1));
-  const win = [...Array.from({ length: per }, (_, j) => K.offset + o * per + j), b.offset + o];
+  const bn = (name: string): number => block(g, `${name}${i + 1}`).offset + o;
+  const kernel = [...Array.from({ length: per }, (_, j) => K.offset + o * per + j), b.offset + o];
+  // After BatchNorm with γ, β, an exchanged channel takes its γ, β along, and a flipped one flips γ, β
+  // alone, (−γ)n + (−β) = −(γn + β): on its symmetric set (γ = β = 0) BatchNorm's input keeps its
+  // spread, where flipping the kernel would zero it and BatchNorm (ε = 0) be undefined.
+  const affine = s.batchNorm && s.affine === true;
+  const win =
+    mirror === 'flip' && affine
+      ? [bn('gamma'), bn('beta')]
+      : mirror === 'exchange' && affine
+        ? [...kernel, bn('gamma'), bn('beta')]
+        : kernel;
   let wout: number[];
   if (i + 1 < s.convs.length) {
     const N = block(g, `conv${i + 2}`);
@@ -327,11 +288,11 @@ function softmaxGroups(g: Graph, loss: 'ce' | 'mse'): SiteGroup[] {
   ];
 }
 
-/** The k-th pair of output channels (o1 < o2) of conv i of a CNN without BatchNorm, each as conv-channel builds it. */
+/** The k-th pair of output channels (o1 < o2) of conv i of a CNN, each with its BatchNorm γ, β when it has them. */
 function channelPair(g: Graph, s: CnnSpec, i: number, k: number): Site {
   const [o1, o2] = pairAt(s.convs[i]!.channels, k);
-  const a = channelSite(g, s, i, o1).views,
-    b = channelSite(g, s, i, o2).views;
+  const a = channelSite(g, s, i, o1, 'exchange').views,
+    b = channelSite(g, s, i, o2, 'exchange').views;
   return {
     kind: 'channel-pair',
     label: `conv ${i + 1}, channels ${o1 + 1} and ${o2 + 1}`,
@@ -419,14 +380,18 @@ export function graphSiteGroups(m: GraphModel, g: Graph, kind?: GraphSiteKind): 
         if (s.batchNorm) {
           group('normalised-channel', place, c.channels, (o) => normalisedChannel(g, i, o, false));
           group('channel-bias-before-batchnorm', place, c.channels, (o) => normalisedChannel(g, i, o, true));
-        } else if (blocks === 0 || i + 1 < s.convs.length) {
-          // The last conv before residual blocks feeds their skip connections too: its channels are
-          // neither rescaled, swapped nor flipped alone.
-          if (homogeneous(s.act)) group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
+        }
+        // The last conv before residual blocks feeds their skip connections too: its channels are
+        // neither rescaled, swapped nor flipped alone. BatchNorm moves with an exchanged or flipped
+        // channel (its statistics are the channel's own; BN(−x) = −BN(x)), not with a rescaled one.
+        if (blocks === 0 || i + 1 < s.convs.length) {
+          if (homogeneous(s.act) && !s.batchNorm)
+            group('conv-channel', place, c.channels, (o) => channelSite(g, s, i, o));
           group('channel-pair', place, (c.channels * (c.channels - 1)) / 2, (k) => channelPair(g, s, i, k));
-          if (s.act.kind === 'tanh' || s.act.kind === 'linear')
+          // Flipped through BatchNorm's γ, β: without them the symmetric set zeroes BatchNorm's input.
+          if ((s.act.kind === 'tanh' || s.act.kind === 'linear') && (!s.batchNorm || s.affine))
             group('odd-channel', place, c.channels, (o) => ({
-              ...channelSite(g, s, i, o),
+              ...channelSite(g, s, i, o, 'flip'),
               kind: 'odd-channel',
             }));
         }
@@ -503,6 +468,8 @@ function needs(kind: GraphSiteKind): {
   loss?: 'ce';
   /** At least one residual block (true), or none (false). */
   blocks?: boolean;
+  /** BatchNorm only with its γ, β (bn+affine), when there is BatchNorm. */
+  affine?: true;
   /** Two heads (a transformer), or a conv of two channels (a CNN). */
   pairs?: true;
 } {
@@ -526,74 +493,16 @@ function needs(kind: GraphSiteKind): {
       return { pairs: true };
     // Any elementwise activation swaps; an odd one flips signs (BatchNorm's mean would not).
     case 'channel-pair':
-      return { batchNorm: false, blocks: false, pairs: true };
+      return { blocks: false, pairs: true };
     case 'odd-channel':
-      return { act: ['tanh', 'linear'], batchNorm: false, blocks: false };
+      return { act: ['tanh', 'linear'], blocks: false, affine: true };
     default:
       return {};
   }
 }
 
-/**
- * The ranges (inclusive) free sizes of sampled graph models are drawn from: what the samplers below
- * draw and what {@link largestGraphParameters} takes as the largest model a spec allows.
- */
-const RANGE = {
-  transformer: {
-    batch: [2, 3],
-    tokens: [2, 4],
-    dim: [2, 5],
-    heads: [1, 3],
-    headDim: [1, 3],
-    hidden: [2, 4],
-    outputs: [2, 3],
-  },
-  cnn: {
-    batch: [2, 3],
-    channelsIn: [1, 2],
-    convs: [1, 2],
-    channels: [1, 3],
-    k: [1, 3],
-    stride: [1, 2],
-    blocks: [0, 2],
-    outputs: [2, 3],
-  },
-  residual: { batch: [2, 5], inputs: [1, 4], width: [1, 4], hidden: [1, 4], blocks: [1, 2], outputs: [2, 3] },
-} as const;
+/** A free size drawn from its range. */
 const drawn = ([min, max]: readonly [number, number]): fc.Arbitrary<number> => fc.integer({ min, max });
-
-/**
- * The parameters of the largest graph model the constraints allow (free sizes at the top of their
- * ranges): what the size limits of the costlier checks read.
- */
-export function largestGraphParameters(g: GraphConstraints): number {
-  switch (g.kind) {
-    case 'transformer': {
-      const T = RANGE.transformer;
-      const [d, H, dh] = [g.dim ?? T.dim[1], g.heads ?? T.heads[1], g.headDim ?? T.headDim[1]];
-      const [f, o] = [g.hidden ?? T.hidden[1], g.outputs ?? T.outputs[1]];
-      return 3 * H * dh * (d + 1) + d * (H * dh + 1) + 2 * d + f * (d + 1) + d * (f + 1) + o * (d + 1);
-    }
-    case 'cnn': {
-      const C = RANGE.cnn;
-      let channels = g.input?.[0] ?? C.channelsIn[1],
-        n = 0;
-      const free = { channels: C.channels[1], k: C.k[1] };
-      for (const v of g.convs ?? Array.from({ length: C.convs[1] }, () => free)) {
-        n += v.channels * (channels * v.k * v.k + 1);
-        channels = v.channels;
-      }
-      const blocks = g.blocks ?? C.blocks[1];
-      return n + blocks * 2 * channels * (9 * channels + 1) + (g.outputs ?? C.outputs[1]) * (channels + 1);
-    }
-    case 'residual': {
-      const R = RANGE.residual;
-      const [i, w, f] = [g.inputs ?? R.inputs[1], g.width ?? R.width[1], g.hidden ?? R.hidden[1]];
-      const [b, o] = [g.blocks ?? R.blocks[1], g.outputs ?? R.outputs[1]];
-      return w * (i + 1) + b * (f * (w + 1) + w * (f + 1)) + o * (w + 1);
-    }
-  }
-}
 
 /** The models of one kind a site kind's cases are drawn from, or null when the constraints rule them out. */
 function modelArbitrary(
@@ -669,6 +578,7 @@ function modelArbitrary(
             : fc.constant(0);
     if (!act || !bn || !l || !blocks) return null;
     if (need.pairs && c?.convs && c.convs.every((v) => v.channels < 2)) return null;
+    if (need.affine && c?.batchNorm && c.affine === false) return null;
     // Pooling after every conv: free convs then keep stride 1, so that two of them leave an output.
     const pool = c?.pool ?? 1;
     const conv = fc.record({
@@ -703,7 +613,7 @@ function modelArbitrary(
         spec: {
           ...f,
           // γ, β only after a BatchNorm; a spec fixes them, or they are sampled.
-          affine: f.batchNorm && (c?.affine ?? f.affine),
+          affine: f.batchNorm && (c?.affine ?? (need.affine || f.affine)),
           convs: f.convs.map((v) => ({ ...v, pad: v.pad ?? defaultPad(v.k) })),
           pool,
         },
@@ -762,6 +672,7 @@ export function graphCaseParts(
       n.loss ? 'cross-entropy (ce)' : '',
       n.layerNorm ? 'LayerNorm (layernorm)' : '',
       n.blocks === undefined ? '' : n.blocks ? 'residual blocks (r<blocks>)' : 'no residual blocks',
+      n.affine ? 'no BatchNorm, or BatchNorm with γ, β (bn+affine)' : '',
       n.pairs ? (models[0] === 'cnn' ? 'a conv of at least 2 channels' : 'at least 2 heads') : '',
     ].filter((w) => w !== '');
     const article = /^[aeiou]/.test(kind) ? 'an' : 'a';

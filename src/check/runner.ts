@@ -256,6 +256,14 @@ export function siteVerdict<K>(
         }
       : { kind: 'inconclusive', reason: 'checking stopped at the first counterexample of another law' };
   }
+  // Nothing evaluated is nothing verified.
+  if (run.count === 0)
+    return {
+      kind: 'inconclusive',
+      reason:
+        `every sampled case at ${kinds.join(', ')} sites was skipped (${run.skipped} degenerate: e.g. a ` +
+        'normalisation group without spread), so nothing was evaluated',
+    };
   return {
     kind: 'numerically-verified',
     count: run.count,

@@ -26,7 +26,10 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
       (r.fixedWeights ? ' (the given weights; batches and sites sampled)' : '') +
       (r.excludedSiteKinds ? ` (not ${r.excludedSiteKinds.join(', ')}: no such site under --arch)` : '') +
       `; seed ${r.seed}` +
-      (r.skipped ? `; ${r.skipped} degenerate cases skipped (a normalisation group without spread)` : ''),
+      (r.skipped
+        ? `; ${r.skipped} degenerate ${r.skipped === 1 ? 'case' : 'cases'} skipped ` +
+          '(a normalisation group without spread)'
+        : ''),
     '',
     ...r.laws.map(
       (l, i) =>

@@ -226,6 +226,45 @@ describe('conv channels by name: a swap for any activation, a sign flip for odd 
   });
 });
 
+describe('conv channels through BatchNorm by name: γ, β move with the channel [SIS]', () => {
+  const bn = (act: GraphActivation): CnnSpec => ({ ...cnnSpec(act, 3, true), batchNorm: true, affine: true });
+  const gb = (g: Graph, o1: number, o2: number): [number, number][] =>
+    ['gamma1', 'beta1'].map((n) => [param(g, n).offset + o1, param(g, n).offset + o2]);
+  it.each([{ kind: 'relu' }, { kind: 'tanh' }] as GraphActivation[])(
+    'swap of channels 1 and 3 with their γ, β keeps the loss (%o); without γ, β it does not',
+    (act) => {
+      const g = cnnGraph(bn(act));
+      const { theta, data } = sample(g, 13);
+      const P = [...channelPairs(g, 0, 0, 2), ...gb(g, 0, 2)];
+      const e = evaluateGraph(g, theta, data),
+        f = evaluateGraph(g, swapped(theta, P), data);
+      expect(Math.abs(f.loss - e.loss)).toBeLessThanOrEqual(REORDER_TOLERANCE * Math.abs(e.loss));
+      expect(dist(f.grad, swapped(e.grad, P))).toBeLessThanOrEqual(REORDER_TOLERANCE * norm(e.grad));
+      const twin = evaluateGraph(g, swapped(theta, channelPairs(g, 0, 0, 2)), data).loss;
+      expect(Math.abs(twin - e.loss)).toBeGreaterThan(1e-6 * Math.abs(e.loss));
+    },
+  );
+  it('sign flip of a tanh channel through γ, β (and its next-conv slices) keeps the loss; γ alone does not', () => {
+    const g = cnnGraph(bn({ kind: 'tanh' }));
+    const { theta, data } = sample(g, 14);
+    const next = channelPairs(g, 0, 1, 0).slice(
+      param(g, 'conv1')
+        .shape.slice(1)
+        .reduce((a, b) => a * b) + 1,
+    );
+    const flip = (idx: readonly number[]): number => {
+      const t = Float64Array.from(theta);
+      for (const a of idx) t[a] = -theta[a]!;
+      return evaluateGraph(g, t, data).loss;
+    };
+    const e = evaluateGraph(g, theta, data).loss;
+    const [gamma, beta] = gb(g, 1, 0).map(([a]) => a);
+    const outs = next.map(([a]) => a);
+    expect(Math.abs(flip([gamma!, beta!, ...outs]) - e)).toBeLessThanOrEqual(REORDER_TOLERANCE * Math.abs(e));
+    expect(Math.abs(flip([gamma!, ...outs]) - e)).toBeGreaterThan(1e-6 * Math.abs(e));
+  });
+});
+
 describe('the mirror laws on sampled graph models (noether check)', () => {
   it.each([
     ['head-swap', ['head-pair']],
@@ -235,7 +274,11 @@ describe('the mirror laws on sampled graph models (noether check)', () => {
     const r = checkBlockMirror(blockMirror(name), { runs: 15, seed: 3, sites, collapseSamples: 0 });
     expect(r.siteKinds).toEqual(sites);
     expect(r.laws.map((l) => l.verdict.kind)).toEqual(Array(4).fill('numerically-verified'));
-    for (const l of r.laws) expect(l.verdict.kind === 'numerically-verified' && l.verdict.count).toBe(15);
+    // Every case is counted or reported skipped: a BatchNorm CNN's SGD run under weight decay can shrink
+    // a channel's kernel contribution below its bias's, to a group without spread (ε = 0) — degenerate.
+    for (const l of r.laws)
+      expect(l.verdict.kind === 'numerically-verified' && l.verdict.count + r.skipped).toBe(15);
+    expect(r.skipped).toBeLessThanOrEqual(2);
   });
   it('twin: a swap of Q/K only is refuted, the counterexample replays, no threshold experiment', () => {
     const d = loadDeclarationFile('examples/head-swap-qk-only.yaml') as BlockMirrorDeclaration;
