@@ -116,7 +116,8 @@ export function normalizeTangent(
 
 /**
  * The adjoints, group by group, with y = (x − mean)/s: x̄ = (ȳ − m₁ − y m₂)/s, m₁ = mean ȳ,
- * m₂ = mean(y ȳ) (the mean of y is 0). Along the direction, R x̄ = (Rȳ − Rm₁ − ẏ m₂ − y Rm₂)/s − x̄ ṡ/s
+ * m₂ = mean(y ȳ) (the mean of y is 0). Along the direction,
+ * R x̄ = (Rȳ − Rm₁ − ẏ m₂ − y Rm₂)/s − x̄ ṡ/s,
  * with Rm₁ = mean Rȳ, Rm₂ = mean(y Rȳ + ẏ ȳ) and ṡ = mean(y ẋ).
  */
 export function normalizeBackward(

@@ -184,16 +184,20 @@ describe('a symmetry no catalog lists gets the same dynamics', () => {
 });
 
 describe('finite learning rates: continuous forms and their convergence order [NM §3]', () => {
-  it('the continuous form is the modified flow: dQ/dt = (−2λ − ηλ²) Q + η Q₂(g), translation (−λ − ηλ²/2) Q', () => {
-    // Along θ̇ = −d − (η/2)(H + λ)d with the Hessian constraint: dQ/dt = −2λQ + ηQ₂(g) − ηλ²Q.
-    const l = law(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
-    if (l.data.kind !== 'continuous') throw new Error('continuous expected');
-    expect(at(l.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.6 - 0.1 * 0.09, 14);
-    expect(at(l.data.source, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(0.1, 14);
-    const t = law(dyn('translation', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
-    if (t.data.kind !== 'continuous') throw new Error('continuous expected');
-    expect(at(t.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.3 - (0.1 * 0.09) / 2, 14);
-  });
+  it(
+    'the continuous form is the modified flow: dQ/dt = (−2λ − ηλ²) Q + η Q₂(g), ' +
+      'translation (−λ − ηλ²/2) Q',
+    () => {
+      // Along θ̇ = −d − (η/2)(H + λ)d with the Hessian constraint: dQ/dt = −2λQ + ηQ₂(g) − ηλ²Q.
+      const l = law(dyn('rescale', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
+      if (l.data.kind !== 'continuous') throw new Error('continuous expected');
+      expect(at(l.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.6 - 0.1 * 0.09, 14);
+      expect(at(l.data.source, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(0.1, 14);
+      const t = law(dyn('translation', 'sgd(lr=eta, wd=lambda)').d, 'continuous-form');
+      if (t.data.kind !== 'continuous') throw new Error('continuous expected');
+      expect(at(t.data.rate, { eta: 0.1, lambda: 0.3 })).toBeCloseTo(-0.3 - (0.1 * 0.09) / 2, 14);
+    },
+  );
 
   it.each(['rescale', 'translation', 'gl'])(
     '%s: the rate matches the exact per-step decay ln(c_Q)/η to first order (error O(η²), not O(η))',
@@ -263,7 +267,8 @@ describe('heavy-ball momentum, continuous limit [NM §3; derived]', () => {
 
 describe('normalisation as adaptive optimisation [NLD; derived]', () => {
   it(
-    'scale invariance: ρ²_{k+1} = (1−ηλ)²ρ²_k + η²‖ĝ‖²/ρ²_k, steady state ρ⁴ = η‖ĝ‖²/(λ(2 − ηλ)); ' +
+    'scale invariance: ρ²_{k+1} = (1−ηλ)²ρ²_k + η²‖ĝ‖²/ρ²_k, ' +
+      'steady state ρ⁴ = η‖ĝ‖²/(λ(2 − ηλ)); ' +
       'not derived for rescale',
     () => {
       const l = law(dyn('scale', 'sgd(lr=eta, wd=lambda)').d, 'normalisation');
@@ -293,7 +298,8 @@ describe('normalisation as adaptive optimisation [NLD; derived]', () => {
 
 describe('constant preconditioning: the G-weighted charge [NLD]', () => {
   it.each(['rescale', 'gl'])(
-    "%s: Q_G = Σ γ_B Q_B is conserved by θ̇ = −G⁻¹∇L to the integrator's tolerance, while the plain charge drifts",
+    "%s: Q_G = Σ γ_B Q_B is conserved by θ̇ = −G⁻¹∇L to the integrator's tolerance, " +
+      'while the plain charge drifts',
     (name) => {
       const { decl, d } = dyn(name, 'precond(lr=0.02)');
       expect(law(d, 'metric-charge').statement.text).toContain('gamma_');
@@ -454,7 +460,7 @@ describe('learning rules on graph models: attention, conv-channel and BatchNorm 
       expect(exact.verdict.worstRelative).toBeLessThanOrEqual(IDENTITY_TOLERANCE);
   });
 
-  it('negative twin: the attention charge decaying by (1 − ηλ), not (1 − ηλ)², is refuted on transformers', () => {
+  it('negative twin: the attention charge decaying by (1 − ηλ), not (1 − ηλ)², is refuted', () => {
     const { decl, d } = dyn('attention-qk', 'sgd(lr=0.03, wd=0.05)');
     const l = law(d, 'exact-recursion');
     if (l.data.kind !== 'recursion') throw new Error('recursion expected');
