@@ -222,46 +222,6 @@ export class GraphBuilder {
   }
 }
 
-/**
- * Bytes of the kernels' memory an evaluation of g uses: every node's value, tangent, adjoint and
- * R-adjoint, the column matrices of its convolutions, and the scratch of its largest product. An
- * estimate: past it, arrays go to the heap and products copy their operands (slower, same result).
- */
-const arenaBytes = new WeakMap<Graph, number>();
-function arenaSize(g: Graph): number {
-  const hit = arenaBytes.get(g);
-  if (hit !== undefined) return hit;
-  let entries = 2 * g.size,
-    scratch = 0;
-  // A product of r × c outputs over s steps packs 32·s·(⌈r/4⌉ + ⌈c/4⌉) bytes; its transposes the same sizes.
-  const product = (a: number, b: number, c: number): void => {
-    for (const [r, q, s] of [
-      [a, b, c],
-      [a, c, b],
-      [c, b, a],
-    ] as const)
-      scratch = Math.max(scratch, 32 * s * (Math.ceil(r / 4) + Math.ceil(q / 4)) + 128);
-  };
-  for (const node of g.nodes) {
-    entries += 4 * sizeOf(node.shape);
-    const shapes = node.inputs.map((j) => g.nodes[j]!.shape);
-    if (node.op.kind === 'matmul') {
-      const A = shapes[0]!;
-      product(A[A.length - 2]!, node.shape[node.shape.length - 1]!, A[A.length - 1]!);
-    }
-    if (node.op.kind === 'conv2d') {
-      const [N, C, , , kh, kw] = [...shapes[0]!, ...shapes[1]!.slice(2)] as number[];
-      const rows = N! * sizeOf(node.shape.slice(2));
-      // im2col of values and tangents, their adjoints, and the outputs as rows.
-      entries += 8 * rows * C! * kh! * kw! + 4 * sizeOf(node.shape);
-      product(rows, node.shape[1]!, C! * kh! * kw!);
-    }
-  }
-  const bytes = 8 * entries + scratch + 65536;
-  arenaBytes.set(g, bytes);
-  return bytes;
-}
-
 /** What an evaluation needs of a graph beyond its nodes, worked out once per graph. */
 interface Plan {
   /** Per node, its inputs' shapes and its number of entries. */
@@ -278,6 +238,8 @@ interface Plan {
    * gradient) nor a reshape (it shares its input's instead).
    */
   readonly passed: Int32Array;
+  /** Bytes of the kernels' arena an evaluation uses (see arenaSize). */
+  readonly arenaBytes: number;
 }
 const plans = new WeakMap<Graph, Plan>();
 function planOf(g: Graph): Plan {
@@ -296,15 +258,52 @@ function planOf(g: Graph): Plan {
     });
   });
   const own = (j: number): boolean => !['param', 'reshape'].includes(g.nodes[j]!.op.kind);
+  const shapes = g.nodes.map((node) => node.inputs.map((j) => g.nodes[j]!.shape));
+  const sizes = g.nodes.map((node) => sizeOf(node.shape));
   const plan: Plan = {
-    shapes: g.nodes.map((node) => node.inputs.map((j) => g.nodes[j]!.shape)),
-    sizes: g.nodes.map((node) => sizeOf(node.shape)),
+    shapes,
+    sizes,
     active,
     still: g.nodes.map((node) => node.inputs.map((j) => !active[j])),
     passed: user.map((c, j) => (uses[j] === 1 && own(j) ? c : -1)),
+    arenaBytes: arenaSize(g, shapes, sizes),
   };
   plans.set(g, plan);
   return plan;
+}
+
+/**
+ * Bytes of the kernels' memory an evaluation of g uses: every node's value, tangent, adjoint and
+ * R-adjoint, the column matrices of its convolutions, and the scratch of its largest product. An
+ * estimate: past it, arrays go to the heap and products copy their operands (slower, same result).
+ */
+function arenaSize(g: Graph, shapes: Plan['shapes'], sizes: Plan['sizes']): number {
+  let entries = 2 * g.size,
+    scratch = 0;
+  // A product of r × c outputs over s steps packs 32·s·(⌈r/4⌉ + ⌈c/4⌉) bytes; its transposes the same sizes.
+  const product = (a: number, b: number, c: number): void => {
+    for (const [r, q, s] of [
+      [a, b, c],
+      [a, c, b],
+      [c, b, a],
+    ] as const)
+      scratch = Math.max(scratch, 32 * s * (Math.ceil(r / 4) + Math.ceil(q / 4)) + 128);
+  };
+  g.nodes.forEach((node, i) => {
+    entries += 4 * sizes[i]!;
+    const [X, K] = shapes[i]!;
+    if (node.op.kind === 'matmul')
+      product(X![X!.length - 2]!, node.shape[node.shape.length - 1]!, X![X!.length - 1]!);
+    if (node.op.kind === 'conv2d') {
+      const [N, C] = X as [number, number];
+      const patch = C * sizeOf(K!.slice(2));
+      const rows = N * sizeOf(node.shape.slice(2));
+      // im2col of values and tangents, their adjoints, and the outputs as rows.
+      entries += 8 * rows * patch + 4 * sizes[i]!;
+      product(rows, node.shape[1]!, patch);
+    }
+  });
+  return 8 * entries + scratch + 65536;
 }
 
 /** Loss, ∇L and (with v) H v and ⟨∇L, v⟩ of a graph at θ on its data. */
@@ -323,7 +322,7 @@ export function evaluateGraph(
     );
   // Every array of the evaluation in the kernels' memory, where products use it in place; nothing
   // there outlives the arena: what is returned is on the heap.
-  return withArena(arenaSize(g), () => evaluateIn(g, theta, data, v, opts));
+  return withArena(planOf(g).arenaBytes, () => evaluateIn(g, theta, data, v, opts));
 }
 
 /** A copy of x in the open arena (or on the heap). */

@@ -330,11 +330,19 @@ function linearMap(
 const fresh = (n: number): Float64Array => arenaArray(n, false) ?? new Float64Array(n);
 
 /** Whether an op's value rule writes every entry of its output (else it accumulates into zeros). */
-const writesAll = (op: Op): boolean =>
-  ['addBias', 'affine', 'add', 'scale', 'act', 'permute', 'normalize'].includes(op.kind) ||
-  (op.kind === 'softmax' && !op.causal);
+const WRITES_ALL: ReadonlySet<Op['kind']> = new Set([
+  'addBias',
+  'affine',
+  'add',
+  'scale',
+  'act',
+  'permute',
+  'normalize',
+]);
+const writesAll = (op: Op): boolean => WRITES_ALL.has(op.kind) || (op.kind === 'softmax' && !op.causal);
 /** The same for the tangent rule (products accumulate, and skip the terms of still inputs). */
-const writesAllTangent = (op: Op): boolean => ['affine', 'act', 'softmax', 'normalize'].includes(op.kind);
+const TANGENT_WRITES_ALL: ReadonlySet<Op['kind']> = new Set(['affine', 'act', 'softmax', 'normalize']);
+const writesAllTangent = (op: Op): boolean => TANGENT_WRITES_ALL.has(op.kind);
 
 /** x + b, b along `axis`. */
 function addBiasForward(

@@ -34,7 +34,7 @@
  *                  leaves the CNN unchanged
  */
 import fc from 'fast-check';
-import { rng } from '../rng';
+import { rng, type Rng } from '../rng';
 import { pairAt, type Site, type SiteGroup, type View } from '../sites';
 import type { Graph, GraphData } from './graph';
 import {
@@ -174,6 +174,11 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
     const scale = Math.exp((r.next() - 0.5) * Math.log(10)) / Math.sqrt(fan);
     for (let i = 0; i < sizeOf(p.shape); i++) theta[p.offset + i] = scale * r.normal();
   }
+  return { theta, data: sampleGraphData(g, r, ce) };
+}
+
+/** A batch of a graph's data shape: Gaussian inputs; one-hot (cross-entropy) or Gaussian targets. */
+export function sampleGraphData(g: Graph, r: Rng, ce: boolean): GraphData {
   const x = Float64Array.from({ length: sizeOf(g.input) }, () => r.normal());
   const rows = g.target[0]!,
     cols = sizeOf(g.target) / rows;
@@ -181,7 +186,7 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
   for (let i = 0; i < rows; i++)
     if (ce) y[i * cols + r.int(cols)] = 1;
     else for (let j = 0; j < cols; j++) y[i * cols + j] = r.normal();
-  return { theta, data: { x, y } };
+  return { x, y };
 }
 
 const actName = (a: GraphActivation): string => (a.kind === 'poly' ? `poly${a.degree}` : a.kind);

@@ -9,7 +9,7 @@ import { describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { rowsOf, sampleBatch } from '../../numeric/sample';
 import type { rng } from '../../numeric/rng';
 import { evaluateGraph, type GraphData } from '../../numeric/graph/graph';
-import type { GraphCase } from '../../numeric/graph/sites';
+import { type GraphCase, sampleGraphData } from '../../numeric/graph/sites';
 
 /** The loss at θ, its gradient and (along a direction) H v, with rounding bounds when asked. */
 export interface CaseEvaluation {
@@ -123,21 +123,17 @@ export function stepModel(c: NetworkCase | GraphCase, r: Rng): StepModel {
   };
 }
 
-/** `copies` batches shaped as a graph case's data: its own, then fresh ones (inputs normal, targets for its loss). */
+/** `copies` batches shaped as a graph case's data: its own, then fresh ones (numeric/graph/sites.ts). */
 function graphDataPool(c: GraphCase, r: Rng, copies: number): GraphData {
-  const { x, y } = c.data;
-  const B = c.graph.target[0]!;
-  const cols = y.length / B;
   const ce = c.graph.nodes[c.graph.loss]!.op.kind === 'ce';
-  const px = new Float64Array(copies * x.length),
-    py = new Float64Array(copies * y.length);
-  px.set(x);
-  py.set(y);
-  for (let i = x.length; i < px.length; i++) px[i] = r.normal();
-  for (let i = B; i < copies * B; i++)
-    if (ce) py[i * cols + r.int(cols)] = 1;
-    else for (let j = 0; j < cols; j++) py[i * cols + j] = r.normal();
-  return { x: px, y: py };
+  const batches = [c.data, ...Array.from({ length: copies - 1 }, () => sampleGraphData(c.graph, r, ce))];
+  const x = new Float64Array(copies * c.data.x.length),
+    y = new Float64Array(copies * c.data.y.length);
+  batches.forEach((b, i) => {
+    x.set(b.x, i * b.x.length);
+    y.set(b.y, i * b.y.length);
+  });
+  return { x, y };
 }
 
 /** The given rows (first axis) of graph data of `total` rows, in that order. */
