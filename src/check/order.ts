@@ -77,22 +77,32 @@ const SMOOTH: Record<SiteKind, ('tanh' | 'linear' | 'poly')[]> = {
   'odd-channel': [],
 };
 
-/** The charge's value (first entry for a matrix charge) at parameters θ of case c. */
+/**
+ * The charge's entries (one for a trace charge, every entry of a matrix charge) at parameters θ of
+ * case c. Errors are distances between these vectors: a single entry's error can have a vanishing
+ * leading term in η by accident (gl at one network: ratios 9.65, 13.1 as η halved, in entry (0, 0)),
+ * the whole matrix's only where every entry's does.
+ */
 function chargeReader(
   decl: BlockDeclaration,
   dyn: Dynamics,
   c: NetworkCase,
-): (theta: Float64Array) => number {
+): (theta: Float64Array) => Float64Array {
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
   return (theta) => {
     const v = { blocks: siteBlocks(decl, c, theta), consts, scalars };
-    if (dyn.charge.kind === 'trace') return ev.trace(dyn.chargeSum, v).value;
+    if (dyn.charge.kind === 'trace') return Float64Array.of(ev.trace(dyn.chargeSum, v).value);
     const k = Object.values(consts)[0]!;
-    return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data[0]!;
+    return ev.matrix(dyn.chargeSum, v, k.rows, k.cols).value.data;
   };
 }
+
+/** ‖a − b‖₂ of two charge readings. */
+const distance = (a: Float64Array, b: Float64Array): number => Math.hypot(...a.map((x, i) => x - b[i]!));
+/** ‖a‖₂ of a charge reading. */
+const size = (a: Float64Array): number => Math.hypot(...a);
 
 /** λ_max of the Hessian at the case's parameters, by power iteration on H v. */
 function topCurvature(c: NetworkCase): number {
@@ -193,10 +203,10 @@ function orderFor(
         { rtol: 1e-12, atol: 1e-14, maxSteps: 20000 },
       );
       if (!mf.completed) return undefined;
-      flowErrors.push(Math.abs(Q(th) - Q(gf.y)));
-      modifiedErrors.push(Math.abs(Q(th) - Q(mf.y)));
+      flowErrors.push(distance(Q(th), Q(gf.y)));
+      modifiedErrors.push(distance(Q(th), Q(mf.y)));
     }
-    const floor = 1e3 * Number.EPSILON * Math.max(Math.abs(Q(c.theta)), Math.abs(Q(gf.y)));
+    const floor = 1e3 * Number.EPSILON * Math.max(size(Q(c.theta)), size(Q(gf.y)));
     const ratios = (e: number[]): (number | null)[] =>
       e.slice(1).map((x, i) => (x > floor && e[i]! > floor ? e[i]! / x : null));
     return {
@@ -284,10 +294,10 @@ export function measureMomentumOrder(
           { rtol: MOMENTUM_RTOL, atol: 1e-14, maxSteps: 50000 },
         );
         if (!sol.completed) throw new DegenerateSample('the flow is too stiff to integrate');
-        errs.push(Math.abs(Q(th) - Q(sol.y.subarray(0, n) as Float64Array)));
+        errs.push(distance(Q(th), Q(sol.y.subarray(0, n) as Float64Array)));
       }
       // Below rounding, or below what the integrated limit resolves (10× its tolerance), nothing is measured.
-      const floor = Math.max(1e3 * Number.EPSILON, 10 * MOMENTUM_RTOL) * Math.abs(Q(c.theta));
+      const floor = Math.max(1e3 * Number.EPSILON, 10 * MOMENTUM_RTOL) * size(Q(c.theta));
       const ratios = errs.slice(1).map((x, i) => (x > floor && errs[i]! > floor ? errs[i]! / x : null));
       if (!ratios.some((x) => x !== null)) continue;
       return {
