@@ -9,7 +9,12 @@
  *
  * whereas the mean-field reading (full-batch GD at the same η) predicts attraction iff
  * |1 − η(h̄_j + 2γ)| < 1 for every j. Both are compared with the observed fate of a 1e-8 perturbation
- * over K steps; samples whose criterion is within 3 standard errors of 0 are ambiguous.
+ * over K steps; samples whose criterion is within 3 standard errors of 0 are ambiguous. So are those
+ * the criterion calls attracting but whose log-amplitude walk may first climb out of the linear regime
+ * (the observation's 1e-3): a negative drift wins only eventually, and with large per-step spread
+ * (η·|h + 2γ| spanning 1) an early excursion is likely (one draw: drift −0.11, spread 0.9 per step,
+ * z = −7.4, left the regime). The chance is bounded by Cramér–Lundberg, P(sup_k S_k ≥ a) ≤ e^{−Ra} with
+ * R > 0 solving E e^{RX} = 1 for the step's increment X, summed over the reflected directions.
  * Where no common fixed point or no commuting blocks exist, the case is skipped with the reason.
  */
 import { gdStep } from '../../numeric/optim';
@@ -27,6 +32,36 @@ import { reflectionSums, type ReflectionSums } from './deriveBlock';
 export const NOISE_STEPS = 4000;
 /** Size of the starting perturbation along each reflected direction (times 1 + a uniform draw). */
 const PERTURBATION = 1e-8;
+/** Where the observation calls the perturbation grown: out of the linear regime. */
+const GROWN = 1e-3;
+/** An attracting criterion whose walk leaves the linear regime with a larger chance than this is ambiguous. */
+const ESCAPE_LEVEL = 0.01;
+
+/**
+ * Cramér–Lundberg bound on P(sup_k S_k ≥ a) for a random walk whose increment is drawn uniformly from
+ * xs (negative mean): e^{−Ra}, R > 0 the root of log mean e^{R x} = 0 (convex in R, slope mean(xs) < 0
+ * at 0); 0 when no increment is positive (the walk never climbs).
+ */
+export function escapeBound(xs: readonly number[], a: number): number {
+  const top = Math.max(...xs);
+  if (!(top > 0)) return 0;
+  // log mean e^{R x}, shifted by R·top so that no exponential overflows.
+  const f = (R: number): number =>
+    R * top + Math.log(xs.reduce((s, x) => s + Math.exp(R * (x - top)), 0) / xs.length);
+  let lo = 0,
+    hi = 1;
+  while (f(hi) <= 0) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let it = 0; it < 100; it++) {
+    const mid = (lo + hi) / 2;
+    if (f(mid) <= 0) lo = mid;
+    else hi = mid;
+  }
+  // lo ≤ R: e^{−lo·a} ≥ e^{−Ra}, still a bound.
+  return Math.exp(-lo * a);
+}
 
 /** One case of {@link noiseExperiment}: the criterion with its standard error, both predictions and the observation. */
 export interface NoiseSample {
@@ -38,6 +73,11 @@ export interface NoiseSample {
   readonly noisePredicted: boolean;
   readonly meanFieldPredicted: boolean;
   readonly observed: boolean;
+  /**
+   * Where the criterion predicts attraction: a bound on the chance that the walk first leaves the
+   * linear regime (Σ_j of {@link escapeBound}); 0 otherwise.
+   */
+  readonly escape: number;
 }
 
 /** One case: the criterion, both predictions and the observation, or why the criterion does not apply. */
@@ -101,6 +141,9 @@ export function noiseSample(
     return { m, se: sd / Math.sqrt(NOISE_STEPS) };
   });
   const worst = stats.reduce((a, b) => (b.m > a.m ? b : a));
+  // From the largest start (every direction at 2·PERTURBATION) to GROWN: the climb an escape needs.
+  const climb = Math.log(GROWN / (2 * PERTURBATION * Math.sqrt(V.length)));
+  const escape = worst.m < 0 ? terms.reduce((sum, t) => sum + escapeBound(t, climb), 0) : 0;
   const meanFieldPredicted = hbar.every((x) => Math.abs(1 - eta * (x + 2 * gamma)) < 1);
   // Observation: one-sample SGD from a small perturbation spread over every reflected direction.
   let p = O.reduce((acc, o) => {
@@ -113,7 +156,7 @@ export function noiseSample(
     const g = evaluate(c.net, p, rows[r.int(B)]!).grad;
     p = gdStep(p, g, eta, 2 * gamma);
     const off = R.offSet(p);
-    if (!(off < 1e-3)) {
+    if (!(off < GROWN)) {
       grew = true;
       break;
     }
@@ -128,6 +171,7 @@ export function noiseSample(
     noisePredicted: worst.m < 0,
     meanFieldPredicted,
     observed,
+    escape,
   };
 }
 
@@ -137,7 +181,10 @@ export interface NoiseReport {
   readonly seed: number;
   readonly steps: number;
   readonly perturbation: number;
-  /** Cases where the criterion applies and is more than 3 standard errors from 0. */
+  /**
+   * Cases where the criterion applies, is more than 3 standard errors from 0 and, if it predicts
+   * attraction, the walk leaves the linear regime first with chance ≤ ESCAPE_LEVEL.
+   */
   readonly decided: number;
   readonly noiseAgree: number;
   readonly meanFieldAgree: number;
@@ -145,7 +192,10 @@ export interface NoiseReport {
   readonly disagree: number;
   /** …and how many of those the noise criterion got right. */
   readonly noiseRightWhereTheyDisagree: number;
+  /** Cases set apart: within 3 standard errors of 0, or (counted in mayEscape) likely to leave the regime. */
   readonly ambiguous: number;
+  /** Of the ambiguous: attracting by the criterion, but escaping the linear regime with chance > 1%. */
+  readonly mayEscape: number;
   readonly skipped: Readonly<Record<string, number>>;
 }
 
@@ -166,7 +216,8 @@ export function noiseExperiment(
     meanFieldAgree = 0,
     disagree = 0,
     noiseRight = 0,
-    ambiguous = 0;
+    ambiguous = 0,
+    mayEscape = 0;
   const skipped = new Map<string, number>();
   for (const kind of kinds) {
     for (const c of fc.sample(siteCase(kind, { norms: ['none'] }), { seed, numRuns: opts.samples ?? 50 })) {
@@ -177,6 +228,11 @@ export function noiseExperiment(
       }
       if (Math.abs(s.criterion) < 3 * s.standardError) {
         ambiguous++;
+        continue;
+      }
+      if (s.escape > ESCAPE_LEVEL) {
+        ambiguous++;
+        mayEscape++;
         continue;
       }
       decided++;
@@ -199,6 +255,7 @@ export function noiseExperiment(
     disagree,
     noiseRightWhereTheyDisagree: noiseRight,
     ambiguous,
+    mayEscape,
     skipped: Object.fromEntries(skipped),
   };
 }

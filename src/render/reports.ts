@@ -98,7 +98,9 @@ export function renderCheck(r: NetworkCheckReport, format: Format, replay: strin
             `criteria can disagree):\n   noise criterion ${n.noiseAgree}/${n.decided} agree, ` +
             `mean-field reading ${n.meanFieldAgree}/${n.decided}; they disagree on ${n.disagree}, ` +
             `the noise criterion right on ${n.noiseRightWhereTheyDisagree}; ${n.ambiguous} ` +
-            `within 3 standard errors set apart${skipped ? `; skipped: ${skipped}` : ''}; seed ${n.seed}`,
+            `set apart (within 3 standard errors of 0, or ${n.mayEscape} attracting but likely, by the ` +
+            `Cramér–Lundberg bound, to leave the linear regime first)${skipped ? `; skipped: ${skipped}` : ''}; ` +
+            `seed ${n.seed}`,
     );
   }
   out.push('', `overall: ${verdictWord(r.verdict)}`);

@@ -13,7 +13,8 @@ import type { BlockMirrorDeclaration, Declaration } from '../../src/declaration/
 import { checkBlockMirror } from '../../src/check/mirror';
 import { caseReflection } from '../../src/check/reflection';
 import { networkCollapse, thresholdAt } from '../../src/mirror/threshold';
-import { noiseExperiment } from '../../src/mirror/noise';
+import { escapeBound, noiseExperiment } from '../../src/mirror/noise';
+import { rng } from '../../numeric/rng';
 import { siteCase } from '../../numeric/arbitraries';
 import { evaluate } from '../../numeric/mlp';
 import { InputError } from '../../src/declaration/errors';
@@ -212,11 +213,34 @@ describe(
     '[SIS §2.3, heuristic]',
   () => {
     it('predicts one-sample SGD where the mean-field threshold does not', () => {
-      const r = noiseExperiment(blockMirror('product-sign-flip'), { samples: 40, seed: 4 });
-      expect(r.decided).toBeGreaterThanOrEqual(30);
+      const r = noiseExperiment(blockMirror('product-sign-flip'), { samples: 80, seed: 4 });
+      expect(r.decided).toBeGreaterThanOrEqual(60);
       expect(r.noiseAgree).toBe(r.decided);
       expect(r.disagree).toBeGreaterThanOrEqual(5);
       expect(r.noiseRightWhereTheyDisagree).toBe(r.disagree);
+      // Attracting on average, but the walk's early excursions can leave the linear regime: set apart.
+      expect(r.mayEscape).toBeGreaterThan(0);
+    });
+    it("the escape bound: exact for the ±1 walk, at least a skewed walk's frequency, 0 without climbs", () => {
+      // X = +1 w.p. 1/3, −1 w.p. 2/3: E e^{RX} = 1 at e^R = 2, and P(ever reach a) = 2^{−a} (gambler's ruin).
+      expect(escapeBound([1, -1, -1], 5)).toBeCloseTo(2 ** -5, 12);
+      expect(escapeBound([-0.5, -3], 1)).toBe(0);
+      // A non-lattice walk with drift −0.1: the simulated frequency of reaching a = 3 (0.52, standard error
+      // 0.008) stays below the bound (0.57).
+      const xs = [1.3, -0.7, 0.4, -1.4];
+      const a = 3;
+      const bound = escapeBound(xs, a);
+      const r = rng(9);
+      let reached = 0;
+      const walks = 4000;
+      for (let w = 0; w < walks; w++) {
+        let s = 0;
+        for (let k = 0; k < 1000 && s < a; k++) s += xs[r.int(xs.length)]!;
+        if (s >= a) reached++;
+      }
+      const f = reached / walks;
+      expect(f).toBeGreaterThan(0.02);
+      expect(f).toBeLessThan(bound);
     });
     it('twin: where no common fixed point exists (u = w of a product layer) the criterion is not applied', () => {
       const r = noiseExperiment(blockMirror('product-swap'), { samples: 5, seed: 4 });
