@@ -229,7 +229,7 @@ the penalty the balanced point costs, each identity proved exactly; a penalty no
 refused. Then the equivalence of minima min L(φ(θ)) + λ‖θ‖² = min L(w) + μP(w) is certified
 (attainment exactly; the lower bound exactly or sampled, as stated), and checked on --runs sampled
 least-squares problems (default 5; sparse, group-sparse or low-rank, seeded by --seed): gradient
-descent on the factors (at most --steps steps, default 20000) against the penalised problem solved
+descent on the factors (at most --steps steps, default 200000) against the penalised problem solved
 directly (proximal gradient; for exponents < 1, stationarity on the support), with the run without
 weight decay alongside. --lambda is μ (default 0.1).
 For example

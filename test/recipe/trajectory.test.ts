@@ -10,6 +10,7 @@ import { solvePenalised } from '../../src/recipe/solve';
 import { checkTrajectories, runSeed, train, RECIPE_TOLERANCE } from '../../src/recipe/trajectory';
 import { rng } from '../../numeric/rng';
 import { svd } from '../../numeric/svd';
+import { RECIPE_DEFAULTS } from '../../src/cli/commands/recipe';
 
 const MU = 0.1;
 
@@ -22,7 +23,7 @@ describe('training the reparametrised model with weight decay reaches the penali
     const c = checkTrajectories(family, { domain, exponent: 1, mu: MU }, 2, {
       seed: 1,
       runs: 3,
-      steps: 20_000,
+      steps: RECIPE_DEFAULTS.steps,
     });
     expect(c.verdict.kind).toBe('numerically-verified');
     for (const r of c.runs) {
