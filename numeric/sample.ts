@@ -82,8 +82,9 @@ export function sampleParams(net: Network, r: Rng): Float64Array {
   for (const b of net.blocks) {
     const scale = Math.exp((r.next() - 0.5) * Math.log(100)) / Math.sqrt(b.cols);
     const gamma = b.name.startsWith('gamma');
-    const n = b.rows * b.cols;
-    for (let i = 0; i < n; i++) theta[b.offset + i] = gamma ? 1 + 0.5 * r.normal() : scale * r.normal();
+    const end = b.offset + b.rows * b.cols;
+    if (gamma) r.fillNormal(theta, b.offset, end, 0.5, 1);
+    else r.fillNormal(theta, b.offset, end, scale);
   }
   return theta;
 }
@@ -92,18 +93,18 @@ export function sampleBatch(spec: MlpSpec, batch: number, r: Rng): Batch {
   const inp = spec.widths[0]!;
   const out = spec.widths[spec.widths.length - 1]!;
   const X = mat(batch, inp);
-  for (let i = 0; i < X.data.length; i++) X.data[i] = r.normal();
+  r.fillNormal(X.data, 0, X.data.length);
   const Y = mat(batch, out);
   for (let i = 0; i < batch; i++) {
     if (spec.loss === 'ce') Y.data[i * out + r.int(out)] = 1;
-    else for (let j = 0; j < out; j++) Y.data[i * out + j] = r.normal();
+    else r.fillNormal(Y.data, i * out, (i + 1) * out);
   }
   return { X, Y };
 }
 
 export function sampleDirection(n: number, r: Rng): Float64Array {
   const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = r.normal();
+  r.fillNormal(v, 0, n);
   return v;
 }
 

@@ -172,14 +172,15 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
   for (const p of g.params) {
     const fan = p.shape.length > 1 ? sizeOf(p.shape.slice(1)) : 1;
     const scale = Math.exp((r.next() - 0.5) * Math.log(10)) / Math.sqrt(fan);
-    for (let i = 0; i < sizeOf(p.shape); i++) theta[p.offset + i] = scale * r.normal();
+    r.fillNormal(theta, p.offset, p.offset + sizeOf(p.shape), scale);
   }
   return { theta, data: sampleGraphData(g, r, ce) };
 }
 
 /** A batch of a graph's data shape: Gaussian inputs; one-hot (cross-entropy) or Gaussian targets. */
 export function sampleGraphData(g: Graph, r: Rng, ce: boolean): GraphData {
-  const x = Float64Array.from({ length: sizeOf(g.input) }, () => r.normal());
+  const x = new Float64Array(sizeOf(g.input));
+  r.fillNormal(x, 0, x.length);
   const rows = g.target[0]!,
     cols = sizeOf(g.target) / rows;
   const y = new Float64Array(sizeOf(g.target));

@@ -83,7 +83,8 @@ function residuals(
 
     const ts = R.project(c.theta);
     const r = rng(c.seed ^ 0x2545f491);
-    const v = Float64Array.from({ length: m.size }, () => r.normal());
+    const v = new Float64Array(m.size);
+    r.fillNormal(v, 0, m.size);
     const es = m.evaluate(ts, v, true);
     out.set('invariant-set', rel(R.offSet(es.grad), norm(es.gradBound!)));
     const er = m.evaluate(ts, R.reflect(v), true);
