@@ -8,7 +8,7 @@
  * evaluated by 2d + 1 field evaluations on jets of at most 2ᵈ residues, whatever its size as a
  * polynomial field would be.
  */
-import { mulp, P, ratp } from './modp';
+import { modp, mulp, P, ratp } from './modp';
 import type { Field } from './poly';
 
 /** A field compiled for evaluation mod p: per component its terms' coefficients and monomials. */
@@ -81,15 +81,15 @@ export function reweight(f: CompiledField, weights: readonly number[]): Compiled
   return { ...f, coefs };
 }
 
-/** Jets of size 2ᵏ: c = a·b (subset convolution mod p). */
-function jetMul(a: Float64Array, b: Float64Array, size: number, out: Float64Array): void {
+/** Jets of size 2ᵏ: out = a · b[bAt … bAt + size) (subset convolution mod p). */
+function jetMul(a: Float64Array, b: Float64Array, bAt: number, size: number, out: Float64Array): void {
   for (let s = 0; s < size; s++) {
     let acc = 0;
     // every split of s into t ∪ (s \ t)
     for (let t = s; ; t = (t - 1) & s) {
       const x = a[t]!;
-      const y = b[s ^ t]!;
-      if (x !== 0 && y !== 0) acc = (acc + x * y) % P;
+      const y = b[bAt + (s ^ t)]!;
+      if (x !== 0 && y !== 0) acc = modp(acc + x * y);
       if (t === 0) break;
     }
     out[s] = acc;
@@ -106,32 +106,79 @@ export interface JetPoint {
 export function evaluate(f: CompiledField, at: JetPoint, dim: number): Float64Array {
   const { size, values } = at;
   const out = new Float64Array(dim * size);
+  if (size === 1) {
+    evaluatePlain(f, values, out);
+    return out;
+  }
   const acc = new Float64Array(size);
-  const tmp = new Float64Array(size);
-  const prod = new Float64Array(size);
-  for (let i = 0; i < f.components.length; i++) {
-    const a = f.components[i]!;
+  let prod = new Float64Array(size);
+  let tmp = new Float64Array(size);
+  const { components, starts, coefs, varStarts, vars } = f;
+  for (let i = 0; i < components.length; i++) {
     acc.fill(0);
-    for (let t = f.starts[i]!; t < f.starts[i + 1]!; t++) {
-      const c = f.coefs[t]!;
-      const v0 = f.varStarts[t]!;
-      const v1 = f.varStarts[t + 1]!;
-      if (size === 1) {
-        let x = c;
-        for (let v = v0; v < v1; v++) x = (x * values[f.vars[v]!]!) % P;
-        acc[0] = (acc[0]! + x) % P;
+    for (let t = starts[i]!; t < starts[i + 1]!; t++) {
+      const c = coefs[t]!;
+      const v0 = varStarts[t]!;
+      const v1 = varStarts[t + 1]!;
+      if (v0 === v1) {
+        acc[0] = modp(acc[0]! + c);
         continue;
       }
-      prod.fill(0);
-      prod[0] = c;
-      for (let v = v0; v < v1; v++) {
-        const j = f.vars[v]! * size;
-        jetMul(prod, values.subarray(j, j + size), size, tmp);
-        prod.set(tmp);
+      // the first factor scales the constant; each further one is a subset convolution
+      const j0 = vars[v0]! * size;
+      for (let s = 0; s < size; s++) prod[s] = mulp(c, values[j0 + s]!);
+      for (let v = v0 + 1; v < v1; v++) {
+        jetMul(prod, values, vars[v]! * size, size, tmp);
+        const swap = prod;
+        prod = tmp;
+        tmp = swap;
       }
-      for (let s = 0; s < size; s++) acc[s] = (acc[s]! + prod[s]!) % P;
+      for (let s = 0; s < size; s++) {
+        const x = acc[s]! + prod[s]!;
+        acc[s] = x >= P ? x - P : x;
+      }
     }
-    out.set(acc, a * size);
+    out.set(acc, components[i]! * size);
+  }
+  return out;
+}
+
+/** F(θ) at a plain point (jets of size 1), into out (zeroed). */
+function evaluatePlain(f: CompiledField, values: Float64Array, out: Float64Array): void {
+  const { components, starts, coefs, varStarts, vars } = f;
+  for (let i = 0; i < components.length; i++) {
+    let acc = 0;
+    for (let t = starts[i]!; t < starts[i + 1]!; t++) {
+      let x = coefs[t]!;
+      for (let v = varStarts[t]!; v < varStarts[t + 1]!; v++) x = mulp(x, values[vars[v]!]!);
+      acc += x;
+      if (acc >= P) acc -= P;
+    }
+    out[components[i]!] = acc;
+  }
+}
+
+/**
+ * Each generator's own value at a plain point, from the summed field (its terms remember their
+ * generator and unweighted coefficient): one pass instead of compiling every generator apart.
+ */
+export function generatorValues(
+  f: CompiledField,
+  count: number,
+  theta: Float64Array,
+  dim: number,
+): Float64Array[] {
+  const out = Array.from({ length: count }, () => new Float64Array(dim));
+  const { components, starts, base, gens, varStarts, vars } = f;
+  for (let i = 0; i < components.length; i++) {
+    const a = components[i]!;
+    for (let t = starts[i]!; t < starts[i + 1]!; t++) {
+      let x = base[t]!;
+      for (let v = varStarts[t]!; v < varStarts[t + 1]!; v++) x = mulp(x, theta[vars[v]!]!);
+      const g = out[gens[t]!]!;
+      const y = g[a]! + x;
+      g[a] = y >= P ? y - P : y;
+    }
   }
   return out;
 }
@@ -144,11 +191,13 @@ export type LieElement =
 /** θ + ε·v for a new nilpotent direction ε: jets of twice the size. */
 function extend(at: JetPoint, v: Float64Array, dim: number): JetPoint {
   const size = at.size;
+  const src = at.values;
   const values = new Float64Array(dim * 2 * size);
-  for (let a = 0; a < dim; a++) {
-    values.set(at.values.subarray(a * size, (a + 1) * size), a * 2 * size);
-    values.set(v.subarray(a * size, (a + 1) * size), a * 2 * size + size);
-  }
+  for (let a = 0, o = 0; a < dim; a++, o += 2 * size)
+    for (let s = 0; s < size; s++) {
+      values[o + s] = src[a * size + s]!;
+      values[o + size + s] = v[a * size + s]!;
+    }
   return { size: 2 * size, values };
 }
 
@@ -156,10 +205,11 @@ function extend(at: JetPoint, v: Float64Array, dim: number): JetPoint {
 function split(x: Float64Array, size: number, dim: number): [Float64Array, Float64Array] {
   const base = new Float64Array(dim * size);
   const eps = new Float64Array(dim * size);
-  for (let a = 0; a < dim; a++) {
-    base.set(x.subarray(a * 2 * size, a * 2 * size + size), a * size);
-    eps.set(x.subarray(a * 2 * size + size, (a + 1) * 2 * size), a * size);
-  }
+  for (let a = 0, o = 0; a < dim; a++, o += 2 * size)
+    for (let s = 0; s < size; s++) {
+      base[a * size + s] = x[o + s]!;
+      eps[a * size + s] = x[o + size + s]!;
+    }
   return [base, eps];
 }
 

@@ -11,7 +11,15 @@
  * can only make the rank smaller, never larger than the truth: the bound stays sound.
  */
 import { Echelon, P } from './modp';
-import { compile, evaluateElement, pointOf, reweight, type CompiledField, type LieElement } from './jets';
+import {
+  compile,
+  evaluateElement,
+  generatorValues,
+  pointOf,
+  reweight,
+  type CompiledField,
+  type LieElement,
+} from './jets';
 import type { Field } from './poly';
 import type { Rng } from '../../numeric/rng';
 
@@ -43,13 +51,12 @@ export function lieRank(
   const maxLevel = opts.maxLevel ?? 12;
   const ech = new Echelon(dim);
   const at = pointOf(theta);
-  const compiled = fields.map((f) => compile([f]));
-  for (const c of compiled) {
+  const all = compile(fields);
+  for (const value of generatorValues(all, fields.length, at.values, dim)) {
     if (ech.rank === dim) break;
-    ech.add(Int32Array.from(evaluateElement({ kind: 'field', field: c }, at, dim)));
+    ech.add(Int32Array.from(value));
   }
   const levels = [ech.rank];
-  const all = compile(fields);
   const combo = (): LieElement => ({
     kind: 'field',
     field: reweight(

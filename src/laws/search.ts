@@ -135,6 +135,9 @@ function lift(entries: ReadonlyMap<number, number>, unknowns: readonly Monomial[
   return normalise(p);
 }
 
+/** The largest key table of the system build (entries, 8 MB); larger key spaces use a map. */
+const TABLE_LIMIT = 1 << 21;
+
 /** The largest support solved exactly when reconstruction fails (unknowns). */
 const SUPPORT_LIMIT = 60;
 
@@ -217,36 +220,59 @@ export function searchLaws(
   // for each variable a: the unknowns m containing it, with m/θ_a and the exponent of θ_a in m
   const byVar: { u: number; e: number; rest: Monomial }[][] = Array.from({ length: dim }, () => []);
   unknowns.forEach((m, u) => {
-    for (const a of new Set(m)) {
-      const at = m.indexOf(a);
-      byVar[a]!.push({
-        u,
-        e: m.filter((x) => x === a).length,
-        rest: [...m.slice(0, at), ...m.slice(at + 1)],
-      });
+    // m is sorted: each variable's copies form one run, at..end
+    for (let at = 0; at < m.length;) {
+      const a = m[at]!;
+      let end = at + 1;
+      while (end < m.length && m[end] === a) end++;
+      const rest = m.slice(0, at);
+      for (let i = at + 1; i < m.length; i++) rest.push(m[i]!);
+      byVar[a]!.push({ u, e: end - at, rest });
+      at = end;
     }
   });
   // one field at a time: its equations (keyed by the product's monomial) are its own; entries are
   // collected flat, sorted by key, and grouped — a group with one unknown says that coefficient is 0
   const rows: Row[] = [];
-  const zeros = new Set<number>();
+  const isZero = new Uint8Array(unknowns.length);
   let nonzeros = 0;
   const key = monomialKeyer(dim);
+  // per key: the first unknown and its coefficient, and a row once a second unknown shows up
+  const index = new Map<number | string, number>();
+  const firstU: number[] = [];
+  const firstC: number[] = [];
+  const firstK: number[] = [];
+  const more: (Row | undefined)[] = [];
+  // Small systems index their equations in a table by packed key (every key < base^(d − 1 + the
+  // fields' top degree)) instead of the map: no hashing, reset key by key after each field.
+  let top = 0;
+  for (const f of fields)
+    for (const poly of f.values()) for (const t of poly.values()) top = Math.max(top, t.m.length);
+  const span = Math.pow(Math.max(2, dim + 1), degree - 1 + top);
+  const table = span <= TABLE_LIMIT ? new Int32Array(span).fill(-1) : undefined;
   for (let g = 0; g < fields.length; g++) {
-    // per key: the first unknown and its coefficient, and a row once a second unknown shows up
-    const index = new Map<number | string, number>();
-    const firstU: number[] = [];
-    const firstC: number[] = [];
-    const more: (Row | undefined)[] = [];
+    if (table) for (const k of firstK) table[k] = -1;
+    else index.clear();
+    firstU.length = 0;
+    firstC.length = 0;
+    firstK.length = 0;
+    more.length = 0;
     for (const [a, fa] of fields[g]!) {
       const terms = [...fa.values()].map((t) => ({ m: t.m, c: ratp(t.c)! }));
       for (const { u, e, rest } of byVar[a]!) {
         for (const t of terms) {
           const k = key(rest, t.m);
           const c = mulp(e, t.c);
-          const i = index.get(k);
+          let i: number | undefined;
+          if (table) {
+            i = table[k as number]!;
+            if (i < 0) i = undefined;
+          } else i = index.get(k);
           if (i === undefined) {
-            index.set(k, firstU.length);
+            if (table) {
+              table[k as number] = firstU.length;
+              firstK.push(k as number);
+            } else index.set(k, firstU.length);
             firstU.push(u);
             firstC.push(c);
             more.push(undefined);
@@ -272,14 +298,16 @@ export function searchLaws(
     for (let i = 0; i < firstU.length; i++) {
       const row = more[i];
       if (!row) {
-        if (firstC[i] !== 0) zeros.add(firstU[i]!);
+        if (firstC[i] !== 0) isZero[firstU[i]!] = 1;
         continue;
       }
       for (const [u, c] of row) if (c === 0) row.delete(u);
-      if (row.size === 1) zeros.add(row.keys().next().value as number);
+      if (row.size === 1) isZero[row.keys().next().value as number] = 1;
       else if (row.size > 1) rows.push(row);
     }
   }
+  const zeros: number[] = [];
+  for (let u = 0; u < isZero.length; u++) if (isZero[u]) zeros.push(u);
   const solutions = byDegree(kernel(rows, unknowns.length, zeros), unknowns);
   const exact: FoundLaw[] = [];
   let unconfirmed = 0;

@@ -6,12 +6,20 @@ import { addp, invp, mulp, P } from './modp';
 
 export type Row = Map<number, number>;
 
-/** Row-reduced echelon form mod p of sparse rows; returns pivot rows keyed by pivot unknown. */
-export function rref(rows: Iterable<Row>, zeros: Iterable<number> = []): Map<number, Row> {
+/**
+ * Row-reduced echelon form mod p of sparse rows: the unknowns forced to 0 (flags; pivots whose rows
+ * say x_u = 0), and the other pivot rows keyed by pivot unknown.
+ */
+export function rref(
+  rows: Iterable<Row>,
+  n: number,
+  zeros: Iterable<number> = [],
+): { readonly forced: Uint8Array; readonly pivots: Map<number, Row> } {
   const pivots = new Map<number, Row>(); // pivot → row (1 at the pivot)
   const order: number[] = [];
   const created = new Map<number, number>();
-  for (const r of forceZeros(rows, zeros, pivots, order, created)) {
+  const { forced, live } = forceZeros(rows, zeros, n);
+  for (const r of live) {
     // reduce by existing pivots, oldest first (a row holds no pivot older than its own)
     for (;;) {
       let best = -1;
@@ -56,53 +64,45 @@ export function rref(rows: Iterable<Row>, zeros: Iterable<number> = []): Map<num
       }
     }
   }
-  return pivots;
+  return { forced, pivots };
 }
 
 /**
  * Most equations of a law search say one coefficient is zero. Propagate those first: a row with one
- * unknown makes it a pivot with value 0; removing it from the other rows may leave them with one.
- * Returns the rows left (each with two unknowns or more).
+ * unknown forces it to 0; removing it from the other rows may leave them with one. Sweeps over the
+ * rows until one forces nothing new (two or three here), a flag per unknown. Returns the flags and the
+ * rows left (each with two unknowns or more, none forced), in their order.
  */
 function forceZeros(
   rows: Iterable<Row>,
   zeros: Iterable<number>,
-  pivots: Map<number, Row>,
-  order: number[],
-  created: Map<number, number>,
-): Row[] {
-  const all = [...[...zeros].map((u): Row => new Map([[u, 1]])), ...rows].filter((r) => r.size > 0);
-  const containing = new Map<number, number[]>();
-  all.forEach((r, i) => {
-    for (const u of r.keys()) {
-      let l = containing.get(u);
-      if (!l) containing.set(u, (l = []));
-      l.push(i);
+  n: number,
+): { readonly forced: Uint8Array; readonly live: Row[] } {
+  const forced = new Uint8Array(n);
+  for (const u of zeros) forced[u] = 1;
+  let live: Row[] = [];
+  for (const r of rows) if (r.size > 0) live.push(r);
+  for (let more = true; more;) {
+    more = false;
+    const next: Row[] = [];
+    for (const r of live) {
+      for (const u of r.keys()) if (forced[u]) r.delete(u);
+      if (r.size === 1) {
+        forced[r.keys().next().value as number] = 1;
+        r.clear();
+        more = true;
+      } else if (r.size > 0) next.push(r);
     }
-  });
-  const queue = all.flatMap((r, i) => (r.size === 1 ? [i] : []));
-  while (queue.length > 0) {
-    const r = all[queue.pop()!]!;
-    if (r.size !== 1) continue;
-    const u = r.keys().next().value as number;
-    if (pivots.has(u)) continue;
-    created.set(u, order.length);
-    order.push(u);
-    pivots.set(u, new Map([[u, 1]]));
-    for (const i of containing.get(u)!) {
-      const row = all[i]!;
-      if (!row.delete(u)) continue;
-      if (row.size === 1) queue.push(i);
-    }
+    live = next;
   }
-  return all.filter((r) => r.size > 0);
+  return { forced, live };
 }
 
 /** A basis of the kernel: for each free unknown f, x_f = 1, the other free 0, each pivot x_v = −row_v[f]. */
 export function kernel(rows: Iterable<Row>, n: number, zeros: Iterable<number> = []): Row[] {
-  const pivots = rref(rows, zeros);
+  const { forced, pivots } = rref(rows, n, zeros);
   const vectors = new Map<number, Row>();
-  for (let u = 0; u < n; u++) if (!pivots.has(u)) vectors.set(u, new Map([[u, 1]]));
+  for (let u = 0; u < n; u++) if (!forced[u] && !pivots.has(u)) vectors.set(u, new Map([[u, 1]]));
   for (const [v, row] of pivots) for (const [w, x] of row) if (w !== v) vectors.get(w)!.set(v, P - x);
   return [...vectors.values()];
 }

@@ -10,7 +10,7 @@
  */
 import * as Q from '../expr/rational';
 import { nullspace } from '../expr/rmatrix';
-import { addp, Echelon, mulp, P, ratp, reconstruct } from './modp';
+import { addp, Echelon, modp, mulp, P, ratp, reconstruct } from './modp';
 import { kernel } from './sparse';
 import { addTerm, lieDerivative, monoKey, mulMono, polyText, type Field, type Poly, type Term } from './poly';
 import { normalise, type FoundLaw } from './search';
@@ -219,7 +219,7 @@ function flatBracket(x: SparseAffine, y: SparseAffine, dim: number): Int32Array 
   const xr = rowsOf(x.a);
   const yr = rowsOf(y.a);
   const acc = (i: number, v: number): void => {
-    out[i] = (out[i]! + v) % P;
+    out[i] = modp(out[i]! + v);
   };
   // BA − AB: (BA)_ij = Σ_k B_ik A_kj
   for (const [k, c] of y.a) {
