@@ -87,10 +87,15 @@ export function powPoly(a: Poly, k: number, maxTerms = Infinity): Poly {
 export function diffPoly(p: Poly, v: number): Poly {
   const out = new Map<string, Term>();
   for (const t of p.values()) {
-    const e = t.m.filter((x) => x === v).length;
-    if (e === 0) continue;
-    const at = t.m.indexOf(v);
-    addTerm(out, [...t.m.slice(0, at), ...t.m.slice(at + 1)], mul(t.c, rat(e)));
+    const m = t.m;
+    const at = m.indexOf(v);
+    if (at < 0) continue;
+    // m is sorted: the copies of v run from at; drop the first
+    let e = 1;
+    while (at + e < m.length && m[at + e] === v) e++;
+    const rest = m.slice(0, at);
+    for (let i = at + 1; i < m.length; i++) rest.push(m[i]!);
+    addTerm(out, rest, e === 1 ? t.c : mul(t.c, rat(e)));
   }
   return out;
 }
