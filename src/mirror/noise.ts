@@ -75,7 +75,7 @@ export interface NoiseSample {
   readonly observed: boolean;
   /**
    * Where the criterion predicts attraction: a bound on the chance that the walk first leaves the
-   * linear regime (Σ_j of {@link escapeBound}); 0 otherwise.
+   * linear regime (Σ_j of the Cramér–Lundberg bound, `escapeBound`); 0 otherwise.
    */
   readonly escape: number;
 }
