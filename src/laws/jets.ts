@@ -110,9 +110,9 @@ export function evaluate(f: CompiledField, at: JetPoint, dim: number): Float64Ar
     evaluatePlain(f, values, out);
     return out;
   }
-  const acc = new Float64Array(size);
-  let prod = new Float64Array(size);
-  let tmp = new Float64Array(size);
+  const [acc, p0, t0] = scratchOf(size);
+  let prod = p0;
+  let tmp = t0;
   const { components, starts, coefs, varStarts, vars } = f;
   for (let i = 0; i < components.length; i++) {
     acc.fill(0);
@@ -141,6 +141,15 @@ export function evaluate(f: CompiledField, at: JetPoint, dim: number): Float64Ar
     out.set(acc, components[i]! * size);
   }
   return out;
+}
+
+/** Three work jets per size, reused by every evaluation (evaluations never nest: brackets run them in turn). */
+type Jets3 = readonly [Float64Array, Float64Array, Float64Array];
+const SCRATCH = new Map<number, Jets3>();
+function scratchOf(size: number): Jets3 {
+  let s = SCRATCH.get(size);
+  if (!s) SCRATCH.set(size, (s = [new Float64Array(size), new Float64Array(size), new Float64Array(size)]));
+  return s;
 }
 
 /** F(θ) at a plain point (jets of size 1), into out (zeroed). */

@@ -73,9 +73,12 @@ const countMonomials = (dim: number, d: number): number => {
  */
 function monomialKeyer(dim: number): (a: Monomial, b: Monomial) => number | string {
   const base = Math.max(2, dim + 1);
+  // the longest monomial whose packed key stays below 2⁵² (base^n < 2⁵²)
+  let fits = 0;
+  while (Math.pow(base, fits + 1) < 2 ** 52) fits++;
   return (a, b) => {
     const n = a.length + b.length;
-    if (Math.pow(base, n) >= 2 ** 52) return monoKey(mulMono(a, b));
+    if (n > fits) return monoKey(mulMono(a, b));
     // the merged sorted monomial, packed in base dim + 1, without forming it
     let k = 0;
     let i = 0;
