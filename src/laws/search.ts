@@ -21,7 +21,6 @@ import {
   type Poly,
   type Term,
 } from './poly';
-import { compile, evaluate, pointOf } from './jets';
 
 /** The largest system the search builds (unknown coefficients; equations' nonzeros). */
 export const SEARCH_LIMITS = { unknowns: 600_000, nonzeros: 12_000_000 } as const;
@@ -392,6 +391,28 @@ export function searchLaws(
 /** A maximal subset whose gradients are independent at θ (mod p), keeping the earlier ones. */
 export function independent(laws: readonly FoundLaw[], dim: number, theta: readonly number[]): FoundLaw[] {
   const ech = new Echelon(dim);
-  const at = pointOf(theta);
-  return laws.filter((l) => ech.add(Int32Array.from(evaluate(compile([gradient(l.poly)]), at, dim))));
+  return laws.filter((l) => ech.add(gradientAt(l.poly, theta, dim)));
+}
+
+/**
+ * ∇h at θ mod p, term by term (∂(c·m)/∂θ_a = c·e·m/θ_a for a's run of e copies in the sorted m),
+ * without forming ∇h as polynomials.
+ */
+function gradientAt(h: Poly, theta: readonly number[], dim: number): Int32Array {
+  const g = new Int32Array(dim);
+  for (const t of h.values()) {
+    const c = ratp(t.c);
+    if (c === undefined) throw new RangeError('a coefficient is not defined modulo p');
+    const m = t.m;
+    for (let at = 0; at < m.length;) {
+      const a = m[at]!;
+      let end = at + 1;
+      while (end < m.length && m[end] === a) end++;
+      let x = mulp(c, end - at);
+      for (let i = 0; i < m.length; i++) if (i !== at) x = mulp(x, theta[m[i]!]!);
+      g[a] = addp(g[a]!, x);
+      at = end;
+    }
+  }
+  return g;
 }
