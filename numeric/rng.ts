@@ -85,15 +85,8 @@ class Mulberry32 implements Rng {
     return f1 + this.next() * (f0 - f1) < 1 ? x : undefined;
   }
   normal(): number {
-    for (;;) {
-      const b = this.bits();
-      const i = b & (LAYERS - 1);
-      // 25 bits for u ∈ (−1, 1), the low 7 for the layer.
-      const u = ((b >>> 7) + 0.5) * TWO_M24 - 1;
-      if (Math.abs(u) < RATIO[i]!) return u * X[i]!;
-      const z = this.slow(i, u);
-      if (z !== undefined) return z;
-    }
+    this.fillNormal(ONE, 0, 1);
+    return ONE[0]!;
   }
   fillNormal(out: Float64Array, from: number, to: number, scale = 1, shift = 0): void {
     // The layers in a small hot loop (fillLayers); each rare draw here, then back to the loop.
@@ -112,6 +105,8 @@ class Mulberry32 implements Rng {
 /** fillLayers' generator state (int32: the same bits as the uint32 of next()), and its rare draw's layer and u. */
 const HOT_STATE = new Int32Array(1);
 const RARE = new Float64Array(2);
+/** normal()'s one-entry fill. */
+const ONE = new Float64Array(1);
 
 /**
  * out[k] = shift + scale · normal() from k on while the draws land inside a layer (98.8% of them);

@@ -14,7 +14,7 @@ import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { fixedParameters } from '../../numeric/sample';
 import { dot } from '../../numeric/linalg';
 import { DegenerateSample } from '../../numeric/errors';
-import { scatter, type View } from '../../numeric/sites';
+import { scatter } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law } from '../derivation';
@@ -30,14 +30,6 @@ import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 interface Bound {
   readonly laws: readonly Law[];
   readonly evaluator: WordEvaluator;
-  /** Vectors of a model's size reused across cases (each case writes its site's entries, then clears them). */
-  scratch?: { readonly size: number; readonly v: Float64Array; readonly expected: Float64Array };
-}
-
-/** The bound's two zeroed vectors of n entries: a fresh pair per case was 12% of a wide check's time. */
-function scratchOf(b: Bound, n: number): { readonly v: Float64Array; readonly expected: Float64Array } {
-  if (b.scratch?.size !== n) b.scratch = { size: n, v: new Float64Array(n), expected: new Float64Array(n) };
-  return b.scratch;
 }
 
 /** The laws a network check evaluates (the others are decided symbolically or say why there is no charge). */
@@ -75,43 +67,13 @@ function residuals(
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
-  const { v, expected } = scratchOf(bound, c.model.size);
-  const written: Int32Array[] = [];
-  const into = (x: Float64Array, view: View, values: ArrayLike<number>): void => {
-    scatter(x, view, values);
-    written.push(view.index);
-  };
-  try {
-    return residualsWith(decl, d, bound, c, { base, consts, v, expected, into });
-  } finally {
-    for (const index of written)
-      for (const i of index) {
-        v[i] = 0;
-        expected[i] = 0;
-      }
-  }
-}
-
-function residualsWith(
-  decl: BlockDeclaration,
-  d: Derivation,
-  bound: Bound,
-  c: Evaluable,
-  w: {
-    readonly base: Values;
-    readonly consts: NonNullable<Values['consts']>;
-    readonly v: Float64Array;
-    readonly expected: Float64Array;
-    readonly into: (x: Float64Array, view: View, values: ArrayLike<number>) => void;
-  },
-): Map<Law, number> | undefined {
-  const { base, consts, v, expected, into } = w;
   const views = c.site.views;
   const ev = bound.evaluator;
   // The generator, scattered into a full parameter vector.
+  const v = new Float64Array(c.model.size);
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
-    into(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
+    scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
   }
   // ∇L, H v along the generator and their rounding bounds (asked for, so present).
   let e: { grad: Float64Array; gradBound: Float64Array; hv: Float64Array; hvBound: Float64Array };
@@ -142,11 +104,12 @@ function residualsWith(
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
+      const expected = new Float64Array(c.model.size);
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
         const m = ev.matrix(sum, vals, view.rows, view.cols);
-        into(expected, view, m.value.data);
+        scatter(expected, view, m.value.data);
         rhsBound += m.bound;
       }
       let r2 = 0;

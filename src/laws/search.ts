@@ -214,50 +214,43 @@ export function conserved(h: Poly, fields: readonly Field[]): boolean {
 function integerPairingVanishes(grad: Field, x: Field): boolean | undefined {
   let top = 0;
   let mass = 0;
-  let len = 0;
   for (const [a, xa] of x) {
     const d = grad.get(a);
     if (!d) continue;
-    let sd = 0;
-    let sx = 0;
-    let ld = 0;
-    let lx = 0;
-    for (const t of d.values()) {
-      if (t.c.d !== 1n) return undefined;
-      sd += Math.abs(Number(t.c.n));
-      for (const v of t.m) top = Math.max(top, v);
-      ld = Math.max(ld, t.m.length);
-    }
-    for (const t of xa.values()) {
-      if (t.c.d !== 1n) return undefined;
-      sx += Math.abs(Number(t.c.n));
-      for (const v of t.m) top = Math.max(top, v);
-      lx = Math.max(lx, t.m.length);
-    }
-    len = Math.max(len, ld + lx);
-    mass += sd * sx;
+    const sd = integerSize(d);
+    const sx = integerSize(xa);
+    if (!sd || !sx) return undefined;
+    top = Math.max(top, sd.top, sx.top);
+    mass += sd.sum * sx.sum;
   }
-  const base = top + 2;
-  if (!(mass < 2 ** 53) || Math.pow(base, len) >= 2 ** 52) return undefined;
-  const sums = new Map<number, number>();
+  if (!(mass < 2 ** 53)) return undefined;
+  const key = monomialKeyer(top + 1);
+  const sums = new Map<number | string, number>();
   for (const [a, xa] of x) {
     const d = grad.get(a);
     if (!d) continue;
     for (const s of d.values()) {
       const cs = Number(s.c.n);
       for (const t of xa.values()) {
-        // the product monomial, merged and packed in base top + 2 (digits v + 1)
-        const am = s.m;
-        const bm = t.m;
-        let k = 0;
-        for (let i = 0, j = 0; i < am.length || j < bm.length;)
-          k = k * base + 1 + (j >= bm.length || (i < am.length && am[i]! <= bm[j]!) ? am[i++]! : bm[j++]!);
+        const k = key(s.m, t.m);
         sums.set(k, (sums.get(k) ?? 0) + cs * Number(t.c.n));
       }
     }
   }
   for (const v of sums.values()) if (v !== 0) return false;
   return true;
+}
+
+/** Σ |coefficients| and the highest variable of an integer polynomial (undefined if a coefficient is not). */
+function integerSize(p: Poly): { readonly sum: number; readonly top: number } | undefined {
+  let sum = 0;
+  let top = 0;
+  for (const t of p.values()) {
+    if (t.c.d !== 1n) return undefined;
+    sum += Math.abs(Number(t.c.n));
+    for (const v of t.m) top = Math.max(top, v);
+  }
+  return { sum, top };
 }
 
 /** Search for polynomial laws of degree 1…d and keep a functionally independent set. */
@@ -290,7 +283,7 @@ export function searchLaws(
     }
   });
   // one field at a time: its equations (keyed by the product's monomial) are its own; entries are
-  // collected flat, sorted by key, and grouped — a group with one unknown says that coefficient is 0
+  // grouped by key — a group with one unknown says that coefficient is 0
   const rows: Row[] = [];
   const isZero = new Uint8Array(unknowns.length);
   let nonzeros = 0;
