@@ -181,10 +181,7 @@ export interface NoiseReport {
   readonly seed: number;
   readonly steps: number;
   readonly perturbation: number;
-  /**
-   * Cases where the criterion applies, is more than 3 standard errors from 0 and, if it predicts
-   * attraction, the walk leaves the linear regime first with chance ≤ ESCAPE_LEVEL.
-   */
+  /** Decided cases: beyond 3 standard errors of 0, and unlikely (≤ 1%) to leave the linear range. */
   readonly decided: number;
   readonly noiseAgree: number;
   readonly meanFieldAgree: number;
@@ -192,9 +189,9 @@ export interface NoiseReport {
   readonly disagree: number;
   /** …and how many of those the noise criterion got right. */
   readonly noiseRightWhereTheyDisagree: number;
-  /** Cases set apart: within 3 standard errors of 0, or (counted in mayEscape) likely to leave the regime. */
+  /** Cases set apart: within 3 standard errors of 0, or likely to leave the regime (mayEscape). */
   readonly ambiguous: number;
-  /** Of the ambiguous: attracting by the criterion, but escaping the linear regime with chance > 1%. */
+  /** Of the ambiguous: attracting, but leaving the linear regime with chance > 1%. */
   readonly mayEscape: number;
   readonly skipped: Readonly<Record<string, number>>;
 }
