@@ -46,7 +46,7 @@ export interface LawsReport {
   readonly generators: number;
   /** Rank of the generated Lie algebra at the point (mod p): a lower bound on its dimension. */
   readonly lieDimension: number;
-  /** The rank after each bracket level (level 1: the generators). */
+  /** The rank after each bracket level tried (level 1: the generators; none past D − laws found). */
   readonly lieLevels: readonly number[];
   /** D − lieDimension: no more independent laws exist. */
   readonly upperBound: number;
@@ -101,11 +101,13 @@ export function lawsOf(
   const r = rng(seed);
   const dim = src.names.length;
   const theta = src.names.map(() => 1 + Math.floor(r.next() * (P - 1)));
-  const lie = lieRank(src.fields, dim, theta, r);
-  const upperBound = dim - lie.rank;
   // laws are sought against the superset of fields when there is one (each law then holds in every region)
   const search = searchLaws(src.verify ?? src.fields, dim, degree, theta);
   const found = search.kind === 'searched' ? search.laws : [];
+  // the laws' gradients at θ are independent and orthogonal to every field of the algebra there, so its
+  // rank is at most D − laws: the bracket search ends when it gets there (the count is then complete)
+  const lie = lieRank(src.fields, dim, theta, r, { ceiling: dim - found.length });
+  const upperBound = dim - lie.rank;
   const laws = found.map((l) => ({
     expression: polyText(l.poly, src.names),
     degree: l.degree,

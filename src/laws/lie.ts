@@ -7,8 +7,9 @@
  * brackets [G₁, [G₂, … G_ℓ]] of generators; a random element of it, [G_α₁, [G_α₂, …]] with random
  * combinations G_α = Σ αᵢ Gᵢ, is drawn and kept when its value raises the rank. Draws continue until
  * `misses` in a row add nothing (default 2: a draw misses while the rank can still rise with
- * probability about deg/p); levels continue until one adds nothing or the rank is D. Stopping early
- * can only make the rank smaller, never larger than the truth: the bound stays sound.
+ * probability about deg/p); levels continue until one adds nothing or the rank reaches its ceiling (D,
+ * or D minus the laws already proved). Stopping early can only make the rank smaller, never larger than
+ * the truth: the bound stays sound.
  */
 import { Echelon, P } from './modp';
 import {
@@ -26,7 +27,7 @@ import type { Rng } from '../../numeric/rng';
 export interface LieRank {
   /** The rank at the point. */
   readonly rank: number;
-  /** The rank after each level (level 1 = the generators). */
+  /** The rank after each level tried (level 1 = the generators). */
   readonly levels: readonly number[];
 }
 
@@ -35,6 +36,11 @@ export interface LieOptions {
   readonly misses?: number;
   /** The deepest bracket tried. */
   readonly maxLevel?: number;
+  /**
+   * The largest rank possible, when known (D minus the number of independent laws already proved: their
+   * gradients are orthogonal to the whole algebra at the point, mod p too): reaching it ends the search.
+   */
+  readonly ceiling?: number;
 }
 
 const randomResidue = (rng: Rng): number => 1 + Math.floor(rng.next() * (P - 1));
@@ -49,11 +55,12 @@ export function lieRank(
 ): LieRank {
   const misses = opts.misses ?? 2;
   const maxLevel = opts.maxLevel ?? 12;
+  const ceiling = Math.min(dim, opts.ceiling ?? dim);
   const ech = new Echelon(dim);
   const at = pointOf(theta);
   const all = compile(fields);
   for (const value of generatorValues(all, fields.length, at.values, dim)) {
-    if (ech.rank === dim) break;
+    if (ech.rank >= ceiling) break;
     ech.add(Int32Array.from(value));
   }
   const levels = [ech.rank];
@@ -64,10 +71,10 @@ export function lieRank(
       fields.map(() => randomResidue(rng)),
     ),
   });
-  for (let level = 2; level <= maxLevel && ech.rank < dim && fields.length > 1; level++) {
+  for (let level = 2; level <= maxLevel && ech.rank < ceiling && fields.length > 1; level++) {
     const before = ech.rank;
     let miss = 0;
-    while (miss < misses && ech.rank < dim) {
+    while (miss < misses && ech.rank < ceiling) {
       let e: LieElement = combo();
       for (let i = 1; i < level; i++) e = { kind: 'bracket', left: combo(), right: e };
       if (ech.add(Int32Array.from(evaluateElement(e, at, dim)))) miss = 0;

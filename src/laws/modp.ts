@@ -38,21 +38,34 @@ export const negp = (a: number): number => (a === 0 ? 0 : P - a);
 /** a⁻¹ mod p (extended Euclid); throws on 0. */
 export function invp(a: number): number {
   if (a === 0) throw new RangeError('inverse of 0 modulo p');
-  let [r0, r1] = [P, a];
-  let [t0, t1] = [0, 1];
+  let r0 = P;
+  let r1 = a;
+  let t0 = 0;
+  let t1 = 1;
   while (r1 !== 0) {
     const q = Math.floor(r0 / r1);
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
+    const r = r0 - q * r1;
+    r0 = r1;
+    r1 = r;
+    const t = t0 - q * t1;
+    t0 = t1;
+    t1 = t;
   }
   return t0 < 0 ? t0 + P : t0;
 }
+
+const TWO52 = 2n ** 52n;
 
 /** A bigint reduced into [0, p). */
 export const bigp = (n: bigint): number => Number(((n % PB) + PB) % PB);
 
 /** A rational reduced mod p, or undefined when p divides its denominator. */
 export function ratp(r: Rational): number | undefined {
+  // an integer of at most 52 bits reduces as a double (the common case: integer fields and laws)
+  if (r.d === 1n && r.n < TWO52 && r.n > -TWO52) {
+    const x = Number(r.n);
+    return x < 0 ? negp(modp(-x)) : modp(x);
+  }
   const d = bigp(r.d);
   return d === 0 ? undefined : mulp(bigp(r.n), invp(d));
 }
@@ -63,12 +76,18 @@ export function ratp(r: Rational): number | undefined {
  */
 export function reconstruct(a: number): { readonly n: bigint; readonly d: bigint } | undefined {
   const bound = Math.floor(Math.sqrt(P / 2));
-  let [r0, r1] = [P, a];
-  let [t0, t1] = [0, 1];
+  let r0 = P;
+  let r1 = a;
+  let t0 = 0;
+  let t1 = 1;
   while (r1 > bound) {
     const q = Math.floor(r0 / r1);
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
+    const r = r0 - q * r1;
+    r0 = r1;
+    r1 = r;
+    const t = t0 - q * t1;
+    t0 = t1;
+    t1 = t;
   }
   if (t1 === 0 || Math.abs(t1) > bound) return undefined;
   const sign = t1 < 0 ? -1n : 1n;

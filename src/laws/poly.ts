@@ -28,6 +28,17 @@ export function mulMono(a: Monomial, b: Monomial): Monomial {
   return out;
 }
 
+/** Each variable's run in a sorted monomial: f(variable, exponent, index of its first copy). */
+export function forEachRun(m: Monomial, f: (a: number, e: number, at: number) => void): void {
+  for (let at = 0; at < m.length;) {
+    const a = m[at]!;
+    let end = at + 1;
+    while (end < m.length && m[end] === a) end++;
+    f(a, end - at, at);
+    at = end;
+  }
+}
+
 /** Add c·m into a mutable polynomial, dropping a coefficient that cancels. */
 export function addTerm(p: Map<string, Term>, m: Monomial, c: Rational): void {
   if (isZero(c)) return;

@@ -12,6 +12,7 @@ import { addp, Echelon, invp, mulp, P, ratp, reconstruct } from './modp';
 import { kernel, type Row } from './sparse';
 import {
   compareTerms,
+  forEachRun,
   gradient,
   lieDerivative,
   monoKey,
@@ -67,23 +68,27 @@ const countMonomials = (dim: number, d: number): number => {
 };
 
 /**
- * A key for the product of two sorted monomials: a number when the variables' indices pack into 52
- * bits (the common case), else text.
+ * A key for the product of two sorted monomials, the first without its entry at `skip` when given (≥ 0):
+ * a number when the variables' indices pack into 52 bits (the common case), else text.
  */
-function monomialKeyer(dim: number): (a: Monomial, b: Monomial) => number | string {
+function monomialKeyer(dim: number): (a: Monomial, b: Monomial, skip?: number) => number | string {
   const base = Math.max(2, dim + 1);
-  // the longest monomial whose packed key stays below 2⁵² (base^n < 2⁵²)
+  // the longest monomial whose packed key stays below 2⁵² (base^n < 2⁵²; products of integers < 2⁵³ are exact)
   let fits = 0;
-  while (Math.pow(base, fits + 1) < 2 ** 52) fits++;
-  return (a, b) => {
-    const n = a.length + b.length;
-    if (n > fits) return monoKey(mulMono(a, b));
+  for (let x = base; x < 2 ** 52; x *= base) fits++;
+  return (a, b, skip = -1) => {
+    const n = a.length + b.length - (skip < 0 ? 0 : 1);
+    if (n > fits) return monoKey(mulMono(skip < 0 ? a : a.filter((_, i) => i !== skip), b));
     // the merged sorted monomial, packed in base dim + 1, without forming it
     let k = 0;
-    let i = 0;
+    let i = skip === 0 ? 1 : 0;
     let j = 0;
     while (i < a.length || j < b.length) {
-      const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+      let v: number;
+      if (j >= b.length || (i < a.length && a[i]! <= b[j]!)) {
+        v = a[i++]!;
+        if (i === skip) i++;
+      } else v = b[j++]!;
       k = k * base + (v + 1);
     }
     return k;
@@ -200,57 +205,103 @@ export function normalise(p: Poly): Poly {
 
 /** Exactly: ⟨∇h, X⟩ ≡ 0 for every field. */
 export function conserved(h: Poly, fields: readonly Field[]): boolean {
-  const grad = gradient(h);
-  return fields.every((f) => integerPairingVanishes(grad, f) ?? lieDerivative(h, f, grad).size === 0);
+  const shape = integerShape(h);
+  let grad: Field | undefined;
+  return fields.every(
+    (f) =>
+      (shape && integerPairingVanishes(h, shape, f)) ??
+      lieDerivative(h, f, (grad ??= gradient(h))).size === 0,
+  );
 }
 
-/**
- * ⟨∇h, X⟩ ≡ 0 in integer arithmetic, when every coefficient of ∇h and X is an integer and the sum of
- * |products| stays below 2⁵³ (then every partial sum is an exact double): the products summed by
- * monomial, packed into numbers. Undefined when it does not apply (the rational path decides). The
- * laws are normalised to integers and the fields of the catalog's models have small integer
- * coefficients, so this is the common case, without a rational or a bigint in sight.
- */
-function integerPairingVanishes(grad: Field, x: Field): boolean | undefined {
+/** Of an integer polynomial h: per variable a, Σ |c|·e over its terms c·m with a's run of e copies in m. */
+interface IntegerShape {
+  readonly weights: ReadonlyMap<number, number>;
+  readonly top: number;
+}
+
+function integerShape(h: Poly): IntegerShape | undefined {
+  const weights = new Map<number, number>();
   let top = 0;
-  let mass = 0;
-  for (const [a, xa] of x) {
-    const d = grad.get(a);
-    if (!d) continue;
-    const sd = integerSize(d);
-    const sx = integerSize(xa);
-    if (!sd || !sx) return undefined;
-    top = Math.max(top, sd.top, sx.top);
-    mass += sd.sum * sx.sum;
+  for (const t of h.values()) {
+    if (t.c.d !== 1n) return undefined;
+    const c = Math.abs(Number(t.c.n));
+    forEachRun(t.m, (a, e) => {
+      top = Math.max(top, a);
+      weights.set(a, (weights.get(a) ?? 0) + c * e);
+    });
   }
-  if (!(mass < 2 ** 53)) return undefined;
-  const key = monomialKeyer(top + 1);
-  const sums = new Map<number | string, number>();
-  for (const [a, xa] of x) {
-    const d = grad.get(a);
-    if (!d) continue;
-    for (const s of d.values()) {
-      const cs = Number(s.c.n);
-      for (const t of xa.values()) {
-        const k = key(s.m, t.m);
-        sums.set(k, (sums.get(k) ?? 0) + cs * Number(t.c.n));
+  return { weights, top };
+}
+
+/** The products' sums of one pairing (reused: pairings never nest). */
+const SUMS = new Map<number | string, number>();
+
+/**
+ * ⟨∇h, X⟩ ≡ 0 in integer arithmetic, when every coefficient of h and X is an integer and the sum of
+ * |products| stays below 2⁵² (then every partial sum is an exact double, with a margin for the rounding
+ * of that bound itself): the products c·e·(m/θ_a)·X_a term by term, summed by monomial packed into a
+ * number, without forming ∇h. Undefined when it does not apply (the rational path decides). The laws
+ * are normalised to integers and the fields of the catalog's models have small integer coefficients,
+ * so this is the common case, without a rational or a bigint in sight.
+ */
+function integerPairingVanishes(h: Poly, shape: IntegerShape, x: Field): boolean | undefined {
+  const size = fieldSize(x);
+  if (!size) return undefined;
+  let mass = 0;
+  for (const [a, w] of shape.weights) mass += w * (size.sums.get(a) ?? 0);
+  if (!(mass < 2 ** 52)) return undefined;
+  const key = monomialKeyer(Math.max(shape.top, size.top) + 1);
+  const sums = SUMS;
+  sums.clear();
+  for (const t of h.values()) {
+    const c = Number(t.c.n);
+    const m = t.m;
+    for (let at = 0; at < m.length;) {
+      const a = m[at]!;
+      let end = at + 1;
+      while (end < m.length && m[end] === a) end++;
+      const xa = x.get(a);
+      if (xa) {
+        const ce = c * (end - at);
+        for (const u of xa.values()) {
+          const k = key(m, u.m, at);
+          sums.set(k, (sums.get(k) ?? 0) + ce * Number(u.c.n));
+        }
       }
+      at = end;
     }
   }
   for (const v of sums.values()) if (v !== 0) return false;
   return true;
 }
 
-/** Σ |coefficients| and the highest variable of an integer polynomial (undefined if a coefficient is not). */
-function integerSize(p: Poly): { readonly sum: number; readonly top: number } | undefined {
-  let sum = 0;
-  let top = 0;
-  for (const t of p.values()) {
-    if (t.c.d !== 1n) return undefined;
-    sum += Math.abs(Number(t.c.n));
-    for (const v of t.m) top = Math.max(top, v);
+/** Per field: Σ |coefficients| of each component and the highest variable (null if a coefficient is not an integer). */
+const FIELD_SIZES = new WeakMap<Field, { readonly sums: Map<number, number>; readonly top: number } | null>();
+function fieldSize(x: Field): { readonly sums: Map<number, number>; readonly top: number } | undefined {
+  let size = FIELD_SIZES.get(x);
+  if (size === undefined) {
+    const sums = new Map<number, number>();
+    let top = 0;
+    size = { sums, top };
+    for (const [a, p] of x) {
+      let sum = 0;
+      for (const t of p.values()) {
+        if (t.c.d !== 1n) {
+          size = null;
+          break;
+        }
+        sum += Math.abs(Number(t.c.n));
+        for (const v of t.m) top = Math.max(top, v);
+      }
+      if (!size) break;
+      sums.set(a, sum);
+      top = Math.max(top, a);
+    }
+    if (size) size = { sums, top };
+    FIELD_SIZES.set(x, size);
   }
-  return { sum, top };
+  return size ?? undefined;
 }
 
 /** Search for polynomial laws of degree 1…d and keep a functionally independent set. */
@@ -270,18 +321,13 @@ export function searchLaws(
   const unknowns = monomials(dim, degree);
   // for each variable a: the unknowns m containing it, with m/θ_a and the exponent of θ_a in m
   const byVar: { u: number; e: number; rest: Monomial }[][] = Array.from({ length: dim }, () => []);
-  unknowns.forEach((m, u) => {
-    // m is sorted: each variable's copies form one run, at..end
-    for (let at = 0; at < m.length;) {
-      const a = m[at]!;
-      let end = at + 1;
-      while (end < m.length && m[end] === a) end++;
+  unknowns.forEach((m, u) =>
+    forEachRun(m, (a, e, at) => {
       const rest = m.slice(0, at);
       for (let i = at + 1; i < m.length; i++) rest.push(m[i]!);
-      byVar[a]!.push({ u, e: end - at, rest });
-      at = end;
-    }
-  });
+      byVar[a]!.push({ u, e, rest });
+    }),
+  );
   // one field at a time: its equations (keyed by the product's monomial) are its own; entries are
   // grouped by key — a group with one unknown says that coefficient is 0
   const rows: Row[] = [];
@@ -397,15 +443,11 @@ function gradientAt(h: Poly, theta: readonly number[], dim: number): Int32Array 
     const c = ratp(t.c);
     if (c === undefined) throw new RangeError('a coefficient is not defined modulo p');
     const m = t.m;
-    for (let at = 0; at < m.length;) {
-      const a = m[at]!;
-      let end = at + 1;
-      while (end < m.length && m[end] === a) end++;
-      let x = mulp(c, end - at);
+    forEachRun(m, (a, e, at) => {
+      let x = mulp(c, e);
       for (let i = 0; i < m.length; i++) if (i !== at) x = mulp(x, theta[m[i]!]!);
       g[a] = addp(g[a]!, x);
-      at = end;
-    }
+    });
   }
   return g;
 }

@@ -33,7 +33,8 @@ export function renderLaws(r: LawsReport, format: Format): string {
     ),
     item(
       `Lie algebra they generate: rank ${r.lieDimension} at a random point mod ${r.prime} ` +
-        `(by bracket level: ${r.lieLevels.join(' → ')}; seed ${r.seed})`,
+        `(by bracket level: ${r.lieLevels.join(' → ')}` +
+        `${r.complete && r.lieDimension < r.parameters ? ', the most the laws found allow' : ''}; seed ${r.seed})`,
     ),
     item(`upper bound: at most D − ${r.lieDimension} = ${r.upperBound} independent conservation laws`),
     item(searched),
