@@ -114,8 +114,9 @@ function loadTs() {
   }
 }
 
-/** noether on one network: the median of REPS runs (fewer once a second is spent), or of up to 25 while
- * they take under 300 ms in all (steady state, like the reference's repeats). A network whose first run
+/** noether on one network: the median of REPS runs (fewer once a second is spent), or of up to 201 while
+ * they take under 300 ms in all (steady state, like the reference's repeats; a sub-millisecond network's
+ * median over a few runs moves by tens of per cent with the machine's state). A network whose first run
  * takes under 30 ms is first run untimed for 300 ms: V8 optimises a function only after many calls, so
  * the first runs of a small network time the compiler, not the computation. */
 function runTs(ts, spec) {
@@ -132,7 +133,7 @@ function runTs(ts, spec) {
       times.push(ms(t0));
     } while (
       (times.length < REPS && times.reduce((s, t) => s + t, 0) < 1000) ||
-      (times.length < 25 && times.reduce((s, t) => s + t, 0) < 300)
+      (times.length < 201 && times.reduce((s, t) => s + t, 0) < 300)
     );
   } catch (e) {
     return { error: String(e.message || e).split('\n')[0] };
@@ -241,7 +242,8 @@ function main() {
       const D = attn ? attentionParams(dims(widths)) : paramCount(dims(widths));
       const expect = closedForm(fam.act, widths);
       const t = tsStopped ? undefined : runTs(ts, spec);
-      const repeat = lastSympyMs < 50 ? 3 * REPS : lastSympyMs < 1000 ? REPS : 1;
+      // the reference's repeats likewise grow as its networks shrink (its median per network)
+      const repeat = lastSympyMs < 20 ? 25 : lastSympyMs < 50 ? 3 * REPS : lastSympyMs < 1000 ? REPS : 1;
       const s = sympyStopped ? undefined : runSympy(fam.act, widths, repeat);
       const tOk = t && !t.error;
       const tFull = tOk && !t.skipped;
