@@ -12,9 +12,8 @@
  */
 import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { fixedParameters } from '../../numeric/sample';
-import { dot } from '../../numeric/linalg';
 import { DegenerateSample } from '../../numeric/errors';
-import { scatter } from '../../numeric/sites';
+import { scatter, type View } from '../../numeric/sites';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law } from '../derivation';
@@ -24,12 +23,69 @@ import { WordEvaluator, frobenius, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks, type SiteSample } from './values';
 import { runModels, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import type { GraphCase } from '../../numeric/graph/sites';
-import { type CaseModel, caseModel } from './caseModel';
+import { type CaseModel, type EvaluationArrays, caseModel } from './caseModel';
 import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
   readonly laws: readonly Law[];
   readonly evaluator: WordEvaluator;
+  /** Model-size arrays reused case after case (a fresh 85k-entry array costs its page faults). */
+  readonly work: WorkArrays;
+}
+
+interface Work extends EvaluationArrays {
+  /** The generator and the H v law's right-hand side, zero outside the views in `touched`. */
+  readonly v: Float64Array;
+  readonly expected: Float64Array;
+  readonly touched: View[];
+}
+
+/**
+ * The model-size arrays of one residual function, by size (sampled architectures vary: biases,
+ * norms), kept for the last few sizes met. A fresh 85k-entry array costs its page faults and its
+ * collection; v and expected are cleared where the last case wrote them, not whole.
+ */
+class WorkArrays {
+  private readonly bySize = new Map<number, Work>();
+
+  /** The arrays for a model of `size` parameters; v and expected zero. */
+  of(size: number): Work {
+    let w = this.bySize.get(size);
+    if (w) {
+      for (const view of w.touched)
+        for (const i of view.index) {
+          w.v[i] = 0;
+          w.expected[i] = 0;
+        }
+      w.touched.length = 0;
+      return w;
+    }
+    if (this.bySize.size >= 8) this.bySize.clear();
+    const f = (): Float64Array => new Float64Array(size);
+    w = { grad: f(), hv: f(), gradBound: f(), hvBound: f(), v: f(), expected: f(), touched: [] };
+    this.bySize.set(size, w);
+    return w;
+  }
+}
+
+/**
+ * ‖H v − expected‖ and ‖hvBound‖ in one pass over the model-size vectors. A function of its own, so
+ * the loop runs optimised from its first calls: inlined in `residuals`, it ran interpreted (~15 ns an
+ * entry) whenever that large function was being recompiled after a deoptimisation.
+ */
+function hvResidual(
+  hv: Float64Array,
+  expected: Float64Array,
+  hvBound: Float64Array,
+): { readonly distance: number; readonly bound: number } {
+  let r2 = 0;
+  let b2 = 0;
+  for (let i = 0; i < hv.length; i++) {
+    const d = hv[i]! - expected[i]!;
+    r2 += d * d;
+    b2 += hvBound[i]! * hvBound[i]!;
+  }
+  return { distance: Math.sqrt(r2), bound: Math.sqrt(b2) };
 }
 
 /** The laws a network check evaluates (the others are decided symbolically or say why there is no charge). */
@@ -48,7 +104,12 @@ export function lawResiduals(
   c: NetworkCase,
 ): Map<Law, number> | undefined {
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
-  return residuals(decl, d, { laws: checkable, evaluator: new WordEvaluator() }, evaluable(c));
+  return residuals(
+    decl,
+    d,
+    { laws: checkable, evaluator: new WordEvaluator(), work: new WorkArrays() },
+    evaluable(c),
+  );
 }
 
 /** A sampled case as the residuals need it: its site and parameters, and its model (src/check/caseModel.ts). */
@@ -69,16 +130,18 @@ function residuals(
   const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
   const views = c.site.views;
   const ev = bound.evaluator;
+  const work = bound.work.of(c.model.size);
   // The generator, scattered into a full parameter vector.
-  const v = new Float64Array(c.model.size);
+  const v = work.v;
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
+    work.touched.push(view);
   }
   // ∇L, H v along the generator and their rounding bounds (asked for, so present).
   let e: { grad: Float64Array; gradBound: Float64Array; hv: Float64Array; hvBound: Float64Array };
   try {
-    const r = c.model.evaluate(c.theta, v, true);
+    const r = c.model.evaluate(c.theta, v, true, work);
     e = { grad: r.grad, gradBound: r.gradBound!, hv: r.hv!, hvBound: r.hvBound! };
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
@@ -104,23 +167,18 @@ function residuals(
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
-      const expected = new Float64Array(c.model.size);
+      const expected = work.expected;
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
         const m = ev.matrix(sum, vals, view.rows, view.cols);
         scatter(expected, view, m.value.data);
+        work.touched.push(view);
         rhsBound += m.bound;
       }
-      let r2 = 0;
-      const hv = e.hv;
-      for (let i = 0; i < expected.length; i++) {
-        const d = hv[i]! - expected[i]!;
-        r2 += d * d;
-      }
+      const r = hvResidual(e.hv, expected, e.hvBound);
       // Rounding scales of both sides: Σ |contributions| to H v, and the rhs formula's bound.
-      const scale = Math.sqrt(dot(e.hvBound, e.hvBound)) + rhsBound;
-      out.set(law, rel(Math.sqrt(r2), scale));
+      out.set(law, rel(r.distance, r.bound + rhsBound));
     } else if (law.id === 'charge' && data.kind === 'trace') {
       const t = ev.traceDerivative(data.sum, vals, minusG, gradBounds);
       out.set(law, rel(t.value, t.bound));
@@ -142,7 +200,7 @@ export function blockResidualFunction(
   readonly residualsOf: (c: NetworkCase | GraphCase) => Map<Law, number> | undefined;
 } {
   const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
-  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator() };
+  const bound: Bound = { laws: checkable, evaluator: new WordEvaluator(), work: new WorkArrays() };
   return { keys: checkable, residualsOf: (c) => residuals(decl, d, bound, evaluable(c)) };
 }
 
