@@ -434,11 +434,41 @@ export function evaluate(
   v?: Float64Array,
   opts: EvaluateOptions = {},
 ): Evaluation {
-  const { spec } = net;
   const { into } = opts;
   const outputs = into ? Object.values(into).filter((a): a is Float64Array => a !== undefined) : [];
   if (outputs.some((a) => a.length !== net.size) || new Set(outputs).size !== outputs.length)
     throw new Error('internal: output arrays do not match the network, or are the same array');
+  return evaluateWith(net, theta, batch, v, opts, (e) => {
+    // Nothing in the arena outlives it: what is returned is copied out (into `into` if given).
+    const out = (x: Float64Array, to: Float64Array | undefined): Float64Array =>
+      to ? (to.set(x), to) : heapCopy(x);
+    const F = (m: Mat): Mat => mat(m.rows, m.cols, heapCopy(m.data));
+    return {
+      ...e,
+      grad: out(e.grad, into?.grad),
+      outputs: F(e.outputs),
+      outputAdjoint: F(e.outputAdjoint),
+      ...(e.hv ? { hv: out(e.hv, into?.hv) } : {}),
+      ...(e.gradBound ? { gradBound: out(e.gradBound, into?.gradBound) } : {}),
+      ...(e.hvBound ? { hvBound: out(e.hvBound, into?.hvBound) } : {}),
+    };
+  });
+}
+
+/**
+ * The same evaluation, read in place by `read`: its arrays may live in the kernels' memory and are
+ * valid only until `read` returns (copy what must outlive it). A check that needs a few entries of
+ * ∇L and one norm of H v reads them where they are, instead of copying four model-size vectors out.
+ */
+export function evaluateWith<R>(
+  net: Network,
+  theta: Float64Array,
+  batch: Batch,
+  v: Float64Array | undefined,
+  opts: Omit<EvaluateOptions, 'into'>,
+  read: (e: Evaluation) => R,
+): R {
+  const { spec } = net;
   if (theta.length !== net.size)
     throw new Error(`internal: θ has ${theta.length} entries, the network ${net.size}`);
   if (v && v.length !== net.size)
@@ -476,19 +506,7 @@ export function evaluate(
       v && inArena(v),
       opts,
     );
-    // Nothing in the arena outlives it: what is returned is copied out (into `into` if given).
-    const out = (x: Float64Array, to: Float64Array | undefined): Float64Array =>
-      to ? (to.set(x), to) : heapCopy(x);
-    const F = (m: Mat): Mat => mat(m.rows, m.cols, heapCopy(m.data));
-    return {
-      ...e,
-      grad: out(e.grad, into?.grad),
-      outputs: F(e.outputs),
-      outputAdjoint: F(e.outputAdjoint),
-      ...(e.hv ? { hv: out(e.hv, into?.hv) } : {}),
-      ...(e.gradBound ? { gradBound: out(e.gradBound, into?.gradBound) } : {}),
-      ...(e.hvBound ? { hvBound: out(e.hvBound, into?.hvBound) } : {}),
-    };
+    return read(e);
   });
 }
 

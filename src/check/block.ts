@@ -23,17 +23,17 @@ import { WordEvaluator, frobenius, type Values } from './bind';
 import { resolveDims, caseValues, siteBlocks, type SiteSample } from './values';
 import { runModels, siteVerdict, selectedKinds, networkCheckFields } from './runner';
 import type { GraphCase } from '../../numeric/graph/sites';
-import { type CaseModel, type EvaluationArrays, caseModel } from './caseModel';
+import { type CaseEvaluation, type CaseModel, caseModel } from './caseModel';
 import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 
 interface Bound {
   readonly laws: readonly Law[];
   readonly evaluator: WordEvaluator;
-  /** Model-size arrays reused case after case (a fresh 85k-entry array costs its page faults). */
+  /** Model-size arrays reused case after case. */
   readonly work: WorkArrays;
 }
 
-interface Work extends EvaluationArrays {
+interface Work {
   /** The generator and the H v law's right-hand side, zero outside the views in `touched`. */
   readonly v: Float64Array;
   readonly expected: Float64Array;
@@ -43,12 +43,12 @@ interface Work extends EvaluationArrays {
 /**
  * The model-size arrays of one residual function, by size (sampled architectures vary: biases,
  * norms), kept for the last few sizes met. A fresh 85k-entry array costs its page faults and its
- * collection; v and expected are cleared where the last case wrote them, not whole.
+ * collection; they are cleared where the last case wrote them, not whole.
  */
 class WorkArrays {
   private readonly bySize = new Map<number, Work>();
 
-  /** The arrays for a model of `size` parameters; v and expected zero. */
+  /** The arrays for a model of `size` parameters, zero. */
   of(size: number): Work {
     let w = this.bySize.get(size);
     if (w) {
@@ -61,8 +61,7 @@ class WorkArrays {
       return w;
     }
     if (this.bySize.size >= 8) this.bySize.clear();
-    const f = (): Float64Array => new Float64Array(size);
-    w = { grad: f(), hv: f(), gradBound: f(), hvBound: f(), v: f(), expected: f(), touched: [] };
+    w = { v: new Float64Array(size), expected: new Float64Array(size), touched: [] };
     this.bySize.set(size, w);
     return w;
   }
@@ -138,17 +137,30 @@ function residuals(
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
     work.touched.push(view);
   }
-  // ∇L, H v along the generator and their rounding bounds (asked for, so present).
-  let e: { grad: Float64Array; gradBound: Float64Array; hv: Float64Array; hvBound: Float64Array };
+  // ∇L, H v along the generator and their rounding bounds (asked for, so present), read in place: the
+  // site's blocks of ∇L are copied out, H v is only measured.
   try {
-    const r = c.model.evaluate(c.theta, v, true, work);
-    e = { grad: r.grad, gradBound: r.gradBound!, hv: r.hv!, hvBound: r.hvBound! };
+    return c.model.evaluateWith(c.theta, v, true, (e) => lawValues(decl, bound, c, base, work, e));
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
     throw err;
   }
+}
+
+/** The laws' residuals on one evaluation (its arrays valid only during the call). */
+function lawValues(
+  decl: BlockDeclaration,
+  bound: Bound,
+  c: Evaluable,
+  base: Values,
+  work: Work,
+  e: CaseEvaluation,
+): Map<Law, number> {
+  const consts = base.consts ?? {};
+  const views = c.site.views;
+  const ev = bound.evaluator;
   const grads = siteBlocks(decl, c, e.grad);
-  const gradBounds = siteBlocks(decl, c, e.gradBound);
+  const gradBounds = siteBlocks(decl, c, e.gradBound!);
   // −∇L at the site only: negate the gathered blocks, not the whole gradient.
   const minusG = Object.fromEntries(
     Object.entries(grads).map(([name, m]) => [name, { ...m, data: m.data.map((x) => -x) }]),
@@ -176,7 +188,7 @@ function residuals(
         work.touched.push(view);
         rhsBound += m.bound;
       }
-      const r = hvResidual(e.hv, expected, e.hvBound);
+      const r = hvResidual(e.hv!, expected, e.hvBound!);
       // Rounding scales of both sides: Σ |contributions| to H v, and the rhs formula's bound.
       out.set(law, rel(r.distance, r.bound + rhsBound));
     } else if (law.id === 'charge' && data.kind === 'trace') {

@@ -4,7 +4,7 @@
  * and the architecture in words. The mirror check and the mirror experiments run on it whatever the
  * model.
  */
-import { evaluate, type Batch, type EvaluateOptions } from '../../numeric/mlp';
+import { evaluate, evaluateWith, type Batch } from '../../numeric/mlp';
 import { describeSpec, type NetworkCase } from '../../numeric/arbitraries';
 import { rowsOf, sampleBatch } from '../../numeric/sample';
 import type { rng } from '../../numeric/rng';
@@ -22,28 +22,22 @@ export interface CaseEvaluation {
 
 type Rng = ReturnType<typeof rng>;
 
-/** Arrays of a model's size for ∇L, H v and their rounding bounds. */
-export interface EvaluationArrays {
-  readonly grad: Float64Array;
-  readonly hv: Float64Array;
-  readonly gradBound: Float64Array;
-  readonly hvBound: Float64Array;
-}
-
 /** A case's model as functions of θ (its own parameters and data fixed). */
 export interface CaseModel {
   readonly size: number;
   readonly architecture: string;
+  readonly evaluate: (theta: Float64Array, v?: Float64Array, bound?: boolean) => CaseEvaluation;
   /**
-   * `into`: arrays of the model's size that receive the results when the model can write them there
-   * (an MLP; a graph model returns its own), so a loop of evaluations does not touch fresh memory.
+   * The same evaluation read in place by `read`: its arrays are valid only until `read` returns (an
+   * MLP's live in the kernels' memory), so a check reads the entries it needs without copying
+   * model-size vectors out.
    */
-  readonly evaluate: (
+  readonly evaluateWith: <R>(
     theta: Float64Array,
-    v?: Float64Array,
-    bound?: boolean,
-    into?: EvaluationArrays,
-  ) => CaseEvaluation;
+    v: Float64Array | undefined,
+    bound: boolean,
+    read: (e: CaseEvaluation) => R,
+  ) => R;
   /**
    * ∇L on a random minibatch: on an MLP, minRows … B distinct rows of the batch; on a graph model,
    * whose batch size its graph fixes, B rows drawn with replacement (a bootstrap minibatch).
@@ -75,14 +69,6 @@ export function bootstrap(c: GraphCase, r: Rng): GraphData {
 
 export const isGraphCase = (c: NetworkCase | GraphCase): c is GraphCase => 'kind' in c;
 
-/** The arrays an evaluation fills: H v with a direction, the bounds when asked. */
-const pick = (a: EvaluationArrays, hv: boolean, bound: boolean): NonNullable<EvaluateOptions['into']> => ({
-  grad: a.grad,
-  ...(hv ? { hv: a.hv } : {}),
-  ...(bound ? { gradBound: a.gradBound } : {}),
-  ...(hv && bound ? { hvBound: a.hvBound } : {}),
-});
-
 /** The model of a sampled case. */
 export function caseModel(c: NetworkCase | GraphCase): CaseModel {
   if (isGraphCase(c))
@@ -90,16 +76,14 @@ export function caseModel(c: NetworkCase | GraphCase): CaseModel {
       size: c.graph.size,
       architecture: c.architecture,
       evaluate: (theta, v, bound) => evaluateGraph(c.graph, theta, c.data, v, { bound: bound ?? false }),
+      evaluateWith: (theta, v, bound, read) => read(evaluateGraph(c.graph, theta, c.data, v, { bound })),
       minibatchGrad: (theta, r) => evaluateGraph(c.graph, theta, bootstrap(c, r)).grad,
     };
   return {
     size: c.net.size,
     architecture: describeSpec(c.spec),
-    evaluate: (theta, v, bound, into) =>
-      evaluate(c.net, theta, c.batch, v, {
-        bound: bound ?? false,
-        ...(into ? { into: pick(into, v !== undefined, bound ?? false) } : {}),
-      }),
+    evaluate: (theta, v, bound) => evaluate(c.net, theta, c.batch, v, { bound: bound ?? false }),
+    evaluateWith: (theta, v, bound, read) => evaluateWith(c.net, theta, c.batch, v, { bound }, read),
     minibatchGrad: (theta, r, minRows) => evaluate(c.net, theta, minibatch(c.batch, r, minRows)).grad,
   };
 }

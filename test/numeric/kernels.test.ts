@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { jsKernels, mat, mulABt, addAtB, addAB, type Mat } from '../../numeric/linalg';
-import { kernelKind, withArena } from '../../numeric/kernels';
-import { buildNetwork, evaluate, type MlpSpec } from '../../numeric/mlp';
+import { heapCopy, kernelKind, withArena } from '../../numeric/kernels';
+import { buildNetwork, evaluate, evaluateWith, type MlpSpec } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
 import { sampleBatch, sampleDirection, sampleParams } from '../../numeric/sample';
 
@@ -177,5 +177,15 @@ describe("an evaluation's arena", () => {
     // A member given as undefined is absent.
     const grad = new Float64Array(net.size);
     expect(evaluate(net, theta, batch, v, { into: { grad, hv: undefined } as never }).grad).toBe(grad);
+  });
+
+  it("is read in place by evaluateWith: the same bits, in the kernels' memory", () => {
+    const copied = all(evaluate(net, theta, batch, v, { bound: true }));
+    const read = evaluateWith(net, theta, batch, v, { bound: true }, (e) => {
+      // in place: the arrays are views of the kernels' memory, not heap copies
+      expect(heapCopy(e.grad)).not.toBe(e.grad);
+      return all(e);
+    });
+    read.forEach((x, i) => sameBits(x, copied[i]!));
   });
 });
