@@ -11,6 +11,7 @@ Prints one JSON object: {"blas": [shared objects mapped], "threads": N, "ms": {"
 Which BLAS the process uses is read from /proc/self/maps after a float64 matmul, not assumed.
 """
 import json
+import statistics
 import sys
 import time
 
@@ -58,9 +59,12 @@ for widths in shapes:
         return float(L), float(sum(h.sum() for h in hv))
 
     step()
-    reps, t0 = 0, time.perf_counter()
-    while reps < 3 or (time.perf_counter() - t0 < 1.0 and reps < 200):
+    # the median step of those run in about a second (at least 3): a shared machine's stalls fall
+    # in a few steps, which a mean would spread over all
+    times, t0 = [], time.perf_counter()
+    while len(times) < 3 or (time.perf_counter() - t0 < 1.0 and len(times) < 200):
+        t = time.perf_counter()
         step()
-        reps += 1
-    ms["-".join(map(str, widths))] = (time.perf_counter() - t0) / reps * 1000
+        times.append(time.perf_counter() - t)
+    ms["-".join(map(str, widths))] = statistics.median(times) * 1000
 print(json.dumps({"blas": blas, "threads": threads, "ms": ms}))
