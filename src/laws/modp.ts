@@ -35,14 +35,17 @@ export const modp = (x: number): number => {
 export const mulp = (a: number, b: number): number => modp(a * b);
 export const negp = (a: number): number => (a === 0 ? 0 : P - a);
 
-/** a⁻¹ mod p (extended Euclid); throws on 0. */
-export function invp(a: number): number {
-  if (a === 0) throw new RangeError('inverse of 0 modulo p');
+/**
+ * Extended Euclid on (p, a) while the remainder is above `stop`, each remainder r kept with its
+ * coefficient t (r ≡ t·a mod p): the last two pairs land in EUCLID as r₀, t₀, r₁, t₁.
+ */
+const EUCLID = new Float64Array(4);
+function euclid(a: number, stop: number): void {
   let r0 = P;
   let r1 = a;
   let t0 = 0;
   let t1 = 1;
-  while (r1 !== 0) {
+  while (r1 > stop) {
     const q = Math.floor(r0 / r1);
     const r = r0 - q * r1;
     r0 = r1;
@@ -51,6 +54,17 @@ export function invp(a: number): number {
     t0 = t1;
     t1 = t;
   }
+  EUCLID[0] = r0;
+  EUCLID[1] = t0;
+  EUCLID[2] = r1;
+  EUCLID[3] = t1;
+}
+
+/** a⁻¹ mod p (extended Euclid down to remainder 0: then r₀ = 1 = t₀·a); throws on 0. */
+export function invp(a: number): number {
+  if (a === 0) throw new RangeError('inverse of 0 modulo p');
+  euclid(a, 0);
+  const t0 = EUCLID[1]!;
   return t0 < 0 ? t0 + P : t0;
 }
 
@@ -76,19 +90,9 @@ export function ratp(r: Rational): number | undefined {
  */
 export function reconstruct(a: number): { readonly n: bigint; readonly d: bigint } | undefined {
   const bound = Math.floor(Math.sqrt(P / 2));
-  let r0 = P;
-  let r1 = a;
-  let t0 = 0;
-  let t1 = 1;
-  while (r1 > bound) {
-    const q = Math.floor(r0 / r1);
-    const r = r0 - q * r1;
-    r0 = r1;
-    r1 = r;
-    const t = t0 - q * t1;
-    t0 = t1;
-    t1 = t;
-  }
+  euclid(a, bound);
+  const r1 = EUCLID[2]!;
+  const t1 = EUCLID[3]!;
   if (t1 === 0 || Math.abs(t1) > bound) return undefined;
   const sign = t1 < 0 ? -1n : 1n;
   return { n: sign * BigInt(r1), d: sign * BigInt(t1) };
