@@ -257,51 +257,51 @@ function integerPairingVanishes(h: Poly, shape: IntegerShape, x: Field): boolean
   for (const t of h.values()) {
     const c = Number(t.c.n);
     const m = t.m;
-    for (let at = 0; at < m.length;) {
-      const a = m[at]!;
-      let end = at + 1;
-      while (end < m.length && m[end] === a) end++;
+    forEachRun(m, (a, e, at) => {
       const xa = x.get(a);
-      if (xa) {
-        const ce = c * (end - at);
-        for (const u of xa.values()) {
-          const k = key(m, u.m, at);
-          sums.set(k, (sums.get(k) ?? 0) + ce * Number(u.c.n));
-        }
+      if (!xa) return;
+      for (const u of xa.values()) {
+        const k = key(m, u.m, at);
+        sums.set(k, (sums.get(k) ?? 0) + c * e * Number(u.c.n));
       }
-      at = end;
-    }
+    });
   }
   for (const v of sums.values()) if (v !== 0) return false;
   return true;
 }
 
-/** Per field: Σ |coefficients| of each component and the highest variable (null if a coefficient is not an integer). */
-const FIELD_SIZES = new WeakMap<Field, { readonly sums: Map<number, number>; readonly top: number } | null>();
-function fieldSize(x: Field): { readonly sums: Map<number, number>; readonly top: number } | undefined {
+/** Of an integer field: Σ |coefficients| of each component, and the highest variable. */
+interface FieldSize {
+  readonly sums: ReadonlyMap<number, number>;
+  readonly top: number;
+}
+
+/** Each field's size, once (null: a coefficient is not an integer). */
+const FIELD_SIZES = new WeakMap<Field, FieldSize | null>();
+
+function fieldSize(x: Field): FieldSize | undefined {
   let size = FIELD_SIZES.get(x);
   if (size === undefined) {
-    const sums = new Map<number, number>();
-    let top = 0;
-    size = { sums, top };
-    for (const [a, p] of x) {
-      let sum = 0;
-      for (const t of p.values()) {
-        if (t.c.d !== 1n) {
-          size = null;
-          break;
-        }
-        sum += Math.abs(Number(t.c.n));
-        for (const v of t.m) top = Math.max(top, v);
-      }
-      if (!size) break;
-      sums.set(a, sum);
-      top = Math.max(top, a);
-    }
-    if (size) size = { sums, top };
+    size = integerFieldSize(x);
     FIELD_SIZES.set(x, size);
   }
   return size ?? undefined;
+}
+
+function integerFieldSize(x: Field): FieldSize | null {
+  const sums = new Map<number, number>();
+  let top = 0;
+  for (const [a, p] of x) {
+    let sum = 0;
+    for (const t of p.values()) {
+      if (t.c.d !== 1n) return null;
+      sum += Math.abs(Number(t.c.n));
+      for (const v of t.m) top = Math.max(top, v);
+    }
+    sums.set(a, sum);
+    top = Math.max(top, a);
+  }
+  return { sums, top };
 }
 
 /** Search for polynomial laws of degree 1…d and keep a functionally independent set. */
