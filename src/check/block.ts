@@ -34,16 +34,24 @@ interface Bound {
 }
 
 interface Work {
-  /** The generator and the H v law's right-hand side, zero outside the views in `touched`. */
+  /** The generator, zero outside `vViews`. */
   readonly v: Float64Array;
+  readonly vViews: View[];
+  /** An H v law's right-hand side, zero outside `expectedViews`. */
   readonly expected: Float64Array;
-  readonly touched: View[];
+  readonly expectedViews: View[];
+}
+
+/** Zero a at the views written, and forget them. */
+function clearAt(a: Float64Array, views: View[]): void {
+  for (const view of views) for (const i of view.index) a[i] = 0;
+  views.length = 0;
 }
 
 /**
  * The model-size arrays of one residual function, by size (sampled architectures vary: biases,
  * norms), kept for the last few sizes met. A fresh 85k-entry array costs its page faults and its
- * collection; they are cleared where the last case wrote them, not whole.
+ * collection; they are cleared where they were written, not whole.
  */
 class WorkArrays {
   private readonly bySize = new Map<number, Work>();
@@ -52,16 +60,13 @@ class WorkArrays {
   of(size: number): Work {
     let w = this.bySize.get(size);
     if (w) {
-      for (const view of w.touched)
-        for (const i of view.index) {
-          w.v[i] = 0;
-          w.expected[i] = 0;
-        }
-      w.touched.length = 0;
+      clearAt(w.v, w.vViews);
+      clearAt(w.expected, w.expectedViews);
       return w;
     }
     if (this.bySize.size >= 8) this.bySize.clear();
-    w = { v: new Float64Array(size), expected: new Float64Array(size), touched: [] };
+    const f = (): Float64Array => new Float64Array(size);
+    w = { v: f(), vViews: [], expected: f(), expectedViews: [] };
     this.bySize.set(size, w);
     return w;
   }
@@ -135,7 +140,7 @@ function residuals(
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
-    work.touched.push(view);
+    work.vViews.push(view);
   }
   // ∇L, H v along the generator and their rounding bounds (asked for, so present), read in place: the
   // site's blocks of ∇L are copied out, H v is only measured.
@@ -180,12 +185,13 @@ function lawValues(
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
       const expected = work.expected;
+      clearAt(expected, work.expectedViews); // each such law starts from zero
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
         const m = ev.matrix(sum, vals, view.rows, view.cols);
         scatter(expected, view, m.value.data);
-        work.touched.push(view);
+        work.expectedViews.push(view);
         rhsBound += m.bound;
       }
       const r = hvResidual(e.hv!, expected, e.hvBound!);
