@@ -89,6 +89,8 @@ class Mulberry32 implements Rng {
     return ONE[0]!;
   }
   fillNormal(out: Float64Array, from: number, to: number, scale = 1, shift = 0): void {
+    // a range that is not one (NaN, undefined from untyped callers) would never reach `to`
+    if (!(from >= 0 && to <= out.length)) throw new RangeError(`fillNormal: no range [${from}, ${to})`);
     // The layers in a small hot loop (fillLayers); each rare draw here, then back to the loop.
     HOT_STATE[0] = this.s | 0;
     for (let k = from; ;) {

@@ -99,6 +99,18 @@ test('fillNormal writes shift + scale · normal() value for value and leaves the
   }
 });
 
+test('fillNormal refuses a range that is not one (it would never reach its end)', () => {
+  const out = new Float64Array(4);
+  for (const [from, to] of [
+    [0, undefined],
+    [NaN, 4],
+    [0, 5],
+    [-1, 2],
+  ])
+    expect(() => rng(1).fillNormal(out, from as number, to as number)).toThrow(RangeError);
+  expect(() => rng(1).fillNormal(out, 0, 4)).not.toThrow();
+});
+
 test('the same seed draws the same values; different seeds draw different ones', () => {
   expect(draws(5, 1000)).toEqual(draws(5, 1000));
   expect(draws(5, 1000)).not.toEqual(draws(6, 1000));
