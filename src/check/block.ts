@@ -29,67 +29,52 @@ import type { CheckOptions, BlockCheckReport, LawCheck } from './report';
 interface Bound {
   readonly laws: readonly Law[];
   readonly evaluator: WordEvaluator;
-  /** Model-size arrays reused case after case. */
+  /** The generator's vectors, reused case after case. */
   readonly work: WorkArrays;
 }
 
+/** The generator as a model-size vector, zero outside the views written. */
 interface Work {
-  /** The generator, zero outside `vViews`. */
   readonly v: Float64Array;
-  readonly vViews: View[];
-  /** An H v law's right-hand side, zero outside `expectedViews`. */
-  readonly expected: Float64Array;
-  readonly expectedViews: View[];
-}
-
-/** Zero a at the views written, and forget them. */
-function clearAt(a: Float64Array, views: View[]): void {
-  for (const view of views) for (const i of view.index) a[i] = 0;
-  views.length = 0;
+  readonly views: View[];
 }
 
 /**
- * The model-size arrays of one residual function, by size (sampled architectures vary: biases,
- * norms), kept for the last few sizes met. A fresh 85k-entry array costs its page faults and its
- * collection; they are cleared where they were written, not whole.
+ * The generator's vectors of one residual function, by model size (sampled architectures vary:
+ * biases, norms), kept for the last few sizes met: a fresh 85k-entry array costs its page faults and
+ * its collection. Each is cleared where it was written, not whole.
  */
 class WorkArrays {
   private readonly bySize = new Map<number, Work>();
 
-  /** The arrays for a model of `size` parameters, zero. */
+  /** The vector for a model of `size` parameters, zero. */
   of(size: number): Work {
     let w = this.bySize.get(size);
     if (w) {
-      clearAt(w.v, w.vViews);
-      clearAt(w.expected, w.expectedViews);
+      for (const view of w.views) for (const i of view.index) w.v[i] = 0;
+      w.views.length = 0;
       return w;
     }
     if (this.bySize.size >= 8) this.bySize.clear();
-    const f = (): Float64Array => new Float64Array(size);
-    w = { v: f(), vViews: [], expected: f(), expectedViews: [] };
+    w = { v: new Float64Array(size), views: [] };
     this.bySize.set(size, w);
     return w;
   }
 }
 
 /**
- * ‖H v − expected‖ and ‖hvBound‖ in one pass over the model-size vectors. A function of its own, so
- * the loop runs optimised from its first calls: inlined in `residuals`, it ran interpreted (~15 ns an
- * entry) whenever that large function was being recompiled after a deoptimisation.
+ * ‖x‖ and ‖y‖ in one pass over two model-size vectors. A function of its own, so the loop runs
+ * optimised from its first calls: inlined in a large function, it ran interpreted (~15 ns an entry)
+ * whenever that function was being recompiled after a deoptimisation.
  */
-function hvResidual(
-  hv: Float64Array,
-  expected: Float64Array,
-  hvBound: Float64Array,
-): { readonly distance: number; readonly bound: number } {
-  let r2 = 0;
-  let b2 = 0;
-  for (let i = 0; i < hv.length; i++) {
-    const d = hv[i]! - expected[i]!;
-    r2 += d * d;
-    b2 += hvBound[i]! * hvBound[i]!;
+function norms(x: Float64Array, y: Float64Array): { readonly x: number; readonly y: number } {
+  let x2 = 0;
+  let y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    x2 += x[i]! * x[i]!;
+    y2 += y[i]! * y[i]!;
   }
-  return { distance: Math.sqrt(r2), bound: Math.sqrt(b2) };
+  return { x: Math.sqrt(x2), y: Math.sqrt(y2) };
 }
 
 /** The laws a network check evaluates (the others are decided symbolically or say why there is no charge). */
@@ -140,12 +125,12 @@ function residuals(
   for (const comp of d.generators[0]!.components) {
     const view = views[comp.target]!;
     scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
-    work.vViews.push(view);
+    work.views.push(view);
   }
   // ∇L, H v along the generator and their rounding bounds (asked for, so present), read in place: the
   // site's blocks of ∇L are copied out, H v is only measured.
   try {
-    return c.model.evaluateWith(c.theta, v, true, (e) => lawValues(decl, bound, c, base, work, e));
+    return c.model.evaluateWith(c.theta, v, true, (e) => lawValues(decl, bound, c, base, e));
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;
     throw err;
@@ -158,7 +143,6 @@ function lawValues(
   bound: Bound,
   c: Evaluable,
   base: Values,
-  work: Work,
   e: CaseEvaluation,
 ): Map<Law, number> {
   const consts = base.consts ?? {};
@@ -184,19 +168,28 @@ function lawValues(
       const m = ev.matrix(data.sum, vals, k.rows, k.cols);
       out.set(law, rel(frobenius(m.value), m.bound));
     } else if (law.id === 'hessian-constraint' && data.kind === 'hvp') {
-      const expected = work.expected;
-      clearAt(expected, work.expectedViews); // each such law starts from zero
+      // The right-hand side at its roles' entries (zero elsewhere; a later role's entry replaces an
+      // earlier one, as scattering would).
+      const rhs = new Map<number, number>();
       let rhsBound = 0;
       for (const [role, sum] of Object.entries(data.rhs)) {
         const view = views[role]!;
         const m = ev.matrix(sum, vals, view.rows, view.cols);
-        scatter(expected, view, m.value.data);
-        work.expectedViews.push(view);
+        view.index.forEach((i, j) => rhs.set(i, m.value.data[j]!));
         rhsBound += m.bound;
       }
-      const r = hvResidual(e.hv!, expected, e.hvBound!);
+      // H v − rhs formed in place at those entries (the evaluation is this read's own), measured, and
+      // H v restored: one pass over two model-size vectors, no third.
+      const hv = e.hv!;
+      const saved = new Map<number, number>();
+      for (const [i, x] of rhs) {
+        saved.set(i, hv[i]!);
+        hv[i] = hv[i]! - x;
+      }
+      const r = norms(hv, e.hvBound!);
+      for (const [i, x] of saved) hv[i] = x;
       // Rounding scales of both sides: Σ |contributions| to H v, and the rhs formula's bound.
-      out.set(law, rel(r.distance, r.bound + rhsBound));
+      out.set(law, rel(r.x, r.y + rhsBound));
     } else if (law.id === 'charge' && data.kind === 'trace') {
       const t = ev.traceDerivative(data.sum, vals, minusG, gradBounds);
       out.set(law, rel(t.value, t.bound));
