@@ -119,16 +119,19 @@ function residuals(
   const base: Values = { blocks: siteBlocks(decl, c, c.theta), consts, scalars };
   const views = c.site.views;
   const ev = bound.evaluator;
-  const work = bound.work.of(c.model.size);
-  // The generator, scattered into a full parameter vector.
-  const v = work.v;
-  for (const comp of d.generators[0]!.components) {
-    const view = views[comp.target]!;
-    scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
-    work.views.push(view);
+  // The generator, scattered into a full parameter vector, when a Hessian law asks for H v along it.
+  let v: Float64Array | undefined;
+  if (bound.laws.some((l) => l.id === 'hessian-constraint')) {
+    const work = bound.work.of(c.model.size);
+    v = work.v;
+    for (const comp of d.generators[0]!.components) {
+      const view = views[comp.target]!;
+      scatter(v, view, ev.matrix(comp.sum ?? [], base, view.rows, view.cols).value.data);
+      work.views.push(view);
+    }
   }
-  // ∇L, H v along the generator and their rounding bounds (asked for, so present), read in place: the
-  // site's blocks of ∇L are copied out, H v is only measured.
+  // ∇L (and H v) with their rounding bounds (asked for, so present), read in place: the site's blocks
+  // of ∇L are copied out, H v is only measured.
   try {
     return c.model.evaluateWith(c.theta, v, true, (e) => lawValues(decl, bound, c, base, e));
   } catch (err) {
