@@ -46,7 +46,7 @@ export interface LawsReport {
   readonly generators: number;
   /** Rank of the generated Lie algebra at the point (mod p): a lower bound on its dimension. */
   readonly lieDimension: number;
-  /** The rank after each bracket level tried (level 1: the generators; none past D − laws found). */
+  /** The rank after each bracket level tried (level 1: the generators; none past D − laws). */
   readonly lieLevels: readonly number[];
   /** D − lieDimension: no more independent laws exist. */
   readonly upperBound: number;

@@ -23,9 +23,9 @@ export const subp = (a: number, b: number): number => {
 const INV_P = 1 / P;
 /**
  * x mod p for an integer 0 ≤ x < 2⁵² (a product of two residues plus a residue), without the float
- * `%` (a library call in V8, 2–3× slower). q = ⌊x·(1/p)⌋ is off by at most one (x·(1/p) is within
- * x/p·2⁻⁵¹ < 2⁻²⁵ of x/p), q·p ≤ x + p < 2⁵³ is exact, so x − q·p is exact and one correction lands it
- * in [0, p). (For this p no correction fires at the critical points, every multiple of p and its
+ * `%` (a library call in V8, 2–3× slower). q = ⌊x·(1/p)⌋ is off by at most one (x·(1/p) is
+ * within x/p·2⁻⁵¹ < 2⁻²⁵ of x/p), q·p ≤ x + p < 2⁵³ is exact, so x − q·p is exact and one
+ * correction lands it in [0, p). (For this p no correction fires at the critical points, every multiple of p and its
  * predecessor below 2⁵², checked exhaustively; they stay, as cheap insurance.)
  */
 export const modp = (x: number): number => {

@@ -129,7 +129,8 @@ export function noiseSample(
     ),
   );
   const hbar = V.map((_, j) => h.reduce((s, hi) => s + hi[j]!, 0) / B);
-  // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the criteria can disagree.
+  // The design: γ below or above the mean-field threshold, and η·|h + 2γ| spanning 1, where the
+  // criteria can disagree.
   const gstar = Math.max(0, -Math.min(...hbar) / 2);
   const gamma = (0.05 + 1.95 * r.next()) * Math.max(gstar, 1e-3);
   const spread = Math.max(...h.flat().map((x) => Math.abs(x + 2 * gamma)));
@@ -181,7 +182,7 @@ export interface NoiseReport {
   readonly seed: number;
   readonly steps: number;
   readonly perturbation: number;
-  /** Decided cases: beyond 3 standard errors of 0, and unlikely (≤ 1%) to leave the linear range. */
+  /** Decided cases: beyond 3 standard errors of 0, unlikely (≤ 1%) to leave the linear range. */
   readonly decided: number;
   readonly noiseAgree: number;
   readonly meanFieldAgree: number;

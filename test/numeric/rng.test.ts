@@ -84,7 +84,7 @@ test('moments: mean 0, variance 1, kurtosis 3 within five standard errors over 1
   expect(Math.abs(m4 / n - 3)).toBeLessThan(5 * Math.sqrt(96 / n));
 });
 
-test('fillNormal writes shift + scale · normal() value for value and leaves the generator where the loop would', () => {
+test('fillNormal writes shift + scale · normal() value for value, leaving the generator where the loop would', () => {
   for (const seed of [0, 1, 2 ** 31, 4294967295]) {
     const a = rng(seed),
       b = rng(seed);
