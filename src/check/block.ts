@@ -92,13 +92,7 @@ export function lawResiduals(
   d: Derivation,
   c: NetworkCase,
 ): Map<Law, number> | undefined {
-  const checkable = d.laws.filter((l) => CHECKABLE.has(l.id));
-  return residuals(
-    decl,
-    d,
-    { laws: checkable, evaluator: new WordEvaluator(), work: new WorkArrays() },
-    evaluable(c),
-  );
+  return blockResidualFunction(decl, d).residualsOf(c);
 }
 
 /** A sampled case as the residuals need it: its site and parameters, and its model (src/check/caseModel.ts). */

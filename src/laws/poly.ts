@@ -168,10 +168,6 @@ export function compareTerms(a: Term, b: Term): number {
 /** A monomial as (variable, exponent) pairs. */
 export function powers(m: Monomial): [number, number][] {
   const out: [number, number][] = [];
-  for (const v of m) {
-    const last = out[out.length - 1];
-    if (last && last[0] === v) last[1]++;
-    else out.push([v, 1]);
-  }
+  forEachRun(m, (v, e) => out.push([v, e]));
   return out;
 }
