@@ -82,5 +82,11 @@ export function evalTrace(s: TraceSum, v: Values): number {
   }, 0);
 }
 
-export const relErr = (a: number, b: number): number =>
-  Math.abs(a - b) / Math.max(1e-300, Math.abs(a) + Math.abs(b));
+/**
+ * |a − b| on the scale of the terms summed: float64 rounding of a sum is bounded by a multiple of
+ * Σ|terms| (γ_n Σ|t|), not of |Σ t|, which cancellation can make as small as it likes. `scale` is
+ * that Σ|terms|, computed by the caller from the formula's own terms (absMat below).
+ */
+export const errOnScale = (a: number, b: number, scale: number): number =>
+  Math.abs(a - b) / Math.max(Number.MIN_VALUE, scale);
+export const absMat = (a: Mat): Mat => a.map((row) => row.map(Math.abs));
