@@ -61,7 +61,11 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
     );
   });
   const I = (i: number, j: number): Rational => (i === j ? Q.ONE : Q.ZERO);
-  const R2 = R.map((row) => P.map((_, j) => row.reduce((s, x, k) => Q.add(s, Q.mul(x, R[k]![j]!)), Q.ZERO)));
+  // R² row by row over R's nonzero entries (a permutation has one per row).
+  const support = R.map((row) => row.flatMap((x, k) => (Q.isZero(x) ? [] : [k])));
+  const R2 = R.map((row, i) =>
+    P.map((_, j) => support[i]!.reduce((s, k) => Q.add(s, Q.mul(row[k]!, R[k]![j]!)), Q.ZERO)),
+  );
   if (R2.some((row, i) => row.some((x, j) => Q.cmp(x, I(i, j)) !== 0)))
     fail('action', 'the action is not an involution: applying it twice does not give the identity');
   if (R.some((row, i) => row.some((x, j) => Q.cmp(x, R[j]![i]!) !== 0)))
@@ -304,26 +308,44 @@ function invariantSetLaw(
   };
 }
 
-/** 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there. */
-function hessianBlockLaw({ n, A, ask }: MirrorContext, { setVars, H }: OnTheSet): Law {
-  const Ic = A.map((row, i) => row.map((x, j) => Q.sub(identity(i, j), x)));
+/**
+ * 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there. A's rows span the same space as the
+ * row-reduced constraint rows, and (I − A)'s columns the null space of those rows (the unreflected
+ * directions: A and I − A are complementary projectors), so the law is decided as rows·H·N = 0 with
+ * N the null-space basis read off the row-reduced form — m(n − m) entries instead of n², every one
+ * of them a combination of A H (I − A)'s and back.
+ */
+function hessianBlockLaw({ P, rows, pivots, ask }: MirrorContext, { setVars, H }: OnTheSet): Law {
+  // Null-space basis: for each free column f, e_f − Σ_i rows[i][f] e_{pivot i}.
+  const free = P.map((_, j) => j).filter((j) => !pivots.includes(j));
+  const basis = free.map((f) => {
+    const v: [number, Rational][] = [[f, Q.ONE]];
+    rows.forEach((r, i) => {
+      if (!Q.isZero(r[f]!)) v.push([pivots[i]!, Q.neg(r[f]!)]);
+    });
+    return v;
+  });
+  const support = rows.map((r) => r.flatMap((c, k): [number, Rational][] => (Q.isZero(c) ? [] : [[k, c]])));
   const blocks: Verdict[] = [];
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
+  support.forEach((row, i) =>
+    basis.forEach((v, b) => {
       const terms: Expr[] = [];
-      for (let k = 0; k < n; k++) {
-        // A zero entry of A (most of them) leaves no term in its row of the sum.
-        if (Q.isZero(A[i]![k]!)) continue;
-        for (let l = 0; l < n; l++) {
-          if (Q.isZero(Ic[l]![j]!)) continue;
-          const c = Q.mul(A[i]![k]!, Ic[l]![j]!);
-          if (!Q.isZero(c)) terms.push(mul(num(c), H[k]![l]!));
+      for (const [k, a] of row)
+        for (const [l, c] of v) {
+          const t = mul(num(Q.mul(a, c)), H[k]![l]!);
+          if (!isNum(t, 0)) terms.push(t);
         }
-      }
-      const nonzero = terms.filter((t) => !isNum(t, 0));
-      if (nonzero.length)
-        blocks.push(ask(nonzero, `entry (${i + 1}, ${j + 1}) of OOᵀH(I − OOᵀ) vanishes on the set`, setVars));
-    }
+      if (terms.length)
+        blocks.push(
+          ask(
+            terms,
+            `constraint row ${i + 1} times H along the unreflected direction of ${P[free[b]!]} vanishes ` +
+              'on the set',
+            setVars,
+          ),
+        );
+    }),
+  );
   return {
     kind: 'law',
     id: 'hessian-block',
