@@ -272,7 +272,14 @@ function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
   const setVars = variables.filter((v) => !onSet.has(v.name));
   const grad = P.map((p) => diff(d.loss, p));
   const gOnSet = grad.map((g) => substitute(g, onSet));
-  const H = P.map((_, i) => P.map((q) => substitute(diff(grad[i]!, q), onSet)));
+  // Symmetric (mixed partials commute wherever the loss is twice differentiable, which is where these
+  // laws are decided): each pair is differentiated once.
+  const H: Expr[][] = P.map(() => []);
+  P.forEach((_, i) =>
+    P.forEach((q, j) => {
+      H[i]![j] = j < i ? H[j]![i]! : substitute(diff(grad[i]!, q), onSet);
+    }),
+  );
   const kink = kinkArguments([d.loss]).find((k) => exactZero(substitute(k, onSet)) === 'zero');
   return { onSet, setVars, gOnSet, H, ...(kink ? { kink } : {}) };
 }
