@@ -437,7 +437,11 @@ function instantiationCheck(
   };
   let d: Derivation;
   try {
-    d = deriveMirrorLaws(concrete, { seed, points: Math.min(opts.points ?? 24, 24) }, false);
+    d = deriveMirrorLaws(
+      concrete,
+      { seed, points: Math.min(opts.points ?? 24, 24) },
+      { threshold: false, symmetrised: true },
+    );
   } catch (err) {
     if (err instanceof InputError)
       return {
