@@ -23,7 +23,7 @@
  * entrywise coefficients of the block constraint. The entrywise gradient formula is compared with
  * (I − R)∇F/2 for the generic F.
  */
-import { type Expr, add, mul, num, symbols, substitute, ONE_E, neg, sym } from '../expr/ast';
+import { type Expr, add, mul, num, symbols, substitute, ONE_E, neg, sym, isNum } from '../expr/ast';
 import { diff } from '../expr/diff';
 import { exactZero } from '../expr/normal';
 import * as Q from '../expr/rational';
@@ -469,7 +469,13 @@ function instantiationCheck(
       const img = images.get(name)!;
       // (θ − ψ(θ))/2 entrywise, and (∇F − R∇F)/2 with R∇F = Σ_j R_ij ∂F/∂θ_j.
       residuals.push([k[i]!, mul(num(Q.rat(-1, 2)), add(sym(name), neg(img)))]);
-      const RgradF = add(...params.map((p) => mul(diff(img, p), inst.partialF(p))));
+      // Only the parameters ψ(θ)_i depends on (one, for a permutation) leave a term.
+      const RgradF = add(
+        ...params.flatMap((p) => {
+          const r = diff(img, p);
+          return isNum(r, 0) ? [] : [mul(r, inst.partialF(p))];
+        }),
+      );
       residuals.push([g[i]!, mul(num(Q.rat(-1, 2)), add(inst.partialF(name), neg(RgradF)))]);
     });
   }
