@@ -1,11 +1,8 @@
 /** `noether derive <name|file|->...`: the laws a declared symmetry implies, or how a rule moves its charge. */
 import { derive } from '../../derive';
 import { casInstalled } from '../../cas/nerdamer';
-import { deriveDynamics } from '../../rules/dynamics';
 import { parseRule, RuleError } from '../../rules/rule';
-import { lagrangianView } from '../../rules/lagrangian';
 import { renderDerivation, verdictWord } from '../../render';
-import { renderDynamics } from '../../render/dynamics';
 import { formatOption, intOption, optionValue, flag, type Parsed } from '../args';
 import { UsageError } from '../errors';
 import { worstExit, type ExitCode, type IO } from '../io';
@@ -50,6 +47,12 @@ export function deriveCommand(p: Parsed, io: IO, out: Output): ExitCode {
         codes.push(exitFor(d.verdict));
         continue;
       }
+      // The learning-rule machinery is loaded only for --rule (its module builds symbolic tables on load).
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { deriveDynamics } = require('../../rules/dynamics') as typeof import('../../rules/dynamics');
+      const { lagrangianView } = require('../../rules/lagrangian') as typeof import('../../rules/lagrangian');
+      const { renderDynamics } = require('../../render/dynamics') as typeof import('../../render/dynamics');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const dyn = deriveDynamics(decl, d, rule);
       const lagrangian = lagrangianView(rule, dyn, seed);
       out.report(renderDynamics({ ...dyn, lagrangian }, format), format);
