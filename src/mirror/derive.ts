@@ -340,8 +340,8 @@ function invariantSetLaw(
  * 4. Block-diagonal Hessian on the set: A H (I − A) = 0 there. A's rows span the same space as the
  * row-reduced constraint rows, and (I − A)'s columns the null space of those rows (the unreflected
  * directions: A and I − A are complementary projectors), so the law is decided as rows·H·N = 0 with
- * N the null-space basis read off the row-reduced form — m(n − m) entries instead of n², every one
- * of them a combination of A H (I − A)'s and back.
+ * N the null-space basis read off the row-reduced form: m(n − m) entries instead of n², each a
+ * combination of A H (I − A)'s entries and each of those a combination of them.
  */
 function hessianBlockLaw({ P, rows, pivots, ask }: MirrorContext, { setVars, H }: OnTheSet): Law {
   // Null-space basis: for each free column f, e_f − Σ_i rows[i][f] e_{pivot i}.
