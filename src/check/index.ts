@@ -5,8 +5,7 @@
 import type { Declaration, BlockDeclaration } from '../declaration/types';
 import { InputError } from '../declaration/errors';
 import { deriveBlock } from '../derive/block';
-import { deriveDynamics } from '../rules/dynamics';
-import { checkTrajectories, type TrajectoryOptions, type TrajectoryReport } from './trajectory';
+import type { TrajectoryOptions, TrajectoryReport } from './trajectory';
 import type { Rule } from '../rules/rule';
 import { checkDeclaration } from './block';
 import { checkBlockMirror } from './mirror';
@@ -58,6 +57,11 @@ export function checkRule(decl: Declaration, rule: Rule, opts: TrajectoryOptions
         : '--rule works with block-level declarations (their charges are width-independent)',
     );
   const block: BlockDeclaration = decl;
+  // The rule machinery (the dynamics, the trajectories) is loaded only for a rule's check.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { deriveDynamics } = require('../rules/dynamics') as typeof import('../rules/dynamics');
+  const { checkTrajectories } = require('./trajectory') as typeof import('./trajectory');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return checkTrajectories(
     block,
     deriveDynamics(block, deriveBlock(block, { seed: opts.seed ?? 1 }), rule),
