@@ -13,7 +13,7 @@
  * points), so its verdict never rests on the derivation's own say-so.
  */
 import { type Expr, add, mul, neg, sub, substitute, sym, num, ZERO_E, isNum } from '../expr/ast';
-import { diff } from '../expr/diff';
+import { diff, gradient } from '../expr/diff';
 import { Normalizer, NormalFormError, expanded, exactZero } from '../expr/normal';
 import { toLatex, toText, gradSymbol } from '../expr/print';
 import * as Q from '../expr/rational';
@@ -62,7 +62,7 @@ export function deriveConcrete(d: ConcreteDeclaration, opts: DeriveOptions = {})
     ...d.constants.map((name) => ({ name, role: 'constant' as const })),
   ];
   const paramVars: Variable[] = variables.filter((v) => v.role !== 'data');
-  const grad = params.map((p) => diff(d.loss, p));
+  const grad = gradient(d.loss, params);
   const gsym = params.map((p) => sym(gradSymbol(p)));
   const laws: Law[] = [];
   const generators: Generator[] = [];

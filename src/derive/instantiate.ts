@@ -11,7 +11,7 @@
  * These identities hold for any F, so a wrong formula shows up as a nonzero residual.
  */
 import { type Expr, add, mul, num, sym, substitute, ZERO_E, ONE_E, call, neg, pow } from '../expr/ast';
-import { diff } from '../expr/diff';
+import { diff, gradient } from '../expr/diff';
 import * as Q from '../expr/rational';
 import { rng } from '../../numeric/rng';
 import type { BlockShaped, Shape } from '../declaration/types';
@@ -123,8 +123,12 @@ export class Instance {
     return g;
   }
 
-  /** ∂F/∂v for one entry v (computed on first use). */
+  /** ∂F/∂v for one entry v (∇F computed on first use, in one pass over F). */
   partialF(v: string): Expr {
+    if (this.partialCache.size === 0) {
+      const g = gradient(this.F, this.vars);
+      this.vars.forEach((x, i) => this.partialCache.set(x, g[i]!));
+    }
     let d = this.partialCache.get(v);
     if (!d) {
       d = diff(this.F, v);

@@ -2,7 +2,7 @@
  * Symbolic differentiation of the project's expressions. Piecewise-linear functions use their
  * almost-everywhere derivatives (relu' = step, step' = 0), as autodiff frameworks do.
  */
-import { type Expr, add, mul, neg, pow, div, num, call, isNum, ONE_E, ZERO_E, sub } from './ast';
+import { type Expr, add, mul, neg, pow, div, num, call, isNum, ONE_E, ZERO_E, sub, symbols } from './ast';
 
 export class UnsupportedDerivative extends Error {}
 
@@ -111,4 +111,23 @@ export function diff(e: Expr, x: string): Expr {
       }
     }
   }
+}
+
+/**
+ * ∂e/∂x for every x of xs: the same expressions as xs.map((x) => diff(e, x)), term for term, in one
+ * pass over a sum's terms, each differentiated only by the symbols it mentions (a loss of n
+ * parameters is walked once, not n times).
+ */
+export function gradient(e: Expr, xs: readonly string[]): Expr[] {
+  const at = new Map(xs.map((x, i) => [x, i]));
+  if (e.kind !== 'add' || at.size !== xs.length) return xs.map((x) => diff(e, x));
+  const parts: Expr[][] = xs.map(() => []);
+  for (const t of e.terms)
+    for (const name of symbols(t)) {
+      const i = at.get(name);
+      if (i === undefined) continue;
+      const dt = diff(t, name);
+      if (!isNum(dt, 0)) parts[i]!.push(dt);
+    }
+  return parts.map((p) => (p.length ? add(...p) : ZERO_E));
 }

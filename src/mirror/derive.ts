@@ -14,7 +14,7 @@
  * Each identity is decided against the actual loss on the set (parametrised by the free parameters).
  */
 import { type Expr, add, mul, num, numValue, sym, sub, substitute, ZERO_E, isNum } from '../expr/ast';
-import { diff } from '../expr/diff';
+import { diff, gradient } from '../expr/diff';
 import { expanded, exactZero } from '../expr/normal';
 import { kinkArguments } from '../verify/points';
 import * as Q from '../expr/rational';
@@ -291,14 +291,15 @@ function onTheSet({ d, P, rows, pivots, variables }: MirrorContext): OnTheSet {
     }),
   );
   const setVars = variables.filter((v) => !onSet.has(v.name));
-  const grad = P.map((p) => diff(d.loss, p));
+  const grad = gradient(d.loss, P);
   const gOnSet = grad.map((g) => substitute(g, onSet));
   // Symmetric (mixed partials commute wherever the loss is twice differentiable, which is where these
   // laws are decided): each pair is differentiated once.
   const H: Expr[][] = P.map(() => []);
   P.forEach((_, i) =>
-    P.forEach((q, j) => {
-      H[i]![j] = j < i ? H[j]![i]! : substitute(diff(grad[i]!, q), onSet);
+    gradient(grad[i]!, P.slice(i)).forEach((h, k) => {
+      H[i]![i + k] = substitute(h, onSet);
+      H[i + k]![i] = H[i]![i + k]!;
     }),
   );
   const kink = kinkArguments([d.loss]).find((k) => exactZero(substitute(k, onSet)) === 'zero');

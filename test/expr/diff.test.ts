@@ -12,7 +12,7 @@ import { test, fc } from '@fast-check/jest';
 import { parseExpr } from '../../src/expr/parse';
 import { type Expr, FUNCTIONS } from '../../src/expr/ast';
 import { compile } from '../../src/expr/evaluate';
-import { diff, UnsupportedDerivative } from '../../src/expr/diff';
+import { diff, gradient, UnsupportedDerivative } from '../../src/expr/diff';
 
 const VARS = ['x', 'y', 'z'] as const;
 type Point = readonly [number, number, number];
@@ -278,4 +278,41 @@ describe('random expressions over every function: d/dx agrees with extrapolated 
     if (r === 'skip') return;
     expect(Math.abs(r.sym - r.fd)).toBeLessThanOrEqual(r.tol);
   });
+});
+
+describe('gradient: every partial derivative in one pass, the same expressions as diff one by one', () => {
+  /** diff's answer per variable, or its refusal. */
+  const oneByOne = (e: Expr, xs: readonly string[]): Expr[] | 'refused' => {
+    try {
+      return xs.map((x) => diff(e, x));
+    } catch (err) {
+      if (err instanceof UnsupportedDerivative) return 'refused';
+      throw err;
+    }
+  };
+  const inOnePass = (e: Expr, xs: readonly string[]): Expr[] | 'refused' => {
+    try {
+      return gradient(e, xs);
+    } catch (err) {
+      if (err instanceof UnsupportedDerivative) return 'refused';
+      throw err;
+    }
+  };
+  const names = fc.constantFrom<readonly string[]>(
+    ['x', 'y', 'z'],
+    ['z', 'x'],
+    ['y'],
+    ['x', 'w'],
+    ['x', 'x', 'y'],
+    [],
+  );
+  test.prop([fc.array(srcArb, { minLength: 1, maxLength: 5 }), names], { numRuns: 300 })(
+    'on sums of random expressions (and on the expressions themselves), for any list of names',
+    (srcs, xs) => {
+      const sum = parseExpr(srcs.map((t) => `(${t})`).join(' + '));
+      expect(inOnePass(sum, xs)).toEqual(oneByOne(sum, xs));
+      const one = parseExpr(srcs[0]!);
+      expect(inOnePass(one, xs)).toEqual(oneByOne(one, xs));
+    },
+  );
 });
