@@ -181,6 +181,47 @@ function addABJs(A: Mat, B: Mat, C: Mat): Mat {
 /** The JavaScript products: the reference the WebAssembly kernels are tested against bit for bit. */
 export const jsKernels = { mulABt: mulABtJs, addAtB: addAtBJs, addAB: addABJs } as const;
 
+/**
+ * A sum of squares at or above this is free of underflow that matters: entries whose squares fell
+ * below the double range lose at most n·2⁻¹⁰⁷⁴ of it, relative n·1e-73.
+ */
+const SQUARES_SAFE_MIN = 1e-250;
+/** Whether √s is the norm of the values whose squares summed to s (nothing lost below or above the range). */
+export const squaresInRange = (s: number): boolean => s >= SQUARES_SAFE_MIN && s < Infinity;
+
+/**
+ * The 2-norm of the values at(0), …, at(count − 1), without spurious underflow or overflow: the
+ * plain √Σ at(i)² where that sum lies safely inside the double range (then the same bits), otherwise
+ * scaled by the largest |at(i)| — entries of 1e-200, whose squares underflow to 0, or of 1e200, whose
+ * squares overflow to ∞, would make a norm of 0 or ∞ out of finite, nonzero values. NaN stays NaN.
+ */
+export function norm2Of(count: number, at: (i: number) => number): number {
+  let s = 0;
+  for (let i = 0; i < count; i++) s += at(i) ** 2;
+  return squaresInRange(s) ? Math.sqrt(s) : scaledNorm(count, at);
+}
+
+/** ‖x‖₂, as {@link norm2Of}: √Σ x_i² in range, scaled outside it. */
+export function norm2(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+  return squaresInRange(s) ? Math.sqrt(s) : scaledNorm(x.length, (i) => x[i]!);
+}
+
+/** The norm scaled by the largest magnitude m: m·√Σ (at(i)/m)², each quotient at most 1. */
+function scaledNorm(count: number, at: (i: number) => number): number {
+  let m = 0;
+  for (let i = 0; i < count; i++) {
+    const a = Math.abs(at(i));
+    if (Number.isNaN(a)) return NaN;
+    if (a > m) m = a;
+  }
+  if (m === 0 || !Number.isFinite(m)) return m;
+  let s = 0;
+  for (let i = 0; i < count; i++) s += (at(i) / m) ** 2;
+  return m * Math.sqrt(s);
+}
+
 export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;

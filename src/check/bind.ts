@@ -4,7 +4,7 @@
  * which a residual is measured (a float64 evaluation errs by about 1e-16 of it). Coefficients are
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
-import { type Mat, mat } from '../../numeric/linalg';
+import { type Mat, mat, norm2 } from '../../numeric/linalg';
 import { withinMatrixLimit } from './values';
 import type { Expr } from '../expr/ast';
 import { compile } from '../expr/evaluate';
@@ -25,7 +25,9 @@ export interface Bounded<T> {
   readonly bound: number;
 }
 
-const frob = (m: Mat): number => Math.sqrt(m.data.reduce((s, x) => s + x * x, 0));
+// Scaled where the squares would leave the double range: a site's gradient of 1e-259 (a saturated
+// softmax) has a bound of that size, not 0.
+const frob = (m: Mat): number => norm2(m.data);
 
 export function matmul(a: Mat, b: Mat): Mat {
   if (a.cols !== b.rows) throw new Error(`shape mismatch ${a.rows}×${a.cols} · ${b.rows}×${b.cols}`);

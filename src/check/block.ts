@@ -14,6 +14,7 @@ import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { fixedParameters } from '../../numeric/sample';
 import { DegenerateSample } from '../../numeric/errors';
 import { scatter, type View } from '../../numeric/sites';
+import { norm2, squaresInRange } from '../../numeric/linalg';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law } from '../derivation';
@@ -74,7 +75,11 @@ function norms(x: Float64Array, y: Float64Array): { readonly x: number; readonly
     x2 += x[i]! * x[i]!;
     y2 += y[i]! * y[i]!;
   }
-  return { x: Math.sqrt(x2), y: Math.sqrt(y2) };
+  // Outside the range where squares are safe, each norm again, scaled (numeric/linalg.ts).
+  return {
+    x: squaresInRange(x2) ? Math.sqrt(x2) : norm2(x),
+    y: squaresInRange(y2) ? Math.sqrt(y2) : norm2(y),
+  };
 }
 
 /** The laws a network check evaluates (the others are decided symbolically or say why there is no charge). */

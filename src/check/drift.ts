@@ -1,5 +1,5 @@
 /** How far a charge moves along an integrated gradient flow (optionally under a constant metric). */
-import { dot } from '../../numeric/linalg';
+import { dot, norm2Of } from '../../numeric/linalg';
 import { evaluate } from '../../numeric/mlp';
 import { DegenerateSample } from '../../numeric/errors';
 import type { NetworkCase } from '../../numeric/arbitraries';
@@ -92,7 +92,7 @@ export function chargeDrift(
     const [q0, q1] = [measure(c.theta), measure(r.y)];
     // Conserved, or decayed by e^{−rate·T} (gradient flow with weight decay).
     const factor = Math.exp(-(opts.decay?.rate ?? 0) * time);
-    const diff = Math.sqrt(q0.value.reduce((s, x, i) => s + (factor * x - q1.value[i]!) ** 2, 0));
+    const diff = norm2Of(q0.value.length, (i) => factor * q0.value[i]! - q1.value[i]!);
     let d2 = 0,
       n2 = 0;
     for (const b of decl.blocks)

@@ -19,6 +19,7 @@
 import { gdStep } from '../../numeric/optim';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
+import { norm2Of } from '../../numeric/linalg';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
@@ -35,16 +36,10 @@ import type { CheckOptions, MirrorCheckReport, LawCheck } from './report';
 export const STAY_STEPS = 200;
 export const STAY_TOLERANCE = 1e-12;
 
-const norm = (x: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
-  return Math.sqrt(s);
-};
-const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += (x[i]! - y[i]!) ** 2;
-  return Math.sqrt(s);
-};
+// Norms scaled where squares would leave the double range (numeric/linalg.ts).
+const norm = (x: ArrayLike<number>): number => norm2Of(x.length, (i) => x[i]!);
+const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number =>
+  norm2Of(x.length, (i) => x[i]! - y[i]!);
 const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : x / scale);
 
 type Key = 'symmetry' | 'invariant-set' | 'hessian-block' | 'stays-on-set';

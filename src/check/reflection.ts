@@ -4,7 +4,7 @@
  * distance from it, an orthonormal basis of the reflected directions and OᵀHO from Hessian-vector
  * products.
  */
-import { dot, orthonormal } from '../../numeric/linalg';
+import { dot, norm2Of, orthonormal } from '../../numeric/linalg';
 import { scatter } from '../../numeric/sites';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import type { ReflectionSums } from '../mirror/deriveBlock';
@@ -52,7 +52,7 @@ export function caseReflection(
     },
     offSet: (v) => {
       const r = reflect(v);
-      return Math.sqrt(indices.reduce((s, i) => s + ((v[i]! - r[i]!) / 2) ** 2, 0));
+      return norm2Of(indices.length, (k) => (v[indices[k]!]! - r[indices[k]!]!) / 2);
     },
     indices,
   };
