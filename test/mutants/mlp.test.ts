@@ -178,10 +178,14 @@ function refLoss(spec: MlpSpec, th: HD[], batch: Batch, adjoint?: number[][]): {
         loss = loss.add(d.mul(d).scale(1 / (2 * B)));
       }
     } else {
-      // log Σ exp F, shifted by the largest (real) output so that exp cannot overflow.
-      const mx = Math.max(...F[i]!.map((x) => x.a));
-      const lse = hlog(hsum(F[i]!.map((x) => hexp(x.sub(C(mx)))))).add(C(mx));
-      for (let j = 0; j < out; j++) loss = loss.add(lse.sub(F[i]![j]!).scale(Y(i, j) / B));
+      // log Σ_k exp F_k − F_j = log Σ_k exp(F_k − F_m) + (F_m − F_j), shifted by the largest output
+      // F_m itself (all its parts), so that exp cannot overflow and a saturated softmax (F_m far above
+      // the rest) gives exactly 0 in every part: shifting by a constant instead left the second-order
+      // parts to cancel, F.d + F.b·F.c − F.b·F.c, at one rounding of F.b·F.c (1e14 of logits of 1e6).
+      const m = F[i]!.reduce((best, x, k) => (x.a > F[i]![best]!.a ? k : best), 0);
+      const Fm = F[i]![m]!;
+      const rest = hlog(hsum(F[i]!.map((x) => hexp(x.sub(Fm)))));
+      for (let j = 0; j < out; j++) loss = loss.add(rest.add(Fm.sub(F[i]![j]!)).scale(Y(i, j) / B));
     }
   }
   return { loss, F };
