@@ -205,24 +205,7 @@ export function norm2Of(count: number, at: (i: number) => number): number {
 export function norm2(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
-  return squaresInRange(s) ? Math.sqrt(s) : scaledNorm2(x);
-}
-
-/**
- * ‖x‖₂ scaled by its largest magnitude, for a caller whose plain sum of squares left the range: a
- * zero vector (the common case: a law that holds exactly) costs one pass, finding that maximum 0.
- */
-export function scaledNorm2(x: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const a = Math.abs(x[i]!);
-    if (Number.isNaN(a)) return NaN;
-    if (a > m) m = a;
-  }
-  if (m === 0 || m === Infinity) return m;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += (x[i]! / m) ** 2;
-  return m * Math.sqrt(s);
+  return squaresInRange(s) ? Math.sqrt(s) : scaledNorm(x.length, (i) => x[i]!);
 }
 
 /** The norm scaled by the largest magnitude m: m·√Σ (at(i)/m)², each quotient at most 1. */

@@ -14,7 +14,7 @@ import { flowCheck, FLOW_DEFAULT_PARAMETERS } from './flow';
 import { fixedParameters } from '../../numeric/sample';
 import { DegenerateSample } from '../../numeric/errors';
 import { scatter, type View } from '../../numeric/sites';
-import { scaledNorm2, squaresInRange } from '../../numeric/linalg';
+import { norm2, squaresInRange } from '../../numeric/linalg';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Derivation, Law } from '../derivation';
@@ -89,8 +89,8 @@ function norms(x: Float64Array, y: Float64Array): { readonly x: number; readonly
 function rescaled(x: Float64Array, y: Float64Array, x2: number, y2: number): { x: number; y: number } {
   const yInRange = squaresInRange(y2);
   return {
-    x: squaresInRange(x2) || (yInRange && x2 < Infinity) ? Math.sqrt(x2) : scaledNorm2(x),
-    y: yInRange ? Math.sqrt(y2) : scaledNorm2(y),
+    x: squaresInRange(x2) || (yInRange && x2 < Infinity) ? Math.sqrt(x2) : norm2(x),
+    y: yInRange ? Math.sqrt(y2) : norm2(y),
   };
 }
 
