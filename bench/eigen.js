@@ -131,13 +131,16 @@ for (const s of [1, 1e-20, 1e-300, 1e200, 1e300])
   add('2×2 all equal (λ = 0, 2s)', scaled([[1, 1], [1, 1]], s), [0, 2 * s]); // prettier-ignore
 for (const s of [1e-20, 1e-200, 1e200]) {
   for (let k = 0; k < 5; k++) add('random 10×10 × 1e±20…200', scaled(randomSymmetric(10, r), s));
-  add('known spectrum 6×6 × 1e±20…200', scaled(withSpectrum([1, 2, 3, -1, 0.5, 4], r), s), [-1, 0.5, 1, 2, 3, 4].map((x) => x * s));
-} // prettier-ignore
+  const spectrum = [1, 2, 3, -1, 0.5, 4];
+  const exact = [...spectrum].sort((x, y) => x - y).map((x) => x * s);
+  add('known spectrum 6×6 × 1e±20…200', scaled(withSpectrum(spectrum, r), s), exact);
+}
 for (let n = 1; n <= 30; n++) for (let k = 0; k < 4; k++) add('random n = 1…30', randomSymmetric(n, r));
 for (const n of [3, 5, 10, 20]) {
   const lambda = Array.from({ length: n }, (_, i) => [1, 1, -2, -2, 3][i % 5]);
   add('repeated eigenvalues', withSpectrum(lambda, r), [...lambda].sort((x, y) => x - y));
-  add('identity', Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => +(i === j))), new Array(n).fill(1));
+  const identity = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => +(i === j)));
+  add('identity', identity, new Array(n).fill(1));
   const d = Array.from({ length: n }, () => r.normal());
   add('diagonal', d.map((x, i) => d.map((_, j) => (i === j ? x : 0))), [...d].sort((x, y) => x - y));
   add('zero', Array.from({ length: n }, () => new Array(n).fill(0)), new Array(n).fill(0));
@@ -183,13 +186,19 @@ function errors(a, res, exact) {
 
 const fmt = (x) => (Number.isNaN(x) ? '—' : x === 0 ? '0' : x.toExponential(1));
 const pad = (s, w) => String(s).padEnd(w);
-console.log(
-  `Accuracy: worst over each group of ‖Av−λv‖/‖A‖_F, max|VᵀV−I|, |Σλ−tr A|/‖A‖_F, max|λ−λ_exact|/‖A‖_F`,
-);
+/** A table row: the group's name, its count, then four figures. */
+const row = (cells) => `  ${cells.map((c, i) => pad(c, [34, 7, 10, 10, 10, 10][i])).join('')}`;
+const measures = [
+  '‖Av−λv‖/‖A‖_F', // residual
+  'max|VᵀV−I|', // orthogonality
+  '|Σλ−tr A|/‖A‖_F', // trace
+  'max|λ−λ_exact|/‖A‖_F', // eigenvalue error
+];
+console.log(`Accuracy: worst over each group of ${measures.join(', ')}`);
 const groups = [...new Set(cases.map((c) => c.group))];
 for (const [name, solve] of solvers) {
   console.log(`\n${name}`);
-  console.log(`  ${pad('matrices', 34)}${pad('count', 7)}${pad('residual', 10)}${pad('orth', 10)}${pad('trace', 10)}${pad('λ error', 10)}`);
+  console.log(row(['matrices', 'count', 'residual', 'orth', 'trace', 'λ error']));
   for (const g of groups) {
     const worst = { res: 0, orth: 0, trace: 0, value: NaN };
     const cs = cases.filter((c) => c.group === g);
@@ -201,11 +210,12 @@ for (const [name, solve] of solvers) {
         e = { res: Infinity, orth: Infinity, trace: Infinity, value: Infinity, err };
       }
       for (const k of ['res', 'orth', 'trace']) worst[k] = Math.max(worst[k], e[k]);
-      if (!Number.isNaN(e.value)) worst.value = Number.isNaN(worst.value) ? e.value : Math.max(worst.value, e.value);
+      if (!Number.isNaN(e.value))
+        worst.value = Number.isNaN(worst.value) ? e.value : Math.max(worst.value, e.value);
     }
-    console.log(`  ${pad(g, 34)}${pad(cs.length, 7)}${pad(fmt(worst.res), 10)}${pad(fmt(worst.orth), 10)}${pad(fmt(worst.trace), 10)}${pad(fmt(worst.value), 10)}`);
+    console.log(row([g, cs.length, ...[worst.res, worst.orth, worst.trace, worst.value].map(fmt)]));
   }
-} // prettier-ignore
+}
 console.log(`\nThe 1e-20 case [[1e-20, 1e-20], [1e-20, 1e-20]] (exact 0, 2e-20):`);
 for (const [name, solve] of solvers)
   console.log(`  ${pad(name, 26)}${JSON.stringify(solve([[1e-20, 1e-20], [1e-20, 1e-20]]).values)}`); // prettier-ignore
@@ -235,7 +245,10 @@ for (const [n, count] of [
 
 // ---- load cost ------------------------------------------------------------------------------------------
 function load(mod) {
-  const code = `const t=process.hrtime.bigint();${mod ? `require(${JSON.stringify(mod)})` : ''};process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const code =
+    'const t=process.hrtime.bigint();' +
+    (mod ? `require(${JSON.stringify(mod)});` : '') +
+    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
   const xs = [];
   for (let i = 0; i < 11; i++) xs.push(Number(spawnSync(process.execPath, ['-e', code]).stdout.toString()));
   return xs.sort((x, y) => x - y)[5];

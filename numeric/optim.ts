@@ -6,7 +6,8 @@
  *   sgd       u = d
  *   momentum  v ← βv + (1 − dampening) d, u = v            (v₀ = 0)
  *   precond   u = d / G with a constant diagonal G
- *   adam      m ← β₁m + (1 − β₁)d, s ← β₂s + (1 − β₂)d², u = m̂ / (√ŝ + ε) with bias correction
+ *   adam      m ← β₁m + (1 − β₁)d, s ← β₂s + (1 − β₂)d², u = m̂ / (√ŝ + ε)
+ *             with bias correction
  * and θ ← θ − η u.
  */
 

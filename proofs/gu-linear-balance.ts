@@ -8,7 +8,8 @@ export const theorem: Theorem = {
   statement: {
     text:
       'Under gradient flow on a loss invariant under GL(n) at a linear hidden layer, every entry ' +
-      'of the symmetric matrix C = ½(W_1 W_1ᵀ − W_2ᵀ W_2) is conserved; antisymmetric generators give no charge.',
+      'of the symmetric matrix C = ½(W_1 W_1ᵀ − W_2ᵀ W_2) is conserved; antisymmetric generators ' +
+      'give no charge.',
     latex: 'C = \\tfrac12 (W_1 W_1^\\top - W_2^\\top W_2)',
   },
   symmetry: 'gl',

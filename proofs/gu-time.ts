@@ -29,8 +29,8 @@ export const GU_TIME_THEOREM = {
   source: 'GU',
   statement: {
     text:
-      'Along gradient flow θ̇ = −∇L, dL/dt = −‖∇L‖² = −rᵀΘr, where r = ∂L/∂f and Θ = JJᵀ is the ' +
-      'empirical neural tangent kernel of the batch.',
+      'Along gradient flow θ̇ = −∇L, dL/dt = −‖∇L‖² = −rᵀΘr, where r = ∂L/∂f and Θ = JJᵀ ' +
+      'is the empirical neural tangent kernel of the batch.',
     latex: '\\frac{dL}{dt} = -\\lVert \\nabla L \\rVert^2 = -r^\\top \\Theta r, \\quad \\Theta = J J^\\top',
   },
 } as const;
@@ -55,7 +55,10 @@ function quadratic(k: Ntk): { value: number; bound: number } {
   return { value, bound };
 }
 
-/** ‖∇L‖² − rᵀΘr for the model f(x) = v tanh(a x) + c, L = ½ Σ_b (f(x_b) − y_b)², two samples, in exact symbols. */
+/**
+ * ‖∇L‖² − rᵀΘr for the model f(x) = v tanh(a x) + c, L = ½ Σ_b (f(x_b) − y_b)², two samples, in
+ * exact symbols.
+ */
 function symbolicResidual(): Expr {
   const params = ['a', 'v', 'c'];
   const f = (b: number): Expr =>

@@ -6,7 +6,9 @@ export const theorem: Theorem = {
   title: 'Linear layers: the gradient constraint W_{i+1}ᵀ g_{i+1} = g_i W_iᵀ',
   source: 'NM §3',
   statement: {
-    text: 'For a loss invariant under GL(n) at a linear hidden layer, W_2ᵀ g_{W_2} = g_{W_1} W_1ᵀ as n×n matrices.',
+    text:
+      'For a loss invariant under GL(n) at a linear hidden layer, W_2ᵀ g_{W_2} = g_{W_1} W_1ᵀ ' +
+      'as n×n matrices.',
     latex: 'W_2^\\top g_{W_2} = g_{W_1} W_1^\\top',
   },
   symmetry: 'gl',

@@ -6,7 +6,9 @@ export const theorem: Theorem = {
   title: 'Rescale symmetry: incoming and outgoing gradient projections balance',
   source: 'NM §3',
   statement: {
-    text: 'For a loss invariant under (w_in, w_out) ↦ (e^a w_in, e^−a w_out), ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩ = 0.',
+    text:
+      'For a loss invariant under (w_in, w_out) ↦ (e^a w_in, e^−a w_out), ' +
+      '⟨g_in, w_in⟩ − ⟨g_out, w_out⟩ = 0.',
     latex:
       '\\langle g_{\\mathrm{in}}, w_{\\mathrm{in}} \\rangle - \\langle g_{\\mathrm{out}}, ' +
       'w_{\\mathrm{out}} \\rangle = 0',

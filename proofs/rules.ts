@@ -73,6 +73,9 @@ export function proveRule(t: RuleTheorem): Certificate {
   return certificateOf(t, steps);
 }
 
+/** The scale charge's modified flow, as its theorem states it. */
+const SCALE_FLOW = 'dQ/dt = (−2λ − ηλ²) Q + η ½‖g‖²';
+
 export const RULE_THEOREMS: readonly RuleTheorem[] = [
   {
     kind: 'rule-theorem',
@@ -147,7 +150,7 @@ export const RULE_THEOREMS: readonly RuleTheorem[] = [
     title: 'Finite learning rate: dQ/dt = −2λQ + ηQ₂(g) − ηλ²Q (the modified flow)',
     source: 'NM §3',
     statement: {
-      text: 'for the scale charge, dQ/dt = (−2λ − ηλ²) Q + η ½‖g‖² in time t = ηk, to first order in η',
+      text: `for the scale charge, ${SCALE_FLOW} in time t = ηk, to first order in η`,
       latex: '\\dot Q = (-2\\lambda - \\eta\\lambda^2) Q + \\eta Q_2(g)',
     },
     symmetry: 'scale',
@@ -179,7 +182,9 @@ export const RULE_THEOREMS: readonly RuleTheorem[] = [
     title: 'Normalisation as adaptive optimisation: the steady state of ‖θ‖',
     source: 'NLD (derived)',
     statement: {
-      text: 'under SGD with weight decay a scale-invariant block settles at ‖θ‖⁴ = η‖ĝ‖²/(λ(2 − ηλ)) ≈ η‖ĝ‖²/(2λ)',
+      text:
+        'under SGD with weight decay a scale-invariant block settles at ' +
+        '‖θ‖⁴ = η‖ĝ‖²/(λ(2 − ηλ)) ≈ η‖ĝ‖²/(2λ)',
       latex: '\\rho_\\ast^4 = \\frac{\\eta \\lVert \\hat g \\rVert^2}{\\lambda (2 - \\eta\\lambda)}',
     },
     symmetry: 'scale',

@@ -44,7 +44,8 @@ export function chargeDrift(
   const rtol = opts.rtol ?? 1e-10;
   const dims = resolveDims(decl, c);
   const { consts, scalars: siteScalars } = caseValues(decl, c, dims);
-  // A constant per-block metric γ_B: the flow is θ̇ = −G⁻¹∇L, and metric-weighted charges read γ_B as gamma_<block>.
+  // A constant per-block metric γ_B: the flow is θ̇ = −G⁻¹∇L, and metric-weighted charges read γ_B
+  // as gamma_<block>.
   const metric = opts.metric ?? {};
   const scalars = {
     ...siteScalars,

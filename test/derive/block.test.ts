@@ -67,8 +67,9 @@ const derivedLawsProved = (d: { laws: readonly { id: string; verdict: { kind: st
 
 describe('catalog laws equal docs/theory.md §2 at every size [NM]', () => {
   const rescale = deriveBlock(loadCatalog('rescale') as BlockDeclaration);
+  const gradientLaw = '⟨g_in, w_in⟩ − ⟨g_out, w_out⟩';
   test.prop([sizes])(
-    'rescale: the charge is ½‖w_in‖² − ½‖w_out‖² and the gradient law is ⟨g_in, w_in⟩ − ⟨g_out, w_out⟩',
+    `rescale: the charge is ½‖w_in‖² − ½‖w_out‖² and the gradient law is ${gradientLaw}`,
     ([n, m, , seed]) => {
       const r = lcg(seed);
       const v = {

@@ -11,7 +11,8 @@ export function gfLaws(c: ChargeContext, _rule: RuleOf<'gf'>): DynamicsLaw[] {
   if (!killedByConstraint) {
     laws.push(
       none(
-        `dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ${S.text(dgQ)} is not a multiple of the gradient constraint`,
+        `dQ/dt = −⟨∇Q, g⟩ − λ D_θ Q, and ⟨∇Q, g⟩ = ${S.text(dgQ)} ` +
+          'is not a multiple of the gradient constraint',
       ),
     );
   } else if (homogeneous !== undefined) {

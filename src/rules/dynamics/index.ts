@@ -61,7 +61,8 @@ function lawsOf(c: ChargeContext, rule: Rule): DynamicsLaw[] {
  * if (decl.kind === 'block') {
  *   const dyn = deriveDynamics(decl, derive(decl), parseRule('sgd(lr=eta, wd=lambda)'));
  *   dyn.laws[0]?.statement.text;
- *   // 'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  Q₂(g) = 1/2 ‖∂L/∂w_in‖² - 1/2 ‖∂L/∂w_out‖²'
+ *   // 'Q_{k+1} = ((-eta*lambda + 1)^2)·Q_k + (eta^2)·Q₂(g_k),  '
+ *   //   + 'Q₂(g) = 1/2 ‖∂L/∂w_in‖² - 1/2 ‖∂L/∂w_out‖²'
  * }
  * ```
  */

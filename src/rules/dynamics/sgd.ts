@@ -87,9 +87,10 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
         'g_k is the gradient of the minibatch loss used at step k; the recursion holds for every ' +
         'minibatch because the gradient constraint does',
     });
-    // A pure scale generator (X_B = c θ_B, one c for every block): the loss is invariant under θ ↦ sθ
-    // (s > 0), so g(sθ) = g(θ)/s, and with Q = (c/2)ρ², Q₂(g) = (c/2)‖g‖² = (c/2)‖ĝ‖²/ρ² the recursion
-    // becomes ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k, whose fixed point is ρ⁴ = cG ‖ĝ‖²/(1 − cQ).
+    // A pure scale generator (X_B = c θ_B, one c for every block): the loss is invariant under
+    // θ ↦ sθ (s > 0), so g(sθ) = g(θ)/s, and with Q = (c/2)ρ², Q₂(g) = (c/2)‖g‖² = (c/2)‖ĝ‖²/ρ²
+    // the recursion becomes ρ²_{k+1} = cQ ρ²_k + cG ‖ĝ_k‖²/ρ²_k, whose fixed point is
+    // ρ⁴ = cG ‖ĝ‖²/(1 − cQ).
     const comps = derivation.generators[0]?.components ?? [];
     const scales = comps.map((cp) =>
       cp.sum &&
@@ -151,8 +152,9 @@ export function sgdLaws(c: ChargeContext, rule: RuleOf<'sgd'>): DynamicsLaw[] {
     }
     // Continuous time t = ηk: Q(t + η) = c_Q Q(t) + c_G Q₂(g) is matched to first order in η by
     // dQ/dt = r Q + s Q₂(g) with e^{rη} = c_Q and s = c_G/η. For c_Q = 1 + a₁η + a₂η² + …,
-    // r = ln(c_Q)/η = a₁ + (a₂ − a₁²/2)η + O(η²). (The forward difference (c_Q − 1)/η = a₁ + a₂η is
-    // wrong at first order whenever a₁ ≠ 0, i.e. with weight decay; the modified flow agrees with r.)
+    // r = ln(c_Q)/η = a₁ + (a₂ − a₁²/2)η + O(η²). (The forward difference (c_Q − 1)/η = a₁ + a₂η
+    // is wrong at first order whenever a₁ ≠ 0, i.e. with weight decay; the modified flow agrees
+    // with r.)
     const cs = polynomialCoefficients(c0, rule.params.lr.symbol);
     if (!cs) {
       laws.push(none(`the decay factor ${toText(c0)} is not polynomial in the learning rate`));
