@@ -19,7 +19,7 @@
 import { gdStep } from '../../numeric/optim';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
-import { norm2Of } from '../../numeric/linalg';
+import { norm2, norm2Of } from '../../numeric/linalg';
 import type { NetworkCase } from '../../numeric/arbitraries';
 import type { BlockMirrorDeclaration } from '../declaration/types';
 import { requireReflection, type ReflectionSums } from '../mirror/deriveBlock';
@@ -37,7 +37,7 @@ export const STAY_STEPS = 200;
 export const STAY_TOLERANCE = 1e-12;
 
 // Norms scaled where squares would leave the double range (numeric/linalg.ts).
-const norm = (x: ArrayLike<number>): number => norm2Of(x.length, (i) => x[i]!);
+const norm = norm2;
 const distance = (x: ArrayLike<number>, y: ArrayLike<number>): number =>
   norm2Of(x.length, (i) => x[i]! - y[i]!);
 const rel = (x: number, scale: number): number => (scale === 0 ? (x === 0 ? 0 : Infinity) : x / scale);

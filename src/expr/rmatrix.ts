@@ -51,13 +51,23 @@ function inverse(G: RMat): RMat {
  */
 export function nullspace(m: RMat, width: number): Rational[][] {
   const { rows, pivots } = rref(m);
+  return reducedNullspace(rows, pivots, width).basis;
+}
+
+/** {@link nullspace} of a matrix already in reduced row echelon form, with its free columns (basis[k]'s is free[k]). */
+export function reducedNullspace(
+  rows: RMat,
+  pivots: readonly number[],
+  width: number,
+): { free: number[]; basis: Rational[][] } {
   const free = Array.from({ length: width }, (_, j) => j).filter((j) => !pivots.includes(j));
-  return free.map((f) => {
+  const basis = free.map((f) => {
     const x = Array.from({ length: width }, () => Q.ZERO);
     x[f] = Q.ONE;
     rows.forEach((row, i) => (x[pivots[i]!] = Q.neg(row[f]!)));
     return x;
   });
+  return { free, basis };
 }
 
 /** What is left of x after removing its components along the mutually orthogonal vectors of `basis` (exact). */

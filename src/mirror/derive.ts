@@ -26,7 +26,7 @@ import { zeroAsker, type Variable } from '../verify/zero';
 import { type Verdict, weakest } from '../verdict';
 import { type Derivation, type Law, SCHEMA_VERSION, declarationRef, assertUniqueLaws } from '../derivation';
 import type { DeriveOptions } from '../derive/concrete';
-import { rref, inverse, type RMat } from '../expr/rmatrix';
+import { rref, inverse, reducedNullspace, type RMat } from '../expr/rmatrix';
 
 /** The constant value of e, when its exact normal form is a number. */
 function constantOf(e: Expr): Rational | undefined {
@@ -345,19 +345,14 @@ function invariantSetLaw(
  * combination of A H (I − A)'s entries and each of those a combination of them.
  */
 function hessianBlockLaw({ P, rows, pivots, ask }: MirrorContext, { setVars, H }: OnTheSet): Law {
-  // Null-space basis: for each free column f, e_f − Σ_i rows[i][f] e_{pivot i}.
-  const free = P.map((_, j) => j).filter((j) => !pivots.includes(j));
-  const basis = free.map((f) => {
-    const v: [number, Rational][] = [[f, Q.ONE]];
-    rows.forEach((r, i) => {
-      if (!Q.isZero(r[f]!)) v.push([pivots[i]!, Q.neg(r[f]!)]);
-    });
-    return v;
-  });
-  const support = rows.map((r) => r.flatMap((c, k): [number, Rational][] => (Q.isZero(c) ? [] : [[k, c]])));
+  const { free, basis } = reducedNullspace(rows, pivots, P.length);
+  // Rows and basis vectors by their nonzero entries: only those leave terms.
+  const sparse = (x: readonly Rational[]): [number, Rational][] =>
+    x.flatMap((c, k): [number, Rational][] => (Q.isZero(c) ? [] : [[k, c]]));
+  const columns = basis.map(sparse);
   const blocks: Verdict[] = [];
-  support.forEach((row, i) =>
-    basis.forEach((v, b) => {
+  rows.map(sparse).forEach((row, i) =>
+    columns.forEach((v, b) => {
       const terms: Expr[] = [];
       for (const [k, a] of row)
         for (const [l, c] of v) {
