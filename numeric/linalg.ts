@@ -202,11 +202,7 @@ export function norm2Of(count: number, at: (i: number) => number): number {
 }
 
 /** ‖x‖₂, as {@link norm2Of}: √Σ x_i² in range, scaled outside it. */
-export function norm2(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
-  return squaresInRange(s) ? Math.sqrt(s) : scaledNorm(x.length, (i) => x[i]!);
-}
+export const norm2 = (x: ArrayLike<number>): number => norm2Of(x.length, (i) => x[i]!);
 
 /** The norm scaled by the largest magnitude m: m·√Σ (at(i)/m)², each quotient at most 1. */
 function scaledNorm(count: number, at: (i: number) => number): number {

@@ -123,18 +123,11 @@ export class Instance {
     return g;
   }
 
-  /** ∂F/∂v for one entry v (∇F computed on first use, in one pass over F). */
+  /** ∂F/∂v for one entry v (∇F computed on first use, in one pass over F; F has no other symbols). */
   partialF(v: string): Expr {
-    if (this.partialCache.size === 0) {
-      const g = gradient(this.F, this.vars);
-      this.vars.forEach((x, i) => this.partialCache.set(x, g[i]!));
-    }
-    let d = this.partialCache.get(v);
-    if (!d) {
-      d = diff(this.F, v);
-      this.partialCache.set(v, d);
-    }
-    return d;
+    if (this.partialCache.size === 0)
+      gradient(this.F, this.vars).forEach((g, i) => this.partialCache.set(this.vars[i]!, g));
+    return this.partialCache.get(v) ?? ZERO_E;
   }
 
   shapeOf(block: string): [number, number] {

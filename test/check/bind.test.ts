@@ -13,6 +13,8 @@ import { mat, type Mat } from '../../numeric/linalg';
 
 const homogeneity = deriveBlock(loadCatalog('homogeneity') as BlockDeclaration);
 const law = homogeneity.laws.find((l) => l.id === 'gradient-constraint')!;
+if (law.data.kind !== 'trace') throw new Error('homogeneity: a trace law expected');
+const sum = law.data.sum;
 const entry = fc.double({ min: -4, max: 4, noNaN: true }).filter((x) => x === 0 || Math.abs(x) > 1e-3);
 const column = (n: number): fc.Arbitrary<Mat> =>
   fc.array(entry, { minLength: n, maxLength: n }).map((xs) => mat(n, 1, Float64Array.from(xs)));
@@ -30,10 +32,9 @@ const abs = (a: Mat): Mat => mat(a.rows, a.cols, a.data.map(Math.abs));
 test.prop([siteArb, fc.constantFrom(2 ** -860, 2 ** -600, 2 ** 560)])(
   'the gradient constraint of homogeneity: the same relative residual at 2ᵏ times the gradient',
   ([w_in, w_out, g_in, g_out, k], s) => {
-    if (law.data.kind !== 'trace') throw new Error('trace law expected');
     const ev = new WordEvaluator();
     const at = (f: number) =>
-      ev.trace(law.data.kind === 'trace' ? law.data.sum : [], {
+      ev.trace(sum, {
         blocks: { w_in, w_out },
         grads: { w_in: scaled(g_in, f), w_out: scaled(g_out, f) },
         gradBounds: { w_in: scaled(abs(g_in), f), w_out: scaled(abs(g_out), f) },
