@@ -85,32 +85,8 @@ export function reflectionOf(d: MirrorDeclaration): RMat {
  * @throws {@link InputError} when the action is not linear, not an involution or not orthogonal.
  */
 export function deriveMirror(d: MirrorDeclaration, opts: DeriveOptions = {}): Derivation {
-  return deriveMirrorLaws(d, opts, { threshold: true });
-}
-
-/** Which mirror laws are derived, and what is known of the loss beforehand. */
-export interface MirrorLawOptions {
-  /** Derive the stability threshold too (its eigenvalue experiment). */
-  readonly threshold: boolean;
-  /**
-   * The loss is F(θ) + F(ψ(θ)) by construction, for any F: with ψ linear and R² = I, both checked
-   * exactly when R is read, L(Rθ) = F(Rθ) + F(θ) = L(θ) is proved without deciding a residual.
-   */
-  readonly symmetrised?: boolean;
-}
-
-/**
- * The mirror laws, with or without the stability threshold (the block-mirror derivation's
- * instantiation check compares only invariance, the invariant set and the Hessian block, and
- * leaves the threshold's eigenvalue experiment out).
- */
-export function deriveMirrorLaws(
-  d: MirrorDeclaration,
-  opts: DeriveOptions,
-  { threshold, symmetrised = false }: MirrorLawOptions,
-): Derivation {
   const c = mirrorContext(d, opts);
-  const invariance = invarianceLaw(c, symmetrised);
+  const invariance = invarianceLaw(c);
   // Nothing is derived from an involution that is not a symmetry.
   if (invariance.verdict.kind === 'refuted') return result(d, c.seed, [invariance]);
   const { law: constraint, constraints } = constraintLaw(c);
@@ -133,7 +109,7 @@ export function deriveMirrorLaws(
     constraint,
     onSet(invariantSetLaw(c, constraints, set)),
     onSet(hessianBlockLaw(c, set)),
-    ...(threshold ? [onSet(thresholdLaw(c, set))] : []),
+    onSet(thresholdLaw(c, set)),
   ]);
 }
 
@@ -199,18 +175,12 @@ function mirrorContext(d: MirrorDeclaration, opts: DeriveOptions): MirrorContext
 }
 
 /** 1. The mirror is a symmetry of the loss: L(Rθ) = L(θ). */
-function invarianceLaw({ d, P, psi, variables, ask }: MirrorContext, symmetrised: boolean): Law {
+function invarianceLaw({ d, P, psi, variables, ask }: MirrorContext): Law {
   const moved = substitute(d.loss, new Map(P.map((p, i) => [p, psi[i]!])));
-  const inv: Verdict = symmetrised
-    ? {
-        kind: 'proved',
-        method: 'by construction: L = F + F∘R with R linear and R² = I (exact rational check)',
-        evidence: 'L(Rθ) = F(Rθ) + F(R²θ) = F(Rθ) + F(θ) = L(θ)',
-      }
-    : ask([moved, mul(num(-1), d.loss)], 'the reflection leaves the loss unchanged', variables, {
-        'L(θ)': d.loss,
-        'L(Rθ)': moved,
-      });
+  const inv = ask([moved, mul(num(-1), d.loss)], 'the reflection leaves the loss unchanged', variables, {
+    'L(θ)': d.loss,
+    'L(Rθ)': moved,
+  });
   return {
     kind: 'law',
     id: 'invariance',

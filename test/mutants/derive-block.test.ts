@@ -26,7 +26,8 @@ import {
   blockInvariance,
 } from '../../src/derivation';
 import { Algebra, type WordSum, matrixText, matrixLatex, traceLatex } from '../../src/derive/words';
-import { mul, num } from '../../src/expr/ast';
+import { type Expr, mul, num } from '../../src/expr/ast';
+import { Instance } from '../../src/derive/instantiate';
 import { type Mat, randMat, evalTrace, evalMatrix, frob, matmul, transpose } from '../helpers/numeric';
 
 const lcg = (seed: number): (() => number) => {
@@ -612,6 +613,42 @@ describe('the exact check at small sizes catches a wrong formula (a fault put in
     });
     jest.spyOn(Algebra.prototype, 'equalMatrix').mockReturnValue(true);
     expect(law(deriveBlock(rescale), 'charge').verdict.kind).toBe('refuted');
+  });
+});
+
+describe('the exact check at small sizes catches a wrong mirror formula (a fault in the algebra or instance)', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const swap = loadCatalog('unit-swap') as BlockMirrorDeclaration;
+  const onTheSet = ['mirror-constraint', 'invariant-set', 'hessian-block'];
+  const verdicts = (d: Derivation): string[] => onTheSet.map((id) => law(d, id).verdict.kind);
+
+  it('unfaulted, the laws on the set are proved', () => {
+    expect(verdicts(deriveBlockMirror(swap))).toEqual(['proved', 'proved', 'proved']);
+  });
+
+  it('the reflected part without its 1/2: (θ − Rθ) and (∇L − R∇L) are refuted entrywise', () => {
+    const scale = Algebra.prototype.scale;
+    jest.spyOn(Algebra.prototype, 'scale').mockImplementation(function (this: Algebra, s: WordSum, c: Expr) {
+      return scale.call(this, s, c.kind === 'num' && c.value === '1/2' ? num(1) : c);
+    });
+    expect(verdicts(deriveBlockMirror(swap))).toEqual(['refuted', 'refuted', 'refuted']);
+  });
+
+  it("an entrywise action that is not the blocks' involution: inconclusive, naming the disagreement", () => {
+    const action = Instance.prototype.action;
+    jest.spyOn(Instance.prototype, 'action').mockImplementation(function (
+      this: Instance,
+      t: string,
+      e: Expr,
+    ) {
+      return t === 'w_in2' ? this.entries.get('w_in2')! : action.call(this, t, e);
+    });
+    const d = deriveBlockMirror(swap);
+    for (const id of onTheSet)
+      expect(law(d, id).verdict).toMatchObject({
+        kind: 'inconclusive',
+        reason: expect.stringMatching(/instantiation at sizes n=2, m=3 disagree: .*not an involution/),
+      });
   });
 });
 
