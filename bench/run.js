@@ -1,7 +1,9 @@
 // Benchmarks: wall-clock cold start of `noether derive <name>` for each catalog entry, next to a
 // bare `node -e 0` measured in the same run: each of BENCH_REPS reps (default 7) times `node -e 0`
 // and then the command, and the ratio is taken within a rep (paired: a shared machine's drift moves
-// both). Prints the median time and the median ratio; asserts nothing.
+// both). Prints the median time and the median ratio; asserts nothing. BENCH_NODE names the Node
+// binary to run both with (default: this one); its version is printed, since Node's own start-up
+// differs by release (on one machine: node -e 0 in 110 ms on 20.20, 45 ms on 22.23).
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { readdirSync } = require('node:fs');
@@ -13,6 +15,8 @@ const names = readdirSync(join(root, 'catalog'))
   .map((f) => f.replace(/\.yaml$/, ''))
   .sort();
 const REPS = Number(process.env.BENCH_REPS || 7);
+const NODE = process.env.BENCH_NODE || process.execPath;
+const VERSION = spawnSync(NODE, ['-v'], { encoding: 'utf8' }).stdout.trim();
 const TARGET_MS = 300;
 
 function median(xs) {
@@ -21,7 +25,7 @@ function median(xs) {
 }
 function once(args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(NODE, args, { cwd: root, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -43,7 +47,9 @@ function time(args) {
 const bases = [];
 const line = (label, { ms, ratio }, mark = '') =>
   console.log(`${label.padEnd(42)} ${ms.toFixed(1).padStart(8)} ${ratio.toFixed(2).padStart(12)}${mark}`);
-console.log(`cold start, median of ${REPS} paired runs (target ≤ ${TARGET_MS} ms per call)`);
+console.log(
+  `cold start on Node ${VERSION}, median of ${REPS} paired runs (target ≤ ${TARGET_MS} ms per call)`,
+);
 console.log(`${'command'.padEnd(42)} ${'ms'.padStart(8)} ${'× node -e 0'.padStart(12)}`);
 const rows = names.map((n) => [`noether derive ${n}`, time([bin, 'derive', n])]);
 const examples = ['examples/relu-rescale.yaml', 'examples/tanh-rescale.yaml'].map((f) => [
