@@ -18,6 +18,7 @@ import type { BlockShaped, Shape } from '../declaration/types';
 import { ONES } from '../declaration/types';
 import type { Letter, Word, WordSum, TraceSum } from './words';
 import { decideZero, type Variable } from '../verify/zero';
+import { withSharedNormalizer } from '../expr/normal';
 import { type Verdict, weakest } from '../verdict';
 
 type M = Expr[][];
@@ -238,9 +239,12 @@ export class Instance {
 
   /** Decide that every entry of a matrix of residual-term lists vanishes. */
   allZero(residuals: readonly (readonly Expr[])[], claim: string, seed: number): Verdict {
-    const vs = residuals
-      .filter((terms) => terms.length > 0)
-      .map((terms) => decideZero({ terms, variables: this.variables, seed, points: 12, claim }));
+    // The entries share their pieces (each ∂F/∂v appears in several): one normaliser for all of them.
+    const vs = withSharedNormalizer(() =>
+      residuals
+        .filter((terms) => terms.length > 0)
+        .map((terms) => decideZero({ terms, variables: this.variables, seed, points: 12, claim })),
+    );
     return vs.length
       ? weakest(vs)
       : { kind: 'proved', method: 'trivial', evidence: 'every entry vanishes term by term' };

@@ -169,6 +169,8 @@ export class Normalizer {
   /** Keys of the atoms that {@link reduce} rewrites (even powers beside their sign, cubes, squares). */
   private readonly rewritten = new Set<string>();
   private readonly maxTerms: number;
+  /** Forms already computed, by expression object, with the number of rewrite rules they saw. */
+  private readonly forms = new WeakMap<Expr, { readonly form: Normal; readonly rewrites: number }>();
 
   constructor(opts: NormalizerOptions = {}) {
     this.maxTerms = opts.maxTerms ?? 20_000;
@@ -316,8 +318,25 @@ export class Normalizer {
     return x.num.size === 0;
   }
 
-  /** Normalise an expression. Throws NormalFormError (or BudgetExceeded) when it cannot. */
+  /**
+   * Normalise an expression. Throws NormalFormError (or BudgetExceeded) when it cannot. A compound
+   * expression's form is kept by object and reused: expressions are immutable, and derivatives
+   * share subexpressions (a residual built from ∇F mentions each partial several times). A rewrite
+   * rule (a sign, cube or square atom) only changes terms that contain its atom, which exists before
+   * any form containing it; still, a form is kept only when no rule was registered while it was
+   * computed and reused only while none has been since, so it is the form computing it again gives.
+   */
   normalize(e: Expr): Normal {
+    if (e.kind === 'num' || e.kind === 'sym') return this.normalizeNode(e);
+    const rewrites = this.rewritten.size;
+    const kept = this.forms.get(e);
+    if (kept !== undefined && kept.rewrites === rewrites) return kept.form;
+    const form = this.normalizeNode(e);
+    if (this.rewritten.size === rewrites) this.forms.set(e, { form, rewrites });
+    return form;
+  }
+
+  private normalizeNode(e: Expr): Normal {
     switch (e.kind) {
       case 'num':
         return this.constN(numValue(e));
@@ -742,6 +761,24 @@ export function expanded(e: Expr, opts?: NormalizerOptions): Expr {
  * Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form
  * has terms: not a refutation) or 'unknown' (could not normalise).
  */
+/** The normaliser of the open {@link withSharedNormalizer} scope, if any. */
+let scope: Normalizer | undefined;
+
+/**
+ * Runs f with one normaliser for every {@link sharedNormalForm} it asks for, instead of one per
+ * residual: related decisions (the entries of one matrix identity, built from the same derivatives)
+ * then normalise each common subexpression once. Forms stay canonical: one atom table serves all.
+ */
+export function withSharedNormalizer<T>(f: () => T): T {
+  if (scope) return f();
+  scope = new Normalizer();
+  try {
+    return f();
+  } finally {
+    scope = undefined;
+  }
+}
+
 /** Normal forms (default options) by expression object: see {@link sharedNormalForm}. */
 const sharedForms = new WeakMap<Expr, { readonly n: Normalizer; readonly form: Normal } | NormalFormError>();
 
@@ -756,7 +793,7 @@ export function sharedNormalForm(e: Expr): { readonly n: Normalizer; readonly fo
   let r = sharedForms.get(e);
   if (r === undefined) {
     try {
-      const n = new Normalizer();
+      const n = scope ?? new Normalizer();
       r = { n, form: n.normalize(e) };
     } catch (err) {
       if (!(err instanceof NormalFormError)) throw err;

@@ -7,7 +7,7 @@ import { parseExpr, ExprSyntaxError } from '../../src/expr/parse';
 import { toText, toLatex } from '../../src/expr/print';
 import { type Expr, add, mul, sub, pow, num, sym, call } from '../../src/expr/ast';
 import { evaluate } from '../../src/expr/evaluate';
-import { Normalizer, exactZero } from '../../src/expr/normal';
+import { Normalizer, exactZero, withSharedNormalizer } from '../../src/expr/normal';
 import { diff } from '../../src/expr/diff';
 import { decideZero } from '../../src/verify/zero';
 import katex from 'katex';
@@ -103,6 +103,44 @@ describe('exact normal form', () => {
       const d1 = diff(n.toExpr(n.normalize(e)), 'x');
       const d2 = diff(e, 'x');
       expect(close(evaluate(d1, env(p)), evaluate(d2, env(p)))).toBe(true);
+    },
+  );
+
+  /** A structurally equal copy made of new objects: nothing of it is in any normaliser's kept forms. */
+  const clone = (e: Expr): Expr => JSON.parse(JSON.stringify(e)) as Expr;
+  const keyOrError = (n: Normalizer, e: Expr): string => {
+    try {
+      return n.key(n.normalize(e));
+    } catch (err) {
+      return `error: ${(err as Error).message}`;
+    }
+  };
+
+  test.prop([exprArb, exprArb, exprArb])(
+    'a form kept by object is the form computing it again gives, whatever the normaliser saw in between',
+    (a, b, c) => {
+      // a, b, c each appear more than once as the same object, as derivatives share subexpressions
+      const shared = mul(add(a, b), sub(a, c), add(b, c));
+      const n = new Normalizer();
+      keyOrError(n, b);
+      const first = keyOrError(n, shared);
+      keyOrError(n, mul(c, call('abs', a), call('relu', b))); // new atoms, possibly new rewrite rules
+      expect(keyOrError(n, shared)).toBe(keyOrError(n, clone(shared)));
+      expect(keyOrError(n, shared)).toBe(first);
+    },
+  );
+
+  test.prop([fc.array(exprArb, { minLength: 1, maxLength: 5 })])(
+    'decisions under one shared normaliser are the decisions each makes with its own',
+    (es) => {
+      const residuals = es.map((e, i) =>
+        sub(mul(e, es[(i + 1) % es.length]!), mul(es[(i + 1) % es.length]!, e)),
+      );
+      const alone = residuals.map((r) => exactZero(clone(r)));
+      expect(withSharedNormalizer(() => residuals.map((r) => exactZero(r)))).toEqual(alone);
+      expect(withSharedNormalizer(() => es.map((e) => exactZero(e)))).toEqual(
+        es.map((e) => exactZero(clone(e))),
+      );
     },
   );
 
