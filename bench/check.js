@@ -6,12 +6,16 @@
 // (start-up) and the autodiff share itself: a check that scales with the network spends its time
 // in gradients and Hessian-vector products. Prints a table; asserts nothing.
 //
+// Then the worker threads: each PARALLEL case with --jobs 1 and with --jobs N (N the machine's
+// processors), in turn BENCH_REPS times (default 3); the speed-up is the median of the ratios within
+// a pair, and the two outputs must be byte-identical (the same seed gives the same report).
+//
 //   node bench/check.js            (after npm run build; BENCH_QUICK=1 for the small cases only)
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { tmpdir, availableParallelism } = require('node:os');
 
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
@@ -27,6 +31,12 @@ const CASES = [
   ['scale', '4-3000-3:relu:layer:mse', 1],
   ['gl', '4-3000-3:linear:mse', 1],
 ].filter((c) => !quick || c[2] <= 10 || c[1].startsWith('64-16'));
+const PARALLEL = [
+  ['rescale', '64-256-256-10', 100],
+  ['translation', '64-64-64-10', 50],
+  ['unit-swap', '64-64-64-10', 50],
+].filter((c) => !quick || c[2] <= 10);
+const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
 
 const AUTODIFF = /numeric\/(mlp|bounds|linalg|kernels)\.js$|^wasm:\/\//;
 
@@ -60,7 +70,7 @@ function run(args, profile) {
   const rssKb = Number(r.stderr.trim().split('\n').pop());
   const share = profile ? shares(dir) : undefined;
   rmSync(dir, { recursive: true, force: true });
-  return { ms, rssKb, share };
+  return { ms, rssKb, share, stdout: r.stdout };
 }
 
 const base = run(['--version'], false);
@@ -76,3 +86,30 @@ for (const [decl, arch, runs] of CASES) {
       `${`${(plain.rssKb / 1024).toFixed(0)} MB`.padStart(8)} ${`${(100 * prof.share).toFixed(0)}%`.padStart(9)}`,
   );
 }
+
+const jobs = availableParallelism();
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`\nworker threads: --jobs 1 against --jobs ${jobs}, ${REPS} pairs, median wall and speed-up`);
+console.log(
+  `${'command'.padEnd(64)} ${'jobs 1'.padStart(9)} ${`jobs ${jobs}`.padStart(9)} ${'speed-up'.padStart(9)}  output`,
+);
+for (const [decl, arch, runs] of jobs > 1 ? PARALLEL : []) {
+  const args = ['check', decl, '--arch', arch, '--runs', String(runs)];
+  const one = [];
+  const many = [];
+  let same = true;
+  for (let i = 0; i < REPS; i++) {
+    const a = run([...args, '--jobs', '1'], false);
+    const b = run([...args, '--jobs', String(jobs)], false);
+    one.push(a.ms);
+    many.push(b.ms);
+    same &&= a.stdout === b.stdout;
+  }
+  const ratio = median(one.map((t, i) => t / many[i]));
+  console.log(
+    `${`noether ${args.join(' ')}`.padEnd(64)} ${`${(median(one) / 1000).toFixed(2)} s`.padStart(9)} ` +
+      `${`${(median(many) / 1000).toFixed(2)} s`.padStart(9)} ${`${ratio.toFixed(2)}×`.padStart(9)}  ` +
+      (same ? 'byte-identical' : 'DIFFERS'),
+  );
+}
+if (jobs === 1) console.log('(one processor: no worker-thread comparison)');
