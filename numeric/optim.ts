@@ -38,7 +38,13 @@ export function optimiser(spec: OptimiserSpec, n: number): Optimiser {
       };
     }
     case 'precond':
-      return { direction: (d) => d.map((x, i) => x / spec.diagonal[i]!) };
+      return {
+        direction: (d) => {
+          const u = new Float64Array(d.length);
+          for (let i = 0; i < d.length; i++) u[i] = d[i]! / spec.diagonal[i]!;
+          return u;
+        },
+      };
     case 'adam': {
       const m1 = new Float64Array(n),
         m2 = new Float64Array(n);
@@ -60,18 +66,41 @@ export function optimiser(spec: OptimiserSpec, n: number): Optimiser {
   }
 }
 
+// The vector steps below are plain loops, not TypedArray map with a callback: the same operations in
+// the same order, at several times the speed (a call per entry from the builtin; in a mirror check's
+// SGD runs the callbacks took a fifth of the profile).
+
 /** The step direction with weight decay: g + λθ. */
-export const withDecay = (g: Float64Array, theta: Float64Array, decay: number): Float64Array =>
-  g.map((x, i) => x + decay * theta[i]!);
+export function withDecay(g: Float64Array, theta: Float64Array, decay: number): Float64Array {
+  const d = new Float64Array(g.length);
+  for (let i = 0; i < g.length; i++) d[i] = g[i]! + decay * theta[i]!;
+  return d;
+}
 
 /** θ − η u (a new vector). */
-export const descend = (theta: Float64Array, u: ArrayLike<number>, eta: number): Float64Array<ArrayBuffer> =>
-  theta.map((x, i) => x - eta * u[i]!);
+export function descend(theta: Float64Array, u: ArrayLike<number>, eta: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(theta.length);
+  for (let i = 0; i < theta.length; i++) out[i] = theta[i]! - eta * u[i]!;
+  return out;
+}
 
 /** One plain gradient step on L + (decay/2)‖θ‖²: θ − η(g + decay·θ) (a new vector). */
-export const gdStep = (
+export function gdStep(
   theta: Float64Array,
   g: ArrayLike<number>,
   eta: number,
   decay: number,
-): Float64Array<ArrayBuffer> => theta.map((x, i) => x - eta * (g[i]! + decay * x));
+): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(theta.length);
+  for (let i = 0; i < theta.length; i++) {
+    const x = theta[i]!;
+    out[i] = x - eta * (g[i]! + decay * x);
+  }
+  return out;
+}
+
+/** Whether every entry is finite (a loop: `every` with a callback costs a call per entry). */
+export function allFinite(x: ArrayLike<number>): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
+}

@@ -16,7 +16,7 @@
  * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
  * mirror/threshold.ts.
  */
-import { gdStep } from '../../numeric/optim';
+import { allFinite, gdStep } from '../../numeric/optim';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import { norm2, norm2Of } from '../../numeric/linalg';
@@ -93,7 +93,7 @@ function residuals(
       worst = 0;
     for (let k = 0; k < STAY_STEPS; k++) {
       th = gdStep(th, m.minibatchGrad(th, r, minRows), eta, 2 * gamma);
-      if (!th.every(Number.isFinite)) break;
+      if (!allFinite(th)) break;
       worst = Math.max(worst, rel(R.offSet(th), norm(th)));
     }
     out.set('stays-on-set', worst);

@@ -16,7 +16,7 @@ import { caseModel, stepModel } from './caseModel';
 import { selectedKinds } from './runner';
 import { isGraphSiteKind, type SiteKind } from '../../numeric/sites';
 import { fixedParameters } from '../../numeric/sample';
-import { optimiser, withDecay, descend } from '../../numeric/optim';
+import { allFinite, optimiser, withDecay, descend } from '../../numeric/optim';
 import { optimiserSpec } from '../rules/optimiser';
 import type { BlockDeclaration } from '../declaration/types';
 import { resolveDims, caseValues, siteBlocks } from './values';
@@ -578,7 +578,7 @@ function runCase(
           points.push({ step: k + 1, observed: Qn.value[0]!, predicted: predicted[0]! });
       }
       theta = next;
-      if (!theta.every(Number.isFinite)) return undefined;
+      if (!allFinite(theta)) return undefined;
     }
   } catch (err) {
     if (err instanceof DegenerateSample) return undefined;

@@ -21,7 +21,7 @@
  * enough that far from the set nonlinear terms do not decide it. Samples with γ within 10% of γ*,
  * or whose perturbation neither halved nor doubled in the window, are counted as ambiguous.
  */
-import { descend } from '../../numeric/optim';
+import { allFinite, descend } from '../../numeric/optim';
 import fc from 'fast-check';
 import { DegenerateSample } from '../../numeric/errors';
 import { siteCase, type ArchConstraints, type NetworkCase } from '../../numeric/arbitraries';
@@ -277,7 +277,7 @@ export function collapseSample(
         Array.from(g, (x) => -x),
       );
       const next = R.project(th.map((x, i) => x + delta[i]!));
-      if (next.every(Number.isFinite) && lossG(next) <= f0) {
+      if (allFinite(next) && lossG(next) <= f0) {
         th = next;
         mu = Math.max(mu / 3, 1e-12);
         break;

@@ -6,7 +6,7 @@
  * perturbation off the set. Samples whose γ lies within 10% of the predicted threshold are
  * ambiguous for a finite run and are counted apart.
  */
-import { descend } from '../../numeric/optim';
+import { allFinite, descend } from '../../numeric/optim';
 import type { MirrorDeclaration } from '../declaration/types';
 import { diff } from '../expr/diff';
 import { compile, type Compiled } from '../expr/evaluate';
@@ -81,7 +81,7 @@ export function collapseExperiment(
       for (let k = 0; k < steps; k++) {
         const g = grad.map((f, i) => mean(f, th, data, consts) + 2 * gamma * th[i]!);
         th = Array.from(descend(Float64Array.from(th), g, eta));
-        if (!th.every(Number.isFinite) || Math.hypot(...th) > 1e6) return undefined;
+        if (!allFinite(th) || Math.hypot(...th) > 1e6) return undefined;
       }
       return th;
     };

@@ -13,7 +13,7 @@
 import { UserInputError } from '../../numeric/errors';
 import { evaluate, type MlpSpec } from '../../numeric/mlp';
 import { integrate } from '../../numeric/ode';
-import { descend, optimiser, withDecay } from '../../numeric/optim';
+import { allFinite, descend, optimiser, withDecay } from '../../numeric/optim';
 import { rng, type Rng } from '../../numeric/rng';
 import { rowsOf } from '../../numeric/sample';
 import type { SiteKind } from '../../numeric/sites';
@@ -281,7 +281,7 @@ export function trainAndPredict(decl: BlockDeclaration, o: TrainingOptions): Tra
         driving = "Q₂(θ̇) of each step's velocity θ̇ = (θ_{k+1} − θ_k)/h, measured along the run";
       }
       const next = descend(theta, opt.direction(withDecay(g, theta, wd)), eta);
-      if (!next.every((x) => Math.abs(x) < DIVERGED) || !g.every(Number.isFinite)) {
+      if (!next.every((x) => Math.abs(x) < DIVERGED) || !allFinite(g)) {
         note = `ended early: training diverged at step ${k} (a parameter beyond ${DIVERGED}); records stop at ${k - 1}`;
         break;
       }
