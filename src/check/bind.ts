@@ -83,6 +83,8 @@ const dimsOf = (mats: readonly Mat[]): number[] => [mats[0]!.rows, ...mats.map((
 
 /** The product of a chain of matrices, multiplied in the cheapest order. */
 export function chainProduct(mats: readonly Mat[]): Mat {
+  // A word of one letter is that matrix (a mirror's block images mostly are): no order to choose.
+  if (mats.length === 1) return mats[0]!;
   const { split } = chainTable(dimsOf(mats));
   const go = (i: number, j: number): Mat =>
     i === j ? mats[i]! : matmul(go(i, split[i]![j]!), go(split[i]![j]! + 1, j));
