@@ -437,7 +437,11 @@ function instantiationCheck(
     action: params.map((p) => ({ target: p, expr: images.get(p)!, text: '' })),
   };
   try {
-    reflectionOf(concrete);
+    const entrywise = reflectionOf(concrete);
+    // The word algebra found a reflection; an instance where it reflects nothing (a projector of
+    // size 1 is the identity) compares 0 with 0 entrywise, which would test nothing.
+    if (entrywise.every((row, i) => row.every((x, j) => Q.cmp(x, i === j ? Q.ONE : Q.ZERO) === 0)))
+      throw new InputError(concrete.origin, 'action', 'the action is the identity: it reflects nothing');
   } catch (err) {
     if (err instanceof InputError)
       return {

@@ -634,6 +634,22 @@ describe('the exact check at small sizes catches a wrong mirror formula (a fault
     expect(verdicts(deriveBlockMirror(swap))).toEqual(['refuted', 'refuted', 'refuted']);
   });
 
+  it('an action that reflects nothing at the instance sizes (a projector of size 1): inconclusive, not 0 = 0', () => {
+    const d = readDeclaration({
+      name: 'identity-at-size-one',
+      kind: 'mirror',
+      blocks: { W: 'matrix[1, d]' },
+      constants: { P: { shape: 'matrix[1, 1]', structure: 'projector' } },
+      action: { W: '2*P*W - W' },
+    }) as BlockMirrorDeclaration;
+    const derived = deriveBlockMirror(d);
+    for (const id of onTheSet)
+      expect(law(derived, id).verdict).toMatchObject({
+        kind: 'inconclusive',
+        reason: expect.stringMatching(/disagree: .*the action is the identity: it reflects nothing/),
+      });
+  });
+
   it("an entrywise action that is not the blocks' involution: inconclusive, naming the disagreement", () => {
     const action = Instance.prototype.action;
     jest.spyOn(Instance.prototype, 'action').mockImplementation(function (
