@@ -13,6 +13,18 @@ const { existsSync, readFileSync } = require('node:fs');
 const { basename } = require('node:path');
 const { availableParallelism } = require('node:os');
 
+/** A positive whole number from the environment, or the default; anything else stops the bench. */
+function count(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
 const root = join(__dirname, '..');
 const SHAPES = [
   [8, 8, 4],
@@ -104,7 +116,7 @@ const BLAS_DIRS = [
   ['OpenBLAS', [`/usr/lib/${arch}-linux-gnu/openblas-pthread`]],
   ['reference BLAS', [`/usr/lib/${arch}-linux-gnu/blas`, `/usr/lib/${arch}-linux-gnu/lapack`]],
 ];
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS || 3));
+const ROUNDS = count('BENCH_ROUNDS', 3);
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const hasTorch =
   existsSync(torchPy) && spawnSync(torchPy, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;

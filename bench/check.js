@@ -17,6 +17,18 @@ const { join } = require('node:path');
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir, availableParallelism } = require('node:os');
 
+/** A positive whole number from the environment, or the default; anything else stops the bench. */
+function count(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
 const quick = process.env.BENCH_QUICK === '1';
@@ -36,7 +48,7 @@ const PARALLEL = [
   ['translation', '64-64-64-10', 50],
   ['unit-swap', '64-64-64-10', 50],
 ].filter((c) => !quick || c[2] <= 10);
-const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
+const REPS = count('BENCH_REPS', 3);
 
 const AUTODIFF = /numeric\/(mlp|bounds|linalg|kernels)\.js$|^wasm:\/\//;
 
@@ -89,10 +101,12 @@ for (const [decl, arch, runs] of CASES) {
 
 const jobs = availableParallelism();
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`\nworker threads: --jobs 1 against --jobs ${jobs}, ${REPS} pairs, median wall and speed-up`);
-console.log(
-  `${'command'.padEnd(64)} ${'jobs 1'.padStart(9)} ${`jobs ${jobs}`.padStart(9)} ${'speed-up'.padStart(9)}  output`,
-);
+if (PARALLEL.length) {
+  console.log(`\nworker threads: --jobs 1 against --jobs ${jobs}, ${REPS} pairs, median wall and speed-up`);
+  console.log(
+    `${'command'.padEnd(64)} ${'jobs 1'.padStart(9)} ${`jobs ${jobs}`.padStart(9)} ${'speed-up'.padStart(9)}  output`,
+  );
+}
 for (const [decl, arch, runs] of jobs > 1 ? PARALLEL : []) {
   const args = ['check', decl, '--arch', arch, '--runs', String(runs)];
   const one = [];

@@ -3,10 +3,24 @@
 // and then the command, and the ratio is taken within a rep (paired: a shared machine's drift moves
 // both). Prints the median time and the median ratio; asserts nothing. BENCH_NODE names the Node
 // binary to run both with (default: this one); its version is printed, since Node's own start-up
-// differs by release (on one machine: node -e 0 in 110 ms on 20.20, 45 ms on 22.23).
+// differs by release (on one machine: node -e 0 in 110 ms on 20.20, 45 ms on 22.23). On Node ≥ 22.8
+// the runs after the first hit the CLI's compile cache, as a user's later runs do;
+// NODE_DISABLE_COMPILE_CACHE=1 times compiling every time.
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { readdirSync } = require('node:fs');
+
+/** A positive whole number from the environment, or the default; anything else stops the bench. */
+function count(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
 
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
@@ -14,9 +28,14 @@ const names = readdirSync(join(root, 'catalog'))
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => f.replace(/\.yaml$/, ''))
   .sort();
-const REPS = Number(process.env.BENCH_REPS || 7);
+const REPS = count('BENCH_REPS', 7);
 const NODE = process.env.BENCH_NODE || process.execPath;
-const VERSION = spawnSync(NODE, ['-v'], { encoding: 'utf8' }).stdout.trim();
+const probe = spawnSync(NODE, ['-v'], { encoding: 'utf8' });
+if (probe.status !== 0) {
+  console.error(`BENCH_NODE=${NODE} does not run: ${probe.error?.message ?? probe.stderr.trim()}`);
+  process.exit(2);
+}
+const VERSION = probe.stdout.trim();
 const TARGET_MS = 300;
 
 function median(xs) {

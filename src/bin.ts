@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// On Node ≥ 22.1, V8's code cache for the toolkit's modules (kept in the OS temp directory; Node's own
+// On Node ≥ 22.8, V8's code cache for the toolkit's modules (kept in the OS temp directory; Node's own
 // NODE_DISABLE_COMPILE_CACHE turns it off): later runs skip compiling what earlier ones compiled.
 // Enabled before the CLI's modules load, so they are all covered; on older Node it does not exist.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
