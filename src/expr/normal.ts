@@ -757,10 +757,6 @@ export function expanded(e: Expr, opts?: NormalizerOptions): Expr {
   }
 }
 
-/**
- * Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form
- * has terms: not a refutation) or 'unknown' (could not normalise).
- */
 /** The normaliser of the open {@link withSharedNormalizer} scope, if any. */
 let scope: Normalizer | undefined;
 
@@ -805,6 +801,10 @@ export function sharedNormalForm(e: Expr): { readonly n: Normalizer; readonly fo
   return r;
 }
 
+/**
+ * Whether e is identically zero by the exact normal form. Returns 'zero', 'nonzero' (normal form
+ * has terms: not a refutation) or 'unknown' (could not normalise).
+ */
 export function exactZero(e: Expr, opts?: NormalizerOptions): 'zero' | 'nonzero' | 'unknown' {
   try {
     if (opts === undefined) {
