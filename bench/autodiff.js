@@ -12,18 +12,7 @@ const { join } = require('node:path');
 const { existsSync, readFileSync } = require('node:fs');
 const { basename } = require('node:path');
 const { availableParallelism } = require('node:os');
-
-/** A positive whole number from the environment, or the default; anything else stops the bench. */
-function count(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return n;
-}
+const { count, median } = require('./common');
 
 const root = join(__dirname, '..');
 const SHAPES = [
@@ -117,7 +106,6 @@ const BLAS_DIRS = [
   ['reference BLAS', [`/usr/lib/${arch}-linux-gnu/blas`, `/usr/lib/${arch}-linux-gnu/lapack`]],
 ];
 const ROUNDS = count('BENCH_ROUNDS', 3);
-const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const hasTorch =
   existsSync(torchPy) && spawnSync(torchPy, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 

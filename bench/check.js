@@ -16,18 +16,7 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir, availableParallelism } = require('node:os');
-
-/** A positive whole number from the environment, or the default; anything else stops the bench. */
-function count(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return n;
-}
+const { count, median } = require('./common');
 
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
@@ -100,7 +89,6 @@ for (const [decl, arch, runs] of CASES) {
 }
 
 const jobs = availableParallelism();
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 if (PARALLEL.length) {
   console.log(`\nworker threads: --jobs 1 against --jobs ${jobs}, ${REPS} pairs, median wall and speed-up`);
   console.log(

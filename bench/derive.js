@@ -18,16 +18,16 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { rmSync } = require('node:fs');
 const { writeCorpus } = require('./derive-corpus');
+const { count, median } = require('./common');
 
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
 const PY = process.env.SYMPY_PYTHON || '/usr/bin/python3';
-const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
+const REPS = count('BENCH_REPS', 3);
 const TARGET = 5;
 const MAX_BUFFER = 256 * 1024 * 1024;
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sum = (xs) => xs.reduce((s, x) => s + x, 0);
 const fmt = (x, w = 8) => (x === undefined ? '—' : x.toFixed(0)).padStart(w);
 

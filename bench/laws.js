@@ -23,10 +23,11 @@
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const os = require('node:os');
+const { count, median } = require('./common');
 
 const root = join(__dirname, '..');
 const PY = process.env.SYMPY_PYTHON || '/usr/bin/python3';
-const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
+const REPS = count('BENCH_REPS', 3);
 const SYMPY_TIMEOUT_S = Number(process.env.SYMPY_TIMEOUT || 300);
 const QUICK = process.argv.includes('--quick');
 const FAMILY = process.argv.includes('--family')
@@ -36,7 +37,6 @@ const TS_LIMIT_MS = 10_000;
 const SYMPY_SKIP_MS = 20_000;
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const square = (w, depth) =>
   Array(depth + 1)
     .fill(w)

@@ -9,18 +9,7 @@
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { readdirSync } = require('node:fs');
-
-/** A positive whole number from the environment, or the default; anything else stops the bench. */
-function count(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return n;
-}
+const { count, median } = require('./common');
 
 const root = join(__dirname, '..');
 const bin = join(root, 'dist', 'src', 'bin.js');
@@ -38,10 +27,6 @@ if (probe.status !== 0) {
 const VERSION = probe.stdout.trim();
 const TARGET_MS = 300;
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 function once(args) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(NODE, args, { cwd: root, encoding: 'utf8' });
