@@ -590,12 +590,55 @@ interface ProjectionPlan {
   readonly split?: Uint32Array;
 }
 
+/** sortedOrder's merge buffer, grown to the largest group met. */
+let mergeScratch = new Uint32Array(0);
+
+/**
+ * 0 … n−1 ordered by N ascending, equal values by index: what a stable sort of the indices by
+ * N[x] − N[y] gives (N finite). Runs of 16 by insertion, then merges, both stable, comparing the
+ * values inline: 2.5× faster than Uint32Array.prototype.sort with a comparator, which calls it
+ * per comparison and copies the array out and back (10 MB in a check of 100 normalised networks).
+ */
+function sortedOrder(N: Float64Array): Uint32Array {
+  const n = N.length;
+  const RUN = 16;
+  let a = new Uint32Array(n);
+  for (let t = 0; t < n; t++) a[t] = t;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const x = a[i]!;
+      const v = N[x]!;
+      let j = i - 1;
+      for (; j >= lo && N[a[j]!]! > v; j--) a[j + 1] = a[j]!;
+      a[j + 1] = x;
+    }
+  }
+  if (n <= RUN) return a;
+  if (mergeScratch.length < n) mergeScratch = new Uint32Array(n);
+  const order = a;
+  let b = mergeScratch.subarray(0, n);
+  for (let w = RUN; w < n; w *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * w) {
+      const mid = Math.min(lo + w, n);
+      const hi = Math.min(lo + 2 * w, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = N[a[j]!]! < N[a[i]!]! ? a[j++]! : a[i++]!;
+      while (i < mid) b[k++] = a[i++]!;
+      while (j < hi) b[k++] = a[j++]!;
+    }
+    [a, b] = [b, a];
+  }
+  if (a !== order) order.set(a);
+  return order;
+}
+
 function projectionPlan(N: Float64Array): ProjectionPlan {
   const n = N.length;
   if (n <= 64) return { N: N.slice() };
-  const order = new Uint32Array(n);
-  for (let t = 0; t < n; t++) order[t] = t;
-  order.sort((x, y) => N[x]! - N[y]!);
+  const order = sortedOrder(N);
   const sN = new Float64Array(n);
   for (let r = 0; r < n; r++) sN[r] = N[order[r]!]!;
   const split = new Uint32Array(n);
