@@ -4,7 +4,7 @@
  * which a residual is measured (a float64 evaluation errs by about 1e-16 of it). Coefficients are
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
-import { type Mat, mat, norm2 } from '../../numeric/linalg';
+import { type Mat, addAB, mat, norm2 } from '../../numeric/linalg';
 import { withinMatrixLimit } from './values';
 import type { Expr } from '../expr/ast';
 import { compile } from '../expr/evaluate';
@@ -29,9 +29,19 @@ export interface Bounded<T> {
 // softmax) has a bound of that size, not 0.
 const frob = (m: Mat): number => norm2(m.data);
 
+/**
+ * A B. Each entry is Σ_k a_ik b_kj added in order of k from 0, as numeric/linalg.ts's products add
+ * it (their WebAssembly kernels for large products: a law's n × n matrices at a wide site, e.g.
+ * E W of gl(n) at n = 3000, 45M multiply-adds, ran here at ~5 ns each in a loop over 5 columns).
+ * Terms with a_ik = 0 add nothing to a finite sum, so where b is finite that is this loop's value
+ * with such terms skipped; where b is not, they are skipped here as they always were (0 · ∞ would be
+ * NaN), by the loop below, which also takes the small products (a mirror's words are mostly of
+ * a few small letters: there the kernels' dispatch and the finiteness pass cost more than they save).
+ */
 export function matmul(a: Mat, b: Mat): Mat {
   if (a.cols !== b.rows) throw new Error(`shape mismatch ${a.rows}×${a.cols} · ${b.rows}×${b.cols}`);
   const c = mat(a.rows, b.cols);
+  if (a.rows * a.cols * b.cols >= LARGE_PRODUCT && allFinite(b.data)) return addAB(a, b, c);
   for (let i = 0; i < a.rows; i++)
     for (let k = 0; k < a.cols; k++) {
       const x = a.data[i * a.cols + k]!;
@@ -39,6 +49,15 @@ export function matmul(a: Mat, b: Mat): Mat {
       for (let j = 0; j < b.cols; j++) c.data[i * b.cols + j]! += x * b.data[k * b.cols + j]!;
     }
   return c;
+}
+
+/** Multiply-adds from which a product goes to numeric/linalg.ts. */
+const LARGE_PRODUCT = 1 << 16;
+
+/** Whether every entry is finite (a loop of its own: it runs over a whole factor). */
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
 }
 
 export function transpose(a: Mat): Mat {
