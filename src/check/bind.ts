@@ -4,7 +4,7 @@
  * which a residual is measured (a float64 evaluation errs by about 1e-16 of it). Coefficients are
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
-import { type Mat, addAB, mat, norm2 } from '../../numeric/linalg';
+import { type Mat, jsKernels, mat, norm2 } from '../../numeric/linalg';
 import { withinMatrixLimit } from './values';
 import type { Expr } from '../expr/ast';
 import { compile } from '../expr/evaluate';
@@ -30,18 +30,23 @@ export interface Bounded<T> {
 const frob = (m: Mat): number => norm2(m.data);
 
 /**
- * A B. Each entry is Σ_k a_ik b_kj added in order of k from 0, as numeric/linalg.ts's products add
- * it (their WebAssembly kernels for large products: a law's n × n matrices at a wide site, e.g.
- * E W of gl(n) at n = 3000, 45M multiply-adds, ran here at ~5 ns each in a loop over 5 columns).
- * Terms with a_ik = 0 add nothing to a finite sum, so where b is finite that is this loop's value
- * with such terms skipped; where b is not, they are skipped here as they always were (0 · ∞ would be
- * NaN), by the loop below, which also takes the small products (a mirror's words are mostly of
- * a few small letters: there the kernels' dispatch and the finiteness pass cost more than they save).
+ * A B. Each entry is Σ_k a_ik b_kj added in order of k from 0. The loop below runs along rows of B
+ * and C, which suits long rows; a product with few columns of B (E W of gl(n): n × n times n × 5)
+ * or few steps (W Wᵀ of an n × 5 W, every row of C updated 5 times over) goes instead to
+ * numeric/linalg.ts's JavaScript A B, which holds two entries of C through their sums: at n = 3000,
+ * 1.7–2.1× faster on those products. (Its WebAssembly kernels were as fast on the whole check but
+ * copy the n × n operands into their memory, which stays grown: +130 MB of peak memory at n = 3000.)
+ * Terms with a_ik = 0 add nothing to a finite sum, so where b is finite its value is this loop's,
+ * which skips them; where b is not, the loop takes the product and skips them as it always did
+ * (0 · ∞ would be NaN). Small products stay in the loop too (a mirror's words are mostly of a few
+ * small letters).
  */
 export function matmul(a: Mat, b: Mat): Mat {
   if (a.cols !== b.rows) throw new Error(`shape mismatch ${a.rows}×${a.cols} · ${b.rows}×${b.cols}`);
   const c = mat(a.rows, b.cols);
-  if (a.rows * a.cols * b.cols >= LARGE_PRODUCT && allFinite(b.data)) return addAB(a, b, c);
+  const narrow = a.cols < NARROW || b.cols < NARROW;
+  if (narrow && a.rows * a.cols * b.cols >= LARGE_PRODUCT && allFinite(b.data))
+    return jsKernels.addAB(a, b, c);
   for (let i = 0; i < a.rows; i++)
     for (let k = 0; k < a.cols; k++) {
       const x = a.data[i * a.cols + k]!;
@@ -51,8 +56,10 @@ export function matmul(a: Mat, b: Mat): Mat {
   return c;
 }
 
-/** Multiply-adds from which a product goes to numeric/linalg.ts. */
+/** Multiply-adds from which a product with few columns of B or few steps goes to numeric/linalg.ts. */
 const LARGE_PRODUCT = 1 << 16;
+/** Below this many columns of B or steps, the loop's rows are short or C is rewritten too often. */
+const NARROW = 64;
 
 /** Whether every entry is finite (a loop of its own: it runs over a whole factor). */
 function allFinite(x: Float64Array): boolean {

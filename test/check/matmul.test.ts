@@ -1,8 +1,8 @@
 /**
  * The product a law's words are evaluated with: every entry Σ_k a_ik b_kj added in order of k from
- * 0, bit for bit, whether the product is small (its own loop) or large (numeric/linalg.ts's kernels,
- * the WebAssembly ones when they load); and where a factor holds ±∞, the terms of a zero a_ik are
- * skipped, so 0 · ∞ never makes an entry NaN.
+ * 0, bit for bit, whether the product runs in its own loop (small, or wide both ways) or in
+ * numeric/linalg.ts's JavaScript A B (large with few columns of B or few steps); and where a factor
+ * holds ±∞, the terms of a zero a_ik are skipped, so 0 · ∞ never makes an entry NaN.
  */
 import { test, fc } from '@fast-check/jest';
 import { matmul } from '../../src/check/bind';
@@ -29,9 +29,14 @@ const matrix = (rows: number, cols: number): fc.Arbitrary<Mat> =>
   fc
     .array(entry, { minLength: rows * cols, maxLength: rows * cols })
     .map((xs) => mat(rows, cols, Float64Array.from(xs)));
-/** Shapes either side of the 2¹⁶ multiply-adds from which the product goes to the kernels. */
+/** Shapes either side of the 2¹⁶ multiply-adds and of 64 steps or columns, where the product changes path. */
 const shapes = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 })),
+  fc.tuple(
+    fc.integer({ min: 16, max: 24 }),
+    fc.integer({ min: 60, max: 70 }),
+    fc.integer({ min: 60, max: 70 }),
+  ),
   fc.tuple(
     fc.integer({ min: 40, max: 70 }),
     fc.integer({ min: 30, max: 60 }),
