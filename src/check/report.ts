@@ -23,8 +23,16 @@ export interface CheckOptions {
   readonly replay?: string;
   /** Called as cases are evaluated: `done` of `total`, and what is being done. */
   readonly progress?: Progress;
-  /** Worker threads to evaluate sampled networks on (default 1); the report is the same for any number. */
+  /**
+   * Threads to evaluate sampled networks on (default 1): the calling thread and jobs − 1 workers,
+   * taking cases from one counter. The report is the same for any number.
+   */
   readonly jobs?: number;
+  /**
+   * With jobs > 1, whether the calling thread takes cases too (default true). False leaves every case
+   * to the workers (jobs of them), for tests of what the workers compute.
+   */
+  readonly callerTakesCases?: boolean;
   /** Gradient-flow trajectories per site kind along which a charge's drift is measured (default 3; 0: none). */
   readonly flowRuns?: number;
 }

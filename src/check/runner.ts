@@ -12,7 +12,8 @@ import { type Verdict, IDENTITY_TOLERANCE } from '../verdict';
 import type { CheckOptions, CheckCounterexample, LawCheck, NetworkCheckReport } from './report';
 import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
-import { WorkerPool, type SiteJob } from './parallel';
+import { type CaseOutcome, type SiteJob, type WorkerTask, WorkerPool } from './parallel';
+import { caseBuilder, outcomeOf } from './caseAt';
 import type { SiteSample } from './values';
 import {
   type GraphCase,
@@ -137,14 +138,29 @@ export function runCases<K, C extends SiteSample>(
   const total = runs * kinds.length;
   let done = 0;
   const tick = (kind: SiteKind): void => opts.progress?.(++done, total, `checking ${kind} sites`);
+  // jobs threads: the caller and jobs − 1 workers (all jobs of them workers when the caller takes none).
+  const onCaller = opts.callerTakesCases ?? true;
+  const threads = Math.min(opts.jobs ?? 1, runs);
   const pool =
-    job && (opts.jobs ?? 1) > 1 && opts.replay === undefined
-      ? new WorkerPool(job, Math.min(opts.jobs!, runs))
+    job && threads > 1 && opts.replay === undefined
+      ? new WorkerPool(job, onCaller ? threads - 1 : threads)
       : undefined;
   try {
     return sampleKinds();
   } finally {
     pool?.close();
+  }
+
+  /** Case i's outcome on the caller's thread, as a worker computes it (src/check/caseAt.ts). */
+  function callerCases(task: WorkerTask): (i: number) => CaseOutcome {
+    const build = caseBuilder(task);
+    const values = (c: NetworkCase | GraphCase): (number | null)[] | undefined => {
+      // The case the source's arbitrary gives at this index (a network for an MLP kind, a graph model
+      // for a graph kind): what the workers build from the job too.
+      const m = residualsOf(c as unknown as C);
+      return m && keys.map((k) => m.get(k) ?? null);
+    };
+    return (i) => outcomeOf(i, build, values);
   }
 
   function sampleKinds(): SiteRun<K> {
@@ -154,8 +170,11 @@ export function runCases<K, C extends SiteSample>(
       // here by fast-check from its index, as the sequential run would have shrunk it.
       let firstFailure: number | undefined;
       if (pool) {
-        const outcomes = pool.evaluate({ siteKind: kind, arch: opts.arch ?? {}, seed, runs }, (n) =>
-          opts.progress?.(done + n, total, `checking ${kind} sites`),
+        const task = { siteKind: kind, arch: opts.arch ?? {}, seed, runs };
+        const outcomes = pool.evaluate(
+          task,
+          (n) => opts.progress?.(done + n, total, `checking ${kind} sites`),
+          onCaller ? callerCases(task) : undefined,
         );
         done += runs;
         for (const o of outcomes) {

@@ -1,28 +1,19 @@
 /**
  * A check's worker thread (see parallel.ts): rebuilds the residual function from its job once,
- * then for each task samples the case fields of fast-check's sequence for the seed, builds and
- * evaluates the cases i ≡ worker (mod workers), and sends their outcomes back in one message.
- * Every error is sent back as an outcome, so the caller is never left waiting.
+ * then for each task takes case indices from the counter it shares with the caller and the other
+ * workers, builds and evaluates those cases of fast-check's sequence for the seed, and sends their
+ * outcomes back in one message. Every error is sent back as an outcome, so the caller is never left
+ * waiting.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import fc from 'fast-check';
 import type { NetworkCase } from '../../numeric/arbitraries';
-import { siteCaseParts } from '../../numeric/arbitraries';
-import { type GraphCase, graphCaseParts } from '../../numeric/graph/sites';
-import { isGraphSiteKind } from '../../numeric/sites';
-import { UserInputError } from '../../numeric/errors';
+import type { GraphCase } from '../../numeric/graph/sites';
+import { caseBuilder, failure, outcomeOf } from './caseAt';
 import { jobResiduals } from './jobs';
-import type { CaseOutcome, WorkerSetup, WorkerTask } from './parallel';
+import { type CaseOutcome, type WorkerSetup, type WorkerTask, claim } from './parallel';
 
 const setup = workerData as WorkerSetup;
 const count = new Int32Array(setup.counters);
-
-const failure = (index: number, err: unknown): CaseOutcome => ({
-  kind: 'error',
-  index,
-  input: err instanceof UserInputError,
-  message: err instanceof Error ? err.message : String(err),
-});
 
 let residualsOf: ((c: NetworkCase | GraphCase) => (number | null)[] | undefined) | undefined;
 let setupError: unknown;
@@ -32,41 +23,22 @@ try {
   setupError = err;
 }
 
-/**
- * The i-th case of fast-check's sequence for the task's seed, built on demand: the fields of every
- * case are drawn (cheap), a case is built only for the worker's own indices.
- */
-function caseBuilder(task: WorkerTask): (i: number) => NetworkCase | GraphCase {
-  if (isGraphSiteKind(task.siteKind)) {
-    const { fields, build } = graphCaseParts(task.siteKind, task.arch.graph);
-    const all = fc.sample(fields, { seed: task.seed, numRuns: task.runs });
-    return (i) => build(all[i]!);
-  }
-  const { fields, build } = siteCaseParts(task.siteKind, task.arch);
-  const all = fc.sample(fields, { seed: task.seed, numRuns: task.runs });
-  return (i) => build(all[i]!);
-}
-
 parentPort!.on('message', (task: WorkerTask) => {
   const out: CaseOutcome[] = [];
-  const mine = (runs: number): number[] =>
-    Array.from({ length: runs }, (_, i) => i).filter((i) => i % setup.workers === setup.worker);
   try {
-    if (!residualsOf) throw setupError;
-    const build = caseBuilder(task);
-    for (const i of mine(task.runs)) {
+    // Nothing can be evaluated when the job or the sampler failed: every case taken carries the error.
+    let build: ((i: number) => NetworkCase | GraphCase) | undefined;
+    let broken = setupError;
+    if (residualsOf)
       try {
-        const values = residualsOf(build(i));
-        out.push(values ? { kind: 'residuals', index: i, values } : { kind: 'skipped', index: i });
+        build = caseBuilder(task);
       } catch (err) {
-        out.push(failure(i, err));
+        broken = err;
       }
+    for (let i = claim(count, task.runs); i >= 0; i = claim(count, task.runs)) {
+      out.push(build && residualsOf ? outcomeOf(i, build, residualsOf) : failure(i, broken));
       Atomics.add(count, 1, 1);
     }
-  } catch (err) {
-    // Nothing evaluated (the job or the sampler failed): every case of this worker carries the error.
-    out.length = 0;
-    for (const i of mine(task.runs)) out.push(failure(i, err));
   } finally {
     setup.port.postMessage(out);
     Atomics.add(count, 0, 1);

@@ -46,7 +46,7 @@ export const OPTIONS = {
   jobs: {
     type: 'string',
     arg: 'N',
-    help: "worker threads for sampled networks (check; default 1, 'auto' one per core; same report for any N)",
+    help: "threads for sampled networks (check; default 1, 'auto' one per core; same report for any N)",
   },
   degree: {
     type: 'string',

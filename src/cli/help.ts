@@ -86,7 +86,7 @@ gradient flow), each to a relative residual of 1e-10. --runs is networks per sit
 1e-10) from --flow networks per site kind (default 3; 0: none): a drift within the integrator's
 error (1e-10 per step) is verified, a thousand times that refuted, in between inconclusive.
 A failure prints a replay command that reproduces the exact case. The same seed gives the
-same output, whatever --jobs (worker threads for the sampled networks and graph models of a check).
+same output, whatever --jobs (threads for the sampled networks and graph models of a check).
 SPEC fixes parts of the architecture, e.g. relu:ce or 4-8-8-3:leaky:batch+affine.
 Graph site kinds (attention-qk, attention-vo, key-bias, conv-channel, normalised-channel, residual-unit,
 …) are sampled on transformer blocks, CNNs and residual MLPs; SPEC fixes parts of those too:
