@@ -1,13 +1,13 @@
 // Benchmark: how `noether check` scales with the network's width and the number of sampled
 // networks. For each case: wall time, peak RSS, and the share of the CPU profile spent in the
-// autodiff (numeric/mlp.js and bounds.js, the graph models' graph.js, ops.js and bounds.js) against
-// everything else (sampling, sites, binding laws, GC). The shared numeric primitives — the products
-// and norms of numeric/linalg.js, the kernels' memory in kernels.js, the WebAssembly kernels' own
-// frames and the calls into them (js-to-wasm) — are charged to their caller: a product the autodiff runs is
-// autodiff, one a law's residual runs (src/check/bind.ts) is not. The reference measured in the
-// same run is `noether --version` (start-up) and the autodiff share itself: a check that scales with
-// the network spends its time in gradients and Hessian-vector products. Prints a table; asserts
-// nothing.
+// autodiff (numeric/mlp.js and bounds.js; the graph models' graph.js, ops.js, normalize.js and
+// bounds.js) against everything else (sampling, sites, binding laws, GC). The shared numeric
+// primitives — the products and norms of numeric/linalg.js, the kernels' memory in kernels.js, the
+// WebAssembly kernels' own frames and the calls into them (js-to-wasm), and builtins — are charged
+// to their caller: a product the autodiff runs is autodiff, one a law's residual runs
+// (src/check/bind.ts) is not. The reference measured in the same run is `noether --version`
+// (start-up) and the autodiff share itself: a check that scales with the network spends its time in
+// gradients and Hessian-vector products. Prints a table; asserts nothing.
 //
 // Then the worker threads: each PARALLEL case with --jobs 1 and with --jobs N (N the machine's
 // processors), in turn BENCH_REPS times (default 3); the speed-up is the median of the ratios within
@@ -42,7 +42,7 @@ const PARALLEL = [
 ].filter((c) => !quick || c[2] <= 10);
 const REPS = count('BENCH_REPS', 3);
 
-const AUTODIFF = /numeric\/(mlp|bounds)\.js$|numeric\/graph\/(graph|ops|bounds)\.js$/;
+const AUTODIFF = /numeric\/(mlp|bounds)\.js$|numeric\/graph\/(graph|ops|bounds|normalize)\.js$/;
 const SHARED = /numeric\/(linalg|kernels)\.js$|^wasm:\/\//;
 
 /** Self time in the autodiff against the whole, from a V8 CPU profile; shared primitives charged to their caller. */
@@ -52,8 +52,12 @@ function shares(dir) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Builtins (no url: a typed array's fill, the kernels' memory getter) are charged to their caller too;
+  // the profile's own nodes — (garbage collector), (program), (idle), (root) — are not.
   const shared = (n) =>
-    SHARED.test(n.callFrame.url) || /^(js-to-wasm|GenericJSToWasmWrapper)/.test(n.callFrame.functionName);
+    SHARED.test(n.callFrame.url) ||
+    /^(js-to-wasm|GenericJSToWasmWrapper)/.test(n.callFrame.functionName) ||
+    (n.callFrame.url === '' && !n.callFrame.functionName.startsWith('('));
   const inAutodiff = new Map();
   const charged = (id) => {
     if (!inAutodiff.has(id)) {

@@ -599,7 +599,7 @@ let mergeScratch = new Uint32Array(0);
  * values inline: 2.5× faster than Uint32Array.prototype.sort with a comparator, which calls it
  * per comparison and copies the array out and back (10 MB in a check of 100 normalised networks).
  */
-function sortedOrder(N: Float64Array): Uint32Array {
+export function sortedOrder(N: Float64Array): Uint32Array {
   const n = N.length;
   const RUN = 16;
   let a = new Uint32Array(n);

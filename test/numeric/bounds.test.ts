@@ -40,7 +40,7 @@ import { test, fc } from '@fast-check/jest';
 import { buildNetwork, evaluate, type MlpSpec, type Network, type Batch } from '../../numeric/mlp';
 import { mat } from '../../numeric/linalg';
 import { DegenerateSample } from '../../numeric/errors';
-import { projectionMagnitude } from '../../numeric/bounds';
+import { projectionMagnitude, sortedOrder } from '../../numeric/bounds';
 
 const EPS = Number.EPSILON;
 /** Rounding factor of the covering inequality: γ_n = nε/(1 − nε) with n up to ~20 operations per entry. */
@@ -1080,6 +1080,45 @@ describe("a normalisation's projection P = I − (1 1ᵀ + N Nᵀ)/n in magnitud
     const out = new Float64Array(2);
     projectionMagnitude(Float64Array.of(1, -1), Float64Array.of(3, 5), out);
     expect(Array.from(out)).toEqual([0, 0]);
+  });
+});
+
+describe("the order of a group's values (the projection's prefix sums are taken in it)", () => {
+  /** The reference: a stable sort of the indices by N[x] − N[y] (equal values keep index order). */
+  const stable = (N: Float64Array): number[] =>
+    Array.from(N, (_, i) => i).sort((x, y) => N[x]! - N[y]! || x - y);
+  test.prop(
+    [
+      fc
+        .integer({ min: 0, max: 300 })
+        .chain((n) =>
+          fc.tuple(
+            fc.array(
+              fc.oneof(
+                fc.constantFrom(0, -0, 1, -1, 2.5),
+                fc.double({ min: -1e308, max: 1e308, noNaN: true, noDefaultInfinity: true }),
+              ),
+              { minLength: n, maxLength: n },
+            ),
+            fc.constantFrom('as drawn', 'ascending', 'descending'),
+          ),
+        ),
+    ],
+    { numRuns: 200 },
+  )(
+    'is the stable order, ties (−0 and 0 alike) by index, for every size across the runs of 16',
+    ([xs, how]) => {
+      const v = how === 'as drawn' ? xs : [...xs].sort((a, b) => (how === 'ascending' ? a - b : b - a));
+      const N = Float64Array.from(v);
+      expect(Array.from(sortedOrder(N))).toEqual(stable(N));
+    },
+  );
+  it('keeps an earlier order intact after another sort (the merge buffer is shared)', () => {
+    // 20 values: one merge pass, whose result lands in the shared buffer and is copied out.
+    const first = sortedOrder(Float64Array.from({ length: 20 }, (_, i) => (i * 7) % 13));
+    const copy = Array.from(first);
+    sortedOrder(Float64Array.from({ length: 20 }, (_, i) => -i));
+    expect(Array.from(first)).toEqual(copy);
   });
 });
 
