@@ -706,9 +706,8 @@ export function projectionMagnitude(N: Float64Array, E: Float64Array, out: Float
  * own accumulator, so each sum is the same as alone): closures per group and per mean cost 20–30 MB
  * of short-lived objects in a check of 100 normalised networks.
  */
-function gather(m: Float64Array, start: number, stride: number, dst: Float64Array): Float64Array {
+function gather(m: Float64Array, start: number, stride: number, dst: Float64Array): void {
   for (let t = 0; t < dst.length; t++) dst[t] = m[start + t * stride]!;
-  return dst;
 }
 
 /**

@@ -5,6 +5,7 @@
  * compiled once from their expressions; numeric/ never sees the symbolic layer.
  */
 import { type Mat, jsKernels, mat, norm2 } from '../../numeric/linalg';
+import { allFinite } from '../../numeric/optim';
 import { withinMatrixLimit } from './values';
 import type { Expr } from '../expr/ast';
 import { compile } from '../expr/evaluate';
@@ -60,12 +61,6 @@ export function matmul(a: Mat, b: Mat): Mat {
 const LARGE_PRODUCT = 1 << 16;
 /** Below this many columns of B or steps, the loop's rows are short or C is rewritten too often. */
 const NARROW = 64;
-
-/** Whether every entry is finite (a loop of its own: it runs over a whole factor). */
-function allFinite(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
-  return true;
-}
 
 export function transpose(a: Mat): Mat {
   const t = mat(a.cols, a.rows);

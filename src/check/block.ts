@@ -89,9 +89,9 @@ function sumsOfSquares(x: Float64Array, y: Float64Array): void {
 }
 
 /**
- * ‖x‖ and ‖y‖ of two model-size vectors. The loop is a function of its own: inlined in a large
- * function, a loop ran interpreted (~15 ns an entry) whenever that function was being recompiled
- * after a deoptimisation.
+ * ‖x‖ and ‖y‖ of two model-size vectors. Their sums run in sumsOfSquares, a function of its own:
+ * inlined in a large function, the loop ran interpreted (~15 ns an entry) whenever that function was
+ * being recompiled after a deoptimisation.
  */
 function norms(x: Float64Array, y: Float64Array): { readonly x: number; readonly y: number } {
   sumsOfSquares(x, y);

@@ -33,6 +33,12 @@ export const failure = (index: number, err: unknown): CaseOutcome => ({
   message: err instanceof Error ? err.message : String(err),
 });
 
+/** A case's residuals in the order of the keys (null where a key gave none): what a thread reports. */
+export const inKeyOrder = <K>(
+  keys: readonly K[],
+  m: ReadonlyMap<K, number> | undefined,
+): (number | null)[] | undefined => m && keys.map((k) => m.get(k) ?? null);
+
 /** Case i's outcome: its residuals in key order (null where a key gave none), skipped, or the error met. */
 export function outcomeOf(
   i: number,

@@ -7,12 +7,14 @@ import type { GraphCase } from '../../numeric/graph/sites';
 import { blockResidualFunction } from './block';
 import { mirrorResidualFunction } from './mirror';
 import type { SiteJob } from './parallel';
+import { inKeyOrder } from './caseAt';
 
 export function jobResiduals(job: SiteJob): (c: NetworkCase | GraphCase) => (number | null)[] | undefined {
   const { keys, residualsOf } =
     job.kind === 'block' ? blockResidualFunction(job.decl, job.derivation) : mirrorResidualFunction(job.decl);
-  return (c) => {
-    const m = (residualsOf as (c: NetworkCase | GraphCase) => Map<unknown, number> | undefined)(c);
-    return m && (keys as readonly unknown[]).map((k) => m.get(k) ?? null);
-  };
+  return (c) =>
+    inKeyOrder(
+      keys as readonly unknown[],
+      (residualsOf as (c: NetworkCase | GraphCase) => Map<unknown, number> | undefined)(c),
+    );
 }

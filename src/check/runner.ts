@@ -13,7 +13,7 @@ import type { CheckOptions, CheckCounterexample, LawCheck, NetworkCheckReport } 
 import { SCHEMA_VERSION } from '../derivation';
 import { UserInputError } from '../../numeric/errors';
 import { type CaseOutcome, type SiteJob, type WorkerTask, WorkerPool } from './parallel';
-import { caseBuilder, outcomeOf } from './caseAt';
+import { caseBuilder, inKeyOrder, outcomeOf } from './caseAt';
 import type { SiteSample } from './values';
 import {
   type GraphCase,
@@ -154,12 +154,10 @@ export function runCases<K, C extends SiteSample>(
   /** Case i's outcome on the caller's thread, as a worker computes it (src/check/caseAt.ts). */
   function callerCases(task: WorkerTask): (i: number) => CaseOutcome {
     const build = caseBuilder(task);
-    const values = (c: NetworkCase | GraphCase): (number | null)[] | undefined => {
-      // The case the source's arbitrary gives at this index (a network for an MLP kind, a graph model
-      // for a graph kind): what the workers build from the job too.
-      const m = residualsOf(c as unknown as C);
-      return m && keys.map((k) => m.get(k) ?? null);
-    };
+    // The case the source's arbitrary gives at this index (a network for an MLP kind, a graph model for
+    // a graph kind): what the workers build from the job too.
+    const values = (c: NetworkCase | GraphCase): (number | null)[] | undefined =>
+      inKeyOrder(keys, residualsOf(c as unknown as C));
     return (i) => outcomeOf(i, build, values);
   }
 
