@@ -79,7 +79,12 @@ export function chargeDrift(
     const time = opts.time ?? Math.min(5, size / (3 * speed + 1e-300));
     const wd = opts.decay?.wd ?? 0;
     const r = integrate(
-      (_, th) => gradient(th).map((x, i) => -(x + wd * th[i]!) * inverse[i]!),
+      (_, th) => {
+        const g = gradient(th);
+        const v = new Float64Array(g.length);
+        for (let i = 0; i < g.length; i++) v[i] = -(g[i]! + wd * th[i]!) * inverse[i]!;
+        return v;
+      },
       c.theta,
       0,
       time,

@@ -130,3 +130,126 @@ describe('Dormand–Prince: a fifth-order method with a fourth-order error estim
     },
   );
 });
+
+// ---------------- the same arithmetic as the textbook loop ----------------
+//
+// integrate() forms each stage and the combined step with the coefficients times h in locals and
+// one loop per stage. Every entry must be the same sum, in the same order, as the textbook double
+// loop over the tableau below (a flow check's drift and a train report's trajectory are reported to
+// the bit, and reports are compared across versions): the same y, t, accepted and rejected steps.
+
+const TC = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
+const TA: number[][] = [
+  [],
+  [1 / 5],
+  [3 / 40, 9 / 40],
+  [44 / 45, -56 / 15, 32 / 9],
+  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+];
+const TB5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
+const TB4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
+
+function textbook(
+  f: (t: number, y: Float64Array) => Float64Array,
+  y0: Float64Array,
+  t1: number,
+  rtol: number,
+  atol: number,
+  maxSteps: number,
+): { y: Float64Array; t: number; steps: number; rejected: number; completed: boolean } {
+  const n = y0.length;
+  let y = Float64Array.from(y0);
+  let t = 0;
+  let k1 = f(t, y);
+  const rms = (v: Float64Array): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / n);
+  let h = Math.min(t1, (0.01 * (rms(y) + atol)) / (rms(k1) + 1e-300));
+  let steps = 0;
+  let rejected = 0;
+  while (t < t1) {
+    if (steps + rejected >= maxSteps) return { y, t, steps, rejected, completed: false };
+    if (t + h > t1) h = t1 - t;
+    const k: Float64Array[] = [k1];
+    for (let s = 1; s < 7; s++) {
+      const arg = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let acc = y[i]!;
+        for (let j = 0; j < s; j++) acc += h * TA[s]![j]! * k[j]![i]!;
+        arg[i] = acc;
+      }
+      k.push(f(t + TC[s]! * h, arg));
+    }
+    const yNew = new Float64Array(n);
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      let y5 = y[i]!;
+      let e = 0;
+      for (let s = 0; s < 7; s++) {
+        y5 += h * TB5[s]! * k[s]![i]!;
+        e += h * (TB5[s]! - TB4[s]!) * k[s]![i]!;
+      }
+      yNew[i] = y5;
+      err += (e / (atol + rtol * Math.max(Math.abs(y[i]!), Math.abs(y5)))) ** 2;
+    }
+    err = Math.sqrt(err / n);
+    if (!Number.isFinite(err)) {
+      h /= 10;
+      rejected++;
+      continue;
+    }
+    if (err <= 1) {
+      t += h;
+      y = yNew;
+      k1 = k[6]!;
+      steps++;
+    } else rejected++;
+    h *= Math.min(5, Math.max(0.2, 0.9 * Math.pow(err || 1e-10, -1 / 5)));
+  }
+  return { y, t, steps, rejected, completed: true };
+}
+
+/** A nonlinear, coupled, non-autonomous field on n entries, stiff when `stiff` is large. */
+const field =
+  (stiff: number, blowUp: boolean) =>
+  (t: number, y: Float64Array): Float64Array => {
+    const n = y.length;
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const next = y[(i + 1) % n]!;
+      v[i] = -stiff * (i % 3) * y[i]! + Math.sin(next) * Math.cos(t) - 0.1 * y[i]! * y[i]! * y[i]!;
+      if (blowUp && i === 0) v[i] = y[i]! * y[i]! * 1e3; // escapes to ∞: a non-finite error estimate
+    }
+    return v;
+  };
+
+test.prop([
+  fc.integer({ min: 1, max: 40 }),
+  fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  fc.constantFrom(0, 1, 50, 400),
+  fc.constantFrom(1e-4, 1e-8, 1e-11),
+  fc.constantFrom(5, 60, 2000),
+  fc.boolean(),
+])(
+  'every step is the textbook Dormand–Prince arithmetic to the bit (accepted, rejected, non-finite, cut short)',
+  (n, seed, stiff, rtol, maxSteps, blowUp) => {
+    let s = seed;
+    const y0 = new Float64Array(n).map(() => {
+      s = (Math.imul(s, 48271) >>> 0) % 2147483647;
+      return (s / 2147483647) * 4 - 2;
+    });
+    const f = field(stiff, blowUp);
+    const atol = rtol * 1e-3;
+    const want = textbook(f, y0, 1, rtol, atol, maxSteps);
+    const got = integrate(f, y0, 0, 1, { rtol, atol, maxSteps });
+    expect([got.t, got.steps, got.rejected, got.completed]).toEqual([
+      want.t,
+      want.steps,
+      want.rejected,
+      want.completed,
+    ]);
+    expect(Array.from(got.y, (x) => (Object.is(x, -0) ? '-0' : x))).toEqual(
+      Array.from(want.y, (x) => (Object.is(x, -0) ? '-0' : x)),
+    );
+  },
+);
