@@ -7,7 +7,12 @@
 // to their caller: a product the autodiff runs is autodiff, one a law's residual runs
 // (src/check/bind.ts) is not. The reference measured in the same run is `noether --version`
 // (start-up) and the autodiff share itself: a check that scales with the network spends its time in
-// gradients and Hessian-vector products. Prints a table; asserts nothing.
+// gradients and Hessian-vector products. The share is given twice: over the whole profile, and over
+// the stretch in which the sampled networks are checked (from the first to the last sample inside
+// src/check/block.js checkDeclaration: the pointwise laws on every case and the integrated flow, with
+// the garbage collector's samples in that stretch counted against the autodiff). The first includes
+// the fixed costs of a run (loading the modules, deriving the declaration, the report); the second is
+// the share of the work that grows with the networks and the runs. Prints a table; asserts nothing.
 //
 // Then the worker threads: each PARALLEL case with --jobs 1 and with --jobs N (N the machine's
 // processors), in turn BENCH_REPS times (default 3); the speed-up is the median of the ratios within
@@ -67,14 +72,48 @@ function shares(dir) {
     }
     return inAutodiff.get(id);
   };
+  // Samples inside the check of the sampled networks: the stretch from the first of them to the last.
+  const inChecking = new Map();
+  const checking = (id) => {
+    if (!inChecking.has(id)) {
+      const n = byId.get(id);
+      const f = n.callFrame;
+      inChecking.set(
+        id,
+        (f.functionName === 'checkDeclaration' && f.url.endsWith('src/check/block.js')) ||
+          (parent.has(id) && checking(parent.get(id))),
+      );
+    }
+    return inChecking.get(id);
+  };
+  let t = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (checking(id)) [first, last] = [Math.min(first, t), t];
+  });
   let total = 0;
   let autodiff = 0;
+  let stretch = 0;
+  let stretchAutodiff = 0;
+  t = 0;
   p.samples.forEach((id, i) => {
     const dt = p.timeDeltas[i] ?? 0;
+    t += dt;
+    const a = charged(id);
     total += dt;
-    if (charged(id)) autodiff += dt;
+    if (a) autodiff += dt;
+    if (t >= first && t <= last) {
+      stretch += dt;
+      if (a) stretchAutodiff += dt;
+    }
   });
-  return autodiff / Math.max(total, 1);
+  return {
+    whole: autodiff / Math.max(total, 1),
+    checking: stretch > 0 ? stretchAutodiff / stretch : NaN,
+    fixedMs: (total - stretch) / 1000,
+  };
 }
 
 function run(args, profile) {
@@ -96,16 +135,24 @@ function run(args, profile) {
 }
 
 const base = run(['--version'], false);
-console.log('check scaling: wall time (unprofiled), peak RSS, autodiff share of the CPU profile');
+console.log(
+  'check scaling: wall time (unprofiled), peak RSS, autodiff share of the CPU profile (whole; while the ' +
+    'networks are checked, GC included) and the profile outside that stretch',
+);
 console.log(`reference: noether --version ${base.ms.toFixed(0)} ms, ${(base.rssKb / 1024).toFixed(0)} MB`);
-console.log(`${'command'.padEnd(64)} ${'time'.padStart(9)} ${'RSS'.padStart(8)} ${'autodiff'.padStart(9)}`);
+console.log(
+  `${'command'.padEnd(64)} ${'time'.padStart(9)} ${'RSS'.padStart(8)} ${'autodiff'.padStart(9)} ` +
+    `${'checking'.padStart(9)} ${'outside'.padStart(9)}`,
+);
 for (const [decl, arch, runs] of CASES) {
   const args = ['check', decl, '--arch', arch, '--runs', String(runs)];
   const plain = run(args, false);
   const prof = run(args, true);
+  const pct = (x) => `${(100 * x).toFixed(0)}%`.padStart(9);
   console.log(
     `${`noether ${args.join(' ')}`.padEnd(64)} ${`${(plain.ms / 1000).toFixed(2)} s`.padStart(9)} ` +
-      `${`${(plain.rssKb / 1024).toFixed(0)} MB`.padStart(8)} ${`${(100 * prof.share).toFixed(0)}%`.padStart(9)}`,
+      `${`${(plain.rssKb / 1024).toFixed(0)} MB`.padStart(8)} ${pct(prof.share.whole)} ` +
+      `${pct(prof.share.checking)} ${`${prof.share.fixedMs.toFixed(0)} ms`.padStart(9)}`,
   );
 }
 
