@@ -81,7 +81,27 @@ const eye = (n: number): Mat => {
  * handful of letters), so the O(k³) table is nothing; the order matters when a site is wide — a
  * left-to-right W1 g1ᵀ E forms an n × n product that g1ᵀ (E W1) never does.
  */
-function chainTable(dims: readonly number[]): { cost: number[][]; split: number[][] } {
+function chainTable(dims: readonly number[]): ChainTable {
+  // A law's words have the same shapes on every evaluation of a case (and on every step of a
+  // trajectory), so the tables are kept by shape: a handful of entries, each read-only.
+  const key = dims.join(',');
+  const known = chainTables.get(key);
+  if (known) return known;
+  if (chainTables.size >= MAX_CHAIN_TABLES) chainTables.clear();
+  const table = chainTableOf(dims);
+  chainTables.set(key, table);
+  return table;
+}
+
+interface ChainTable {
+  readonly cost: readonly (readonly number[])[];
+  readonly split: readonly (readonly number[])[];
+}
+const chainTables = new Map<string, ChainTable>();
+/** Enough for every word of a check; a bound so that a long run over many shapes holds few. */
+const MAX_CHAIN_TABLES = 4096;
+
+function chainTableOf(dims: readonly number[]): ChainTable {
   const k = dims.length - 1;
   const cost = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const split = Array.from({ length: k }, () => new Array<number>(k).fill(0));
@@ -125,15 +145,7 @@ export function chainTrace(mats: readonly Mat[]): number {
     for (let i = 0; i < Math.min(m.rows, m.cols); i++) tr += m.data[i * m.cols + i]!;
     return tr;
   }
-  let best = { cost: Infinity, rot: 0, cut: 0 };
-  for (let rot = 0; rot < k; rot++) {
-    const word = [...mats.slice(rot), ...mats.slice(0, rot)];
-    const { cost } = chainTable(dimsOf(word));
-    for (let cut = 0; cut < k - 1; cut++) {
-      const c = cost[0]![cut]! + cost[cut + 1]![k - 1]! + word[0]!.rows * word[cut]!.cols;
-      if (c < best.cost) best = { cost: c, rot, cut };
-    }
-  }
+  const best = tracePlan(dimsOf(mats));
   const word = [...mats.slice(best.rot), ...mats.slice(0, best.rot)];
   const X = chainProduct(word.slice(0, best.cut + 1));
   const Y = chainProduct(word.slice(best.cut + 1));
@@ -142,6 +154,31 @@ export function chainTrace(mats: readonly Mat[]): number {
     for (let j = 0; j < X.cols; j++) tr += X.data[i * X.cols + j]! * Y.data[j * Y.cols + i]!;
   return tr;
 }
+
+/**
+ * Where chainTrace rotates and cuts a word of these shapes (dims[i] × dims[i+1], dims[k] = dims[0]):
+ * the rotation starting at letter r has shapes dims[r], dims[r+1…k], dims[1…r]. Kept by shape, as
+ * the chain tables are.
+ */
+function tracePlan(dims: readonly number[]): { readonly rot: number; readonly cut: number } {
+  const key = dims.join(',');
+  const known = tracePlans.get(key);
+  if (known) return known;
+  const k = dims.length - 1;
+  let best = { cost: Infinity, rot: 0, cut: 0 };
+  for (let rot = 0; rot < k; rot++) {
+    const d = [dims[rot]!, ...dims.slice(rot + 1), ...dims.slice(1, rot + 1)];
+    const { cost } = chainTable(d);
+    for (let cut = 0; cut < k - 1; cut++) {
+      const c = cost[0]![cut]! + cost[cut + 1]![k - 1]! + d[0]! * d[cut + 1]!;
+      if (c < best.cost) best = { cost: c, rot, cut };
+    }
+  }
+  if (tracePlans.size >= MAX_CHAIN_TABLES) tracePlans.clear();
+  tracePlans.set(key, best);
+  return best;
+}
+const tracePlans = new Map<string, { readonly rot: number; readonly cut: number }>();
 
 /** Evaluates word sums against values; coefficient closures are cached per expression. */
 export class WordEvaluator {
