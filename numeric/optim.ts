@@ -85,13 +85,21 @@ export function descend(theta: Float64Array, u: ArrayLike<number>, eta: number):
 }
 
 /** One plain gradient step on L + (decay/2)‖θ‖²: θ − η(g + decay·θ) (a new vector). */
-export function gdStep(
+export const gdStep = (
   theta: Float64Array,
   g: ArrayLike<number>,
   eta: number,
   decay: number,
-): Float64Array<ArrayBuffer> {
-  const out = new Float64Array(theta.length);
+): Float64Array<ArrayBuffer> => gdStepInto(new Float64Array(theta.length), theta, g, eta, decay);
+
+/** The same step written into `out` (not θ's own array): a run of many steps alternates two vectors. */
+export function gdStepInto<T extends Float64Array>(
+  out: T,
+  theta: Float64Array,
+  g: ArrayLike<number>,
+  eta: number,
+  decay: number,
+): T {
   for (let i = 0; i < theta.length; i++) {
     const x = theta[i]!;
     out[i] = x - eta * (g[i]! + decay * x);

@@ -39,10 +39,16 @@ export interface CaseModel {
     read: (e: CaseEvaluation) => R,
   ) => R;
   /**
-   * ∇L on a random minibatch: on an MLP, minRows … B distinct rows of the batch; on a graph model,
-   * whose batch size its graph fixes, B rows drawn with replacement (a bootstrap minibatch).
+   * ∇L on a random minibatch, read in place by `read` (valid only until it returns, as with
+   * evaluateWith): on an MLP, minRows … B distinct rows of the batch; on a graph model, whose batch
+   * size its graph fixes, B rows drawn with replacement (a bootstrap minibatch).
    */
-  readonly minibatchGrad: (theta: Float64Array, r: Rng, minRows?: number) => Float64Array;
+  readonly minibatchGradWith: <R>(
+    theta: Float64Array,
+    r: Rng,
+    minRows: number,
+    read: (grad: Float64Array) => R,
+  ) => R;
 }
 
 /** A minibatch of minRows … B distinct rows of a batch, in random order. */
@@ -77,14 +83,16 @@ export function caseModel(c: NetworkCase | GraphCase): CaseModel {
       architecture: c.architecture,
       evaluate: (theta, v, bound) => evaluateGraph(c.graph, theta, c.data, v, { bound: bound ?? false }),
       evaluateWith: (theta, v, bound, read) => read(evaluateGraph(c.graph, theta, c.data, v, { bound })),
-      minibatchGrad: (theta, r) => evaluateGraph(c.graph, theta, bootstrap(c, r)).grad,
+      minibatchGradWith: (theta, r, _minRows, read) =>
+        read(evaluateGraph(c.graph, theta, bootstrap(c, r)).grad),
     };
   return {
     size: c.net.size,
     architecture: describeSpec(c.spec),
     evaluate: (theta, v, bound) => evaluate(c.net, theta, c.batch, v, { bound: bound ?? false }),
     evaluateWith: (theta, v, bound, read) => evaluateWith(c.net, theta, c.batch, v, { bound }, read),
-    minibatchGrad: (theta, r, minRows) => evaluate(c.net, theta, minibatch(c.batch, r, minRows)).grad,
+    minibatchGradWith: (theta, r, minRows, read) =>
+      evaluateWith(c.net, theta, minibatch(c.batch, r, minRows), undefined, {}, (e) => read(e.grad)),
   };
 }
 

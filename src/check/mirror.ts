@@ -16,7 +16,7 @@
  * IDENTITY_TOLERANCE. The attraction threshold is an experiment, not an identity: see
  * mirror/threshold.ts.
  */
-import { allFinite, gdStep } from '../../numeric/optim';
+import { allFinite, gdStepInto } from '../../numeric/optim';
 import { DegenerateSample } from '../../numeric/errors';
 import { rng } from '../../numeric/rng';
 import { norm2, norm2Of } from '../../numeric/linalg';
@@ -89,10 +89,13 @@ function residuals(
     const gamma = 0.5 * r.next();
     const eta = 0.05 / (1 + norm(es.hv!) / norm(v));
     const minRows = !isGraphCase(c) && c.spec.norm === 'batch' ? 2 : 1;
+    // The steps alternate two vectors, each written from the other and from ∇L read in place.
+    const steps = [new Float64Array(m.size), new Float64Array(m.size)];
     let th = ts,
       worst = 0;
     for (let k = 0; k < STAY_STEPS; k++) {
-      th = gdStep(th, m.minibatchGrad(th, r, minRows), eta, 2 * gamma);
+      const from = th;
+      th = m.minibatchGradWith(from, r, minRows, (g) => gdStepInto(steps[k % 2]!, from, g, eta, 2 * gamma));
       if (!allFinite(th)) break;
       worst = Math.max(worst, rel(R.offSet(th), norm(th)));
     }

@@ -48,7 +48,10 @@ export function caseReflection(
     reflect,
     project: (v) => {
       const r = reflect(v);
-      return v.map((x, i) => (x + r[i]!) / 2);
+      // a loop: a typed array's map calls its callback per entry (7× slower at 9000 entries)
+      const out = new Float64Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = (v[i]! + r[i]!) / 2;
+      return out;
     },
     offSet: (v) => {
       const r = reflect(v);
