@@ -30,20 +30,32 @@ export function caseReflection(
   const dims = resolveDims(decl, c);
   const { consts, scalars } = caseValues(decl, c, dims);
   const ev = new WordEvaluator();
+  /** Each block's image under R, computed from v's blocks, in block order. */
+  const images = (v: Float64Array): Float64Array[] => {
+    const blocks = siteBlocks(decl, c, v);
+    return decl.blocks.map((b) => {
+      const view = c.site.views[b.name]!;
+      return ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data;
+    });
+  };
   const reflect = (v: Float64Array): Float64Array => {
     const out = Float64Array.from(v);
-    const blocks = siteBlocks(decl, c, v);
-    for (const b of decl.blocks) {
-      const view = c.site.views[b.name]!;
-      scatter(
-        out,
-        view,
-        ev.matrix(sums.get(b.name)!, { blocks, consts, scalars }, view.rows, view.cols).value.data,
-      );
-    }
+    images(v).forEach((data, i) => scatter(out, c.site.views[decl.blocks[i]!.name]!, data));
     return out;
   };
   const indices = [...new Set(decl.blocks.flatMap((b) => [...c.site.views[b.name]!.index]))];
+  // Which image entry reflect leaves at each site index: the last block's to write it (scatters run
+  // in block order). offSet reads Rv there without forming Rv.
+  const at = new Map(indices.map((x, k) => [x, k]));
+  const lastBlock = new Int32Array(indices.length);
+  const lastEntry = new Int32Array(indices.length);
+  decl.blocks.forEach((b, bi) =>
+    c.site.views[b.name]!.index.forEach((x, j) => {
+      const k = at.get(x)!;
+      lastBlock[k] = bi;
+      lastEntry[k] = j;
+    }),
+  );
   return {
     reflect,
     project: (v) => {
@@ -54,8 +66,8 @@ export function caseReflection(
       return out;
     },
     offSet: (v) => {
-      const r = reflect(v);
-      return norm2Of(indices.length, (k) => (v[indices[k]!]! - r[indices[k]!]!) / 2);
+      const img = images(v);
+      return norm2Of(indices.length, (k) => (v[indices[k]!]! - img[lastBlock[k]!]![lastEntry[k]!]!) / 2);
     },
     indices,
   };
