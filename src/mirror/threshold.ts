@@ -235,19 +235,16 @@ export function collapseSample(
   // 1. θ*: Levenberg–Marquardt Newton steps on L + γ‖θ‖² within the set (the projected Hessian from
   // `size` Hessian-vector products), accepted only when the regularised loss decreases.
   let th = R.project(c.theta);
-  const hessian = (x: Float64Array): number[][] => {
-    const cols = Array.from({ length: size }, (_, j) => {
-      const e = new Float64Array(size);
-      e[j] = 1;
-      return R.project(hvp(x, R.project(e)));
-    });
-    return Array.from({ length: size }, (_, i) => cols.map((col, j) => (col[i]! + cols[i]![j]!) / 2));
-  };
+  // The projector's columns P e_j, formed once: every projected Hessian reads them.
   const Pset = Array.from({ length: size }, (_, j) => {
     const e = new Float64Array(size);
     e[j] = 1;
     return R.project(e);
   });
+  const hessian = (x: Float64Array): number[][] => {
+    const cols = Pset.map((p) => R.project(hvp(x, p)));
+    return Array.from({ length: size }, (_, i) => cols.map((col, j) => (col[i]! + cols[i]![j]!) / 2));
+  };
   const symmetricBasis = orthonormal(Pset);
   // λ_min of H restricted to the set: BᵀHB with H·b formed once per basis vector (O(P²k), not O(P²k²)).
   const lminSet = (H: number[][]): number => {
