@@ -20,18 +20,38 @@ export interface OdeResult {
   readonly completed: boolean;
 }
 
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
-const A: number[][] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+/** The Dormand–Prince 5(4) tableau: nodes C, stage weights A, the 5th- and 4th-order weights B5, B4. */
+export const DORMAND_PRINCE: {
+  readonly C: readonly number[];
+  readonly A: readonly (readonly number[])[];
+  readonly B5: readonly number[];
+  readonly B4: readonly number[];
+} = {
+  C: [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1],
+  A: [
+    [],
+    [1 / 5],
+    [3 / 40, 9 / 40],
+    [44 / 45, -56 / 15, 32 / 9],
+    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+    [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+  ],
+  B5: [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0],
+  B4: [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40],
+};
+const { C, A, B5, B4 } = DORMAND_PRINCE;
+
+/** The seven slopes of a step, k_0 … k_6. */
+type Slopes = [
+  Float64Array,
+  Float64Array,
+  Float64Array,
+  Float64Array,
+  Float64Array,
+  Float64Array,
+  Float64Array,
 ];
-const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
-const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
 
 export function integrate(
   f: (t: number, y: Float64Array) => Float64Array,
@@ -56,7 +76,7 @@ export function integrate(
     );
   let steps = 0,
     rejected = 0;
-  const k: Float64Array[] = [k1, k1, k1, k1, k1, k1, k1];
+  const k: Slopes = [k1, k1, k1, k1, k1, k1, k1];
   const tmp = new Float64Array(n);
   // A step's coefficients times h, formed once per step: h·A[s][j] is the same product the stage
   // sums take entry by entry, so every entry is the same sum of the same terms in the same order.
@@ -99,22 +119,9 @@ export function integrate(
  * per stage with the coefficients and slopes in locals: the generic double loop read A[s][j] and
  * k[j] for every entry and every term (3–4× slower at a few thousand entries).
  */
-function stageInput(
-  tmp: Float64Array,
-  y: Float64Array,
-  k: Float64Array[],
-  hA: Float64Array,
-  s: number,
-): void {
+function stageInput(tmp: Float64Array, y: Float64Array, k: Slopes, hA: Float64Array, s: number): void {
   const n = tmp.length;
-  const [k0, k1, k2, k3, k4, k5] = k as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [k0, k1, k2, k3, k4, k5] = k;
   const r = 7 * s;
   const [a0, a1, a2, a3, a4, a5] = [hA[r]!, hA[r + 1]!, hA[r + 2]!, hA[r + 3]!, hA[r + 4]!, hA[r + 5]!];
   switch (s) {
@@ -149,21 +156,13 @@ function stageInput(
 function combine(
   yNew: Float64Array,
   y: Float64Array,
-  k: Float64Array[],
+  k: Slopes,
   hB5: Float64Array,
   hE: Float64Array,
   atol: number,
   rtol: number,
 ): number {
-  const [k0, k1, k2, k3, k4, k5, k6] = k as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [k0, k1, k2, k3, k4, k5, k6] = k;
   const [b0, b1, b2, b3, b4, b5, b6] = [hB5[0]!, hB5[1]!, hB5[2]!, hB5[3]!, hB5[4]!, hB5[5]!, hB5[6]!];
   const [e0, e1, e2, e3, e4, e5, e6] = [hE[0]!, hE[1]!, hE[2]!, hE[3]!, hE[4]!, hE[5]!, hE[6]!];
   let err = 0;

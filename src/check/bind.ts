@@ -81,25 +81,33 @@ const eye = (n: number): Mat => {
  * handful of letters), so the O(k³) table is nothing; the order matters when a site is wide — a
  * left-to-right W1 g1ᵀ E forms an n × n product that g1ᵀ (E W1) never does.
  */
-function chainTable(dims: readonly number[]): ChainTable {
-  // A law's words have the same shapes on every evaluation of a case (and on every step of a
-  // trajectory), so the tables are kept by shape: a handful of entries, each read-only.
-  const key = dims.join(',');
-  const known = chainTables.get(key);
-  if (known) return known;
-  if (chainTables.size >= MAX_CHAIN_TABLES) chainTables.clear();
-  const table = chainTableOf(dims);
-  chainTables.set(key, table);
-  return table;
-}
+const chainTable = (dims: readonly number[]): ChainTable => keptByShape(chainTables, dims, chainTableOf);
 
 interface ChainTable {
   readonly cost: readonly (readonly number[])[];
   readonly split: readonly (readonly number[])[];
 }
 const chainTables = new Map<string, ChainTable>();
-/** Enough for every word of a check; a bound so that a long run over many shapes holds few. */
-const MAX_CHAIN_TABLES = 4096;
+
+/**
+ * make(dims), kept by shape: a law's words have the same shapes on every evaluation of a case (and
+ * on every step of a trajectory), so their plans are worked out once. What is kept is read-only;
+ * PLANS_KEPT bounds each cache, so that a long run over many shapes holds few.
+ */
+function keptByShape<T>(
+  cache: Map<string, T>,
+  dims: readonly number[],
+  make: (d: readonly number[]) => T,
+): T {
+  const key = dims.join(',');
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  if (cache.size >= PLANS_KEPT) cache.clear();
+  const made = make(dims);
+  cache.set(key, made);
+  return made;
+}
+const PLANS_KEPT = 4096;
 
 function chainTableOf(dims: readonly number[]): ChainTable {
   const k = dims.length - 1;
@@ -155,15 +163,19 @@ export function chainTrace(mats: readonly Mat[]): number {
   return tr;
 }
 
+/** Where chainTrace rotates and cuts a word of these shapes, kept by shape as the chain tables are. */
+const tracePlan = (dims: readonly number[]): TracePlan => keptByShape(tracePlans, dims, tracePlanOf);
+interface TracePlan {
+  readonly rot: number;
+  readonly cut: number;
+}
+const tracePlans = new Map<string, TracePlan>();
+
 /**
- * Where chainTrace rotates and cuts a word of these shapes (dims[i] × dims[i+1], dims[k] = dims[0]):
- * the rotation starting at letter r has shapes dims[r], dims[r+1…k], dims[1…r]. Kept by shape, as
- * the chain tables are.
+ * The cheapest rotation and cut of a word of these shapes (dims[i] × dims[i+1], dims[k] = dims[0]):
+ * the rotation starting at letter r has shapes dims[r], dims[r+1…k], dims[1…r].
  */
-function tracePlan(dims: readonly number[]): { readonly rot: number; readonly cut: number } {
-  const key = dims.join(',');
-  const known = tracePlans.get(key);
-  if (known) return known;
+function tracePlanOf(dims: readonly number[]): TracePlan {
   const k = dims.length - 1;
   let best = { cost: Infinity, rot: 0, cut: 0 };
   for (let rot = 0; rot < k; rot++) {
@@ -174,11 +186,8 @@ function tracePlan(dims: readonly number[]): { readonly rot: number; readonly cu
       if (c < best.cost) best = { cost: c, rot, cut };
     }
   }
-  if (tracePlans.size >= MAX_CHAIN_TABLES) tracePlans.clear();
-  tracePlans.set(key, best);
-  return best;
+  return { rot: best.rot, cut: best.cut };
 }
-const tracePlans = new Map<string, { readonly rot: number; readonly cut: number }>();
 
 /** Evaluates word sums against values; coefficient closures are cached per expression. */
 export class WordEvaluator {

@@ -6,6 +6,7 @@ import type { NetworkCase } from '../../numeric/arbitraries';
 import type { GraphCase } from '../../numeric/graph/sites';
 import { evaluateGraph } from '../../numeric/graph/graph';
 import { integrate } from '../../numeric/ode';
+import { withDecay } from '../../numeric/optim';
 import type { BlockDeclaration } from '../declaration/types';
 import type { Law } from '../derivation';
 import { WordEvaluator, type Values } from './bind';
@@ -80,9 +81,8 @@ export function chargeDrift(
     const wd = opts.decay?.wd ?? 0;
     const r = integrate(
       (_, th) => {
-        const g = gradient(th);
-        const v = new Float64Array(g.length);
-        for (let i = 0; i < g.length; i++) v[i] = -(g[i]! + wd * th[i]!) * inverse[i]!;
+        const v = withDecay(gradient(th), th, wd);
+        for (let i = 0; i < v.length; i++) v[i] = -v[i]! * inverse[i]!;
         return v;
       },
       c.theta,

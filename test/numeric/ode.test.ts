@@ -1,6 +1,6 @@
 /** The integrator reaches its tolerance on problems with known solutions. */
 import { test, fc } from '@fast-check/jest';
-import { integrate } from '../../numeric/ode';
+import { DORMAND_PRINCE, integrate } from '../../numeric/ode';
 
 test.prop([fc.double({ min: 0.1, max: 3, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true })])(
   "exponential decay y' = −λy is integrated to ~rtol: y(1) = y0 e^{−λ}",
@@ -135,21 +135,11 @@ describe('Dormand–Prince: a fifth-order method with a fourth-order error estim
 //
 // integrate() forms each stage and the combined step with the coefficients times h in locals and
 // one loop per stage. Every entry must be the same sum, in the same order, as the textbook double
-// loop over the tableau below (a flow check's drift and a train report's trajectory are reported to
+// loop over the tableau (a flow check's drift and a train report's trajectory are reported to
 // the bit, and reports are compared across versions): the same y, t, accepted and rejected steps.
 
-const TC = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
-const TA: number[][] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
-];
-const TB5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
-const TB4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
+// The module's own tableau (its coefficients are pinned by the order tests above).
+const { C: TC, A: TA, B5: TB5, B4: TB4 } = DORMAND_PRINCE;
 
 function textbook(
   f: (t: number, y: Float64Array) => Float64Array,
