@@ -63,15 +63,23 @@ let depth = 0;
 /** The end of the outermost open arena's reserve. */
 let limit = 0;
 
+/**
+ * The memory's buffer, kept between growths: `memory.buffer` is a call into the engine, and the same
+ * object until the memory grows (which detaches it), so `memory` reads it again after each growth.
+ */
+let buffer: ArrayBuffer | undefined;
+const bufferOf = (w: Exports): ArrayBuffer => (buffer ??= w.memory.buffer);
+
 /** The module's memory with at least `bytes` bytes, grown if no arena is open; else undefined. */
 function memory(w: Exports, bytes: number): ArrayBuffer | undefined {
   if (bytes > MAX_BYTES) return undefined;
-  const have = w.memory.buffer.byteLength;
+  const have = bufferOf(w).byteLength;
   if (have < bytes) {
     if (depth > 0) return undefined;
     w.memory.grow(Math.ceil((bytes - have) / PAGE));
+    buffer = w.memory.buffer;
   }
-  return w.memory.buffer;
+  return bufferOf(w);
 }
 
 /**
@@ -104,7 +112,7 @@ export function arenaArray(n: number, zero = true): Float64Array | undefined {
   const end = start + 8 * n;
   if (end > limit) return undefined;
   top = end;
-  const a = new Float64Array(loaded.memory.buffer, start, n);
+  const a = new Float64Array(bufferOf(loaded), start, n);
   if (zero) a.fill(0);
   return a;
 }
@@ -113,7 +121,7 @@ export function arenaArray(n: number, zero = true): Float64Array | undefined {
 export const heapCopy = (a: Float64Array): Float64Array => (loaded && resident(loaded, a) ? a.slice() : a);
 
 /** Whether a is in the kernels' memory (an arena array), so a product can use it in place. */
-const resident = (w: Exports, a: Float64Array): boolean => a.buffer === w.memory.buffer;
+const resident = (w: Exports, a: Float64Array): boolean => a.buffer === bufferOf(w);
 
 /**
  * Places the operands of one product: each resident one where it is, every other copied above
@@ -145,7 +153,7 @@ function place(
 
 /** Copies a non-resident output back from where `place` put it. */
 function copyOut(w: Exports, c: Float64Array, at: number, n: number): void {
-  if (!resident(w, c)) c.set(new Float64Array(w.memory.buffer, at, n));
+  if (!resident(w, c)) c.set(new Float64Array(bufferOf(w), at, n));
 }
 
 /** C (n×m) = A (n×k) Bᵀ (B: m×k), or C += A Bᵀ. False when the WebAssembly kernels are not in use. */

@@ -63,17 +63,32 @@ export function addAB(A: Mat, B: Mat, C: Mat): Mat {
 /** C = A Bᵀ in JavaScript. Four rows of B at a time, so each element of A is loaded once per four
  * dot products. */
 function mulABtJs(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = false): Mat {
-  const { rows: n, cols: k } = A;
-  const m = B.rows;
-  const a = A.data,
-    b = B.data,
-    c = C.data;
+  mulABtAt(A.data, 0, B.data, 0, C.data, 0, A.rows, B.rows, A.cols, accumulate);
+  return C;
+}
+
+/**
+ * `mulABtJs` on the n×k block of a at aOff, the m×k block of b at bOff and the n×m block of c at
+ * cOff: the same sums in the same order (the offsets only move where each row starts).
+ */
+function mulABtAt(
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+  n: number,
+  m: number,
+  k: number,
+  accumulate: boolean,
+): void {
   for (let i = 0; i < n; i++) {
-    const ai = i * k;
-    const ci = i * m;
+    const ai = aOff + i * k;
+    const ci = cOff + i * m;
     let j = 0;
     for (; j + 3 < m; j += 4) {
-      const b0 = j * k,
+      const b0 = bOff + j * k,
         b1 = b0 + k,
         b2 = b1 + k,
         b3 = b2 + k;
@@ -101,13 +116,12 @@ function mulABtJs(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = fal
       }
     }
     for (; j < m; j++) {
-      const bj = j * k;
+      const bj = bOff + j * k;
       let s = 0;
       for (let t = 0; t < k; t++) s += a[ai + t]! * b[bj + t]!;
       c[ci + j] = accumulate ? c[ci + j]! + s : s;
     }
   }
-  return C;
 }
 
 /**
@@ -116,18 +130,29 @@ function mulABtJs(A: Mat, B: Mat, C: Mat = mat(A.rows, B.rows), accumulate = fal
  * entries of C at a time, each held in a variable through its sum.
  */
 function addAtBJs(A: Mat, B: Mat, C: Mat): Mat {
-  const { rows: n, cols: m } = A;
-  const k = B.cols;
-  const a = A.data,
-    b = B.data,
-    c = C.data;
+  addAtBAt(A.data, 0, B.data, 0, C.data, 0, A.rows, A.cols, B.cols);
+  return C;
+}
+
+/** `addAtBJs` on blocks at offsets (A: n×m at aOff, B: n×k at bOff, C: m×k at cOff), as `mulABtAt`. */
+function addAtBAt(
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+  n: number,
+  m: number,
+  k: number,
+): void {
   for (let j = 0; j < m; j++) {
-    const cj = j * k;
+    const cj = cOff + j * k;
     let t = 0;
     for (; t + 1 < k; t += 2) {
       let x = c[cj + t]!,
         y = c[cj + t + 1]!;
-      for (let i = 0, ai = j, bi = t; i < n; i++, ai += m, bi += k) {
+      for (let i = 0, ai = aOff + j, bi = bOff + t; i < n; i++, ai += m, bi += k) {
         const s = a[ai]!;
         x += s * b[bi]!;
         y += s * b[bi + 1]!;
@@ -137,11 +162,10 @@ function addAtBJs(A: Mat, B: Mat, C: Mat): Mat {
     }
     if (t < k) {
       let x = c[cj + t]!;
-      for (let i = 0, ai = j, bi = t; i < n; i++, ai += m, bi += k) x += a[ai]! * b[bi]!;
+      for (let i = 0, ai = aOff + j, bi = bOff + t; i < n; i++, ai += m, bi += k) x += a[ai]! * b[bi]!;
       c[cj + t] = x;
     }
   }
-  return C;
 }
 
 /**
@@ -149,19 +173,30 @@ function addAtBJs(A: Mat, B: Mat, C: Mat): Mat {
  * added in order of the column of A; two entries of C at a time, as in `addAtBJs`.
  */
 function addABJs(A: Mat, B: Mat, C: Mat): Mat {
-  const { rows: n, cols: m } = A;
-  const k = B.cols;
-  const a = A.data,
-    b = B.data,
-    c = C.data;
+  addABAt(A.data, 0, B.data, 0, C.data, 0, A.rows, A.cols, B.cols);
+  return C;
+}
+
+/** `addABJs` on blocks at offsets (A: n×m at aOff, B: m×k at bOff, C: n×k at cOff), as `mulABtAt`. */
+function addABAt(
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+  n: number,
+  m: number,
+  k: number,
+): void {
   for (let i = 0; i < n; i++) {
-    const ci = i * k,
-      ai = i * m;
+    const ci = cOff + i * k,
+      ai = aOff + i * m;
     let t = 0;
     for (; t + 1 < k; t += 2) {
       let x = c[ci + t]!,
         y = c[ci + t + 1]!;
-      for (let j = 0, bj = t; j < m; j++, bj += k) {
+      for (let j = 0, bj = bOff + t; j < m; j++, bj += k) {
         const s = a[ai + j]!;
         x += s * b[bj]!;
         y += s * b[bj + 1]!;
@@ -171,11 +206,48 @@ function addABJs(A: Mat, B: Mat, C: Mat): Mat {
     }
     if (t < k) {
       let x = c[ci + t]!;
-      for (let j = 0, bj = t; j < m; j++, bj += k) x += a[ai + j]! * b[bj]!;
+      for (let j = 0, bj = bOff + t; j < m; j++, bj += k) x += a[ai + j]! * b[bj]!;
       c[ci + t] = x;
     }
   }
-  return C;
+}
+
+/**
+ * `count` products of the same shape over consecutive blocks of a, b and c (block q of each at q
+ * times its size), each the one `mulABt` (accumulating), `addAtB` or `addAB` computes on its block:
+ * C += A Bᵀ (A m×k, B n×k), C += Aᵀ B (A k×m, B k×n) or C += A B (A m×k, B k×n), C m×n. Products
+ * the WebAssembly kernels would take go there on views of the blocks; the others run the JavaScript
+ * loop at the blocks' offsets, without a view or a matrix record per block (a transformer's heads
+ * are many products of a few entries each).
+ */
+export function batchedProducts(
+  form: 'ABt' | 'AtB' | 'AB',
+  count: number,
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  b: Float64Array,
+  c: Float64Array,
+): void {
+  const [aLen, bLen, cLen] = [m * k, k * n, m * n];
+  if (simd(m, n, k)) {
+    const part = (x: Float64Array, q: number, len: number): Float64Array =>
+      count === 1 ? x : x.subarray(q * len, (q + 1) * len);
+    for (let q = 0; q < count; q++) {
+      const [A, B, C] = [part(a, q, aLen), part(b, q, bLen), mat(m, n, part(c, q, cLen))];
+      if (form === 'ABt') mulABt(mat(m, k, A), mat(n, k, B), C, true);
+      else if (form === 'AtB') addAtB(mat(k, m, A), mat(k, n, B), C);
+      else addAB(mat(m, k, A), mat(k, n, B), C);
+    }
+    return;
+  }
+  for (let q = 0; q < count; q++) {
+    const [ao, bo, co] = [q * aLen, q * bLen, q * cLen];
+    if (form === 'ABt') mulABtAt(a, ao, b, bo, c, co, m, n, k, true);
+    else if (form === 'AtB') addAtBAt(a, ao, b, bo, c, co, k, m, n);
+    else addABAt(a, ao, b, bo, c, co, m, k, n);
+  }
 }
 
 /** The JavaScript products: the reference the WebAssembly kernels are tested against bit for bit. */

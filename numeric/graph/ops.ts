@@ -8,7 +8,7 @@
  */
 import { type Activation, actFns } from '../mlp';
 import { arenaArray } from '../kernels';
-import { addAB, addAtB, type Mat, mat, mulABt, zeros } from '../linalg';
+import { addAB, addAtB, batchedProducts, type Mat, mat, mulABt, zeros } from '../linalg';
 import {
   groupsOf,
   type NormGroups,
@@ -74,7 +74,12 @@ export interface Node {
   readonly shape: readonly number[];
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+/** The number of entries of a shape: the product of its axes (of an empty shape, 1). */
+export function sizeOf(shape: readonly number[], from = 0, to = shape.length): number {
+  let s = 1;
+  for (let i = from; i < to; i++) s *= shape[i]!;
+  return s;
+}
 
 /** What the rules of a node see: its inputs' values and tangents, its own value and tangent. */
 export interface Ctx {
@@ -117,18 +122,7 @@ function gemm(
   C: Float64Array,
 ): void {
   if (tA && tB) throw new Error('internal: AᵀBᵀ is not a product a graph forms');
-  // One batch (a dense layer): the arrays themselves, no views.
-  const part = (x: Float64Array, q: number, len: number): Float64Array =>
-    b === 1 ? x : x.subarray(q * len, (q + 1) * len);
-  for (let q = 0; q < b; q++) {
-    const Ad = part(A, q, m * k);
-    const Am = tA ? mat(k, m, Ad) : mat(m, k, Ad);
-    const Bd = part(B, q, k * n);
-    const Cm = mat(m, n, part(C, q, m * n));
-    if (tB) mulABt(Am, mat(n, k, Bd), Cm, true);
-    else if (tA) addAtB(Am, mat(k, n, Bd), Cm);
-    else addAB(Am, mat(k, n, Bd), Cm);
-  }
+  batchedProducts(tB ? 'ABt' : tA ? 'AtB' : 'AB', b, m, n, k, A, B, C);
 }
 
 /** Strides of a row-major shape. */
@@ -162,18 +156,26 @@ function permutation(node: Node, inShape: readonly number[]): Int32Array {
   return map;
 }
 
+/** A shape as [outer, dim, inner] around one axis (see `axisOf`). */
+interface AxisDims {
+  readonly outer: number;
+  readonly dim: number;
+  readonly inner: number;
+}
+const axisCache = new WeakMap<readonly number[], (AxisDims | undefined)[]>();
 /**
  * A vector broadcast along `axis`: the shape as [outer, dim, inner], so entry (o, c, q) is at
- * (o·dim + c)·inner + q and reads the vector's entry c.
+ * (o·dim + c)·inner + q and reads the vector's entry c. Kept per shape (a node's shape is fixed).
  */
-const axisOf = (
-  shape: readonly number[],
-  axis: number,
-): { readonly outer: number; readonly dim: number; readonly inner: number } => ({
-  outer: sizeOf(shape.slice(0, axis)),
-  dim: shape[axis]!,
-  inner: sizeOf(shape.slice(axis + 1)),
-});
+function axisOf(shape: readonly number[], axis: number): AxisDims {
+  let kept = axisCache.get(shape);
+  if (!kept) axisCache.set(shape, (kept = []));
+  return (kept[axis] ??= {
+    outer: sizeOf(shape, 0, axis),
+    dim: shape[axis]!,
+    inner: sizeOf(shape, axis + 1),
+  });
+}
 
 const groupsCache = new WeakMap<Node, NormGroups>();
 /** The groups a normalisation node standardises (numeric/graph/normalize.ts). */
@@ -487,13 +489,13 @@ function mmDims(
   const m = a[a.length - 2]!,
     k = a[a.length - 1]!;
   const n = node.shape[node.shape.length - 1]!;
-  return { b: sizeOf(a.slice(0, -2)), m, n, k };
+  return { b: sizeOf(a, 0, a.length - 2), m, n, k };
 }
 
 /** Rows and row length of a loss's input: the first axis, and the rest. */
 const lossRows = (shape: readonly number[]): { B: number; n: number } => ({
   B: shape[0]!,
-  n: sizeOf(shape.slice(1)),
+  n: sizeOf(shape, 1),
 });
 
 /** Class probabilities of one row of logits. */

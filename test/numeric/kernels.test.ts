@@ -5,7 +5,7 @@
  * blocks, and with ∞ and NaN, whose propagation an order change or a wrong skip would alter.
  */
 import fc from 'fast-check';
-import { jsKernels, mat, mulABt, addAtB, addAB, type Mat } from '../../numeric/linalg';
+import { batchedProducts, jsKernels, mat, mulABt, addAtB, addAB, type Mat } from '../../numeric/linalg';
 import { heapCopy, kernelKind, withArena } from '../../numeric/kernels';
 import { buildNetwork, evaluate, evaluateWith, type MlpSpec } from '../../numeric/mlp';
 import { rng } from '../../numeric/rng';
@@ -100,6 +100,50 @@ describe('WebAssembly SIMD kernels', () => {
             numRuns: 1,
           })[0]!;
           sameBits(addAB(A, B, copy(C0)).data, jsKernels.addAB(A, B, copy(C0)).data);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('batchedProducts: each block the product the JavaScript loop gives on that block alone', () => {
+    // count blocks of each operand side by side; block q of C against jsKernels on copies of block q
+    // of A, B and C (the loops at offsets, or the WebAssembly kernels on views past the threshold).
+    const forms = ['ABt', 'AtB', 'AB'] as const;
+    fc.assert(
+      fc.property(
+        dims.chain(([m, n, k]) => fc.constantFrom(1, 8).map((f) => scaled([m, n, k], f))),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom(...forms),
+        fc.integer(),
+        ([m, n, k], count, form, seed) => {
+          // Shapes of one block of A and B as the form reads them; C is m×n.
+          const [ar, ac] = form === 'AtB' ? [k, m] : [m, k];
+          const [br, bc] = form === 'ABt' ? [n, k] : [k, n];
+          const blocks = fc.sample(
+            fc.array(fc.tuple(matrix(ar, ac), matrix(br, bc), matrix(m, n)), {
+              minLength: count,
+              maxLength: count,
+            }),
+            { seed, numRuns: 1 },
+          )[0]!;
+          const joined = (i: 0 | 1 | 2): Float64Array => {
+            const parts = blocks.map((b) => b[i].data);
+            const out = new Float64Array(parts.reduce((s, x) => s + x.length, 0));
+            parts.forEach((x, q) => out.set(x, q * x.length));
+            return out;
+          };
+          const [a, b, c] = [joined(0), joined(1), joined(2)];
+          batchedProducts(form, count, m, n, k, a, b, c);
+          blocks.forEach(([A, B, C0], q) => {
+            const want =
+              form === 'ABt'
+                ? jsKernels.mulABt(A, B, copy(C0), true)
+                : form === 'AtB'
+                  ? jsKernels.addAtB(A, B, copy(C0))
+                  : jsKernels.addAB(A, B, copy(C0));
+            sameBits(c.subarray(q * m * n, (q + 1) * m * n), want.data);
+          });
         },
       ),
       { numRuns: 150 },
