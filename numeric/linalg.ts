@@ -274,26 +274,15 @@ export function norm2Of(count: number, at: (i: number) => number): number {
 }
 
 /**
- * ‖x‖₂, as {@link norm2Of}: √Σ x_i² in range, scaled outside it. The sum of squares of a
- * Float64Array is a loop of its own: through norm2Of's closure, in code that calls norm2Of with many
- * closures (a mirror check), each entry came back as a boxed number (227 MB of them in one check).
+ * ‖x‖₂, as {@link norm2Of}: √Σ x_i² in range, scaled outside it. The sum of squares is a loop of its
+ * own: through norm2Of's closure, in code that calls norm2Of with many closures (a mirror check), each
+ * entry came back as a boxed number (227 MB of them in one check).
  */
 export const norm2 = (x: ArrayLike<number>): number => {
-  const s = x instanceof Float64Array ? sumOfSquares(x) : sumOfSquaresOf(x);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
   return squaresInRange(s) ? Math.sqrt(s) : scaledNorm(x.length, (i) => x[i]!);
 };
-
-/** Σ x_i², in index order (the same sum as norm2Of's). */
-function sumOfSquares(x: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
-  return s;
-}
-function sumOfSquaresOf(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
-  return s;
-}
 
 /** The norm scaled by the largest magnitude m: m·√Σ (at(i)/m)², each quotient at most 1. */
 function scaledNorm(count: number, at: (i: number) => number): number {

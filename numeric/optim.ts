@@ -107,18 +107,8 @@ export function gdStepInto<T extends Float64Array>(
   return out;
 }
 
-/**
- * Whether every entry is finite (a loop: `every` with a callback costs a call per entry). A
- * Float64Array has a loop of its own, which stays specialised to it whatever else callers pass.
- */
-export const allFinite = (x: ArrayLike<number>): boolean =>
-  x instanceof Float64Array ? allFiniteF64(x) : allFiniteOf(x);
-
-function allFiniteF64(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
-  return true;
-}
-function allFiniteOf(x: ArrayLike<number>): boolean {
+/** Whether every entry is finite (a loop: `every` with a callback costs a call per entry). */
+export function allFinite(x: ArrayLike<number>): boolean {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
   return true;
 }

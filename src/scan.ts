@@ -5,7 +5,7 @@
 import { buildNetwork, type MlpSpec } from '../numeric/mlp';
 import { siteGroups, type Site, type SiteGroup, type SiteKind } from '../numeric/sites';
 import { describeGraphModel, graphOf, graphSiteGroups, type GraphModel } from '../numeric/graph/sites';
-import { sizeOf } from '../numeric/graph/ops';
+import { sizeOf } from '../numeric/graph/shape';
 import { UserInputError } from '../numeric/errors';
 import { describeSpec } from '../numeric/arbitraries';
 import { catalogNames, loadCatalog } from './catalog';

@@ -22,9 +22,9 @@ import {
   forward,
   normGroups,
   probabilities,
-  sizeOf,
   tangent,
 } from './ops';
+import { sizeOf } from './shape';
 import { entryOf, rowStats } from './normalize';
 
 /** Ops whose four rules, on nonnegative arrays, are their absolute versions (c ↦ |c| for a scale). */

@@ -10,16 +10,8 @@ import { withArena } from '../kernels';
 import { zeros } from '../linalg';
 import { ArchitectureError } from '../mlp';
 import { graphBounds } from './bounds';
-import {
-  type Acc,
-  type GraphActivation,
-  type Node,
-  type Op,
-  backward,
-  forward,
-  sizeOf,
-  tangent,
-} from './ops';
+import { type Acc, type GraphActivation, type Node, type Op, backward, forward, tangent } from './ops';
+import { sizeOf } from './shape';
 
 /** A parameter block of a graph: its node, name, shape and offset in θ. */
 export interface ParamBlock {
@@ -296,8 +288,8 @@ function arenaSize(g: Graph, shapes: Plan['shapes'], sizes: Plan['sizes']): numb
       product(X![X!.length - 2]!, node.shape[node.shape.length - 1]!, X![X!.length - 1]!);
     if (node.op.kind === 'conv2d') {
       const [N, C] = X as [number, number];
-      const patch = C * sizeOf(K!.slice(2));
-      const rows = N * sizeOf(node.shape.slice(2));
+      const patch = C * sizeOf(K!, 2);
+      const rows = N * sizeOf(node.shape, 2);
       // im2col of values and tangents, their adjoints, and the outputs as rows.
       entries += 8 * rows * patch + 4 * sizes[i]!;
       product(rows, node.shape[1]!, patch);

@@ -9,6 +9,7 @@
  */
 import { DegenerateSample } from '../errors';
 import { DEGENERATE_SPREAD } from '../mlp';
+import { sizeOf } from './shape';
 
 /**
  * The groups of a normalisation: entry (o, g, s) is at (o·count + g)·inner + s and belongs to group
@@ -21,13 +22,11 @@ export interface NormGroups {
   readonly n: number;
 }
 
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
 /** Rows of the last axis, or channels (axis 1) over the batch and the spatial axes. */
 export function groupsOf(shape: readonly number[], groups: 'rows' | 'channels'): NormGroups {
-  const inner = groups === 'rows' ? shape[shape.length - 1]! : size(shape.slice(2));
+  const inner = groups === 'rows' ? shape[shape.length - 1]! : sizeOf(shape, 2);
   const outer = groups === 'rows' ? 1 : shape[0]!;
-  return { outer, count: size(shape) / (outer * inner), inner, n: outer * inner };
+  return { outer, count: sizeOf(shape) / (outer * inner), inner, n: outer * inner };
 }
 
 /** The flat index of entry j (0 ≤ j < n) of group r. */

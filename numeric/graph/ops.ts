@@ -16,6 +16,7 @@ import {
   normalizeForward,
   normalizeTangent,
 } from './normalize';
+import { sizeOf } from './shape';
 
 /** An elementwise activation of the graph: the MLP's, plus GELU (tanh form). */
 export type GraphActivation = Activation | { readonly kind: 'gelu' };
@@ -72,13 +73,6 @@ export interface Node {
   readonly op: Op;
   readonly inputs: readonly number[];
   readonly shape: readonly number[];
-}
-
-/** The number of entries of a shape: the product of its axes (of an empty shape, 1). */
-export function sizeOf(shape: readonly number[], from = 0, to = shape.length): number {
-  let s = 1;
-  for (let i = from; i < to; i++) s *= shape[i]!;
-  return s;
 }
 
 /** What the rules of a node see: its inputs' values and tangents, its own value and tangent. */

@@ -50,7 +50,7 @@ import {
 import { NoSuchSite } from '../errors';
 import { type GraphConstraints, RANGE } from './constraints';
 import type { GraphActivation } from './ops';
-import { sizeOf } from './ops';
+import { sizeOf } from './shape';
 
 import { type GraphSiteKind, isGraphSiteKind } from '../sites';
 
@@ -135,7 +135,7 @@ function attentionSite(kind: GraphSiteKind, g: Graph, s: TransformerSpec, h: num
 function channelSite(g: Graph, s: CnnSpec, i: number, o: number, mirror?: 'exchange' | 'flip'): Site {
   const K = block(g, `conv${i + 1}`),
     b = block(g, `cb${i + 1}`);
-  const per = sizeOf(K.shape.slice(1));
+  const per = sizeOf(K.shape, 1);
   const bn = (name: string): number => block(g, `${name}${i + 1}`).offset + o;
   const kernel = [...Array.from({ length: per }, (_, j) => K.offset + o * per + j), b.offset + o];
   // After BatchNorm with γ, β, an exchanged channel takes its γ, β along, and a flipped one flips γ, β
@@ -170,7 +170,7 @@ function sampleCase(g: Graph, seed: number, ce: boolean): { theta: Float64Array;
   const r = rng(seed);
   const theta = new Float64Array(g.size);
   for (const p of g.params) {
-    const fan = p.shape.length > 1 ? sizeOf(p.shape.slice(1)) : 1;
+    const fan = p.shape.length > 1 ? sizeOf(p.shape, 1) : 1;
     const scale = Math.exp((r.next() - 0.5) * Math.log(10)) / Math.sqrt(fan);
     r.fillNormal(theta, p.offset, p.offset + sizeOf(p.shape), scale);
   }
@@ -329,7 +329,7 @@ function residualChannel(g: Graph, i: number, o: number): Site {
 function normalisedChannel(g: Graph, i: number, o: number, biasOnly: boolean): Site {
   const K = block(g, `conv${i + 1}`),
     b = block(g, `cb${i + 1}`);
-  const per = sizeOf(K.shape.slice(1));
+  const per = sizeOf(K.shape, 1);
   const label = `conv ${i + 1}, channel ${o + 1}`;
   if (biasOnly)
     return {

@@ -17,7 +17,7 @@ import {
   transformerGraph,
   type TransformerSpec,
 } from '../../numeric/graph/models';
-import { sizeOf } from '../../numeric/graph/ops';
+import { sizeOf } from '../../numeric/graph/shape';
 
 const rel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let d = 0,

@@ -10,7 +10,7 @@ import { solve } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { type Graph, type GraphData, evaluateGraph } from '../../numeric/graph/graph';
 import { transformerGraph, type TransformerSpec } from '../../numeric/graph/models';
-import { sizeOf } from '../../numeric/graph/ops';
+import { sizeOf } from '../../numeric/graph/shape';
 
 const spec = (causal: boolean): TransformerSpec => ({
   batch: 2,

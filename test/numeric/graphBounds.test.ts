@@ -23,7 +23,8 @@ import { mat } from '../../numeric/linalg';
 import { rng } from '../../numeric/rng';
 import { DegenerateSample } from '../../numeric/errors';
 import { nonlinearBackward, nonlinearForward } from '../../numeric/graph/bounds';
-import { backward, forward, type Node, sizeOf, tangent } from '../../numeric/graph/ops';
+import { backward, forward, type Node, tangent } from '../../numeric/graph/ops';
+import { sizeOf } from '../../numeric/graph/shape';
 
 const EPS = Number.EPSILON;
 /**

@@ -18,7 +18,7 @@ describe('norm2: the 2-norm over the whole double range', () => {
     // Vectors of zeros, or of entries below 1e-125, take the scaled path; the rest must be plain.
     if (plain ** 2 >= 1e-250) expect(norm2(x)).toBe(plain);
     expect(norm2Of(x.length, (i) => x[i]!)).toBe(norm2(x));
-    // A plain array takes its own loop: the same sum in the same order.
+    // A plain array: the same sum in the same order as the Float64Array.
     expect(norm2(Array.from(x))).toBe(norm2(x));
     expect(close(norm2(x), Math.hypot(...x))).toBe(true);
   });

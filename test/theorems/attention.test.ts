@@ -12,7 +12,7 @@ import { integrate } from '../../numeric/ode';
 import { rng } from '../../numeric/rng';
 import { type Graph, type GraphData, evaluateGraph } from '../../numeric/graph/graph';
 import { transformerGraph, type TransformerSpec } from '../../numeric/graph/models';
-import { sizeOf } from '../../numeric/graph/ops';
+import { sizeOf } from '../../numeric/graph/shape';
 import { loadCatalog } from '../../src/catalog';
 import { parseDeclarationText } from '../../src/declaration/load';
 import { checkDeclaration } from '../../src/check/block';

@@ -18,7 +18,7 @@ import {
   transformerGraph,
   type TransformerSpec,
 } from '../../numeric/graph/models';
-import { sizeOf } from '../../numeric/graph/ops';
+import { sizeOf } from '../../numeric/graph/shape';
 import { graphSiteCase, graphSiteGroups, type GraphModel } from '../../numeric/graph/sites';
 import fc from 'fast-check';
 import { chargeDrift } from '../../src/check/drift';
